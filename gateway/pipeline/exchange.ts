@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Decision, InferenceRequest, MaskReportEntry, Principal } from '../core/types';
+
+/**
+ * Everything the pipeline knows about one request, filled stage by stage.
+ * A stage reads what earlier stages wrote and adds its own part; it never reaches back.
+ */
+export interface Exchange {
+  /** Request id: sent back as x-request-id and used as the audit record id. */
+  readonly id: string;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** Wall-clock arrival, ms since epoch. */
+  readonly receivedAt: number;
+  /** Monotonic arrival, ns (process.hrtime.bigint()), for latency. */
+  readonly startNs: bigint;
+
+  principal?: Principal;
+  request?: InferenceRequest;
+  /** Raw request body as received (bounded by the size limit). */
+  body?: Buffer;
+  /** Parsed JSON body, when the body is JSON. */
+  json?: unknown;
+  decision?: Decision;
+  /** Body to send upstream when a stage rewrote it (masking, max_tokens clamp); otherwise `body` is sent. */
+  upstreamBody?: Buffer;
+  /** What the audit log stores of the request body: always masked. */
+  auditRequestBody?: unknown;
+  maskReport: MaskReportEntry[];
+  approval?: { id: string; state: 'approved' | 'denied' | 'timeout' | 'withdrawn' | 'granted'; by?: string[]; reason?: string };
+  outcome: ExchangeOutcome;
+  /** Aborted when the client goes away; stages waiting on something should listen. */
+  readonly clientGone: AbortSignal;
+}
+
+export interface ExchangeOutcome {
+  status?: number;
+  errorCode?: string;
+  /** ms from arrival to the first response byte sent to the client. */
+  firstByteMs?: number;
+  responseBytes: number;
+  clientAborted: boolean;
+  upstreamError?: string;
+  usage?: { promptTokens?: number; completionTokens?: number; totalTokens?: number };
+  /** Masked response body for the audit record (bounded). */
+  auditResponseBody?: unknown;
+  responseTruncated?: boolean;
+}
+
+/** A pipeline stage. Returns nothing when done synchronously (the hot path avoids needless promises). */
+export type Stage = (x: Exchange) => void | Promise<void>;
