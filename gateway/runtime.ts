@@ -1,0 +1,76 @@
+import type { EventBus } from './events';
+import type { Logger } from './log';
+import type { Decision, InferenceRequest, Principal } from './core/types';
+import type { Exchange } from './pipeline/exchange';
+import type { GatehouseConfig } from './generated/gatehouse.config';
+
+/**
+ * The services a running gateway is made of. `createGateway()` builds one Runtime and hands it
+ * to every pipeline stage and admin route; tests build their own with real parts on port 0.
+ * Each service is owned by one area and lives in its own folder; this file only names the seams.
+ */
+export interface Runtime {
+  config: GatehouseConfig;
+  /** Absolute data directory (audit log, keys, admin token). */
+  dataDir: string;
+  /** Folder relative paths in the config are resolved against. */
+  configDir: string;
+  log: Logger;
+  events: EventBus;
+  identity: IdentityService;
+  policy: PolicyService;
+  masking: MaskingService;
+  audit: AuditService;
+  approvals: ApprovalService;
+}
+
+/** gateway/identity/ — verifies bearer tokens, maps claims to a Principal. */
+export interface IdentityService {
+  /** Throws GatehouseError 401 (with WWW-Authenticate) on any failure. Sync on a cache hit. */
+  verify(authorization: string | undefined): Principal | Promise<Principal>;
+  close(): Promise<void>;
+}
+
+/** gateway/policy/ — holds the compiled policy snapshot; hot reload swaps it atomically. */
+export interface PolicyService {
+  /** Content hash of the running policy. */
+  readonly version: string;
+  decide(principal: Principal, request: InferenceRequest): Decision;
+  /** Enforces a decision's rate and concurrency limits; returns a release function for concurrency. Throws 429. */
+  admit(principal: Principal, decision: Decision): () => void;
+  reload(): Promise<{ ok: boolean; version: string; errors: { file: string; line?: number; column?: number; path: string; message: string }[] }>;
+  close(): Promise<void>;
+}
+
+/** gateway/masking/ — applies the decision's masking rules to bodies and streams. */
+export interface MaskingService {
+  /** Masks the request for audit (always) and for upstream (where rules say so); writes x.auditRequestBody, x.upstreamBody, x.maskReport. */
+  maskRequest(x: Exchange): void;
+  /** A transform for the response body toward the client and the audit copy; null when nothing applies. */
+  responseMasker(x: Exchange, contentType: string | undefined): ResponseMasker | null;
+}
+
+export interface ResponseMasker {
+  /** Masked bytes to send to the client for this chunk (may hold back a tail). */
+  push(chunk: Buffer): Buffer;
+  /** Whatever was held back, at end of stream. */
+  end(): Buffer;
+}
+
+/** gateway/audit/ — the durable, hash-chained log. */
+export interface AuditService {
+  /** Writes the arrival record and resolves once it is durable (group commit). Rejects → 503, fail closed. */
+  arrival(x: Exchange): Promise<void>;
+  /** Writes the outcome record (durable soon, not awaited by the client). */
+  outcome(x: Exchange): void;
+  /** Writes a record that is neither (approval steps, torn-line recovery, alerts). */
+  note(kind: string, fields: Record<string, unknown>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** gateway/approvals/ — holds require_approval requests until decided. */
+export interface ApprovalService {
+  /** Resolves when approved or granted; throws GatehouseError 403 approval_denied / approval_timeout, or on withdrawal. */
+  await(x: Exchange): Promise<void>;
+  close(): Promise<void>;
+}
