@@ -53,6 +53,10 @@ export type Upstream = {
    * Keep-alive pool size. Default 256.
    */
   maxSockets?: number;
+  /**
+   * Remove pathPrefix from the path before forwarding (e.g. /anthropic/v1/messages goes upstream as /v1/messages). Default false.
+   */
+  stripPrefix?: boolean;
 } & Upstream1;
 /**
  * Where a secret comes from: an environment variable or a file readable only by its owner (mode 0600).

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Decision, InferenceRequest, MaskReportEntry, Principal } from '../core/types';
+import type { CompiledUpstream } from '../upstream/upstream-table';
 
 /**
  * Everything the pipeline knows about one request, filled stage by stage.
@@ -17,6 +18,10 @@ export interface Exchange {
 
   principal?: Principal;
   request?: InferenceRequest;
+  /** Where the request goes: the chosen upstream and the path to send there (with query). */
+  target?: { upstream: CompiledUpstream; path: string };
+  /** The body is not JSON (e.g. a file upload): it streams to the upstream instead of being buffered. */
+  streamBody?: boolean;
   /** Raw request body as received (bounded by the size limit). */
   body?: Buffer;
   /** Parsed JSON body, when the body is JSON. */

@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/load-config';
+import { createLogger } from '../log';
+import { createGateway } from '../server/create-gateway';
+import { UsageError, parsePort } from './usage-error';
+
+export const serveHelp = `Usage: gatehouse serve [options]
+
+Starts the gateway. Without --config it runs the embedded default: loopback listeners, the
+built-in development token issuer and the built-in demo model (an echo server, not a real model).
+
+Once listening it prints two lines to stdout, for scripts and the VS Code extension:
+  data  http://127.0.0.1:8787
+  admin http://127.0.0.1:8788
+
+Options:
+  -c, --config FILE     gateway config (YAML); invalid config exits 2 listing every error
+  -p, --port N          data listener port (0 picks a free one)
+      --admin-port N    admin listener port (0 picks a free one)
+      --data-dir DIR    audit log, keys and tokens (default ./.gatehouse)
+      --log-json        log as JSON lines on stderr
+  -h, --help            show this help
+
+Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad usage or invalid config.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      'admin-port': { type: 'string' },
+      'data-dir': { type: 'string' },
+      'log-json': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(serveHelp);
+    return 0;
+  }
+  const log = createLogger({ json: values['log-json'] });
+  let loaded;
+  try {
+    loaded = await loadConfig(values.config, {
+      port: values.port !== undefined ? parsePort(values.port, '--port') : undefined,
+      adminPort: values['admin-port'] !== undefined ? parsePort(values['admin-port'], '--admin-port') : undefined,
+      dataDir: values['data-dir'],
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`gatehouse: invalid config (${err.diagnostics.length} error${err.diagnostics.length === 1 ? '' : 's'}):\n${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+
+  let gateway;
+  try {
+    gateway = await createGateway(loaded, log);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new UsageError(`address in use: ${(e as unknown as { address: string; port: number }).address}:${(e as unknown as { port: number }).port} (choose another with --port / --admin-port, or 0)`);
+    if (e.name === 'ConfigError' || e.code?.startsWith('ERR_CONFIG')) {
+      console.error(`gatehouse: ${e.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  console.log(`data  ${gateway.dataUrl}`);
+  console.log(`admin ${gateway.adminUrl}`);
+  log.info('gateway started', { config: loaded.file ?? '(embedded default)', dataDir: loaded.dataDir });
+
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      log.info('stopping', { signal });
+      const force = setTimeout(() => resolve(1), 10_000);
+      force.unref();
+      gateway.close().then(() => resolve(0), () => resolve(1));
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * Reads what policy and audit need from a parsed request body: model, stream flag, token cap and
+ * the prompt text (every message, input and system text joined by newlines), for OpenAI chat,
+ * completions, responses and embeddings, and Anthropic messages. Pure and allocation-light: the
+ * prompt text is built only from string parts.
+ *
+ * @example
+ * describeBody({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] })
+ * // => { model: 'gpt-4o', stream: true, promptText: 'hi', maxTokens: undefined }
+ */
+export interface BodyFacts {
+  model?: string;
+  stream: boolean;
+  promptText: string;
+  maxTokens?: number;
+}
+
+export function describeBody(json: unknown): BodyFacts {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return { stream: false, promptText: '' };
+  const body = json as Record<string, unknown>;
+  const parts: string[] = [];
+  collectText(body.system, parts);
+  collectText(body.instructions, parts);
+  if (Array.isArray(body.messages)) for (const m of body.messages) collectText((m as { content?: unknown })?.content, parts);
+  collectText(body.input, parts);
+  collectText(body.prompt, parts);
+  const maxTokens = firstNumber(body.max_tokens, body.max_completion_tokens, body.max_output_tokens);
+  return {
+    model: typeof body.model === 'string' ? body.model : undefined,
+    stream: body.stream === true,
+    promptText: parts.join('\n'),
+    maxTokens,
+  };
+}
+
+/** Strings, arrays of strings, and content parts ({type:'text', text}) / Responses input items. */
+function collectText(value: unknown, out: string[], depth = 0): void {
+  if (typeof value === 'string') {
+    out.push(value);
+  } else if (Array.isArray(value) && depth < 3) {
+    for (const item of value) collectText(item, out, depth + 1);
+  } else if (value && typeof value === 'object' && depth < 3) {
+    const part = value as { text?: unknown; content?: unknown };
+    if (typeof part.text === 'string') out.push(part.text);
+    else if (part.content !== undefined) collectText(part.content, out, depth + 1);
+  }
+}
+
+function firstNumber(...values: unknown[]): number | undefined {
+  for (const v of values) if (typeof v === 'number' && Number.isFinite(v)) return v;
+  return undefined;
+}

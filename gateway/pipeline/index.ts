@@ -1,0 +1,20 @@
+import type { Runtime } from '../runtime';
+import type { GatewayMetrics } from '../server/metrics';
+import type { UpstreamTable } from '../upstream/upstream-table';
+import type { Stage } from './exchange';
+import { forwardUpstream } from './forward-upstream';
+import { readBody } from './read-body';
+import { routeRequest } from './route-request';
+
+/**
+ * The data path, top to bottom. Each stage is one file with a header naming the rules it
+ * enforces; the last one forwards. To add a stage: write `gateway/pipeline/<verb-noun>.ts`
+ * exporting `(rt) => Stage`, and list it here in its place.
+ */
+export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; metrics: GatewayMetrics }): Stage[] {
+  return [
+    readBody(rt),
+    routeRequest(deps.upstreams),
+    forwardUpstream(rt, deps.metrics),
+  ];
+}

@@ -1,0 +1,46 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { asGatehouseError } from '../errors';
+import type { Runtime } from '../runtime';
+import type { GatewayMetrics } from '../server/metrics';
+import type { Stage } from './exchange';
+import { HttpExchange } from './http-exchange';
+import { respondError } from './respond-error';
+
+/**
+ * Runs the stages in order for each request. A stage that finishes synchronously costs no
+ * promise; the first one that returns a promise switches the rest of the run to async.
+ * Whatever a stage throws becomes the client's error response; every request, answered or not,
+ * ends in one outcome for audit and metrics.
+ */
+export function createPipelineHandler(rt: Runtime, stages: readonly Stage[], metrics: GatewayMetrics) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const x = new HttpExchange(req, res);
+    res.once('close', () => finish(rt, metrics, x));
+    const fail = (err: unknown) => {
+      const error = asGatehouseError(err);
+      if (error.status >= 500 && error.code === 'ERR_INTERNAL') rt.log.error('request failed', { requestId: x.id, error: String(error.cause ?? error) });
+      respondError(x, error);
+    };
+    try {
+      const pending = runFrom(x, stages, 0);
+      if (pending) pending.catch(fail);
+    } catch (err) {
+      fail(err);
+    }
+  };
+}
+
+function runFrom(x: HttpExchange, stages: readonly Stage[], from: number): Promise<void> | void {
+  for (let i = from; i < stages.length; i++) {
+    const pending = stages[i]!(x);
+    if (pending) return pending.then(() => runFrom(x, stages, i + 1));
+  }
+}
+
+function finish(rt: Runtime, metrics: GatewayMetrics, x: HttpExchange): void {
+  if (!x.res.writableFinished && x.outcome.status === undefined) x.outcome.clientAborted = true;
+  const endpoint = x.request?.endpoint ?? 'other';
+  metrics.requests.inc({ endpoint, status: String(x.outcome.status ?? 499) });
+  metrics.duration.observe({ endpoint }, x.elapsedMs() / 1000);
+  rt.audit.outcome(x);
+}

@@ -1,0 +1,41 @@
+import express, { type Express, type RequestHandler, type Router } from 'express';
+import { GatehouseError, errorBody } from '../errors';
+import type { Runtime } from '../runtime';
+import type { GatewayMetrics } from './metrics';
+
+export interface AdminAppParts {
+  /** Authenticates admin callers; answers 401 itself. Required: the admin API is never open. */
+  requireAdmin: RequestHandler;
+  /** The admin API under /admin. */
+  adminRouter?: Router;
+  /** Extra public routes (e.g. the development issuer's JWKS), mounted before auth. */
+  publicRoutes?: Router;
+  /** Readiness beyond "listening": e.g. the audit log is writable. */
+  isReady?: () => boolean;
+}
+
+/**
+ * The admin listener: health for probes (open; they reveal nothing), metrics and the admin API
+ * (always authenticated). Loopback by default.
+ */
+export function createAdminApp(rt: Runtime, metrics: GatewayMetrics, parts: AdminAppParts): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    const ready = parts.isReady?.() ?? true;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', policyVersion: rt.policy.version });
+  });
+  if (parts.publicRoutes) app.use(parts.publicRoutes);
+  app.get('/metrics', parts.requireAdmin, async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  if (parts.adminRouter) app.use('/admin', parts.requireAdmin, parts.adminRouter);
+  app.use((req, res) => {
+    const err = new GatehouseError(404, 'ERR_ADMIN_NOT_FOUND', `No admin route ${req.method} ${req.path}.`);
+    res.status(404).type('application/json').send(errorBody(err, '-'));
+  });
+  return app;
+}

@@ -1,0 +1,91 @@
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LoadedConfig } from '../config/load-config';
+import { serverDefaults } from '../config/defaults';
+import { startDemoUpstream } from '../demo/demo-upstream';
+import { EventBus } from '../events';
+import type { Logger } from '../log';
+import { buildPipeline } from '../pipeline';
+import type { Runtime } from '../runtime';
+import { compileUpstreams } from '../upstream/upstream-table';
+import { createAdminApp } from './admin-app';
+import { handleClientError } from './client-error';
+import { createDataApp } from './data-app';
+import { createMetrics } from './metrics';
+import { createServices } from './services';
+
+export interface GatewayHandle {
+  /** e.g. http://127.0.0.1:8787 */
+  dataUrl: string;
+  adminUrl: string;
+  runtime: Runtime;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds and starts a gateway from a loaded config: services, the pipeline, the data and admin
+ * listeners. Reads no argv and no process-wide state beyond the environment named by the config,
+ * so tests start as many as they like on port 0.
+ */
+export async function createGateway(loaded: LoadedConfig, log: Logger): Promise<GatewayHandle> {
+  const { config, dataDir } = loaded;
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const server = config.server ?? {};
+
+  const demos = await Promise.all((config.upstreams ?? []).filter((u) => u.demo).map(async (u) => [u.name, await startDemoUpstream()] as const));
+  const demoByName = new Map(demos);
+  const upstreams = compileUpstreams(config.upstreams ?? [], loaded.configDir, (u) => u.url ?? demoByName.get(u.name)!.url);
+
+  const events = new EventBus();
+  const metrics = createMetrics();
+  const services = await createServices(loaded, log, events);
+  const runtime: Runtime = { config, dataDir, configDir: loaded.configDir, log, events, ...services.runtime };
+
+  const dataServer = createServer(
+    { maxHeaderSize: server.maxHeaderBytes ?? serverDefaults.maxHeaderBytes, requestTimeout: server.requestTimeoutMs ?? serverDefaults.requestTimeoutMs, keepAliveTimeout: 65_000 },
+    createDataApp(runtime, buildPipeline(runtime, { upstreams, metrics }), metrics),
+  );
+  dataServer.on('clientError', handleClientError(log, (code, requestId) => {
+    void runtime.audit.note('rejected', { requestId, errorCode: code }).catch(() => {});
+  }));
+  const adminServer = createServer(createAdminApp(runtime, metrics, services.admin));
+
+  const listen = server.listen ?? {};
+  const admin = server.admin ?? {};
+  const dataUrl = await listenOn(dataServer, listen.host ?? serverDefaults.listen.host, listen.port ?? serverDefaults.listen.port);
+  const adminUrl = await listenOn(adminServer, admin.host ?? serverDefaults.admin.host, admin.port ?? serverDefaults.admin.port);
+
+  return {
+    dataUrl,
+    adminUrl,
+    runtime,
+    async close() {
+      await Promise.all([closeServer(dataServer), closeServer(adminServer)]);
+      upstreams.close();
+      await services.close();
+      await Promise.all(demos.map(([, d]) => d.close()));
+    },
+  };
+}
+
+function listenOn(server: Server, host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      resolve(`http://${shown}:${address.port}`);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    // Streams still open (held approvals, SSE) would keep close() waiting forever.
+    setImmediate(() => server.closeAllConnections());
+  });
+}

@@ -1,0 +1,30 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics of one gateway instance (its own registry, so several gateways in one test
+ * process do not share counters). Labels are low-cardinality: endpoint kind and status class,
+ * never principals or models.
+ */
+export interface GatewayMetrics {
+  registry: Registry;
+  requests: Counter<'endpoint' | 'status'>;
+  duration: Histogram<'endpoint'>;
+  upstreamErrors: Counter<'upstream' | 'code'>;
+}
+
+export function createMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'gatehouse_process_' });
+  return {
+    registry,
+    requests: new Counter({ name: 'gatehouse_requests_total', help: 'Requests answered, by endpoint kind and status code.', labelNames: ['endpoint', 'status'], registers: [registry] }),
+    duration: new Histogram({
+      name: 'gatehouse_request_duration_seconds',
+      help: 'Time from arrival to the end of the response.',
+      labelNames: ['endpoint'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers: [registry],
+    }),
+    upstreamErrors: new Counter({ name: 'gatehouse_upstream_errors_total', help: 'Upstream failures, by upstream and error code.', labelNames: ['upstream', 'code'], registers: [registry] }),
+  };
+}

@@ -1,0 +1,65 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { CompiledUpstream } from './upstream-table';
+
+/** RFC 9110 §7.6.1 hop-by-hop headers, plus the legacy ones proxies still see. */
+const hopByHop = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
+  'te', 'trailer', 'transfer-encoding', 'upgrade',
+]);
+
+/** The caller's credentials: they prove identity to the gateway and must never reach the provider. */
+const callerCredentials = new Set(['authorization', 'x-api-key', 'api-key', 'cookie']);
+
+/** Headers the gateway computes itself for the forwarded request. */
+const recomputed = new Set(['host', 'content-length', 'expect']);
+
+/** Names listed in a Connection header are hop-by-hop for this message too. */
+function connectionNamed(connection: string | string[] | undefined): Set<string> | undefined {
+  if (!connection) return undefined;
+  const names = new Set<string>();
+  for (const part of String(connection).split(',')) {
+    const name = part.trim().toLowerCase();
+    if (name) names.add(name);
+  }
+  return names;
+}
+
+/**
+ * Headers for the upstream request: the client's end-to-end headers, minus hop-by-hop ones
+ * (including every header named in Connection), minus the caller's credentials; then the
+ * upstream's own credential and fixed headers. The credential is set last, so no client header —
+ * not even `Connection: authorization` — can remove or replace it.
+ */
+export function upstreamRequestHeaders(
+  incoming: IncomingHttpHeaders,
+  upstream: CompiledUpstream,
+  requestId: string,
+  bodyLength: number | undefined,
+): OutgoingHttpHeaders {
+  const named = connectionNamed(incoming.connection);
+  const out: OutgoingHttpHeaders = {};
+  for (const name in incoming) {
+    if (hopByHop.has(name) || callerCredentials.has(name) || recomputed.has(name) || named?.has(name)) continue;
+    out[name] = incoming[name];
+  }
+  out.host = upstream.host;
+  if (bodyLength !== undefined) out['content-length'] = bodyLength;
+  else if (incoming['transfer-encoding']) out['transfer-encoding'] = 'chunked';
+  out['x-request-id'] = requestId;
+  for (const [name, value] of upstream.extraHeaders) out[name] = value;
+  if (upstream.credential) out[upstream.credential[0]] = upstream.credential[1];
+  return out;
+}
+
+/** Headers for the client's response: the upstream's end-to-end headers and our request id. */
+export function clientResponseHeaders(incoming: IncomingHttpHeaders, requestId: string, bodyRewritten: boolean): OutgoingHttpHeaders {
+  const named = connectionNamed(incoming.connection);
+  const out: OutgoingHttpHeaders = {};
+  for (const name in incoming) {
+    if (hopByHop.has(name) || named?.has(name)) continue;
+    if (bodyRewritten && (name === 'content-length' || name === 'content-md5' || name === 'etag')) continue;
+    out[name] = incoming[name];
+  }
+  out['x-request-id'] = requestId;
+  return out;
+}

@@ -1,0 +1,88 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { compileGlobList } from '../core/glob';
+import { upstreamDefaults } from '../config/defaults';
+import { readSecret } from '../config/secrets';
+import type { Upstream } from '../generated/gatehouse.config';
+
+/** One upstream, compiled at start-up: parsed URL, keep-alive pool, credential header ready to set. */
+export interface CompiledUpstream {
+  readonly name: string;
+  readonly https: boolean;
+  readonly hostname: string;
+  readonly port: number;
+  /** Value for the Host header. */
+  readonly host: string;
+  /** Path of the upstream URL, prepended to the client's path ('' for none). */
+  readonly basePath: string;
+  readonly pathPrefix: string;
+  readonly stripPrefix: boolean;
+  readonly matchesModel: (model: string | undefined) => boolean;
+  /** Model globs were configured: routing must wait for the body to know the model. */
+  readonly routesByModel: boolean;
+  readonly agent: HttpAgent;
+  /** Injected credential as [header, value]; undefined for an upstream that needs none (local vLLM/Ollama). */
+  readonly credential?: readonly [string, string];
+  readonly extraHeaders: readonly (readonly [string, string])[];
+  readonly timeoutMs: number;
+  readonly connectTimeoutMs: number;
+}
+
+export interface UpstreamTable {
+  readonly upstreams: readonly CompiledUpstream[];
+  /** First upstream whose prefix matches and, when known, whose models match. */
+  select(path: string, model: string | undefined): CompiledUpstream | undefined;
+  close(): void;
+}
+
+/** `resolveUrl` maps a `demo: true` upstream to the address of the demo server started for it. */
+export function compileUpstreams(list: Upstream[], configDir: string, resolveUrl: (u: Upstream) => string): UpstreamTable {
+  const upstreams = list.map((u) => compileUpstream(u, configDir, resolveUrl(u)));
+  return {
+    upstreams,
+    select(path, model) {
+      for (const u of upstreams) {
+        if (!path.startsWith(u.pathPrefix)) continue;
+        if (model !== undefined && !u.matchesModel(model)) continue;
+        return u;
+      }
+      return undefined;
+    },
+    close() {
+      for (const u of upstreams) u.agent.destroy();
+    },
+  };
+}
+
+function compileUpstream(u: Upstream, configDir: string, rawUrl: string): CompiledUpstream {
+  const url = new URL(rawUrl);
+  const https = url.protocol === 'https:';
+  if (!https && url.protocol !== 'http:') throw new Error(`upstream ${u.name}: unsupported URL scheme ${url.protocol}`);
+  const maxSockets = u.maxSockets ?? upstreamDefaults.maxSockets;
+  // Keep-alive pool: the cost of a TCP (and TLS) handshake per request would dominate the proxy's own.
+  const agentOptions = { keepAlive: true, keepAliveMsecs: 10_000, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' as const };
+  const agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+  return {
+    name: u.name,
+    https,
+    hostname: url.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(url.port) || (https ? 443 : 80),
+    host: url.host,
+    basePath: url.pathname.replace(/\/+$/, ''),
+    pathPrefix: u.pathPrefix ?? upstreamDefaults.pathPrefix,
+    stripPrefix: u.stripPrefix ?? false,
+    matchesModel: compileGlobList(u.models),
+    routesByModel: Boolean(u.models?.length),
+    agent,
+    credential: u.auth ? credentialHeader(u, readSecret(u.auth.secret, configDir)) : undefined,
+    extraHeaders: Object.entries(u.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v] as const),
+    timeoutMs: u.timeoutMs ?? upstreamDefaults.timeoutMs,
+    connectTimeoutMs: u.connectTimeoutMs ?? upstreamDefaults.connectTimeoutMs,
+  };
+}
+
+function credentialHeader(u: Upstream, secret: string): readonly [string, string] {
+  const header = (u.auth!.header ?? 'authorization').toLowerCase();
+  const scheme = u.auth!.scheme ?? (header === 'authorization' ? 'Bearer' : '');
+  return [header, scheme ? `${scheme} ${secret}` : secret];
+}
