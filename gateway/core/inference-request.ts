@@ -37,9 +37,9 @@ export function describeBody(json: unknown): BodyFacts {
 function collectText(value: unknown, out: string[], depth = 0): void {
   if (typeof value === 'string') {
     out.push(value);
-  } else if (Array.isArray(value) && depth < 3) {
+  } else if (Array.isArray(value) && depth < 5) {
     for (const item of value) collectText(item, out, depth + 1);
-  } else if (value && typeof value === 'object' && depth < 3) {
+  } else if (value && typeof value === 'object' && depth < 5) {
     const part = value as { text?: unknown; content?: unknown };
     if (typeof part.text === 'string') out.push(part.text);
     else if (part.content !== undefined) collectText(part.content, out, depth + 1);

@@ -24,7 +24,7 @@ export function schemaDiagnostics(doc: YamlDocument, validate: ValidateFunction)
     const key = `${pointer}|${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push(doc.diagnostic(pointer, message, 'error', 'ERR_SCHEMA_' + e.keyword.toUpperCase()));
+    out.push(doc.diagnostic(pointer, message, 'error', 'ERR_SCHEMA_' + e.keyword.toUpperCase(), e.keyword === 'additionalProperties'));
   }
   return out;
 }

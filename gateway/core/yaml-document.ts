@@ -16,9 +16,9 @@ export interface YamlDocument {
   /** Syntax errors, already pinned. */
   syntaxErrors: Diagnostic[];
   /** Range of the node at a JSON pointer; falls back to the nearest existing ancestor. */
-  locate(pointer: string): { line: number; column: number; endLine: number; endColumn: number };
-  /** Builds a diagnostic at the node for a JSON pointer. */
-  diagnostic(pointer: string, message: string, severity?: Diagnostic['severity'], code?: string): Diagnostic;
+  locate(pointer: string, onKey?: boolean): { line: number; column: number; endLine: number; endColumn: number };
+  /** Builds a diagnostic at the node for a JSON pointer (at its key when `onKey`, e.g. for an unknown property). */
+  diagnostic(pointer: string, message: string, severity?: Diagnostic['severity'], code?: string, onKey?: boolean): Diagnostic;
 }
 
 export function parseYamlDocument(text: string, file: string): YamlDocument {
@@ -29,15 +29,15 @@ export function parseYamlDocument(text: string, file: string): YamlDocument {
     return { line: p.line, column: p.col };
   };
 
-  const locate = (pointer: string) => {
-    const range = nodeAt(doc, pointerToPath(pointer))?.range ?? doc.contents?.range ?? [0, 0, 0];
+  const locate = (pointer: string, onKey = false) => {
+    const range = nodeAt(doc, pointerToPath(pointer), onKey)?.range ?? doc.contents?.range ?? [0, 0, 0];
     const start = pos(range[0]);
     const end = pos(range[1]);
     return { line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
   };
 
-  const diagnostic = (pointer: string, message: string, severity: Diagnostic['severity'] = 'error', code?: string): Diagnostic => ({
-    file, ...locate(pointer), path: pointer, message, severity, ...(code ? { code } : {}),
+  const diagnostic = (pointer: string, message: string, severity: Diagnostic['severity'] = 'error', code?: string, onKey = false): Diagnostic => ({
+    file, ...locate(pointer, onKey), path: pointer, message, severity, ...(code ? { code } : {}),
   });
 
   const syntaxErrors: Diagnostic[] = [...doc.errors, ...doc.warnings].map((e) => {
@@ -62,12 +62,14 @@ export function pointerToPath(pointer: string): (string | number)[] {
 }
 
 /** Deepest node along the path that exists; for a missing key, the parent map. */
-function nodeAt(doc: Document, path: (string | number)[]): Node | undefined {
+function nodeAt(doc: Document, path: (string | number)[], onKey: boolean): Node | undefined {
   let node = doc.contents as Node | null;
-  for (const key of path) {
+  for (let i = 0; i < path.length; i++) {
+    const key = path[i]!;
     if (isMap(node)) {
       const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key || String((p.key as { value?: unknown } | null)?.value) === String(key));
       if (!pair) return node;
+      if (onKey && i === path.length - 1) return pair.key as Node;
       node = (pair.value as Node | null) ?? (pair.key as Node);
     } else if (isSeq(node) && typeof key === 'number') {
       const item = node.items[key] as Node | undefined;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import OpenAI, { toFile } from 'openai';
 import { FakeUpstream } from '../../helpers/fake-upstream';
 import { startGateway, type TestGateway } from '../../helpers/gateway';
+import { rawPost } from '../../helpers/raw-http';
 
 describe('proxy: the openai SDK through the gateway', () => {
   let upstream: FakeUpstream;
@@ -88,18 +88,3 @@ describe('proxy: the openai SDK through the gateway', () => {
     assert.match(metrics, /gatehouse_request_duration_seconds_bucket/);
   });
 });
-
-/** A plain node:http POST, for headers the SDK would not send. */
-export function rawPost(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { classifyEndpoint } from '../../../gateway/core/endpoints';
+import { compileGlob, compileGlobList } from '../../../gateway/core/glob';
+import { describeBody } from '../../../gateway/core/inference-request';
+
+describe('core: endpoints, globs and body facts', () => {
+  const endpoints: [string, string][] = [
+    ['/v1/chat/completions', 'chat'],
+    ['/openai/v1/chat/completions', 'chat'],
+    ['/v1/completions', 'completions'],
+    ['/v1/responses', 'responses'],
+    ['/v1/embeddings', 'embeddings'],
+    ['/v1/fine_tuning/jobs', 'fine-tuning'],
+    ['/v1/fine_tuning/jobs/ftjob-1/cancel', 'fine-tuning'],
+    ['/v1/files', 'files'],
+    ['/v1/models', 'models'],
+    ['/v1/models/gpt-4o', 'models'],
+    ['/v1/messages', 'messages'],
+    ['/v1/images/generations', 'images'],
+    ['/v1/audio/transcriptions', 'audio'],
+    ['/v1/moderations', 'moderations'],
+    ['/v1/batches', 'batches'],
+    ['/internal/export-weights', 'other'],
+  ];
+  for (const [path, kind] of endpoints) {
+    it(`classifies ${path} as ${kind}`, () => assert.equal(classifyEndpoint(path), kind));
+  }
+
+  const globs: [string, string, boolean][] = [
+    ['gpt-4o*', 'gpt-4o-mini', true],
+    ['gpt-4o*', 'gpt-4', false],
+    ['gpt-?o', 'gpt-4o', true],
+    ['*', 'anything', true],
+    ['a.b', 'axb', false],
+    ['exact', 'exact', true],
+    ['claude-*-sonnet', 'claude-3-5-sonnet', true],
+  ];
+  for (const [glob, value, expected] of globs) {
+    it(`glob ${glob} ${expected ? 'matches' : 'does not match'} ${value}`, () => assert.equal(compileGlob(glob)(value), expected));
+  }
+
+  it('an empty glob list matches anything, a list needs a value', () => {
+    assert.equal(compileGlobList(undefined)(undefined), true);
+    assert.equal(compileGlobList(['gpt-*'])(undefined), false);
+    assert.equal(compileGlobList(['gpt-*', 'o1'])('o1'), true);
+  });
+
+  it('reads model, stream, token cap and prompt text from chat, responses and Anthropic bodies', () => {
+    assert.deepEqual(describeBody({ model: 'gpt-4o', stream: true, max_tokens: 5, messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: [{ type: 'text', text: 'hi' }] }] }), {
+      model: 'gpt-4o', stream: true, maxTokens: 5, promptText: 'be brief\nhi',
+    });
+    assert.deepEqual(describeBody({ model: 'o1', input: [{ role: 'user', content: [{ type: 'input_text', text: 'q' }] }], max_output_tokens: 9, instructions: 'sys' }), {
+      model: 'o1', stream: false, maxTokens: 9, promptText: 'sys\nq',
+    });
+    assert.deepEqual(describeBody({ model: 'claude', system: 'rules', messages: [{ role: 'user', content: 'x' }], max_tokens: 100 }), {
+      model: 'claude', stream: false, maxTokens: 100, promptText: 'rules\nx',
+    });
+    assert.deepEqual(describeBody({ model: 'e', input: ['a', 'b'] }), { model: 'e', stream: false, maxTokens: undefined, promptText: 'a\nb' });
+    assert.deepEqual(describeBody(null), { stream: false, promptText: '' });
+    assert.deepEqual(describeBody([1, 2]), { stream: false, promptText: '' });
+  });
+});
