@@ -41,9 +41,10 @@ export function parseYamlDocument(text: string, file: string): YamlDocument {
   });
 
   const syntaxErrors: Diagnostic[] = [...doc.errors, ...doc.warnings].map((e) => {
-    const [start, end] = e.linePos ?? [{ line: 1, col: 1 }, { line: 1, col: 1 }];
+    const start = pos(e.pos[0]);
+    const end = pos(e.pos[1]);
     return {
-      file, line: start.line, column: start.col, endLine: (end ?? start).line, endColumn: (end ?? start).col,
+      file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column,
       path: '', message: e.message.split('\n')[0], severity: doc.errors.includes(e as never) ? 'error' : 'warning', code: `ERR_YAML_${e.code}`,
     } satisfies Diagnostic;
   });
