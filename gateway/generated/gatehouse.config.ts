@@ -144,9 +144,140 @@ export interface Listener1 {
   port?: number;
 }
 /**
- * How callers prove who they are. Owned by the identity work.
+ * How callers prove who they are: short-lived OIDC/JWT access tokens, verified on every request (Authorization: Bearer, or x-api-key for Anthropic SDKs).
  */
-export interface Identity {}
+export interface Identity {
+  devIssuer?: DevIssuer;
+  /**
+   * Trusted token issuers (identity providers). A token is checked against the issuer named by its `iss` claim; tokens from any other issuer are refused.
+   */
+  issuers?: TrustedIssuer[];
+  /**
+   * Largest token accepted, in bytes; larger ones are refused (ERR_TOKEN_TOO_LARGE) before any parsing. Default 8192.
+   */
+  maxTokenBytes?: number;
+  /**
+   * Cache of verified tokens, keyed by the token's SHA-256, each entry expiring with its token, so signatures are not re-verified on every request.
+   */
+  cache?: {
+    /**
+     * Most tokens kept; the least recently used is dropped beyond it. 0 turns the cache off. Default 10000.
+     */
+    maxEntries?: number;
+  };
+  /**
+   * How remote key sets (JWKS) are fetched. An unknown key id (`kid`) triggers a refetch, at most once per cooldown, so a rotated key is accepted without restart.
+   */
+  jwks?: {
+    /**
+     * Time allowed for a discovery or JWKS request. Default 5000.
+     */
+    timeoutMs?: number;
+    /**
+     * Least time between two JWKS fetches triggered by unknown key ids. Default 30000.
+     */
+    cooldownMs?: number;
+    /**
+     * Age after which a cached key set is fetched again. Default 600000 (10 minutes).
+     */
+    cacheMaxAgeMs?: number;
+  };
+}
+/**
+ * The built-in development issuer: an Ed25519 key pair generated in the data directory (dev-issuer.jwk.json, mode 0600); `gatehouse token` mints tokens with it and the admin listener serves its JWKS at /dev-issuer/jwks.json. For local use: the gateway logs a warning while it is on. A production config sets enabled: false.
+ */
+export interface DevIssuer {
+  /**
+   * Trust tokens from the development issuer. Default: on when no `issuers` are listed (the embedded default), off otherwise.
+   */
+  enabled?: boolean;
+  /**
+   * The `iss` of development tokens. Default urn:gatehouse:dev (a name, not an address: the gateway verifies them with the local key, no fetch).
+   */
+  issuer?: string;
+  /**
+   * The `aud` of development tokens and the audience required of them. Default gatehouse.
+   */
+  audience?: string;
+  /**
+   * Longest lifetime a development token may have (minting and verification). Default 3600.
+   */
+  maxTtlSeconds?: number;
+  /**
+   * Signing algorithm. Only EdDSA (Ed25519).
+   */
+  algorithm?: 'EdDSA';
+}
+/**
+ * One trusted identity provider, e.g. Keycloak, Entra ID, Okta, GitHub Actions (https://token.actions.githubusercontent.com) or a Kubernetes service-account issuer.
+ */
+export interface TrustedIssuer {
+  /**
+   * The issuer exactly as it appears in the tokens' `iss` claim, e.g. https://keycloak.example.com/realms/ci. Its discovery document is read from <issuer>/.well-known/openid-configuration unless jwksUri is given. https, or http on a loopback address.
+   */
+  issuer: string;
+  /**
+   * Audience the token must be issued for (the `aud` claim must contain one of these).
+   */
+  audience: string | [string, ...string[]];
+  /**
+   * URL of the issuer's key set (JWKS). Default: the jwks_uri of its discovery document. https, or http on a loopback address.
+   */
+  jwksUri?: string;
+  /**
+   * Signature algorithms accepted. Default [RS256, ES256, EdDSA]. `none` and HMAC (HS*) are never accepted.
+   *
+   * @minItems 1
+   */
+  algorithms?: [
+    'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519',
+    ...('RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519')[]
+  ];
+  /**
+   * Longest lifetime accepted (`exp - iat`, and the age since `iat`), in seconds, e.g. 3600. Tokens minted for longer are refused: short-lived is enforced, not hoped for.
+   */
+  maxTokenLifetimeSeconds: number;
+  /**
+   * Clock skew allowed when checking exp, nbf and iat. Default 30.
+   */
+  clockToleranceSeconds?: number;
+  /**
+   * Claims every token must carry, in addition to exp, iat, iss and aud (always required) and the subject claim of the mapping.
+   */
+  requiredClaims?: string[];
+  /**
+   * Required `typ` header, e.g. at+jwt (RFC 9068 access tokens). Default: not checked.
+   */
+  typ?: string;
+  /**
+   * Refuse tokens that look like OpenID ID tokens (carrying nonce, at_hash or c_hash): an ID token proves a login to a client, not a grant to call an API. Default true.
+   */
+  rejectIdTokens?: boolean;
+  claims?: ClaimMapping;
+}
+/**
+ * Where the principal's fields are read from in the token. A path is dotted (realm_access.roles) or a JSON pointer (/resource_access/my.client/roles) for keys that contain dots.
+ */
+export interface ClaimMapping {
+  /**
+   * Path of the subject. Default sub (for Kubernetes service accounts: system:serviceaccount:<ns>:<name>).
+   */
+  subject?: string;
+  /**
+   * Paths tried in order for the client id. Default [azp, client_id].
+   */
+  clientId?: string[];
+  /**
+   * Paths whose values are merged into the groups policy matches on, e.g. [realm_access.roles] (Keycloak), [roles] (Entra ID), [groups]. Default [groups].
+   */
+  groups?: string[];
+  /**
+   * Extra principal attributes for policy matching: name → claim path, e.g. {repository: repository, workflow: workflow} for GitHub Actions.
+   */
+  attributes?: {
+    [k: string]: string;
+  };
+}
 /**
  * Where policies come from. Owned by the policy work.
  */
