@@ -74,7 +74,8 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
   const build = () => {
     const provider = new Provider(issuer, {
       clients: [{ client_id: clientId, client_secret: clientSecret, grant_types: ['client_credentials'], redirect_uris: [], response_types: [] }],
-      jwks: { keys: keys as never },
+      jwks: { keys: keys as Record<string, unknown>[] },
+      ttl: { ClientCredentials: options.accessTokenTTL ?? 600 },
       features: {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
@@ -88,9 +89,9 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
           },
         },
       },
-      extraTokenClaims: options.extraClaims ? () => options.extraClaims! : undefined,
-    } as never);
-    handler = provider.callback() as never;
+      extraTokenClaims: options.extraClaims ? () => options.extraClaims : undefined,
+    });
+    handler = provider.callback();
   };
   build();
 
