@@ -74,6 +74,7 @@ export class IssuerVerifier {
 export function reasonOf(err: unknown): TokenReason | undefined {
   if (err instanceof errors.JWTExpired) return err.claim === 'iat' ? 'ERR_TOKEN_LIFETIME' : 'ERR_TOKEN_EXPIRED';
   if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.claim === 'aud') return 'ERR_TOKEN_AUDIENCE';
     if (err.reason === 'missing' || err.reason === 'invalid') return 'ERR_TOKEN_CLAIMS';
     switch (err.claim) {
       case 'typ': return 'ERR_TOKEN_TYPE';
