@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify, SignJWT, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
@@ -118,20 +118,25 @@ async function loadOrCreateKey(dataDir: string, keyFile: string): Promise<Stored
   const { privateKey } = generateKeyPairSync('ed25519');
   const jwk = privateKey.export({ format: 'jwk' }) as { crv: string; x: string; d: string };
   const stored: StoredKey = { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d, kid: thumbprint(jwk.x), alg: 'EdDSA', use: 'sig' };
+  // Written whole to a private temp file, then linked into place: link() fails if the key file
+  // exists, so a concurrent opener (gateway and `gatehouse token` at once) never sees a half-written
+  // file, and the first key written wins. 0600 from creation: no window where others can read it.
+  const temp = `${keyFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const handle = await open(temp, 'wx', 0o600);
   try {
-    // wx: never overwrite; 0600 from creation, no window where the key is readable by others.
-    const handle = await open(keyFile, 'wx', 0o600);
-    try {
-      await handle.writeFile(JSON.stringify({ ...stored, created: new Date().toISOString() }, null, 2) + '\n');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await handle.writeFile(JSON.stringify({ ...stored, created: new Date().toISOString() }, null, 2) + '\n');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temp, keyFile);
     return stored;
   } catch (err) {
-    // Another process (gateway and `gatehouse token` at once) created it first: use theirs.
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readKey(keyFile);
     throw err;
+  } finally {
+    await unlink(temp);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * A static JWKS endpoint on 127.0.0.1:0 for identity tests: serves `{ keys }` at /jwks.json,
  * counts fetches, and can be told to fail (HTTP 500) or to hang (never answer) to exercise
- * the fail-closed paths.
+ * the fail-closed paths. It also answers OIDC discovery with `discoveryIssuer` as the issuer
+ * (default: its own base URL), to test the issuer check of discovery.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,13 +13,21 @@ export interface JwksServer {
   readonly fetches: number;
   keys: JWK[];
   mode: 'ok' | 'fail' | 'hang';
+  /** Base URL (the issuer whose discovery document this serves). */
+  readonly base: string;
+  discoveryIssuer?: string;
   close(): Promise<void>;
 }
 
 export async function startJwksServer(keys: JWK[]): Promise<JwksServer> {
   const hanging = new Set<ServerResponse>();
-  const state = { keys, mode: 'ok' as JwksServer['mode'], fetches: 0 };
+  const state = { keys, mode: 'ok' as JwksServer['mode'], fetches: 0, discoveryIssuer: undefined as string | undefined };
+  let base = '';
   const server = createServer((req, res) => {
+    if (req.url === '/.well-known/openid-configuration') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: state.discoveryIssuer ?? base, jwks_uri: `${base}/jwks.json` }));
+      return;
+    }
     if (req.url !== '/jwks.json') {
       res.writeHead(404).end();
       return;
@@ -35,9 +44,12 @@ export async function startJwksServer(keys: JWK[]): Promise<JwksServer> {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: state.keys }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url,
+    url: `${base}/jwks.json`,
+    base,
+    get discoveryIssuer() { return state.discoveryIssuer; },
+    set discoveryIssuer(next) { state.discoveryIssuer = next; },
     get fetches() { return state.fetches; },
     get keys() { return state.keys; },
     set keys(next) { state.keys = next; },
