@@ -1,6 +1,9 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/load-config';
+import { serverDefaults } from '../config/defaults';
 import { parseDurationSeconds } from '../core/identity/duration';
+import type { DevIssuer as DevIssuerConfig } from '../generated/gatehouse.config';
 import { DevIssuerError, devIssuerDefaults, openDevIssuer } from '../identity/dev-issuer';
 
 /**
@@ -70,19 +73,25 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
   }
   const groups = (values.groups ?? '').split(',').map((g) => g.trim()).filter(Boolean);
 
-  let dataDir = resolve(values['data-dir'] ?? '.gatehouse');
-  let devConfig = {};
+  let dataDir = resolve(values['data-dir'] ?? serverDefaults.dataDir);
+  let devConfig: DevIssuerConfig = {};
   if (values.config) {
-    const loaded = await loadGatewayConfig(values.config, io);
-    if (!loaded) return 1;
-    if (!values['data-dir']) dataDir = loaded.dataDir;
-    const dev = loaded.config.identity?.devIssuer;
-    const enabled = dev?.enabled ?? !(loaded.config.identity?.issuers?.length);
-    if (!enabled) {
+    let loaded;
+    try {
+      loaded = await loadConfig(values.config, { dataDir: values['data-dir'] });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      io.err(`gatehouse token: invalid config (${err.diagnostics.length} error${err.diagnostics.length === 1 ? '' : 's'}):\n${err.message}\n`);
+      return 2;
+    }
+    dataDir = loaded.dataDir;
+    const identity = loaded.config.identity;
+    // Same rule as the gateway: on when no issuers are listed, unless the config says otherwise.
+    if (!(identity?.devIssuer?.enabled ?? !identity?.issuers?.length)) {
       io.err(`gatehouse token: the development issuer is off in ${values.config} (identity.devIssuer.enabled); get a token from your identity provider\n`);
       return 1;
     }
-    devConfig = dev ?? {};
+    devConfig = identity?.devIssuer ?? {};
   }
 
   try {
@@ -100,23 +109,5 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
       return 1;
     }
     throw err;
-  }
-}
-
-/**
- * Reads the gateway config for --config. The lead's loadConfig (gateway/config/load-config.ts)
- * replaces this once it lands on main; until then the YAML is read as-is with the schema's
- * defaults for the two values used here.
- */
-async function loadGatewayConfig(file: string, io: CliIo): Promise<{ config: import('../generated/gatehouse.config').GatehouseConfig; dataDir: string } | undefined> {
-  const { readFile } = await import('node:fs/promises');
-  const { dirname } = await import('node:path');
-  const { parse } = await import('yaml');
-  try {
-    const config = (parse(await readFile(file, 'utf8')) ?? {}) as import('../generated/gatehouse.config').GatehouseConfig;
-    return { config, dataDir: resolve(dirname(resolve(file)), config.server?.dataDir ?? '.gatehouse') };
-  } catch (err) {
-    io.err(`gatehouse token: cannot read ${file}: ${(err as Error).message}\n`);
-    return undefined;
   }
 }

@@ -7,6 +7,8 @@ import { compileClaimMapping, type ClaimMapper } from '../core/identity/claim-ma
  * plain-http key URLs off loopback, duplicate issuers, bad claim paths.
  */
 export class IdentityConfigError extends Error {
+  /** ERR_CONFIG_*: `gatehouse serve` reports it as an invalid config (exit 2). */
+  readonly code = 'ERR_CONFIG_IDENTITY';
   constructor(message: string) {
     super(message);
     this.name = 'IdentityConfigError';

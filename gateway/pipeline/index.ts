@@ -5,6 +5,7 @@ import type { Stage } from './exchange';
 import { forwardUpstream } from './forward-upstream';
 import { readBody } from './read-body';
 import { routeRequest } from './route-request';
+import { verifyIdentity } from './verify-identity';
 
 /**
  * The data path, top to bottom. Each stage is one file with a header naming the rules it
@@ -13,6 +14,8 @@ import { routeRequest } from './route-request';
  */
 export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; metrics: GatewayMetrics }): Stage[] {
   return [
+    // First: an unauthenticated request is refused before its body is read.
+    verifyIdentity(rt),
     readBody(rt),
     routeRequest(deps.upstreams),
     forwardUpstream(rt, deps.metrics),

@@ -1,8 +1,10 @@
-import type { RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { ensureAdminToken, tokenMatches } from '../admin/admin-token';
 import type { LoadedConfig } from '../config/load-config';
 import { GatehouseError, errorBody } from '../errors';
 import type { EventBus } from '../events';
+import { devIssuerJwksHandler } from '../identity/dev-issuer';
+import { createIdentityService } from '../identity/identity-service';
 import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
 import type { AdminAppParts } from './admin-app';
@@ -23,10 +25,12 @@ export async function createServices(loaded: LoadedConfig, log: Logger, events: 
     const err = new GatehouseError(401, 'ERR_ADMIN_UNAUTHENTICATED', 'The admin API needs a bearer token (the local admin token or an approver token).');
     res.status(401).set('www-authenticate', 'Bearer realm="gatehouse-admin"').type('application/json').send(errorBody(err, '-'));
   };
-  void log;
+  const identity = await createIdentityService(loaded.config.identity, { dataDir: loaded.dataDir, log });
+  const publicRoutes = Router();
+  if (identity.devIssuer) publicRoutes.get('/dev-issuer/jwks.json', devIssuerJwksHandler(identity.devIssuer));
   const runtime: Services = {
-    // Foundation slice: identity, policy, masking, audit and approvals land in their own areas.
-    identity: { verify: () => ({ issuer: 'urn:gatehouse:none', subject: 'anonymous', groups: [] }), close: async () => {} },
+    // Foundation slice: policy, masking, audit and approvals land in their own areas.
+    identity,
     policy: {
       version: 'none',
       decide: () => { throw new Error('no policy engine'); },
@@ -38,5 +42,5 @@ export async function createServices(loaded: LoadedConfig, log: Logger, events: 
     audit: { arrival: async () => {}, outcome: () => {}, note: async () => {}, close: async () => {} },
     approvals: { await: async () => {}, close: async () => {} },
   };
-  return { runtime, admin: { requireAdmin }, close: async () => {} };
+  return { runtime, admin: { requireAdmin, publicRoutes }, close: () => identity.close() };
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configValidator } from '../../gateway/config/config-schema';
 import type { GatehouseConfig } from '../../gateway/generated/gatehouse.config';
+import { openDevIssuer, type MintOptions } from '../../gateway/identity/dev-issuer';
 import { createLogger, type Logger } from '../../gateway/log';
 import { createGateway, type GatewayHandle } from '../../gateway/server/create-gateway';
 
@@ -10,6 +11,8 @@ export interface TestGateway extends GatewayHandle {
   dataDir: string;
   /** Log lines the gateway wrote (for asserting that no secret is ever logged). */
   logLines: string[];
+  /** Mints a token from the gateway's development issuer (on unless the config lists issuers). Default sub "test-client". */
+  token(options?: Partial<MintOptions>): Promise<string>;
 }
 
 /**
@@ -31,6 +34,10 @@ export async function startGateway(config: GatehouseConfig, options: { configDir
     ...gateway,
     dataDir,
     logLines,
+    async token(options = {}) {
+      const dev = await openDevIssuer(dataDir, full.identity?.devIssuer);
+      return dev.mint({ sub: 'test-client', ...options });
+    },
     async close() {
       await gateway.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -53,7 +53,7 @@ describe('cli: gatehouse serve', () => {
       assert.match(serve.dataUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
       const health = await fetch(`${serve.adminUrl}/healthz`);
       assert.equal(health.status, 200);
-      const res = await fetch(`${serve.dataUrl}/v1/models`, { headers: authHeaders(serve) });
+      const res = await fetch(`${serve.dataUrl}/v1/models`, { headers: await authHeaders(join(dir, 'data')) });
       assert.equal(res.status, 200);
       assert.equal(((await res.json()) as { data: { id: string }[] }).data[0]!.id, 'demo-echo');
     } finally {
@@ -62,7 +62,9 @@ describe('cli: gatehouse serve', () => {
   });
 });
 
-/** Until identity lands the embedded default accepts the call; afterwards the test mints a token. */
-function authHeaders(_serve: unknown): Record<string, string> {
-  return {};
+/** The embedded default trusts the development issuer: mint a token with `gatehouse token` from the same data dir. */
+async function authHeaders(dataDir: string): Promise<Record<string, string>> {
+  const minted = await runCli(['token', '--sub', 'serve-test', '--data-dir', dataDir]);
+  assert.equal(minted.code, 0, minted.stderr);
+  return { authorization: `Bearer ${minted.stdout.trim()}` };
 }

@@ -12,6 +12,7 @@ describe('proxy: bad input and faults', () => {
   let upstream: FakeUpstream;
   let gateway: TestGateway;
   let client: OpenAI;
+  let auth: { authorization: string };
 
   before(async () => {
     upstream = await new FakeUpstream().start();
@@ -23,7 +24,9 @@ describe('proxy: bad input and faults', () => {
         { name: 'fake', url: upstream.url },
       ],
     });
-    client = new OpenAI({ baseURL: `${gateway.dataUrl}/v1`, apiKey: 'caller-token', maxRetries: 0 });
+    const token = await gateway.token();
+    auth = { authorization: `Bearer ${token}` };
+    client = new OpenAI({ baseURL: `${gateway.dataUrl}/v1`, apiKey: token, maxRetries: 0 });
   });
   after(async () => {
     await gateway?.close();
@@ -48,20 +51,20 @@ describe('proxy: bad input and faults', () => {
   }
 
   it('refuses malformed JSON with 400 and does not forward it', async () => {
-    const res = await rawBody(`${gateway.dataUrl}/v1/chat/completions`, '{"model": "x", messages', 'application/json');
+    const res = await rawBody(`${gateway.dataUrl}/v1/chat/completions`, '{"model": "x", messages', 'application/json', auth);
     assertOpenAiError(res, 400, 'ERR_REQUEST_INVALID_JSON');
     assert.equal(upstream.requests.length, 0);
   });
 
   it('parses a JSON body labelled text/plain instead of waving it through', async () => {
-    const res = await rawBody(`${gateway.dataUrl}/v1/chat/completions`, 'not json', 'text/plain');
+    const res = await rawBody(`${gateway.dataUrl}/v1/chat/completions`, 'not json', 'text/plain', auth);
     assertOpenAiError(res, 400, 'ERR_REQUEST_INVALID_JSON');
   });
 
   it('refuses an oversized body with 413, declared or chunked', async () => {
     const big = JSON.stringify({ ...chat, padding: 'x'.repeat(70 * 1024) });
-    assertOpenAiError(await rawBody(`${gateway.dataUrl}/v1/chat/completions`, big, 'application/json'), 413, 'ERR_REQUEST_TOO_LARGE');
-    assertOpenAiError(await rawBody(`${gateway.dataUrl}/v1/chat/completions`, big, 'application/json', { chunked: true }), 413, 'ERR_REQUEST_TOO_LARGE');
+    assertOpenAiError(await rawBody(`${gateway.dataUrl}/v1/chat/completions`, big, 'application/json', auth), 413, 'ERR_REQUEST_TOO_LARGE');
+    assertOpenAiError(await rawBody(`${gateway.dataUrl}/v1/chat/completions`, big, 'application/json', { ...auth, chunked: true }), 413, 'ERR_REQUEST_TOO_LARGE');
     assert.equal(upstream.requests.length, 0);
   });
 
@@ -82,13 +85,13 @@ describe('proxy: bad input and faults', () => {
   });
 
   it('answers 502 when the upstream is down', async () => {
-    const res = await rawPost(`${gateway.dataUrl}/down/v1/chat/completions`, chat);
+    const res = await rawPost(`${gateway.dataUrl}/down/v1/chat/completions`, chat, auth);
     assertOpenAiError(res, 502, 'ERR_UPSTREAM_UNAVAILABLE');
   });
 
   it('answers 504 when the upstream does not answer in time, and the SDK sees the code', async () => {
     upstream.handler = () => {}; // never answers
-    const slow = new OpenAI({ baseURL: `${gateway.dataUrl}/slow/v1`, apiKey: 'caller-token', maxRetries: 0 });
+    const slow = new OpenAI({ baseURL: `${gateway.dataUrl}/slow/v1`, apiKey: client.apiKey, maxRetries: 0 });
     const err = await slow.chat.completions.create(chat).then(() => null, (e: unknown) => e);
     assert.ok(err instanceof OpenAI.APIError);
     assert.equal(err.status, 504);
@@ -130,16 +133,17 @@ describe('proxy: bad input and faults', () => {
   it('answers 404 in the OpenAI shape for a path no upstream serves', async () => {
     const g2 = await startGateway({ upstreams: [{ name: 'only', url: upstream.url, pathPrefix: '/v1/embeddings' }] });
     try {
-      assertOpenAiError(await rawPost(`${g2.dataUrl}/v1/chat/completions`, chat), 404, 'ERR_ROUTE_NOT_FOUND');
+      assertOpenAiError(await rawPost(`${g2.dataUrl}/v1/chat/completions`, chat, { authorization: `Bearer ${await g2.token()}` }), 404, 'ERR_ROUTE_NOT_FOUND');
     } finally {
       await g2.close();
     }
   });
 });
 
-function rawBody(url: string, body: string, contentType: string, options: { chunked?: boolean } = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function rawBody(url: string, body: string, contentType: string, options: { chunked?: boolean; authorization?: string } = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { 'content-type': contentType };
+    if (options.authorization) headers.authorization = options.authorization;
     if (!options.chunked) headers['content-length'] = Buffer.byteLength(body);
     const req = request(url, { method: 'POST', headers }, (res) => {
       const chunks: Buffer[] = [];

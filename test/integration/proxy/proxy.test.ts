@@ -8,6 +8,7 @@ describe('proxy: the openai SDK through the gateway', () => {
   let upstream: FakeUpstream;
   let gateway: TestGateway;
   let client: OpenAI;
+  let token: string;
 
   before(async () => {
     process.env.GATEHOUSE_TEST_PROVIDER_KEY = 'sk-provider-secret';
@@ -15,7 +16,8 @@ describe('proxy: the openai SDK through the gateway', () => {
     gateway = await startGateway({
       upstreams: [{ name: 'fake', url: upstream.url, auth: { secret: { env: 'GATEHOUSE_TEST_PROVIDER_KEY' } } }],
     });
-    client = new OpenAI({ baseURL: `${gateway.dataUrl}/v1`, apiKey: 'caller-token', maxRetries: 0 });
+    token = await gateway.token();
+    client = new OpenAI({ baseURL: `${gateway.dataUrl}/v1`, apiKey: token, maxRetries: 0 });
   });
   after(async () => {
     await gateway?.close();
@@ -42,7 +44,7 @@ describe('proxy: the openai SDK through the gateway', () => {
   });
 
   it('passes Anthropic-style SSE through unchanged', async () => {
-    const text = await rawPost(`${gateway.dataUrl}/v1/messages`, { model: 'claude-3-5', stream: true, max_tokens: 10, messages: [{ role: 'user', content: 'hi there' }] }, { 'x-api-key': 'caller-token' });
+    const text = await rawPost(`${gateway.dataUrl}/v1/messages`, { model: 'claude-3-5', stream: true, max_tokens: 10, messages: [{ role: 'user', content: 'hi there' }] }, { 'x-api-key': token });
     assert.equal(text.status, 200);
     const events = text.body.split('\n\n').filter(Boolean).map((e) => e.split('\n')[0]);
     assert.deepEqual(events.slice(0, 3), ['event: message_start', 'event: content_block_start', 'event: content_block_delta']);
@@ -62,7 +64,7 @@ describe('proxy: the openai SDK through the gateway', () => {
 
   it('strips hop-by-hop headers, including those named in Connection, but never the injected key', async () => {
     const res = await rawPost(`${gateway.dataUrl}/v1/chat/completions`, { model: 'm', messages: [{ role: 'user', content: 'x' }] }, {
-      authorization: 'Bearer caller-token',
+      authorization: `Bearer ${token}`,
       connection: 'keep-alive, authorization, x-drop-me',
       'x-drop-me': 'secret-ish',
       'x-keep-me': 'yes',
