@@ -67,6 +67,14 @@ describe('identity: gatehouse token', () => {
     assert.match(err, /chmod 600/);
   });
 
+  it('exits 2 on an invalid config, naming file, line and path', async () => {
+    const bad = join(dataDir, 'bad.yaml');
+    await writeFile(bad, 'identity:\n  devIssuer:\n    enabeld: true\n');
+    const { code, err } = await cli('--sub', 'x', '--config', bad);
+    assert.equal(code, 2);
+    assert.match(err, /bad\.yaml:3:\d+: error: .*devIssuer/);
+  });
+
   it('reads the data dir from --config and refuses when the config turns the dev issuer off', async () => {
     const on = join(dataDir, 'on.yaml');
     await writeFile(on, 'server:\n  dataDir: ./state\n');
