@@ -11,7 +11,7 @@ import { IssuerVerifier } from './issuer-verifier';
 import { localKeySource, remoteKeySource } from './key-source';
 import { TokenCache } from './token-cache';
 import { hashToken } from './token-hash';
-import { tokenRejection } from './token-rejection';
+import { identityUnavailable, tokenRejection } from './token-rejection';
 
 /**
  * The identity service of the data path: `verify(authorization)` turns a bearer token into a
@@ -73,7 +73,9 @@ export async function createIdentityService(cfg: Identity | undefined, deps: Ide
 
   const inflight = new Map<string, Promise<Principal>>();
 
-  const refuse = (err: GatehouseError): never => {
+  const refuse = (thrown: unknown): never => {
+    // Anything unexpected is still a refusal (fail closed), never a pass.
+    const err = thrown instanceof GatehouseError ? thrown : identityUnavailable(undefined, thrown, 1);
     const fields: Record<string, unknown> = { reason: err.code };
     if (err.details.tokenHash) fields.tokenHash = err.details.tokenHash;
     if (err.status >= 500) {
@@ -96,7 +98,7 @@ export async function createIdentityService(cfg: Identity | undefined, deps: Ide
         cache.set(tokenHash, principal, expiresAtMs, Date.now());
         return principal;
       },
-      (err: GatehouseError) => refuse(err),
+      refuse,
     ).finally(() => inflight.delete(tokenHash));
     inflight.set(tokenHash, verification);
     return verification;
@@ -126,7 +128,7 @@ export async function createIdentityService(cfg: Identity | undefined, deps: Ide
       try {
         return verifyNew(token, tokenHash);
       } catch (err) {
-        return refuse(err as GatehouseError);
+        return refuse(err);
       }
     },
     async close() {
