@@ -41,6 +41,8 @@ export interface Exchange {
 export interface ExchangeOutcome {
   status?: number;
   errorCode?: string;
+  /** The error's machine-readable details (e.g. the rejected token's hash, the deny rule): for audit, never secrets. */
+  errorDetails?: Record<string, unknown>;
   /** ms from arrival to the first response byte sent to the client. */
   firstByteMs?: number;
   responseBytes: number;

@@ -8,6 +8,7 @@ import type { HttpExchange } from './http-exchange';
 export function respondError(x: HttpExchange, err: GatehouseError): void {
   x.outcome.status = err.status;
   x.outcome.errorCode = err.code;
+  if (Object.keys(err.details).length) x.outcome.errorDetails = err.details;
   const { res } = x;
   if (res.headersSent) {
     res.destroy();
