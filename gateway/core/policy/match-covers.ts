@@ -4,6 +4,8 @@ import type { NormalizedMatch } from './match';
 type GlobField = 'subject' | 'issuer' | 'clientId' | 'upstream' | 'paths' | 'models';
 type SetField = 'groups' | 'endpoints' | 'methods' | 'content';
 const globFields: GlobField[] = ['subject', 'issuer', 'clientId', 'upstream', 'paths', 'models'];
+/** Request facts that may be absent: a condition on them never matches a request without them. */
+const optionalFields = new Set<GlobField>(['clientId', 'models']);
 const setFields: SetField[] = ['groups', 'endpoints', 'methods', 'content'];
 
 /**
@@ -19,7 +21,8 @@ export function matchCovers(outer: NormalizedMatch, inner: NormalizedMatch): boo
   for (const f of globFields) {
     const o = outer[f];
     if (o === undefined) continue;
-    if (!globsCover(o, inner[f] ?? ['*'])) return false;
+    const i = inner[f] ?? (optionalFields.has(f) ? undefined : ['*']);
+    if (i === undefined || !globsCover(o, i)) return false;
   }
   for (const f of setFields) {
     const o = outer[f];
