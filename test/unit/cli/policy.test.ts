@@ -32,7 +32,7 @@ describe('cli/policy', () => {
     const lines = r.out.split('\n');
     assert.match(lines[0]!, /bad\.policy\.yaml:19:16: error: \/spec\/denyContent\/1\/pattern unsafe regular expression/);
     assert.match(lines[1]!, /bad\.policy\.yaml:58:11: error: \/spec\/rules\/2\/id duplicate rule id "ci-small-models"/);
-    assert.equal(lines.at(-1), 'invalid: 2 errors, 0 warnings');
+    assert.equal(lines.at(-1), 'invalid: 3 errors, 0 warnings');
 
     const shadowed = join(dir, 'shadow.policy.yaml');
     writeFileSync(shadowed, readFileSync(example, 'utf8').replace('models: [o1*, o3*, gpt-4.5*]', 'models: ["*"]'));
