@@ -21,8 +21,9 @@ const tokenFields = ['max_tokens', 'max_completion_tokens', 'max_output_tokens']
 
 export function evaluatePolicy(rt: Runtime): Stage {
   return (x) => {
-    const principal = x.principal!;
-    const request = x.request!;
+    const { principal, request } = x;
+    // Fail closed: a pipeline that runs policy before identity and routing is misassembled.
+    if (!principal || !request) throw new GatehouseError(500, 'ERR_POLICY_NO_INPUT', 'policy evaluated before identity and routing');
     const decision = rt.policy.decide(principal, request);
     x.decision = decision;
     if (decision.action === 'deny') throw denied(decision);

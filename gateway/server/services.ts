@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/load-config';
 import { GatehouseError, errorBody } from '../errors';
 import type { EventBus } from '../events';
 import type { Logger } from '../log';
+import { createPolicyService } from '../policy/policy-service';
 import type { Runtime } from '../runtime';
 import type { AdminAppParts } from './admin-app';
 
@@ -14,7 +15,6 @@ type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'audit' | 'app
  * implementation backs each seam of the Runtime.
  */
 export async function createServices(loaded: LoadedConfig, log: Logger, events: EventBus): Promise<{ runtime: Services; admin: AdminAppParts; close(): Promise<void> }> {
-  void events;
   const adminToken = ensureAdminToken(loaded.dataDir);
   const requireAdmin: RequestHandler = (req, res, next) => {
     const header = req.headers.authorization;
@@ -23,20 +23,14 @@ export async function createServices(loaded: LoadedConfig, log: Logger, events: 
     const err = new GatehouseError(401, 'ERR_ADMIN_UNAUTHENTICATED', 'The admin API needs a bearer token (the local admin token or an approver token).');
     res.status(401).set('www-authenticate', 'Bearer realm="gatehouse-admin"').type('application/json').send(errorBody(err, '-'));
   };
-  void log;
+  const policy = await createPolicyService(loaded.config.policy, { configDir: loaded.configDir, log, events });
   const runtime: Services = {
     // Foundation slice: identity, policy, masking, audit and approvals land in their own areas.
     identity: { verify: () => ({ issuer: 'urn:gatehouse:none', subject: 'anonymous', groups: [] }), close: async () => {} },
-    policy: {
-      version: 'none',
-      decide: () => { throw new Error('no policy engine'); },
-      admit: () => () => {},
-      reload: async () => ({ ok: true, version: 'none', errors: [] }),
-      close: async () => {},
-    },
+    policy,
     masking: { maskRequest: () => {}, responseMasker: () => null },
     audit: { arrival: async () => {}, outcome: () => {}, note: async () => {}, close: async () => {} },
     approvals: { await: async () => {}, close: async () => {} },
   };
-  return { runtime, admin: { requireAdmin }, close: async () => {} };
+  return { runtime, admin: { requireAdmin }, close: () => policy.close() };
 }
