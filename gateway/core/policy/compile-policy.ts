@@ -1,7 +1,7 @@
 import type { Approval, GatehousePolicy, Limits, Match } from '../../generated/gatehouse.policy';
 import type { Diagnostic } from '../diagnostics';
 import { schemaDiagnostics } from '../schema-diagnostics';
-import type { Decision, DecisionLimits } from '../types';
+import { endpointKinds, type Decision, type DecisionLimits } from '../types';
 import type { YamlDocument } from '../yaml-document';
 import type { CompiledPolicy, CompiledRule, Origin } from './compiled-policy';
 import { compileMatch } from './match';
@@ -66,6 +66,7 @@ export function compilePolicy(input: YamlDocument | YamlDocument[], options: Com
     denyContent: [],
     denyEndpoints: [],
     rules: [],
+    rulesByEndpoint: new Map(),
     maskingRules: [],
     alerts: [],
     tests: [],
@@ -140,6 +141,13 @@ export function compilePolicy(input: YamlDocument | YamlDocument[], options: Com
     });
     policy.alerts.push(...(spec.alerts ?? []));
     value.tests?.forEach((test, i) => policy.tests.push({ test, origin: { doc, pointer: `/tests/${i}` } }));
+  }
+
+  for (const kind of endpointKinds) {
+    policy.rulesByEndpoint.set(kind, policy.rules.filter((r) => !r.match.normalized.endpoints || r.match.normalized.endpoints.includes(kind)));
+  }
+  if (policy.denyContent.length > 1) {
+    policy.denyContentAny = new RegExp(policy.denyContent.map((e) => `(?:${e.regex.source})`).join('|'), 'i');
   }
 
   if (options.compileMasking && maskingSpecs.length) {

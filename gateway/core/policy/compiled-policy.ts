@@ -1,5 +1,5 @@
 import type { Test } from '../../generated/gatehouse.policy';
-import type { Decision, DecisionLimits, PolicyAction } from '../types';
+import type { Decision, DecisionLimits, EndpointKind, PolicyAction } from '../types';
 import type { YamlDocument } from '../yaml-document';
 import type { CompiledMatch } from './match';
 
@@ -61,8 +61,15 @@ export interface CompiledPolicy {
   names: string[];
   defaultAction: PolicyAction;
   denyContent: CompiledDenyContent[];
+  /** All deny-content patterns as one alternation: one prompt scan decides whether any entry hits. */
+  denyContentAny?: RegExp;
   denyEndpoints: CompiledDenyEndpoint[];
   rules: CompiledRule[];
+  /**
+   * The rules that can match each endpoint kind, in policy order (a rule without an endpoints
+   * condition is in every list). Evaluation walks only the request's list; first-match order is kept.
+   */
+  rulesByEndpoint: Map<EndpointKind, CompiledRule[]>;
   maskingRules: CompiledMaskingRule[];
   /** What `compileMasking` returned for spec.masking (owned by the masking work). */
   masking?: unknown;

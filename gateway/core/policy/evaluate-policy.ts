@@ -48,11 +48,16 @@ function decide(policy: CompiledPolicy, ctx: MatchContext): Decision {
   }
   if (policy.denyContent.length && ctx.request.promptText) {
     const text = promptOf(ctx);
+    if (policy.denyContentAny && !policy.denyContentAny.test(text)) return decideByRules(policy, ctx, masks);
     for (const e of policy.denyContent) {
       if (e.regex.test(text)) return denyListDecision(policy, e.id, e.reason, 'content', masks);
     }
   }
-  const rules = policy.rules;
+  return decideByRules(policy, ctx, masks);
+}
+
+function decideByRules(policy: CompiledPolicy, ctx: MatchContext, masks: string[]): Decision {
+  const rules = policy.rulesByEndpoint.get(ctx.request.endpoint) ?? policy.rules;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i];
     if (!matchAll(rule.match, ctx)) continue;

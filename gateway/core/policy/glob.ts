@@ -23,6 +23,17 @@ export function compileGlobs(patterns: readonly string[]): GlobMatcher {
     else if (kind === 'suffix') suffixes.push(p.slice(1));
     else general.push(p);
   }
+  // Specialize the common shapes: one literal, one prefix, only literals.
+  const kinds = (exact.size ? 1 : 0) + prefixes.length + suffixes.length + general.length;
+  if (kinds === 1 && exact.size === 1) {
+    const only = [...exact][0]!;
+    return (text) => text === only;
+  }
+  if (kinds === 1 && prefixes.length === 1) {
+    const prefix = prefixes[0]!;
+    return (text) => text.startsWith(prefix);
+  }
+  if (!prefixes.length && !suffixes.length && !general.length) return (text) => exact.has(text);
   return (text) => {
     if (exact.has(text)) return true;
     for (const p of prefixes) if (text.startsWith(p)) return true;

@@ -93,7 +93,10 @@ export function compileMatch(spec: Match | undefined, pointer: string, report: R
       const values = (c: MatchContext) => globList(c.principal.attributes?.[name]);
       checks.push({
         name: `attribute ${name}`,
-        test: (c) => values(c).some(m),
+        test: (c) => {
+          const v = c.principal.attributes?.[name];
+          return v === undefined ? false : typeof v === 'string' ? m(v) : v.some(m);
+        },
         failure: (c) => values(c).length
           ? `attribute ${name} ${quoteList(values(c))} does not match ${list.join(', ')}`
           : `attribute ${name} is missing; rule requires ${list.join(', ')}`,
@@ -111,7 +114,7 @@ export function compileMatch(spec: Match | undefined, pointer: string, report: R
   }
   if (s.methods !== undefined) {
     n.methods = [...s.methods];
-    checks.push(setCheck('method', n.methods, (c) => c.request.method.toUpperCase()));
+    checks.push(setCheck('method', n.methods, (c) => c.request.method));
   }
   if (s.paths !== undefined) {
     n.paths = globList(s.paths);
@@ -139,18 +142,23 @@ export function compileMatch(spec: Match | undefined, pointer: string, report: R
       if (r.ok) regexes.push(r.regex);
       else report(`${pointer}/content/${i}`, r.message, r.code);
     });
+    // One scan of the prompt for all patterns (an alternation of safe patterns stays safe).
+    const any = regexes.length > 1 ? new RegExp(regexes.map((r) => `(?:${r.source})`).join('|'), 'i') : regexes[0];
     checks.push({
       name: 'content',
-      test: (c) => {
-        const text = promptOf(c);
-        for (const r of regexes) if (r.test(text)) return true;
-        return false;
-      },
+      test: (c) => any !== undefined && any.test(promptOf(c)),
       failure: () => `prompt matches none of the content patterns ${regexes.map(String).join(', ')}`,
       success: (c) => `prompt matches ${String(regexes.find((r) => r.test(promptOf(c))))}`,
     });
   }
+  checks.sort((a, b) => costRank(a.name) - costRank(b.name));
   return { checks, normalized: n, catchAll: checks.length === 0 };
+}
+
+/** Cheap, selective checks first; the prompt scan last. The explain trace reports failures in this order. */
+const ranks: Record<string, number> = { stream: 0, endpoint: 1, method: 2, upstream: 3, model: 4, path: 5, groups: 6, subject: 7, issuer: 8, clientId: 9, content: 99 };
+function costRank(name: string): number {
+  return ranks[name] ?? 10;
 }
 
 /** True when every check passes. The hot path: no allocation. */
@@ -195,7 +203,10 @@ function setCheck(name: string, allowed: string[], value: (c: MatchContext) => s
   const set = new Set(allowed);
   return {
     name,
-    test: (c) => set.has(value(c)),
+    test: (c) => {
+      const v = value(c);
+      return set.has(v) || (name === 'method' && set.has(v.toUpperCase()));
+    },
     failure: (c) => `${name} ${value(c)} is not ${allowed.length === 1 ? allowed[0] : `one of ${allowed.join(', ')}`}`,
     success: (c) => `${name} ${value(c)}`,
   };

@@ -188,7 +188,7 @@ describe('core/policy/evaluate-policy', () => {
     it('says what matched', () => {
       const policy = compileSpec({ rules: [{ id: 'a', match: { principal: { groups: ['ci'] }, models: ['gpt-4o-mini*'] }, action: 'allow' }] });
       const d = evaluatePolicy(policy, principal({ groups: ['ci'] }), chatRequest());
-      assert.equal(d.explain[0]!.reason, 'matched: group ci, model "gpt-4o-mini" ~ gpt-4o-mini*');
+      assert.equal(d.explain[0]!.reason, 'matched: model "gpt-4o-mini" ~ gpt-4o-mini*, group ci');
       assert.deepEqual(d.reasons, ['matched rule a']);
     });
   });
