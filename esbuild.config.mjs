@@ -24,6 +24,8 @@ const nodeCommon = {
   target: 'node20',
   format: 'cjs',
   define: { 'import.meta.url': 'importMetaUrl' },
+  // The embedded default policy (gateway/policy/default.policy.yaml) is bundled as text.
+  loader: { '.yaml': 'text' },
   banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 

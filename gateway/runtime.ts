@@ -1,6 +1,7 @@
 import type { EventBus } from './events';
 import type { Logger } from './log';
 import type { Decision, InferenceRequest, Principal } from './core/types';
+import type { CompiledPolicy } from './core/policy/compiled-policy';
 import type { Exchange } from './pipeline/exchange';
 import type { GatehouseConfig } from './generated/gatehouse.config';
 
@@ -35,6 +36,10 @@ export interface IdentityService {
 export interface PolicyService {
   /** Content hash of the running policy. */
   readonly version: string;
+  /** The running snapshot (admin GET /admin/policy, decision preview, masking's compiled rules in `.masking`). */
+  readonly compiled?: CompiledPolicy;
+  /** Policy files the running snapshot came from (empty for the embedded default). */
+  readonly files?: readonly string[];
   decide(principal: Principal, request: InferenceRequest): Decision;
   /** Enforces a decision's rate and concurrency limits; returns a release function for concurrency. Throws 429. */
   admit(principal: Principal, decision: Decision): () => void;

@@ -22,6 +22,7 @@ type Command = { run(argv: string[]): Promise<number> };
 /** Subcommands load lazily, so `serve` does not pay for the CLI-only code of the others. */
 const commands: Record<string, () => Promise<Command>> = {
   serve: () => import('./serve'),
+  policy: () => import('./policy'),
   token: () => import('./token'),
 };
 

@@ -83,6 +83,8 @@ export interface Decision {
   explain: ExplainStep[];
   /** Content hash of the policy snapshot that decided. */
   policyVersion: string;
+  /** Set when a deny list (spec.denyContent / spec.denyEndpoints) decided, rather than a rule. */
+  denyList?: 'content' | 'endpoint';
 }
 
 /** One line of a mask report: never the original value. */

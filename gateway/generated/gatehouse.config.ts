@@ -279,9 +279,24 @@ export interface ClaimMapping {
   };
 }
 /**
- * Where policies come from. Owned by the policy work.
+ * Where policies come from. Without paths, the embedded default policy applies: every authenticated caller is allowed, and audit records are masked with the default detectors.
  */
-export interface Policy {}
+export interface Policy {
+  /**
+   * Policy files, or folders holding *.policy.yaml files. Relative paths are resolved against the config file's folder. Files are combined in the order listed; a folder contributes its *.policy.yaml files sorted by file name. Rule ids must be unique across all files.
+   *
+   * @minItems 1
+   */
+  paths?: [string, ...string[]];
+  /**
+   * Reload the policy when a policy file changes. A change that fails validation keeps the running policy and reports every error. Default true.
+   */
+  watch?: boolean;
+  /**
+   * How much prompt text content patterns scan: the first and last half of this many characters of a longer prompt. Default 65536 (64 KiB).
+   */
+  maxPromptScanBytes?: number;
+}
 /**
  * The audit log and its sinks. Owned by the audit work.
  */

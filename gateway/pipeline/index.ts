@@ -2,6 +2,7 @@ import type { Runtime } from '../runtime';
 import type { GatewayMetrics } from '../server/metrics';
 import type { UpstreamTable } from '../upstream/upstream-table';
 import type { Stage } from './exchange';
+import { evaluatePolicy } from './evaluate-policy';
 import { forwardUpstream } from './forward-upstream';
 import { readBody } from './read-body';
 import { routeRequest } from './route-request';
@@ -18,6 +19,7 @@ export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; met
     verifyIdentity(rt),
     readBody(rt),
     routeRequest(deps.upstreams),
+    evaluatePolicy(rt),
     forwardUpstream(rt, deps.metrics),
   ];
 }

@@ -6,6 +6,7 @@ import type { EventBus } from '../events';
 import { devIssuerJwksHandler } from '../identity/dev-issuer';
 import { createIdentityService } from '../identity/identity-service';
 import type { Logger } from '../log';
+import { createPolicyService } from '../policy/policy-service';
 import type { Runtime } from '../runtime';
 import type { AdminAppParts } from './admin-app';
 
@@ -16,7 +17,6 @@ type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'audit' | 'app
  * implementation backs each seam of the Runtime.
  */
 export async function createServices(loaded: LoadedConfig, log: Logger, events: EventBus): Promise<{ runtime: Services; admin: AdminAppParts; close(): Promise<void> }> {
-  void events;
   const adminToken = ensureAdminToken(loaded.dataDir);
   const requireAdmin: RequestHandler = (req, res, next) => {
     const header = req.headers.authorization;
@@ -26,21 +26,21 @@ export async function createServices(loaded: LoadedConfig, log: Logger, events: 
     res.status(401).set('www-authenticate', 'Bearer realm="gatehouse-admin"').type('application/json').send(errorBody(err, '-'));
   };
   const identity = await createIdentityService(loaded.config.identity, { dataDir: loaded.dataDir, log });
+  const policy = await createPolicyService(loaded.config.policy, { configDir: loaded.configDir, log, events });
   const publicRoutes = Router();
   if (identity.devIssuer) publicRoutes.get('/dev-issuer/jwks.json', devIssuerJwksHandler(identity.devIssuer));
   const runtime: Services = {
-    // Foundation slice: policy, masking, audit and approvals land in their own areas.
     identity,
-    policy: {
-      version: 'none',
-      decide: () => { throw new Error('no policy engine'); },
-      admit: () => () => {},
-      reload: async () => ({ ok: true, version: 'none', errors: [] }),
-      close: async () => {},
-    },
+    policy,
     masking: { maskRequest: () => {}, responseMasker: () => null },
     audit: { arrival: async () => {}, outcome: () => {}, note: async () => {}, close: async () => {} },
     approvals: { await: async () => {}, close: async () => {} },
   };
-  return { runtime, admin: { requireAdmin, publicRoutes }, close: () => identity.close() };
+  return {
+    runtime,
+    admin: { requireAdmin, publicRoutes },
+    close: async () => {
+      await Promise.all([identity.close(), policy.close()]);
+    },
+  };
 }

@@ -1,0 +1,115 @@
+import type { Decision, ExplainStep, InferenceRequest, Principal } from '../types';
+import type { CompiledPolicy } from './compiled-policy';
+import { explainMatch, matchAll, promptOf, type MatchContext } from './match';
+
+export interface EvaluateOptions {
+  /**
+   * eager (default): build the explain trace now. lazy: build it on first read of
+   * `decision.explain` (the gateway's hot path: most decisions are never explained).
+   */
+  explain?: 'eager' | 'lazy';
+}
+
+/**
+ * Decides one request: deny lists first (endpoints, then content), then the rules in order — the
+ * first match decides — then the default action. `masks` lists every masking rule whose match holds.
+ * Pure and deterministic: the same policy, principal and request give the same decision.
+ *
+ * @example
+ * const d = evaluatePolicy(policy, { issuer: 'https://idp', subject: 'ci-bot', groups: ['ci'] },
+ *   { method: 'POST', path: '/v1/chat/completions', endpoint: 'chat', upstream: 'openai',
+ *     model: 'gpt-4o-mini', stream: false, promptText: 'hi', bodyBytes: 80 });
+ * d.action // => 'allow'
+ * d.rule   // => 'ci-small-models'
+ */
+export function evaluatePolicy(policy: CompiledPolicy, principal: Principal, request: InferenceRequest, options: EvaluateOptions = {}): Decision {
+  const ctx: MatchContext = { principal, request, maxPromptScanBytes: policy.maxPromptScanBytes };
+  const decision = decide(policy, ctx);
+  if (options.explain === 'lazy') {
+    Object.defineProperty(decision, 'explain', {
+      enumerable: true,
+      configurable: true,
+      get(this: Decision) {
+        const steps = explainTrace(policy, { principal, request, maxPromptScanBytes: policy.maxPromptScanBytes });
+        Object.defineProperty(this, 'explain', { value: steps, enumerable: true, writable: true, configurable: true });
+        return steps;
+      },
+    });
+  } else {
+    decision.explain = explainTrace(policy, ctx);
+  }
+  return decision;
+}
+
+function decide(policy: CompiledPolicy, ctx: MatchContext): Decision {
+  const masks = matchingMasks(policy, ctx);
+  for (const e of policy.denyEndpoints) {
+    if (matchAll(e.match, ctx)) return denyListDecision(policy, e.id, e.reason, 'endpoint', masks);
+  }
+  if (policy.denyContent.length && ctx.request.promptText) {
+    const text = promptOf(ctx);
+    if (policy.denyContentAny && !policy.denyContentAny.test(text)) return decideByRules(policy, ctx, masks);
+    for (const e of policy.denyContent) {
+      if (e.regex.test(text)) return denyListDecision(policy, e.id, e.reason, 'content', masks);
+    }
+  }
+  return decideByRules(policy, ctx, masks);
+}
+
+function decideByRules(policy: CompiledPolicy, ctx: MatchContext, masks: string[]): Decision {
+  const rules = policy.rulesByEndpoint.get(ctx.request.endpoint) ?? policy.rules;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i];
+    if (!matchAll(rule.match, ctx)) continue;
+    const d: Decision = {
+      action: rule.action, rule: rule.id, reasons: [rule.reason], limits: rule.limits, masks, explain: [], policyVersion: policy.version,
+    };
+    if (rule.approval) d.approval = rule.approval;
+    return d;
+  }
+  return {
+    action: policy.defaultAction, rule: 'default', reasons: [`no rule matched; default action ${policy.defaultAction}`],
+    limits: {}, masks, explain: [], policyVersion: policy.version,
+  };
+}
+
+function denyListDecision(policy: CompiledPolicy, id: string, reason: string, denyList: 'content' | 'endpoint', masks: string[]): Decision {
+  return { action: 'deny', rule: id, reasons: [reason], limits: {}, masks, explain: [], policyVersion: policy.version, denyList };
+}
+
+function matchingMasks(policy: CompiledPolicy, ctx: MatchContext): string[] {
+  const masks: string[] = [];
+  for (const m of policy.maskingRules) if (matchAll(m.match, ctx)) masks.push(m.name);
+  return masks;
+}
+
+/**
+ * The explain trace: every deny-list entry and rule tried, in order, up to and including the one
+ * that decided (or a final `default` step), each with the first failed condition or what matched.
+ *
+ * @example
+ * explainTrace(policy, ctx)
+ * // => [{ rule: 'agents-capped', matched: false, reason: 'groups [ci] include none of [ml-agents]' },
+ * //     { rule: 'ci-small-models', matched: true, reason: 'matched: group ci, model "gpt-4o-mini" ~ gpt-4o-mini*' }]
+ */
+export function explainTrace(policy: CompiledPolicy, ctx: MatchContext): ExplainStep[] {
+  const steps: ExplainStep[] = [];
+  for (const e of policy.denyEndpoints) {
+    const r = explainMatch(e.match, ctx);
+    steps.push({ rule: e.id, matched: r.matched, reason: `deny list: ${r.reason}` });
+    if (r.matched) return steps;
+  }
+  for (const e of policy.denyContent) {
+    const text = ctx.request.promptText ? promptOf(ctx) : '';
+    const matched = text !== '' && e.regex.test(text);
+    steps.push({ rule: e.id, matched, reason: `deny list: ${text === '' ? 'no prompt text' : `prompt ${matched ? 'matches' : 'does not match'} ${String(e.regex)}`}` });
+    if (matched) return steps;
+  }
+  for (const rule of policy.rules) {
+    const r = explainMatch(rule.match, ctx);
+    steps.push({ rule: rule.id, matched: r.matched, reason: r.reason });
+    if (r.matched) return steps;
+  }
+  steps.push({ rule: 'default', matched: true, reason: `no rule matched; default action ${policy.defaultAction}` });
+  return steps;
+}

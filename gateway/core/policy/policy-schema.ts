@@ -1,0 +1,22 @@
+import Ajv, { type ValidateFunction } from 'ajv';
+import policySchema from '../../../schemas/gatehouse.policy.schema.json';
+import maskingRulesSchema from '../../../schemas/masking-rules.schema.json';
+import alertRulesSchema from '../../../schemas/alert-rules.schema.json';
+
+let validator: ValidateFunction | undefined;
+
+/**
+ * The compiled validator for policy files (schemas/gatehouse.policy.schema.json with the masking
+ * and alert rule schemas it references). Compiled once, on first use.
+ *
+ * @example
+ * const errors = schemaDiagnostics(doc, policyValidator());
+ */
+export function policyValidator(): ValidateFunction {
+  if (validator) return validator;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  ajv.addSchema(maskingRulesSchema as object);
+  ajv.addSchema(alertRulesSchema as object);
+  validator = ajv.compile(policySchema as object);
+  return validator;
+}

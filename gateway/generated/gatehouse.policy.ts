@@ -1,0 +1,381 @@
+/* Generated from schemas/gatehouse.policy.schema.json by scripts/gen-types.mjs. Do not edit; run npm run gen:types. */
+
+/**
+ * An endpoint kind (see EndpointKind in gateway/core/types.ts).
+ */
+export type Endpoint =
+  | 'chat'
+  | 'completions'
+  | 'responses'
+  | 'embeddings'
+  | 'fine-tuning'
+  | 'files'
+  | 'models'
+  | 'messages'
+  | 'images'
+  | 'audio'
+  | 'moderations'
+  | 'batches'
+  | 'other';
+/**
+ * One glob or a list of globs (any may match). `*` matches any run of characters (including `/`), `?` matches one character; everything else matches itself.
+ */
+export type Globs = string | [string, ...string[]];
+/**
+ * Masking rules. Unlike rules, every masking rule whose match holds applies.
+ */
+export type MaskingRules = unknown[];
+/**
+ * Alert rules: bursts of denials, restricted-model attempts, volume thresholds.
+ */
+export type AlertRules = unknown[];
+
+/**
+ * A Gatehouse policy file (*.policy.yaml): who may call which model and endpoint, within which limits, and what is blocked outright. Deny lists are checked first, then rules in order; the first matching rule decides.
+ */
+export interface GatehousePolicy {
+  /**
+   * Version of the policy format. Always gatehouse.dev/v1.
+   */
+  apiVersion: 'gatehouse.dev/v1';
+  /**
+   * Kind of document. Always Policy.
+   */
+  kind: 'Policy';
+  /**
+   * Name and description of this policy file.
+   */
+  metadata: {
+    /**
+     * Short name of the policy, shown in audit records and the editor.
+     */
+    name: string;
+    /**
+     * What this policy is for, in a sentence or two.
+     */
+    description?: string;
+  };
+  spec: Spec;
+  /**
+   * Examples the policy must decide as expected; `gatehouse policy test` runs them. Each names a principal, a request and the expected action, rule and masking rules.
+   */
+  tests?: Test[];
+}
+/**
+ * The policy itself. Its canonical JSON's SHA-256 is the policy version written into every audit record.
+ */
+export interface Spec {
+  /**
+   * What happens when no rule matches. deny unless set. When several policy files are combined, the ones that set it must agree.
+   */
+  defaultAction?: 'allow' | 'deny' | 'require_approval';
+  /**
+   * Prompt patterns blocked outright, checked before any rule (for example attempts to extract the system prompt). A match answers 403 ERR_POLICY_DENY_LIST naming the entry's id.
+   */
+  denyContent?: DenyContentEntry[];
+  /**
+   * Endpoints blocked outright, checked before any rule (for example model export paths). A match answers 403 ERR_POLICY_DENY_LIST naming the entry's id.
+   */
+  denyEndpoints?: DenyEndpointEntry[];
+  /**
+   * Ordered rules: the first rule whose match holds decides the action. Think of a firewall: put narrow rules first and broad ones last.
+   */
+  rules?: Rule[];
+  masking?: MaskingRules;
+  alerts?: AlertRules;
+}
+/**
+ * A prompt pattern that is always refused.
+ */
+export interface DenyContentEntry {
+  /**
+   * Stable id, shown in errors to clients, audit records and explain traces. Unique across all policy files.
+   */
+  id: string;
+  /**
+   * Regular expression (JavaScript syntax, case-insensitive) over the prompt text. Refused at load if it can backtrack catastrophically.
+   */
+  pattern: string;
+  /**
+   * Why this is blocked; shown in explain traces.
+   */
+  description?: string;
+}
+/**
+ * An endpoint that is always refused: matches when the path matches one of `paths` or the endpoint kind is one of `endpoints` (at least one of the two is required) and, if `methods` is given, the method is listed.
+ */
+export interface DenyEndpointEntry {
+  /**
+   * Stable id, shown in errors to clients, audit records and explain traces. Unique across all policy files.
+   */
+  id: string;
+  /**
+   * Path glob(s).
+   */
+  paths?: string | [string, ...string[]];
+  /**
+   * Endpoint kind(s).
+   *
+   * @minItems 1
+   */
+  endpoints?: [Endpoint, ...Endpoint[]];
+  /**
+   * HTTP method(s); default any.
+   *
+   * @minItems 1
+   */
+  methods?: [
+    'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS',
+    ...('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS')[]
+  ];
+  /**
+   * Why this is blocked; shown in explain traces.
+   */
+  description?: string;
+}
+/**
+ * One rule: when `match` holds, `action` is taken (within `limits`).
+ */
+export interface Rule {
+  /**
+   * Stable id, shown in errors to clients, audit records and explain traces. Unique across all policy files.
+   */
+  id: string;
+  /**
+   * Why the rule exists; shown in explain traces.
+   */
+  description?: string;
+  match?: Match;
+  /**
+   * allow: forward; deny: answer 403 ERR_POLICY_DENIED naming this rule; require_approval: hold until an approver decides.
+   */
+  action: 'allow' | 'deny' | 'require_approval';
+  limits?: Limits;
+  approval?: Approval;
+}
+/**
+ * Conditions on the request. All conditions given must hold; within a list, any entry may match. An empty or missing match matches every request.
+ */
+export interface Match {
+  /**
+   * Conditions on the verified caller.
+   */
+  principal?: {
+    /**
+     * The token's subject (sub), as glob(s).
+     */
+    subject?: string | [string, ...string[]];
+    /**
+     * The caller must be in at least one of these groups.
+     *
+     * @minItems 1
+     */
+    groups?: [string, ...string[]];
+    /**
+     * The token's issuer (iss), as glob(s).
+     */
+    issuer?: string | [string, ...string[]];
+    /**
+     * The OAuth client id (azp / client_id), as glob(s).
+     */
+    clientId?: string | [string, ...string[]];
+    /**
+     * Other mapped claims (e.g. repository, workflow): each listed attribute must be present and match its glob(s).
+     */
+    attributes?: {
+      [k: string]: Globs;
+    };
+  };
+  /**
+   * One glob or a list of globs (any may match). `*` matches any run of characters (including `/`), `?` matches one character; everything else matches itself.
+   */
+  upstream?: string | [string, ...string[]];
+  /**
+   * Kind(s) of endpoint, independent of the provider's path spelling.
+   *
+   * @minItems 1
+   */
+  endpoints?: [Endpoint, ...Endpoint[]];
+  /**
+   * HTTP method(s), upper case.
+   *
+   * @minItems 1
+   */
+  methods?: [
+    'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS',
+    ...('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS')[]
+  ];
+  /**
+   * One glob or a list of globs (any may match). `*` matches any run of characters (including `/`), `?` matches one character; everything else matches itself.
+   */
+  paths?: string | [string, ...string[]];
+  /**
+   * One glob or a list of globs (any may match). `*` matches any run of characters (including `/`), `?` matches one character; everything else matches itself.
+   */
+  models?: string | [string, ...string[]];
+  /**
+   * true: only streaming requests; false: only non-streaming ones.
+   */
+  stream?: boolean;
+  /**
+   * Regular expressions (JavaScript syntax, case-insensitive) over the prompt text (messages, input, system, prompt); any may match. Patterns that can backtrack catastrophically are refused at load. Only the first and last maxPromptScanBytes/2 of a long prompt are scanned.
+   *
+   * @minItems 1
+   */
+  content?: [string, ...string[]];
+}
+/**
+ * Limits enforced on requests this rule lets through (allow or require_approval).
+ */
+export interface Limits {
+  /**
+   * Largest request body in bytes; larger answers 413 ERR_POLICY_BODY_TOO_LARGE.
+   */
+  maxBodyBytes?: number;
+  /**
+   * Largest max_tokens / max_output_tokens / max_completion_tokens. A request that sets none gets this value added.
+   */
+  maxTokens?: number;
+  /**
+   * reject (default): a larger value answers 400 ERR_POLICY_MAX_TOKENS; clamp: it is lowered to maxTokens before forwarding.
+   */
+  maxTokensMode?: 'reject' | 'clamp';
+  /**
+   * Requests per window per principal (fixed windows); above it answers 429 ERR_POLICY_RATE_LIMITED with Retry-After.
+   */
+  rate?: {
+    /**
+     * Requests allowed per window.
+     */
+    requests: number;
+    /**
+     * Window length.
+     */
+    per: number | string;
+  };
+  /**
+   * Requests in flight at once per principal; above it answers 429 ERR_POLICY_CONCURRENCY.
+   */
+  concurrent?: number;
+}
+/**
+ * Who approves a require_approval rule's requests, and for how long an approval holds.
+ */
+export interface Approval {
+  /**
+   * Who may approve: members of any listed group, or any listed subject. The requester can never approve their own request.
+   */
+  approvers?: {
+    /**
+     * Approver groups.
+     */
+    groups?: string[];
+    /**
+     * Approver subjects.
+     */
+    subjects?: string[];
+  };
+  /**
+   * Distinct approvals needed. Default 1.
+   */
+  minApprovals?: number;
+  /**
+   * How long the request is held before it is refused (ERR_APPROVAL_TIMEOUT). Default 5m.
+   */
+  timeout?: number | string;
+  /**
+   * After an approval, the same principal may repeat the same call (rule, model, endpoint) without asking again for this long. Default: no grant.
+   */
+  grantTtl?: number | string;
+}
+/**
+ * A sample call and what the policy must decide for it.
+ */
+export interface Test {
+  /**
+   * What the test shows, printed by `gatehouse policy test`.
+   */
+  name: string;
+  /**
+   * The caller.
+   */
+  principal: {
+    /**
+     * Token subject.
+     */
+    subject: string;
+    /**
+     * Token issuer. Default https://issuer.test.
+     */
+    issuer?: string;
+    /**
+     * OAuth client id.
+     */
+    clientId?: string;
+    /**
+     * Groups. Default none.
+     */
+    groups?: string[];
+    /**
+     * Other mapped claims.
+     */
+    attributes?: {
+      [k: string]: string | string[];
+    };
+  };
+  /**
+   * The call. Unset fields take defaults: endpoint chat, method POST, the endpoint's usual OpenAI path, upstream default, not streaming, empty prompt.
+   */
+  request: {
+    endpoint?: Endpoint;
+    /**
+     * HTTP method. Default POST (GET for models).
+     */
+    method?: string;
+    /**
+     * Request path. Default the endpoint's usual OpenAI path, e.g. /v1/chat/completions.
+     */
+    path?: string;
+    /**
+     * Upstream name. Default default.
+     */
+    upstream?: string;
+    /**
+     * Model name.
+     */
+    model?: string;
+    /**
+     * Streaming request. Default false.
+     */
+    stream?: boolean;
+    /**
+     * Prompt text the content patterns see.
+     */
+    prompt?: string;
+    /**
+     * max_tokens of the request.
+     */
+    maxTokens?: number;
+    /**
+     * Body size in bytes. Default the prompt's length plus 100.
+     */
+    bodyBytes?: number;
+  };
+  /**
+   * The expected decision. Only what is given is checked.
+   */
+  expect: {
+    /**
+     * Expected action.
+     */
+    action: 'allow' | 'deny' | 'require_approval';
+    /**
+     * Expected deciding rule or deny-list entry id, or default.
+     */
+    rule?: string;
+    /**
+     * Expected masking rule names (exactly these, in any order).
+     */
+    masks?: string[];
+  };
+}
