@@ -1,6 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { compileGlobList } from '../core/glob';
+import { compileGlobs } from '../core/glob';
 import { upstreamDefaults } from '../config/defaults';
 import { readSecret } from '../config/secrets';
 import type { Upstream } from '../generated/gatehouse.config';
@@ -71,7 +71,7 @@ function compileUpstream(u: Upstream, configDir: string, rawUrl: string): Compil
     basePath: url.pathname.replace(/\/+$/, ''),
     pathPrefix: u.pathPrefix ?? upstreamDefaults.pathPrefix,
     stripPrefix: u.stripPrefix ?? false,
-    matchesModel: compileGlobList(u.models),
+    matchesModel: modelMatcher(u.models),
     routesByModel: Boolean(u.models?.length),
     agent,
     credential: u.auth ? credentialHeader(u, readSecret(u.auth.secret, configDir)) : undefined,
@@ -85,4 +85,11 @@ function credentialHeader(u: Upstream, secret: string): readonly [string, string
   const header = (u.auth!.header ?? 'authorization').toLowerCase();
   const scheme = u.auth!.scheme ?? (header === 'authorization' ? 'Bearer' : '');
   return [header, scheme ? `${scheme} ${secret}` : secret];
+}
+
+/** No model list: any request, with or without a model. A list: only requests naming a matching model. */
+function modelMatcher(models: string[] | undefined): (model: string | undefined) => boolean {
+  if (!models?.length) return () => true;
+  const matches = compileGlobs(models);
+  return (model) => model !== undefined && matches(model);
 }

@@ -11,7 +11,7 @@ export type { CompiledPolicy, CompiledRule, CompiledMaskingRule } from './compil
 export { evaluatePolicy, explainTrace, type EvaluateOptions } from './evaluate-policy';
 export { runPolicyTests, testInput, defaultPathByEndpoint, type PolicyTestResult } from './run-policy-tests';
 export { compileMatch, matchAll, explainMatch, type CompiledMatch, type MatchContext } from './match';
-export { compileGlobs, globCovers, wildcardMatch } from './glob';
+export { compileGlobs, globCovers, wildcardMatch } from '../glob';
 export { compileSafeRegex, boundPromptText, defaultMaxPromptScanBytes } from './safe-regex';
 export { matchCovers } from './match-covers';
 export { policyVersion } from './policy-version';

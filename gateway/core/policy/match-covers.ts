@@ -1,4 +1,4 @@
-import { globsCover } from './glob';
+import { globsCover } from '../glob';
 import type { NormalizedMatch } from './match';
 
 type GlobField = 'subject' | 'issuer' | 'clientId' | 'upstream' | 'paths' | 'models';

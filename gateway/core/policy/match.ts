@@ -1,6 +1,6 @@
 import type { Match } from '../../generated/gatehouse.policy';
 import type { InferenceRequest, Principal } from '../types';
-import { compileGlobs, globList } from './glob';
+import { compileGlobs, globList } from '../glob';
 import { boundPromptText, compileSafeRegex } from './safe-regex';
 
 /** What one evaluation looks at. The bounded prompt is computed at most once per request. */

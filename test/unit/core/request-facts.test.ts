@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { classifyEndpoint } from '../../../gateway/core/endpoints';
-import { compileGlob, compileGlobList } from '../../../gateway/core/glob';
 import { describeBody } from '../../../gateway/core/inference-request';
 
-describe('core: endpoints, globs and body facts', () => {
+describe('core: endpoints and body facts', () => {
   const endpoints: [string, string][] = [
     ['/v1/chat/completions', 'chat'],
     ['/openai/v1/chat/completions', 'chat'],
@@ -25,25 +24,6 @@ describe('core: endpoints, globs and body facts', () => {
   for (const [path, kind] of endpoints) {
     it(`classifies ${path} as ${kind}`, () => assert.equal(classifyEndpoint(path), kind));
   }
-
-  const globs: [string, string, boolean][] = [
-    ['gpt-4o*', 'gpt-4o-mini', true],
-    ['gpt-4o*', 'gpt-4', false],
-    ['gpt-?o', 'gpt-4o', true],
-    ['*', 'anything', true],
-    ['a.b', 'axb', false],
-    ['exact', 'exact', true],
-    ['claude-*-sonnet', 'claude-3-5-sonnet', true],
-  ];
-  for (const [glob, value, expected] of globs) {
-    it(`glob ${glob} ${expected ? 'matches' : 'does not match'} ${value}`, () => assert.equal(compileGlob(glob)(value), expected));
-  }
-
-  it('an empty glob list matches anything, a list needs a value', () => {
-    assert.equal(compileGlobList(undefined)(undefined), true);
-    assert.equal(compileGlobList(['gpt-*'])(undefined), false);
-    assert.equal(compileGlobList(['gpt-*', 'o1'])('o1'), true);
-  });
 
   it('reads model, stream, token cap and prompt text from chat, responses and Anthropic bodies', () => {
     assert.deepEqual(describeBody({ model: 'gpt-4o', stream: true, max_tokens: 5, messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: [{ type: 'text', text: 'hi' }] }] }), {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { compileGlobs, globCovers, wildcardMatch } from '../../../../gateway/core/policy/glob';
+import { compileGlobs, globCovers, wildcardMatch } from '../../../gateway/core/glob';
 
-describe('core/policy/glob', () => {
+describe('core/glob', () => {
   const cases: [pattern: string, text: string, expected: boolean][] = [
     ['gpt-4o', 'gpt-4o', true],
     ['gpt-4o', 'gpt-4o-mini', false],
