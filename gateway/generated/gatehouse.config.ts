@@ -77,6 +77,98 @@ export type SecretRef1 = {
 export type Upstream1 = {
   [k: string]: unknown;
 };
+/**
+ * One audit sink.
+ */
+export type AuditSink = {
+  /**
+   * http: NDJSON batches POSTed to url; splunk-hec: Splunk HTTP Event Collector (/services/collector/event); elasticsearch: Elasticsearch/OpenSearch _bulk with _id = record id; syslog: RFC 5424 over TCP or TLS with octet-counted framing (RFC 6587).
+   */
+  type: 'http' | 'splunk-hec' | 'elasticsearch' | 'syslog';
+  /**
+   * Name of the sink: names its cursor file (<dataDir>/audit/cursors/<name>.json), its lag metric and its log lines.
+   */
+  name: string;
+  /**
+   * http: the URL records are POSTed to. splunk-hec: the HEC base URL (e.g. https://splunk:8088); /services/collector/event is appended unless present. elasticsearch: the cluster URL; /_bulk is appended.
+   */
+  url?: string;
+  token?: SecretRef2;
+  /**
+   * Extra HTTP headers sent with each request.
+   */
+  headers?: {
+    [k: string]: string;
+  };
+  /**
+   * Most records per delivery (one HTTP request, or one burst of syslog messages). Default 500.
+   */
+  batchSize?: number;
+  /**
+   * Time allowed for one delivery before it counts as failed. Default 10000.
+   */
+  timeoutMs?: number;
+  /**
+   * First retry delay after a failed delivery, in ms; doubles up to backoffMaxMs, with full jitter. Default 500.
+   */
+  backoffMinMs?: number;
+  /**
+   * Longest retry delay, in ms. Default 30000.
+   */
+  backoffMaxMs?: number;
+  /**
+   * elasticsearch: the index written to (default gatehouse-audit). splunk-hec: the Splunk index (default: the token's).
+   */
+  index?: string;
+  /**
+   * splunk-hec: the sourcetype. Default gatehouse:audit.
+   */
+  sourcetype?: string;
+  /**
+   * syslog: the collector's host name or address.
+   */
+  host?: string;
+  /**
+   * syslog: the collector's TCP port. Default 514 (6514 with tls).
+   */
+  port?: number;
+  /**
+   * syslog: use TLS (RFC 5425). Present = on.
+   */
+  tls?: {
+    /**
+     * PEM file of the CA that signed the collector's certificate. Default: the system's CAs.
+     */
+    ca?: string;
+    /**
+     * Name checked against the collector's certificate. Default: host.
+     */
+    servername?: string;
+  };
+  /**
+   * syslog: APP-NAME of each message. Default gatehouse.
+   */
+  appName?: string;
+  /**
+   * syslog: facility number (16 = local0, the default).
+   */
+  facility?: number;
+};
+/**
+ * Where a secret comes from: an environment variable or a file readable only by its owner (mode 0600).
+ */
+export type SecretRef2 = {
+  /**
+   * Name of an environment variable holding the secret.
+   */
+  env?: string;
+  /**
+   * Path of a file holding the secret; refused unless its mode is 0600 or stricter.
+   */
+  file?: string;
+} & {
+  [k: string]: unknown;
+};
 
 /**
  * Configuration of a Gatehouse gateway (gatehouse.yaml). Every section is optional; what is left out takes the embedded default.
@@ -298,9 +390,54 @@ export interface Policy {
   maxPromptScanBytes?: number;
 }
 /**
- * The audit log and its sinks. Owned by the audit work.
+ * The audit log and its sinks: append-only, hash-chained JSON-lines segments under <dataDir>/audit, checkpoints signed with the gateway's Ed25519 key, streamed to SIEM sinks from a persisted cursor.
  */
-export interface Audit {}
+export interface Audit {
+  /**
+   * Id of this replica's hash chain, stored in every record (chain id = replica id). Default: the chain id found in the existing log, else the host name.
+   */
+  chainId?: string;
+  /**
+   * Start a new segment file once the active one reaches this size, in bytes. Default 64 MiB.
+   */
+  segmentMaxBytes?: number;
+  /**
+   * Start a new segment file once the active one is this old, in seconds. Default 86400 (one day).
+   */
+  segmentMaxAgeSeconds?: number;
+  /**
+   * Write a signed checkpoint after this many records. Default 1000.
+   */
+  checkpointEveryRecords?: number;
+  /**
+   * Write a signed checkpoint at least this often while records arrive, in seconds. Default 60.
+   */
+  checkpointIntervalSeconds?: number;
+  /**
+   * Delete whole segments whose last record is older than this many days. Verification still succeeds from the first kept record (each segment starts with a checkpoint). Default: keep everything.
+   */
+  retentionDays?: number;
+  /**
+   * Largest (masked) request or response body stored in a record, in bytes; larger bodies are stored truncated with a flag. Default 65536.
+   */
+  maxBodyBytes?: number;
+  /**
+   * Extra file the latest signed checkpoint is exported to (the outside anchor for `gatehouse audit verify --anchor`). Relative paths are resolved against the config file's folder. The checkpoint is always written to <dataDir>/audit/anchor.json as well.
+   */
+  anchorFile?: string;
+  /**
+   * How long a batch may wait for more records before its write + fdatasync, in ms. 0 (default) syncs as soon as the previous sync finishes, which already batches everything that arrived meanwhile.
+   */
+  groupCommitMaxDelayMs?: number;
+  /**
+   * How many recent records the admin API answers from memory; older ones are read from the segment files. Default 10000.
+   */
+  recentRecords?: number;
+  /**
+   * Where records are streamed (SIEM). Each sink reads the durable log from its own persisted cursor: at-least-once delivery, the record id for de-duplication; a sink that is down falls behind and catches up.
+   */
+  sinks?: AuditSink[];
+}
 /**
  * Masking keys and defaults. Owned by the masking work.
  */

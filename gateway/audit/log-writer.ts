@@ -1,0 +1,379 @@
+import { close, fdatasync, fstat, fsync, ftruncate, open, write } from 'node:fs';
+import { mkdir, open as openFile, truncate, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { canonicalJson } from '../core/audit/canonical-json';
+import { GENESIS_HASH, hashCanonical, serializeRecord } from '../core/audit/hash-record';
+import type { AnchorFile } from '../core/audit/checkpoint';
+import type { AuditRecord } from '../generated/audit-record';
+import type { Logger } from '../log';
+import { recordId } from './record-id';
+import { listSegments, segmentName } from './segment-files';
+import { readSegmentTail } from './segment-tail';
+import type { SigningKey } from './signing-key';
+
+const openP = promisify(open);
+const writeP = promisify(write);
+const fdatasyncP = promisify(fdatasync);
+const fsyncP = promisify(fsync);
+const ftruncateP = promisify(ftruncate);
+const fstatP = promisify(fstat);
+const closeP = promisify(close);
+
+export interface LogWriterOptions {
+  /** The audit directory (`<dataDir>/audit`). */
+  dir: string;
+  chainId?: string;
+  key: SigningKey;
+  log: Logger;
+  segmentMaxBytes: number;
+  segmentMaxAgeMs: number;
+  checkpointEveryRecords: number;
+  groupCommitMaxDelayMs: number;
+  /** After every durable batch, in chain order. */
+  onDurable?: (records: AuditRecord[], position: DurablePosition) => void;
+  /** After a checkpoint is durable: the new anchor. */
+  onCheckpoint?: (anchor: AnchorFile) => void;
+  /** A write or sync failed (first failure after success). */
+  onFailure?: (err: Error) => void;
+  /** Writes succeed again after a failure. */
+  onRecovered?: () => void;
+}
+
+/** The end of what is durable: readers (sinks, tail) never read past it. */
+export interface DurablePosition {
+  segment: string;
+  size: number;
+  seq: number;
+}
+
+/** Fields a caller gives; the writer adds id (unless given), seq, prev, hash, chain and time (unless given). */
+export type RecordFields = Omit<AuditRecord, 'seq' | 'prev' | 'hash' | 'chain' | 'id' | 'time'> & { id?: string; time?: string };
+
+interface Segment {
+  name: string;
+  path: string;
+  firstSeq: number;
+  openedAt: number;
+  fd?: number;
+  /** Bytes queued for this segment, durable or not (drives rotation). */
+  assigned: number;
+  /** Bytes known to be on disk. */
+  durable: number;
+  /** A write failed: reopen and cut back to `durable` before the next write. */
+  dirty: boolean;
+}
+
+interface Pending {
+  line: string;
+  record: AuditRecord;
+  segment: Segment;
+  resolve?: (r: AuditRecord) => void;
+  reject?: (e: Error) => void;
+}
+
+export interface WriterStats {
+  records: number;
+  batches: number;
+  syncs: number;
+  bytes: number;
+  failures: number;
+}
+
+/**
+ * The append-only, hash-chained log with group commit.
+ *
+ * Records are chained synchronously in append order (seq, prev, hash), queued, and written by
+ * one flush loop: everything queued while a write + fdatasync is in flight goes out in the next
+ * batch as one write and one fdatasync per segment touched. `append()` resolves once its batch is
+ * durable. Segments rotate by size and age; each starts with a signed checkpoint attesting the
+ * chain head before it, so the log verifies from any kept segment after retention.
+ *
+ * A failed write or sync rejects its batch and everything queued behind it, rolls the chain
+ * head back to the last durable record, and the next batch reopens the segment and cuts any
+ * partial bytes off first: the chain on disk never has a hole.
+ */
+export class AuditLogWriter {
+  readonly chain: string;
+  readonly stats: WriterStats = { records: 0, batches: 0, syncs: 0, bytes: 0, failures: 0 };
+  private head: { seq: number; hash: string };
+  private durableHead: { seq: number; hash: string };
+  private active?: Segment;
+  private previous?: Segment;
+  private queue: Pending[] = [];
+  private flushing = false;
+  private failing = false;
+  private closed = false;
+  private sinceCheckpoint = 0;
+  private idle: (() => void)[] = [];
+
+  private constructor(private readonly o: LogWriterOptions, head: { seq: number; hash: string }, chain: string) {
+    this.head = { ...head };
+    this.durableHead = { ...head };
+    this.chain = chain;
+  }
+
+  /**
+   * Opens the log: recovers the chain head from the last segment, cutting off a torn last line
+   * (reported by `recovered`, which the caller writes as a `recovery` record).
+   */
+  static async open(o: LogWriterOptions): Promise<{ writer: AuditLogWriter; recovered?: { segment: string; offset: number; droppedBytes: number; droppedSha256: string } }> {
+    await mkdir(o.dir, { recursive: true });
+    const segments = await listSegments(o.dir);
+    let head = { seq: 0, hash: GENESIS_HASH };
+    let chain: string | undefined;
+    let recovered: { segment: string; offset: number; droppedBytes: number; droppedSha256: string } | undefined;
+    for (let i = segments.length - 1; i >= 0; i--) {
+      const seg = segments[i];
+      const tail = await readSegmentTail(seg.path);
+      if (tail.torn) {
+        await truncate(seg.path, tail.torn.offset);
+        const fh = await openFile(seg.path, 'r+');
+        await fh.sync();
+        await fh.close();
+        recovered ??= { segment: seg.name, offset: tail.torn.offset, droppedBytes: tail.torn.bytes, droppedSha256: tail.torn.sha256 };
+        o.log.warn('audit: cut a torn last line', { segment: seg.name, bytes: tail.torn.bytes });
+      }
+      if (tail.lastLine === undefined) {
+        // Empty (or wholly torn) segment, left by a crash or a failed first write: drop it.
+        await unlink(seg.path);
+        continue;
+      }
+      let last: AuditRecord;
+      try {
+        last = JSON.parse(tail.lastLine) as AuditRecord;
+      } catch {
+        throw new Error(`audit log tail of ${seg.path} is not a record; refusing to continue the chain (run gatehouse audit verify)`);
+      }
+      if (!Number.isSafeInteger(last.seq) || typeof last.hash !== 'string') throw new Error(`audit log tail of ${seg.path} is not a record`);
+      head = { seq: last.seq, hash: last.hash };
+      chain = last.chain;
+      break;
+    }
+    const writer = new AuditLogWriter(o, head, o.chainId ?? chain ?? hostname());
+    return { writer, recovered };
+  }
+
+  /** Chains the record now and resolves once it is durable. */
+  append(fields: RecordFields): Promise<AuditRecord> {
+    if (this.closed) return Promise.reject(new Error('audit log is closed'));
+    return new Promise((resolve, reject) => {
+      const now = Date.now();
+      this.ensureSegment(now);
+      this.enqueue(this.chainRecord(fields, now), resolve, reject);
+      if (fields.kind !== 'checkpoint' && ++this.sinceCheckpoint >= this.o.checkpointEveryRecords) this.enqueueCheckpoint(now);
+      this.kick();
+    });
+  }
+
+  /** Appends a signed checkpoint of the current head (also done every N records and on each new segment). */
+  checkpoint(): Promise<AuditRecord> {
+    if (this.closed) return Promise.reject(new Error('audit log is closed'));
+    return new Promise((resolve, reject) => {
+      const now = Date.now();
+      if (!this.ensureSegment(now)) this.enqueueCheckpoint(now, resolve, reject);
+      else this.queue[this.queue.length - 1].resolve = resolve, this.queue[this.queue.length - 1].reject = reject;
+      this.kick();
+    });
+  }
+
+  /** Records appended since the last checkpoint. */
+  get uncheckpointed(): number {
+    return this.sinceCheckpoint;
+  }
+
+  get headSeq(): number {
+    return this.head.seq;
+  }
+
+  /** Where the next new segment will be written: tests use it to stage disk failures. */
+  nextSegmentPath(): string {
+    return join(this.o.dir, segmentName(this.head.seq + 1));
+  }
+
+  durablePosition(): DurablePosition {
+    const seg = this.active && this.active.durable > 0 ? this.active : this.previous;
+    return { segment: seg?.name ?? '', size: seg?.durable ?? 0, seq: this.durableHead.seq };
+  }
+
+  /** Writes a final checkpoint, waits for the queue to drain and closes the segment. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.sinceCheckpoint > 0) await this.checkpoint().catch(() => undefined);
+    this.closed = true;
+    await this.drained();
+    for (const seg of [this.previous, this.active]) {
+      if (seg?.fd !== undefined) {
+        const fd = seg.fd;
+        seg.fd = undefined;
+        await closeP(fd).catch(() => undefined);
+      }
+    }
+  }
+
+  private drained(): Promise<void> {
+    if (!this.flushing && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  /** Starts a new segment (with its checkpoint) when there is none yet or the active one is full or old. Returns true when it did. */
+  private ensureSegment(now: number): boolean {
+    const a = this.active;
+    if (a && a.assigned < this.o.segmentMaxBytes && now - a.openedAt < this.o.segmentMaxAgeMs) return false;
+    const firstSeq = this.head.seq + 1;
+    const name = segmentName(firstSeq);
+    if (a) this.previous = a;
+    this.active = { name, path: join(this.o.dir, name), firstSeq, openedAt: now, assigned: 0, durable: 0, dirty: false };
+    this.enqueueCheckpoint(now);
+    return true;
+  }
+
+  private enqueueCheckpoint(now: number, resolve?: (r: AuditRecord) => void, reject?: (e: Error) => void): void {
+    const time = new Date(now).toISOString();
+    const payload = { chain: this.chain, seq: this.head.seq, head: this.head.hash, time };
+    const record = this.chainRecord({ kind: 'checkpoint', time, checkpoint: { seq: payload.seq, head: payload.head, kid: this.o.key.kid, jws: this.o.key.sign(payload) } }, now);
+    this.enqueue(record, resolve, reject);
+    this.sinceCheckpoint = 0;
+  }
+
+  private chainRecord(fields: RecordFields, now: number): AuditRecord {
+    const record = { ...fields, id: fields.id ?? recordId(now), seq: this.head.seq + 1, prev: this.head.hash, chain: this.chain, time: fields.time ?? new Date(now).toISOString() } as AuditRecord;
+    const canonical = canonicalJson(record);
+    record.hash = hashCanonical(record.prev, canonical);
+    this.head = { seq: record.seq, hash: record.hash };
+    (record as unknown as { line: string }).line = serializeRecord(canonical, record.hash) + '\n';
+    return record;
+  }
+
+  private enqueue(record: AuditRecord, resolve?: (r: AuditRecord) => void, reject?: (e: Error) => void): void {
+    const carrier = record as unknown as { line: string };
+    const line = carrier.line;
+    delete (carrier as { line?: string }).line;
+    const segment = this.active!;
+    segment.assigned += Buffer.byteLength(line);
+    this.queue.push({ line, record, segment, resolve, reject });
+  }
+
+  private kick(): void {
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = true;
+    const delay = this.o.groupCommitMaxDelayMs;
+    // setImmediate lets every append issued in this turn of the event loop join the batch.
+    if (delay > 0) setTimeout(() => void this.flush(), delay);
+    else setImmediate(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
+    let i = 0;
+    try {
+      while (i < batch.length) {
+        const seg = batch[i].segment;
+        let j = i;
+        let text = '';
+        while (j < batch.length && batch[j].segment === seg) text += batch[j++].line;
+        const buf = Buffer.from(text);
+        const fd = await this.openSegment(seg);
+        let off = 0;
+        while (off < buf.length) off += (await writeP(fd, buf, off, buf.length - off)).bytesWritten;
+        await fdatasyncP(fd);
+        this.stats.syncs++;
+        seg.durable += buf.length;
+        this.stats.bytes += buf.length;
+        this.stats.records += j - i;
+        const run = batch.slice(i, j);
+        const last = run[run.length - 1].record;
+        this.durableHead = { seq: last.seq, hash: last.hash };
+        i = j;
+        if (seg !== this.active && seg.fd !== undefined) {
+          const old = seg.fd;
+          seg.fd = undefined;
+          await closeP(old).catch(() => undefined);
+        }
+        this.settled(run);
+      }
+      this.stats.batches++;
+      if (this.failing) {
+        this.failing = false;
+        this.o.log.info('audit: log writable again');
+        this.o.onRecovered?.();
+      }
+    } catch (err) {
+      this.fail(batch.slice(i), err as Error);
+    }
+    this.flushing = false;
+    if (this.queue.length) this.kick();
+    else for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  private settled(run: Pending[]): void {
+    const records = run.map((p) => p.record);
+    const pos = this.durablePosition();
+    this.o.onDurable?.(records, pos);
+    for (const p of run) {
+      p.resolve?.(p.record);
+      if (p.record.kind === 'checkpoint' && p.record.checkpoint) {
+        const c = p.record.checkpoint;
+        this.o.onCheckpoint?.({ chain: this.chain, seq: c.seq, head: c.head, time: p.record.time, jws: c.jws, kid: c.kid });
+      }
+    }
+  }
+
+  private fail(unwritten: Pending[], err: Error): void {
+    this.stats.failures++;
+    const rejected = unwritten.concat(this.queue);
+    this.queue = [];
+    // Everything after the last durable record is void: roll the chain back to it.
+    this.head = { ...this.durableHead };
+    for (const seg of new Set(rejected.map((p) => p.segment))) {
+      seg.dirty = true;
+      seg.assigned = seg.durable;
+      if (seg.fd !== undefined) {
+        const fd = seg.fd;
+        seg.fd = undefined;
+        close(fd, () => undefined);
+      }
+    }
+    if (this.active && this.active.durable === 0) {
+      // The new segment never got its checkpoint on disk: start it again on the next append.
+      this.active = this.previous && this.previous.durable > 0 ? this.previous : undefined;
+      if (this.active) this.active.assigned = Math.max(this.active.assigned, this.o.segmentMaxBytes);
+    }
+    this.sinceCheckpoint = 0;
+    if (!this.failing) {
+      this.failing = true;
+      this.o.log.error('audit: write failed; refusing requests until the log is writable', { code: (err as NodeJS.ErrnoException).code, message: err.message });
+      this.o.onFailure?.(err);
+    }
+    for (const p of rejected) p.reject?.(err);
+  }
+
+  private async openSegment(seg: Segment): Promise<number> {
+    if (seg.fd !== undefined && !seg.dirty) return seg.fd;
+    const fd = await openP(seg.path, 'a', 0o640);
+    try {
+      const { size } = await fstatP(fd);
+      if (size > seg.durable) await ftruncateP(fd, seg.durable);
+      if (size < seg.durable) throw new Error(`audit segment ${seg.name} shrank under the writer (${size} < ${seg.durable} bytes)`);
+      if (seg.durable === 0) await this.syncDir();
+    } catch (err) {
+      close(fd, () => undefined);
+      throw err;
+    }
+    seg.fd = fd;
+    seg.dirty = false;
+    return fd;
+  }
+
+  /** Makes a new segment's directory entry durable. */
+  private async syncDir(): Promise<void> {
+    const fd = await openP(this.o.dir, 'r');
+    try {
+      await fsyncP(fd);
+    } finally {
+      await closeP(fd);
+    }
+  }
+}

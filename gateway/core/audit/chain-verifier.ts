@@ -1,0 +1,271 @@
+import { decodeJwt, type JSONWebKeySet } from 'jose';
+import { canonicalJson } from './canonical-json';
+import { GENESIS_HASH, hashCanonical } from './hash-record';
+import { verifyCheckpointJws, type AnchorFile } from './checkpoint';
+import type { Finding, VerifyReport } from './findings';
+
+export interface ChainVerifierOptions {
+  /** Public keys that checkpoints and the anchor must be signed with. */
+  keys?: JSONWebKeySet;
+  /** The outside anchor (latest exported checkpoint): detects tail truncation and whole-log replacement. */
+  anchor?: AnchorFile & { source?: string };
+  /** How far (in seq) a record may stray before its position is settled. Default 1024. */
+  window?: number;
+}
+
+/** Where a line came from; `terminated` is false for a last line without its newline. */
+export interface LineSource {
+  file?: string;
+  line?: number;
+  terminated?: boolean;
+}
+
+interface Entry {
+  seq: number;
+  hash: string;
+  prev: string;
+  id: string;
+  kind: string;
+  time: string;
+  chain: string;
+  file?: string;
+  line?: number;
+  jws?: string;
+}
+
+/**
+ * Verifies a hash chain fed line by line, in file order (streaming: memory is bounded by the
+ * window, not the log). `push()` each line, then `await finish()` for the report.
+ *
+ * How findings are told apart: every record is checked against its own hash (modified);
+ * records are grouped by seq; when a seq has several distinct records the one linked to its
+ * neighbours (prev of the next, hash of the previous) is the chain's and the others are
+ * inserted; a missing seq range between kept records is deleted; a record arriving after a
+ * higher seq is reordered; the same hash twice is duplicated; a kept record whose prev is not its
+ * predecessor's hash breaks the chain (altered and re-hashed). Checkpoint signatures are checked
+ * at the end (async), and the anchor's record must exist with the anchored hash.
+ *
+ * @example
+ * const v = createChainVerifier({ keys, anchor });
+ * for (const [i, line] of lines.entries()) v.push(line, { file: 'audit-1.jsonl', line: i + 1 });
+ * const report = await v.finish(); // report.findings.length === 0 when intact
+ */
+export function createChainVerifier(options: ChainVerifierOptions = {}): ChainVerifier {
+  return new ChainVerifier(options);
+}
+
+export class ChainVerifier {
+  private readonly window: number;
+  private readonly findings: Finding[] = [];
+  private readonly flagged = new Set<Entry>();
+  private readonly candidates = new Map<number, Entry[]>();
+  private readonly recentHashes = new Map<string, number>();
+  private readonly hashQueue: [number, string][] = [];
+  private readonly checkpoints: Entry[] = [];
+  private total = 0;
+  private maxSeq = -Infinity;
+  private nextFinal?: number;
+  private gapStart?: number;
+  private first?: Entry;
+  private last?: Entry;
+  private readonly anchorSeq?: number;
+  private anchorSeen?: string;
+
+  constructor(private readonly options: ChainVerifierOptions) {
+    this.window = options.window ?? 1024;
+    if (options.anchor) {
+      try {
+        const seq = decodeJwt(options.anchor.jws).seq;
+        this.anchorSeq = typeof seq === 'number' ? seq : options.anchor.seq;
+      } catch {
+        this.anchorSeq = options.anchor.seq;
+      }
+    }
+  }
+
+  push(text: string, where: LineSource = {}): void {
+    const loc = { file: where.file, line: where.line };
+    if (where.terminated === false) {
+      this.findings.push({ kind: 'torn_line', ...loc, message: `incomplete last line (${Buffer.byteLength(text)} bytes without a newline): a crash mid-write that start-up has not recovered yet` });
+      return;
+    }
+    let rec: Record<string, unknown>;
+    try {
+      rec = JSON.parse(text);
+    } catch {
+      this.findings.push({ kind: 'malformed', ...loc, message: 'not JSON' });
+      return;
+    }
+    const { hash, ...rest } = rec ?? {};
+    if (!isRecordShape(rec) || typeof hash !== 'string') {
+      this.findings.push({ kind: 'malformed', ...loc, message: 'not an audit record (id, seq, prev, hash, kind, time, chain)' });
+      return;
+    }
+    let computed: string;
+    try {
+      computed = hashCanonical(rec.prev, canonicalJson(rest));
+    } catch (err) {
+      this.findings.push({ kind: 'malformed', ...loc, id: rec.id, seq: rec.seq, message: (err as Error).message });
+      return;
+    }
+    this.total++;
+    const checkpoint = rec.kind === 'checkpoint' ? ((rec as Record<string, unknown>).checkpoint as { jws?: unknown } | undefined) : undefined;
+    const entry: Entry = {
+      seq: rec.seq, hash, prev: rec.prev, id: rec.id, kind: rec.kind, time: rec.time, chain: rec.chain, ...loc,
+      jws: typeof checkpoint?.jws === 'string' ? checkpoint.jws : undefined,
+    };
+    if (computed !== hash) this.flag(entry, 'modified', 'content does not match its hash (a field was changed after writing)');
+
+    const seen = this.recentHashes.get(hash);
+    if (seen !== undefined) {
+      this.flag(entry, 'duplicated', `the same record as seq ${seen} appears again`);
+      return;
+    }
+    this.recentHashes.set(hash, entry.seq);
+    this.hashQueue.push([entry.seq, hash]);
+
+    if (entry.seq < this.maxSeq) this.flag(entry, 'reordered', `found after seq ${this.maxSeq}, out of its position`);
+    if (this.nextFinal !== undefined && entry.seq < this.nextFinal) {
+      // Too far from its place to take part in the chain check.
+      if (!this.flagged.has(entry)) this.flag(entry, 'inserted', `seq ${entry.seq} was already settled; this record is not part of the chain`);
+      return;
+    }
+    this.maxSeq = Math.max(this.maxSeq, entry.seq);
+    const list = this.candidates.get(entry.seq);
+    if (list) list.push(entry);
+    else this.candidates.set(entry.seq, [entry]);
+    this.settleUpTo(this.maxSeq - this.window);
+  }
+
+  async finish(): Promise<VerifyReport> {
+    this.settleUpTo(this.maxSeq);
+    const keys = this.options.keys;
+    let validCheckpoints = 0;
+    if (this.checkpoints.length && !keys?.keys.length) {
+      this.findings.push({ kind: 'no_key', message: `${this.checkpoints.length} checkpoints cannot be checked: no public key given (--key JWKS)` });
+    } else {
+      for (const cp of this.checkpoints) {
+        const check = await verifyCheckpointJws(cp.jws!, keys!);
+        const at = { seq: cp.seq, id: cp.id, file: cp.file, line: cp.line };
+        if (!check.ok) {
+          this.findings.push({ kind: 'bad_checkpoint_signature', ...at, message: check.reason });
+        } else if (check.payload.seq !== cp.seq - 1 || check.payload.head !== cp.prev || check.payload.chain !== cp.chain) {
+          this.findings.push({
+            kind: 'checkpoint_mismatch', ...at,
+            message: `signed head of seq ${check.payload.seq} is ${short(check.payload.head)} but the chain has ${short(cp.prev)} at seq ${cp.seq - 1}: records before it were rewritten`,
+          });
+        } else validCheckpoints++;
+      }
+    }
+    await this.checkAnchor();
+    const report: VerifyReport = {
+      chain: this.first?.chain,
+      firstSeq: this.first?.seq,
+      lastSeq: this.last?.seq,
+      firstTime: this.first?.time,
+      lastTime: this.last?.time,
+      records: { total: this.total, valid: this.total - this.flagged.size },
+      checkpoints: { total: this.checkpoints.length, valid: validCheckpoints },
+      start: !this.first ? undefined : this.first.seq === 1 ? 'genesis' : this.first.jws ? 'checkpoint' : 'unattested',
+      findings: this.findings,
+    };
+    if (this.options.anchor) {
+      const a = this.options.anchor;
+      report.anchor = { seq: a.seq, head: a.head, time: a.time, source: a.source };
+    }
+    return report;
+  }
+
+  private async checkAnchor(): Promise<void> {
+    const anchor = this.options.anchor;
+    if (!anchor) return;
+    if (!this.options.keys?.keys.length) {
+      this.findings.push({ kind: 'bad_anchor', message: 'the anchor cannot be checked: no public key given (--key JWKS)' });
+      return;
+    }
+    const check = await verifyCheckpointJws(anchor.jws, this.options.keys);
+    if (!check.ok) {
+      this.findings.push({ kind: 'bad_anchor', message: `anchor signature: ${check.reason}` });
+      return;
+    }
+    const { seq, head } = check.payload;
+    if (!this.first || !this.last || seq > this.last.seq) {
+      this.findings.push({
+        kind: 'truncated', seq,
+        message: this.last
+          ? `the log ends at seq ${this.last.seq} but the anchor attests seq ${seq}: records were removed from the end (or the log was replaced)`
+          : `the log is empty but the anchor attests seq ${seq}`,
+      });
+    } else if (seq === this.first.seq - 1 ? this.first.prev !== head : this.anchorSeen !== undefined && this.anchorSeen !== head) {
+      this.findings.push({ kind: 'anchor_mismatch', seq, message: `the anchor attests hash ${short(head)} for seq ${seq} but the log has ${short(seq === this.first.seq - 1 ? this.first.prev : this.anchorSeen!)}: the log was replaced or rewritten` });
+    } else if (seq !== this.first.seq - 1 && this.anchorSeen === undefined) {
+      this.findings.push({ kind: 'anchor_unverifiable', seq, message: `the anchored record seq ${seq} is not in the log (first kept seq ${this.first.seq})` });
+    }
+  }
+
+  private flag(entry: Entry, kind: Finding['kind'], message: string): void {
+    this.flagged.add(entry);
+    this.findings.push({ kind, seq: entry.seq, id: entry.id, file: entry.file, line: entry.line, message });
+  }
+
+  /** Settles every seq up to `limit`: picks the chain's record for it and reports the rest. */
+  private settleUpTo(limit: number): void {
+    if (this.candidates.size === 0) return;
+    if (this.nextFinal === undefined) this.nextFinal = Math.min(...this.candidates.keys());
+    while (this.nextFinal! <= limit && this.candidates.size) {
+      const s: number = this.nextFinal!;
+      const here = this.candidates.get(s);
+      if (!here) {
+        // Jump over a gap in one step (a forged far-away seq must not cost a loop per missing seq).
+        let next = Infinity;
+        for (const k of this.candidates.keys()) if (k > s && k < next) next = k;
+        this.gapStart ??= s;
+        this.nextFinal = next;
+        continue;
+      }
+      this.settle(s, here);
+      this.candidates.delete(s);
+      this.nextFinal = s + 1;
+    }
+    while (this.hashQueue.length && this.hashQueue[0][0] < this.nextFinal! - 2 * this.window) {
+      const [, h] = this.hashQueue.shift()!;
+      this.recentHashes.delete(h);
+    }
+  }
+
+  private settle(s: number, here: Entry[]): void {
+    const before = this.last && this.last.seq === s - 1 ? this.last : undefined;
+    const after = this.candidates.get(s + 1) ?? [];
+    const score = (e: Entry) => (before && e.prev === before.hash ? 1 : 0) + (after.some((n) => n.prev === e.hash) ? 2 : 0);
+    let chosen = here[0];
+    for (const e of here) if (score(e) > score(chosen)) chosen = e;
+    for (const e of here) {
+      if (e !== chosen) this.flag(e, 'inserted', `another record holds seq ${s} and is linked to its neighbours; this one is not part of the chain`);
+    }
+    if (this.gapStart !== undefined && this.last) {
+      const n = s - this.gapStart;
+      this.findings.push({ kind: 'deleted', seq: this.gapStart, toSeq: s - 1, file: chosen.file, line: chosen.line, message: `${n} record${n === 1 ? '' : 's'} missing before seq ${s}` });
+    }
+    this.gapStart = undefined;
+    if (!this.first) {
+      this.first = chosen;
+      if (s === 1 && chosen.prev !== GENESIS_HASH) this.flag(chosen, 'chain_broken', 'the first record of the chain does not start from the genesis hash');
+      if (s > 1 && !chosen.jws) this.flag(chosen, 'unattested_start', `the log starts at seq ${s} and no checkpoint attests the records before it: earlier records were deleted`);
+    } else if (before && chosen.prev !== before.hash) {
+      if (!this.flagged.has(chosen)) this.flag(chosen, 'chain_broken', `prev does not match the hash of seq ${s - 1}: that record was altered and re-hashed, or this one replaced`);
+    }
+    if (chosen.jws) this.checkpoints.push(chosen);
+    if (s === this.anchorSeq) this.anchorSeen = chosen.hash;
+    this.last = chosen;
+  }
+}
+
+function isRecordShape(r: unknown): r is { id: string; seq: number; prev: string; kind: string; time: string; chain: string } {
+  if (!r || typeof r !== 'object') return false;
+  const o = r as Record<string, unknown>;
+  return typeof o.id === 'string' && Number.isSafeInteger(o.seq) && typeof o.prev === 'string' && typeof o.kind === 'string' && typeof o.time === 'string' && typeof o.chain === 'string';
+}
+
+function short(h: string): string {
+  return h.slice(0, 12) + '…';
+}

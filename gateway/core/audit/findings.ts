@@ -1,0 +1,108 @@
+/**
+ * What `audit verify` can find. Each finding is one `INVALID:` line in the report and makes the
+ * verification fail (exit 1).
+ */
+export type FindingKind =
+  | 'modified' // the record's content does not match its own hash
+  | 'chain_broken' // prev does not match the record before it (altered and re-hashed, or replaced)
+  | 'inserted' // a record that is not part of the chain (another record holds its place)
+  | 'deleted' // records missing between two kept ones
+  | 'reordered' // a record found out of its position
+  | 'duplicated' // the same record (same hash) more than once
+  | 'malformed' // a line that is not a record
+  | 'torn_line' // the last line is incomplete (no newline): a crash mid-write not yet recovered
+  | 'unattested_start' // the log starts after seq 1 without a checkpoint attesting its first record
+  | 'bad_checkpoint_signature' // a checkpoint whose JWS does not verify with the given keys
+  | 'checkpoint_mismatch' // a checkpoint whose signed (seq, head) is not the chain's
+  | 'truncated' // the log ends before the record the anchor attests
+  | 'anchor_mismatch' // the record the anchor attests has another hash: the log was replaced or rewritten
+  | 'anchor_unverifiable' // the anchor's record is not in the log (removed by retention, or never there)
+  | 'bad_anchor' // the anchor's signature does not verify, or it is not a checkpoint
+  | 'no_key'; // checkpoints present but no key to check them
+
+export interface Finding {
+  kind: FindingKind;
+  /** Seq of the record concerned (first of a range for `deleted`). */
+  seq?: number;
+  /** Last seq of a range (`deleted`). */
+  toSeq?: number;
+  /** Record id, when the record could be read. */
+  id?: string;
+  /** File and 1-based line. */
+  file?: string;
+  line?: number;
+  message: string;
+}
+
+export interface VerifyReport {
+  chain?: string;
+  firstSeq?: number;
+  lastSeq?: number;
+  firstTime?: string;
+  lastTime?: string;
+  records: { total: number; valid: number };
+  checkpoints: { total: number; valid: number };
+  /** The anchor used, when one was given. */
+  anchor?: { seq: number; head: string; time: string; source?: string };
+  /** How the first record's start is vouched for. */
+  start?: 'genesis' | 'checkpoint' | 'unattested';
+  findings: Finding[];
+}
+
+const labels: Record<FindingKind, string> = {
+  modified: 'record modified',
+  chain_broken: 'chain broken',
+  inserted: 'record inserted',
+  deleted: 'records deleted',
+  reordered: 'record reordered',
+  duplicated: 'record duplicated',
+  malformed: 'malformed line',
+  torn_line: 'torn last line',
+  unattested_start: 'unattested start',
+  bad_checkpoint_signature: 'bad checkpoint signature',
+  checkpoint_mismatch: 'checkpoint mismatch',
+  truncated: 'log truncated',
+  anchor_mismatch: 'log replaced',
+  anchor_unverifiable: 'anchor unverifiable',
+  bad_anchor: 'bad anchor',
+  no_key: 'no verification key',
+};
+
+/**
+ * Formats a report like a CloudTrail log-file validation: the range, counts of valid records
+ * and checkpoints, then one `INVALID:` line per finding.
+ *
+ * @example
+ * formatReport({ chain: 'gw-1', firstSeq: 1, lastSeq: 3, records: { total: 3, valid: 2 }, checkpoints: { total: 1, valid: 1 },
+ *   findings: [{ kind: 'modified', seq: 2, file: 'audit-1.jsonl', line: 2, message: 'content does not match its hash' }] }, '/data/audit')
+ * // "Validating audit log /data/audit ...\n2/3 records valid, 1/3 records INVALID\n...\nINVALID: record modified: seq 2 ..."
+ */
+export function formatReport(report: VerifyReport, dir: string): string {
+  const lines: string[] = [];
+  lines.push(`Validating audit log ${dir}${report.chain ? ` (chain ${report.chain})` : ''}`);
+  if (report.firstSeq !== undefined) {
+    lines.push(`Results found for seq ${report.firstSeq} to ${report.lastSeq} (${report.firstTime} to ${report.lastTime}):`);
+  } else {
+    lines.push('No records found.');
+  }
+  if (report.start === 'checkpoint') lines.push(`Chain start at seq ${report.firstSeq} attested by a checkpoint (earlier records removed by retention).`);
+  if (report.anchor) lines.push(`Anchor: checkpoint of seq ${report.anchor.seq} at ${report.anchor.time}${report.anchor.source ? ` (${report.anchor.source})` : ''}.`);
+  lines.push('');
+  lines.push(countLine(report.checkpoints, 'checkpoints'));
+  lines.push(countLine(report.records, 'records'));
+  if (report.findings.length) lines.push('');
+  for (const f of report.findings) lines.push(findingLine(f));
+  return lines.join('\n') + '\n';
+}
+
+export function findingLine(f: Finding): string {
+  const what = f.seq === undefined ? '' : f.toSeq !== undefined && f.toSeq !== f.seq ? ` seq ${f.seq}-${f.toSeq}` : ` seq ${f.seq}`;
+  const id = f.id ? ` id ${f.id}` : '';
+  const where = f.file ? ` (${f.file}${f.line ? `:${f.line}` : ''})` : '';
+  return `INVALID: ${labels[f.kind]}:${what}${id}${where}: ${f.message}`;
+}
+
+function countLine(c: { total: number; valid: number }, noun: string): string {
+  const bad = c.total - c.valid;
+  return `${c.valid}/${c.total} ${noun} valid${bad ? `, ${bad}/${c.total} ${noun} INVALID` : ''}`;
+}

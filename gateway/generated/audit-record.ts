@@ -1,0 +1,284 @@
+/* Generated from schemas/audit-record.schema.json by scripts/gen-types.mjs. Do not edit; run npm run gen:types. */
+
+/**
+ * One line of the Gatehouse audit log (JSON lines under <dataDir>/audit). Records form a hash chain per replica: hash = SHA-256 hex of (prev || RFC 8785 canonical JSON of the record without `hash`). Fields that do not apply to a kind are left out.
+ */
+export interface AuditRecord {
+  /**
+   * Record id (UUIDv7, unique across chains): the de-duplication key in sinks (Elasticsearch _id, syslog structured data).
+   */
+  id: string;
+  /**
+   * Position in the chain: 1 for the chain's first record, then +1 per record, across segments and restarts.
+   */
+  seq: number;
+  /**
+   * Hash of the record at seq - 1 (64 zeros for the first record).
+   */
+  prev: string;
+  /**
+   * SHA-256 hex of prev followed by the RFC 8785 canonical JSON of this record without `hash`.
+   */
+  hash: string;
+  /**
+   * When the record was made (for arrival: when the request arrived), RFC 3339 UTC with milliseconds.
+   */
+  time: string;
+  /**
+   * What the record is about. arrival: a request passed the checks and is about to be forwarded; outcome: how it ended; denied / auth_failed: a request refused before forwarding (arrival and outcome fields in one record); approval_*: approval steps; grant_used: a request allowed by an earlier approval's grant; checkpoint: a signed (seq, head hash) attestation; recovery: start-up truncated a torn last line; alert: an alert fired.
+   */
+  kind: string;
+  /**
+   * Chain id: the replica that wrote the record (audit.chainId).
+   */
+  chain: string;
+  /**
+   * The request's id, as sent back in x-request-id: joins a request's arrival and outcome records.
+   */
+  requestId?: string;
+  principal?: Principal;
+  /**
+   * HTTP method of the request.
+   */
+  method?: string;
+  /**
+   * Request path as sent by the client, without the query string.
+   */
+  path?: string;
+  /**
+   * Name of the upstream the request was routed to.
+   */
+  upstream?: string;
+  /**
+   * Kind of call (chat, responses, embeddings, fine-tuning, ...).
+   */
+  endpoint?: string;
+  /**
+   * Model named in the request.
+   */
+  model?: string;
+  /**
+   * Whether the client asked for a streamed (SSE) response.
+   */
+  stream?: boolean;
+  decision?: Decision;
+  /**
+   * Content hash of the policy snapshot that decided.
+   */
+  policyVersion?: string;
+  approval?: Approval;
+  /**
+   * The request body as masked by the masking stage (never the raw body); a string prefix when truncated.
+   */
+  requestBody?: {
+    [k: string]: unknown;
+  };
+  /**
+   * True when requestBody was cut to audit.maxBodyBytes.
+   */
+  requestBodyTruncated?: boolean;
+  /**
+   * Size of the raw request body, in bytes.
+   */
+  bodyBytes?: number;
+  /**
+   * SHA-256 hex of the raw request body: proves what was sent without storing it.
+   */
+  bodySha256?: string;
+  /**
+   * What masking replaced in the request (rule, detector, JSON path, count); never the original values.
+   */
+  mask?: MaskEntry[];
+  /**
+   * HTTP status sent to the client.
+   */
+  status?: number;
+  /**
+   * The gateway's error code (ERR_<AREA>_<REASON>) when the request failed.
+   */
+  errorCode?: string;
+  /**
+   * Milliseconds from arrival to the end of the response.
+   */
+  latencyMs?: number;
+  /**
+   * Milliseconds from arrival to the first response byte sent to the client.
+   */
+  firstByteMs?: number;
+  usage?: Usage;
+  /**
+   * The response body as masked for the audit copy (bounded); a string prefix when truncated.
+   */
+  responseBody?: {
+    [k: string]: unknown;
+  };
+  /**
+   * True when responseBody is not the whole response.
+   */
+  responseTruncated?: boolean;
+  /**
+   * Bytes of response body sent to the client.
+   */
+  responseBytes?: number;
+  /**
+   * SHA-256 hex of the response body as sent to the client, when the forwarder computed it.
+   */
+  responseSha256?: string;
+  /**
+   * True when the client went away before the response ended.
+   */
+  clientAborted?: boolean;
+  /**
+   * Why the upstream call failed (connect refused, timeout, reset), when it did.
+   */
+  upstreamError?: string;
+  checkpoint?: Checkpoint;
+  recovery?: Recovery;
+  /**
+   * Kind-specific fields of approval, grant, alert and other note records.
+   */
+  details?: {};
+}
+/**
+ * The verified caller (never the token itself).
+ */
+export interface Principal {
+  /**
+   * Token issuer (iss).
+   */
+  issuer: string;
+  /**
+   * Token subject (sub).
+   */
+  subject: string;
+  /**
+   * OAuth client id (azp / client_id), when present.
+   */
+  clientId?: string;
+  /**
+   * Groups mapped from the token's claims.
+   */
+  groups?: string[];
+  /**
+   * SHA-256 (base64url) of the raw token: correlates calls made with one token without storing it.
+   */
+  tokenHash?: string;
+}
+/**
+ * The policy's decision.
+ */
+export interface Decision {
+  /**
+   * allow, deny or require_approval.
+   */
+  action: 'allow' | 'deny' | 'require_approval';
+  /**
+   * Id of the deciding rule, or default.
+   */
+  rule: string;
+  /**
+   * Human-readable reasons of the decision.
+   */
+  reasons?: string[];
+}
+/**
+ * Approval state of a request that needed one.
+ */
+export interface Approval {
+  /**
+   * Approval id.
+   */
+  id?: string;
+  /**
+   * approved, denied, timeout, withdrawn or granted (allowed by an earlier grant).
+   */
+  state: string;
+  /**
+   * Subjects of the approvers who decided.
+   */
+  by?: string[];
+  /**
+   * The approver's reason.
+   */
+  reason?: string;
+}
+/**
+ * One masking report line.
+ */
+export interface MaskEntry {
+  /**
+   * Masking rule name.
+   */
+  rule: string;
+  /**
+   * Detector that matched (card, iban, email, ...).
+   */
+  detector: string;
+  /**
+   * JSON path of the masked value, e.g. $.messages[0].content.
+   */
+  path: string;
+  /**
+   * How many values were masked there.
+   */
+  count: number;
+}
+/**
+ * Token usage reported by the upstream (response body or the stream's final event).
+ */
+export interface Usage {
+  /**
+   * Input tokens.
+   */
+  promptTokens?: number;
+  /**
+   * Output tokens.
+   */
+  completionTokens?: number;
+  /**
+   * Total tokens.
+   */
+  totalTokens?: number;
+}
+/**
+ * A signed attestation that the chain's record `seq` has hash `head`. Written every N records or T seconds and at the start of every segment (so the chain start of each segment is attested after retention).
+ */
+export interface Checkpoint {
+  /**
+   * Seq of the attested record (this checkpoint record's seq - 1; 0 for a new chain).
+   */
+  seq: number;
+  /**
+   * Hash of the attested record (equals this record's prev).
+   */
+  head: string;
+  /**
+   * Compact JWS (EdDSA, Ed25519) over {chain, seq, head, time}, signed with the gateway's audit key; kid in the header. Only the signed payload is trusted.
+   */
+  jws: string;
+  /**
+   * Id (RFC 7638 thumbprint) of the signing key.
+   */
+  kid?: string;
+}
+/**
+ * What start-up dropped from the end of the log after a crash.
+ */
+export interface Recovery {
+  /**
+   * Segment file the torn line was cut from.
+   */
+  segment: string;
+  /**
+   * Bytes truncated (an incomplete last line).
+   */
+  droppedBytes: number;
+  /**
+   * SHA-256 hex of the truncated bytes.
+   */
+  droppedSha256: string;
+  /**
+   * Byte offset in the segment where the torn line started.
+   */
+  offset?: number;
+}
