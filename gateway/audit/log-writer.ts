@@ -3,7 +3,7 @@ import { mkdir, open as openFile, truncate, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { canonicalJson } from '../core/audit/canonical-json';
+import { canonicalJson, toIJson } from '../core/audit/canonical-json';
 import { GENESIS_HASH, hashCanonical, serializeRecord } from '../core/audit/hash-record';
 import type { AnchorFile } from '../core/audit/checkpoint';
 import type { AuditRecord } from '../generated/audit-record';
@@ -238,8 +238,15 @@ export class AuditLogWriter {
   }
 
   private chainRecord(fields: RecordFields, now: number): AuditRecord {
-    const record = { ...fields, id: fields.id ?? recordId(now), seq: this.head.seq + 1, prev: this.head.hash, chain: this.chain, time: fields.time ?? new Date(now).toISOString() } as AuditRecord;
-    const canonical = canonicalJson(record);
+    let record = { ...fields, id: fields.id ?? recordId(now), seq: this.head.seq + 1, prev: this.head.hash, chain: this.chain, time: fields.time ?? new Date(now).toISOString() } as AuditRecord;
+    let canonical: string;
+    try {
+      canonical = canonicalJson(record);
+    } catch {
+      // Lone surrogates or non-finite numbers from a client's body: store the I-JSON form.
+      record = toIJson(record) as AuditRecord;
+      canonical = canonicalJson(record);
+    }
     record.hash = hashCanonical(record.prev, canonical);
     this.head = { seq: record.seq, hash: record.hash };
     (record as unknown as { line: string }).line = serializeRecord(canonical, record.hash) + '\n';

@@ -41,6 +41,8 @@ export interface LineRead {
   line: number;
   /** Byte offset of the line's start. */
   offset: number;
+  /** Byte offset just past the line's newline: where the next line starts. */
+  end: number;
   /** False for a last line without its newline (torn). */
   terminated: boolean;
 }
@@ -50,6 +52,7 @@ export interface LineRead {
  * `end` stops at that byte (the writer's durable size) so a reader never sees a half-written batch.
  */
 export async function* readSegmentLines(path: string, start = 0, end?: number): AsyncGenerator<LineRead> {
+  if (end !== undefined && end <= start) return;
   const stream = createReadStream(path, { start, end: end === undefined ? undefined : end - 1, highWaterMark: 256 * 1024 });
   const decoder = new StringDecoder('utf8');
   let carry = '';
@@ -68,7 +71,7 @@ export async function* readSegmentLines(path: string, start = 0, end?: number): 
       const text = carry + decoder.write(chunk.subarray(from, nl)) + decoder.end();
       const bytes = carryBytes + nl - from;
       line++;
-      yield { text, line, offset, terminated: true };
+      yield { text, line, offset, end: offset + bytes + 1, terminated: true };
       offset += bytes + 1;
       carry = '';
       carryBytes = 0;
@@ -76,5 +79,5 @@ export async function* readSegmentLines(path: string, start = 0, end?: number): 
     }
   }
   const rest = carry + decoder.end();
-  if (carryBytes > 0) yield { text: rest, line: line + 1, offset, terminated: false };
+  if (carryBytes > 0) yield { text: rest, line: line + 1, offset, end: offset + carryBytes, terminated: false };
 }

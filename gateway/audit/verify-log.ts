@@ -14,6 +14,8 @@ export interface VerifyDirOptions {
   keyFile?: string;
   /** An outside anchor (an exported checkpoint). Default: `<dir>/anchor.json` when present. */
   anchorFile?: string;
+  /** Stop at the writer's durable position (verifying a live log). */
+  limit?: { segment: string; size: number };
 }
 
 /** Verifies every segment of an audit directory in order and returns the report. */
@@ -23,7 +25,9 @@ export async function verifyAuditDir(dir: string, options: VerifyDirOptions = {}
   const anchor = await readJson<AnchorFile>(anchorPath, options.anchorFile !== undefined);
   const verifier = createChainVerifier({ keys, anchor: anchor ? { ...anchor, source: anchorPath } : undefined });
   for (const seg of await listSegments(dir)) {
-    for await (const l of readSegmentLines(seg.path)) verifier.push(l.text, { file: seg.name, line: l.line, terminated: l.terminated });
+    const live = options.limit && options.limit.segment === seg.name;
+    if (options.limit?.segment && seg.name > options.limit.segment) break;
+    for await (const l of readSegmentLines(seg.path, 0, live ? options.limit!.size : undefined)) verifier.push(l.text, { file: seg.name, line: l.line, terminated: l.terminated });
   }
   return { ...(await verifier.finish()), keySource };
 }

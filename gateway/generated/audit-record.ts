@@ -70,9 +70,7 @@ export interface AuditRecord {
   /**
    * The request body as masked by the masking stage (never the raw body); a string prefix when truncated.
    */
-  requestBody?: {
-    [k: string]: unknown;
-  };
+  requestBody?: unknown;
   /**
    * True when requestBody was cut to audit.maxBodyBytes.
    */
@@ -109,9 +107,7 @@ export interface AuditRecord {
   /**
    * The response body as masked for the audit copy (bounded); a string prefix when truncated.
    */
-  responseBody?: {
-    [k: string]: unknown;
-  };
+  responseBody?: unknown;
   /**
    * True when responseBody is not the whole response.
    */

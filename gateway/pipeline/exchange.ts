@@ -46,6 +46,8 @@ export interface ExchangeOutcome {
   /** ms from arrival to the first response byte sent to the client. */
   firstByteMs?: number;
   responseBytes: number;
+  /** SHA-256 hex of the response body as sent, when the forwarder computed it (audit). */
+  responseSha256?: string;
   clientAborted: boolean;
   upstreamError?: string;
   usage?: { promptTokens?: number; completionTokens?: number; totalTokens?: number };

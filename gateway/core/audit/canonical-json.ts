@@ -63,3 +63,28 @@ function canonicalObject(o: Record<string, unknown>): string {
   }
   return out + '}';
 }
+
+/**
+ * A copy of `value` that has a canonical form: lone surrogates become U+FFFD and non-finite
+ * numbers become null. The writer falls back to it when a (masked) body holds such values, so a
+ * client cannot make its own request unauditable.
+ *
+ * @example
+ * canonicalJson(toIJson({ s: 'a\uD800' })) // => '{"s":"a\uFFFD"}' (U+FFFD written as the character)
+ */
+export function toIJson(value: unknown): unknown {
+  switch (typeof value) {
+    case 'string':
+      return loneSurrogate.test(value) ? value.replace(loneSurrogates, '\uFFFD') : value;
+    case 'number':
+      return Number.isFinite(value) ? value : null;
+    case 'object':
+      if (value === null) return null;
+      if (Array.isArray(value)) return value.map(toIJson);
+      return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [toIJson(k) as string, toIJson(v)]));
+    default:
+      return value;
+  }
+}
+
+const loneSurrogates = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;

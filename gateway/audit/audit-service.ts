@@ -1,0 +1,175 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { GatehouseError } from '../errors';
+import type { EventBus } from '../events';
+import type { VerifyReport } from '../core/audit/findings';
+import type { AuditRecord } from '../generated/audit-record';
+import type { Audit } from '../generated/gatehouse.config';
+import type { Logger } from '../log';
+import type { Exchange } from '../pipeline/exchange';
+import type { AuditService } from '../runtime';
+import { createAnchorExporter } from './anchor-export';
+import { AuditLogWriter, type RecordFields, type WriterStats } from './log-writer';
+import { arrivalFields, outcomeFields } from './record-builder';
+import { RecordIndex, matchesQuery, type AuditQuery } from './record-index';
+import { pruneSegments } from './retention';
+import { loadOrCreateSigningKey } from './signing-key';
+import { createSinkTransport } from './sinks/create-sink';
+import { SinkRunner } from './sinks/sink-runner';
+import { anchorFileName, verifyAuditDir } from './verify-log';
+
+export interface AuditDeps {
+  dataDir: string;
+  log: Logger;
+  events: EventBus;
+  /** Folder relative paths in the config (anchorFile, secret files, CA files) are resolved against. Default: dataDir. */
+  configDir?: string;
+}
+
+/** The audit service plus what the admin API, the CLI and metrics need. */
+export interface AuditServiceImpl extends AuditService {
+  /** `GET /admin/audit`: records matching the filters, ascending by seq. */
+  query(filter: AuditQuery): Promise<AuditRecord[]>;
+  /** `GET /admin/audit/{id}`. */
+  get(id: string): Promise<AuditRecord | undefined>;
+  /** `GET /admin/audit/verify`: verifies the durable log with the data dir's keys and anchor. */
+  verify(): Promise<VerifyReport>;
+  /** Live records (after durability) matching the filter; returns the unsubscribe function. */
+  tail(filter: AuditQuery, onRecord: (r: AuditRecord) => void): () => void;
+  /** Records each sink is behind, by sink name (for the Prometheus gauge). */
+  lag(): Record<string, number>;
+  /** Appends any record: approvals, alerts and tests. Resolves when durable. */
+  append(fields: RecordFields): Promise<AuditRecord>;
+  /** Runs retention now (it also runs at start and hourly). */
+  prune(): Promise<string[]>;
+  readonly dir: string;
+  readonly writer: AuditLogWriter;
+  readonly sinks: SinkRunner[];
+  stats(): WriterStats & { healthy: boolean };
+}
+
+const topLevelNoteFields = new Set(['requestId', 'principal', 'model', 'decision', 'approval', 'status', 'errorCode', 'method', 'path', 'upstream', 'endpoint', 'policyVersion']);
+
+/**
+ * Opens the audit log under `<dataDir>/audit` (recovering a torn tail, which it records), writes
+ * a start checkpoint (so an unwritable log fails the start, not the first request), and starts
+ * the sinks, the checkpoint timer and retention.
+ */
+export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps): Promise<AuditServiceImpl> {
+  const c = cfg ?? {};
+  const { log, events, dataDir } = deps;
+  const configDir = deps.configDir ?? dataDir;
+  const dir = join(dataDir, 'audit');
+  const maxBodyBytes = c.maxBodyBytes ?? 65_536;
+  const key = await loadOrCreateSigningKey(dataDir, dir);
+  const anchorFiles = [join(dir, anchorFileName)];
+  if (c.anchorFile) anchorFiles.push(isAbsolute(c.anchorFile) ? c.anchorFile : resolve(configDir, c.anchorFile));
+  const anchors = createAnchorExporter(anchorFiles, log);
+  const listeners = new Set<{ filter: AuditQuery; onRecord: (r: AuditRecord) => void }>();
+  const sinks: SinkRunner[] = [];
+  let index: RecordIndex | undefined;
+  let healthy = true;
+
+  const { writer, recovered } = await AuditLogWriter.open({
+    dir,
+    chainId: c.chainId,
+    key,
+    log,
+    segmentMaxBytes: c.segmentMaxBytes ?? 64 * 1024 * 1024,
+    segmentMaxAgeMs: (c.segmentMaxAgeSeconds ?? 86_400) * 1000,
+    checkpointEveryRecords: c.checkpointEveryRecords ?? 1000,
+    groupCommitMaxDelayMs: c.groupCommitMaxDelayMs ?? 0,
+    onDurable(records) {
+      index?.add(records);
+      for (const r of records) {
+        events.emit('audit.appended', { id: r.id, seq: r.seq, kind: r.kind, principal: r.principal?.subject, decision: r.decision?.action, model: r.model, status: r.status });
+        for (const l of listeners) if (matchesQuery(r, l.filter)) l.onRecord(r);
+      }
+      for (const s of sinks) s.wake();
+    },
+    onCheckpoint: (anchor) => anchors.export(anchor),
+    onFailure(err) {
+      healthy = false;
+      events.emit('audit.failed', { message: `${(err as NodeJS.ErrnoException).code ?? 'ERROR'}: audit log not writable; requests are refused` });
+    },
+    onRecovered() {
+      healthy = true;
+    },
+  });
+  index = new RecordIndex(dir, c.recentRecords ?? 10_000, () => writer.durablePosition());
+
+  await writer.checkpoint();
+  if (recovered) {
+    await writer.append({ kind: 'recovery', recovery: recovered });
+    log.warn('audit: recorded torn-line recovery', { ...recovered });
+  }
+
+  for (const s of c.sinks ?? []) {
+    const transport = await createSinkTransport(s, configDir);
+    const runner = new SinkRunner(transport, {
+      name: s.name, dir, durable: () => writer.durablePosition(), batchSize: s.batchSize ?? 500,
+      backoffMinMs: s.backoffMinMs ?? 500, backoffMaxMs: s.backoffMaxMs ?? 30_000, log, events,
+    });
+    sinks.push(runner);
+    await runner.start();
+  }
+
+  const timers: NodeJS.Timeout[] = [];
+  const intervalMs = (c.checkpointIntervalSeconds ?? 60) * 1000;
+  timers.push(setInterval(() => {
+    if (writer.uncheckpointed > 0) writer.checkpoint().catch(() => undefined);
+  }, intervalMs).unref());
+  const prune = () => (c.retentionDays ? pruneSegments(dir, c.retentionDays, log) : Promise.resolve([]));
+  if (c.retentionDays) {
+    await prune().catch((err: Error) => log.warn('audit: retention failed', { message: err.message }));
+    timers.push(setInterval(() => void prune().catch((err: Error) => log.warn('audit: retention failed', { message: err.message })), 3_600_000).unref());
+  }
+
+  const unavailable = (err: unknown) =>
+    new GatehouseError(503, 'ERR_AUDIT_UNAVAILABLE', 'The audit log cannot be written; the request was not forwarded.', { cause: err, headers: { 'retry-after': '1' } });
+  // Exchanges whose arrival is durable: their end is an `outcome`; the others get one combined record.
+  const arrived = new WeakSet<Exchange>();
+
+  return {
+    dir,
+    writer,
+    sinks,
+    arrival(x) {
+      return writer.append(arrivalFields(x, maxBodyBytes)).then(
+        () => void arrived.add(x),
+        (err) => {
+          throw unavailable(err);
+        },
+      );
+    },
+    outcome(x) {
+      writer.append(outcomeFields(x, maxBodyBytes, arrived.has(x))).catch((err: Error) => log.error('audit: outcome not recorded', { requestId: x.id, message: err.message }));
+    },
+    async note(kind, fields) {
+      const record: Record<string, unknown> = { kind };
+      const details: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(fields)) (topLevelNoteFields.has(k) ? record : details)[k] = v;
+      if (Object.keys(details).length) record.details = details;
+      await writer.append(record as RecordFields).catch((err) => {
+        throw unavailable(err);
+      });
+    },
+    append: (fields) => writer.append(fields),
+    query: (filter) => index!.query(filter),
+    get: (id) => index!.get(id),
+    verify: () => verifyAuditDir(dir, { limit: writer.durablePosition() }),
+    tail(filter, onRecord) {
+      const l = { filter, onRecord };
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    lag: () => Object.fromEntries(sinks.map((s) => [s.name, s.lag()])),
+    prune,
+    stats: () => ({ ...writer.stats, healthy }),
+    async close() {
+      for (const t of timers) clearInterval(t);
+      await writer.close();
+      await anchors.flush();
+      await Promise.all(sinks.map((s) => s.stop()));
+    },
+  };
+}

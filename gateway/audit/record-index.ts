@@ -1,0 +1,150 @@
+import type { AuditRecord } from '../generated/audit-record';
+import { listSegments, readSegmentLines, type SegmentInfo } from './segment-files';
+import type { DurablePosition } from './log-writer';
+
+/** Filters of `GET /admin/audit` and `gatehouse audit tail`. */
+export interface AuditQuery {
+  /** Records after this one: a seq number or a record id. Without it, the most recent matches. */
+  after?: string | number;
+  /** Principal subject (or client id). */
+  principal?: string;
+  /** Decision action: allow, deny, require_approval. */
+  decision?: string;
+  model?: string;
+  kind?: string;
+  requestId?: string;
+  /** Default 100, at most 1000. */
+  limit?: number;
+}
+
+export function matchesQuery(r: AuditRecord, q: AuditQuery): boolean {
+  if (q.principal !== undefined && r.principal?.subject !== q.principal && r.principal?.clientId !== q.principal) return false;
+  if (q.decision !== undefined && r.decision?.action !== q.decision) return false;
+  if (q.model !== undefined && r.model !== q.model) return false;
+  if (q.kind !== undefined && r.kind !== q.kind) return false;
+  if (q.requestId !== undefined && r.requestId !== q.requestId) return false;
+  return true;
+}
+
+/**
+ * Answers the admin API's queries. The most recent records (audit.recentRecords, default 10,000)
+ * are kept in memory as they become durable and answer most queries; anything older is read
+ * from the segment files (a forward scan from the segment holding `after`, or newest-first
+ * segment by segment when looking for the latest matches). Lookups by id outside the window
+ * scan the files: fine for an admin API, not for a hot path.
+ */
+export class RecordIndex {
+  private readonly ring: AuditRecord[] = [];
+  private start = 0;
+  private readonly byId = new Map<string, AuditRecord>();
+
+  constructor(private readonly dir: string, private readonly capacity: number, private readonly durable: () => DurablePosition) {}
+
+  add(records: AuditRecord[]): void {
+    if (this.capacity === 0) return;
+    for (const r of records) {
+      if (this.ring.length < this.capacity) this.ring.push(r);
+      else {
+        this.byId.delete(this.ring[this.start].id);
+        this.ring[this.start] = r;
+        this.start = (this.start + 1) % this.capacity;
+      }
+      this.byId.set(r.id, r);
+    }
+  }
+
+  /** Oldest seq held in memory. */
+  private get oldestSeq(): number {
+    return this.ring.length ? this.ring[this.start].seq : Infinity;
+  }
+
+  private at(i: number): AuditRecord {
+    return this.ring[(this.start + i) % this.ring.length];
+  }
+
+  async get(id: string): Promise<AuditRecord | undefined> {
+    const hit = this.byId.get(id);
+    if (hit) return hit;
+    const needle = `"id":"${id.replace(/["\\]/g, '')}"`;
+    for await (const { text } of this.scan(await listSegments(this.dir))) {
+      if (text.includes(needle)) {
+        const r = JSON.parse(text) as AuditRecord;
+        if (r.id === id) return r;
+      }
+    }
+    return undefined;
+  }
+
+  async query(q: AuditQuery): Promise<AuditRecord[]> {
+    const limit = Math.min(Math.max(1, q.limit ?? 100), 1000);
+    if (q.after !== undefined && q.after !== '') {
+      const afterSeq = await this.resolveSeq(q.after);
+      return this.forward(afterSeq, q, limit);
+    }
+    return this.latest(q, limit);
+  }
+
+  private async resolveSeq(after: string | number): Promise<number> {
+    if (typeof after === 'number') return after;
+    if (/^\d+$/.test(after)) return Number(after);
+    const r = await this.get(after);
+    if (!r) throw Object.assign(new Error(`no audit record ${after}`), { code: 'ENOENT' });
+    return r.seq;
+  }
+
+  private async forward(afterSeq: number, q: AuditQuery, limit: number): Promise<AuditRecord[]> {
+    const out: AuditRecord[] = [];
+    if (afterSeq + 1 < this.oldestSeq) {
+      const segments = await listSegments(this.dir);
+      let from = 0;
+      for (let i = 0; i < segments.length; i++) if (segments[i].firstSeq <= afterSeq + 1) from = i;
+      for await (const { text } of this.scan(segments.slice(from))) {
+        const r = JSON.parse(text) as AuditRecord;
+        if (r.seq >= this.oldestSeq) break;
+        if (r.seq > afterSeq && matchesQuery(r, q)) {
+          out.push(r);
+          if (out.length === limit) return out;
+        }
+      }
+    }
+    for (let i = 0; i < this.ring.length && out.length < limit; i++) {
+      const r = this.at(i);
+      if (r.seq > afterSeq && matchesQuery(r, q)) out.push(r);
+    }
+    return out;
+  }
+
+  private async latest(q: AuditQuery, limit: number): Promise<AuditRecord[]> {
+    const found: AuditRecord[] = [];
+    for (let i = this.ring.length - 1; i >= 0 && found.length < limit; i--) {
+      const r = this.at(i);
+      if (matchesQuery(r, q)) found.push(r);
+    }
+    if (found.length < limit) {
+      // Older than memory: newest segment first, each read forward.
+      const segments = (await listSegments(this.dir)).reverse();
+      for (const seg of segments) {
+        if (seg.firstSeq >= this.oldestSeq) continue;
+        const here: AuditRecord[] = [];
+        for await (const { text } of this.scan([seg])) {
+          const r = JSON.parse(text) as AuditRecord;
+          if (r.seq >= this.oldestSeq) break;
+          if (matchesQuery(r, q)) here.push(r);
+        }
+        for (let i = here.length - 1; i >= 0 && found.length < limit; i--) found.push(here[i]);
+        if (found.length >= limit) break;
+      }
+    }
+    return found.reverse();
+  }
+
+  /** Complete, durable lines of the given segments. */
+  private async *scan(segments: SegmentInfo[]): AsyncGenerator<{ text: string }> {
+    const pos = this.durable();
+    for (const seg of segments) {
+      const end = seg.name === pos.segment ? pos.size : undefined;
+      for await (const l of readSegmentLines(seg.path, 0, end)) if (l.terminated) yield l;
+      if (seg.name === pos.segment) return;
+    }
+  }
+}

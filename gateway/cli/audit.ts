@@ -1,0 +1,123 @@
+import { parseArgs } from 'node:util';
+import { join, resolve } from 'node:path';
+import { formatReport } from '../core/audit/findings';
+import type { AuditRecord } from '../generated/audit-record';
+import { matchesQuery, type AuditQuery } from '../audit/record-index';
+import { listSegments, readSegmentLines } from '../audit/segment-files';
+import { verifyAuditDir } from '../audit/verify-log';
+
+const usage = `Usage:
+  gatehouse audit verify [--dir DIR] [--anchor FILE] [--key JWKS] [--json]
+      Checks the whole hash chain and the signed checkpoints; prints a validation report with one
+      INVALID line per finding. Exit 0 when intact, 1 on any finding, 2 on usage errors.
+      --dir DIR      the audit directory (default .gatehouse/audit, or $GATEHOUSE_DATA_DIR/audit)
+      --anchor FILE  an exported checkpoint kept outside the log (default DIR/anchor.json): detects
+                     tail truncation and whole-log replacement
+      --key JWKS     public key(s) checkpoints must be signed with (default: the data dir's own keys;
+                     pass an outside copy, since an intruder could replace those)
+      --json         print the report as JSON
+
+  gatehouse audit tail [--dir DIR] [-n N] [--follow] [--principal SUB] [--decision ACTION] [--model M] [--kind K] [--json]
+      Prints the last N (default 20) matching records, then with --follow new ones as they are written.
+`;
+
+/** `gatehouse audit verify|tail`. Returns the exit code. */
+export async function run(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    (command ? out : err)(usage);
+    return command ? 0 : 2;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: false,
+      options: {
+        dir: { type: 'string' }, anchor: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' },
+        follow: { type: 'boolean', short: 'f' }, principal: { type: 'string' }, decision: { type: 'string' },
+        model: { type: 'string' }, kind: { type: 'string' }, n: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    err(`gatehouse audit: ${(e as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  const v = parsed.values;
+  if (v.help) {
+    out(usage);
+    return 0;
+  }
+  const dir = resolve(v.dir ?? join(process.env.GATEHOUSE_DATA_DIR ?? '.gatehouse', 'audit'));
+  if (command === 'verify') {
+    let report;
+    try {
+      report = await verifyAuditDir(dir, { anchorFile: v.anchor, keyFile: v.key });
+    } catch (e) {
+      err(`gatehouse audit verify: ${(e as Error).message}\n`);
+      return 2;
+    }
+    out(v.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report, dir));
+    return report.findings.length ? 1 : 0;
+  }
+  if (command === 'tail') {
+    const n = v.n === undefined ? 20 : Number(v.n);
+    if (!Number.isInteger(n) || n < 0) {
+      err(`gatehouse audit tail: -n must be a whole number\n`);
+      return 2;
+    }
+    const filter: AuditQuery = { principal: v.principal, decision: v.decision, model: v.model, kind: v.kind };
+    return tail(dir, filter, n, !!v.follow, !!v.json, out);
+  }
+  err(`gatehouse audit: unknown command ${command}\n\n${usage}`);
+  return 2;
+}
+
+async function tail(dir: string, filter: AuditQuery, n: number, follow: boolean, json: boolean, out: (s: string) => void): Promise<number> {
+  const print = (r: AuditRecord) => out(json ? JSON.stringify(r) + '\n' : formatLine(r));
+  // The last n matches: read the segments newest first until enough are found.
+  const segments = await listSegments(dir);
+  const found: AuditRecord[] = [];
+  for (let i = segments.length - 1; i >= 0 && found.length < n; i--) {
+    const here: AuditRecord[] = [];
+    for await (const l of readSegmentLines(segments[i].path)) {
+      if (!l.terminated) continue;
+      const r = JSON.parse(l.text) as AuditRecord;
+      if (matchesQuery(r, filter)) here.push(r);
+    }
+    found.unshift(...here.slice(Math.max(0, here.length - (n - found.length))));
+  }
+  for (const r of found) print(r);
+  if (!follow) return 0;
+  // Follow: poll the newest segment for appended lines (simple and portable across file systems).
+  let seg = segments.at(-1)?.name;
+  let offset = 0;
+  if (seg) for await (const l of readSegmentLines(join(dir, seg))) if (l.terminated) offset = l.end;
+  const stop = new Promise<void>((res) => process.once('SIGINT', () => res()));
+  let stopped = false;
+  void stop.then(() => (stopped = true));
+  while (!stopped) {
+    const now = await listSegments(dir);
+    for (const s of now.filter((x) => !seg || x.name >= seg)) {
+      if (s.name !== seg) {
+        seg = s.name;
+        offset = 0;
+      }
+      for await (const l of readSegmentLines(s.path, offset)) {
+        if (!l.terminated) break;
+        offset = l.end;
+        const r = JSON.parse(l.text) as AuditRecord;
+        if (matchesQuery(r, filter)) print(r);
+      }
+    }
+    await Promise.race([stop, new Promise((res) => setTimeout(res, 500))]);
+  }
+  return 0;
+}
+
+function formatLine(r: AuditRecord): string {
+  const who = r.principal?.subject ?? '-';
+  const what = r.method ? `${r.method} ${r.path}` : '';
+  const parts = [r.time, String(r.seq).padStart(6), r.kind.padEnd(12), who, r.decision ? `${r.decision.action}(${r.decision.rule})` : '', r.model ?? '', what, r.status !== undefined ? String(r.status) : '', r.requestId ?? ''];
+  return parts.filter((p) => p !== '').join('  ') + '\n';
+}
