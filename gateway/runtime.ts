@@ -4,6 +4,8 @@ import type { Decision, InferenceRequest, Principal } from './core/types';
 import type { CompiledPolicy } from './core/policy/compiled-policy';
 import type { Exchange } from './pipeline/exchange';
 import type { GatehouseConfig } from './generated/gatehouse.config';
+import type { AuditRecord } from './generated/audit-record';
+import type { VerifyReport } from './core/audit/findings';
 
 /**
  * The services a running gateway is made of. `createGateway()` builds one Runtime and hands it
@@ -71,6 +73,14 @@ export interface AuditService {
   /** Writes a record that is neither (approval steps, torn-line recovery, alerts). */
   note(kind: string, fields: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
+  /** Admin API (GET /admin/audit): matching records ascending by seq; `after` is a seq or a record id. See gateway/audit/record-index.ts. */
+  query?(filter: { after?: string | number; principal?: string; decision?: string; model?: string; kind?: string; requestId?: string; limit?: number }): Promise<AuditRecord[]>;
+  /** Admin API (GET /admin/audit/{id}). */
+  get?(id: string): Promise<AuditRecord | undefined>;
+  /** Admin API (GET /admin/audit/verify): the chain check report; findings empty when intact. */
+  verify?(): Promise<VerifyReport>;
+  /** Records each sink is behind, by sink name (Prometheus gauge gatehouse_audit_sink_lag_records). */
+  lag?(): Record<string, number>;
 }
 
 /** gateway/approvals/ — holds require_approval requests until decided. */

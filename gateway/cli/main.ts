@@ -24,6 +24,7 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: () => import('./serve'),
   policy: () => import('./policy'),
   token: () => import('./token'),
+  audit: () => import('./audit'),
 };
 
 async function main(argv: string[]): Promise<number> {

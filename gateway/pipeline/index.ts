@@ -5,6 +5,7 @@ import type { Stage } from './exchange';
 import { evaluatePolicy } from './evaluate-policy';
 import { forwardUpstream } from './forward-upstream';
 import { readBody } from './read-body';
+import { recordArrival } from './record-arrival';
 import { routeRequest } from './route-request';
 import { verifyIdentity } from './verify-identity';
 
@@ -20,6 +21,7 @@ export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; met
     readBody(rt),
     routeRequest(deps.upstreams),
     evaluatePolicy(rt),
+    recordArrival(rt),
     forwardUpstream(rt, deps.metrics),
   ];
 }

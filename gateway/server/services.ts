@@ -9,6 +9,7 @@ import type { Logger } from '../log';
 import { createPolicyService } from '../policy/policy-service';
 import type { Runtime } from '../runtime';
 import type { AdminAppParts } from './admin-app';
+import { createAuditService } from '../audit/audit-service';
 
 type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'audit' | 'approvals'>;
 
@@ -29,11 +30,12 @@ export async function createServices(loaded: LoadedConfig, log: Logger, events: 
   const policy = await createPolicyService(loaded.config.policy, { configDir: loaded.configDir, log, events });
   const publicRoutes = Router();
   if (identity.devIssuer) publicRoutes.get('/dev-issuer/jwks.json', devIssuerJwksHandler(identity.devIssuer));
+  const audit = await createAuditService(loaded.config.audit, { dataDir: loaded.dataDir, log, events, configDir: loaded.configDir });
   const runtime: Services = {
     identity,
     policy,
     masking: { maskRequest: () => {}, responseMasker: () => null },
-    audit: { arrival: async () => {}, outcome: () => {}, note: async () => {}, close: async () => {} },
+    audit,
     approvals: { await: async () => {}, close: async () => {} },
   };
   return {
@@ -41,6 +43,7 @@ export async function createServices(loaded: LoadedConfig, log: Logger, events: 
     admin: { requireAdmin, publicRoutes },
     close: async () => {
       await Promise.all([identity.close(), policy.close()]);
+      await audit.close();
     },
   };
 }
