@@ -351,7 +351,7 @@ export class AuditLogWriter {
     this.sinceCheckpoint = 0;
     if (!this.failing) {
       this.failing = true;
-      this.o.log.error('audit: write failed; refusing requests until the log is writable', { code: (err as NodeJS.ErrnoException).code, message: err.message });
+      this.o.log.error('audit: write failed; refusing requests until the log is writable', { code: (err as NodeJS.ErrnoException).code, message: err.message, segment: unwritten[0]?.segment.name });
       this.o.onFailure?.(err);
     }
     for (const p of rejected) p.reject?.(err);
