@@ -46,3 +46,12 @@ export async function runAuditCli(args: string[]): Promise<{ code: number; stdou
   const code = await auditCli(args, (s) => (stdout += s), (s) => (stderr += s));
   return { code, stdout, stderr };
 }
+
+/** Polls `cond` every 10 ms until it holds; fails after `ms`. For waiting on other processes (sinks, rsyslog). */
+export async function until(cond: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
