@@ -21,6 +21,17 @@ const ftruncateP = promisify(ftruncate);
 const fstatP = promisify(fstat);
 const closeP = promisify(close);
 
+let lastMs = -1;
+let lastIso = '';
+/** toISOString, cached per millisecond: many records share one. */
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 export interface LogWriterOptions {
   /** The audit directory (`<dataDir>/audit`). */
   dir: string;
@@ -238,7 +249,7 @@ export class AuditLogWriter {
   }
 
   private chainRecord(fields: RecordFields, now: number): AuditRecord {
-    let record = { ...fields, id: fields.id ?? recordId(now), seq: this.head.seq + 1, prev: this.head.hash, chain: this.chain, time: fields.time ?? new Date(now).toISOString() } as AuditRecord;
+    let record = { ...fields, id: fields.id ?? recordId(now), seq: this.head.seq + 1, prev: this.head.hash, chain: this.chain, time: fields.time ?? isoTime(now) } as AuditRecord;
     let canonical: string;
     try {
       canonical = canonicalJson(record);

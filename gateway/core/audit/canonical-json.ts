@@ -35,8 +35,12 @@ export function canonicalJson(value: unknown): string {
 // A lone high surrogate not followed by a low one, or a low one not preceded by a high one.
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+const wellFormed: (s: string) => boolean = typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+  ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
+  : (s) => !loneSurrogate.test(s);
+
 function canonicalString(s: string): string {
-  if (loneSurrogate.test(s)) throw new TypeError('canonical JSON rejects strings with lone surrogates');
+  if (!wellFormed(s)) throw new TypeError('canonical JSON rejects strings with lone surrogates');
   return JSON.stringify(s);
 }
 
