@@ -68,8 +68,13 @@ export interface ResponseMasker {
 export interface AuditService {
   /** Writes the arrival record and resolves once it is durable (group commit). Rejects → 503, fail closed. */
   arrival(x: Exchange): Promise<void>;
-  /** Writes the outcome record (durable soon, not awaited by the client). */
-  outcome(x: Exchange): void;
+  /**
+   * Writes the outcome record, once per exchange (later calls return the first call's promise).
+   * May return a promise that resolves when the record is durable (never rejects): the forwarder
+   * waits for it before ending the response, so a client that saw a whole response can count on
+   * its outcome record surviving a crash.
+   */
+  outcome(x: Exchange): void | Promise<void>;
   /** Writes a record that is neither (approval steps, torn-line recovery, alerts). */
   note(kind: string, fields: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;

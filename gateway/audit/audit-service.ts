@@ -27,6 +27,8 @@ export interface AuditDeps {
 
 /** The audit service plus what the admin API, the CLI and metrics need. */
 export interface AuditServiceImpl extends AuditService {
+  /** Records the outcome once per exchange; resolves when durable (never rejects: a failure is logged). */
+  outcome(x: Exchange): Promise<void>;
   /** `GET /admin/audit`: records matching the filters, ascending by seq. */
   query(filter: AuditQuery): Promise<AuditRecord[]>;
   /** `GET /admin/audit/{id}`. */
@@ -128,6 +130,7 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     new GatehouseError(503, 'ERR_AUDIT_UNAVAILABLE', 'The audit log cannot be written; the request was not forwarded.', { cause: err, headers: { 'retry-after': '1' } });
   // Exchanges whose arrival is durable: their end is an `outcome`; the others get one combined record.
   const arrived = new WeakSet<Exchange>();
+  const outcomes = new WeakMap<Exchange, Promise<void>>();
 
   return {
     dir,
@@ -142,7 +145,16 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
       );
     },
     outcome(x) {
-      writer.append(outcomeFields(x, maxBodyBytes, arrived.has(x))).catch((err: Error) => log.error('audit: outcome not recorded', { requestId: x.id, message: err.message }));
+      // Once per exchange: the forwarder records it before ending the response, the pipeline's finish calls again.
+      let done = outcomes.get(x);
+      if (!done) {
+        done = writer.append(outcomeFields(x, maxBodyBytes, arrived.has(x))).then(
+          () => undefined,
+          (err: Error) => log.error('audit: outcome not recorded', { requestId: x.id, message: err.message }),
+        );
+        outcomes.set(x, done);
+      }
+      return done;
     },
     async note(kind, fields) {
       const record: Record<string, unknown> = { kind };

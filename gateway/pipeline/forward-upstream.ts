@@ -112,10 +112,20 @@ function relayResponse(rt: Runtime, x: Exchange, upstreamRes: IncomingMessage, d
   // Headers go out now, so an SSE client sees the stream open at once.
   res.flushHeaders();
 
+  // With a Content-Length the client sees the response complete at its last byte, not at res.end():
+  // hold the last byte back until the outcome record is durable (chunked responses end at res.end()).
+  const holdLastByte = masker === null && upstreamRes.headers['content-length'] !== undefined;
+  let held: Buffer | undefined;
   const write = (chunk: Buffer) => {
     if (chunk.length === 0) return;
     if (x.outcome.firstByteMs === undefined) x.outcome.firstByteMs = elapsedMs(x);
     x.outcome.responseBytes += chunk.length;
+    if (holdLastByte) {
+      if (held) res.write(held);
+      held = chunk.subarray(chunk.length - 1);
+      chunk = chunk.subarray(0, chunk.length - 1);
+      if (chunk.length === 0) return;
+    }
     if (!res.write(chunk)) {
       upstreamRes.pause();
       res.once('drain', () => upstreamRes.resume());
@@ -124,8 +134,14 @@ function relayResponse(rt: Runtime, x: Exchange, upstreamRes: IncomingMessage, d
   upstreamRes.on('data', (chunk: Buffer) => write(masker ? masker.push(chunk) : chunk));
   upstreamRes.on('end', () => {
     if (masker) write(masker.end());
-    res.end();
-    done();
+    const finish = () => {
+      res.end(held);
+      done();
+    };
+    // The outcome record is durable before the client sees the end of the response (a crash cannot leave a served request without it).
+    const durable = rt.audit.outcome(x);
+    if (durable) durable.then(finish, finish);
+    else finish();
   });
   // An upstream reset after headers: end the client's response abruptly, so it cannot mistake a cut stream for a whole one.
   let broken = false;
