@@ -34,6 +34,7 @@ export function outcomeFields(x: Exchange, maxBodyBytes: number, arrived: boolea
     responseSha256: o.responseSha256,
     clientAborted: o.clientAborted || undefined,
     upstreamError: o.upstreamError,
+    details: o.errorDetails,
   };
   if (o.auditResponseBody !== undefined) {
     const { body, truncated } = bounded(o.auditResponseBody, maxBodyBytes, false);

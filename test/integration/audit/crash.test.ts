@@ -6,17 +6,17 @@ import { join } from 'node:path';
 import { listSegments, readSegmentLines } from '../../../gateway/audit/segment-files';
 import { verifyAuditDir } from '../../../gateway/audit/verify-log';
 import type { AuditRecord } from '../../../gateway/generated/audit-record';
-import { startServe, type ServeProcess } from '../../helpers/cli';
+import { runCli, startServe, type ServeProcess } from '../../helpers/cli';
 import { FakeUpstream } from '../../helpers/fake-upstream';
 
 const cycles = 20;
 const concurrency = 8;
 
 /** One chat completion; resolves with the request id when the whole response arrived, undefined when the connection died. */
-function chat(base: string, agent: Agent, n: number): Promise<string | undefined> {
+function chat(base: string, agent: Agent, n: number, token: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `crash load ${n}` }] });
-    const req = request(`${base}/v1/chat/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = request(`${base}/v1/chat/completions`, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode === 200 && res.complete ? String(res.headers['x-request-id']) : undefined));
       res.on('error', () => resolve(undefined));
@@ -64,8 +64,15 @@ describe('audit: SIGKILL under concurrent load', function () {
     const auditDir = join(dir, 'data', 'audit');
     const answered: string[] = [];
     let n = 0;
+    let token = '';
     for (let cycle = 0; cycle < cycles; cycle++) {
       serve = await startServe(['--config', join(dir, 'gatehouse.yaml')]);
+      if (!token) {
+        // The config trusts the development issuer: mint from the same data dir.
+        const minted = await runCli(['token', '--sub', 'crash-load', '--data-dir', join(dir, 'data')]);
+        assert.equal(minted.code, 0, minted.stderr);
+        token = minted.stdout.trim();
+      }
       // After each restart (recovery done, start checkpoint durable, no load yet): the chain is whole.
       const report = await verifyAuditDir(auditDir);
       assert.deepEqual(report.findings, [], `cycle ${cycle}: ${JSON.stringify(report.findings)}`);
@@ -75,7 +82,7 @@ describe('audit: SIGKILL under concurrent load', function () {
       let servedThisCycle = 0;
       const loops = Array.from({ length: concurrency }, async () => {
         while (running) {
-          const id = await chat(serve!.dataUrl, agent, n++);
+          const id = await chat(serve!.dataUrl, agent, n++, token);
           if (id) {
             answered.push(id);
             servedThisCycle++;
@@ -96,6 +103,7 @@ describe('audit: SIGKILL under concurrent load', function () {
     const records = await readAll(auditDir);
     const arrivals = new Set(records.filter((r) => r.kind === 'arrival').map((r) => r.requestId));
     const outcomes = new Set(records.filter((r) => r.kind === 'outcome').map((r) => r.requestId));
+    assert.ok(records.filter((r) => r.kind === 'arrival').every((r) => r.principal?.subject === 'crash-load'));
     const missing = answered.filter((id) => !arrivals.has(id) || !outcomes.has(id));
     assert.ok(answered.length >= cycles * 5, `answered ${answered.length}`);
     assert.deepEqual(missing, [], 'answered requests without arrival+outcome records');

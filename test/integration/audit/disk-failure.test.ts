@@ -80,7 +80,7 @@ describe('gateway: audit log unwritable → 503 ERR_AUDIT_UNAVAILABLE, nothing f
   before(async () => {
     upstream = await new FakeUpstream().start();
     gateway = await startGateway({ upstreams: [{ name: 'fake', url: upstream.url }], audit: { segmentMaxBytes: 1024 } });
-    client = new OpenAI({ baseURL: `${gateway.dataUrl}/v1`, apiKey: 'caller-token', maxRetries: 0 });
+    client = new OpenAI({ baseURL: `${gateway.dataUrl}/v1`, apiKey: await gateway.token(), maxRetries: 0 });
   });
   after(async () => {
     await gateway?.close();
