@@ -112,7 +112,12 @@ export class SseMasker {
       return raw;
     }
     const reading = readEvent(obj, eventName);
-    if (reading.usage) this.usage = { ...this.usage, ...definedOnly(reading.usage) };
+    if (reading.usage) {
+      const u: SseUsage = { ...this.usage, ...definedOnly(reading.usage) };
+      // Anthropic reports input and output in different events and no total: derive it.
+      if (reading.usage.totalTokens === undefined && u.promptTokens !== undefined && u.completionTokens !== undefined) u.totalTokens = u.promptTokens + u.completionTokens;
+      this.usage = u;
+    }
     if (Array.isArray(obj.choices) && obj.id !== undefined) this.template = obj;
     let changed = false;
     const ending = (key: string) => reading.ends.some((e) => endsSlot(e, key));

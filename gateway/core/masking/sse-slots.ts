@@ -162,9 +162,7 @@ export function readEvent(data: Json, eventName: string | undefined): EventReadi
 }
 
 function anthropicUsage(u: Json): EventReading['usage'] {
-  const input = num(u.input_tokens);
-  const output = num(u.output_tokens);
-  return { promptTokens: input, completionTokens: output, totalTokens: input !== undefined && output !== undefined ? input + output : undefined };
+  return { promptTokens: num(u.input_tokens), completionTokens: num(u.output_tokens) };
 }
 
 function collectItemTexts(item: Json, into: TextSlot[]): void {

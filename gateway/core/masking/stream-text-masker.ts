@@ -4,6 +4,8 @@ import { riskyTailStart } from './stream-holdback';
 
 /** Released text keeps this much unmasked context for lookbehinds and context words of later text. */
 const contextKeep = 64;
+const pemEnd = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
+const valueEnd = /\s/;
 
 export interface StreamTextMaskerOptions {
   /** Rules applied to this text (already selected for the copy and the slot's path). */
@@ -31,6 +33,8 @@ export interface StreamTextMaskerOptions {
 export class StreamTextMasker {
   private context = '';
   private pending = '';
+  /** Set while dropping the rest of a value whose start was released masked by a forced release. */
+  private swallowing: RegExp | null = null;
   private readonly maxHold: number;
   private readonly hashKey: Uint8Array | string;
   private readonly customSpansWhitespace: boolean;
@@ -48,6 +52,11 @@ export class StreamTextMasker {
 
   push(text: string): string {
     if (this.options.rules.length === 0) return text;
+    if (this.swallowing) {
+      text = this.swallow(this.pending + text);
+      this.pending = '';
+      if (this.swallowing) return '';
+    }
     const from = this.context.length;
     const buf = this.context + this.pending + text;
     const found = detect(buf, this.compiled, this.options.rules);
@@ -59,11 +68,37 @@ export class StreamTextMasker {
         if (d.start < hold) hold = Math.max(from, d.start);
       }
     }
-    if (buf.length - hold > this.maxHold) hold = buf.length - this.maxHold;
-    return this.release(buf, from, hold, found);
+    let forced = false;
+    if (buf.length - hold > this.maxHold) {
+      hold = buf.length - this.maxHold;
+      forced = true;
+    }
+    const out = this.release(buf, from, hold, found);
+    if (forced) {
+      // A value cut by a forced release: its placeholder is out; drop the rest of it as it comes.
+      const cut = found.find((d) => d.start < hold && d.end > hold);
+      if (cut) {
+        this.swallowing = cut.detector === 'pem' ? pemEnd : valueEnd;
+        this.pending = this.swallow(this.pending);
+      }
+    }
+    return out;
+  }
+
+  /** Drops text up to the end of the value being swallowed; returns what follows it. */
+  private swallow(text: string): string {
+    const m = this.swallowing!.exec(text);
+    if (!m) return '';
+    this.swallowing = null;
+    this.context = '';
+    return text.slice(m.index + (this.swallowing === null && m[0].trim() ? m[0].length : 0));
   }
 
   end(): string {
+    if (this.swallowing) {
+      this.pending = this.swallow(this.pending);
+      if (this.swallowing) return '';
+    }
     if (this.options.rules.length === 0 || this.pending.length === 0) return '';
     const from = this.context.length;
     const buf = this.context + this.pending;
