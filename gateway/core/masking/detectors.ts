@@ -252,12 +252,12 @@ export const alternatives: readonly Alternative[] = [
   },
   {
     detector: 'card', pass: 'numeric',
-    source: String.raw`\d(?<![\w-]\d|(?<![A-Za-z_\d])\d+[ -]\d)(?:[ -]?\d){12,200}${numericRunEnd}`,
+    source: String.raw`\d(?<![\w-]\d)(?:[ -]?\d){12,200}${numericRunEnd}`,
     check: checkCard,
   },
   {
     detector: 'ssn', pass: 'numeric',
-    source: String.raw`(\d(?<![\w-]\d|(?<![A-Za-z_\d])\d+[ -]\d)\d\d)([- ]?)(\d{2})([- ]?)(\d{4})${numericRunEnd}`,
+    source: String.raw`(\d(?<![\w-]\d)\d\d)([- ]?)(\d{2})([- ]?)(\d{4})${numericRunEnd}`,
     check: checkSsn,
   },
   {
@@ -267,12 +267,12 @@ export const alternatives: readonly Alternative[] = [
   },
   {
     detector: 'phone', pass: 'numeric',
-    source: String.raw`(?:1(?<![\w+(-]1|(?<![A-Za-z_\d])\d+[ .-]1)[ .-](?:\(\d{3}\) ?|\d{3}[.-])|\((?<![\w+(-]\(|(?<![A-Za-z_\d])\d+[ .-]\()\d{3}\) ?|\d(?<![\w+(-]\d|(?<![A-Za-z_\d])\d+[ .-]\d)\d\d[.-])\d{3}[.-]\d{4}(?![\w]|[ .-]\d)`,
+    source: String.raw`(?:1(?<![\w+(-]1)[ .-](?:\(\d{3}\) ?|\d{3}[.-])|\((?<![\w+(-]\()\d{3}\) ?|\d(?<![\w+(-]\d)\d\d[.-])\d{3}[.-]\d{4}(?![\w]|[ .-]\d)`,
     check: (t, s, e) => checkPhone(t, s, e, false),
   },
   {
     detector: 'phone', pass: 'numeric',
-    source: String.raw`0(?<![\w+(-]0|(?<![A-Za-z_\d])\d+[ .-]0)\d{2,4}[ -]\d{3,4}[ -]?\d{3,4}${numericRunEnd}`,
+    source: String.raw`0(?<![\w+(-]0)\d{2,4}[ -]\d{3,4}[ -]?\d{3,4}${numericRunEnd}`,
     check: checkPhoneTrunk,
   },
   {

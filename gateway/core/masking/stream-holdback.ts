@@ -17,6 +17,10 @@ function isWordChar(c: number): boolean {
     || c === 46 || c === 95 || c === 37 || c === 43 || c === 64 || c === 58 || c === 47 || c === 61 || c === 126 || c === 45 || c === 40 || c === 41;
 }
 
+function isIdentChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
 /** Chars of a number-like token: upper-case letters, digits, ( ) . + - */
 function isChainChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c === 40 || c === 41 || c === 46 || c === 43 || c === 45;
@@ -53,7 +57,7 @@ export function riskyTailStart(buf: string, from: number, customSpansWhitespace:
     while (s > from && isChainChar(buf.charCodeAt(s - 1))) s--;
     if (s === t || !hasUpperOrDigit(buf, s, t)) break;
     // The token must be a whole word: "abc123" is not a number-like token.
-    if (s > from && isWordChar(buf.charCodeAt(s - 1))) break;
+    if (s > from && isIdentChar(buf.charCodeAt(s - 1))) break;
     hold = Math.min(hold, s);
     if (s - 1 > from && buf.charCodeAt(s - 1) === 32 && isChainChar(buf.charCodeAt(s - 2))) t = s - 1;
     else break;
