@@ -49,7 +49,7 @@ export function createMaskingService(cfg: Masking | undefined, deps: MaskingServ
   return {
     maskRequest(x: Exchange): void {
       const compiled = deps.getCompiled();
-      const masks = x.decision?.masks ?? [];
+      const masks = appliedMasks(x);
       const key = hashKey ?? compiled.hashKey;
       if (x.json === undefined) {
         x.auditRequestBody = auditTextCopy(x.body, compiled, masks, key, limits.maxAuditBodyBytes);
@@ -76,7 +76,7 @@ export function createMaskingService(cfg: Masking | undefined, deps: MaskingServ
     responseMasker(x: Exchange, contentType: string | undefined): ResponseMasker | null {
       const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
       const compiled = deps.getCompiled();
-      const ctx = { x, compiled, masks: x.decision?.masks ?? [], hashKey: hashKey ?? compiled.hashKey, limits };
+      const ctx = { x, compiled, masks: appliedMasks(x), hashKey: hashKey ?? compiled.hashKey, limits };
       if (type === 'text/event-stream') return createSseResponseMasker(ctx);
       if (type === 'application/json' || type.endsWith('+json') || type.startsWith('text/')) return createJsonResponseMasker(ctx, type === 'application/json' || type.endsWith('+json'));
       return null;
@@ -84,8 +84,13 @@ export function createMaskingService(cfg: Masking | undefined, deps: MaskingServ
   };
 }
 
+/** The decision's masking rules; with no decision (no policy stage ran) every rule applies: fail closed. */
+function appliedMasks(x: Exchange): readonly string[] | undefined {
+  return x.decision ? x.decision.masks : undefined;
+}
+
 /** Non-JSON request bodies: text is masked as text (bounded); binary is only described. */
-function auditTextCopy(body: Buffer | undefined, compiled: CompiledMasking, masks: string[], hashKey: Uint8Array | string, max: number): unknown {
+function auditTextCopy(body: Buffer | undefined, compiled: CompiledMasking, masks: readonly string[] | undefined, hashKey: Uint8Array | string, max: number): unknown {
   if (!body || body.length === 0) return undefined;
   const sample = body.subarray(0, max);
   const text = sample.toString('utf8');

@@ -1,8 +1,9 @@
-import { GatehouseError } from '../errors';
+import { StringDecoder } from 'node:string_decoder';
 import type { CompiledMasking } from '../core/masking/compile';
 import { maskJson } from '../core/masking/mask-json';
 import { maskText, selectRules } from '../core/masking/mask-text';
 import { SseMasker } from '../core/masking/sse-masker';
+import { StreamTextMasker } from '../core/masking/stream-text-masker';
 import type { Exchange } from '../pipeline/exchange';
 import type { ResponseMasker } from '../runtime';
 import type { MaskingLimits } from './masking-service';
@@ -10,7 +11,7 @@ import type { MaskingLimits } from './masking-service';
 interface Ctx {
   x: Exchange;
   compiled: CompiledMasking;
-  masks: string[];
+  masks: readonly string[] | undefined;
   hashKey: Uint8Array | string;
   limits: MaskingLimits;
 }
@@ -57,10 +58,19 @@ export function createJsonResponseMasker({ x, compiled, masks, hashKey, limits }
   const chunks: Buffer[] = [];
   let size = 0;
   let truncated = false;
+  // Past the buffering bound the body can no longer be parsed as a whole: it is masked as a text
+  // stream from there on (headers are already out, so failing is not an option; leaking neither).
+  let overflow: { masker: StreamTextMasker; decoder: StringDecoder } | null = null;
   return {
     push(chunk) {
+      if (overflow) return Buffer.from(overflow.masker.push(overflow.decoder.write(chunk)));
       if (size + chunk.length > max) {
-        if (buffering) throw new GatehouseError(502, 'ERR_MASKING_RESPONSE_TOO_LARGE', `response over ${max} bytes cannot be masked`);
+        if (buffering) {
+          const masker = new StreamTextMasker(compiled, { rules: clientRules.filter((r) => r.detectPaths === null), hashKey, maxHoldChars: limits.streamHoldbackMaxBytes, path: '$' });
+          overflow = { masker, decoder: new StringDecoder('utf8') };
+          truncated = true;
+          return Buffer.from(masker.push(overflow.decoder.write(Buffer.concat([...chunks, chunk]))));
+        }
         if (!truncated) chunks.push(chunk.subarray(0, max - size));
         truncated = true;
         size = max;
@@ -71,6 +81,12 @@ export function createJsonResponseMasker({ x, compiled, masks, hashKey, limits }
       return buffering ? empty : chunk;
     },
     end() {
+      if (overflow) {
+        const tail = overflow.masker.push(overflow.decoder.end()) + overflow.masker.end();
+        x.outcome.responseTruncated = true;
+        x.outcome.auditResponseBody = { truncated: true, text: maskText(Buffer.concat(chunks).subarray(0, limits.maxAuditBodyBytes).toString('utf8'), compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false }).value };
+        return Buffer.from(tail);
+      }
       const text = Buffer.concat(chunks).toString('utf8');
       let parsed: unknown;
       let isParsed = false;

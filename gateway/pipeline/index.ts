@@ -3,6 +3,7 @@ import type { GatewayMetrics } from '../server/metrics';
 import type { UpstreamTable } from '../upstream/upstream-table';
 import type { Stage } from './exchange';
 import { forwardUpstream } from './forward-upstream';
+import { maskRequest } from './mask-request';
 import { readBody } from './read-body';
 import { routeRequest } from './route-request';
 import { verifyIdentity } from './verify-identity';
@@ -18,6 +19,7 @@ export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; met
     verifyIdentity(rt),
     readBody(rt),
     routeRequest(deps.upstreams),
+    maskRequest(rt),
     forwardUpstream(rt, deps.metrics),
   ];
 }

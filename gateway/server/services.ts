@@ -5,6 +5,8 @@ import { GatehouseError, errorBody } from '../errors';
 import type { EventBus } from '../events';
 import { devIssuerJwksHandler } from '../identity/dev-issuer';
 import { createIdentityService } from '../identity/identity-service';
+import { compileMaskingRules } from '../core/masking/compile';
+import { createMaskingService, maskingCompileOptions } from '../masking/masking-service';
 import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
 import type { AdminAppParts } from './admin-app';
@@ -38,7 +40,12 @@ export async function createServices(loaded: LoadedConfig, log: Logger, events: 
       reload: async () => ({ ok: true, version: 'none', errors: [] }),
       close: async () => {},
     },
-    masking: { maskRequest: () => {}, responseMasker: () => null },
+    // Until the policy service lands, masking runs with no policy rules: the default audit masking only.
+    // The policy service will hand its compiled spec.masking snapshot to getCompiled.
+    masking: (() => {
+      const compiledMasking = compileMaskingRules([], maskingCompileOptions(loaded.config.masking, loaded.configDir));
+      return createMaskingService(loaded.config.masking, { getCompiled: () => compiledMasking, log, configDir: loaded.configDir });
+    })(),
     audit: { arrival: async () => {}, outcome: () => {}, note: async () => {}, close: async () => {} },
     approvals: { await: async () => {}, close: async () => {} },
   };
