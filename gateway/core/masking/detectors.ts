@@ -117,8 +117,16 @@ function checkPhoneTrunk(text: string, start: number, end: number): Hit | null {
   return full(start, end, contextBefore(text, start, phoneContext) ? 0.8 : 0.4);
 }
 
+function countColons(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 58) n++;
+  return n;
+}
+
 /** IPv6: the regex starts at the first ':'; the check walks back over the first group. */
 function checkIpv6(text: string, at: number, end: number): Hit | null {
+  // Cheap refusal first: times like 12:34:56 have neither '::' nor seven colons.
+  if (text.indexOf('::', at) !== -1 ? text.indexOf('::', at) >= end : countColons(text, at, end) < 7) return null;
   let start = at;
   while (start > 0 && at - start < 4 && /[0-9A-Fa-f]/.test(text[start - 1])) start--;
   if (start > 0 && /[\w:.]/.test(text[start - 1])) return null;
@@ -195,10 +203,14 @@ export interface PassSpec {
 }
 
 /** Email: the regex starts at '@' (fast to find); the check walks back over the local part. */
+function isLocalPartChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+}
+
 function checkEmail(text: string, at: number, end: number): Hit | null {
   let s = at;
-  while (s > 0 && at - s < 64 && /[A-Za-z0-9._%+-]/.test(text[s - 1])) s--;
-  if (s === at || (s > 0 && /[A-Za-z0-9._%+-]/.test(text[s - 1]))) return null;
+  while (s > 0 && at - s < 64 && isLocalPartChar(text.charCodeAt(s - 1))) s--;
+  if (s === at || (s > 0 && isLocalPartChar(text.charCodeAt(s - 1)))) return null;
   if (text[s] === '.' || text[at - 1] === '.') return null;
   return full(s, end, 0.9);
 }
@@ -207,7 +219,7 @@ function checkEmail(text: string, at: number, end: number): Hit | null {
 export const alternatives: readonly Alternative[] = [
   {
     detector: 'pem', pass: 'literal',
-    source: String.raw`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,-]*)`,
+    source: String.raw`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[^\u0000]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,-]*)`,
     check: (_t, s, e) => full(s, e, 0.99),
   },
   {

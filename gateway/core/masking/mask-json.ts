@@ -1,6 +1,6 @@
 import type { CompiledMasking, CompiledRule } from './compile';
 import { formatPath, matchPath } from './json-path';
-import { applyMasks, detect, ReportBuilder, selectRules, type MaskOptions, type MaskResult, type MaskSpan } from './mask-text';
+import { applyMasks, detect, ReportBuilder, selectRules, type AttributedDetection, type MaskOptions, type MaskResult, type MaskSpan } from './mask-text';
 import { replacement } from './styles';
 
 /**
@@ -21,6 +21,7 @@ import { replacement } from './styles';
  */
 export function maskJson<T>(value: T, compiled: CompiledMasking, options: MaskOptions): MaskResult<T> {
   const rules = selectRules(compiled, options.where, options.ruleNames);
+  if (rules.length && rules.every((r) => r.detectPaths === null && r.wholePaths.length === 0)) return maskJsonBatched(value, compiled, rules, options);
   const walker = new Walker(compiled, rules, options);
   const out = rules.length ? walker.visit(value) : value;
   return { value: out as T, changed: out !== value, report: walker.report.entries(), spans: walker.spans };
@@ -117,4 +118,109 @@ class Walker {
     const masked = this.maskString(text);
     return masked === text ? n : masked;
   }
+}
+
+/**
+ * Between the strings of a batched body: no detector matches across it, and it is longer than
+ * the context window, so context words of one string never count for the next.
+ */
+const separator = '\u0000'.repeat(64);
+
+interface Leaf {
+  path: (string | number)[];
+  text: string;
+  start: number;
+  number: boolean;
+}
+
+/**
+ * When every rule detects everywhere (no field paths), all strings of the body are joined and
+ * scanned in one pass: the per-string fixed cost of a scan dominates on bodies of many short
+ * strings. Detections are mapped back to their string by offset.
+ */
+function maskJsonBatched<T>(value: T, compiled: CompiledMasking, rules: CompiledRule[], options: MaskOptions): MaskResult<T> {
+  const leaves: Leaf[] = [];
+  const path: (string | number)[] = [];
+  let offset = 0;
+  const collect = (node: unknown): void => {
+    if (typeof node === 'string') {
+      if (node.length < 3) return;
+      leaves.push({ path: path.slice(), text: node, start: offset, number: false });
+      offset += node.length + separator.length;
+    } else if (typeof node === 'number') {
+      if (!Number.isSafeInteger(node) || Math.abs(node) < 1e8) return;
+      const text = String(node);
+      leaves.push({ path: path.slice(), text, start: offset, number: true });
+      offset += text.length + separator.length;
+    } else if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        path.push(i);
+        collect(node[i]);
+        path.pop();
+      }
+    } else if (node !== null && typeof node === 'object') {
+      const obj = node as Record<string, unknown>;
+      for (const key in obj) {
+        if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
+        path.push(key);
+        collect(obj[key]);
+        path.pop();
+      }
+    }
+  };
+  collect(value);
+  const report = new ReportBuilder();
+  const spans: MaskSpan[] = [];
+  if (leaves.length === 0) return { value, changed: false, report: report.entries(), spans };
+  const joined = leaves.length === 1 ? leaves[0].text : leaves.map((l) => l.text).join(separator);
+  const found = detect(joined, compiled, rules);
+  if (found.length === 0) return { value, changed: false, report: report.entries(), spans };
+
+  const hashKey = options.hashKey ?? compiled.hashKey;
+  const wantSpans = options.spans !== false;
+  const clones = new Map<object, object>();
+  let root: unknown = value;
+  let li = 0;
+  for (let i = 0; i < found.length;) {
+    while (li + 1 < leaves.length && leaves[li + 1].start <= found[i].start) li++;
+    const leaf = leaves[li];
+    const here: AttributedDetection[] = [];
+    const formatted = formatPath(leaf.path);
+    for (; i < found.length && (li + 1 >= leaves.length || found[i].start < leaves[li + 1].start); i++) {
+      const d = found[i];
+      const start = d.start - leaf.start;
+      const end = Math.min(d.end - leaf.start, leaf.text.length);
+      if (start < 0 || start >= leaf.text.length) continue;
+      d.start = start;
+      d.end = end;
+      here.push(d);
+      report.add(d.rule.name, d.detector, formatted);
+      if (wantSpans) spans.push({ rule: d.rule.name, detector: d.detector, path: formatted, start, end, confidence: d.confidence });
+    }
+    if (here.length) root = setIn(root, leaf.path, applyMasks(leaf.text, here, hashKey), clones);
+  }
+  return { value: root as T, changed: root !== value, report: report.entries(), spans };
+}
+
+/** Copy-on-write set: containers along the path are cloned once (tracked in `clones`). */
+function setIn(root: unknown, path: readonly (string | number)[], value: unknown, clones: Map<object, object>): unknown {
+  if (path.length === 0) return value;
+  const cloneOf = (node: object): Record<string | number, unknown> => {
+    let c = clones.get(node);
+    if (!c) {
+      c = Array.isArray(node) ? node.slice() : { ...(node as Record<string, unknown>) };
+      clones.set(node, c);
+      clones.set(c, c);
+    }
+    return c as Record<string | number, unknown>;
+  };
+  const top = cloneOf(root as object);
+  let node = top;
+  for (let i = 0; i < path.length - 1; i++) {
+    const child = cloneOf(node[path[i]] as object);
+    node[path[i]] = child;
+    node = child;
+  }
+  node[path[path.length - 1]] = value;
+  return top;
 }

@@ -68,7 +68,11 @@ export function detect(text: string, compiled: CompiledMasking, rules: readonly 
   const out: AttributedDetection[] = [];
   for (const d of found) {
     const rule = ruleFor(rules, d);
-    if (rule) out.push({ ...d, rule });
+    if (rule) {
+      // Detections are fresh objects from this scan: attach the rule in place (no copy per match).
+      (d as AttributedDetection).rule = rule;
+      out.push(d as AttributedDetection);
+    }
   }
   return out;
 }
