@@ -23,6 +23,7 @@ type Command = { run(argv: string[]): Promise<number> };
 const commands: Record<string, () => Promise<Command>> = {
   serve: () => import('./serve'),
   token: () => import('./token'),
+  mask: () => import('./mask'),
 };
 
 async function main(argv: string[]): Promise<number> {
