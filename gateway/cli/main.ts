@@ -25,6 +25,7 @@ const commands: Record<string, () => Promise<Command>> = {
   policy: () => import('./policy'),
   token: () => import('./token'),
   audit: () => import('./audit'),
+  mask: () => import('./mask'),
 };
 
 async function main(argv: string[]): Promise<number> {

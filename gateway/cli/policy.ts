@@ -1,6 +1,7 @@
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics';
 import { runPolicyTests, type PolicyTestResult } from '../core/policy';
 import { loadPolicy } from '../policy/load-policy';
+import { maskingPolicyHooks } from '../core/masking/policy-hooks';
 
 const usage = `Usage: gatehouse policy <command> [--json] FILE...
 
@@ -45,7 +46,8 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
     io.err(command && command !== 'validate' && command !== 'test' ? `unknown command ${command}\n\n${usage}` : usage);
     return 2;
   }
-  const loaded = await loadPolicy(rest, process.cwd());
+  // Masking rules compile with the policy, so `validate` reports their errors and `test` checks masks.
+  const loaded = await loadPolicy(rest, process.cwd(), maskingPolicyHooks());
   return command === 'validate' ? validate(loaded, json, io) : test(loaded, json, io);
 }
 

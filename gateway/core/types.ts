@@ -94,4 +94,8 @@ export interface MaskReportEntry {
   /** JSON path of the value, e.g. $.messages[0].content */
   path: string;
   count: number;
+  /** Which body: the request (default) or the response. */
+  part?: 'request' | 'response';
+  /** The copies the value was masked in (audit always; upstream/client where a rule says so). */
+  where?: ('audit' | 'upstream' | 'client')[];
 }

@@ -169,6 +169,21 @@ export type SecretRef2 = {
 } & {
   [k: string]: unknown;
 };
+/**
+ * Where a secret comes from: an environment variable or a file readable only by its owner (mode 0600).
+ */
+export type SecretRef3 = {
+  /**
+   * Name of an environment variable holding the secret.
+   */
+  env?: string;
+  /**
+   * Path of a file holding the secret; refused unless its mode is 0600 or stricter.
+   */
+  file?: string;
+} & {
+  [k: string]: unknown;
+};
 
 /**
  * Configuration of a Gatehouse gateway (gatehouse.yaml). Every section is optional; what is left out takes the embedded default.
@@ -439,9 +454,42 @@ export interface Audit {
   sinks?: AuditSink[];
 }
 /**
- * Masking keys and defaults. Owned by the masking work.
+ * Masking keys and bounds. The rules themselves live in the policy (spec.masking).
  */
-export interface Masking {}
+export interface Masking {
+  hashKey?: SecretRef3;
+  /**
+   * Largest request or response body kept (masked) in an audit record, in bytes; larger bodies are stored truncated and flagged. Default 262144 (256 KiB).
+   */
+  maxAuditBodyBytes?: number;
+  /**
+   * Largest non-streamed JSON response buffered to mask it for the client, in bytes; a larger one is refused with 502 (fail closed). Default 10485760 (10 MiB).
+   */
+  maxBufferedResponseBytes?: number;
+  /**
+   * Longest text held back in a streamed response while it could still grow into a sensitive value (e.g. a PEM block in progress); past it the held text is masked and released. Default 8192.
+   */
+  streamHoldbackMaxBytes?: number;
+  /**
+   * Detectors applied to every audit copy on top of the policy's rules. Default [all]; [] turns the default audit masking off.
+   */
+  auditDetectors?: (
+    | 'card'
+    | 'iban'
+    | 'ssn'
+    | 'email'
+    | 'phone'
+    | 'ip'
+    | 'secret'
+    | 'aws-key'
+    | 'pem'
+    | 'jwt'
+    | 'bearer'
+    | 'api-key'
+    | 'github-token'
+    | 'all'
+  )[];
+}
 /**
  * Approval defaults. Owned by the approvals work.
  */

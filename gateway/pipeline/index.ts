@@ -4,6 +4,7 @@ import type { UpstreamTable } from '../upstream/upstream-table';
 import type { Stage } from './exchange';
 import { evaluatePolicy } from './evaluate-policy';
 import { forwardUpstream } from './forward-upstream';
+import { maskRequest } from './mask-request';
 import { readBody } from './read-body';
 import { recordArrival } from './record-arrival';
 import { routeRequest } from './route-request';
@@ -21,6 +22,7 @@ export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; met
     readBody(rt),
     routeRequest(deps.upstreams),
     evaluatePolicy(rt),
+    maskRequest(rt),
     recordArrival(rt),
     forwardUpstream(rt, deps.metrics),
   ];

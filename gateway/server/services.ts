@@ -5,6 +5,10 @@ import { GatehouseError, errorBody } from '../errors';
 import type { EventBus } from '../events';
 import { devIssuerJwksHandler } from '../identity/dev-issuer';
 import { createIdentityService } from '../identity/identity-service';
+import { compileMaskingRules } from '../core/masking/compile';
+import { maskingPolicyHooks } from '../core/masking/policy-hooks';
+import type { CompiledMasking } from '../core/masking/compile';
+import { createMaskingService, maskingCompileOptions } from '../masking/masking-service';
 import type { Logger } from '../log';
 import { createPolicyService } from '../policy/policy-service';
 import type { Runtime } from '../runtime';
@@ -27,14 +31,22 @@ export async function createServices(loaded: LoadedConfig, log: Logger, events: 
     res.status(401).set('www-authenticate', 'Bearer realm="gatehouse-admin"').type('application/json').send(errorBody(err, '-'));
   };
   const identity = await createIdentityService(loaded.config.identity, { dataDir: loaded.dataDir, log });
-  const policy = await createPolicyService(loaded.config.policy, { configDir: loaded.configDir, log, events });
+  const maskingOptions = maskingCompileOptions(loaded.config.masking, loaded.configDir);
+  const policy = await createPolicyService(loaded.config.policy, { configDir: loaded.configDir, log, events, ...maskingPolicyHooks(maskingOptions) });
+  // A policy without masking rules still gets the default audit masking.
+  const noPolicyMasking = compileMaskingRules([], maskingOptions);
+  const masking = createMaskingService(loaded.config.masking, {
+    getCompiled: () => (policy.compiled?.masking as CompiledMasking | undefined) ?? noPolicyMasking,
+    log,
+    configDir: loaded.configDir,
+  });
   const publicRoutes = Router();
   if (identity.devIssuer) publicRoutes.get('/dev-issuer/jwks.json', devIssuerJwksHandler(identity.devIssuer));
   const audit = await createAuditService(loaded.config.audit, { dataDir: loaded.dataDir, log, events, configDir: loaded.configDir });
   const runtime: Services = {
     identity,
     policy,
-    masking: { maskRequest: () => {}, responseMasker: () => null },
+    masking,
     audit,
     approvals: { await: async () => {}, close: async () => {} },
   };

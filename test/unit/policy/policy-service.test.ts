@@ -36,10 +36,10 @@ describe('policy/policy-service', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('runs the embedded default when no policy is configured: allow, with default-audit masking', async () => {
+  it('runs the embedded default when no policy is configured: allow (audit masking is built in)', async () => {
     service = await createPolicyService(undefined, deps());
     const d = service.decide(principal(), chatRequest());
-    assert.deepEqual([d.action, d.rule, d.masks], ['allow', 'allow-authenticated', ['default-audit']]);
+    assert.deepEqual([d.action, d.rule, d.masks], ['allow', 'allow-authenticated', []]);
     assert.match(service.version, /^sha256:/);
     assert.deepEqual(service.files, []);
   });

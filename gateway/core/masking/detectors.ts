@@ -1,0 +1,330 @@
+import { cardPrefixValid, ibanLength, ibanValid, luhnValid, ssnValid } from './checksums';
+
+/**
+ * The built-in detectors. Each is one or more regex alternatives (compiled together into one
+ * combined scan by `scanner.ts`) plus a check that validates a candidate (checksums, number
+ * plans, context words), may narrow it, and gives its confidence.
+ *
+ * Every alternative starts at a token boundary (a lookbehind), so a long run of word characters
+ * is tried once, not at each position: the scan stays linear. Context words are only looked for
+ * BEFORE a candidate, so a streamed text decides the same way as the whole text.
+ *
+ * How to add a detector: add its name to `builtinDetectorNames` (and to the schema enums), give
+ * it an alternative below with a `check`, a label, and a row in test/unit/gateway/core/masking/detectors.test.ts.
+ */
+export const builtinDetectorNames = [
+  'card', 'iban', 'ssn', 'email', 'phone', 'ip', 'aws-key', 'pem', 'jwt', 'bearer', 'api-key', 'github-token', 'secret',
+] as const;
+export type BuiltinDetectorName = (typeof builtinDetectorNames)[number];
+
+/** Detectors the alias `secret` selects. */
+export const secretDetectorNames: readonly BuiltinDetectorName[] = ['aws-key', 'pem', 'jwt', 'bearer', 'api-key', 'github-token', 'secret'];
+
+/** A validated candidate: the span to mask (may be narrower than the regex match) and its confidence 0..1. */
+export interface Hit {
+  start: number;
+  end: number;
+  confidence: number;
+}
+
+export interface Alternative {
+  detector: BuiltinDetectorName;
+  /** Alternatives of one pass are combined into one regex; passes are kept apart so each starts on a narrow set of characters. */
+  pass: PassName;
+  /** Regex source; may contain capture groups (they are counted when combined). */
+  source: string;
+  /** Validates the candidate text[start, end); `groups` are this alternative's own capture groups. */
+  check(text: string, start: number, end: number, groups: readonly (string | undefined)[]): Hit | null;
+}
+
+/** How far before a candidate context words are looked for. */
+export const contextWindow = 48;
+
+/** True when `re` matches the text just before `start`. */
+export function contextBefore(text: string, start: number, re: RegExp): boolean {
+  return re.test(text.slice(Math.max(0, start - contextWindow), start));
+}
+
+const ssnContext = /\b(?:ssn|ss#|social[\s_-]*security|soc\.?\s*sec|tax[\s_-]*id|taxpayer|itin|tin)\b/i;
+const phoneContext = /\b(?:phone|tel|telephone|mobile|cell|call|fax|whatsapp|sms|text me|contact|number)\b/i;
+const awsSecretContext = /(?:aws|secret|access[\s_-]*key)/i;
+
+/** Case-insensitive regex source for a literal word, without the `i` flag (the combined scan is case-sensitive). */
+function ci(word: string): string {
+  return word.replace(/[a-z]/gi, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
+}
+
+const digitsOf = (s: string) => s.replace(/\D/g, '');
+const full = (start: number, end: number, confidence: number): Hit => ({ start, end, confidence });
+
+/** A run of digit groups (single space or dash between groups): the whole run, so windows can be checked. */
+function checkCard(text: string, start: number, end: number): Hit | null {
+  const groups: { start: number; end: number }[] = [];
+  const re = /\d+/g;
+  re.lastIndex = start;
+  for (let m = re.exec(text); m && m.index < end; m = re.exec(text)) groups.push({ start: m.index, end: m.index + m[0].length });
+  // Longest window of whole groups first: "order 12 4111 1111 1111 1111" finds the card inside.
+  for (let size = groups.length; size >= 1; size--) {
+    for (let i = 0; i + size <= groups.length; i++) {
+      const s = groups[i].start;
+      const e = groups[i + size - 1].end;
+      const digits = digitsOf(text.slice(s, e));
+      if (digits.length < 13 || digits.length > 19) continue;
+      if (cardPrefixValid(digits) && luhnValid(digits)) return full(s, e, 0.95);
+    }
+  }
+  return null;
+}
+
+function checkIban(text: string, start: number, end: number): Hit | null {
+  const want = ibanLength(text.slice(start, start + 2));
+  if (!want) return null;
+  // Take exactly the country's length of characters (a trailing word may have been swallowed).
+  let count = 0;
+  let i = start;
+  for (; i < end && count < want; i++) if (text[i] !== ' ') count++;
+  if (count !== want) return null;
+  const next = text[i];
+  if (next !== undefined && /[A-Za-z0-9]/.test(next)) return null;
+  const compact = text.slice(start, i).replace(/ /g, '');
+  return ibanValid(compact) ? full(start, i, 0.95) : null;
+}
+
+function checkSsn(text: string, start: number, end: number, g: readonly (string | undefined)[]): Hit | null {
+  const [area, sep, group, sep2, serial] = g as string[];
+  if (sep !== sep2 || !ssnValid(area, group, serial)) return null;
+  if (sep === '-') return full(start, end, 0.85);
+  const base = sep === ' ' ? 0.45 : 0.3;
+  return full(start, end, contextBefore(text, start, ssnContext) ? base + 0.5 : base);
+}
+
+function checkPhone(text: string, start: number, end: number, international: boolean): Hit | null {
+  const value = text.slice(start, end);
+  const digits = digitsOf(value);
+  if (international) {
+    if (digits.length < 8 || digits.length > 15) return null;
+    if (/[ .-]{2}|\(\)|[ .-]\)/.test(value)) return null;
+    const open = value.indexOf('(');
+    if (open >= 0 !== value.indexOf(')') >= 0) return null;
+    return full(start, end, 0.8);
+  }
+  return full(start, end, contextBefore(text, start, phoneContext) ? 0.85 : 0.6);
+}
+
+function checkPhoneTrunk(text: string, start: number, end: number): Hit | null {
+  const digits = digitsOf(text.slice(start, end));
+  if (digits.length < 9 || digits.length > 12) return null;
+  return full(start, end, contextBefore(text, start, phoneContext) ? 0.8 : 0.4);
+}
+
+function countColons(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 58) n++;
+  return n;
+}
+
+/** IPv6: the regex starts at the first ':'; the check walks back over the first group. */
+function checkIpv6(text: string, at: number, end: number): Hit | null {
+  // Cheap refusal first: times like 12:34:56 have neither '::' nor seven colons.
+  if (text.indexOf('::', at) !== -1 ? text.indexOf('::', at) >= end : countColons(text, at, end) < 7) return null;
+  let start = at;
+  while (start > 0 && at - start < 4 && /[0-9A-Fa-f]/.test(text[start - 1])) start--;
+  if (start > 0 && /[\w:.]/.test(text[start - 1])) return null;
+  if (text[end - 1] === ':' && text[end - 2] !== ':') return null;
+  const value = text.slice(start, end);
+  if (!/\d/.test(value)) return null;
+  const halves = value.split('::');
+  if (halves.length > 2) return null;
+  const parts = (s: string) => (s === '' ? [] : s.split(':'));
+  const head = parts(halves[0]);
+  const tail = halves.length === 2 ? parts(halves[1]) : [];
+  const all = [...head, ...tail];
+  if (!all.every((p) => /^[0-9A-Fa-f]{1,4}$/.test(p))) return null;
+  if (halves.length === 1 ? all.length !== 8 : all.length > 7) return null;
+  return full(start, end, 0.85);
+}
+
+function checkAwsSecret(text: string, start: number, end: number): Hit | null {
+  const value = text.slice(start, end);
+  // A hex digest (sha1 is 40 characters too) is not a key: keys mix cases and digits.
+  if (!/[A-Z]/.test(value) || !/[a-z]/.test(value) || !/[0-9/+]/.test(value)) return null;
+  return full(start, end, contextBefore(text, start, awsSecretContext) ? 0.85 : 0.3);
+}
+
+/** The value after `Bearer `: the token only, so the scheme word stays readable. */
+function checkBearer(text: string, start: number, end: number): Hit | null {
+  let s = start + 6;
+  while (text[s] === ' ' || text[s] === '\t') s++;
+  return full(s, end, 0.9);
+}
+
+function checkAssignment(text: string, start: number, end: number, g: readonly (string | undefined)[]): Hit | null {
+  const value = g[0] ?? '';
+  if (/^(?:\*+|x+|\[redacted[^\]]*\]|<[^>]*>|null|none|true|false|undefined|changeme)$/i.test(value)) return null;
+  if (/^\[[A-Z-]+:/.test(value) || value.startsWith('[REDACTED')) return null;
+  return full(end - value.length, end, 0.75);
+}
+
+const numericRunEnd = String.raw`(?![\w]|[ -]\d|-[A-Za-z])`;
+const hex4 = '[0-9A-Fa-f]';
+
+export type PassName = 'literal' | 'email' | 'numeric' | 'iban' | 'ipv6' | 'aws-secret' | 'assignment';
+
+/**
+ * Passes in order, each with a cheap trigger: a pass whose trigger does not fire on a string is
+ * skipped for it. Each pass's regex starts with a narrow character (a literal, '@', a digit),
+ * which lets the regex engine skip ahead instead of trying every position.
+ */
+export const passes: readonly PassSpec[] = [
+  { name: 'literal' },
+  { name: 'assignment' },
+  { name: 'email', trigger: /@/ },
+  { name: 'iban' },
+  // Numbers: find where a run of at least 7 digits/separators begins, then try the alternatives there.
+  { name: 'numeric', starts: /\b\d(?=[\d ().+-]{6})/g, startsBefore: '+(' },
+  { name: 'ipv6', trigger: /::|[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]/ },
+  // AWS secret keys only count near context: scan only the text right after a context word.
+  { name: 'aws-secret', windowsAfter: /aws|secret|access[\s_-]*key/gi, windowLength: contextWindow + 41 },
+];
+
+/**
+ * How a pass is run. Default: its combined regex over the whole string (after the trigger, if any).
+ * `starts`: a fast global regex marking candidate start positions (a char of `startsBefore` just
+ * before one is tried too); the combined regex runs sticky at those positions only.
+ * `windowsAfter`: the combined regex runs only on the `windowLength` characters after each match.
+ */
+export interface PassSpec {
+  name: PassName;
+  trigger?: RegExp;
+  starts?: RegExp;
+  startsBefore?: string;
+  windowsAfter?: RegExp;
+  windowLength?: number;
+}
+
+/** Email: the regex starts at '@' (fast to find); the check walks back over the local part. */
+function isLocalPartChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+}
+
+function checkEmail(text: string, at: number, end: number): Hit | null {
+  let s = at;
+  while (s > 0 && at - s < 64 && isLocalPartChar(text.charCodeAt(s - 1))) s--;
+  if (s === at || (s > 0 && isLocalPartChar(text.charCodeAt(s - 1)))) return null;
+  if (text[s] === '.' || text[at - 1] === '.') return null;
+  return full(s, end, 0.9);
+}
+
+/** In priority order: at one position, the first alternative (of a pass) that validates wins. */
+export const alternatives: readonly Alternative[] = [
+  {
+    detector: 'pem', pass: 'literal',
+    source: String.raw`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[^\u0000]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,-]*)`,
+    check: (_t, s, e) => full(s, e, 0.99),
+  },
+  {
+    detector: 'bearer', pass: 'literal',
+    source: String.raw`[Bb](?<![A-Za-z][Bb])earer[ \t]+[A-Za-z0-9._~+/-]{16,}=*(?![A-Za-z0-9._~+/=-])`,
+    check: checkBearer,
+  },
+  {
+    detector: 'jwt', pass: 'literal',
+    source: String.raw`eyJ(?<![\w-]eyJ)[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}(?![\w-])`,
+    check: (_t, s, e) => full(s, e, 0.95),
+  },
+  {
+    detector: 'api-key', pass: 'literal',
+    source: String.raw`(?:sk-(?<![\w-]sk-)(?:proj-|ant-(?:api|admin)\d\d-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}|[sr]k_(?<![\w-][sr]k_)(?:live|test)_[A-Za-z0-9]{16,}|AIza(?<![\w-]AIza)[0-9A-Za-z_-]{35}|xox(?<![\w-]xox)[abprs]-[A-Za-z0-9-]{10,})(?![\w-])`,
+    check: (_t, s, e) => full(s, e, 0.95),
+  },
+  {
+    detector: 'github-token', pass: 'literal',
+    source: String.raw`(?:gh(?<!\wgh)[pousr]_[A-Za-z0-9]{36,255}|github_pat_(?<!\wgithub_pat_)[A-Za-z0-9_]{22,255})(?!\w)`,
+    check: (_t, s, e) => full(s, e, 0.97),
+  },
+  {
+    detector: 'aws-key', pass: 'literal',
+    source: String.raw`A(?<![A-Za-z0-9]A)(?:KIA|SIA|GPA|IDA|ROA|IPA|NPA|NVA)[A-Z0-9]{16}(?![A-Za-z0-9])`,
+    check: (_t, s, e) => full(s, e, 0.95),
+  },
+  {
+    detector: 'secret', pass: 'assignment',
+    source: String.raw`[:=](?<=(?<![A-Za-z0-9])(?:${['password', 'passwd', 'pwd', 'secret', 'client_secret', 'secret_key', 'secret_access_key', 'api_key', 'apikey', 'api-key', 'access_token', 'auth_token', 'refresh_token', 'private_key'].map(ci).join('|')})["']?[ \t]*[:=])[ \t]*["']?([^\s"',;]{8,200})`,
+    check: checkAssignment,
+  },
+  {
+    detector: 'email', pass: 'email',
+    source: String.raw`@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![\w-]|\.[A-Za-z0-9])`,
+    check: checkEmail,
+  },
+  {
+    detector: 'iban', pass: 'iban',
+    source: String.raw`[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]){11,34}`,
+    check: checkIban,
+  },
+  {
+    detector: 'card', pass: 'numeric',
+    source: String.raw`\d(?<![\w-]\d)(?:[ -]?\d){12,200}${numericRunEnd}`,
+    check: checkCard,
+  },
+  {
+    detector: 'ssn', pass: 'numeric',
+    source: String.raw`(\d(?<![\w-]\d)\d\d)([- ]?)(\d{2})([- ]?)(\d{4})${numericRunEnd}`,
+    check: checkSsn,
+  },
+  {
+    detector: 'phone', pass: 'numeric',
+    source: String.raw`\+(?<![\w+]\+)\d[\d ().-]{5,20}\d(?![\d\w])`,
+    check: (t, s, e) => checkPhone(t, s, e, true),
+  },
+  {
+    detector: 'phone', pass: 'numeric',
+    source: String.raw`(?:1(?<![\w+(-]1)[ .-](?:\(\d{3}\) ?|\d{3}[.-])|\((?<![\w+(-]\()\d{3}\) ?|\d(?<![\w+(-]\d)\d\d[.-])\d{3}[.-]\d{4}(?![\w]|[ .-]\d)`,
+    check: (t, s, e) => checkPhone(t, s, e, false),
+  },
+  {
+    detector: 'phone', pass: 'numeric',
+    source: String.raw`0(?<![\w+(-]0)\d{2,4}[ -]\d{3,4}[ -]?\d{3,4}${numericRunEnd}`,
+    check: checkPhoneTrunk,
+  },
+  {
+    detector: 'ip', pass: 'numeric',
+    source: String.raw`\d(?<![\w.]\d)\d{0,2}(?:\.\d{1,3}){3}(?!\w|\.\d)`,
+    check: checkIpv4,
+  },
+  {
+    detector: 'ip', pass: 'ipv6',
+    source: String.raw`:(?:${hex4}{0,4}:){1,6}${hex4}{0,4}(?![\w:]|\.\d)`,
+    check: checkIpv6,
+  },
+  {
+    detector: 'aws-key', pass: 'aws-secret',
+    source: String.raw`(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])`,
+    check: checkAwsSecret,
+  },
+];
+
+function checkIpv4(text: string, start: number, end: number): Hit | null {
+  const parts = text.slice(start, end).split('.');
+  if (parts.length !== 4 || parts.some((p) => p.length > 1 && p[0] === '0') || parts.some((p) => +p > 255)) return null;
+  return full(start, end, 0.8);
+}
+
+/** Placeholder label of a detector: `card` → `CARD`. */
+export function detectorLabel(detector: string): string {
+  return detector.toUpperCase();
+}
+
+/** The canonical form hashed by the hash style, so formatting differences do not change the token. */
+export function normalizeForHash(detector: string, value: string): string {
+  switch (detector) {
+    case 'card': case 'phone': case 'ssn':
+      return digitsOf(value);
+    case 'iban':
+      return value.replace(/ /g, '').toUpperCase();
+    case 'email':
+      return value.toLowerCase();
+    default:
+      return value;
+  }
+}

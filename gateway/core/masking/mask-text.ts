@@ -1,0 +1,138 @@
+import type { MaskReportEntry } from '../types';
+import type { CompiledMasking, CompiledRule, MaskWhere } from './compile';
+import type { Detection } from './scanner';
+import { replacement } from './styles';
+
+/** One masked value: where it was and why. Offsets index the ORIGINAL string at `path`. */
+export interface MaskSpan {
+  rule: string;
+  detector: string;
+  path: string;
+  start: number;
+  end: number;
+  confidence: number;
+}
+
+export interface MaskOptions {
+  /** Which copy is being made. `audit` applies every applicable rule plus the default audit masking. */
+  where: MaskWhere;
+  /** Names of the rules that apply (decision.masks); omitted: every rule of the spec. */
+  ruleNames?: readonly string[];
+  /** Overrides the compiled hash key. */
+  hashKey?: Uint8Array | string;
+  /** Collect spans (offsets) too; reports are always built. Default true. */
+  spans?: boolean;
+}
+
+export interface MaskResult<T> {
+  value: T;
+  /** Whether anything was replaced. */
+  changed: boolean;
+  report: MaskReportEntry[];
+  spans: MaskSpan[];
+}
+
+/** A detection assigned to the first applicable rule that runs its detector. */
+export interface AttributedDetection extends Detection {
+  rule: CompiledRule;
+}
+
+/**
+ * The rules that apply to one copy, in policy order (the default audit rule last).
+ *
+ * @example
+ * selectRules(compiled, 'upstream', ['pci']).map((r) => r.name) // => ['pci'] when pci has where: [upstream]
+ */
+export function selectRules(compiled: CompiledMasking, where: MaskWhere, ruleNames?: readonly string[]): CompiledRule[] {
+  const out: CompiledRule[] = [];
+  const names = ruleNames ? new Set(ruleNames) : null;
+  for (const r of compiled.rules) {
+    if (names && !names.has(r.name)) continue;
+    if (where === 'audit' || r.where.has(where)) out.push(r);
+  }
+  if (where === 'audit' && compiled.defaultAudit) out.push(compiled.defaultAudit);
+  return out;
+}
+
+/**
+ * Scans `text` with the union of the rules' detectors and keeps the detections some rule accepts.
+ *
+ * @example
+ * detect('mail a@b.io', compiled, selectRules(compiled, 'audit'))
+ * // => [{ rule: <rule>, detector: 'email', start: 5, end: 11, confidence: 0.9 }]
+ */
+export function detect(text: string, compiled: CompiledMasking, rules: readonly CompiledRule[]): AttributedDetection[] {
+  if (rules.length === 0 || text.length === 0) return [];
+  const found = compiled.scannerFor(rules).scan(text);
+  if (found.length === 0) return found as AttributedDetection[];
+  const out: AttributedDetection[] = [];
+  for (const d of found) {
+    const rule = ruleFor(rules, d);
+    if (rule) {
+      // Detections are fresh objects from this scan: attach the rule in place (no copy per match).
+      (d as AttributedDetection).rule = rule;
+      out.push(d as AttributedDetection);
+    }
+  }
+  return out;
+}
+
+function ruleFor(rules: readonly CompiledRule[], d: Detection): CompiledRule | undefined {
+  for (const r of rules) {
+    if (d.confidence < r.minConfidence) continue;
+    if (r.builtins.has(d.detector as never) || r.custom.some((c) => c.name === d.detector)) return r;
+  }
+  return undefined;
+}
+
+/**
+ * Replaces the detections (sorted, non-overlapping) in `text` by each rule's style.
+ *
+ * @example
+ * applyMasks('card 4111111111111111', [{ rule: pci, detector: 'card', start: 5, end: 21, confidence: 0.95 }], key)
+ * // => 'card [REDACTED:CARD]'
+ */
+export function applyMasks(text: string, detections: readonly AttributedDetection[], hashKey: Uint8Array | string): string {
+  if (detections.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const d of detections) {
+    out += text.slice(at, d.start) + replacement(d.rule.style, d.detector, text.slice(d.start, d.end), hashKey);
+    at = d.end;
+  }
+  return out + text.slice(at);
+}
+
+/** Collects report counts keyed by rule, detector and path. */
+export class ReportBuilder {
+  private readonly counts = new Map<string, MaskReportEntry>();
+
+  add(rule: string, detector: string, path: string): void {
+    const key = `${rule}\u0000${detector}\u0000${path}`;
+    const entry = this.counts.get(key);
+    if (entry) entry.count++;
+    else this.counts.set(key, { rule, detector, path, count: 1 });
+  }
+
+  entries(): MaskReportEntry[] {
+    return [...this.counts.values()];
+  }
+}
+
+/**
+ * Masks one free text (a prompt, a streamed answer) with the rules for `where`; path `$`.
+ *
+ * @example
+ * maskText('my ssn is 123-45-6789', compiled, { where: 'audit' }).value // => 'my ssn is [REDACTED:SSN]'
+ */
+export function maskText(text: string, compiled: CompiledMasking, options: MaskOptions): MaskResult<string> {
+  const rules = selectRules(compiled, options.where, options.ruleNames);
+  const found = detect(text, compiled, rules.filter((r) => r.detectPaths === null || r.detectPaths.length > 0));
+  const report = new ReportBuilder();
+  const spans: MaskSpan[] = [];
+  for (const d of found) {
+    report.add(d.rule.name, d.detector, '$');
+    if (options.spans !== false) spans.push({ rule: d.rule.name, detector: d.detector, path: '$', start: d.start, end: d.end, confidence: d.confidence });
+  }
+  return { value: applyMasks(text, found, options.hashKey ?? compiled.hashKey), changed: found.length > 0, report: report.entries(), spans };
+}

@@ -1,0 +1,198 @@
+import { alternatives, contextWindow, passes, type Alternative, type BuiltinDetectorName, type PassSpec } from './detectors';
+
+/** One detected value in a string: offsets are UTF-16 indexes into that string, end exclusive. */
+export interface Detection {
+  detector: string;
+  start: number;
+  end: number;
+  confidence: number;
+}
+
+/** A custom detector compiled from a policy rule (see `custom-detectors.ts`). */
+export interface CustomDetector {
+  name: string;
+  regex: RegExp;
+  confidence: number;
+  context?: RegExp;
+  /** True when a match may contain whitespace: streams then hold back more text. */
+  spansWhitespace: boolean;
+}
+
+/**
+ * Finds every detector's values in a string with ONE pass of a combined regex over the built-in
+ * detectors (plus one pass per custom detector). Built once per distinct detector set and reused.
+ *
+ * @example
+ * const scanner = createScanner(['card', 'email'], []);
+ * scanner.scan('pay 4111 1111 1111 1111 or mail a@b.io')
+ * // => [{ detector: 'card', start: 4, end: 23, confidence: 0.95 }, { detector: 'email', start: 32, end: 38, confidence: 0.9 }]
+ */
+export interface Scanner {
+  readonly detectors: ReadonlySet<string>;
+  readonly custom: readonly CustomDetector[];
+  scan(text: string): Detection[];
+}
+
+interface CombinedAlternative {
+  alt: Alternative;
+  /** Index of this alternative's wrapping group in the combined match. */
+  group: number;
+  /** Number of capture groups inside the alternative. */
+  inner: number;
+  /** The alternative alone, sticky, for retrying a position after a failed check. */
+  sticky: RegExp;
+}
+
+export function createScanner(builtins: Iterable<BuiltinDetectorName>, custom: readonly CustomDetector[]): Scanner {
+  const wanted = new Set<string>(builtins);
+  const compiledPasses = passes
+    .map((p) => compilePass(alternatives.filter((a) => a.pass === p.name && wanted.has(a.detector)), p))
+    .filter((p): p is CompiledPass => p !== null);
+  const detectors = new Set<string>([...wanted, ...custom.map((c) => c.name)]);
+
+  return {
+    detectors,
+    custom,
+    scan(text) {
+      const out: Detection[] = [];
+      for (const p of compiledPasses) {
+        if (p.spec.trigger && !p.spec.trigger.test(text)) continue;
+        if (p.spec.starts) scanStarts(p, text, out);
+        else if (p.spec.windowsAfter) scanWindows(p, text, out);
+        else scanPass(p, text, out);
+      }
+      for (const c of custom) scanCustom(c, text, out);
+      return compiledPasses.length + custom.length > 1 ? resolveOverlaps(out) : out;
+    },
+  };
+}
+
+interface CompiledPass {
+  regex: RegExp;
+  /** The same combined regex, sticky: tried at chosen positions. */
+  sticky: RegExp;
+  spec: PassSpec;
+  alts: CombinedAlternative[];
+}
+
+function compilePass(alts: Alternative[], spec: PassSpec): CompiledPass | null {
+  if (alts.length === 0) return null;
+  let group = 1;
+  const combined: CombinedAlternative[] = alts.map((alt) => {
+    const inner = countGroups(alt.source);
+    const entry = { alt, group, inner, sticky: new RegExp(alt.source, 'y') };
+    group += inner + 1;
+    return entry;
+  });
+  const source = combined.length === 1 ? combined[0].alt.source : combined.map((c) => `(${c.alt.source})`).join('|');
+  if (combined.length === 1) combined[0].group = 0;
+  return { regex: new RegExp(source, 'g'), sticky: new RegExp(source, 'y'), spec, alts: combined };
+}
+
+/** Runs the pass at one position; the validated hit or null. */
+function tryAt(p: CompiledPass, text: string, at: number): Detection | null {
+  p.sticky.lastIndex = at;
+  const m = p.sticky.exec(text);
+  return m ? resolveAt(p.alts, text, at, m) : null;
+}
+
+/** The first alternative that matched at `at` and validates (later alternatives retried on failure). */
+function resolveAt(alts: CombinedAlternative[], text: string, at: number, m: RegExpExecArray): Detection | null {
+  let k = 0;
+  while (m[alts[k].group] === undefined) k++;
+  let hit = check(alts[k], text, at, at + m[0].length, m);
+  for (let j = k + 1; !hit && j < alts.length; j++) {
+    const c = alts[j];
+    c.sticky.lastIndex = at;
+    const mj = c.sticky.exec(text);
+    if (mj) hit = check(c, text, at, at + mj[0].length, mj, 0);
+  }
+  return hit;
+}
+
+function scanStarts(p: CompiledPass, text: string, out: Detection[]): void {
+  const starts = p.spec.starts!;
+  const before = p.spec.startsBefore ?? '';
+  starts.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = starts.exec(text)) !== null) {
+    const at = m.index;
+    const hit = (at > 0 && before.includes(text[at - 1]) && tryAt(p, text, at - 1)) || tryAt(p, text, at);
+    if (hit) {
+      out.push(hit);
+      starts.lastIndex = Math.max(hit.end, at + 1);
+    }
+  }
+}
+
+function scanWindows(p: CompiledPass, text: string, out: Detection[]): void {
+  const marks = p.spec.windowsAfter!;
+  const length = p.spec.windowLength!;
+  marks.lastIndex = 0;
+  let scannedTo = 0;
+  let m: RegExpExecArray | null;
+  while ((m = marks.exec(text)) !== null) {
+    const from = Math.max(m.index + m[0].length, scannedTo);
+    const to = Math.min(text.length, m.index + m[0].length + length);
+    // Scan a slice with one character of margin either side so lookarounds see real neighbours.
+    const offset = Math.max(0, from - 1);
+    const slice = text.slice(offset, Math.min(text.length, to + 1));
+    const found: Detection[] = [];
+    scanPass(p, slice, found);
+    for (const d of found) if (d.start + offset >= from) out.push({ ...d, start: d.start + offset, end: d.end + offset });
+    scannedTo = to;
+  }
+}
+
+function scanPass(p: CompiledPass, text: string, out: Detection[]): void {
+  const { regex, alts } = p;
+  regex.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = regex.exec(text)) !== null) {
+    const at = m.index;
+    const hit = resolveAt(alts, text, at, m);
+    if (hit) {
+      out.push(hit);
+      regex.lastIndex = Math.max(hit.end, at + 1);
+    } else {
+      regex.lastIndex = at + 1;
+    }
+  }
+}
+
+function check(c: CombinedAlternative, text: string, start: number, end: number, m: RegExpExecArray, base = c.group): Detection | null {
+  const groups = c.inner ? m.slice(base + 1, base + 1 + c.inner) : [];
+  const hit = c.alt.check(text, start, end, groups);
+  return hit && hit.end > hit.start ? { detector: c.alt.detector, start: hit.start, end: hit.end, confidence: hit.confidence } : null;
+}
+
+function scanCustom(c: CustomDetector, text: string, out: Detection[]): void {
+  c.regex.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = c.regex.exec(text)) !== null) {
+    if (m[0].length === 0) {
+      c.regex.lastIndex++;
+      continue;
+    }
+    const boosted = c.context && c.context.test(text.slice(Math.max(0, m.index - contextWindow), m.index));
+    out.push({ detector: c.name, start: m.index, end: m.index + m[0].length, confidence: Math.min(1, c.confidence + (boosted ? 0.4 : 0)) });
+  }
+}
+
+/** Sorted by start; on overlap the earlier (then the longer) detection wins. */
+export function resolveOverlaps(list: Detection[]): Detection[] {
+  list.sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: Detection[] = [];
+  let lastEnd = -1;
+  for (const d of list) {
+    if (d.start < lastEnd) continue;
+    out.push(d);
+    lastEnd = d.end;
+  }
+  return out;
+}
+
+/** Number of capture groups in a regex source. */
+export function countGroups(source: string): number {
+  return new RegExp(`${source}|`).exec('')!.length - 1;
+}

@@ -1,0 +1,226 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { CompiledMasking, CompiledRule } from './compile';
+import { matchPath } from './json-path';
+import { maskText, ReportBuilder } from './mask-text';
+import { flushEvent, readEvent, type Json, type TextSlot } from './sse-slots';
+import { StreamTextMasker } from './stream-text-masker';
+
+export interface SseMaskerOptions {
+  /** Rules that mask what the client receives (selected for `client`); empty: pass text through. */
+  rules: readonly CompiledRule[];
+  hashKey?: Uint8Array | string;
+  /** Longest text held back per slot. Default 8192. */
+  maxHoldChars?: number;
+  /** Raw text kept per slot for the audit copy (characters). Default 262144. */
+  maxFinalChars?: number;
+}
+
+export interface SseUsage {
+  promptTokens?: number;
+  completionTokens?: number;
+  totalTokens?: number;
+}
+
+interface SlotState {
+  masker: StreamTextMasker | null;
+  /** Unmasked text seen so far (bounded), for the audit copy. */
+  raw: string;
+  truncated: boolean;
+  path: string;
+}
+
+/**
+ * An incremental SSE parser and masker for streamed model responses: OpenAI chat
+ * `choices[].delta.content` (and tool-call arguments), Responses API `response.output_text.delta`,
+ * Anthropic `content_block_delta`. Text events are re-emitted with the text that is safe to
+ * release, masked; the risky tail of each slot waits for the next event and is flushed in an
+ * event of its own when the slot ends (finish_reason, content_block_stop, *.done, [DONE],
+ * message_stop, response.completed, or the end of the stream). Other events pass through
+ * byte for byte. Framing stays valid SSE: only whole events are emitted.
+ *
+ * @example
+ * const sse = new SseMasker(compiled, { rules: selectRules(compiled, 'client') });
+ * sse.push('data: {"choices":[{"index":0,"delta":{"content":"mail jo"}}]}\n\n')
+ * // => 'data: {"choices":[{"index":0,"delta":{"content":"mail "}}]}\n\n'
+ * sse.push('data: {"choices":[{"index":0,"delta":{"content":"e@x.io now"}}]}\n\n')
+ * // => 'data: {"choices":[{"index":0,"delta":{"content":"[REDACTED:EMAIL] "}}]}\n\n'
+ * sse.push('data: [DONE]\n\n')
+ * // => 'data: {"choices":[{"index":0,"delta":{"content":"now"},"finish_reason":null}]}\n\ndata: [DONE]\n\n'
+ */
+export class SseMasker {
+  readonly report = new ReportBuilder();
+  /** Usage seen in the stream (last value wins; Anthropic's message_delta completes message_start's). */
+  usage: SseUsage | undefined;
+  private buffer = '';
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly slots = new Map<string, SlotState>();
+  private template: Json | undefined;
+  private readonly maxFinal: number;
+
+  constructor(private readonly compiled: CompiledMasking, private readonly options: SseMaskerOptions) {
+    this.maxFinal = options.maxFinalChars ?? 262_144;
+  }
+
+  /** Bytes in: the SSE text to send on (may be empty while an event is incomplete). */
+  pushBytes(chunk: Buffer): string {
+    return this.push(this.decoder.write(chunk));
+  }
+
+  push(text: string): string {
+    this.buffer += text;
+    let out = '';
+    for (;;) {
+      const boundary = findEventEnd(this.buffer);
+      if (!boundary) break;
+      const raw = this.buffer.slice(0, boundary.end);
+      this.buffer = this.buffer.slice(boundary.end);
+      out += this.onEvent(raw, boundary.bodyEnd);
+    }
+    return out;
+  }
+
+  /** End of stream: an incomplete last event, and every held tail. */
+  end(): string {
+    this.buffer += this.decoder.end();
+    let out = '';
+    if (this.buffer.trim()) out += this.onEvent(this.buffer + '\n\n', this.buffer.length);
+    this.buffer = '';
+    return out + this.flush(['*']);
+  }
+
+  /** The unmasked text of each slot (bounded by maxFinalChars), for the audit copy: mask it before storing. */
+  finalTexts(): { key: string; path: string; text: string; truncated: boolean }[] {
+    return [...this.slots.entries()].map(([key, s]) => ({ key, path: s.path, text: s.raw, truncated: s.truncated }));
+  }
+
+  private onEvent(raw: string, bodyEnd: number): string {
+    const lines = raw.slice(0, bodyEnd).split(/\r\n|\r|\n/);
+    const dataLines: string[] = [];
+    let eventName: string | undefined;
+    for (const line of lines) {
+      if (line.startsWith('data:')) dataLines.push(line.slice(line[5] === ' ' ? 6 : 5));
+      else if (line.startsWith('event:')) eventName = line.slice(6).trim();
+    }
+    if (dataLines.length === 0) return raw;
+    const data = dataLines.join('\n');
+    if (data === '[DONE]') return this.flush(['*']) + raw;
+    if (data[0] !== '{') return raw;
+    let obj: Json;
+    try {
+      obj = JSON.parse(data) as Json;
+    } catch {
+      return raw;
+    }
+    const reading = readEvent(obj, eventName);
+    if (reading.usage) {
+      const u: SseUsage = { ...this.usage, ...definedOnly(reading.usage) };
+      // Anthropic reports input and output in different events and no total: derive it.
+      if (reading.usage.totalTokens === undefined && u.promptTokens !== undefined && u.completionTokens !== undefined) u.totalTokens = u.promptTokens + u.completionTokens;
+      this.usage = u;
+    }
+    if (Array.isArray(obj.choices) && obj.id !== undefined) this.template = obj;
+    let changed = false;
+    const ending = (key: string) => reading.ends.some((e) => endsSlot(e, key));
+    for (const s of reading.slots) changed = this.onSlotText(s, ending(s.key)) || changed;
+    const here = new Set(reading.slots.map((s) => s.key));
+    const before = reading.ends.length ? this.flush(reading.ends, obj, here) : '';
+    for (const w of reading.wholeTexts) changed = this.maskWhole(w) || changed;
+    if (!changed) return before + raw;
+    const other = lines.filter((l) => l !== '' && !l.startsWith('data:'));
+    return before + [...other, `data: ${JSON.stringify(obj)}`].join('\n') + '\n\n';
+  }
+
+  /** Feeds a slot's text through its masker and writes the released part back. True when changed. */
+  private onSlotText(s: TextSlot, ends: boolean): boolean {
+    const state = this.slotState(s.key, s.path);
+    if (!state.truncated) {
+      if (state.raw.length + s.text.length > this.maxFinal) {
+        state.raw += s.text.slice(0, this.maxFinal - state.raw.length);
+        state.truncated = true;
+      } else state.raw += s.text;
+    }
+    if (!state.masker) return false;
+    // A slot that ends in this very event releases its tail here too, keeping the text in order.
+    const released = state.masker.push(s.text) + (ends ? state.masker.end() : '');
+    if (released === s.text) return false;
+    s.set(released);
+    return true;
+  }
+
+  private maskWhole(s: TextSlot): boolean {
+    const rules = this.rulesFor(s.path);
+    if (rules.length === 0) return false;
+    const r = maskText(s.text, this.compiled, { where: 'client', ruleNames: rules.map((x) => x.name), hashKey: this.options.hashKey, spans: false });
+    if (!r.changed) return false;
+    s.set(r.value);
+    return true;
+  }
+
+  /** Events carrying the held tails of the slots that end here. */
+  private flush(ends: string[], template?: Json, skip?: Set<string>): string {
+    let out = '';
+    for (const [key, state] of this.slots) {
+      if (skip?.has(key) || !ends.some((e) => endsSlot(e, key)) || !state.masker) continue;
+      const text = state.masker.end();
+      if (!text) continue;
+      const ev = flushEvent(key, text, key.startsWith('c') || key.startsWith('l') ? this.template : template);
+      out += (ev.event ? `event: ${ev.event}\n` : '') + `data: ${JSON.stringify(ev.data)}\n\n`;
+    }
+    return out;
+  }
+
+  private slotState(key: string, path: string): SlotState {
+    let state = this.slots.get(key);
+    if (!state) {
+      const rules = this.rulesFor(path);
+      state = {
+        masker: rules.length
+          ? new StreamTextMasker(this.compiled, { rules, hashKey: this.options.hashKey, maxHoldChars: this.options.maxHoldChars, path, report: this.report })
+          : null,
+        raw: '',
+        truncated: false,
+        path,
+      };
+      this.slots.set(key, state);
+    }
+    return state;
+  }
+
+  /** Rules whose detectors cover this slot's path (rules without fields cover everything). */
+  private rulesFor(path: string): CompiledRule[] {
+    const concrete = pathFromString(path);
+    return this.options.rules.filter((r) => r.detectPaths === null || r.detectPaths.some((p) => matchPath(p, concrete) !== false));
+  }
+}
+
+function endsSlot(end: string, key: string): boolean {
+  if (end === '*') return true;
+  if (end.endsWith('*')) {
+    const prefix = end.slice(0, -1);
+    return key === prefix || key.startsWith(prefix + 'r') || key.startsWith(prefix + 't');
+  }
+  return end === key;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** '$.choices[0].message.content' -> ['choices', 0, 'message', 'content'] ('*' stays a key). */
+function pathFromString(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const m of path.slice(1).matchAll(/\.([^.[]+)|\[(\d+|\*)\]/g)) out.push(m[1] ?? (m[2] === '*' ? '*' : Number(m[2])));
+  return out;
+}
+
+/** End of the first complete event: after the blank line. */
+function findEventEnd(buf: string): { end: number; bodyEnd: number } | null {
+  const n = buf.indexOf('\n\n');
+  const rn = buf.indexOf('\r\n\r\n');
+  const r = buf.indexOf('\r\r');
+  let best: { end: number; bodyEnd: number } | null = null;
+  if (n >= 0) best = { end: n + 2, bodyEnd: n };
+  if (rn >= 0 && (!best || rn < best.bodyEnd)) best = { end: rn + 4, bodyEnd: rn };
+  if (r >= 0 && (!best || r < best.bodyEnd)) best = { end: r + 2, bodyEnd: r };
+  return best;
+}

@@ -1,0 +1,121 @@
+import type { CompiledMasking, CompiledRule } from './compile';
+import { applyMasks, detect, ReportBuilder, type AttributedDetection } from './mask-text';
+import { riskyTailStart } from './stream-holdback';
+
+/** Released text keeps this much unmasked context for lookbehinds and context words of later text. */
+const contextKeep = 64;
+const pemEnd = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
+const valueEnd = /\s/;
+
+export interface StreamTextMaskerOptions {
+  /** Rules applied to this text (already selected for the copy and the slot's path). */
+  rules: readonly CompiledRule[];
+  hashKey?: Uint8Array | string;
+  /** Longest tail held back; past it the oldest part is masked and released. Default 8192. */
+  maxHoldChars?: number;
+  /** Path reported for this text, e.g. $.choices[0].message.content. */
+  path: string;
+  report?: ReportBuilder;
+}
+
+/**
+ * Masks one text that arrives in pieces (a streamed answer). Each push returns at once
+ * everything that can no longer become part of a detected value, masked; only the risky tail
+ * waits for the next piece (see `riskyTailStart`). `end()` masks and returns what is left.
+ *
+ * @example
+ * const m = new StreamTextMasker(compiled, { rules: selectRules(compiled, 'client'), path: '$' });
+ * m.push('Write to jo')   // => 'Write to '
+ * m.push('hn@example.c')  // => ''
+ * m.push('om now. ')      // => '[REDACTED:EMAIL] now. '
+ * m.end()                 // => ''
+ */
+export class StreamTextMasker {
+  private context = '';
+  private pending = '';
+  /** Set while dropping the rest of a value whose start was released masked by a forced release. */
+  private swallowing: RegExp | null = null;
+  private readonly maxHold: number;
+  private readonly hashKey: Uint8Array | string;
+  private readonly customSpansWhitespace: boolean;
+
+  constructor(private readonly compiled: CompiledMasking, private readonly options: StreamTextMaskerOptions) {
+    this.maxHold = options.maxHoldChars ?? 8192;
+    this.hashKey = options.hashKey ?? compiled.hashKey;
+    this.customSpansWhitespace = options.rules.some((r) => r.custom.some((c) => c.spansWhitespace));
+  }
+
+  /** Held-back characters right now (for tests and metrics). */
+  get held(): number {
+    return this.pending.length;
+  }
+
+  push(text: string): string {
+    if (this.options.rules.length === 0) return text;
+    if (this.swallowing) {
+      text = this.swallow(this.pending + text);
+      this.pending = '';
+      if (this.swallowing) return '';
+    }
+    const from = this.context.length;
+    const buf = this.context + this.pending + text;
+    const found = detect(buf, this.compiled, this.options.rules);
+    let hold = riskyTailStart(buf, from, this.customSpansWhitespace);
+    // A value that reaches into the held tail could still grow: hold it whole.
+    for (let i = found.length - 1; i >= 0; i--) {
+      const d = found[i];
+      if (d.end > hold || d.end === buf.length) {
+        if (d.start < hold) hold = Math.max(from, d.start);
+      }
+    }
+    let forced = false;
+    if (buf.length - hold > this.maxHold) {
+      hold = buf.length - this.maxHold;
+      forced = true;
+    }
+    const out = this.release(buf, from, hold, found);
+    if (forced) {
+      // A value cut by a forced release: its placeholder is out; drop the rest of it as it comes.
+      const cut = found.find((d) => d.start < hold && d.end > hold);
+      if (cut) {
+        this.swallowing = cut.detector === 'pem' ? pemEnd : valueEnd;
+        this.pending = this.swallow(this.pending);
+      }
+    }
+    return out;
+  }
+
+  /** Drops text up to the end of the value being swallowed; returns what follows it. */
+  private swallow(text: string): string {
+    const m = this.swallowing!.exec(text);
+    if (!m) return '';
+    this.swallowing = null;
+    this.context = '';
+    return text.slice(m.index + (this.swallowing === null && m[0].trim() ? m[0].length : 0));
+  }
+
+  end(): string {
+    if (this.swallowing) {
+      this.pending = this.swallow(this.pending);
+      if (this.swallowing) return '';
+    }
+    if (this.options.rules.length === 0 || this.pending.length === 0) return '';
+    const from = this.context.length;
+    const buf = this.context + this.pending;
+    return this.release(buf, from, buf.length, detect(buf, this.compiled, this.options.rules));
+  }
+
+  private release(buf: string, from: number, hold: number, found: AttributedDetection[]): string {
+    const applied: AttributedDetection[] = [];
+    for (const d of found) {
+      if (d.end <= from || d.start >= hold) continue;
+      // Clamped to the released part: whatever overlaps earlier or later text is masked there.
+      applied.push({ ...d, start: Math.max(d.start, from) - from, end: Math.min(d.end, hold) - from });
+      this.options.report?.add(d.rule.name, d.detector, this.options.path);
+    }
+    const raw = buf.slice(from, hold);
+    this.pending = buf.slice(hold);
+    this.context = buf.slice(Math.max(0, hold - contextKeep), hold);
+    return applyMasks(raw, applied, this.hashKey);
+  }
+}

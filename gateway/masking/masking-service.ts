@@ -1,0 +1,109 @@
+import type { Masking } from '../generated/gatehouse.config';
+import type { CompileMaskingOptions, CompiledMasking } from '../core/masking/compile';
+import { maskJson } from '../core/masking/mask-json';
+import { maskText, selectRules } from '../core/masking/mask-text';
+import type { MaskReportEntry } from '../core/types';
+import type { Logger } from '../log';
+import type { Exchange } from '../pipeline/exchange';
+import type { MaskingService, ResponseMasker } from '../runtime';
+import { loadHashKey } from './hash-key';
+import { createJsonResponseMasker, createSseResponseMasker } from './response-maskers';
+
+export interface MaskingServiceDeps {
+  /** The compiled masking rules of the running policy snapshot (the policy service owns reloads). */
+  getCompiled: () => CompiledMasking;
+  log: Logger;
+  /** Folder a relative masking.hashKey.file is resolved against. */
+  configDir?: string;
+}
+
+export interface MaskingLimits {
+  maxAuditBodyBytes: number;
+  maxBufferedResponseBytes: number;
+  streamHoldbackMaxBytes: number;
+}
+
+/**
+ * The options the policy service passes to `compileMaskingRules` so compiled snapshots carry the
+ * configured hash key and default audit detectors.
+ */
+export function maskingCompileOptions(cfg: Masking | undefined, configDir = '.'): CompileMaskingOptions {
+  const hashKey = loadHashKey(cfg, configDir);
+  return { ...(hashKey ? { hashKey } : {}), ...(cfg?.auditDetectors ? { auditDetectors: cfg.auditDetectors } : {}) };
+}
+
+/**
+ * Applies the decision's masking rules (x.decision.masks) to the request and the response:
+ * the audit copy always (every applicable rule plus the default audit masking), upstream and
+ * client copies only where a rule says so.
+ */
+export function createMaskingService(cfg: Masking | undefined, deps: MaskingServiceDeps): MaskingService {
+  const hashKey = loadHashKey(cfg, deps.configDir ?? '.');
+  if (!hashKey) deps.log.info('masking: no masking.hashKey configured; hash-style tokens correlate within this process only');
+  const limits: MaskingLimits = {
+    maxAuditBodyBytes: cfg?.maxAuditBodyBytes ?? 262_144,
+    maxBufferedResponseBytes: cfg?.maxBufferedResponseBytes ?? 10 * 1024 * 1024,
+    streamHoldbackMaxBytes: cfg?.streamHoldbackMaxBytes ?? 8192,
+  };
+
+  return {
+    maskRequest(x: Exchange): void {
+      const compiled = deps.getCompiled();
+      const masks = appliedMasks(x);
+      const key = hashKey ?? compiled.hashKey;
+      if (x.json === undefined) {
+        x.auditRequestBody = auditTextCopy(x.body, compiled, masks, key, limits.maxAuditBodyBytes);
+        return;
+      }
+      const audit = maskJson(x.json, compiled, { where: 'audit', ruleNames: masks, hashKey: key, spans: false });
+      x.auditRequestBody = boundAudit(audit.value, (x.body?.length ?? 0), limits.maxAuditBodyBytes);
+      const upstreamRules = selectRules(compiled, 'upstream', masks);
+      let upstreamReport: MaskReportEntry[] = [];
+      if (upstreamRules.length) {
+        const upstream = maskJson(x.json, compiled, { where: 'upstream', ruleNames: masks, hashKey: key, spans: false });
+        if (upstream.changed) {
+          x.upstreamBody = Buffer.from(JSON.stringify(upstream.value));
+          upstreamReport = upstream.report;
+        }
+      }
+      const upstreamKeys = new Set(upstreamReport.map((e) => `${e.rule}\u0000${e.detector}\u0000${e.path}`));
+      for (const e of audit.report) {
+        const up = upstreamKeys.has(`${e.rule}\u0000${e.detector}\u0000${e.path}`);
+        x.maskReport.push({ ...e, part: 'request', where: up ? ['audit', 'upstream'] : ['audit'] });
+      }
+    },
+
+    responseMasker(x: Exchange, contentType: string | undefined): ResponseMasker | null {
+      const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+      const compiled = deps.getCompiled();
+      const ctx = { x, compiled, masks: appliedMasks(x), hashKey: hashKey ?? compiled.hashKey, limits };
+      if (type === 'text/event-stream') return createSseResponseMasker(ctx);
+      if (type === 'application/json' || type.endsWith('+json') || type.startsWith('text/')) return createJsonResponseMasker(ctx, type === 'application/json' || type.endsWith('+json'));
+      return null;
+    },
+  };
+}
+
+/** The decision's masking rules; with no decision (no policy stage ran) every rule applies: fail closed. */
+function appliedMasks(x: Exchange): readonly string[] | undefined {
+  return x.decision ? x.decision.masks : undefined;
+}
+
+/** Non-JSON request bodies: text is masked as text (bounded); binary is only described. */
+function auditTextCopy(body: Buffer | undefined, compiled: CompiledMasking, masks: readonly string[] | undefined, hashKey: Uint8Array | string, max: number): unknown {
+  if (!body || body.length === 0) return undefined;
+  const sample = body.subarray(0, max);
+  const text = sample.toString('utf8');
+  // More than a few control characters: a binary upload (audio, files); store only its size.
+  if (/[\u0000-\u0008\u000e-\u001f]/.test(text.slice(0, 1024))) return { omitted: 'binary', bytes: body.length };
+  const masked = maskText(text, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false }).value;
+  return body.length > max ? { truncated: true, bytes: body.length, text: masked } : masked;
+}
+
+/** A masked body larger than the audit bound is stored as a truncated masked JSON text. */
+export function boundAudit(value: unknown, bytes: number, max: number): unknown {
+  if (bytes <= max) return value;
+  const text = JSON.stringify(value);
+  if (text.length <= max) return value;
+  return { truncated: true, bytes, text: text.slice(0, max) };
+}

@@ -1,0 +1,129 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { CompiledMasking } from '../core/masking/compile';
+import { maskJson } from '../core/masking/mask-json';
+import { maskText, selectRules } from '../core/masking/mask-text';
+import { SseMasker } from '../core/masking/sse-masker';
+import { StreamTextMasker } from '../core/masking/stream-text-masker';
+import type { Exchange } from '../pipeline/exchange';
+import type { ResponseMasker } from '../runtime';
+import type { MaskingLimits } from './masking-service';
+
+interface Ctx {
+  x: Exchange;
+  compiled: CompiledMasking;
+  masks: readonly string[] | undefined;
+  hashKey: Uint8Array | string;
+  limits: MaskingLimits;
+}
+
+const empty = Buffer.alloc(0);
+
+/**
+ * SSE: masked event by event for the client where rules say `client` (otherwise passed through
+ * untouched, still parsed for the audit copy); the audit copy is each slot's final text, masked.
+ */
+export function createSseResponseMasker({ x, compiled, masks, hashKey, limits }: Ctx): ResponseMasker {
+  const clientRules = selectRules(compiled, 'client', masks);
+  const sse = new SseMasker(compiled, { rules: clientRules, hashKey, maxHoldChars: limits.streamHoldbackMaxBytes, maxFinalChars: limits.maxAuditBodyBytes });
+  const passThrough = clientRules.length === 0;
+  return {
+    push(chunk) {
+      const out = sse.pushBytes(chunk);
+      return passThrough ? chunk : Buffer.from(out);
+    },
+    end() {
+      const tail = sse.end();
+      const texts = sse.finalTexts().map((t) => ({
+        path: t.path,
+        text: maskText(t.text, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false }).value,
+        ...(t.truncated ? { truncated: true } : {}),
+      }));
+      x.outcome.auditResponseBody = { stream: true, texts };
+      if (sse.finalTexts().some((t) => t.truncated)) x.outcome.responseTruncated = true;
+      if (sse.usage && !x.outcome.usage) x.outcome.usage = sse.usage;
+      for (const e of sse.report.entries()) x.maskReport.push({ ...e, part: 'response', where: ['audit', 'client'] });
+      return passThrough ? empty : Buffer.from(tail);
+    },
+  };
+}
+
+/**
+ * JSON (and other text): buffered (bounded) and masked for the client when a rule says `client`;
+ * otherwise streamed through while a bounded copy is kept for the audit record.
+ */
+export function createJsonResponseMasker({ x, compiled, masks, hashKey, limits }: Ctx, isJson: boolean): ResponseMasker {
+  const clientRules = selectRules(compiled, 'client', masks);
+  const buffering = clientRules.length > 0;
+  const max = buffering ? limits.maxBufferedResponseBytes : limits.maxAuditBodyBytes;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  // Past the buffering bound the body can no longer be parsed as a whole: it is masked as a text
+  // stream from there on (headers are already out, so failing is not an option; leaking neither).
+  let overflow: { masker: StreamTextMasker; decoder: StringDecoder } | null = null;
+  return {
+    push(chunk) {
+      if (overflow) return Buffer.from(overflow.masker.push(overflow.decoder.write(chunk)));
+      if (size + chunk.length > max) {
+        if (buffering) {
+          const masker = new StreamTextMasker(compiled, { rules: clientRules.filter((r) => r.detectPaths === null), hashKey, maxHoldChars: limits.streamHoldbackMaxBytes, path: '$' });
+          overflow = { masker, decoder: new StringDecoder('utf8') };
+          truncated = true;
+          return Buffer.from(masker.push(overflow.decoder.write(Buffer.concat([...chunks, chunk]))));
+        }
+        if (!truncated) chunks.push(chunk.subarray(0, max - size));
+        truncated = true;
+        size = max;
+        return chunk;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+      return buffering ? empty : chunk;
+    },
+    end() {
+      if (overflow) {
+        const tail = overflow.masker.push(overflow.decoder.end()) + overflow.masker.end();
+        x.outcome.responseTruncated = true;
+        x.outcome.auditResponseBody = { truncated: true, text: maskText(Buffer.concat(chunks).subarray(0, limits.maxAuditBodyBytes).toString('utf8'), compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false }).value };
+        return Buffer.from(tail);
+      }
+      const text = Buffer.concat(chunks).toString('utf8');
+      let parsed: unknown;
+      let isParsed = false;
+      if (isJson && !truncated) {
+        try {
+          parsed = JSON.parse(text);
+          isParsed = true;
+        } catch { /* masked as text below */ }
+      }
+      let out: Buffer = empty;
+      if (isParsed) {
+        if (buffering) {
+          const client = maskJson(parsed, compiled, { where: 'client', ruleNames: masks, hashKey, spans: false });
+          out = client.changed ? Buffer.from(JSON.stringify(client.value)) : Buffer.from(text);
+          for (const e of client.report) x.maskReport.push({ ...e, part: 'response', where: ['audit', 'client'] });
+        }
+        const audit = maskJson(parsed, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false });
+        x.outcome.auditResponseBody = audit.value;
+        const usage = readUsage(parsed);
+        if (usage && !x.outcome.usage) x.outcome.usage = usage;
+      } else {
+        // Not JSON (or cut): mask it as text; for the client this fails closed rather than leak.
+        if (buffering) out = Buffer.from(maskText(text, compiled, { where: 'client', ruleNames: masks, hashKey, spans: false }).value);
+        x.outcome.auditResponseBody = maskText(text, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false }).value;
+      }
+      if (truncated) x.outcome.responseTruncated = true;
+      return out;
+    },
+  };
+}
+
+function readUsage(body: unknown): Exchange['outcome']['usage'] | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const u = (body as { usage?: Record<string, unknown> }).usage;
+  if (!u || typeof u !== 'object') return undefined;
+  const n = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  const prompt = n(u.prompt_tokens) ?? n(u.input_tokens);
+  const completion = n(u.completion_tokens) ?? n(u.output_tokens);
+  return { promptTokens: prompt, completionTokens: completion, totalTokens: n(u.total_tokens) ?? (prompt !== undefined && completion !== undefined ? prompt + completion : undefined) };
+}

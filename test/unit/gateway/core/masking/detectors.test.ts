@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { compileMaskingRules } from '../../../../../gateway/core/masking/compile';
+import { maskText } from '../../../../../gateway/core/masking/mask-text';
+import { cardPrefixValid, ibanValid, luhnValid, ssnValid } from '../../../../../gateway/core/masking/checksums';
+
+const compiled = compileMaskingRules([{ name: 'all', detectors: ['all'] }], { hashKey: 'test', auditDetectors: [] });
+const found = (text: string) => maskText(text, compiled, { where: 'upstream' }).spans.map((s) => ({ detector: s.detector, value: text.slice(s.start, s.end) }));
+
+/** [detector, text, the exact value that must be masked] */
+const positives: [string, string, string][] = [
+  ['card', 'card 4111 1111 1111 1111 thanks', '4111 1111 1111 1111'],
+  ['card', 'pay with 4111-1111-1111-1111.', '4111-1111-1111-1111'],
+  ['card', 'visa:4012888888881881', '4012888888881881'],
+  ['card', 'amex 3782 822463 10005', '3782 822463 10005'],
+  ['card', 'mc 5555555555554444 ok', '5555555555554444'],
+  ['card', 'order 12 4111 1111 1111 1111 now', '4111 1111 1111 1111'],
+  ['card', 'discover 6011111111111117', '6011111111111117'],
+  ['card', 'visa13 4222222222222', '4222222222222'],
+  ['iban', 'IBAN DE89 3704 0044 0532 0130 00 please', 'DE89 3704 0044 0532 0130 00'],
+  ['iban', 'to GB82WEST12345698765432.', 'GB82WEST12345698765432'],
+  ['iban', 'FR1420041010050500013M02606', 'FR1420041010050500013M02606'],
+  ['ssn', 'ssn 123-45-6789', '123-45-6789'],
+  ['ssn', 'SSN: 123456789', '123456789'],
+  ['ssn', 'social security number 123 45 6789', '123 45 6789'],
+  ['email', 'write to john.doe+tag@example.co.uk today', 'john.doe+tag@example.co.uk'],
+  ['email', '<a@b.io>', 'a@b.io'],
+  ['phone', 'call +14155552671 now', '+14155552671'],
+  ['phone', 'call +44 20 7946 0958', '+44 20 7946 0958'],
+  ['phone', 'office (415) 555-2671', '(415) 555-2671'],
+  ['phone', 'cell 415-555-2671', '415-555-2671'],
+  ['phone', 'phone: 030 1234 5678', '030 1234 5678'],
+  ['ip', 'host 192.168.10.254 down', '192.168.10.254'],
+  ['ip', 'v6 2001:db8:85a3::8a2e:370:7334 up', '2001:db8:85a3::8a2e:370:7334'],
+  ['ip', 'lo ::1 and', '::1'],
+  ['aws-key', 'key AKIAIOSFODNN7EXAMPLE', 'AKIAIOSFODNN7EXAMPLE'],
+  ['aws-key', 'temp ASIAY34FZKBOKMUTVV7A', 'ASIAY34FZKBOKMUTVV7A'],
+  ['aws-key', 'AWS secret key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+  ['pem', 'k: -----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY----- end', '-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----'],
+  ['pem', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA'],
+  ['jwt', 'token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'],
+  ['bearer', 'Authorization: Bearer abc123def456ghi789jkl', 'abc123def456ghi789jkl'],
+  ['api-key', 'OPENAI_API_KEY sk-proj-AbCdEfGhIjKlMnOpQrStUvWx1234', 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWx1234'],
+  ['api-key', 'key sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWx-12_34', 'sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWx-12_34'],
+  ['api-key', 'sk-AbCdEfGhIjKlMnOpQrStUvWx', 'sk-AbCdEfGhIjKlMnOpQrStUvWx'],
+  ['github-token', 'ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', 'ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789'],
+  ['github-token', 'gho_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', 'gho_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789'],
+  ['github-token', 'github_pat_11ABCDEFG0123456789abc_defghijklmnopqrstuvwxyz', 'github_pat_11ABCDEFG0123456789abc_defghijklmnopqrstuvwxyz'],
+  ['secret', 'password: hunter2hunter2', 'hunter2hunter2'],
+  ['secret', '{"client_secret":"s3cr3t-value-42"}', 's3cr3t-value-42'],
+];
+
+/** Texts in which nothing may be found. */
+const negatives: [string, string][] = [
+  ['luhn-failing 16 digits', 'ref 4111 1111 1111 1112'],
+  ['epoch millis', 'ts 1717171717171'],
+  ['order number', 'order 2024-000123-77 shipped'],
+  ['uuid', 'id 550e8400-e29b-41d4-a716-446655440000'],
+  ['digit-only uuid groups', '12345678-1234-4123-8123-123456789012'],
+  ['sha1', 'commit da39a3ee5e6b4b0d3255bfef95601890afd80709'],
+  ['sha256', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
+  ['timestamp', '2024-05-01T12:34:56.789Z and 12:34:56'],
+  ['version', 'v1.2.3 and 10.0.19041 and 1.2.3-beta.4'],
+  ['bad iban checksum', 'DE89 3704 0044 0532 0130 01'],
+  ['ssn area 000', '000-12-3456'],
+  ['ssn area 666', '666-12-3456'],
+  ['ssn area 9xx', '912-12-3456'],
+  ['ssn group 00', '123-00-4567'],
+  ['ssn serial 0000', '123-45-0000'],
+  ['bare 9 digits without context', 'invoice 123456789 paid'],
+  ['mixed separators ssn', '123-45 6789'],
+  ['not an email', 'user@localhost and @handle and a@b'],
+  ['ipv4 out of range', '256.1.1.1 and 1.2.3'],
+  ['time is not ipv6', '10:30:00'],
+  ['short sk', 'sk-short'],
+  ['placeholder secret', 'password: ********'],
+  ['words', 'Bearer of bad news; the secret is out'],
+  ['hex 40 without context', 'da39a3ee5e6b4b0d3255bfef95601890afd80709da39'],
+];
+
+describe('core/masking detectors', () => {
+  for (const [detector, text, value] of positives) {
+    it(`finds ${detector} in ${JSON.stringify(text.slice(0, 40))}`, () => {
+      assert.deepEqual(found(text), [{ detector, value }]);
+    });
+  }
+  for (const [name, text] of negatives) {
+    it(`finds nothing in a ${name}`, () => {
+      assert.deepEqual(found(text), []);
+    });
+  }
+  it('bare 9 digits need SSN context before them, not after', () => {
+    assert.deepEqual(found('ssn 123456789'), [{ detector: 'ssn', value: '123456789' }]);
+    assert.deepEqual(found('123456789 is my ssn'), []);
+  });
+});
+
+describe('core/masking checksums', () => {
+  const table: [string, boolean, boolean][] = [
+    ['4111111111111111', true, true], ['4111111111111112', false, true], ['378282246310005', true, true],
+    ['1717171717171', false, false], ['9111111111111111', false, false],
+  ];
+  for (const [digits, luhn, prefix] of table) {
+    it(`luhn/prefix of ${digits}`, () => {
+      assert.equal(luhnValid(digits), luhn);
+      assert.equal(cardPrefixValid(digits), prefix);
+    });
+  }
+  it('iban mod-97 and country length', () => {
+    assert.equal(ibanValid('DE89370400440532013000'), true);
+    assert.equal(ibanValid('DE8937040044053201300'), false);
+    assert.equal(ibanValid('XX89370400440532013000'), false);
+  });
+  it('ssn number plan', () => {
+    assert.equal(ssnValid('123', '45', '6789'), true);
+    assert.equal(ssnValid('900', '45', '6789'), false);
+  });
+});

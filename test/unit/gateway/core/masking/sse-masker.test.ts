@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { compileMaskingRules } from '../../../../../gateway/core/masking/compile';
+import { selectRules } from '../../../../../gateway/core/masking/mask-text';
+import { SseMasker } from '../../../../../gateway/core/masking/sse-masker';
+import { StreamTextMasker } from '../../../../../gateway/core/masking/stream-text-masker';
+import { riskyTailStart } from '../../../../../gateway/core/masking/stream-holdback';
+
+const compiled = compileMaskingRules([{ name: 'pii', detectors: ['all'], where: ['client'] }], { hashKey: 'k', auditDetectors: [] });
+const rules = selectRules(compiled, 'client');
+const chat = (content: string, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
+
+/** Concatenated text of every event the client gets (any API). */
+function clientText(sse: string): string {
+  let out = '';
+  for (const block of sse.split('\n\n')) {
+    const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+    if (!data || data === '[DONE]') continue;
+    const ev = JSON.parse(data);
+    if (ev.choices) for (const c of ev.choices) out += c.delta?.content ?? '';
+    else if (ev.type === 'content_block_delta') out += ev.delta.text ?? '';
+    else if (ev.type === 'response.output_text.delta') out += ev.delta;
+  }
+  return out;
+}
+
+describe('core/masking stream hold-back', () => {
+  const table: [string, string][] = [
+    ['Hello world. ', ''],
+    ['Hello world', 'world'],
+    ['mail me at john.d', 'john.d'],
+    ['card 4111 1111 ', '4111 1111 '],
+    ['call +1 (555) 123-', '+1 (555) 123-'],
+    ['IBAN DE89 3704', 'IBAN DE89 3704'],
+    ['visa13 4111', '4111'],
+    ['key: -----BEGIN RSA PRIVATE KEY-----\nMIIE', '-----BEGIN RSA PRIVATE KEY-----\nMIIE'],
+    ['done.\n', ''],
+  ];
+  for (const [text, held] of table) {
+    it(`holds ${JSON.stringify(held)} of ${JSON.stringify(text)}`, () => assert.equal(text.slice(riskyTailStart(text, 0, false)), held));
+  }
+});
+
+describe('core/masking StreamTextMasker', () => {
+  it('releases text without a risky tail in the same push (first-token latency)', () => {
+    const m = new StreamTextMasker(compiled, { rules, path: '$' });
+    assert.equal(m.push('Sure! Here is the answer: '), 'Sure! Here is the answer: ');
+    assert.equal(m.held, 0);
+  });
+  it('catches an email split across pushes and flushes at the end', () => {
+    const m = new StreamTextMasker(compiled, { rules, path: '$' });
+    const out = [m.push('Write to jo'), m.push('hn@exam'), m.push('ple.com now'), m.end()];
+    assert.deepEqual(out, ['Write to ', '', '[REDACTED:EMAIL] ', 'now']);
+  });
+  it('masks a value still held at the end of the stream', () => {
+    const m = new StreamTextMasker(compiled, { rules, path: '$' });
+    assert.equal(m.push('card 4111 1111 1111 11') + m.push('11') + m.end(), 'card [REDACTED:CARD]');
+  });
+  it('past maxHoldChars releases the oldest part masked (an unfinished PEM stays masked)', () => {
+    const m = new StreamTextMasker(compiled, { rules, path: '$', maxHoldChars: 64 });
+    let out = m.push('-----BEGIN PRIVATE KEY-----\n');
+    for (let i = 0; i < 10; i++) out += m.push('MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n');
+    assert.ok(m.held <= 64);
+    out += m.push('-----END PRIVATE KEY----- ok') + m.end();
+    assert.ok(!out.includes('MIIEvQ'), out);
+    assert.ok(out.endsWith(' ok'));
+  });
+});
+
+describe('core/masking SseMasker', () => {
+  it('OpenAI chat: email split across chunks is masked, framing stays SSE, [DONE] flushes', () => {
+    const sse = new SseMasker(compiled, { rules });
+    let out = sse.push(chat('Hi! ') + chat('Reach me at an'));
+    out += sse.push(chat('na@example.'));
+    out += sse.push(chat('org soon') + 'data: [DONE]\n\n');
+    assert.equal(clientText(out), 'Hi! Reach me at [REDACTED:EMAIL] soon');
+    assert.ok(out.endsWith('data: [DONE]\n\n'));
+    assert.deepEqual(sse.finalTexts().map((t) => t.text), ['Hi! Reach me at anna@example.org soon']);
+    assert.deepEqual(sse.report.entries(), [{ rule: 'pii', detector: 'email', path: '$.choices[0].message.content', count: 1 }]);
+  });
+
+  it('passes non-text events through byte for byte and splits input anywhere', () => {
+    const sse = new SseMasker(compiled, { rules });
+    const role = `data: {"id":"c1","choices":[{"index":0,"delta":{"role":"assistant"},"finish_reason":null}]}\n\n: keep-alive\n\n`;
+    let out = '';
+    for (const ch of role) out += sse.push(ch);
+    assert.equal(out, role);
+  });
+
+  it('first event without a risky tail is emitted in the same push', () => {
+    const sse = new SseMasker(compiled, { rules });
+    assert.equal(sse.push(chat('Hello there. ')), chat('Hello there. '));
+  });
+
+  it('finish_reason in the same chunk releases the tail in that chunk', () => {
+    const sse = new SseMasker(compiled, { rules });
+    const out = sse.push(chat('ssn 123-45-') + chat('6789', 'stop'));
+    assert.equal(clientText(out), 'ssn [REDACTED:SSN]');
+    const last = JSON.parse(out.trim().split('\n\n').pop()!.slice(6));
+    assert.equal(last.choices[0].finish_reason, 'stop');
+  });
+
+  it('Anthropic: content_block_delta text masked; the tail flushes before content_block_stop; usage read', () => {
+    const ev = (name: string, data: object) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+    const sse = new SseMasker(compiled, { rules });
+    const out = sse.push(
+      ev('message_start', { type: 'message_start', message: { id: 'm', usage: { input_tokens: 10, output_tokens: 1 } } })
+      + ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'key AKIAIOSFOD' } })
+      + ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'NN7EXAMPLE' } })
+      + ev('content_block_stop', { type: 'content_block_stop', index: 0 })
+      + ev('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 7 } })
+      + ev('message_stop', { type: 'message_stop' }),
+    );
+    assert.equal(clientText(out), 'key [REDACTED:AWS-KEY]');
+    assert.ok(out.indexOf('content_block_stop') > out.lastIndexOf('content_block_delta'));
+    assert.ok(out.includes('event: content_block_delta\ndata: '));
+    assert.deepEqual(sse.usage, { promptTokens: 10, completionTokens: 7, totalTokens: 17 });
+  });
+
+  it('Responses API: deltas masked, done text masked whole, usage from response.completed', () => {
+    const ev = (data: { type: string }) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
+    const sse = new SseMasker(compiled, { rules });
+    const out = sse.push(
+      ev({ type: 'response.output_text.delta', item_id: 'i', output_index: 0, content_index: 0, delta: 'token ghp_AbCdEfGhIjKlMn' } as never)
+      + ev({ type: 'response.output_text.delta', item_id: 'i', output_index: 0, content_index: 0, delta: 'OpQrStUvWxYz0123456789' } as never)
+      + ev({ type: 'response.output_text.done', item_id: 'i', output_index: 0, content_index: 0, text: 'token ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789' } as never)
+      + ev({ type: 'response.completed', response: { output: [{ content: [{ type: 'output_text', text: 'token ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789' }] }], usage: { input_tokens: 3, output_tokens: 4, total_tokens: 7 } } } as never),
+    );
+    assert.equal(clientText(out), 'token [REDACTED:GITHUB-TOKEN]');
+    assert.ok(!out.includes('ghp_'), out);
+    assert.deepEqual(sse.usage, { promptTokens: 3, completionTokens: 4, totalTokens: 7 });
+  });
+
+  it('end of stream without [DONE] flushes the held tail, masked', () => {
+    const sse = new SseMasker(compiled, { rules });
+    const out = sse.push(chat('mail bob@example.com')) + sse.end();
+    assert.equal(clientText(out), 'mail [REDACTED:EMAIL]');
+  });
+
+  it('with no client rules nothing is held and the audit text is still collected', () => {
+    const sse = new SseMasker(compiled, { rules: [] });
+    const input = chat('mail bob@example.com');
+    assert.equal(sse.push(input), input);
+    assert.equal(sse.finalTexts()[0].text, 'mail bob@example.com');
+  });
+});
