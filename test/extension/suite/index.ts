@@ -1,0 +1,19 @@
+// Entry point of the extension-host suite (extensionTestsPath): VS Code calls run() inside a real
+// extension host and ends the run when its promise settles. Each *.test.ts is bundled to its
+// own *.test.js next to this file (esbuild.config.mjs).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Mocha from 'mocha';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 30_000, reporter: 'spec', forbidOnly: true, grep: process.env.GATEHOUSE_TEST_GREP || undefined });
+  for (const f of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(path.join(__dirname, f));
+  return new Promise((resolve, reject) => {
+    mocha.run((failures) => {
+      // The plain closing line CI scripts look for.
+      console.log(`${mocha.suite.total() - failures} passed, ${failures} failed`);
+      if (failures > 0) reject(new Error(`${failures} test(s) failed`));
+      else resolve();
+    });
+  });
+}
