@@ -50,14 +50,18 @@ export class Workbench {
     await this.page.locator(SEL.quickInput).waitFor({ state: 'hidden' });
   }
 
-  /** The toast holding `text`, or its row in the notification centre once it has moved there. */
+  /**
+   * The toast whose message is exactly `text` (or matches a RegExp), or its row in the
+   * notification centre once it has moved there.
+   */
   async notification(text, { timeout = 20_000 } = {}) {
     const p = this.page;
+    const message = p.locator(SEL.notificationMessage, { hasText: typeof text === 'string' ? new RegExp(`^${escapeRegExp(text)}$`) : text });
     if (this.toasts) {
-      const toast = p.locator(SEL.toast).filter({ hasText: text });
+      const toast = p.locator(SEL.toast).filter({ has: message });
       try { await toast.waitFor({ state: 'visible', timeout }); return toast; } catch { /* expired into the centre */ }
     }
-    const item = p.locator(SEL.centerItem).filter({ hasText: text });
+    const item = p.locator(SEL.centerItem).filter({ has: message });
     if (!(await item.isVisible())) {
       await p.locator(SEL.bell).click();
       await this.dismissHover();
@@ -107,3 +111,5 @@ export class Workbench {
     return this.page.locator(SEL.viewPane(viewTitle)).locator(SEL.treeRow).filter({ hasText: text });
   }
 }
+
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,0 +1,56 @@
+// End-to-end: the installed VSIX in a real VS Code window, a real gateway process started from
+// the palette, the real `openai` SDK as the caller. Run by test/vscode/run-ui-tests.mjs, which
+// provides globalThis.gatehouseUi (page, workbench, workspace, dataDir, gatewayScript, screenshot).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import OpenAI from 'openai';
+
+const APPROVAL_TOAST = 'ci-deployer wants POST /v1/chat/completions on gpt-4o — rule gpt-4o-needs-approval';
+
+describe('Gatehouse in VS Code', function () {
+  const ui = globalThis.gatehouseUi;
+  const { page, workbench } = ui;
+  const statusBar = page.locator('.statusbar-item', { hasText: 'Gatehouse' });
+  let dataUrl;
+  let client;
+
+  /** Sends a chat completion for gpt-4o, which the workspace policy holds for approval. */
+  const askGpt4o = (text) => client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: text }] });
+
+  it('starts the gateway from the command palette; the status bar shows it running', async () => {
+    await workbench.runCommand('Gatehouse: Start Gateway');
+    await statusBar.filter({ hasText: 'running' }).waitFor({ timeout: 60_000 });
+    const text = (await statusBar.innerText()).trim();
+    const m = /running (127\.0\.0\.1:\d+)/.exec(text);
+    assert.ok(m, `status bar: ${text}`);
+    dataUrl = `http://${m[1]}`;
+    const token = execFileSync(process.execPath, [ui.gatewayScript, 'token', '--data-dir', ui.dataDir, '--sub', 'ci-deployer'], { encoding: 'utf8' }).trim();
+    client = new OpenAI({ baseURL: `${dataUrl}/v1`, apiKey: token, maxRetries: 0, timeout: 120_000 });
+    await workbench.openViewContainer('Gatehouse');
+    await ui.screenshot('01-gateway-running');
+  });
+
+  it('approves a held request from the toast; the SDK gets its answer and the Audit Log shows it', async () => {
+    const answer = askGpt4o('approve me');
+    const toast = await workbench.notification(APPROVAL_TOAST);
+    assert.equal(await workbench.notificationText(toast), APPROVAL_TOAST);
+    await ui.screenshot('02-approval-toast');
+    await workbench.clickNotificationButton(APPROVAL_TOAST, 'Approve');
+    const completion = await answer;
+    assert.match(completion.choices[0].message.content, /approve me/);
+    const row = workbench.treeRow('Audit Log', 'ci-deployer').first();
+    await row.waitFor();
+    await ui.screenshot('03-approved-audit-log');
+  });
+
+  it('denies a held request from the toast with a reason; the SDK gets a 403', async () => {
+    const answer = askGpt4o('deny me').then(() => assert.fail('the denied request was answered'), (e) => e);
+    await workbench.clickNotificationButton(APPROVAL_TOAST, 'Deny');
+    await workbench.answerInput('not in the budget');
+    const err = await answer;
+    assert.equal(err.status, 403, String(err));
+    const denied = workbench.treeRow('Audit Log', 'ci-deployer').filter({ has: page.locator('.codicon-error') });
+    await denied.first().waitFor();
+    await ui.screenshot('04-denied-audit-log');
+  });
+});
