@@ -10,9 +10,14 @@ export type AuditFilter = Partial<Record<AuditField, string>>;
 
 type Node = { kind: 'group'; field: AuditField; value: string; records: AuditSummary[] } | { kind: 'record'; record: AuditSummary };
 
-/** Denials (and failures) must stand out in a long list: red icon, "denied" in the description. */
+/** A request refused by policy, by an approver, or by identity (401/403). */
+export function isDenial(r: AuditSummary): boolean {
+  return r.decision === 'deny' || r.decision === 'denied' || r.status === 401 || r.status === 403 || /denied/.test(r.kind);
+}
+
+/** Denials (and failures) must stand out in a long list: a red icon. */
 export function recordIcon(r: AuditSummary): vscode.ThemeIcon {
-  if (r.decision === 'deny' || r.decision === 'denied') return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+  if (isDenial(r)) return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
   if (r.status !== undefined && r.status >= 500) return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   if (r.decision === 'require_approval' || r.kind.startsWith('approval')) return new vscode.ThemeIcon('question', new vscode.ThemeColor('charts.yellow'));
   if (r.decision === 'allow') return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
