@@ -24,13 +24,14 @@ describe('Gatehouse in VS Code', function () {
     const m = /running (127\.0\.0\.1:\d+)/.exec(text);
     assert.ok(m, `status bar: ${text}`);
     dataUrl = `http://${m[1]}`;
-    const token = execFileSync(process.execPath, [ui.gatewayScript, 'token', '--data-dir', ui.dataDir, '--sub', 'ci-deployer'], { encoding: 'utf8' }).trim();
-    client = new OpenAI({ baseURL: `${dataUrl}/v1`, apiKey: token, maxRetries: 0, timeout: 120_000 });
     await workbench.openViewContainer('Gatehouse');
+    await workbench.treeRow('Gateway', 'Running').waitFor();
     await ui.screenshot('01-gateway-running');
   });
 
   it('approves a held request from the toast; the SDK gets its answer and the Audit Log shows it', async () => {
+    const token = execFileSync(process.execPath, [ui.gatewayScript, 'token', '--data-dir', ui.dataDir, '--sub', 'ci-deployer'], { encoding: 'utf8' }).trim();
+    client = new OpenAI({ baseURL: `${dataUrl}/v1`, apiKey: token, maxRetries: 0, timeout: 120_000 });
     const answer = askGpt4o('approve me');
     const toast = await workbench.notification(APPROVAL_TOAST);
     assert.equal(await workbench.notificationText(toast), APPROVAL_TOAST);

@@ -64,8 +64,9 @@ try {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 90_000, reporter: 'spec', forbidOnly: true, bail: true, grep: o.grep });
   for (const f of fs.readdirSync(path.join(repo, 'test/ui')).filter((f) => f.endsWith('.test.mjs')).sort()) mocha.addFile(path.join(repo, 'test/ui', f));
   await mocha.loadFilesAsync();
-  const failures = await new Promise((resolve) => mocha.run(resolve));
-  console.log(`${mocha.suite.total() - failures} passed, ${failures} failed`);
+  const stats = await new Promise((resolve) => { const runner = mocha.run(() => resolve(runner.stats)); });
+  const failures = stats.failures;
+  console.log(`${stats.passes} passed, ${failures} failed`);
   exitCode = failures ? 1 : 0;
   if (failures) {
     await page.screenshot({ path: path.join(o.artifacts, 'failure.png') }).catch(() => {});
