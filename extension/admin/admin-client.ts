@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { AdminEvent, ApprovalDecision, AuditSummary, PendingApproval, PolicyInfo, VerifyReport } from './admin-types';
+import type { AdminEvent, ApprovalDecision, ApprovalView, AuditSummary, PendingApproval, PolicyInfo, VerifyReport } from './admin-types';
 import { EventStream, type EventStreamOptions } from './event-stream';
 
 /** A non-2xx answer of the admin API, with the gateway's error code (OpenAI error shape). */
@@ -58,7 +58,12 @@ export class AdminClient {
   }
 
   async pendingApprovals(): Promise<PendingApproval[]> {
-    return listOf<PendingApproval>(await this.request('GET', 'admin/approvals?state=pending'), 'approvals');
+    return listOf<ApprovalView>(await this.request('GET', 'admin/approvals?state=pending'), 'approvals').map(toPendingApproval);
+  }
+
+  /** One approval in any state (while the gateway remembers it). */
+  getApproval(id: string): Promise<ApprovalView> {
+    return this.request('GET', `admin/approvals/${encodeURIComponent(id)}`) as Promise<ApprovalView>;
   }
 
   /** Throws AdminApiError 409 (already decided) or 410 (timed out or withdrawn) when it is too late. */
@@ -137,6 +142,12 @@ function listOf<T>(body: unknown, key: string): T[] {
   const wrapped = body as Record<string, unknown> | undefined;
   const list = wrapped?.[key] ?? wrapped?.items ?? wrapped?.data;
   return Array.isArray(list) ? (list as T[]) : [];
+}
+
+/** The API names the principal as {issuer, subject, groups}; events and views use the subject. */
+export function toPendingApproval(v: ApprovalView): PendingApproval {
+  const { principal, ...rest } = v;
+  return { ...rest, principal: typeof principal === 'string' ? principal : principal.subject };
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);

@@ -35,6 +35,15 @@ export interface PendingApproval {
   requestedAt?: string;
 }
 
+/** An approval as `GET /admin/approvals[/{id}]` returns it (gateway/approvals/types.ts ApprovalView). */
+export interface ApprovalView extends Omit<PendingApproval, 'principal'> {
+  principal: string | { issuer: string; subject: string; groups?: string[] };
+  state: 'pending' | 'approved' | 'denied' | 'timeout' | 'withdrawn';
+  approvals?: { subject: string; at: string; reason?: string }[];
+  deniedBy?: { subject: string; at: string; reason?: string };
+  reason?: string;
+}
+
 export type ApprovalDecision = 'approve' | 'deny';
 
 export interface ChainProblem {

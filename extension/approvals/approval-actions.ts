@@ -57,11 +57,23 @@ export class ApprovalActions {
       return this.tell({ kind: 'decided', decision }, approval);
     } catch (e) {
       if (e instanceof AdminApiError && [404, 409, 410].includes(e.status)) {
-        const resolution = this.store.resolution(approval.id) ?? resolutionFromError(approval.id, e);
+        const resolution = this.store.resolution(approval.id) ?? (await this.lookUp(approval.id)) ?? resolutionFromError(approval.id, e);
         if (resolution) this.store.resolve(resolution);
         return this.tell({ kind: 'too-late', message: resolution ? describeResolution(resolution) : `This request is no longer waiting (${e.message}).` });
       }
       return this.tell({ kind: 'failed', message: `Could not ${decision} the request: ${(e as Error).message}` });
+    }
+  }
+
+  /** Asks the gateway how a request that is no longer pending ended. */
+  private async lookUp(id: string): Promise<Resolution | undefined> {
+    try {
+      const view = await this.connection.client?.getApproval(id);
+      if (!view || view.state === 'pending') return undefined;
+      const by = view.state === 'denied' ? view.deniedBy?.subject : view.approvals?.map((a) => a.subject).join(', ');
+      return { id, state: view.state, ...(by ? { by } : {}), ...(view.reason ? { reason: view.reason } : {}) };
+    } catch {
+      return undefined;
     }
   }
 
@@ -77,7 +89,7 @@ export class ApprovalActions {
   }
 }
 
-/** 409 names who decided (`details.state`, `details.by`); 410 means it timed out or was withdrawn. */
+/** Without the approval itself: 410 means it timed out or was withdrawn; 409 may name its state in details. */
 function resolutionFromError(id: string, e: AdminApiError): Resolution | undefined {
   const body = e.body as { error?: { details?: { state?: string; by?: string } } } | undefined;
   const details = body?.error?.details;
