@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the extension-host mocha suite (dist/test/extension/index.js) inside a real VS Code:
 // code-server's Node extension host, with headless chromium as the window (payload mode).
-//   node test/vscode/run-ext-tests.mjs [--timeout 300] [--screenshot test-artifacts/ext-end.png] [--verbose] [--keep]
+//   node test/vscode/run-ext-tests.mjs [--untrusted] [--grep TEXT] [--timeout 300] [--screenshot PNG] [--verbose] [--keep]
+// --untrusted opens the workspace in restricted mode and runs only untrusted.test.js.
 // Exit code: 0 all passed, 1 a test failed (or run() rejected), 2 harness error or timeout.
 // Needs `bash test/vscode/install.sh` and `npm run build` first (`npm run test:ext` does both).
 import fs from 'node:fs';
@@ -14,8 +15,9 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const { values: o } = parseArgs({
   options: {
     timeout: { type: 'string', default: '300' },
-    screenshot: { type: 'string', default: path.join(repo, 'test-artifacts', 'ext-tests-end.png') },
+    screenshot: { type: 'string' },
     grep: { type: 'string' },
+    untrusted: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
@@ -42,8 +44,8 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => cleanup().then(()
 
 try {
   server = await startCodeServer({
-    root, folder: workspace, smokeTestDriver: true, log: info,
-    env: { GATEHOUSE_TEST_GREP: o.grep ?? '', GATEHOUSE_TEST_TMP: path.join(root, 'tmp') },
+    root, folder: workspace, smokeTestDriver: true, workspaceTrust: o.untrusted, log: info,
+    env: { GATEHOUSE_TEST_GREP: o.grep ?? '', GATEHOUSE_TEST_SUITE: o.untrusted ? 'untrusted' : 'trusted' },
   });
   browser = await launchChromium(path.join(root, 'chromium-profile'));
   const page = browser.pages()[0] ?? (await browser.newPage());
@@ -71,6 +73,7 @@ try {
     new Promise((resolve) => server.proc.once('exit', (c) => resolve({ code: 2, why: `code-server exited (${c})` }))),
     server.broken.then((why) => ({ code: 2, why: `code-server cannot serve the workbench: ${why}` })),
   ]);
+  o.screenshot ??= path.join(repo, 'test-artifacts', o.untrusted ? 'ext-tests-untrusted-end.png' : 'ext-tests-end.png');
   if (o.screenshot) {
     fs.mkdirSync(path.dirname(o.screenshot), { recursive: true });
     await page.screenshot({ path: o.screenshot }).catch(() => {});

@@ -24,6 +24,9 @@ describe('GatewayProcessService with the bundled gateway', () => {
     assert.match(running.adminUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.ok(running.adminToken.length >= 16, 'admin token read from <dataDir>/admin.token');
     assert.equal(fs.statSync(path.join(running.launch.dataDir, 'admin.token')).mode & 0o077, 0, 'admin.token is private');
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    assert.equal(running.launch.dataDir, path.join(folder, '.gatehouse-data'), 'the workspace setting applies when trusted');
+    assert.equal(running.launch.configFile, path.join(folder, 'gatehouse.yaml'));
     assert.equal(await get(`${running.adminUrl}/healthz`), 200);
     assert.equal(api.connection.state.kind, 'local');
     const rows = api.views.gateway.getChildren().map((r) => `${r.label} ${r.description ?? ''}`);

@@ -45,10 +45,11 @@ export function tail(file, lines = 40) {
 
 /**
  * Starts code-server on 127.0.0.1:0 in its own process group.
+ * `workspaceTrust` turns trust on, so the folder opens in restricted mode (untrusted).
  * `smokeTestDriver` makes a built product honour the `?payload=` URL (extensionDevelopmentPath,
  * extensionTestsPath) but also suppresses notification toasts: use it for the mocha suite only.
  */
-export async function startCodeServer({ root, folder, settings = {}, env = {}, vsix = [], smokeTestDriver = false, log = () => {} }) {
+export async function startCodeServer({ root, folder, settings = {}, env = {}, vsix = [], smokeTestDriver = false, workspaceTrust = false, log = () => {} }) {
   const bin = process.env.CODE_SERVER_BIN;
   if (!bin || !fs.existsSync(bin)) throw new Error('CODE_SERVER_BIN not set or missing: run `bash test/vscode/install.sh`');
   const userDataDir = path.join(root, 'user-data');
@@ -57,7 +58,8 @@ export async function startCodeServer({ root, folder, settings = {}, env = {}, v
   for (const d of [path.join(userDataDir, 'User'), extensionsDir, tmpDir]) fs.mkdirSync(d, { recursive: true });
   const configFile = path.join(root, 'config.yaml');
   fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
-  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...settings }, null, 2));
+  const trust = workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {};
+  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...trust, ...settings }, null, 2));
   const baseArgs = ['--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
   // EXTENSIONS_GALLERY={} stops the (unreachable) marketplace queries; TMPDIR keeps vscode-ipc-*.sock out of /tmp.
   // code-server's launcher runs `node` from PATH and needs Node 24: the cache's goes first.
@@ -75,7 +77,7 @@ export async function startCodeServer({ root, folder, settings = {}, env = {}, v
   const out = fs.openSync(logFile, 'a');
   const args = [
     ...baseArgs, '--auth', 'none', '--bind-addr', '127.0.0.1:0',
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-telemetry', '--disable-update-check', ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override', '--ignore-last-opened',
     ...(smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
     folder,
