@@ -67,7 +67,7 @@ export class GatewayTreeProvider extends Disposable implements vscode.TreeDataPr
 
   private policyRow(): Row {
     const { policy, lastReload } = this.info;
-    const row: Row = { id: 'policy', label: 'Policy', description: policy?.version ? `version ${policy.version.slice(0, 12)}` : 'version unknown', icon: icon('law'), tooltip: policy?.files?.join('\n') };
+    const row: Row = { id: 'policy', label: 'Policy', description: policy?.version ? `version ${policy.version.replace(/^sha256:/, '').slice(0, 12)}` : 'version unknown', icon: icon('law'), tooltip: policy?.files?.join('\n') };
     if (lastReload?.ok === false) {
       row.description += ` · last reload failed (${lastReload.errors.length} error${lastReload.errors.length === 1 ? '' : 's'})`;
       row.icon = icon('law', 'errorForeground');
