@@ -3,6 +3,7 @@
 // provides globalThis.gatehouseUi (page, workbench, workspace, dataDir, gatewayScript, screenshot).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
 import OpenAI from 'openai';
 
 const APPROVAL_TOAST = 'ci-deployer wants POST /v1/chat/completions on gpt-4o — rule gpt-4o-needs-approval';
@@ -35,6 +36,8 @@ describe('Gatehouse in VS Code', function () {
     const answer = askGpt4o('approve me');
     const toast = await workbench.notification(APPROVAL_TOAST);
     assert.equal(await workbench.notificationText(toast), APPROVAL_TOAST);
+    await statusBar.filter({ hasText: /running \S+\s+1$/ }).waitFor(); // one pending approval
+    await workbench.treeRow('Pending Approvals', 'ci-deployer: POST /v1/chat/completions').waitFor();
     await ui.screenshot('02-approval-toast');
     await workbench.clickNotificationButton(APPROVAL_TOAST, 'Approve');
     const completion = await answer;
@@ -42,6 +45,13 @@ describe('Gatehouse in VS Code', function () {
     const row = workbench.treeRow('Audit Log', 'ci-deployer').first();
     await row.waitFor();
     await ui.screenshot('03-approved-audit-log');
+    // A click opens the masked record as a read-only JSON document.
+    await row.click();
+    const editor = page.locator('.editor-instance .monaco-editor').first();
+    await editor.waitFor();
+    await page.locator('.tab.active', { hasText: '.json' }).waitFor();
+    assert.match(await editor.locator('.view-lines').innerText(), /"id"/);
+    await ui.screenshot('04-audit-record');
   });
 
   it('denies a held request from the toast with a reason; the SDK gets a 403', async () => {
@@ -52,6 +62,22 @@ describe('Gatehouse in VS Code', function () {
     assert.equal(err.status, 403, String(err));
     const denied = workbench.treeRow('Audit Log', 'ci-deployer').filter({ has: page.locator('.codicon-error') });
     await denied.first().waitFor();
-    await ui.screenshot('04-denied-audit-log');
+    await ui.screenshot('05-denied-audit-log');
+  });
+
+  it('stops the gateway it started when the window reloads (the extension deactivates)', async () => {
+    const reloaded = page.waitForEvent('load');
+    await workbench.runCommand('Developer: Reload Window');
+    await reloaded;
+    await workbench.ready('Gatehouse');
+    // Bounded poll: the old data listener must refuse connections once deactivate() has run.
+    const refused = () => new Promise((resolve) => {
+      http.get(`${dataUrl}/v1/models`, (res) => { res.resume(); resolve(false); }).on('error', (e) => resolve(e.code === 'ECONNREFUSED'));
+    });
+    const deadline = Date.now() + 30_000;
+    while (!(await refused())) {
+      assert.ok(Date.now() < deadline, `the gateway at ${dataUrl} still answers after the reload`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   });
 });
