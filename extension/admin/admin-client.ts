@@ -51,10 +51,12 @@ export class AdminClient {
     return this.request('GET', `admin/audit/${encodeURIComponent(id)}`) as Promise<Record<string, unknown>>;
   }
 
+  /** `GET /admin/audit/verify`: the chain verifier's report (gateway/core/audit/findings.ts), summarised. */
   async verifyAudit(): Promise<VerifyReport> {
-    const body = (await this.request('GET', 'admin/audit/verify')) as Partial<VerifyReport> & Record<string, unknown>;
-    const problems = Array.isArray(body.problems) ? body.problems : Array.isArray(body.issues) ? (body.issues as VerifyReport['problems']) : [];
-    return { ...body, ok: body.ok ?? problems.length === 0, problems };
+    const body = (await this.request('GET', 'admin/audit/verify')) as Record<string, unknown>;
+    const count = (v: unknown) => (typeof v === 'number' ? v : typeof (v as { total?: unknown })?.total === 'number' ? (v as { total: number }).total : undefined);
+    const problems = (body.findings ?? body.problems ?? []) as VerifyReport['problems'];
+    return { ok: typeof body.ok === 'boolean' ? body.ok : problems.length === 0, records: count(body.records), checkpoints: count(body.checkpoints), problems };
   }
 
   async pendingApprovals(): Promise<PendingApproval[]> {
