@@ -5,9 +5,12 @@ import type { GatewayEvents, GatewayEventName } from '../../gateway/events';
 export type { GatewayEvents, GatewayEventName };
 
 /** One event from `GET /admin/events`, with its SSE id (used to resume after a reconnect). */
-export type AdminEvent = {
-  [K in GatewayEventName]: { id?: string; name: K; data: GatewayEvents[K] };
-}[GatewayEventName];
+export type AdminEvent =
+  | {
+      [K in GatewayEventName]: { id?: string; name: K; data: GatewayEvents[K] };
+    }[GatewayEventName]
+  /** Sent first when the events since Last-Event-ID are gone (gateway restarted, ring overrun). */
+  | { id?: string; name: 'gap'; data: { reason: string; lastEventId?: string } };
 
 /** The fields of an audit record the views show; the full record is fetched on open. */
 export interface AuditSummary {

@@ -28,7 +28,11 @@ export class ApprovalStore extends Disposable {
           if (this.resolvedById.has(e.data.id) || this.pendingById.has(e.data.id)) return;
           this.pendingById.set(e.data.id, e.data);
           this.changed.fire();
-          this.requestedEmitter.fire(e.data);
+          // Replayed events (after a reconnect) arrive in bursts: announce only what is still
+          // pending once the burst is processed, so no toast asks about a request already decided.
+          setImmediate(() => {
+            if (this.pendingById.has(e.data.id) && !this.isDisposed) this.requestedEmitter.fire(e.data);
+          });
         } else if (e.name === 'approval.resolved') {
           this.resolve(e.data);
         }

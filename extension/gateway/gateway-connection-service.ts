@@ -93,7 +93,11 @@ export class GatewayConnectionService extends Disposable {
   private attach(client: AdminClient, state: ConnectionState): void {
     this.stream?.dispose();
     this.adminClient = client;
-    this.stream = client.events((e) => this.eventEmitter.fire(e), {
+    this.stream = client.events((e) => {
+      // Missed events cannot be replayed: re-announce the connection so every store reloads.
+      if (e.name === 'gap') this.changed.fire(this.current);
+      else this.eventEmitter.fire(e);
+    }, {
       onStatus: (status, detail) => {
         this.streamStatus = status;
         this.log.info(`admin event stream ${status}${detail ? `: ${detail}` : ''}`);
