@@ -45,7 +45,7 @@ export class AuditStore extends Disposable {
     this.changed.fire();
     if (!client) return;
     try {
-      this.add(await client.listAudit({ limit: this.maxRecords() }));
+      this.add(await client.listAudit({ limit: Math.min(this.maxRecords(), 1000) })); // the API caps limit at 1000
     } catch (e) {
       if (client !== this.connection.client) return;
       this.loadError = (e as Error).message;
