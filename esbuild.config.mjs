@@ -2,9 +2,10 @@
 //   dist/gateway.js     the gateway CLI (node, cjs, with a shebang): `gatehouse serve|token|policy|audit|mask`
 //   dist/extension.js   the VS Code extension (node, cjs, `vscode` external)
 //   dist/webview/*.js   browser bundles for webviews (added as the extension grows)
+//   dist/test/extension/index.js + *.test.js   the extension-host mocha suite (test/extension/suite/)
 // Flags: --watch rebuilds on change; --production minifies and drops sourcemaps.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -43,6 +44,17 @@ const builds = [
     external: ['vscode'],
   },
 ];
+
+// The extension-host suite: index.js (run()) plus one bundle per test file, which index.js adds to mocha.
+const extensionSuite = 'test/extension/suite';
+if (existsSync(extensionSuite) && !production) {
+  builds.push({
+    ...nodeCommon,
+    entryPoints: readdirSync(extensionSuite).filter((f) => f.endsWith('.ts')).map((f) => `${extensionSuite}/${f}`),
+    outdir: 'dist/test/extension',
+    external: ['vscode', 'mocha'],
+  });
+}
 
 // Webview bundles are listed here once they exist (browser, iife).
 const webviewEntries = Object.fromEntries(

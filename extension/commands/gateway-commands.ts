@@ -1,0 +1,77 @@
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import type { GatewayConnectionService } from '../gateway/gateway-connection-service';
+import { GatewayStartError, type GatewayProcessService } from '../gateway/gateway-process-service';
+
+/** Start, Stop, Restart, Connect to Gateway, Show Gateway Log, Copy Development Token. */
+export function registerGatewayCommands(gateway: GatewayProcessService, connection: GatewayConnectionService, log: vscode.LogOutputChannel): vscode.Disposable[] {
+  const start = async (restart: boolean) => {
+    try {
+      const running = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: restart ? 'Restarting Gatehouse gateway' : 'Starting Gatehouse gateway' },
+        () => (restart ? gateway.restart() : gateway.start()),
+      );
+      return running;
+    } catch (e) {
+      const message = e instanceof GatewayStartError ? e.message : `Could not start the gateway: ${(e as Error).message}`;
+      void vscode.window.showErrorMessage(message, 'Show Log').then((c) => c && log.show());
+      return undefined;
+    }
+  };
+  return [
+    vscode.commands.registerCommand('gatehouse.startGateway', () => start(false)),
+    vscode.commands.registerCommand('gatehouse.restartGateway', () => start(true)),
+    vscode.commands.registerCommand('gatehouse.stopGateway', async () => {
+      if (connection.state.kind === 'remote') connection.disconnect();
+      await gateway.stop();
+    }),
+    vscode.commands.registerCommand('gatehouse.showGatewayLog', () => log.show()),
+    vscode.commands.registerCommand('gatehouse.connectGateway', async () => {
+      const adminUrl = await vscode.window.showInputBox({
+        title: 'Connect to Gateway (1/2)',
+        prompt: 'Admin URL of the gateway',
+        value: connection.lastRemoteUrl ?? 'http://127.0.0.1:8788',
+        ignoreFocusOut: true,
+        validateInput: (v) => (/^https?:\/\/[^/\s]+/.test(v) ? undefined : 'An http:// or https:// URL'),
+      });
+      if (!adminUrl) return;
+      const stored = await connection.storedToken(adminUrl);
+      const token = await vscode.window.showInputBox({
+        title: 'Connect to Gateway (2/2)',
+        prompt: stored ? 'Admin or approver token (Enter keeps the stored one)' : 'Admin or approver token (kept in the OS keychain via SecretStorage)',
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (token === undefined || (!token && !stored)) return;
+      try {
+        await connection.connectRemote(adminUrl, token || stored!);
+        void vscode.window.showInformationMessage(`Connected to the Gatehouse gateway at ${adminUrl}.`);
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Could not connect to ${adminUrl}: ${(e as Error).message}`);
+      }
+    }),
+    vscode.commands.registerCommand('gatehouse.copyDevToken', async (subjectArg?: string) => {
+      const subject =
+        subjectArg ??
+        (await vscode.window.showInputBox({ title: 'Copy Development Token', prompt: 'Subject (who the token identifies)', value: safeUserName(), ignoreFocusOut: true }));
+      if (!subject) return undefined;
+      try {
+        const token = await gateway.mintDevToken(subject);
+        await vscode.env.clipboard.writeText(token);
+        void vscode.window.showInformationMessage(`A development token for "${subject}" is on the clipboard.`);
+        return token;
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Could not mint a development token: ${(e as Error).message}`, 'Show Log').then((c) => c && log.show());
+        return undefined;
+      }
+    }),
+  ];
+}
+
+function safeUserName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'developer';
+  }
+}

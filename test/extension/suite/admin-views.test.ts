@@ -1,0 +1,107 @@
+import * as assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import * as vscode from 'vscode';
+import type { DecideOutcome } from '../../../extension/approvals/approval-actions';
+import type { ChainStatus } from '../../../extension/gateway/gateway-info-store';
+import { isDenial } from '../../../extension/views/audit-log-tree-provider';
+import { activateGatehouse, waitFor } from './helpers';
+
+/**
+ * The views and approval actions fed by a real gateway's admin API: the fixture workspace's
+ * policy holds gpt-4o calls for approval (test/extension/fixtures/workspace).
+ */
+describe('views fed by a real gateway', function () {
+  let client: OpenAI;
+
+  before(async () => {
+    const api = await activateGatehouse();
+    const running = await api.gateway.start();
+    const token = (await vscode.commands.executeCommand('gatehouse.copyDevToken', 'ci-deployer')) as string;
+    assert.ok(token, 'a development token');
+    client = new OpenAI({ baseURL: `${running.dataUrl}/v1`, apiKey: token, maxRetries: 0, timeout: 60_000 });
+    await waitFor(() => api.connection.streamStatus === 'open', 'the admin event stream');
+  });
+
+  after(async () => {
+    const api = await activateGatehouse();
+    await api.gateway.stop();
+  });
+
+  const askGpt4o = (text: string) => client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: text }] });
+
+  it('lists a held request in Pending Approvals and approves it; the caller gets its answer', async () => {
+    const api = await activateGatehouse();
+    const answer = askGpt4o('approve me');
+    const pending = await waitFor(() => api.approvals.pending.find((a) => a.principal === 'ci-deployer'), 'a pending approval');
+    const item = api.views.approvals.getTreeItem(pending);
+    assert.equal(item.label, 'ci-deployer: POST /v1/chat/completions');
+    assert.equal(item.contextValue, 'approval');
+    assert.match(String(item.description), /gpt-4o · rule gpt-4o-needs-approval/);
+
+    const outcome = (await vscode.commands.executeCommand('gatehouse.approveRequest', pending)) as DecideOutcome;
+    assert.deepEqual(outcome, { kind: 'decided', decision: 'approve' });
+    const completion = await answer;
+    assert.match(completion.choices[0].message.content ?? '', /approve me/);
+    assert.deepEqual(api.approvals.pending, []);
+
+    // Deciding again (a stale toast) says what happened instead of failing.
+    const again = (await vscode.commands.executeCommand('gatehouse.approveRequest', pending)) as DecideOutcome;
+    assert.equal(again.kind, 'too-late');
+    assert.match((again as { message: string }).message, /already approved/);
+  });
+
+  it('denies with a reason; the caller gets a 403', async () => {
+    const api = await activateGatehouse();
+    const answer = askGpt4o('deny me').then(
+      () => assert.fail('a denied request was answered'),
+      (e: unknown) => e as { status?: number; message: string },
+    );
+    const pending = await waitFor(() => api.approvals.pending.find((a) => a.principal === 'ci-deployer'), 'a pending approval');
+    const outcome = (await vscode.commands.executeCommand('gatehouse.denyRequest', pending, 'not in the budget')) as DecideOutcome;
+    assert.deepEqual(outcome, { kind: 'decided', decision: 'deny' });
+    const err = await answer;
+    assert.equal(err.status, 403, err.message);
+  });
+
+  it('shows the audit log live, newest first, with denials marked red', async () => {
+    const api = await activateGatehouse();
+    const records = await waitFor(() => {
+      const r = api.audit.records.filter((x) => x.principal === 'ci-deployer');
+      return r.some(isDenial) ? r : undefined;
+    }, 'audit records of the denied request');
+    const seqs = api.audit.records.map((r) => r.seq);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a), 'newest first');
+    const denied = records.find(isDenial)!;
+    const item = api.views.auditLog.getTreeItem({ kind: 'record', record: denied });
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'error');
+    assert.equal(((item.iconPath as vscode.ThemeIcon).color as vscode.ThemeColor).id, 'errorForeground');
+
+    await vscode.commands.executeCommand('gatehouse.filterAuditLog', { principal: 'ci-deployer' });
+    assert.ok(api.views.auditLog.visibleRecords().every((r) => r.principal === 'ci-deployer'));
+    await vscode.commands.executeCommand('gatehouse.groupAuditLog', 'decision');
+    const groups = api.views.auditLog.getChildren();
+    assert.ok(groups.every((g) => g.kind === 'group'));
+    await vscode.commands.executeCommand('gatehouse.clearAuditFilter');
+    await vscode.commands.executeCommand('gatehouse.groupAuditLog', 'none');
+  });
+
+  it('opens an audit record as a read-only JSON document', async () => {
+    const api = await activateGatehouse();
+    const record = api.audit.records[0];
+    const editor = (await vscode.commands.executeCommand('gatehouse.openAuditRecord', record)) as vscode.TextEditor;
+    assert.equal(editor.document.uri.scheme, 'gatehouse-audit');
+    assert.equal(editor.document.languageId, 'json');
+    const json = JSON.parse(editor.document.getText()) as { id: string };
+    assert.equal(json.id, record.id);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('verifies the audit chain and shows it in the Gateway view', async () => {
+    const api = await activateGatehouse();
+    const chain = (await vscode.commands.executeCommand('gatehouse.verifyAuditChain')) as ChainStatus;
+    assert.equal(chain.error, undefined);
+    assert.equal(chain.report?.ok, true, JSON.stringify(chain.report));
+    const row = api.views.gateway.getChildren().find((r) => r.id === 'chain')!;
+    assert.match(String(row.description), /^intact/);
+  });
+});

@@ -1,0 +1,115 @@
+// Page object for the VS Code 1.139 web workbench, driven by playwright-core.
+// Selectors were read from the live DOM; if a VS Code update breaks a test, start here.
+export const SEL = {
+  workbench: '.monaco-workbench',
+  activityItem: (name) => `.activitybar .action-item .action-label[aria-label^="${name}"]`,
+  quickInput: '.quick-input-widget',
+  quickInputBox: '.quick-input-widget .quick-input-box input',
+  quickInputRow: '.quick-input-widget .quick-input-list .monaco-list-row',
+  toast: '.notifications-toasts .notification-toast',
+  bell: '[id="status.notifications"] a',
+  centerItem: '.notifications-center .notification-list-item',
+  notificationMessage: '.notification-list-item-message',
+  notificationButton: '.notification-list-item-buttons-container .monaco-button',
+  statusItem: (id) => `[id="${id}"]`,
+  viewPane: (title) => `.pane:has(.pane-header[aria-label^="${title}"])`,
+  treeRow: '.monaco-list-row',
+  hover: '.monaco-hover.workbench-hover',
+};
+
+export class Workbench {
+  /** `toasts: false` when the server runs with the smoke-test driver (toasts then only reach the centre). */
+  constructor(page, { toasts = true } = {}) {
+    this.page = page;
+    this.toasts = toasts;
+  }
+
+  async ready(activityLabel) {
+    await this.page.locator(SEL.workbench).waitFor();
+    if (activityLabel) await this.page.locator(SEL.activityItem(activityLabel)).waitFor();
+  }
+
+  /** Runs a command through the palette by its "Category: Title". */
+  async runCommand(title) {
+    const p = this.page;
+    await p.keyboard.press('F1');
+    await p.locator(SEL.quickInputBox).waitFor({ state: 'visible' });
+    await p.locator(SEL.quickInputBox).fill(`>${title}`);
+    const row = p.locator(SEL.quickInputRow).filter({ hasText: title }).first();
+    await row.waitFor({ state: 'visible' });
+    await row.click();
+    await p.locator(SEL.quickInput).waitFor({ state: 'hidden' });
+  }
+
+  /** Answers an open input box (e.g. an optional reason) with `text` and Enter. */
+  async answerInput(text) {
+    const box = this.page.locator(SEL.quickInputBox);
+    await box.waitFor({ state: 'visible' });
+    await box.fill(text);
+    await this.page.keyboard.press('Enter');
+    await this.page.locator(SEL.quickInput).waitFor({ state: 'hidden' });
+  }
+
+  /**
+   * The toast whose message is exactly `text` (or matches a RegExp), or its row in the
+   * notification centre once it has moved there.
+   */
+  async notification(text, { timeout = 20_000 } = {}) {
+    const p = this.page;
+    const message = p.locator(SEL.notificationMessage, { hasText: typeof text === 'string' ? new RegExp(`^${escapeRegExp(text)}$`) : text });
+    if (this.toasts) {
+      const toast = p.locator(SEL.toast).filter({ has: message });
+      try { await toast.waitFor({ state: 'visible', timeout }); return toast; } catch { /* expired into the centre */ }
+    }
+    const item = p.locator(SEL.centerItem).filter({ has: message });
+    if (!(await item.isVisible())) {
+      await p.locator(SEL.bell).click();
+      await this.dismissHover();
+    }
+    await item.waitFor({ state: 'visible', timeout });
+    return item;
+  }
+
+  async notificationText(locator) {
+    return (await locator.locator(SEL.notificationMessage).innerText()).trim();
+  }
+
+  /** Clicks a notification button by its exact label and waits for the notification to close. */
+  async clickNotificationButton(text, button) {
+    const n = await this.notification(text);
+    await this.dismissHover();
+    await n.locator(SEL.notificationButton).filter({ hasText: new RegExp(`^${button}$`) }).click();
+    await n.waitFor({ state: 'hidden' });
+  }
+
+  /** Hover tooltips (the bell's, a tree item's) can cover buttons. */
+  async dismissHover() {
+    await this.page.mouse.move(700, 300);
+    await this.page.locator(SEL.hover).waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+  }
+
+  async statusText(id) {
+    return (await this.page.locator(SEL.statusItem(id)).innerText()).trim();
+  }
+
+  async openViewContainer(name) {
+    await this.page.locator(SEL.activityItem(name)).click();
+  }
+
+  /** Rows of a tree view, as [{ label, description, ariaLabel }]. */
+  async treeItems(viewTitle) {
+    const pane = this.page.locator(SEL.viewPane(viewTitle));
+    await pane.locator(SEL.treeRow).first().waitFor();
+    return pane.locator(SEL.treeRow).evaluateAll((rows) => rows.map((r) => ({
+      label: r.querySelector('.label-name')?.textContent ?? '',
+      description: r.querySelector('.label-description')?.textContent ?? '',
+      ariaLabel: r.getAttribute('aria-label') ?? '',
+    })));
+  }
+
+  treeRow(viewTitle, text) {
+    return this.page.locator(SEL.viewPane(viewTitle)).locator(SEL.treeRow).filter({ hasText: text });
+  }
+}
+
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
