@@ -184,6 +184,21 @@ export type SecretRef3 = {
 } & {
   [k: string]: unknown;
 };
+/**
+ * Where a secret comes from: an environment variable or a file readable only by its owner (mode 0600).
+ */
+export type SecretRef4 = {
+  /**
+   * Name of an environment variable holding the secret.
+   */
+  env?: string;
+  /**
+   * Path of a file holding the secret; refused unless its mode is 0600 or stricter.
+   */
+  file?: string;
+} & {
+  [k: string]: unknown;
+};
 
 /**
  * Configuration of a Gatehouse gateway (gatehouse.yaml). Every section is optional; what is left out takes the embedded default.
@@ -491,10 +506,134 @@ export interface Masking {
   )[];
 }
 /**
- * Approval defaults. Owned by the approvals work.
+ * How require_approval requests are held and who may decide them. Owned by the approvals work.
  */
-export interface Approvals {}
+export interface Approvals {
+  /**
+   * How long a request waits for approvers when its rule names no timeoutSeconds. Default 120.
+   */
+  defaultWaitSeconds?: number;
+  /**
+   * Upper bound on any rule's timeoutSeconds: longer waits are clamped to it. Keep it below your clients' own timeouts (the OpenAI SDK gives up after 600 s). Default 300.
+   */
+  maxWaitSeconds?: number;
+  /**
+   * Upper bound on any rule's grantTtlSeconds: longer grants are clamped to it. Default 86400 (one day).
+   */
+  maxGrantTtlSeconds?: number;
+  /**
+   * Interval of the `: waiting for approval` SSE comment sent to held streaming requests, so proxies and clients do not time the connection out. Default 15.
+   */
+  keepAliveSeconds?: number;
+  /**
+   * For streaming requests (stream: true), answer 200 with SSE headers at once and send keep-alive comments while waiting; a later denial or timeout then arrives as an SSE error event. When false, streaming requests are held without headers like the others and a denial is a plain 403. Default true.
+   */
+  streamKeepAlive?: boolean;
+  /**
+   * Most requests that may wait at once; beyond it new require_approval requests are refused with 503 (fail closed). Default 10000.
+   */
+  maxPending?: number;
+  /**
+   * How many decided, timed-out or withdrawn approvals are remembered for the admin API (GET /admin/approvals/{id} and the 409/410 answers). Default 1000.
+   */
+  historySize?: number;
+  approverIdentity?: Identity1;
+}
 /**
- * Alert delivery. Owned by the alerts work.
+ * How callers prove who they are: short-lived OIDC/JWT access tokens, verified on every request (Authorization: Bearer, or x-api-key for Anthropic SDKs).
  */
-export interface Alerts {}
+export interface Identity1 {
+  devIssuer?: DevIssuer;
+  /**
+   * Trusted token issuers (identity providers). A token is checked against the issuer named by its `iss` claim; tokens from any other issuer are refused.
+   */
+  issuers?: TrustedIssuer[];
+  /**
+   * Largest token accepted, in bytes; larger ones are refused (ERR_TOKEN_TOO_LARGE) before any parsing. Default 8192.
+   */
+  maxTokenBytes?: number;
+  /**
+   * Cache of verified tokens, keyed by the token's SHA-256, each entry expiring with its token, so signatures are not re-verified on every request.
+   */
+  cache?: {
+    /**
+     * Most tokens kept; the least recently used is dropped beyond it. 0 turns the cache off. Default 10000.
+     */
+    maxEntries?: number;
+  };
+  /**
+   * How remote key sets (JWKS) are fetched. An unknown key id (`kid`) triggers a refetch, at most once per cooldown, so a rotated key is accepted without restart.
+   */
+  jwks?: {
+    /**
+     * Time allowed for a discovery or JWKS request. Default 5000.
+     */
+    timeoutMs?: number;
+    /**
+     * Least time between two JWKS fetches triggered by unknown key ids. Default 30000.
+     */
+    cooldownMs?: number;
+    /**
+     * Age after which a cached key set is fetched again. Default 600000 (10 minutes).
+     */
+    cacheMaxAgeMs?: number;
+  };
+}
+/**
+ * Where alerts go. The alert rules themselves live in the policy (spec.alerts). Owned by the alerts work.
+ */
+export interface Alerts {
+  /**
+   * Webhook receivers; every alert is posted to each one whose minSeverity it reaches.
+   */
+  webhooks?: AlertWebhook[];
+  /**
+   * Redelivery of a webhook that failed (network error, timeout, 408, 429 or 5xx): exponential backoff with jitter.
+   */
+  retry?: {
+    /**
+     * Attempts per alert and webhook, the first included. Default 6.
+     */
+    maxAttempts?: number;
+    /**
+     * Delay before the first retry; each further retry doubles it, with jitter of up to half of it. Default 500.
+     */
+    initialDelayMs?: number;
+    /**
+     * Ceiling of the delay between two attempts. Default 60000.
+     */
+    maxDelayMs?: number;
+  };
+}
+/**
+ * One webhook receiver of alerts.
+ */
+export interface AlertWebhook {
+  /**
+   * Name used in logs.
+   */
+  name: string;
+  /**
+   * Where alerts are POSTed (http or https).
+   */
+  url: string;
+  /**
+   * Body shape: json (the alert as a JSON object) or slack (a Slack-compatible {text, blocks} message for incoming webhooks). Default json.
+   */
+  format?: 'json' | 'slack';
+  secret?: SecretRef4;
+  /**
+   * Only alerts of this severity or above are sent here. Default info (all).
+   */
+  minSeverity?: 'info' | 'low' | 'medium' | 'high' | 'critical';
+  /**
+   * Extra headers sent with each delivery.
+   */
+  headers?: {
+    [k: string]: string;
+  };
+  /**
+   * Time allowed for one attempt, response included. Default 10000.
+   */
+  timeoutMs?: number;
+}

@@ -26,9 +26,30 @@ export type Globs = string | [string, ...string[]];
  */
 export type MaskingRules = Rule1[];
 /**
- * Alert rules: bursts of denials, restricted-model attempts, volume thresholds.
+ * Model names (globs: * any characters, ? one) the rule watches, e.g. gpt-4o* or o1-*.
+ *
+ * @minItems 1
  */
-export type AlertRules = unknown[];
+export type ModelGlobs = [string, ...string[]];
+/**
+ * Policy decisions counted (allow, deny, require_approval).
+ *
+ * @minItems 1
+ */
+export type Decisions = ['allow' | 'deny' | 'require_approval', ...('allow' | 'deny' | 'require_approval')[]];
+/**
+ * Alert rules: bursts of denials, restricted-model attempts, volume thresholds.
+ *
+ * Items: One alert rule, chosen by its kind.
+ */
+export type AlertRules = (
+  | DenialBurstAlertRule
+  | RestrictedModelAlertRule
+  | RequestVolumeAlertRule
+  | ApprovalTimeoutAlertRule
+  | AuditFailureAlertRule
+  | SinkFailureAlertRule
+)[];
 
 /**
  * A Gatehouse policy file (*.policy.yaml): who may call which model and endpoint, within which limits, and what is blocked outright. Deny lists are checked first, then rules in order; the first matching rule decides.
@@ -492,6 +513,212 @@ export interface Custom {
    * Match the pattern case-insensitively. Default false.
    */
   ignoreCase?: boolean;
+}
+/**
+ * Fires when one principal is denied by the policy at least threshold times within windowSeconds.
+ */
+export interface DenialBurstAlertRule {
+  /**
+   * Fires when one principal is denied by the policy at least threshold times within windowSeconds.
+   */
+  kind: 'denial_burst';
+  /**
+   * Unique name of the rule, shown in alerts and audit records.
+   */
+  id: string;
+  /**
+   * What the rule is for; included in the alert text.
+   */
+  description?: string;
+  /**
+   * How urgent the alert is; webhooks may ask only for some severities (alerts.webhooks[].minSeverity). Default medium.
+   */
+  severity?: 'info' | 'low' | 'medium' | 'high' | 'critical';
+  /**
+   * After firing, the rule stays quiet for the same principal (or sink) this long, so one incident is one alert. Default 300.
+   */
+  cooldownSeconds?: number;
+  /**
+   * Denials in the window that make a burst. Default 5.
+   */
+  threshold?: number;
+  /**
+   * Length of the sliding window the events are counted in, in seconds. Default 60.
+   */
+  windowSeconds?: number;
+}
+/**
+ * Fires when a principal attempts a model matching models (whatever the decision, unless decisions narrows it) at least threshold times within windowSeconds.
+ */
+export interface RestrictedModelAlertRule {
+  /**
+   * Fires when a principal attempts a model matching models (whatever the decision, unless decisions narrows it) at least threshold times within windowSeconds.
+   */
+  kind: 'restricted_model';
+  /**
+   * Unique name of the rule, shown in alerts and audit records.
+   */
+  id: string;
+  /**
+   * What the rule is for; included in the alert text.
+   */
+  description?: string;
+  /**
+   * How urgent the alert is; webhooks may ask only for some severities (alerts.webhooks[].minSeverity). Default medium.
+   */
+  severity?: 'info' | 'low' | 'medium' | 'high' | 'critical';
+  /**
+   * After firing, the rule stays quiet for the same principal (or sink) this long, so one incident is one alert. Default 300.
+   */
+  cooldownSeconds?: number;
+  models: ModelGlobs;
+  decisions?: Decisions;
+  /**
+   * Attempts in the window that fire the alert. Default 1 (every attempt, subject to the cooldown).
+   */
+  threshold?: number;
+  /**
+   * Length of the sliding window the events are counted in, in seconds. Default 60.
+   */
+  windowSeconds?: number;
+}
+/**
+ * Fires when one principal's requests in a window exceed a static threshold, or exceed factor times its own recent baseline (an exponentially weighted moving average of past windows). With neither threshold nor factor, factor 5 applies.
+ */
+export interface RequestVolumeAlertRule {
+  /**
+   * Fires when one principal's requests in a window exceed a static threshold, or exceed factor times its own recent baseline (an exponentially weighted moving average of past windows). With neither threshold nor factor, factor 5 applies.
+   */
+  kind: 'request_volume';
+  /**
+   * Unique name of the rule, shown in alerts and audit records.
+   */
+  id: string;
+  /**
+   * What the rule is for; included in the alert text.
+   */
+  description?: string;
+  /**
+   * How urgent the alert is; webhooks may ask only for some severities (alerts.webhooks[].minSeverity). Default medium.
+   */
+  severity?: 'info' | 'low' | 'medium' | 'high' | 'critical';
+  /**
+   * After firing, the rule stays quiet for the same principal (or sink) this long, so one incident is one alert. Default 300.
+   */
+  cooldownSeconds?: number;
+  /**
+   * Length of the tumbling window requests are counted in, in seconds. Default 60.
+   */
+  windowSeconds?: number;
+  /**
+   * Fire when a principal makes more requests than this in one window.
+   */
+  threshold?: number;
+  /**
+   * Fire when a principal's requests in one window exceed factor times its baseline (e.g. 5 for five times the usual volume). Default 5 when threshold is not given.
+   */
+  factor?: number;
+  /**
+   * Half-life of the baseline's moving average, in windows: older windows weigh half as much after this many. Default 10.
+   */
+  baselineHalfLifeWindows?: number;
+  /**
+   * Windows a principal must have been seen in before the baseline is trusted (no baseline alert before). Default 5.
+   */
+  warmupWindows?: number;
+  /**
+   * Never fire on the baseline below this many requests in a window, so a quiet principal doing a little more is not an incident. Default 20.
+   */
+  minRequests?: number;
+}
+/**
+ * Fires when requests of one principal time out waiting for approval at least threshold times within windowSeconds.
+ */
+export interface ApprovalTimeoutAlertRule {
+  /**
+   * Fires when requests of one principal time out waiting for approval at least threshold times within windowSeconds.
+   */
+  kind: 'approval_timeout';
+  /**
+   * Unique name of the rule, shown in alerts and audit records.
+   */
+  id: string;
+  /**
+   * What the rule is for; included in the alert text.
+   */
+  description?: string;
+  /**
+   * How urgent the alert is; webhooks may ask only for some severities (alerts.webhooks[].minSeverity). Default medium.
+   */
+  severity?: 'info' | 'low' | 'medium' | 'high' | 'critical';
+  /**
+   * After firing, the rule stays quiet for the same principal (or sink) this long, so one incident is one alert. Default 300.
+   */
+  cooldownSeconds?: number;
+  /**
+   * Timeouts in the window that fire the alert. Default 1.
+   */
+  threshold?: number;
+  /**
+   * Length of the sliding window the events are counted in, in seconds. Default 60.
+   */
+  windowSeconds?: number;
+}
+/**
+ * Fires when the audit log fails to write (the gateway then refuses requests: fail closed).
+ */
+export interface AuditFailureAlertRule {
+  /**
+   * Fires when the audit log fails to write (the gateway then refuses requests: fail closed).
+   */
+  kind: 'audit_failure';
+  /**
+   * Unique name of the rule, shown in alerts and audit records.
+   */
+  id: string;
+  /**
+   * What the rule is for; included in the alert text.
+   */
+  description?: string;
+  /**
+   * How urgent the alert is; webhooks may ask only for some severities (alerts.webhooks[].minSeverity). Default medium.
+   */
+  severity?: 'info' | 'low' | 'medium' | 'high' | 'critical';
+  /**
+   * After firing, the rule stays quiet for the same principal (or sink) this long, so one incident is one alert. Default 300.
+   */
+  cooldownSeconds?: number;
+}
+/**
+ * Fires when an audit sink (SIEM, syslog, HTTP, file) fails to deliver.
+ */
+export interface SinkFailureAlertRule {
+  /**
+   * Fires when an audit sink (SIEM, syslog, HTTP, file) fails to deliver.
+   */
+  kind: 'sink_failure';
+  /**
+   * Unique name of the rule, shown in alerts and audit records.
+   */
+  id: string;
+  /**
+   * What the rule is for; included in the alert text.
+   */
+  description?: string;
+  /**
+   * How urgent the alert is; webhooks may ask only for some severities (alerts.webhooks[].minSeverity). Default medium.
+   */
+  severity?: 'info' | 'low' | 'medium' | 'high' | 'critical';
+  /**
+   * After firing, the rule stays quiet for the same principal (or sink) this long, so one incident is one alert. Default 300.
+   */
+  cooldownSeconds?: number;
+  /**
+   * Names of the sinks watched. Default: all.
+   *
+   * @minItems 1
+   */
+  sinks?: [string, ...string[]];
 }
 /**
  * A sample call and what the policy must decide for it.
