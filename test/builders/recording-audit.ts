@@ -1,0 +1,42 @@
+import type { EventBus } from '../../gateway/events';
+import type { AuditService } from '../../gateway/runtime';
+
+export interface NotedRecord {
+  id: string;
+  seq: number;
+  kind: string;
+  fields: Record<string, unknown>;
+}
+
+/**
+ * An in-memory AuditService for unit tests of the areas that only write notes (approvals,
+ * alerts): records every note and publishes `audit.appended` like the real log does.
+ * `failWith` makes the next notes reject, to test fail-closed paths.
+ */
+export class RecordingAudit implements AuditService {
+  readonly records: NotedRecord[] = [];
+  failWith: Error | undefined;
+  private seq = 0;
+
+  constructor(private readonly events?: EventBus) {}
+
+  async arrival(): Promise<void> {}
+  outcome(): void {}
+
+  async note(kind: string, fields: Record<string, unknown>): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    const record = { id: `rec_${++this.seq}`, seq: this.seq, kind, fields };
+    this.records.push(record);
+    this.events?.emit('audit.appended', { id: record.id, seq: record.seq, kind });
+  }
+
+  kinds(): string[] {
+    return this.records.map((r) => r.kind);
+  }
+
+  ofKind(kind: string): NotedRecord[] {
+    return this.records.filter((r) => r.kind === kind);
+  }
+
+  async close(): Promise<void> {}
+}
