@@ -25,6 +25,8 @@ export interface Runtime {
   masking: MaskingService;
   audit: AuditService;
   approvals: ApprovalService;
+  /** Verifies approver/admin tokens on the admin API (config approvals.approverIdentity); absent: local admin token only. */
+  approverIdentity?: IdentityService;
 }
 
 /** gateway/identity/ — verifies bearer tokens, maps claims to a Principal. */

@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { approvalErrors } from '../../approvals/approval-errors';
+import { isApprovalDesk, type ApprovalDesk, type ApprovalState } from '../../approvals/types';
+import type { ApprovalService } from '../../runtime';
+import { adminPrincipal } from '../auth';
+import { badRequest, notWired } from './admin-deps';
+
+const states = new Set(['pending', 'approved', 'denied', 'timeout', 'withdrawn', 'all']);
+
+/**
+ * GET /approvals?state=, GET /approvals/:id, POST /approvals/:id/decision, GET /grants,
+ * DELETE /grants/:id. Decisions are made as the authenticated principal: the service refuses
+ * self-approval, approvers outside the rule and a second decision.
+ */
+export function approvalRoutes(service: ApprovalService): Router {
+  const router = Router();
+  const desk = (): ApprovalDesk => {
+    if (!isApprovalDesk(service)) throw notWired('The approval desk');
+    return service;
+  };
+
+  router.get('/approvals', (req, res) => {
+    const state = typeof req.query.state === 'string' ? req.query.state : 'pending';
+    if (!states.has(state)) throw badRequest(`state must be one of ${[...states].join(', ')}.`);
+    res.json({ data: desk().list(state as ApprovalState | 'all') });
+  });
+
+  router.get('/approvals/:id', (req, res) => {
+    const view = desk().get(req.params.id);
+    if (!view) throw approvalErrors.notFound(req.params.id);
+    res.json(view);
+  });
+
+  router.post('/approvals/:id/decision', async (req, res) => {
+    const body = (req.body ?? {}) as { decision?: unknown; reason?: unknown };
+    if (body.decision !== 'approve' && body.decision !== 'deny') throw badRequest('decision must be "approve" or "deny".');
+    if (body.reason !== undefined && (typeof body.reason !== 'string' || body.reason.length > 1000)) throw badRequest('reason must be a string of at most 1000 characters.');
+    const view = await desk().decide(req.params.id, adminPrincipal(res), body.decision, body.reason as string | undefined);
+    res.json(view);
+  });
+
+  router.get('/grants', (_req, res) => {
+    res.json({ data: desk().listGrants() });
+  });
+
+  router.delete('/grants/:id', async (req, res) => {
+    res.json(await desk().revokeGrant(req.params.id, adminPrincipal(res)));
+  });
+  return router;
+}

@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { CommentTicker } from '../../sse/comment-ticker';
+import type { EventLog, LoggedEvent } from '../event-log';
+import { streamedEvents } from '../event-log';
+import { badRequest } from './admin-deps';
+
+/**
+ * GET /events — server-sent events of the gateway (audit appended, approvals, alerts, policy
+ * reloads). Each event has an `id:`; reconnect with Last-Event-ID (header, or ?lastEventId=)
+ * to receive exactly the events missed while they are still in the ring. When they are not
+ * (gateway restarted, ring overrun), an `event: gap` comes first, then everything still held.
+ * `?types=a,b` narrows the stream. Heartbeat comments keep proxies from closing it.
+ */
+export function eventsRoutes(log: EventLog, opts: { heartbeatMs: number; maxBufferedBytes: number }): Router {
+  const router = Router();
+  const heartbeat = new CommentTicker(opts.heartbeatMs, 'heartbeat');
+  const known = new Set<string>(streamedEvents);
+
+  router.get('/events', (req, res) => {
+    const typesParam = typeof req.query.types === 'string' ? req.query.types : undefined;
+    const types = typesParam ? new Set(typesParam.split(',').map((t) => t.trim()).filter(Boolean)) : undefined;
+    if (types) for (const t of types) if (!known.has(t)) throw badRequest(`Unknown event type ${t}; known: ${[...known].join(', ')}.`);
+    const lastEventId = req.get('last-event-id') ?? (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : undefined);
+
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    const send = (e: LoggedEvent) => {
+      if (types && !types.has(e.name)) return;
+      res.write(`id: ${log.idOf(e)}\nevent: ${e.name}\ndata: ${log.dataOf(e)}\n\n`);
+      // A client that stops reading is dropped rather than buffered without bound; it resumes
+      // from the ring with its Last-Event-ID.
+      if (res.writableLength > opts.maxBufferedBytes) res.destroy();
+    };
+
+    const resume = log.resume(lastEventId);
+    if (resume.kind === 'gap') res.write(`event: gap\ndata: ${JSON.stringify({ reason: resume.reason, lastEventId })}\n\n`);
+    if (resume.kind !== 'live') for (const e of resume.events) send(e);
+    const unsubscribe = log.subscribe(send);
+    heartbeat.add(res);
+    res.on('close', () => {
+      unsubscribe();
+      heartbeat.delete(res);
+    });
+  });
+  return router;
+}

@@ -1,0 +1,276 @@
+import assert from 'node:assert/strict';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureAdminToken, readAdminToken } from '../../../gateway/admin/admin-token';
+import { approver, buildExchange, caller, requireApproval } from '../../builders/approval-exchange';
+import { startAdmin, scriptedPolicy, type AdminHarness } from '../../builders/admin-runtime';
+import { SseClient } from '../../builders/sse-client';
+import { nextEvent } from '../../builders/wait-for';
+
+const approvers = {
+  'tok-ml-lead': approver('ml-lead', ['ml-leads']),
+  'tok-other-lead': approver('other-lead', ['ml-leads']),
+  'tok-intern': approver('intern', ['interns']),
+  'tok-ci-deployer': caller('ci-deployer', ['ci', 'ml-leads']),
+};
+
+describe('admin API', () => {
+  let h: AdminHarness;
+  afterEach(() => h?.close());
+
+  /** Holds one request through the approval service and returns its id. */
+  async function holdOne(decision = requireApproval(), principal = caller()) {
+    const requested = nextEvent(h.events, 'approval.requested');
+    const wait = h.approvals.await(buildExchange({ decision, principal }));
+    wait.catch(() => {});
+    return { id: (await requested).id, wait };
+  }
+
+  describe('admin token file', () => {
+    let dir: string;
+    beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'gatehouse-token-'))));
+    afterEach(() => rm(dir, { recursive: true, force: true }));
+
+    it('creates a random 0600 token once and returns the same one after', async () => {
+      const dataDir = join(dir, 'data');
+      const token = await ensureAdminToken(dataDir);
+      assert.match(token, /^[A-Za-z0-9_-]{43}$/);
+      assert.equal((await stat(join(dataDir, 'admin.token'))).mode & 0o777, 0o600);
+      assert.equal(await ensureAdminToken(dataDir), token);
+      assert.equal((await readFile(join(dataDir, 'admin.token'), 'utf8')).trim(), token);
+      assert.notEqual(await ensureAdminToken(join(dir, 'other')), token);
+    });
+
+    it('refuses a token file others can read', async () => {
+      await writeFile(join(dir, 'admin.token'), 'x'.repeat(43));
+      await chmod(join(dir, 'admin.token'), 0o644);
+      await assert.rejects(readAdminToken(dir), /mode 644/);
+      await assert.rejects(ensureAdminToken(dir), /chmod 600/);
+    });
+  });
+
+  describe('authentication', () => {
+    beforeEach(async () => (h = await startAdmin({ approvers })));
+
+    it('answers 401 in the OpenAI error shape without a valid token', async () => {
+      for (const token of [null, 'wrong', h.adminToken + 'x', 'tok-unknown']) {
+        const res = await h.call('GET', '/admin/approvals', { token });
+        assert.equal(res.status, 401, `token ${token}`);
+        assert.equal(res.json.error.code, 'ERR_ADMIN_UNAUTHENTICATED');
+        assert.equal(res.json.error.type, 'authentication_error');
+        assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="gatehouse-admin"');
+      }
+    });
+
+    it('accepts the local admin token and approver tokens', async () => {
+      assert.equal((await h.call('GET', '/admin/approvals')).status, 200);
+      assert.equal((await h.call('GET', '/admin/approvals', { token: 'tok-intern' })).status, 200);
+    });
+
+    it('accepts only the local admin token when no approver identity is configured', async () => {
+      await h.close();
+      h = await startAdmin();
+      assert.equal((await h.call('GET', '/admin/grants')).status, 200);
+      assert.equal((await h.call('GET', '/admin/grants', { token: 'tok-ml-lead' })).status, 401);
+    });
+  });
+
+  describe('approvals', () => {
+    beforeEach(async () => (h = await startAdmin({ approvers })));
+
+    it('lists pending approvals and approves one as the verified approver', async () => {
+      const { id, wait } = await holdOne();
+      const list = await h.call('GET', '/admin/approvals?state=pending');
+      assert.equal(list.status, 200);
+      assert.deepEqual(list.json.data.map((a: { id: string }) => a.id), [id]);
+      assert.equal((await h.call('GET', `/admin/approvals/${id}`)).json.state, 'pending');
+
+      const res = await h.call('POST', `/admin/approvals/${id}/decision`, { token: 'tok-ml-lead', body: { decision: 'approve', reason: 'ticket 7' } });
+      assert.equal(res.status, 200);
+      assert.equal(res.json.state, 'approved');
+      assert.deepEqual(res.json.approvals.map((a: { subject: string }) => a.subject), ['ml-lead']);
+      await wait;
+      assert.deepEqual((await h.call('GET', '/admin/approvals')).json.data, []);
+      assert.equal((await h.call('GET', '/admin/approvals?state=approved')).json.data[0].id, id);
+    });
+
+    it('refuses self-approval, non-approvers and a second decision with the exact codes', async () => {
+      const { id } = await holdOne();
+      const self = await h.call('POST', `/admin/approvals/${id}/decision`, { token: 'tok-ci-deployer', body: { decision: 'approve' } });
+      assert.deepEqual([self.status, self.json.error.code], [403, 'ERR_APPROVAL_SELF']);
+      const intern = await h.call('POST', `/admin/approvals/${id}/decision`, { token: 'tok-intern', body: { decision: 'approve' } });
+      assert.deepEqual([intern.status, intern.json.error.code], [403, 'ERR_APPROVAL_NOT_APPROVER']);
+      const deny = await h.call('POST', `/admin/approvals/${id}/decision`, { token: 'tok-ml-lead', body: { decision: 'deny', reason: 'no' } });
+      assert.equal(deny.status, 200);
+      const again = await h.call('POST', `/admin/approvals/${id}/decision`, { token: 'tok-other-lead', body: { decision: 'approve' } });
+      assert.deepEqual([again.status, again.json.error.code], [409, 'ERR_APPROVAL_ALREADY_DECIDED']);
+    });
+
+    it('the local admin approves any rule', async () => {
+      const { id, wait } = await holdOne(requireApproval({ approvers: { subjects: ['nobody-here'] } }));
+      const res = await h.call('POST', `/admin/approvals/${id}/decision`, { body: { decision: 'approve' } });
+      assert.equal(res.status, 200);
+      assert.equal(res.json.approvals[0].subject, 'local-admin');
+      await wait;
+    });
+
+    it('validates the decision body and ids', async () => {
+      const { id } = await holdOne();
+      const table: [unknown, number, string][] = [
+        [{ decision: 'maybe' }, 400, 'ERR_ADMIN_BAD_REQUEST'],
+        [{}, 400, 'ERR_ADMIN_BAD_REQUEST'],
+        [{ decision: 'approve', reason: 42 }, 400, 'ERR_ADMIN_BAD_REQUEST'],
+        ['{not json', 400, 'ERR_ADMIN_BAD_JSON'],
+      ];
+      for (const [body, status, code] of table) {
+        const res = await h.call('POST', `/admin/approvals/${id}/decision`, { token: 'tok-ml-lead', body });
+        assert.deepEqual([res.status, res.json.error.code], [status, code], JSON.stringify(body));
+      }
+      assert.equal((await h.call('GET', '/admin/approvals/apr_missing')).json.error.code, 'ERR_APPROVAL_NOT_FOUND');
+      assert.equal((await h.call('GET', '/admin/approvals?state=weird')).status, 400);
+      assert.equal((await h.call('GET', '/admin/nothing-here')).status, 404);
+    });
+
+    it('lists and revokes grants', async () => {
+      const { id, wait } = await holdOne(requireApproval({ grantTtlSeconds: 600 }));
+      await h.call('POST', `/admin/approvals/${id}/decision`, { token: 'tok-ml-lead', body: { decision: 'approve' } });
+      await wait;
+      const grants = await h.call('GET', '/admin/grants');
+      assert.equal(grants.json.data.length, 1);
+      const grant = grants.json.data[0];
+      assert.equal(grant.approvalId, id);
+      assert.deepEqual(grant.principal, { issuer: 'https://issuer.test', subject: 'ci-deployer' });
+      const revoked = await h.call('DELETE', `/admin/grants/${grant.id}`, { token: 'tok-other-lead' });
+      assert.equal(revoked.status, 200);
+      assert.equal(revoked.json.revokedBy.subject, 'other-lead');
+      assert.deepEqual((await h.call('GET', '/admin/grants')).json.data, []);
+      const gone = await h.call('DELETE', `/admin/grants/${grant.id}`);
+      assert.deepEqual([gone.status, gone.json.error.code], [404, 'ERR_APPROVAL_GRANT_NOT_FOUND']);
+      assert.equal(h.audit.ofKind('grant_revoked').length, 1);
+    });
+  });
+
+  describe('event stream', () => {
+    beforeEach(async () => (h = await startAdmin({ approvers, deps: { heartbeatMs: 30 } })));
+
+    it('streams events with ids and resumes exactly after Last-Event-ID', async () => {
+      const first = await SseClient.open(`${h.url}/admin/events`, { authorization: `Bearer ${h.adminToken}` });
+      assert.equal(first.status, 200);
+      const a = await holdOne();
+      await first.until((c) => c.named('approval.requested').length === 1, 'first approval.requested');
+      const last = first.events.at(-1)!;
+      assert.match(last.id!, /^[0-9a-f]+-\d+$/);
+      assert.equal(JSON.parse(last.data).id, a.id);
+      first.close();
+
+      // Missed while disconnected: a decision and another request.
+      await h.call('POST', `/admin/approvals/${a.id}/decision`, { token: 'tok-ml-lead', body: { decision: 'deny', reason: 'no' } });
+      const b = await holdOne();
+
+      const resumed = await SseClient.open(`${h.url}/admin/events?types=approval.requested,approval.resolved`, {
+        authorization: `Bearer ${h.adminToken}`,
+        'last-event-id': last.id!,
+      });
+      await resumed.until((c) => c.events.length >= 2, 'replayed events');
+      assert.deepEqual(
+        resumed.events.map((e) => [e.event, JSON.parse(e.data).id]),
+        [
+          ['approval.resolved', a.id],
+          ['approval.requested', b.id],
+        ],
+      );
+      // Then live, without duplicates, ids increasing.
+      h.events.emit('alert.fired', { id: 'alr_1', rule: 'r', severity: 'high', message: 'm', at: new Date().toISOString() });
+      h.events.emit('approval.resolved', { id: b.id, state: 'withdrawn' });
+      await resumed.until((c) => c.events.length >= 3, 'live event');
+      assert.deepEqual(resumed.events.map((e) => e.event), ['approval.resolved', 'approval.requested', 'approval.resolved']);
+      const seqs = resumed.events.map((e) => Number(e.id!.split('-')[1]));
+      assert.deepEqual([...seqs].sort((x, y) => x - y), seqs);
+      await resumed.until((c) => c.comments.includes('heartbeat'), 'heartbeat');
+      resumed.close();
+    });
+
+    it('marks a gap when the Last-Event-ID is from another boot, then replays what it holds', async () => {
+      h.events.emit('policy.reloaded', { version: 'sha256:v2', files: ['policy.yaml'] });
+      const client = await SseClient.open(`${h.url}/admin/events`, { authorization: `Bearer ${h.adminToken}`, 'last-event-id': 'deadbeef-12' });
+      await client.until((c) => c.named('policy.reloaded').length === 1, 'replay');
+      assert.deepEqual(client.events.map((e) => e.event), ['gap', 'policy.reloaded']);
+      assert.equal(JSON.parse(client.events[0].data).reason, 'restarted');
+      client.close();
+    });
+
+    it('refuses unauthenticated listeners and unknown types', async () => {
+      assert.equal((await SseClient.open(`${h.url}/admin/events`, {})).status, 401);
+      const bad = await h.call('GET', '/admin/events?types=nope');
+      assert.deepEqual([bad.status, bad.json.error.code], [400, 'ERR_ADMIN_BAD_REQUEST']);
+    });
+  });
+
+  describe('audit, policy and previews', () => {
+    it('answers 501 for parts that are not wired', async () => {
+      h = await startAdmin();
+      for (const [method, path] of [
+        ['GET', '/admin/audit'],
+        ['GET', '/admin/audit/verify'],
+        ['GET', '/admin/audit/rec_1'],
+        ['POST', '/admin/preview/mask'],
+      ]) {
+        const res = await h.call(method, path, method === 'POST' ? { body: { payload: {} } } : {});
+        assert.deepEqual([res.status, res.json.error.code], [501, 'ERR_ADMIN_NOT_WIRED'], path);
+      }
+    });
+
+    it('queries, fetches and verifies through the audit reader', async () => {
+      const seen: unknown[] = [];
+      h = await startAdmin({
+        deps: {
+          audit: {
+            query: (f) => (seen.push(f), { records: [{ id: 'rec_2' }], next: 'rec_2' }),
+            get: (id) => (id === 'rec_2' ? { id } : undefined),
+            verify: async () => ({ ok: true, records: 2 }),
+          },
+          previewMask: (input) => ({ masked: input }),
+        },
+      });
+      const list = await h.call('GET', '/admin/audit?after=rec_1&principal=ci-deployer&decision=deny&model=gpt-4o&limit=5');
+      assert.deepEqual(list.json, { data: [{ id: 'rec_2' }], next: 'rec_2' });
+      assert.deepEqual(seen, [{ after: 'rec_1', principal: 'ci-deployer', decision: 'deny', model: 'gpt-4o', limit: 5 }]);
+      assert.equal((await h.call('GET', '/admin/audit?limit=0')).status, 400);
+      assert.equal((await h.call('GET', '/admin/audit?decision=maybe')).status, 400);
+      assert.deepEqual((await h.call('GET', '/admin/audit/rec_2')).json, { id: 'rec_2' });
+      assert.equal((await h.call('GET', '/admin/audit/rec_9')).json.error.code, 'ERR_ADMIN_AUDIT_NOT_FOUND');
+      assert.deepEqual((await h.call('GET', '/admin/audit/verify')).json, { ok: true, records: 2 });
+      assert.deepEqual((await h.call('POST', '/admin/preview/mask', { body: { payload: { a: 1 } } })).json, { masked: { payload: { a: 1 } } });
+    });
+
+    it('shows the policy version, reloads (422 when the new policy is bad) and previews decisions', async () => {
+      const policy = scriptedPolicy((p) => ({
+        action: p.groups.includes('ci') ? 'require_approval' : 'deny',
+        rule: 'fine-tune-needs-approval',
+        reasons: [],
+        limits: {},
+        masks: [],
+        explain: [{ rule: 'fine-tune-needs-approval', matched: true, reason: 'group ci' }],
+        policyVersion: 'sha256:v1',
+      }));
+      h = await startAdmin({ policy });
+      assert.deepEqual((await h.call('GET', '/admin/policy')).json, { version: 'sha256:v1' });
+      assert.equal((await h.call('POST', '/admin/policy/reload')).status, 200);
+      policy.reloadResult = { ok: false, version: 'sha256:v1', errors: [{ file: 'p.yaml', line: 3, path: '/spec', message: 'bad' }] };
+      const failed = await h.call('POST', '/admin/policy/reload');
+      assert.equal(failed.status, 422);
+      assert.equal(failed.json.errors[0].line, 3);
+
+      const preview = await h.call('POST', '/admin/preview/decision', {
+        body: { principal: { subject: 'ci-deployer', groups: ['ci'] }, request: { method: 'post', path: '/v1/fine_tuning/jobs', endpoint: 'fine-tuning', body: { model: 'gpt-4o' } } },
+      });
+      assert.equal(preview.status, 200);
+      assert.equal(preview.json.decision.action, 'require_approval');
+      assert.equal(preview.json.request.model, 'gpt-4o');
+      assert.equal(preview.json.request.method, 'POST');
+      const bad = await h.call('POST', '/admin/preview/decision', { body: { principal: {}, request: { path: '/v1' } } });
+      assert.equal(bad.status, 400);
+    });
+  });
+});
