@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type { EventBus, GatewayEvents } from '../events';
+import type { Rule } from '../generated/alert-rules';
+import type { Logger } from '../log';
+import type { AuditService } from '../runtime';
+import { compileDetector, type Detector, type Finding, type SeenRequest } from './alert-detectors';
+
+export type AlertFired = GatewayEvents['alert.fired'];
+
+export interface AlertEvaluatorDeps {
+  events: EventBus;
+  audit: Pick<AuditService, 'note'>;
+  log: Logger;
+  /** The running policy's alert rules (spec.alerts); read on every signal, recompiled when the array changes. */
+  getRules: () => readonly Rule[] | undefined;
+  /** Wall clock in ms (tests step it through windows). */
+  now?: () => number;
+  /**
+   * Audit record kinds written once per request. Default: every record that carries a
+   * decision counts, once per record id (so an arrival and an outcome sharing the request id
+   * count once).
+   */
+  requestKinds?: string[];
+}
+
+export interface AlertEvaluator {
+  close(): void;
+}
+
+/**
+ * Watches the event bus (audit.appended, approval.requested/resolved, audit.failed,
+ * sink.failed), runs the policy's alert rules and fires `alert.fired` plus an `alert` audit
+ * record. A rule that fired for a key (principal, sink) stays quiet for its cooldown, so one
+ * incident is one alert. State is per rule and principal, pruned when idle.
+ */
+export function createAlertEvaluator(deps: AlertEvaluatorDeps): AlertEvaluator {
+  const { events, audit, log } = deps;
+  const now = deps.now ?? Date.now;
+  const requestKinds = deps.requestKinds ? new Set(deps.requestKinds) : undefined;
+  const quietUntil = new Map<string, number>();
+  const seenIds = new Set<string>();
+  const approvalPrincipals = new Map<string, string>();
+  let compiledFrom: readonly Rule[] | undefined;
+  let detectors: Detector[] = [];
+
+  /** Detectors of the running rules; a rule whose definition did not change keeps its state. */
+  function current(): Detector[] {
+    const rules = deps.getRules();
+    if (rules === compiledFrom) return detectors;
+    const previous = new Map(detectors.map((d) => [JSON.stringify(d.rule), d]));
+    const next: Detector[] = [];
+    for (const rule of rules ?? []) {
+      try {
+        next.push(previous.get(JSON.stringify(rule)) ?? compileDetector(rule));
+      } catch (err) {
+        log.error('alert rule not usable', { rule: rule.id, error: String(err) });
+      }
+    }
+    compiledFrom = rules;
+    detectors = next;
+    return detectors;
+  }
+
+  function fire(d: Detector, f: Finding | undefined): void {
+    if (!f) return;
+    const at = now();
+    const cooldownKey = `${d.rule.id}\u0000${f.key}`;
+    if ((quietUntil.get(cooldownKey) ?? 0) > at) return;
+    quietUntil.set(cooldownKey, at + d.cooldownMs);
+    const alert: AlertFired = {
+      id: `alr_${randomUUID()}`,
+      rule: d.rule.id,
+      severity: d.severity,
+      message: f.message,
+      ...(f.principal !== undefined ? { principal: f.principal } : {}),
+      at: new Date(at).toISOString(),
+    };
+    events.emit('alert.fired', alert);
+    audit
+      .note('alert', { alertId: alert.id, rule: alert.rule, severity: alert.severity, message: alert.message, principal: alert.principal, ...f.details })
+      .catch((err) => log.error('alert audit failed', { alertId: alert.id, error: String(err) }));
+  }
+
+  function onRecord(e: GatewayEvents['audit.appended']): void {
+    if (e.decision === undefined || e.principal === undefined) return;
+    if (requestKinds ? !requestKinds.has(e.kind) : !rememberOnce(e.id)) return;
+    const list = current();
+    if (list.length === 0) return;
+    const r: SeenRequest = { principal: e.principal, decision: e.decision, ...(e.model !== undefined ? { model: e.model } : {}) };
+    const t = now();
+    for (const d of list) if (d.request) fire(d, d.request(r, t));
+  }
+
+  function rememberOnce(id: string): boolean {
+    if (seenIds.has(id)) return false;
+    seenIds.add(id);
+    if (seenIds.size > 8192) seenIds.delete(seenIds.values().next().value as string);
+    return true;
+  }
+
+  const offs = [
+    events.on('audit.appended', onRecord),
+    events.on('approval.requested', (e) => {
+      approvalPrincipals.set(e.id, e.principal);
+      if (approvalPrincipals.size > 100_000) approvalPrincipals.delete(approvalPrincipals.keys().next().value as string);
+    }),
+    events.on('approval.resolved', (e) => {
+      const principal = approvalPrincipals.get(e.id);
+      approvalPrincipals.delete(e.id);
+      if (e.state !== 'timeout' || principal === undefined) return;
+      const t = now();
+      for (const d of current()) if (d.approvalTimeout) fire(d, d.approvalTimeout(principal, t));
+    }),
+    events.on('audit.failed', (e) => {
+      for (const d of current()) if (d.auditFailure) fire(d, d.auditFailure(e.message));
+    }),
+    events.on('sink.failed', (e) => {
+      for (const d of current()) if (d.sinkFailure) fire(d, d.sinkFailure(e.sink, e.message));
+    }),
+  ];
+
+  const sweep = setInterval(() => {
+    const t = now();
+    for (const d of detectors) d.prune?.(t);
+    for (const [key, until] of quietUntil) if (until <= t) quietUntil.delete(key);
+  }, 60_000);
+  sweep.unref();
+
+  return {
+    close() {
+      clearInterval(sweep);
+      for (const off of offs) off();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { EventBus } from '../events';
+import type { Rule } from '../generated/alert-rules';
+import type { Alerts } from '../generated/gatehouse.config';
+import type { Logger } from '../log';
+import type { AuditService } from '../runtime';
+import { createAlertEvaluator } from './alert-evaluator';
+import { createWebhookDelivery } from './webhook-delivery';
+
+export interface AlertServiceDeps {
+  log: Logger;
+  events: EventBus;
+  audit: Pick<AuditService, 'note'>;
+  /** The running policy's spec.alerts; called on every signal, so return the snapshot's array (same reference until a reload). */
+  getRules: () => readonly Rule[] | undefined;
+  configDir: string;
+  now?: () => number;
+  random?: () => number;
+  requestKinds?: string[];
+}
+
+export interface AlertService {
+  /** Resolves once every fired alert has been delivered or given up on. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Alerts end to end: the evaluator turns bus events into `alert.fired` (which the admin event
+ * stream carries) and `alert` audit records; each fired alert is posted to the webhooks.
+ * Throws at start when a webhook's secret cannot be read.
+ */
+export function createAlertService(cfg: Alerts | undefined, deps: AlertServiceDeps): AlertService {
+  const delivery = createWebhookDelivery(cfg, { log: deps.log, configDir: deps.configDir, ...(deps.random ? { random: deps.random } : {}) });
+  const off = deps.events.on('alert.fired', (alert) => delivery.deliver(alert));
+  const evaluator = createAlertEvaluator(deps);
+  return {
+    idle: () => delivery.idle(),
+    async close() {
+      evaluator.close();
+      off();
+      delivery.close();
+    },
+  };
+}
