@@ -4,11 +4,11 @@ import { localAdminPrincipal } from '../approvals/types';
 import type { Principal } from '../core/types';
 import { GatehouseError, asGatehouseError, errorBody } from '../errors';
 import type { Runtime } from '../runtime';
-import { readAdminToken } from './admin-token';
+import { ensureAdminToken } from './admin-token';
 
 /**
  * Authenticates every admin request: `Authorization: Bearer <token>` where the token is either
- * the local admin token (`<dataDir>/admin.token`, compared in constant time) or an approver
+ * the local admin token (`<dataDir>/admin.token`, or opts.adminToken; compared in constant time) or an approver
  * OIDC token verified by `rt.approverIdentity` (a second identity service configured by
  * `approvals.approverIdentity`, typically the callers' issuers with an admin audience).
  * The verified principal is put on `res.locals.principal`; anything else is a 401 in the
@@ -17,26 +17,15 @@ import { readAdminToken } from './admin-token';
  * The local admin token stands for the owner of the machine the gateway runs on: it may
  * approve any rule, but never a request made by the local admin principal itself.
  */
-export function requireAdmin(rt: Runtime): RequestHandler {
-  let localDigest: Buffer | undefined;
-  const loadLocal = async (): Promise<Buffer | undefined> => {
-    if (localDigest) return localDigest;
-    try {
-      const token = await readAdminToken(rt.dataDir);
-      if (token) localDigest = digest(token);
-    } catch (err) {
-      rt.log.error('admin token unusable', { error: (err as Error).message });
-    }
-    return localDigest;
-  };
+export function requireAdmin(rt: Runtime, opts: { adminToken?: string } = {}): RequestHandler {
+  const localDigest = digest(opts.adminToken ?? ensureAdminToken(rt.dataDir));
 
   return async (req: Request, res: Response, next: NextFunction) => {
     const header = req.headers.authorization;
     const token = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
     if (!token) return unauthorized(res, 'Send Authorization: Bearer <admin token or approver token>.');
-    const local = await loadLocal();
     // Hashing both sides gives equal lengths for timingSafeEqual and leaks nothing about the token's length.
-    if (local && timingSafeEqual(digest(token), local)) {
+    if (timingSafeEqual(digest(token), localDigest)) {
       res.locals.principal = { ...localAdminPrincipal, groups: [...localAdminPrincipal.groups] } satisfies Principal;
       return next();
     }

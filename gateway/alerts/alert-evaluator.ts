@@ -5,6 +5,8 @@ import type { Logger } from '../log';
 import type { AuditService } from '../runtime';
 import { compileDetector, type Detector, type Finding, type SeenRequest } from './alert-detectors';
 
+export const defaultRequestKinds = ['arrival', 'denied', 'error'];
+
 export type AlertFired = GatewayEvents['alert.fired'];
 
 export interface AlertEvaluatorDeps {
@@ -16,9 +18,9 @@ export interface AlertEvaluatorDeps {
   /** Wall clock in ms (tests step it through windows). */
   now?: () => number;
   /**
-   * Audit record kinds written once per request. Default: every record that carries a
-   * decision counts, once per record id (so an arrival and an outcome sharing the request id
-   * count once).
+   * Audit record kinds of which each request writes exactly one. Default: arrival (forwarded
+   * requests), denied and error (refused before forwarding) — the audit log's records, where an
+   * outcome follows its arrival and is not counted again.
    */
   requestKinds?: string[];
 }
@@ -36,9 +38,8 @@ export interface AlertEvaluator {
 export function createAlertEvaluator(deps: AlertEvaluatorDeps): AlertEvaluator {
   const { events, audit, log } = deps;
   const now = deps.now ?? Date.now;
-  const requestKinds = deps.requestKinds ? new Set(deps.requestKinds) : undefined;
+  const requestKinds = new Set(deps.requestKinds ?? defaultRequestKinds);
   const quietUntil = new Map<string, number>();
-  const seenIds = new Set<string>();
   const approvalPrincipals = new Map<string, string>();
   let compiledFrom: readonly Rule[] | undefined;
   let detectors: Detector[] = [];
@@ -83,19 +84,12 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps): AlertEvaluator {
 
   function onRecord(e: GatewayEvents['audit.appended']): void {
     if (e.decision === undefined || e.principal === undefined) return;
-    if (requestKinds ? !requestKinds.has(e.kind) : !rememberOnce(e.id)) return;
+    if (!requestKinds.has(e.kind)) return;
     const list = current();
     if (list.length === 0) return;
     const r: SeenRequest = { principal: e.principal, decision: e.decision, ...(e.model !== undefined ? { model: e.model } : {}) };
     const t = now();
     for (const d of list) if (d.request) fire(d, d.request(r, t));
-  }
-
-  function rememberOnce(id: string): boolean {
-    if (seenIds.has(id)) return false;
-    seenIds.add(id);
-    if (seenIds.size > 8192) seenIds.delete(seenIds.values().next().value as string);
-    return true;
   }
 
   const offs = [

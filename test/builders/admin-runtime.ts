@@ -63,7 +63,7 @@ export interface AdminHarness {
 /** The admin listener as the lead's createAdminApp mounts it: /admin, requireAdmin, adminRouter. */
 export async function startAdmin(opts: { approvals?: Approvals; approvers?: Record<string, Principal>; deps?: AdminDeps; policy?: PolicyService } = {}): Promise<AdminHarness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-admin-'));
-  const adminToken = await ensureAdminToken(dataDir);
+  const adminToken = ensureAdminToken(dataDir);
   const events = new EventBus();
   const audit = new RecordingAudit(events);
   const approvals = createApprovalService(opts.approvals ?? {}, { log: silentLogger, events, audit });

@@ -1,8 +1,4 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ensureAdminToken, readAdminToken } from '../../../gateway/admin/admin-token';
 import { approver, buildExchange, caller, requireApproval } from '../../builders/approval-exchange';
 import { startAdmin, scriptedPolicy, type AdminHarness } from '../../builders/admin-runtime';
 import { SseClient } from '../../builders/sse-client';
@@ -26,29 +22,6 @@ describe('admin API', () => {
     wait.catch(() => {});
     return { id: (await requested).id, wait };
   }
-
-  describe('admin token file', () => {
-    let dir: string;
-    beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'gatehouse-token-'))));
-    afterEach(() => rm(dir, { recursive: true, force: true }));
-
-    it('creates a random 0600 token once and returns the same one after', async () => {
-      const dataDir = join(dir, 'data');
-      const token = await ensureAdminToken(dataDir);
-      assert.match(token, /^[A-Za-z0-9_-]{43}$/);
-      assert.equal((await stat(join(dataDir, 'admin.token'))).mode & 0o777, 0o600);
-      assert.equal(await ensureAdminToken(dataDir), token);
-      assert.equal((await readFile(join(dataDir, 'admin.token'), 'utf8')).trim(), token);
-      assert.notEqual(await ensureAdminToken(join(dir, 'other')), token);
-    });
-
-    it('refuses a token file others can read', async () => {
-      await writeFile(join(dir, 'admin.token'), 'x'.repeat(43));
-      await chmod(join(dir, 'admin.token'), 0o644);
-      await assert.rejects(readAdminToken(dir), /mode 644/);
-      await assert.rejects(ensureAdminToken(dir), /chmod 600/);
-    });
-  });
 
   describe('authentication', () => {
     beforeEach(async () => (h = await startAdmin({ approvers })));

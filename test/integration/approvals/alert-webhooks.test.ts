@@ -61,7 +61,7 @@ describe('alerts delivered to webhooks', () => {
     service = createAlertService(cfg, { log: silentLogger, events, audit: new RecordingAudit(events), getRules: () => rules, configDir: process.cwd(), random: () => 0.5 });
   }
   function denials(principal: string, n: number) {
-    for (let i = 0; i < n; i++) events.emit('audit.appended', { id: `${principal}_${i}_${Math.random()}`, seq: i, kind: 'request', principal, decision: 'deny' });
+    for (let i = 0; i < n; i++) events.emit('audit.appended', { id: `${principal}_${i}_${Math.random()}`, seq: i, kind: 'denied', principal, decision: 'deny' });
   }
 
   it('posts each incident exactly once, signed, to JSON and Slack receivers', async () => {
@@ -149,7 +149,7 @@ describe('alerts delivered to webhooks', () => {
     try {
       service = createAlertService({}, { log: silentLogger, events: h.events, audit: h.audit, getRules: () => rules, configDir: process.cwd() });
       const client = await SseClient.open(`${h.url}/admin/events?types=alert.fired`, { authorization: `Bearer ${h.adminToken}` });
-      for (let i = 0; i < 5; i++) h.events.emit('audit.appended', { id: `r${i}`, seq: i, kind: 'request', principal: 'ci-deployer', decision: 'deny' });
+      for (let i = 0; i < 5; i++) h.events.emit('audit.appended', { id: `r${i}`, seq: i, kind: 'denied', principal: 'ci-deployer', decision: 'deny' });
       await client.until((c) => c.events.length === 1, 'alert event');
       const alert = JSON.parse(client.events[0].data);
       assert.equal(alert.rule, 'denial-burst');

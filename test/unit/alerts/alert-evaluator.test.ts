@@ -21,7 +21,8 @@ describe('alerts/alert-evaluator', () => {
   }
   function request(principal: string, decision: string, model?: string, over: Partial<GatewayEvents['audit.appended']> = {}) {
     seq++;
-    events.emit('audit.appended', { id: `req_${seq}`, seq, kind: 'request', principal, decision, ...(model ? { model } : {}), ...over });
+    const kind = decision === 'deny' ? 'denied' : 'arrival';
+    events.emit('audit.appended', { id: `rec_${seq}`, seq, kind, principal, decision, ...(model ? { model } : {}), ...over });
   }
   const alerts = () => fired.list.map((e) => e.payload);
 
@@ -159,17 +160,22 @@ describe('alerts/alert-evaluator', () => {
     );
   });
 
-  it('counts a request once even when several records carry its id, and honours requestKinds', () => {
+  it('counts each request once: its arrival or its refusal, not its outcome or notes', () => {
     start([{ id: 'r', kind: 'request_volume', threshold: 2 }]);
-    for (let i = 0; i < 5; i++) events.emit('audit.appended', { id: 'req_same', seq: i, kind: 'request', principal: 'p', decision: 'allow' });
+    for (let i = 0; i < 3; i++) request('p', 'allow', undefined, { kind: 'outcome' });
     events.emit('audit.appended', { id: 'alert_1', seq: 9, kind: 'alert' });
+    events.emit('audit.appended', { id: 'n_1', seq: 10, kind: 'approval_requested', principal: 'p' });
     assert.equal(alerts().length, 0);
+    request('p', 'allow'); // arrival
+    request('p', 'deny'); // denied
+    request('p', 'deny', undefined, { kind: 'error' });
+    assert.equal(alerts().length, 1);
     evaluator.close();
     start([{ id: 'r', kind: 'request_volume', threshold: 2 }], { requestKinds: ['outcome'] });
-    for (let i = 0; i < 3; i++) request('p', 'allow', undefined, { kind: 'arrival' });
-    assert.equal(alerts().length, 0);
-    for (let i = 0; i < 3; i++) request('p', 'allow', undefined, { kind: 'outcome' });
+    for (let i = 0; i < 3; i++) request('q', 'allow');
     assert.equal(alerts().length, 1);
+    for (let i = 0; i < 3; i++) request('q', 'allow', undefined, { kind: 'outcome' });
+    assert.equal(alerts().length, 2);
   });
 
   it('keeps a rule’s state across a policy reload that does not change it, and drops removed rules', () => {
