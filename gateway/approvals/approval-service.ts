@@ -7,7 +7,7 @@ import type { Logger } from '../log';
 import type { Exchange } from '../pipeline/exchange';
 import type { AuditService } from '../runtime';
 import { CommentTicker } from '../sse/comment-ticker';
-import { endSseWithError, openSse } from '../sse/sse-error';
+import { endSseWithError, openHeldStream } from '../sse/sse-error';
 import { approvalErrors } from './approval-errors';
 import { approvalDefaults, ruleApproval, type RuleApproval } from './approval-settings';
 import { GrantStore } from './grant-store';
@@ -148,7 +148,7 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
       expiresAt: new Date(held.expiresAt).toISOString(),
     });
     if (!held.streaming) return;
-    openSse(x.res, { 'x-gatehouse-approval-id': held.id }, 'waiting for approval');
+    openHeldStream(x.res, held.id, 'waiting for approval');
     x.outcome.firstByteMs ??= Date.now() - x.receivedAt;
     held.stream = x.res;
     keepAlive.add(x.res);

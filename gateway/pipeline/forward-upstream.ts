@@ -4,7 +4,9 @@ import { GatehouseError } from '../errors';
 import type { ResponseMasker, Runtime } from '../runtime';
 import { clientResponseHeaders, upstreamRequestHeaders } from '../upstream/headers';
 import type { GatewayMetrics } from '../server/metrics';
+import { isHeldStream } from '../sse/sse-error';
 import type { Exchange, Stage } from './exchange';
+import { relayIntoHeldStream } from './relay-into-held-stream';
 
 /**
  * Terminal stage: forward to the upstream over its keep-alive pool and stream the answer back.
@@ -106,15 +108,23 @@ function streamRequestBody(x: Exchange, upstreamReq: ClientRequest, limit: numbe
 /** Copies status, headers and body to the client, through the response masker when one applies. */
 function relayResponse(rt: Runtime, x: Exchange, upstreamRes: IncomingMessage, done: () => void): void {
   const { res } = x;
+  // A held streaming request answered 200 with SSE headers while it waited for approval: an
+  // upstream SSE success streams on into it; anything else becomes one SSE event.
+  const heldStream = isHeldStream(res);
+  const upstreamSse = /^text\/event-stream/i.test(upstreamRes.headers['content-type'] ?? '');
+  const status = upstreamRes.statusCode ?? 502;
+  if (heldStream && !(upstreamSse && status >= 200 && status < 300)) return relayIntoHeldStream(rt, x, upstreamRes, done);
   const masker: ResponseMasker | null = rt.masking.responseMasker(x, upstreamRes.headers['content-type']);
-  res.writeHead(upstreamRes.statusCode ?? 502, clientResponseHeaders(upstreamRes.headers, x.id, masker !== null));
   x.outcome.status = upstreamRes.statusCode;
-  // Headers go out now, so an SSE client sees the stream open at once.
-  res.flushHeaders();
+  if (!heldStream) {
+    res.writeHead(status, clientResponseHeaders(upstreamRes.headers, x.id, masker !== null));
+    // Headers go out now, so an SSE client sees the stream open at once.
+    res.flushHeaders();
+  }
 
   // With a Content-Length the client sees the response complete at its last byte, not at res.end():
   // hold the last byte back until the outcome record is durable (chunked responses end at res.end()).
-  const holdLastByte = masker === null && upstreamRes.headers['content-length'] !== undefined;
+  const holdLastByte = !heldStream && masker === null && upstreamRes.headers['content-length'] !== undefined;
   let held: Buffer | undefined;
   const write = (chunk: Buffer) => {
     if (chunk.length === 0) return;

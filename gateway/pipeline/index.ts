@@ -1,6 +1,7 @@
 import type { Runtime } from '../runtime';
 import type { GatewayMetrics } from '../server/metrics';
 import type { UpstreamTable } from '../upstream/upstream-table';
+import { awaitApproval } from './await-approval';
 import type { Stage } from './exchange';
 import { evaluatePolicy } from './evaluate-policy';
 import { forwardUpstream } from './forward-upstream';
@@ -22,6 +23,8 @@ export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; met
     readBody(rt),
     routeRequest(deps.upstreams),
     evaluatePolicy(rt),
+    // Held here until approved; arrival is recorded after, so a refused request is one `denied` record.
+    awaitApproval(rt),
     maskRequest(rt),
     recordArrival(rt),
     forwardUpstream(rt, deps.metrics),

@@ -1,9 +1,12 @@
 import { errorBody, type GatehouseError } from '../errors';
+import { endSseWithError, isHeldStream } from '../sse/sse-error';
 import type { HttpExchange } from './http-exchange';
 
 /**
  * Sends the OpenAI error shape, or — when the response has already started — ends it abruptly,
- * so the client sees a broken stream and never a fake clean end.
+ * so the client sees a broken stream and never a fake clean end. A held streaming request's SSE
+ * response (opened while it waited for approval) gets an SSE error event instead while no upstream
+ * byte went out.
  */
 export function respondError(x: HttpExchange, err: GatehouseError): void {
   x.outcome.status = err.status;
@@ -11,6 +14,10 @@ export function respondError(x: HttpExchange, err: GatehouseError): void {
   if (Object.keys(err.details).length) x.outcome.errorDetails = err.details;
   const { res } = x;
   if (res.headersSent) {
+    // Already ended on purpose (a held stream's denial or timeout event): nothing to add.
+    if (res.writableEnded) return;
+    // A held stream that got no upstream bytes yet can still carry a clean error event.
+    if (isHeldStream(res) && x.outcome.responseBytes === 0) return endSseWithError(res, err, x.id, x.request?.endpoint);
     res.destroy();
     return;
   }

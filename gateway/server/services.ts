@@ -1,7 +1,12 @@
-import { Router, type RequestHandler } from 'express';
-import { ensureAdminToken, tokenMatches } from '../admin/admin-token';
+import { Router } from 'express';
+import { ensureAdminToken } from '../admin/admin-token';
+import { requireAdmin } from '../admin/auth';
+import { adminRouter } from '../admin/routes';
+import { createAlertService } from '../alerts/alert-service';
+import { createApprovalService } from '../approvals/approval-service';
+import { createApproverIdentity } from '../approvals/approver-identity';
 import type { LoadedConfig } from '../config/load-config';
-import { GatehouseError, errorBody } from '../errors';
+import type { Rule } from '../generated/alert-rules';
 import type { EventBus } from '../events';
 import { devIssuerJwksHandler } from '../identity/dev-issuer';
 import { createIdentityService } from '../identity/identity-service';
@@ -15,7 +20,7 @@ import type { Runtime } from '../runtime';
 import type { AdminAppParts } from './admin-app';
 import { createAuditService } from '../audit/audit-service';
 
-type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'audit' | 'approvals'>;
+type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'audit' | 'approvals' | 'approverIdentity'>;
 
 /**
  * Builds the services of a gateway from its config. This is the one place that knows which
@@ -23,13 +28,6 @@ type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'audit' | 'app
  */
 export async function createServices(loaded: LoadedConfig, log: Logger, events: EventBus): Promise<{ runtime: Services; admin: AdminAppParts; close(): Promise<void> }> {
   const adminToken = ensureAdminToken(loaded.dataDir);
-  const requireAdmin: RequestHandler = (req, res, next) => {
-    const header = req.headers.authorization;
-    const presented = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-    if (tokenMatches(presented, adminToken)) return next();
-    const err = new GatehouseError(401, 'ERR_ADMIN_UNAUTHENTICATED', 'The admin API needs a bearer token (the local admin token or an approver token).');
-    res.status(401).set('www-authenticate', 'Bearer realm="gatehouse-admin"').type('application/json').send(errorBody(err, '-'));
-  };
   const identity = await createIdentityService(loaded.config.identity, { dataDir: loaded.dataDir, log });
   const maskingOptions = maskingCompileOptions(loaded.config.masking, loaded.configDir);
   const policy = await createPolicyService(loaded.config.policy, { configDir: loaded.configDir, log, events, ...maskingPolicyHooks(maskingOptions) });
@@ -43,18 +41,26 @@ export async function createServices(loaded: LoadedConfig, log: Logger, events: 
   const publicRoutes = Router();
   if (identity.devIssuer) publicRoutes.get('/dev-issuer/jwks.json', devIssuerJwksHandler(identity.devIssuer));
   const audit = await createAuditService(loaded.config.audit, { dataDir: loaded.dataDir, log, events, configDir: loaded.configDir });
-  const runtime: Services = {
-    identity,
-    policy,
-    masking,
+  const approverIdentity = await createApproverIdentity(loaded.config, { dataDir: loaded.dataDir, log });
+  const approvals = createApprovalService(loaded.config.approvals, { log, events, audit });
+  const alerts = createAlertService(loaded.config.alerts, {
+    log,
+    events,
     audit,
-    approvals: { await: async () => {}, close: async () => {} },
-  };
+    // The running snapshot's array: the same reference until a reload swaps the policy.
+    getRules: () => policy.compiled?.alerts as Rule[] | undefined,
+    configDir: loaded.configDir,
+  });
+  const runtime: Services = { identity, policy, masking, audit, approvals, ...(approverIdentity ? { approverIdentity } : {}) };
+  const rt: Runtime = { config: loaded.config, dataDir: loaded.dataDir, configDir: loaded.configDir, log, events, ...runtime };
   return {
     runtime,
-    admin: { requireAdmin, publicRoutes },
+    admin: { requireAdmin: requireAdmin(rt, { adminToken }), adminRouter: adminRouter(rt), publicRoutes },
     close: async () => {
-      await Promise.all([identity.close(), policy.close()]);
+      // Held requests are refused first, so nothing waits on the services closing after.
+      await approvals.close();
+      await alerts.close();
+      await Promise.all([identity.close(), policy.close(), approverIdentity?.close()]);
       await audit.close();
     },
   };

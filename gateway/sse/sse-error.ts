@@ -19,13 +19,23 @@ export function endSseWithError(res: ServerResponse, err: GatehouseError, reques
   res.end(`event: error\ndata: ${data}\n\n`);
 }
 
-/** Answers 200 with SSE headers at once, before the outcome is known (held streaming requests). */
-export function openSse(res: ServerResponse, headers: Record<string, string>, firstComment: string): void {
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    'x-accel-buffering': 'no',
-    ...headers,
-  });
+export const heldStreamHeader = 'x-gatehouse-approval-id';
+
+/**
+ * Answers 200 with SSE headers at once, before the outcome is known (held streaming requests).
+ * The headers are set (not passed to writeHead) so later stages can tell an open held stream
+ * by `isHeldStream(res)`.
+ */
+export function openHeldStream(res: ServerResponse, approvalId: string, firstComment: string): void {
+  res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+  res.setHeader('cache-control', 'no-cache');
+  res.setHeader('x-accel-buffering', 'no');
+  res.setHeader(heldStreamHeader, approvalId);
+  res.writeHead(200);
   res.write(`: ${firstComment}\n\n`);
+}
+
+/** Whether this response is an SSE stream a held request opened before its upstream answered. */
+export function isHeldStream(res: ServerResponse): boolean {
+  return res.headersSent && res.hasHeader(heldStreamHeader);
 }

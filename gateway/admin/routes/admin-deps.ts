@@ -1,4 +1,3 @@
-import type { InferenceRequest } from '../../core/types';
 import { GatehouseError } from '../../errors';
 import type { EventLog } from '../event-log';
 
@@ -26,11 +25,9 @@ export interface AuditReader {
 export interface AdminDeps {
   /** Audit queries and verification. Default: rt.audit when it has query/get/verify. */
   audit?: AuditReader;
-  /** POST /admin/preview/mask: masks a sample payload with the given or running rules (masking's previewMasking). */
+  /** Replaces the built-in POST /admin/preview/mask (core previewMasking). */
   previewMask?: (input: unknown) => unknown | Promise<unknown>;
-  /** Turns a sample {method, path, body} into what routing would make of it, for POST /admin/preview/decision. */
-  describeRequest?: (sample: { method: string; path: string; body?: unknown }) => InferenceRequest;
-  /** Extra facts for GET /admin/policy (files, rule ids, loaded at), merged with the version. */
+  /** Extra facts for GET /admin/policy, merged over the built-in ones (version, files, rule ids). */
   policyInfo?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** The event ring behind GET /admin/events; made from rt.events when absent. */
   eventLog?: EventLog;

@@ -23,7 +23,7 @@ export function adminRouter(rt: Runtime, extra: AdminDeps = {}): Router {
   router.use(auditRoutes(extra.audit ?? auditReaderOf(rt.audit)));
   router.use(approvalRoutes(rt.approvals));
   router.use(policyRoutes(rt.policy, extra.policyInfo));
-  router.use(previewRoutes(rt.policy, extra));
+  router.use(previewRoutes(rt, extra));
   router.use((req: Request) => {
     throw new GatehouseError(404, 'ERR_ADMIN_NOT_FOUND', `No admin route ${req.method} ${req.baseUrl}${req.path}.`);
   });

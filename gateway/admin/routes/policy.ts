@@ -3,14 +3,26 @@ import type { PolicyService } from '../../runtime';
 import type { AdminDeps } from './admin-deps';
 
 /**
- * GET /policy — the running policy's version (and whatever policyInfo adds).
+ * GET /policy — the running policy: version, files, rule ids and actions (and whatever policyInfo adds).
  * POST /policy/reload — loads the policy files again; a bad policy never replaces a good one,
  * so a failed reload answers 422 with the errors and the version still running.
  */
 export function policyRoutes(policy: PolicyService, policyInfo: AdminDeps['policyInfo']): Router {
   const router = Router();
   router.get('/policy', async (_req, res) => {
-    res.json({ version: policy.version, ...(policyInfo ? await policyInfo() : {}) });
+    const compiled = policy.compiled;
+    const builtIn = compiled
+      ? {
+          files: compiled.files,
+          names: compiled.names,
+          defaultAction: compiled.defaultAction,
+          rules: compiled.rules.map((r) => ({ id: r.id, action: r.action, ...(r.description ? { description: r.description } : {}), ...(r.approval ? { approval: r.approval } : {}) })),
+          alerts: compiled.alerts.length,
+        }
+      : policy.files
+        ? { files: policy.files }
+        : {};
+    res.json({ version: policy.version, ...builtIn, ...(policyInfo ? await policyInfo() : {}) });
   });
   router.post('/policy/reload', async (_req, res) => {
     const result = await policy.reload();

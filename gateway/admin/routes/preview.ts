@@ -1,27 +1,41 @@
 import { Router } from 'express';
+import { classifyEndpoint } from '../../core/endpoints';
+import { describeBody } from '../../core/inference-request';
+import { previewMasking } from '../../core/masking/preview';
 import { endpointKinds, type EndpointKind, type InferenceRequest, type Principal } from '../../core/types';
-import type { PolicyService } from '../../runtime';
-import { badRequest, notWired, type AdminDeps } from './admin-deps';
+import type { MaskingRules } from '../../generated/masking-rules';
+import type { Runtime } from '../../runtime';
+import { badRequest, type AdminDeps } from './admin-deps';
 
 /**
- * POST /preview/mask — masks a sample payload (the masking area's previewMasking).
+ * POST /preview/mask — what a masking spec does to a sample payload (core previewMasking, the
+ * same function as `gatehouse mask preview` and the extension's preview).
  * POST /preview/decision — what the running policy decides for a sample principal and request,
  * with the explain trace. Nothing is forwarded or audited.
  */
-export function previewRoutes(policy: PolicyService, deps: Pick<AdminDeps, 'previewMask' | 'describeRequest'>): Router {
+export function previewRoutes(rt: Pick<Runtime, 'policy' | 'config'>, deps: Pick<AdminDeps, 'previewMask'>): Router {
   const router = Router();
+  const auditDetectors = rt.config.masking?.auditDetectors;
 
   router.post('/preview/mask', async (req, res) => {
-    if (!deps.previewMask) throw notWired('The masking preview');
-    if (req.body === undefined || typeof req.body !== 'object') throw badRequest('Send a JSON object.');
-    res.json(await deps.previewMask(req.body));
+    const body = req.body as { spec?: unknown; sample?: unknown; where?: unknown; ruleNames?: unknown } | undefined;
+    if (!body || typeof body !== 'object' || !('sample' in body)) throw badRequest('Send {"spec": <masking rules>, "sample": <payload>, "where"?: "audit"|"upstream"|"client", "ruleNames"?: [...]}.');
+    if (deps.previewMask) return void res.json(await deps.previewMask(body));
+    if (body.where !== undefined && !['audit', 'upstream', 'client'].includes(body.where as string)) throw badRequest('where must be audit, upstream or client.');
+    if (body.ruleNames !== undefined && (!Array.isArray(body.ruleNames) || body.ruleNames.some((n) => typeof n !== 'string'))) throw badRequest('ruleNames must be an array of strings.');
+    const result = previewMasking(body.spec as MaskingRules | undefined, body.sample, {
+      ...(body.where ? { where: body.where as 'audit' | 'upstream' | 'client' } : {}),
+      ...(body.ruleNames ? { ruleNames: body.ruleNames as string[] } : {}),
+      ...(auditDetectors ? { auditDetectors } : {}),
+    });
+    res.status(result.ok ? 200 : 422).json(result);
   });
 
   router.post('/preview/decision', (req, res) => {
     const body = (req.body ?? {}) as { principal?: Partial<Principal>; request?: Partial<InferenceRequest> & { body?: unknown } };
     const principal = samplePrincipal(body.principal);
-    const request = sampleRequest(body.request, deps.describeRequest);
-    res.json({ principal, request, decision: policy.decide(principal, request) });
+    const request = sampleRequest(body.request);
+    res.json({ principal, request, decision: rt.policy.decide(principal, request) });
   });
   return router;
 }
@@ -38,21 +52,20 @@ function samplePrincipal(p: Partial<Principal> | undefined): Principal {
   };
 }
 
-function sampleRequest(r: (Partial<InferenceRequest> & { body?: unknown }) | undefined, describe: AdminDeps['describeRequest']): InferenceRequest {
+/** The request as routing would describe it: endpoint from the path, model/stream/prompt from the sample body; explicit fields win. */
+function sampleRequest(r: (Partial<InferenceRequest> & { body?: unknown }) | undefined): InferenceRequest {
   if (!r || typeof r.path !== 'string' || !r.path.startsWith('/')) throw badRequest('request.path is required and starts with /.');
-  const method = typeof r.method === 'string' ? r.method.toUpperCase() : 'POST';
-  if (describe) return describe({ method, path: r.path, body: r.body });
   if (r.endpoint !== undefined && !endpointKinds.includes(r.endpoint as EndpointKind)) throw badRequest(`request.endpoint must be one of ${endpointKinds.join(', ')}.`);
-  const body = r.body && typeof r.body === 'object' ? (r.body as Record<string, unknown>) : {};
+  const facts = describeBody(r.body);
   return {
-    method,
+    method: typeof r.method === 'string' ? r.method.toUpperCase() : 'POST',
     path: r.path,
-    endpoint: (r.endpoint as EndpointKind | undefined) ?? 'other',
+    endpoint: (r.endpoint as EndpointKind | undefined) ?? classifyEndpoint(r.path),
     upstream: typeof r.upstream === 'string' ? r.upstream : '',
-    model: typeof r.model === 'string' ? r.model : typeof body.model === 'string' ? body.model : undefined,
-    stream: r.stream === true || body.stream === true,
-    promptText: typeof r.promptText === 'string' ? r.promptText : '',
-    ...(typeof r.maxTokens === 'number' ? { maxTokens: r.maxTokens } : {}),
+    model: typeof r.model === 'string' ? r.model : facts.model,
+    stream: typeof r.stream === 'boolean' ? r.stream : facts.stream,
+    promptText: typeof r.promptText === 'string' ? r.promptText : facts.promptText,
+    ...(typeof r.maxTokens === 'number' ? { maxTokens: r.maxTokens } : facts.maxTokens !== undefined ? { maxTokens: facts.maxTokens } : {}),
     bodyBytes: typeof r.bodyBytes === 'number' ? r.bodyBytes : r.body === undefined ? 0 : Buffer.byteLength(JSON.stringify(r.body)),
   };
 }

@@ -187,9 +187,8 @@ describe('admin API', () => {
         ['GET', '/admin/audit'],
         ['GET', '/admin/audit/verify'],
         ['GET', '/admin/audit/rec_1'],
-        ['POST', '/admin/preview/mask'],
       ]) {
-        const res = await h.call(method, path, method === 'POST' ? { body: { payload: {} } } : {});
+        const res = await h.call(method, path);
         assert.deepEqual([res.status, res.json.error.code], [501, 'ERR_ADMIN_NOT_WIRED'], path);
       }
     });
@@ -214,7 +213,23 @@ describe('admin API', () => {
       assert.deepEqual((await h.call('GET', '/admin/audit/rec_2')).json, { id: 'rec_2' });
       assert.equal((await h.call('GET', '/admin/audit/rec_9')).json.error.code, 'ERR_ADMIN_AUDIT_NOT_FOUND');
       assert.deepEqual((await h.call('GET', '/admin/audit/verify')).json, { ok: true, records: 2 });
-      assert.deepEqual((await h.call('POST', '/admin/preview/mask', { body: { payload: { a: 1 } } })).json, { masked: { payload: { a: 1 } } });
+      assert.deepEqual((await h.call('POST', '/admin/preview/mask', { body: { sample: { a: 1 } } })).json, { masked: { sample: { a: 1 } } });
+    });
+
+    it('previews masking of a sample payload with the core masking preview', async () => {
+      h = await startAdmin();
+      const res = await h.call('POST', '/admin/preview/mask', {
+        body: { spec: [{ name: 'pii', detectors: ['email'] }], sample: { input: 'mail ada@example.com please' }, where: 'upstream' },
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.json.ok, true);
+      assert.equal(res.json.changed, true);
+      assert.doesNotMatch(JSON.stringify(res.json.masked), /ada@example\.com/);
+      assert.equal(res.json.spans[0].detector, 'email');
+      const bad = await h.call('POST', '/admin/preview/mask', { body: { spec: [{ name: 'x', detectors: ['no-such-detector'] }], sample: 'text' } });
+      assert.equal(bad.status, 422);
+      assert.equal(bad.json.ok, false);
+      assert.equal((await h.call('POST', '/admin/preview/mask', { body: { spec: [] } })).status, 400);
     });
 
     it('shows the policy version, reloads (422 when the new policy is bad) and previews decisions', async () => {

@@ -1,0 +1,64 @@
+import type { IncomingMessage } from 'node:http';
+import type { Runtime } from '../runtime';
+import type { Exchange } from './exchange';
+
+const maxBodyBytes = 64 * 1024;
+
+/**
+ * A held streaming request already answered 200 with SSE headers while it waited for approval,
+ * so an upstream answer that is not an SSE stream cannot change the status any more: it is
+ * delivered as one SSE event instead — an `error` event carrying the upstream's error body for a
+ * failure (the OpenAI and Anthropic SDKs raise it with the upstream's code), a data event for an
+ * unexpected non-streaming success. The audit outcome records the upstream's real status.
+ */
+export function relayIntoHeldStream(rt: Runtime, x: Exchange, upstreamRes: IncomingMessage, done: () => void): void {
+  const status = upstreamRes.statusCode ?? 502;
+  x.outcome.status = status;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  upstreamRes.on('data', (chunk: Buffer) => {
+    if (size >= maxBodyBytes) return;
+    chunks.push(chunk);
+    size += chunk.length;
+  });
+  const finish = (event: string) => {
+    x.outcome.responseBytes += Buffer.byteLength(event);
+    const end = () => {
+      x.res.end(event);
+      done();
+    };
+    const durable = rt.audit.outcome(x);
+    if (durable) durable.then(end, end);
+    else end();
+  };
+  upstreamRes.on('end', () => {
+    const text = Buffer.concat(chunks).toString('utf8').slice(0, maxBodyBytes);
+    const ok = status >= 200 && status < 300;
+    if (ok) {
+      const masker = rt.masking.responseMasker(x, upstreamRes.headers['content-type']);
+      const body = masker ? Buffer.concat([masker.push(Buffer.from(text)), masker.end()]).toString('utf8') : text;
+      return finish(`data: ${body.replace(/\r?\n/g, ' ')}\n\ndata: [DONE]\n\n`);
+    }
+    x.outcome.errorCode = `upstream_${status}`;
+    finish(`event: error\ndata: ${errorData(text, status, x)}\n\n`);
+  });
+  upstreamRes.on('error', () => {
+    x.outcome.upstreamError = 'ERR_UPSTREAM_RESET';
+    x.res.destroy();
+    done();
+  });
+}
+
+/** The upstream's own error JSON when it has one (OpenAI `{error}`, Anthropic `{type:"error"}`), else a gateway error. */
+function errorData(text: string, status: number, x: Exchange): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: unknown; type?: unknown };
+    if (parsed && typeof parsed === 'object' && (parsed.error || parsed.type === 'error')) return JSON.stringify(parsed);
+  } catch {
+    // not JSON: wrapped below
+  }
+  const message = `The upstream answered ${status}.`;
+  return x.request?.endpoint === 'messages'
+    ? JSON.stringify({ type: 'error', error: { type: 'api_error', message } })
+    : JSON.stringify({ error: { message, type: 'api_error', code: 'ERR_UPSTREAM_STATUS', param: null } });
+}
