@@ -7,7 +7,7 @@ import type { Logger } from '../log';
 import type { Exchange } from '../pipeline/exchange';
 import type { AuditService } from '../runtime';
 import { CommentTicker } from '../sse/comment-ticker';
-import { endSseWithError, openHeldStream } from '../sse/sse-error';
+import { openHeldStream } from '../sse/sse-error';
 import { approvalErrors } from './approval-errors';
 import { approvalDefaults, ruleApproval, type RuleApproval } from './approval-settings';
 import { GrantStore } from './grant-store';
@@ -31,8 +31,9 @@ export interface ApprovalServiceDeps {
  * Streaming requests (stream: true) get 200 and SSE headers at once, then a
  * `: waiting for approval` comment every keepAliveSeconds, so proxies and SDKs with idle
  * timeouts keep the connection. A denial or timeout after that arrives as an SSE `error`
- * event (the OpenAI SDK raises it as an APIError with code approval_denied / approval_timeout);
- * an approval lets the forwarder stream the upstream's events into the already-open response.
+ * event written by the pipeline's error path (respondError sees isHeldStream(res)); the OpenAI
+ * SDK raises it as an APIError with code approval_denied / approval_timeout. An approval lets
+ * the forwarder stream the upstream's events into the already-open response.
  * Non-streaming requests are held without headers and denied with a plain 403.
  */
 export function createApprovalService(cfg: Approvals | undefined, deps: ApprovalServiceDeps): ApprovalDesk {
@@ -51,8 +52,8 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
     if (history.size > settings.historySize) history.delete(history.keys().next().value as string);
   }
 
-  /** Moves a held approval to a final state once; returns the error its request fails with, if any. */
-  function settle(held: Held, state: Exclude<ApprovalState, 'pending'>, error?: GatehouseError): void {
+  /** Moves a held approval to a final state (once: callers check state === 'pending'). */
+  function settle(held: Held, state: Exclude<ApprovalState, 'pending'>): void {
     held.state = state;
     held.decidedAt = now();
     pending.delete(held.id);
@@ -61,9 +62,10 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
     held.detach?.();
     held.timer = undefined;
     held.detach = undefined;
+    // A held stream stays open: the pipeline's error path ends it with an SSE error event once
+    // the outcome (status, code, x.approval) is set, so the audit record is complete.
     if (held.stream) {
       keepAlive.delete(held.stream);
-      if (error && state !== 'withdrawn') endSseWithError(held.stream, error, held.requestId, held.endpoint);
       held.stream = undefined;
     }
     const by = state === 'denied' ? held.deniedBy?.subject : state === 'approved' ? held.votes.map((v) => v.subject).join(', ') : undefined;
@@ -79,7 +81,7 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
   }
 
   async function note(kind: string, held: Held, fields: Record<string, unknown>): Promise<void> {
-    await audit.note(kind, { approvalId: held.id, requestId: held.requestId, principal: actor(held.principal), rule: held.rule, ...fields });
+    await audit.note(kind, { approvalId: held.id, requestId: held.requestId, principal: actor(held.principal), model: held.model, rule: held.rule, ...fields });
   }
 
   /** Notes a final step; its failure is logged (the request fails anyway, so it is already closed). */
@@ -90,7 +92,7 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
   function timeOut(held: Held): void {
     if (held.state !== 'pending') return;
     const err = approvalErrors.timeout(held.id, Math.round((held.expiresAt - held.requestedAt) / 1000));
-    settle(held, 'timeout', err);
+    settle(held, 'timeout');
     noteQuietly('approval_timeout', held, { waitedMs: now() - held.requestedAt });
     release(held, err);
   }
@@ -98,7 +100,7 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
   function withdraw(held: Held, reason: string): GatehouseError {
     const err = reason === 'shutdown' ? approvalErrors.shutdown() : approvalErrors.withdrawn(held.id);
     held.reason = reason === 'shutdown' ? 'gateway shutting down' : undefined;
-    settle(held, 'withdrawn', err);
+    settle(held, 'withdrawn');
     noteQuietly('approval_withdrawn', held, { reason, waitedMs: now() - held.requestedAt });
     return err;
   }
@@ -193,7 +195,6 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
         await note('approval_requested', held, {
           method: held.method,
           path: held.path,
-          model: held.model,
           policyVersion: held.policyVersion,
           approvers: { groups: rule.groups, subjects: rule.subjects },
           minApprovals: rule.minApprovals,
@@ -235,7 +236,7 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
         held.deniedBy = vote;
         held.reason = reason;
         const err = approvalErrors.denied(held.id, approver.subject, reason);
-        settle(held, 'denied', err);
+        settle(held, 'denied');
         release(held, err);
         try {
           await note('approval_denied', held, { by: actor(approver), reason });

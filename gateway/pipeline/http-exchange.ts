@@ -33,7 +33,8 @@ export class HttpExchange implements Exchange {
       this.controller = controller;
       if (this.res.writableFinished) {
         // already over: nothing to wait for
-      } else if (this.req.destroyed || this.res.destroyed) {
+      } else if (this.res.destroyed || this.req.socket?.destroyed) {
+        // Not req.destroyed: a request whose body was read to the end is auto-destroyed while its client still waits.
         controller.abort();
       } else {
         this.res.once('close', () => {

@@ -6,6 +6,7 @@ import { createApprovalService } from '../../../gateway/approvals/approval-servi
 import type { ApprovalDesk } from '../../../gateway/approvals/types';
 import { asGatehouseError, errorBody } from '../../../gateway/errors';
 import { EventBus } from '../../../gateway/events';
+import { endSseWithError, isHeldStream } from '../../../gateway/sse/sse-error';
 import { silentLogger } from '../../../gateway/log';
 import { approver, buildExchange, requireApproval } from '../../builders/approval-exchange';
 import { RecordingAudit } from '../../builders/recording-audit';
@@ -13,9 +14,9 @@ import { nextEvent } from '../../builders/wait-for';
 
 /**
  * The streaming hold over real HTTP with the real OpenAI SDK: the approval service answers
- * 200 with SSE headers at once, keeps the stream alive with comments, and on denial ends it
- * with an SSE error event the SDK raises as an APIError. The tiny server stands in for the
- * pipeline: after approval it streams a canned completion, as the forwarder would.
+ * 200 with SSE headers at once and keeps the stream alive with comments; on denial the error
+ * path ends it with an SSE error event the SDK raises as an APIError. The tiny server stands in
+ * for the pipeline (respondError, forwarder); approvals-e2e runs the real one.
  */
 describe('approvals: held streaming requests over HTTP', () => {
   let server: http.Server;
@@ -39,8 +40,10 @@ describe('approvals: held streaming requests over HTTP', () => {
           res.end(`data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`);
         },
         (e) => {
-          if (res.headersSent) return; // the service already ended the stream with an error event
           const err = asGatehouseError(e);
+          // As the pipeline's respondError does: a held stream gets an SSE error event.
+          if (isHeldStream(res)) return endSseWithError(res, err, x.id, 'chat');
+          if (res.headersSent) return void res.destroy();
           res.writeHead(err.status, { 'content-type': 'application/json' }).end(errorBody(err, x.id));
         },
       );
