@@ -5,7 +5,7 @@ import type { GatewayEvents } from '../events';
 import type { Alerts, AlertWebhook } from '../generated/gatehouse.config';
 import type { Logger } from '../log';
 import { jsonPayload, slackPayload } from './alert-payload';
-import { readSecretRef } from './read-secret';
+import { SecretError, readSecret } from '../config/secrets';
 
 type Alert = GatewayEvents['alert.fired'];
 
@@ -119,7 +119,7 @@ function target(w: AlertWebhook, configDir: string): Target {
     name: w.name,
     url,
     format: w.format ?? 'json',
-    ...(w.secret ? { secret: readSecretRef(w.secret, configDir, `alerts.webhooks ${w.name} secret`) } : {}),
+    ...(w.secret ? { secret: webhookSecret(w, configDir) } : {}),
     minRank: severityRank[w.minSeverity ?? 'info'],
     headers: w.headers ?? {},
     timeoutMs: w.timeoutMs ?? 10_000,
@@ -152,4 +152,14 @@ function post(t: Target, alert: Alert, body: string, n: number): Promise<{ statu
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** Bad config fails the start (ERR_CONFIG_SECRET, exit 2), naming the webhook. */
+function webhookSecret(w: AlertWebhook, configDir: string): string {
+  try {
+    return readSecret(w.secret!, configDir);
+  } catch (err) {
+    if (err instanceof SecretError) throw new SecretError(`alerts.webhooks ${w.name} secret: ${err.message}`);
+    throw err;
+  }
 }
