@@ -301,11 +301,11 @@ export interface Approval {
    */
   minApprovals?: number;
   /**
-   * How long the request is held before it is refused (ERR_APPROVAL_TIMEOUT). Default 5m.
+   * How long the request is held before it is refused with 403 approval_timeout (e.g. 90s, 2m). Bounded by the gateway's approvals.maxWaitSeconds. Default 2m.
    */
   timeout?: number | string;
   /**
-   * After an approval, the same principal may repeat the same call (rule, model, endpoint) without asking again for this long. Default: no grant.
+   * After an approval, the same principal may repeat a call matching the same rule for the same model without asking again for this long. Default: no grant.
    */
   grantTtl?: number | string;
 }

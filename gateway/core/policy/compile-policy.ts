@@ -31,7 +31,7 @@ export interface CompilePolicyResult {
   diagnostics: Diagnostic[];
 }
 
-const defaultApprovalTimeoutSeconds = 300;
+const defaultApprovalTimeoutSeconds = 120;
 
 /**
  * Validates (syntax, schema, semantics) and compiles one policy file, or several combined in the
