@@ -1,13 +1,31 @@
 // Builds every bundle into dist/:
 //   dist/gateway.js     the gateway CLI (node, cjs, with a shebang): `gatehouse serve|token|policy|audit|mask`
 //   dist/extension.js   the VS Code extension (node, cjs, `vscode` external)
-//   dist/webview/*.js   browser bundles for webviews (added as the extension grows)
+//   dist/webview/       the preview webview: preview.js + preview.css + codicon font, editor/yaml workers
 //   dist/test/extension/index.js + *.test.js   the extension-host mocha suite (test/extension/suite/)
 // Flags: --watch rebuilds on change; --production minifies and drops sourcemaps.
 import * as esbuild from 'esbuild';
 import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 
 const watch = process.argv.includes('--watch');
+
+// monaco-editor >= 0.56 maps "./*" to "./esm/vs/*.js", which breaks the deep import
+// 'monaco-editor/esm/vs/editor/editor.worker.js' that monaco-yaml's worker makes (through
+// monaco-worker-manager): point such paths at the real file.
+const monacoDeepImports = {
+  name: 'monaco-deep-imports',
+  setup(build) {
+    build.onResolve({ filter: /^monaco-editor\/esm\// }, async (args) => {
+      const entry = await build.resolve('monaco-editor', { kind: 'import-statement', resolveDir: args.resolveDir });
+      if (entry.errors.length) return { errors: entry.errors };
+      const marker = `${path.sep}esm${path.sep}vs${path.sep}`;
+      const root = entry.path.slice(0, entry.path.lastIndexOf(marker));
+      const file = path.join(root, args.path.slice('monaco-editor/'.length));
+      return { path: existsSync(file) ? file : `${file}.js` };
+    });
+  },
+};
 const production = process.argv.includes('--production');
 
 const common = {
@@ -56,12 +74,25 @@ if (existsSync(extensionSuite) && !production) {
   });
 }
 
-// Webview bundles are listed here once they exist (browser, iife).
-const webviewEntries = Object.fromEntries(
-  [['webview/preview', 'extension/webview/preview/main.ts']].filter(([, src]) => existsSync(src)),
-);
-if (Object.keys(webviewEntries).length) {
-  builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: webviewEntries, outdir: 'dist' });
+// Webview bundles (browser, iife): the preview panel's script + CSS (Monaco's included, codicon font
+// as a file next to it) and the two workers it starts from blob: URLs. See extension/webview/.
+const webviewDir = 'extension/webview/preview';
+if (existsSync(`${webviewDir}/main.ts`)) {
+  builds.push({
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    entryPoints: {
+      preview: `${webviewDir}/main.ts`,
+      'editor.worker': `${webviewDir}/editor.worker.ts`,
+      'yaml.worker': `${webviewDir}/yaml.worker.ts`,
+    },
+    outdir: 'dist/webview',
+    loader: { '.ttf': 'file' },
+    assetNames: '[name]-[hash]',
+    plugins: [monacoDeepImports],
+  });
 }
 
 if (watch) {

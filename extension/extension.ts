@@ -13,6 +13,7 @@ import { GatewayConnectionService } from './gateway/gateway-connection-service';
 import { GatewayInfoStore } from './gateway/gateway-info-store';
 import { resolveLaunch } from './gateway/gateway-launch';
 import { GatewayProcessService } from './gateway/gateway-process-service';
+import { registerPolicyFeatures } from './policy/register-policy-features';
 import { GatewayStatusBar } from './status/gateway-status-bar';
 import { registerViews } from './views/register-views';
 
@@ -38,6 +39,7 @@ export function activate(context: vscode.ExtensionContext) {
     ...registerGatewayCommands(gateway, connection, log),
     ...registerAuditCommands(audit, info, views.auditLog, views.auditTreeView),
     ...registerApprovalCommands(approvals, actions),
+    ...registerPolicyFeatures(context, connection, audit, log),
   );
   // Returned for the extension-host tests; not a public API.
   return { gateway, connection, info, approvals, audit, alerts, actions, views };

@@ -6,12 +6,13 @@ export const SettingKey = {
   dataDir: 'gateway.dataDir',
   approvalNotifications: 'approvals.showNotifications',
   auditMaxRecords: 'auditLog.maxRecords',
+  previewSamples: 'maskingPreview.samples',
 } as const;
 
 const SECTION = 'gatehouse';
 
 /** Settings that name files or processes: an untrusted workspace must not choose them. */
-const RESTRICTED: readonly string[] = [SettingKey.configFile, SettingKey.dataDir];
+const RESTRICTED: readonly string[] = [SettingKey.configFile, SettingKey.dataDir, SettingKey.previewSamples];
 
 export interface GatehouseSettings {
   /** Gateway config, relative to the first workspace folder. */
@@ -20,6 +21,8 @@ export interface GatehouseSettings {
   dataDir: string;
   approvalNotifications: boolean;
   auditMaxRecords: number;
+  /** Glob of sample payloads the masking preview offers. */
+  previewSamples: string;
 }
 
 /**
@@ -41,6 +44,7 @@ export function getSettings(scope?: vscode.ConfigurationScope): GatehouseSetting
     dataDir: read(SettingKey.dataDir, ''),
     approvalNotifications: read(SettingKey.approvalNotifications, true),
     auditMaxRecords: Math.max(10, read(SettingKey.auditMaxRecords, 500)),
+    previewSamples: read(SettingKey.previewSamples, '**/samples/**/*.json'),
   };
 }
 
