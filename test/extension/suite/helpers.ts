@@ -46,3 +46,37 @@ export function isAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Writes a file into the test workspace (created per run) and returns its URI. */
+export async function writeWorkspaceFile(relative: string, text: string): Promise<vscode.Uri> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (!folder) throw new Error('the suite needs a workspace folder');
+  const uri = vscode.Uri.joinPath(folder, relative);
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+  return uri;
+}
+
+/** Opens a document in an editor. */
+export async function openEditor(uri: vscode.Uri): Promise<vscode.TextEditor> {
+  return vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+}
+
+/** The range of the `occurrence`-th (0-based) match of `needle` in the document. */
+export function rangeOf(doc: vscode.TextDocument, needle: string, occurrence = 0): vscode.Range {
+  let at = -1;
+  for (let i = 0; i <= occurrence; i++) {
+    at = doc.getText().indexOf(needle, at + 1);
+    if (at < 0) throw new Error(`"${needle}" #${occurrence} not in ${doc.uri.path}`);
+  }
+  return new vscode.Range(doc.positionAt(at), doc.positionAt(at + needle.length));
+}
+
+/** Replaces the `occurrence`-th match of `needle` as if typed (an edit, not a save). */
+export async function replaceText(editor: vscode.TextEditor, needle: string, text: string, occurrence = 0): Promise<void> {
+  const range = rangeOf(editor.document, needle, occurrence);
+  const ok = await editor.edit((b) => b.replace(range, text));
+  if (!ok) throw new Error('edit was not applied');
+}
+
+/** Gatehouse problems (source gatehouse) of a document. */
+export const gatehouseProblems = (uri: vscode.Uri, source = 'gatehouse') => vscode.languages.getDiagnostics(uri).filter((d) => d.source === source);
