@@ -31,6 +31,8 @@ const root = mkTemp('gatehouse-ui-tests-');
 const workspace = path.join(root, 'workspace');
 const dataDir = path.join(root, 'gateway-data');
 fs.cpSync(path.join(repo, 'test/ui/fixtures/workspace'), workspace, { recursive: true });
+// The example policy the authoring tests edit (outside policies/, so the gateway does not load it).
+fs.cpSync(path.join(repo, 'examples/policies'), path.join(workspace, 'examples/policies'), { recursive: true });
 fs.mkdirSync(o.artifacts, { recursive: true });
 let server, browser, exitCode = 2;
 const cleanup = async () => {

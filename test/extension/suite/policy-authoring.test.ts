@@ -54,6 +54,14 @@ describe('policy authoring', () => {
     await waitFor(() => gatehouseProblems(uri).length === 0, 'the problem to disappear');
   });
 
+  it('clears problems when the file is reverted', async () => {
+    await replaceText(editor, 'action: allow', 'action: alow');
+    await waitFor(() => gatehouseProblems(uri).length > 0, 'a problem');
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    assert.equal(editor.document.getText(), POLICY);
+    await waitFor(() => gatehouseProblems(uri).length === 0, 'the problem to disappear after revert');
+  });
+
   it('pins a semantic error (duplicate rule id) to the second id', async () => {
     await replaceText(editor, 'id: agents', 'id: ci-chat');
     const problem = await waitFor(() => gatehouseProblems(uri).find((d) => d.code === 'ERR_POLICY_DUPLICATE_RULE_ID'), 'the duplicate id error');

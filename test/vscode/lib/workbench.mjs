@@ -15,6 +15,10 @@ export const SEL = {
   viewPane: (title) => `.pane:has(.pane-header[aria-label^="${title}"])`,
   treeRow: '.monaco-list-row',
   hover: '.monaco-hover.workbench-hover',
+  webviewOuter: 'iframe.webview.ready', // the webview host iframe
+  webviewInner: '#active-frame', // the extension's HTML lives in this nested iframe
+  editorTab: (name) => `.tabs-container .tab[aria-label^="${name}"]`,
+  problemsRow: '.part.panel .monaco-list-row',
 };
 
 export class Workbench {
@@ -105,6 +109,35 @@ export class Workbench {
       description: r.querySelector('.label-description')?.textContent ?? '',
       ariaLabel: r.getAttribute('aria-label') ?? '',
     })));
+  }
+
+  /** FrameLocator for the content document of the last opened webview. */
+  webview() {
+    return this.page.frameLocator(SEL.webviewOuter).last().frameLocator(SEL.webviewInner);
+  }
+
+  /** Opens a workspace file through Quick Open and waits for its tab. */
+  async openFile(relativePath) {
+    const p = this.page;
+    await p.keyboard.press('Control+P');
+    await p.locator(SEL.quickInputBox).waitFor({ state: 'visible' });
+    await p.locator(SEL.quickInputBox).fill(relativePath);
+    const row = p.locator(SEL.quickInputRow).filter({ hasText: relativePath.split('/').pop() }).first();
+    await row.waitFor({ state: 'visible' });
+    await p.keyboard.press('Enter');
+    await p.locator(SEL.quickInput).waitFor({ state: 'hidden' });
+    await p.locator(`${SEL.editorTab(relativePath.split('/').pop())}.active`).waitFor();
+  }
+
+  /** Puts the cursor at the end of a 1-based line of the active text editor (Go to Line). */
+  async goToLineEnd(line) {
+    const p = this.page;
+    await p.keyboard.press('Control+G');
+    await p.locator(SEL.quickInputBox).waitFor({ state: 'visible' });
+    await p.keyboard.type(String(line));
+    await p.keyboard.press('Enter');
+    await p.locator(SEL.quickInput).waitFor({ state: 'hidden' });
+    await p.keyboard.press('End');
   }
 
   treeRow(viewTitle, text) {

@@ -1,0 +1,112 @@
+// Policy authoring and the masking preview in the installed VSIX: a squiggle and a Problems entry
+// for an invalid rule typed into the example policy, and the preview's masked spans (Monaco in a
+// webview) changing when a masking rule is edited. Run by test/vscode/run-ui-tests.mjs.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SEL } from '../vscode/lib/workbench.mjs';
+
+const POLICY = 'examples/policies/team.policy.yaml';
+
+describe('policy authoring and masking preview', function () {
+  const ui = globalThis.gatehouseUi;
+  const { page, workbench } = ui;
+  const lines = fs.readFileSync(path.join(ui.workspace, POLICY), 'utf8').split('\n');
+  const lineOf = (text) => lines.indexOf(text) + 1;
+  const editor = page.locator('.editor-instance .monaco-editor').first();
+
+  /** Types `text` as a new line below 1-based `line`, with absolute indentation (Monaco may auto-indent). */
+  async function typeLineBelow(line, text) {
+    await workbench.goToLineEnd(line);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Shift+Home');
+    await page.keyboard.insertText(text);
+    await page.keyboard.press('Escape'); // a suggest widget, if any
+  }
+
+  it('squiggles an invalid rule typed into the example policy and lists it in Problems', async () => {
+    await workbench.openFile(POLICY);
+    await editor.locator('.view-lines', { hasText: 'apiVersion' }).waitFor();
+    const after = lineOf('      action: deny'); // the last rule, deny-everything-else
+    assert.ok(after > 0);
+    await typeLineBelow(after, '    - id: typo-rule');
+    await typeLineBelow(after + 1, '      action: alow');
+    const squiggle = editor.locator('.squiggly-error');
+    await squiggle.first().waitFor({ state: 'visible' });
+    const word = editor.locator('.view-line span span').filter({ hasText: /^alow$/ });
+    const [sq, w] = [await squiggle.first().boundingBox(), await word.boundingBox()];
+    assert.ok(Math.abs(sq.x - w.x) < 3 && Math.abs(sq.width - w.width) < 3 && Math.abs(sq.y - w.y) < w.height, `squiggle ${JSON.stringify(sq)} under "alow" ${JSON.stringify(w)}`);
+    assert.equal(await squiggle.count(), 1);
+
+    await page.keyboard.press('Control+Shift+M');
+    const row = page.locator(SEL.problemsRow).filter({ hasText: 'must be one of "allow", "deny", "require_approval"' });
+    await row.first().waitFor();
+    assert.match(await row.first().innerText(), /\/spec\/rules\/6\/action/);
+    await ui.screenshot('10-policy-squiggle-problems');
+
+    // Fixing the value clears both.
+    await word.dblclick();
+    await page.keyboard.insertText('allow');
+    await squiggle.first().waitFor({ state: 'detached' });
+    await row.first().waitFor({ state: 'detached' });
+    await ui.screenshot('11-policy-fixed');
+    await page.keyboard.press('Escape'); // the suggest widget typing opened
+    // Remove the typed rule (the workbench auto-saves, so Revert would not undo it).
+    await workbench.goToLineEnd(after + 1);
+    await page.keyboard.press('Control+Shift+K');
+    await page.keyboard.press('Control+Shift+K');
+    await page.locator(SEL.problemsRow).first().waitFor({ state: 'detached' }); // the shadowed-rule warning of typo-rule, gone with it
+    await page.keyboard.press('Control+J'); // hide the panel again
+  });
+
+  it('previews masking of the workspace sample: masked spans labelled with rule and detector', async () => {
+    await editor.click({ position: { x: 200, y: 10 } });
+    await workbench.runCommand('Gatehouse: Preview Masking');
+    const wv = workbench.webview();
+    await wv.locator('#result-editor .view-lines').waitFor({ state: 'visible', timeout: 60_000 });
+    const spans = wv.locator('#spans li');
+    await spans.nth(1).waitFor();
+    assert.deepEqual(await spans.allInnerTexts(), [
+      'agents-upstream-pii · email · $.messages[0].content: [REDACTED:EMAIL]',
+      'agents-upstream-pii · phone · $.messages[0].content: [REDACTED:PHONE]',
+    ]);
+    // Highlighted in the result editor, with inline labels (Monaco renders only the lines in view).
+    await wv.locator('#result-editor .masked-span', { hasText: '[REDACTED:EMAIL]' }).waitFor();
+    const labels = (await wv.locator('#result-editor .masked-label').allInnerTexts()).map((t) => t.replace(/\u00a0/g, ' ').trim()).filter(Boolean);
+    assert.ok(labels.includes('agents-upstream-pii/email'), `labels ${JSON.stringify(labels)}`);
+    assert.match(await wv.locator('#summary').innerText(), /^2 masked \(upstream\)/);
+    assert.match(await wv.locator('#sample option:checked').innerText(), /samples\/support-chat\.json/);
+    await wv.locator('#rules-editor .view-lines', { hasText: 'agents-upstream-pii' }).waitFor();
+    await ui.screenshot('12-masking-preview');
+  });
+
+  it('updates the preview when a masking rule changes in the policy editor', async () => {
+    await editor.click({ position: { x: 200, y: 10 } });
+    const line = lineOf('      detectors: [all]');
+    await workbench.goToLineEnd(line);
+    await page.keyboard.press('Shift+Home');
+    await page.keyboard.insertText('detectors: [phone]');
+    const wv = workbench.webview();
+    const spans = wv.locator('#spans li');
+    await spans.filter({ hasText: 'email' }).waitFor({ state: 'detached' });
+    assert.deepEqual(await spans.allInnerTexts(), ['agents-upstream-pii · phone · $.messages[0].content: [REDACTED:PHONE]']);
+    await wv.locator('#rules-editor .view-lines', { hasText: 'phone' }).waitFor();
+    await ui.screenshot('13-masking-preview-changed');
+    await editor.click({ position: { x: 200, y: 10 } });
+    await workbench.goToLineEnd(line);
+    await page.keyboard.press('Shift+Home');
+    await page.keyboard.insertText('detectors: [all]');
+    await spans.filter({ hasText: 'email' }).waitFor();
+  });
+
+  it('shows the decision and its explain trace for a sample request', async () => {
+    const wv = workbench.webview();
+    await wv.locator('button[data-tab="decision"]').click();
+    await wv.locator('#decision-subject').fill('agent-7');
+    await wv.locator('#decision-groups').fill('agents');
+    await wv.locator('#decision-result', { hasText: 'allow — rule agents-capped' }).waitFor();
+    const rows = await wv.locator('#explain tr').allInnerTexts();
+    assert.match(rows.at(-1), /✓\s+agents-capped/);
+    await ui.screenshot('14-decision-preview');
+  });
+});
