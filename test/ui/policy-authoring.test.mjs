@@ -34,8 +34,13 @@ describe('policy authoring and masking preview', function () {
     const squiggle = editor.locator('.squiggly-error');
     await squiggle.first().waitFor({ state: 'visible' });
     const word = editor.locator('.view-line span span').filter({ hasText: /^alow$/ });
-    const [sq, w] = [await squiggle.first().boundingBox(), await word.boundingBox()];
-    assert.ok(Math.abs(sq.x - w.x) < 3 && Math.abs(sq.width - w.width) < 3 && Math.abs(sq.y - w.y) < w.height, `squiggle ${JSON.stringify(sq)} under "alow" ${JSON.stringify(w)}`);
+    // Monaco re-renders lines while the suggest widget and decorations settle: poll the geometry.
+    let sq, w;
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await page.waitForTimeout(100)) {
+      [sq, w] = [await squiggle.first().boundingBox().catch(() => null), await word.boundingBox().catch(() => null)];
+      if (sq && w && Math.abs(sq.x - w.x) < 3 && Math.abs(sq.width - w.width) < 3 && Math.abs(sq.y - w.y) < w.height) break;
+    }
+    assert.ok(sq && w && Math.abs(sq.x - w.x) < 3 && Math.abs(sq.width - w.width) < 3, `squiggle ${JSON.stringify(sq)} under "alow" ${JSON.stringify(w)}`);
     assert.equal(await squiggle.count(), 1);
 
     await page.keyboard.press('Control+Shift+M');
