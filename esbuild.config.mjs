@@ -5,7 +5,7 @@
 //   dist/test/extension/index.js + *.test.js   the extension-host mocha suite (test/extension/suite/)
 // Flags: --watch rebuilds on change; --production minifies and drops sourcemaps.
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -94,6 +94,9 @@ if (existsSync(`${webviewDir}/main.ts`)) {
     plugins: [monacoDeepImports],
   });
 }
+
+// A production build (the VSIX) must not carry a development build's source maps.
+if (production && existsSync('dist')) for (const f of readdirSync('dist', { recursive: true }).map(String)) if (f.endsWith('.map')) rmSync(path.join('dist', f));
 
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
