@@ -15,6 +15,7 @@ import { handleClientError } from './client-error';
 import { createDataApp } from './data-app';
 import { createMetrics } from './metrics';
 import { createServices } from './services';
+import { passThroughServices } from './pass-through-services';
 
 export interface GatewayHandle {
   /** e.g. http://127.0.0.1:8787 */
@@ -50,8 +51,10 @@ export async function createGateway(loaded: LoadedConfig, log: Logger, options: 
 
   const events = new EventBus();
   const metrics = createMetrics();
-  const services = await createServices(loaded, log, events, { proxyOnly });
-  const runtime: Runtime = { config, dataDir, configDir: loaded.configDir, log, events, ...services.runtime };
+  const services = await createServices(loaded, log, events);
+  // Built whole and then shadowed, so the admin listener and close() stay the same in both modes.
+  const governed = proxyOnly ? passThroughServices() : services.runtime;
+  const runtime: Runtime = { config, dataDir, configDir: loaded.configDir, log, events, ...governed };
 
   const dataServer = createServer(
     { maxHeaderSize: server.maxHeaderBytes ?? serverDefaults.maxHeaderBytes, requestTimeout: server.requestTimeoutMs ?? serverDefaults.requestTimeoutMs, keepAliveTimeout: 65_000 },
