@@ -12,7 +12,7 @@ import type { Runtime } from '../runtime';
 import { compileUpstreams } from '../upstream/upstream-table';
 import { createAdminApp } from './admin-app';
 import { handleClientError } from './client-error';
-import { createDataApp } from './data-app';
+import { createDataHandler } from './data-app';
 import { createMetrics } from './metrics';
 import { createServices } from './services';
 import { passThroughServices } from './pass-through-services';
@@ -58,7 +58,7 @@ export async function createGateway(loaded: LoadedConfig, log: Logger, options: 
 
   const dataServer = createServer(
     { maxHeaderSize: server.maxHeaderBytes ?? serverDefaults.maxHeaderBytes, requestTimeout: server.requestTimeoutMs ?? serverDefaults.requestTimeoutMs, keepAliveTimeout: 65_000 },
-    createDataApp(runtime, buildPipeline(runtime, { upstreams, metrics, proxyOnly }), metrics),
+    createDataHandler(runtime, buildPipeline(runtime, { upstreams, metrics, proxyOnly }), metrics),
   );
   dataServer.on('clientError', handleClientError(log, (code, requestId) => {
     void runtime.audit.note('rejected', { requestId, errorCode: code }).catch(() => {});
