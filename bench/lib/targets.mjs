@@ -142,6 +142,9 @@ function safeRead(f) {
   try { return readFileSync(f, 'utf8'); } catch { return ''; }
 }
 
+/** The first error line of a log and the one after it (diagnostics follow their heading). */
 function firstLine(text) {
-  return text.split('\n').map((l) => l.trim()).find((l) => /error|invalid|unknown/i.test(l)) ?? '';
+  const lines = text.split('\n').map((l) => l.trim());
+  const i = lines.findIndex((l) => /error|invalid|unknown/i.test(l));
+  return i === -1 ? '' : lines.slice(i, i + 2).join(' ');
 }
