@@ -51,6 +51,7 @@ export function renderSummary(results) {
   for (const [name, label] of Object.entries(results.labels)) if (name.startsWith('gatehouse-full')) lines.push(`- ${name}: ${label}`);
   if (results.fullParts) lines.push(`- full pipeline parts: ${Object.entries(results.fullParts).map(([k, v]) => `${k} ${v === true ? 'on' : `off (${v})`}`).join('; ')}`);
   for (const u of results.unavailable) lines.push(`- **${u.name}: not available yet** — ${u.reason}`);
+  if (results.diskSync) lines.push(`- disk under bench/results: write + fdatasync of a 1.4 KB line p50 ${f(results.diskSync.p50_ms, 2)} ms, p99 ${f(results.diskSync.p99_ms, 2)} ms (the floor of the full pipeline's added first byte: its audit record is durable before forwarding)`);
   lines.push('');
 
   for (const [mode, byTarget] of Object.entries(table)) {
@@ -76,7 +77,7 @@ export function renderSummary(results) {
     lines.push('## Memory bound', '');
     if (m.error) lines.push(`- memory.mjs failed: ${m.error}`);
     for (const r of m.runs ?? []) {
-      lines.push(`- ${r.target}: streamed ${f(r.bytes / 2 ** 20, 0)} MiB of SSE in ${f(r.seconds, 1)} s (${f(r.bytes / 2 ** 20 / r.seconds, 0)} MiB/s); ` +
+      lines.push(`- ${r.target === 'gatehouse-full' ? 'full pipeline (the bound of issue 10)' : 'proxy only (for comparison)'}: streamed ${f(r.bytes / 2 ** 20, 0)} MiB of SSE in ${f(r.seconds, 1)} s (${f(r.bytes / 2 ** 20 / r.seconds, 0)} MiB/s); ` +
         `gateway RSS ${f(r.rssStartMb, 0)} → peak ${f(r.rssPeakMb, 0)} MB, growth ${f(r.rssGrowthMb, 1)} MB (target < 50) ${r.rssGrowthMb < 50 ? 'PASS' : 'FAIL'}`);
     }
     for (const u of m.unavailable ?? []) lines.push(`- ${u.name}: not available yet — ${u.reason}`);
@@ -86,7 +87,12 @@ export function renderSummary(results) {
     lines.push('## Micro-benchmarks (bench/micro/*.bench.ts)', '');
     for (const r of results.micro) {
       if (r.error) lines.push(`- ${r.file}: failed — ${r.error}`);
-      else lines.push(`- ${r.file}: ${flatten(r.figures).map(([k, v]) => `${k} ${typeof v === 'number' ? f(v, v < 10 ? 2 : 0) : v}`).join(', ')}`);
+      else {
+        const rows = Object.entries(r.figures ?? {}).filter(([, v]) => Array.isArray(v) && v.some((x) => x && typeof x === 'object'));
+        const scalars = Object.fromEntries(Object.entries(r.figures ?? {}).filter(([k]) => !rows.some(([rk]) => rk === k)));
+        lines.push(`- ${r.file}: ${inline(scalars)}`);
+        for (const [, items] of rows) for (const item of items) lines.push(`  - ${inline(item)}`);
+      }
     }
     lines.push('');
   }
@@ -120,11 +126,13 @@ function checkTargets(table, labels) {
 
 const sub = (a, b) => (a === undefined || b === undefined ? undefined : a - b);
 
+const inline = (obj) => flatten(obj).map(([k, v]) => `${k} ${typeof v === 'number' ? f(v, Number.isInteger(v) || Math.abs(v) >= 10 ? 0 : 2) : v}`).join(', ');
+
 function flatten(obj, prefix = '') {
   const out = [];
   for (const [k, v] of Object.entries(obj ?? {})) {
     if (v && typeof v === 'object' && !Array.isArray(v)) out.push(...flatten(v, `${prefix}${k}.`));
-    else out.push([`${prefix}${k}`, Array.isArray(v) ? v.join('/') : v]);
+    else out.push([`${prefix}${k}`, Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? JSON.stringify(x) : x)).join('/') : v]);
   }
   return out;
 }
