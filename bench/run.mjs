@@ -34,7 +34,7 @@ const opts = {
   quietTimeout: num('QUIET_TIMEOUT', 6, 2),
   otherMax: num('OTHER_MAX_S', 1.0),
   retries: num('RETRIES', 1, 0),
-  budget: num('BUDGET_S', 220, 50),
+  budget: num('BUDGET_S', 200, 50),
   memoryBytes: num('MEMORY_BYTES', 1 << 30, 256 << 20),
   modes: (env.MODES ?? (quick ? 'json-160B sse-160B' : 'json-160B sse-160B json-4KB sse-4KB')).split(/\s+/).filter(Boolean),
   targets: (env.TARGETS ?? 'direct nginx gatehouse-proxy gatehouse-full portkey').split(/\s+/).filter(Boolean),
