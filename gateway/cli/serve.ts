@@ -19,6 +19,8 @@ Options:
       --admin-port N    admin listener port (0 picks a free one)
       --data-dir DIR    audit log, keys and tokens (default ./.gatehouse)
       --log-json        log as JSON lines on stderr
+      --proxy-only      forward only: no identity, policy, approvals, masking or audit (for
+                        benchmarks and debugging; refused unless both listeners are loopback)
   -h, --help            show this help
 
 Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad usage or invalid config.`;
@@ -32,6 +34,7 @@ export async function run(argv: string[]): Promise<number> {
       'admin-port': { type: 'string' },
       'data-dir': { type: 'string' },
       'log-json': { type: 'boolean' },
+      'proxy-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -58,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
 
   let gateway;
   try {
-    gateway = await createGateway(loaded, log);
+    gateway = await createGateway(loaded, log, { proxyOnly: values['proxy-only'] });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new UsageError(`address in use: ${(e as unknown as { address: string; port: number }).address}:${(e as unknown as { port: number }).port} (choose another with --port / --admin-port, or 0)`);

@@ -118,8 +118,14 @@ function relayResponse(rt: Runtime, x: Exchange, upstreamRes: IncomingMessage, d
   x.outcome.status = upstreamRes.statusCode;
   if (!heldStream) {
     res.writeHead(status, clientResponseHeaders(upstreamRes.headers, x.id, masker !== null));
-    // Headers go out now, so an SSE client sees the stream open at once.
-    res.flushHeaders();
+    // The headers leave with the first body bytes, in one write (a separate flush costs a syscall per
+    // response). A streamed answer whose first bytes are not here yet gets its headers at the end of
+    // this turn of the event loop, so an SSE client still sees the stream open at once.
+    if (upstreamRes.headers['content-length'] === undefined) {
+      setImmediate(() => {
+        if (x.outcome.firstByteMs === undefined && !res.writableEnded && !res.destroyed) res.flushHeaders();
+      });
+    }
   }
 
   // With a Content-Length the client sees the response complete at its last byte, not at res.end():

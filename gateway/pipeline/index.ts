@@ -16,7 +16,9 @@ import { verifyIdentity } from './verify-identity';
  * enforces; the last one forwards. To add a stage: write `gateway/pipeline/<verb-noun>.ts`
  * exporting `(rt) => Stage`, and list it here in its place.
  */
-export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; metrics: GatewayMetrics }): Stage[] {
+export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; metrics: GatewayMetrics; proxyOnly?: boolean }): Stage[] {
+  // `serve --proxy-only` (benchmarks, debugging on loopback): the forwarding stages alone.
+  if (deps.proxyOnly) return [readBody(rt), routeRequest(deps.upstreams), forwardUpstream(rt, deps.metrics)];
   return [
     // First: an unauthenticated request is refused before its body is read.
     verifyIdentity(rt),

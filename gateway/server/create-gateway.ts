@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/load-config';
+import { GatehouseError } from '../errors';
 import { serverDefaults } from '../config/defaults';
 import { startDemoUpstream } from '../demo/demo-upstream';
 import { EventBus } from '../events';
@@ -11,9 +12,10 @@ import type { Runtime } from '../runtime';
 import { compileUpstreams } from '../upstream/upstream-table';
 import { createAdminApp } from './admin-app';
 import { handleClientError } from './client-error';
-import { createDataApp } from './data-app';
+import { createDataHandler } from './data-app';
 import { createMetrics } from './metrics';
 import { createServices } from './services';
+import { passThroughServices } from './pass-through-services';
 
 export interface GatewayHandle {
   /** e.g. http://127.0.0.1:8787 */
@@ -23,15 +25,25 @@ export interface GatewayHandle {
   close(): Promise<void>;
 }
 
+export interface GatewayOptions {
+  /**
+   * Forward only: pass-through services and the forwarding stages alone (no identity, policy,
+   * approvals, masking or audit). For benchmarks and debugging; refused on a non-loopback listener.
+   */
+  proxyOnly?: boolean;
+}
+
 /**
  * Builds and starts a gateway from a loaded config: services, the pipeline, the data and admin
  * listeners. Reads no argv and no process-wide state beyond the environment named by the config,
  * so tests start as many as they like on port 0.
  */
-export async function createGateway(loaded: LoadedConfig, log: Logger): Promise<GatewayHandle> {
+export async function createGateway(loaded: LoadedConfig, log: Logger, options: GatewayOptions = {}): Promise<GatewayHandle> {
   const { config, dataDir } = loaded;
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const server = config.server ?? {};
+  const proxyOnly = options.proxyOnly === true;
+  if (proxyOnly) refuseUnlessLoopback(server);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
   const demos = await Promise.all((config.upstreams ?? []).filter((u) => u.demo).map(async (u) => [u.name, await startDemoUpstream()] as const));
   const demoByName = new Map(demos);
@@ -40,11 +52,13 @@ export async function createGateway(loaded: LoadedConfig, log: Logger): Promise<
   const events = new EventBus();
   const metrics = createMetrics();
   const services = await createServices(loaded, log, events);
-  const runtime: Runtime = { config, dataDir, configDir: loaded.configDir, log, events, ...services.runtime };
+  // Built whole and then shadowed, so the admin listener and close() stay the same in both modes.
+  const governed = proxyOnly ? passThroughServices() : services.runtime;
+  const runtime: Runtime = { config, dataDir, configDir: loaded.configDir, log, events, ...governed };
 
   const dataServer = createServer(
     { maxHeaderSize: server.maxHeaderBytes ?? serverDefaults.maxHeaderBytes, requestTimeout: server.requestTimeoutMs ?? serverDefaults.requestTimeoutMs, keepAliveTimeout: 65_000 },
-    createDataApp(runtime, buildPipeline(runtime, { upstreams, metrics }), metrics),
+    createDataHandler(runtime, buildPipeline(runtime, { upstreams, metrics, proxyOnly }), metrics),
   );
   dataServer.on('clientError', handleClientError(log, (code, requestId) => {
     void runtime.audit.note('rejected', { requestId, errorCode: code }).catch(() => {});
@@ -67,6 +81,14 @@ export async function createGateway(loaded: LoadedConfig, log: Logger): Promise<
       await Promise.all(demos.map(([, d]) => d.close()));
     },
   };
+}
+
+/** An ungoverned proxy must never be reachable from another machine. */
+function refuseUnlessLoopback(server: NonNullable<LoadedConfig['config']['server']>): void {
+  const loopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
+  for (const host of [server.listen?.host ?? serverDefaults.listen.host, server.admin?.host ?? serverDefaults.admin.host]) {
+    if (!loopback(host)) throw new GatehouseError(500, 'ERR_CONFIG_PROXY_ONLY_EXPOSED', `--proxy-only forwards without identity, policy or audit, so it listens on loopback only (not ${host}).`);
+  }
 }
 
 function listenOn(server: Server, host: string, port: number): Promise<string> {

@@ -1,0 +1,64 @@
+// Reading other processes' CPU time and memory from /proc (Linux only).
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** utime+stime in clock ticks of /proc/<pid>/stat; 0 for a process that is gone. */
+export function cpuTicks(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' '); // fields from #3 (state) on
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident set size and its high-water mark, in KiB. */
+export function memoryKb(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0);
+    const hwm = Number(/VmHWM:\s+(\d+)/.exec(s)?.[1] ?? 0);
+    return { rss, hwm };
+  } catch {
+    return { rss: 0, hwm: 0 };
+  }
+}
+
+export function childrenOf(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Ticks of every process outside the tree rooted at `root` (this bench and what it started), to
+ * tell how much other work the shared machine did during a measurement.
+ */
+export function otherTicks(root = process.pid) {
+  const procs = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      procs.set(Number(d), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch { /* exited */ }
+  }
+  const mine = new Set([root]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, p] of procs) if (!mine.has(pid) && mine.has(p.ppid)) { mine.add(pid); grew = true; }
+  }
+  const out = new Map();
+  for (const [pid, p] of procs) if (!mine.has(pid)) out.set(pid, p.ticks);
+  return out;
+}
+
+/** CPU-seconds used by other processes between two otherTicks() snapshots. */
+export function otherCpuSeconds(before, after, clk) {
+  let t = 0;
+  for (const [pid, v] of after) t += Math.max(0, v - (before.get(pid) ?? 0));
+  return t / clk;
+}

@@ -1,0 +1,143 @@
+// Markdown summary of one bench run (results.json): per-mode tables, ratios, targets, memory, micro.
+
+const median = (xs) => {
+  const s = xs.filter((x) => x !== null && x !== undefined && !Number.isNaN(x)).sort((a, b) => a - b);
+  if (!s.length) return undefined;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const f = (x, d = 1) => (x === undefined || x === null || Number.isNaN(x) ? '–' : Number(x).toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
+const ratio = (a, b) => (a === undefined || !b ? '–' : `${(a / b).toFixed(2)}×`);
+
+/** Per mode and target: medians over runs, first byte, RSS. */
+export function aggregate(results) {
+  const rows = new Map();
+  for (const c of results.cells) {
+    const k = `${c.mode}|${c.target}`;
+    if (!rows.has(k)) rows.set(k, []);
+    rows.get(k).push(c);
+  }
+  const table = {};
+  for (const [k, cs] of rows) {
+    const [mode, target] = k.split('|');
+    const lat = results.latency.find((l) => l.mode === mode && l.target === target);
+    (table[mode] ??= {})[target] = {
+      rps: median(cs.map((c) => c.rps)),
+      p50: median(cs.map((c) => c.p50_ms)),
+      p99: median(cs.map((c) => c.p99_ms)),
+      cpu: median(cs.map((c) => c.proxy_us_per_req)),
+      upstreamCpu: median(cs.map((c) => c.upstream_us_per_req)),
+      errors: cs.reduce((a, c) => a + c.errors, 0),
+      other: cs.map((c) => `${c.cpu_other_s}${c.noisy ? '!' : ''}`).join(', '),
+      ttfb: lat?.ttfb_p50_ms,
+      ttfb99: lat?.ttfb_p99_ms,
+      total: lat?.total_p50_ms,
+      rssMb: results.memory[target]?.[mode] ? results.memory[target][mode].rss / 1024 : undefined,
+    };
+  }
+  return table;
+}
+
+export function renderSummary(results) {
+  const env = results.environment;
+  const o = results.options;
+  const table = aggregate(results);
+  const lines = [];
+  lines.push(`# Gatehouse bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`, '');
+  lines.push(`- build: ${env.gitHead}`);
+  lines.push(`- node ${env.node}, nginx ${env.nginx}, wrk ${env.wrk}; ${env.cpus} CPUs (${env.cpuModel}), kernel ${env.kernel}`);
+  lines.push(`- ${env.pinning}`);
+  lines.push(`- wrk -t1 -c${o.conn}, ${o.dur} s per run after ${o.warmup} s warm-up, ${o.runs} run(s) per cell; SSE = ${o.streamChunks} deltas + [DONE]; first byte from ${o.latN} sequential keep-alive requests`);
+  for (const [name, label] of Object.entries(results.labels)) if (name.startsWith('gatehouse-full')) lines.push(`- ${name}: ${label}`);
+  if (results.fullParts) lines.push(`- full pipeline parts: ${Object.entries(results.fullParts).map(([k, v]) => `${k} ${v === true ? 'on' : `off (${v})`}`).join('; ')}`);
+  for (const u of results.unavailable) lines.push(`- **${u.name}: not available yet** — ${u.reason}`);
+  if (results.diskSync) lines.push(`- disk under bench/results: write + fdatasync of a 1.4 KB line p50 ${f(results.diskSync.p50_ms, 2)} ms, p99 ${f(results.diskSync.p99_ms, 2)} ms (the floor of the full pipeline's added first byte: its audit record is durable before forwarding)`);
+  lines.push('');
+
+  for (const [mode, byTarget] of Object.entries(table)) {
+    const direct = byTarget.direct;
+    const nginx = byTarget.nginx;
+    lines.push(`## ${mode}`, '');
+    lines.push('| target | req/s | p50 ms | p99 ms | proxy CPU µs/req | first byte p50 ms (added) | RSS MB | req/s vs direct | req/s vs nginx | CPU vs nginx | errors | other CPU-s |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const [target, r] of Object.entries(byTarget)) {
+      const added = direct?.ttfb !== undefined && r.ttfb !== undefined && target !== 'direct' ? ` (+${f(r.ttfb - direct.ttfb, 2)})` : '';
+      lines.push(`| ${results.labels[target] ?? target} | ${f(r.rps, 0)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${target === 'direct' ? '–' : f(r.cpu, 0)} | ${f(r.ttfb, 2)}${added} | ${f(r.rssMb, 0)} | ` +
+        `${target === 'direct' ? '–' : ratio(r.rps, direct?.rps)} | ${target === 'nginx' ? '–' : ratio(r.rps, nginx?.rps)} | ${target === 'direct' || target === 'nginx' ? '–' : ratio(r.cpu, nginx?.cpu)} | ${r.errors} | ${r.other} |`);
+    }
+    lines.push('');
+  }
+  lines.push('"!" after other CPU-s: even the least noisy attempt ran while other processes on the machine used more than ' +
+    `${o.otherMax} CPU-s; treat its req/s and latency as low estimates (CPU µs/req is much less affected).`, '');
+
+  lines.push('## Targets', '', ...checkTargets(table, results.labels), '');
+
+  const m = results.memoryBound;
+  if (m) {
+    lines.push('## Memory bound', '');
+    if (m.error) lines.push(`- memory.mjs failed: ${m.error}`);
+    for (const r of m.runs ?? []) {
+      const verdict = r.control ? `growth ${f(r.rssGrowthMb, 1)} MB` : `growth ${f(r.rssGrowthMb, 1)} MB (target < 50) ${r.rssGrowthMb < 50 ? 'PASS' : 'FAIL'}`;
+      if (r.held) {
+        lines.push(`- ${r.target}: all ${r.held} pending after ${f(r.seconds, 1)} s; gateway RSS ${f(r.rssStartMb, 0)} → ${f(r.rssPeakMb, 0)} MB, ${verdict}`);
+        continue;
+      }
+      const label = r.target === 'gatehouse-full' ? 'full pipeline (the bound of issue 10)' : r.target === 'gatehouse-proxy' ? 'proxy only (for comparison)' : r.target;
+      lines.push(`- ${label}: streamed ${f(r.bytes / 2 ** 20, 0)} MiB of SSE in ${f(r.seconds, 1)} s (${f(r.bytes / 2 ** 20 / r.seconds, 0)} MiB/s); gateway RSS ${f(r.rssStartMb, 0)} → peak ${f(r.rssPeakMb, 0)} MB, ${verdict}`);
+    }
+    for (const u of m.unavailable ?? []) lines.push(`- ${u.name}: not available yet — ${u.reason}`);
+    lines.push('');
+  }
+  if (results.micro?.length) {
+    lines.push('## Micro-benchmarks (bench/micro/*.bench.ts)', '');
+    for (const r of results.micro) {
+      if (r.error) lines.push(`- ${r.file}: failed — ${r.error}`);
+      else {
+        const rows = Object.entries(r.figures ?? {}).filter(([, v]) => Array.isArray(v) && v.some((x) => x && typeof x === 'object'));
+        const scalars = Object.fromEntries(Object.entries(r.figures ?? {}).filter(([k]) => !rows.some(([rk]) => rk === k)));
+        lines.push(`- ${r.file}: ${inline(scalars)}`);
+        for (const [, items] of rows) for (const item of items) lines.push(`  - ${inline(item)}`);
+      }
+    }
+    lines.push('');
+  }
+  return lines.join('\n') + '\n';
+}
+
+function checkTargets(table, labels) {
+  const out = [];
+  const check = (what, value, limit, unit, better = 'lower') => {
+    if (value === undefined) return;
+    const ok = better === 'lower' ? value <= limit : value >= limit;
+    out.push(`- ${ok ? 'PASS' : 'MISS'} ${what}: ${f(value, unit === 'ms' ? 2 : 1)} ${unit} (target ${better === 'lower' ? '≤' : '≥'} ${limit} ${unit})`);
+  };
+  for (const [mode, t] of Object.entries(table)) {
+    const direct = t.direct;
+    const sse = mode.startsWith('sse');
+    if (t['gatehouse-proxy']) {
+      check(`${mode} Gatehouse proxy-only CPU per request`, t['gatehouse-proxy'].cpu, 60, 'µs');
+      check(`${mode} Gatehouse proxy-only added first byte`, sub(t['gatehouse-proxy'].ttfb, direct?.ttfb), 0.3, 'ms');
+    }
+    const full = t['gatehouse-full'];
+    if (full) {
+      const name = labels['gatehouse-full'];
+      check(`${mode} ${name} CPU per request`, full.cpu, 150, 'µs');
+      check(`${mode} ${name} added first byte`, sub(full.ttfb, direct?.ttfb), sse ? 1 : 0.5, 'ms');
+      if (t.portkey?.rps) check(`${mode} ${name} req/s vs Portkey`, full.rps / t.portkey.rps, 5, '×', 'higher');
+    }
+  }
+  return out.length ? out : ['- (no Gatehouse target ran)'];
+}
+
+const sub = (a, b) => (a === undefined || b === undefined ? undefined : a - b);
+
+const inline = (obj) => flatten(obj).map(([k, v]) => `${k} ${typeof v === 'number' ? f(v, Number.isInteger(v) || Math.abs(v) >= 10 ? 0 : 2) : v}`).join(', ');
+
+function flatten(obj, prefix = '') {
+  const out = [];
+  for (const [k, v] of Object.entries(obj ?? {})) {
+    if (v && typeof v === 'object' && !Array.isArray(v)) out.push(...flatten(v, `${prefix}${k}.`));
+    else out.push([`${prefix}${k}`, Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? JSON.stringify(x) : x)).join('/') : v]);
+  }
+  return out;
+}

@@ -1,0 +1,101 @@
+// CPU profile of the gateway under load: `npm run bench:profile` (or node bench/profile.mjs).
+// Starts the mock upstream and one gateway with --cpu-prof, drives it with wrk, stops it, and prints
+// where its CPU went: self time by function (mapped back to the TypeScript sources through the
+// bundle's source map) and by part (Express, prom-client, node:http internals, our code, GC ...).
+// Env: TARGET=proxy|full (default proxy), MODE=json-160B|sse-160B|json-4KB|sse-4KB, DUR (10), TOP (30).
+import { readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runWrk } from './lib/load.mjs';
+import { ProcessGroup } from './lib/processes.mjs';
+import { cpuTicks } from './lib/proc-stats.mjs';
+import { request } from './lib/http-util.mjs';
+
+const bench = dirname(fileURLToPath(import.meta.url));
+const root = dirname(bench);
+const env = process.env;
+const target = env.TARGET ?? 'proxy';
+const mode = env.MODE ?? 'json-160B';
+const dur = Number(env.DUR ?? 10);
+const top = Number(env.TOP ?? 30);
+const bodyFile = join(bench, 'bodies', { 'json-160B': 'chat-160B.json', 'sse-160B': 'chat-160B-stream.json', 'json-4KB': 'chat-4KB.json', 'sse-4KB': 'chat-4KB-stream.json' }[mode]);
+const out = join(bench, 'results', `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-profile-${target}-${mode}`);
+const profDir = join(out, 'profiles');
+mkdirSync(join(out, 'logs'), { recursive: true });
+const procs = new ProcessGroup(join(out, 'logs'), env.BENCH_PIDFILE);
+const pin = availableParallelism() >= 2;
+const ctx = { bench, conn: Number(env.CONN ?? 50), procs, loadCpu: pin ? 1 : undefined, customHost: '' };
+const ADDR = /^data\s+(http\S+)\s*$[\s\S]*^admin\s+(http\S+)\s*$/m;
+process.on('SIGINT', () => procs.stopAll().then(() => process.exit(130)));
+
+async function main() {
+  const up = await procs.start('upstream', 'node', [join(bench, 'upstream.mjs')], { cpu: pin ? 0 : undefined, ready: /listening (http\S+)/ });
+  const dataDir = join(out, 'data');
+  const template = target === 'full' ? 'full.yaml' : 'proxy-only.yaml';
+  const config = join(out, template);
+  writeFileSync(config, readFileSync(join(bench, 'configs', template), 'utf8').replaceAll('__UPSTREAM_URL__', up.match[1]).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', bench));
+  const gw = await procs.start('gateway', 'node', ['--cpu-prof', `--cpu-prof-dir=${profDir}`, join(root, 'dist/gateway.js'), 'serve', '--config', config, '--port', '0', '--admin-port', '0', '--data-dir', dataDir, ...(target === 'full' ? [] : ['--proxy-only'])], {
+    cpu: pin ? 0 : undefined, env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR,
+  });
+  let auth;
+  if (target === 'full') {
+    const minted = await procs.run('node', [join(root, 'dist/gateway.js'), 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir]);
+    if (minted.code !== 0) throw new Error(`token minting failed: ${minted.stderr}`);
+    auth = minted.stdout.trim();
+  }
+  const url = gw.match[1] + '/v1/chat/completions';
+  const probe = await request(url, { body: readFileSync(bodyFile), headers: { authorization: `Bearer ${auth ?? 'sk-dummy'}` } });
+  if (probe.status !== 200) throw new Error(`gateway answered ${probe.status}: ${probe.text.slice(0, 200)}`);
+  await runWrk(ctx, { url, bodyFile, seconds: 2, auth });
+  const t0 = cpuTicks(gw.pid);
+  const r = await runWrk(ctx, { url, bodyFile, seconds: dur, auth });
+  const us = ((cpuTicks(gw.pid) - t0) / 100) * 1e6 / r.requests;
+  await procs.stopAll(15_000);
+  const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error('no profile written');
+  console.log(`${target} ${mode}: ${r.rps.toFixed(0)} req/s, ${us.toFixed(0)} µs CPU/req (with the profiler on), profile ${join(profDir, file)}\n`);
+  console.log(summarize(JSON.parse(readFileSync(join(profDir, file), 'utf8'))));
+}
+
+/** Self time by function (source-mapped) and by part of the stack. */
+function summarize(profile) {
+  const map = new SourceMap(JSON.parse(readFileSync(join(root, 'dist/gateway.js.map'), 'utf8')));
+  const total = profile.endTime - profile.startTime;
+  const sampleUs = total / profile.samples.length;
+  const byFn = new Map();
+  const byPart = new Map();
+  for (const n of profile.nodes) {
+    if (!n.hitCount) continue;
+    const where = locate(n.callFrame, map);
+    const key = `${n.callFrame.functionName || '(anonymous)'}  ${where.file}:${where.line}`;
+    byFn.set(key, (byFn.get(key) ?? 0) + n.hitCount);
+    byPart.set(where.part, (byPart.get(where.part) ?? 0) + n.hitCount);
+  }
+  const pct = (hits) => ((hits * 100) / profile.samples.length).toFixed(1).padStart(5) + ' %';
+  const lines = ['Self time by part:'];
+  for (const [part, hits] of [...byPart].sort((a, b) => b[1] - a[1])) lines.push(`  ${pct(hits)}  ${part}`);
+  lines.push('', `Top ${top} functions by self time (${(sampleUs).toFixed(0)} µs per sample):`);
+  for (const [fn, hits] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(hits)}  ${fn}`);
+  return lines.join('\n');
+}
+
+function locate(frame, map) {
+  const { url, functionName, lineNumber, columnNumber } = frame;
+  if (!url) return { file: '', line: '', part: ['(garbage collector)', '(idle)', '(program)'].includes(functionName) ? functionName : '(native)' };
+  if (url.startsWith('node:')) return { file: url, line: lineNumber + 1, part: `node ${url.slice(5).replace(/\/.*$/, '').replace(/^internal\/?/, 'internal/')}` };
+  if (url.endsWith('dist/gateway.js')) {
+    const e = map.findEntry(lineNumber, columnNumber);
+    const src = e?.originalSource ? relative(root, fileURLToPath(new URL(e.originalSource, `file://${root}/dist/`))) : 'dist/gateway.js';
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(src)?.[1];
+    return { file: src, line: (e?.originalLine ?? lineNumber) + 1, part: pkg ? `package ${pkg}` : `gatehouse ${src.split('/').slice(0, 2).join('/')}` };
+  }
+  return { file: url, line: lineNumber + 1, part: 'other' };
+}
+
+main().then(() => procs.stopAll().then(() => process.exit(0)), async (err) => {
+  process.stderr.write(`profile: failed: ${err.stack ?? err}\n`);
+  await procs.stopAll();
+  process.exit(1);
+});
