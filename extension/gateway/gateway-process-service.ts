@@ -103,11 +103,13 @@ export class GatewayProcessService extends Disposable {
   private async spawnGateway(): Promise<RunningGateway> {
     const launch = await this.resolveLaunch();
     if (!fs.existsSync(launch.script)) throw new GatewayStartError(`The bundled gateway is missing: ${launch.script}`);
-    const args = [launch.script, 'serve', '--port', '0', '--admin-port', '0', '--data-dir', launch.dataDir];
+    // --exit-with-stdin: the gateway stops when our end of its stdin closes, so it never outlives an
+    // extension host that was killed without running deactivate().
+    const args = [launch.script, 'serve', '--port', '0', '--admin-port', '0', '--data-dir', launch.dataDir, '--exit-with-stdin'];
     if (launch.configFile) args.push('--config', launch.configFile);
     this.setState({ kind: 'starting' });
     this.log.info(`starting gateway: ${path.basename(process.execPath)} ${args.join(' ')}`);
-    const child = spawn(process.execPath, args, { cwd: launch.cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: launch.cwd, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     const urls: { data?: string; admin?: string } = {};
 

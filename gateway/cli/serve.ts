@@ -19,6 +19,8 @@ Options:
       --admin-port N    admin listener port (0 picks a free one)
       --data-dir DIR    audit log, keys and tokens (default ./.gatehouse)
       --log-json        log as JSON lines on stderr
+      --exit-with-stdin stop when standard input closes: a launcher's lifeline, so the gateway
+                        never outlives the process that started it (the VS Code extension uses it)
       --proxy-only      forward only: no identity, policy, approvals, masking or audit (for
                         benchmarks and debugging; refused unless both listeners are loopback)
   -h, --help            show this help
@@ -35,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       'log-json': { type: 'boolean' },
       'proxy-only': { type: 'boolean' },
+      'exit-with-stdin': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -76,7 +79,10 @@ export async function run(argv: string[]): Promise<number> {
   log.info('gateway started', { config: loaded.file ?? '(embedded default)', dataDir: loaded.dataDir });
 
   return new Promise<number>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       log.info('stopping', { signal });
       const force = setTimeout(() => resolve(1), 10_000);
       force.unref();
@@ -84,5 +90,11 @@ export async function run(argv: string[]): Promise<number> {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    if (values['exit-with-stdin']) {
+      // The launcher holds the other end of the pipe; if it dies, even by SIGKILL, the pipe closes.
+      process.stdin.on('end', () => stop('stdin closed'));
+      process.stdin.on('error', () => stop('stdin closed'));
+      process.stdin.resume();
+    }
   });
 }

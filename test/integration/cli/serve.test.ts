@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, startServe } from '../../helpers/cli';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { cliPath, runCli, startServe } from '../../helpers/cli';
 
 describe('cli: gatehouse serve', () => {
   let dir: string;
@@ -59,6 +62,23 @@ describe('cli: gatehouse serve', () => {
     } finally {
       assert.equal(await serve.stop(), 0);
     }
+  });
+
+  it('with --exit-with-stdin, stops cleanly (exit 0) when its launcher closes stdin', async () => {
+    const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--admin-port', '0', '--data-dir', join(dir, 'lifeline'), '--exit-with-stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const lines = createInterface({ input: child.stdout! });
+    let admin = '';
+    for await (const line of lines) {
+      if (line.startsWith('admin ')) {
+        admin = line.slice(6).trim();
+        break;
+      }
+    }
+    assert.equal((await fetch(`${admin}/healthz`)).status, 200);
+    const exited = once(child, 'exit');
+    child.stdin!.end();
+    const [code] = (await exited) as [number | null];
+    assert.equal(code, 0);
   });
 });
 
