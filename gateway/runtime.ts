@@ -94,5 +94,7 @@ export interface AuditService {
 export interface ApprovalService {
   /** Resolves when approved or granted; throws GatehouseError 403 approval_denied / approval_timeout, or on withdrawal. */
   await(x: Exchange): Promise<void>;
+  /** Requests held right now (Prometheus gauge gatehouse_approvals_pending). */
+  readonly pendingCount?: number;
   close(): Promise<void>;
 }

@@ -13,7 +13,7 @@ import { compileUpstreams } from '../upstream/upstream-table';
 import { createAdminApp } from './admin-app';
 import { handleClientError } from './client-error';
 import { createDataHandler } from './data-app';
-import { createMetrics } from './metrics';
+import { createMetrics, registerServiceGauges } from './metrics';
 import { createServices } from './services';
 import { passThroughServices } from './pass-through-services';
 
@@ -52,6 +52,10 @@ export async function createGateway(loaded: LoadedConfig, log: Logger, options: 
   const events = new EventBus();
   const metrics = createMetrics();
   const services = await createServices(loaded, log, events);
+  registerServiceGauges(metrics, {
+    pendingApprovals: () => services.runtime.approvals.pendingCount ?? 0,
+    sinkLag: () => services.runtime.audit.lag?.() ?? {},
+  });
   // Built whole and then shadowed, so the admin listener and close() stay the same in both modes.
   const governed = proxyOnly ? passThroughServices() : services.runtime;
   const runtime: Runtime = { config, dataDir, configDir: loaded.configDir, log, events, ...governed };

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Prometheus metrics of one gateway instance (its own registry, so several gateways in one test
@@ -27,4 +27,28 @@ export function createMetrics(): GatewayMetrics {
     }),
     upstreamErrors: new Counter({ name: 'gatehouse_upstream_errors_total', help: 'Upstream failures, by upstream and error code.', labelNames: ['upstream', 'code'], registers: [registry] }),
   };
+}
+
+/**
+ * Gauges read from the services when Prometheus scrapes (nothing is updated per request):
+ * requests held for approval, and how many records each audit sink is behind.
+ */
+export function registerServiceGauges(metrics: GatewayMetrics, read: { pendingApprovals: () => number; sinkLag: () => Record<string, number> }): void {
+  new Gauge({
+    name: 'gatehouse_approvals_pending',
+    help: 'Requests held right now, waiting for an approval.',
+    registers: [metrics.registry],
+    collect() {
+      this.set(read.pendingApprovals());
+    },
+  });
+  new Gauge({
+    name: 'gatehouse_audit_sink_lag_records',
+    help: 'Durable audit records a sink has not yet delivered.',
+    labelNames: ['sink'],
+    registers: [metrics.registry],
+    collect() {
+      for (const [sink, lag] of Object.entries(read.sinkLag())) this.set({ sink }, lag);
+    },
+  });
 }

@@ -111,6 +111,8 @@ describe('approvals end to end (openai SDK, admin API)', function () {
     assert.equal(view.principal.subject, 'ci-deployer');
     assert.equal(view.rule, 'frontier-needs-approval');
     assert.equal(view.model, 'gpt-4o');
+    const metrics = await (await fetch(`${gateway.adminUrl}/metrics`, { headers: { authorization: `Bearer ${tokens.lead}` } })).text();
+    assert.match(metrics, /^gatehouse_approvals_pending 1$/m);
     assert.equal((await decide(id, 'lead', 'approve', 'ticket ML-7')).status, 200);
     const completion = await answer;
     assert.equal(completion.choices[0]!.message.content, 'echo: train it');
