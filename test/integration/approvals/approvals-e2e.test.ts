@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import OpenAI, { APIError } from 'openai';
+import OpenAI from 'openai';
 import type { Spec } from '../../../gateway/generated/gatehouse.policy';
+import { apiError } from '../../builders/api-error';
 import { policyYaml } from '../../builders/policy';
 import { SseClient } from '../../builders/sse-client';
 import { nextEvent, waitFor } from '../../builders/wait-for';
@@ -55,15 +56,6 @@ describe('approvals end to end (openai SDK, admin API)', function () {
     const answer = chat(model, opts);
     answer.catch(() => {});
     return { id: (await requested).id, answer };
-  };
-  const apiError = async (p: Promise<unknown>): Promise<APIError> => {
-    try {
-      await p;
-    } catch (err) {
-      assert.ok(err instanceof APIError, `expected an APIError, got ${String(err)}`);
-      return err;
-    }
-    assert.fail('expected a refusal');
   };
 
   before(async () => {

@@ -7,6 +7,7 @@ import type { GatewayEventName, GatewayEvents, EventBus } from '../../../gateway
 import type { Spec } from '../../../gateway/generated/gatehouse.policy';
 import { FakeUpstream } from '../../helpers/fake-upstream';
 import { rawPost } from '../../helpers/raw-http';
+import { apiError } from '../../builders/api-error';
 import { policyYaml } from '../../builders/policy';
 import { startGateway, type TestGateway } from '../../helpers/gateway';
 
@@ -31,15 +32,6 @@ function nextEvent<K extends GatewayEventName>(events: EventBus, name: K, timeou
   });
 }
 
-async function apiError(p: Promise<unknown>): Promise<APIError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof APIError, `expected an APIError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the request to be refused');
-}
 
 const chat = (client: OpenAI, model: string, extra: Partial<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming> = {}) =>
   client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hello' }], ...extra });
