@@ -43,9 +43,12 @@ CS_STAMP="$CS_DIR/.installed-$CODE_SERVER_VERSION-node$NODE_PKG_VERSION"
 if [ ! -f "$CS_STAMP" ]; then
   log "npm install code-server@$CODE_SERVER_VERSION (2-4 min: native modules are compiled)"
   rm -rf "$CS_DIR"
-  # code-server's postinstall checks that npm runs under Node 24, and node-gyp must build against
-  # Node 24's bundled headers (overrides a nodedir from the user's npmrc; no header download).
-  PATH="$NODE_DIR/bin:$PATH" npm_config_nodedir="$NODE_DIR" \
+  # code-server's postinstall checks that npm runs under Node 24 (it reads $npm_config_user_agent),
+  # and node-gyp must build against Node 24's bundled headers (overrides a nodedir from the user's
+  # npmrc; no header download). Under `npm run`/`npm test` the outer npm (Node 20) exports its own
+  # npm_* variables, which the inner npm would take as config: start it without them (registry,
+  # proxy and CA settings excepted).
+  env $(env | grep -Ev '^npm_config_(registry|.*proxy|cafile|strict_ssl)=' | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/-u \1/p') PATH="$NODE_DIR/bin:$PATH" npm_config_nodedir="$NODE_DIR" \
     npm install --prefix "$CS_DIR" --no-save --no-audit --no-fund "code-server@$CODE_SERVER_VERSION" >&2
   PATH="$NODE_DIR/bin:$PATH" "$CS_DIR/node_modules/.bin/code-server" --version >/dev/null
   touch "$CS_STAMP"
