@@ -55,6 +55,8 @@ export class SseMasker {
   private readonly decoder = new StringDecoder('utf8');
   private readonly slots = new Map<string, SlotState>();
   private template: Json | undefined;
+  /** The data of the latest template event not parsed yet (the fast path keeps the text). */
+  private templateText: string | undefined;
   private readonly maxFinal: number;
 
   constructor(private readonly compiled: CompiledMasking, private readonly options: SseMaskerOptions) {
@@ -94,6 +96,8 @@ export class SseMasker {
   }
 
   private onEvent(raw: string, bodyEnd: number): string {
+    const fast = this.onChatDelta(raw, bodyEnd);
+    if (fast !== undefined) return fast;
     const lines = raw.slice(0, bodyEnd).split(/\r\n|\r|\n/);
     const dataLines: string[] = [];
     let eventName: string | undefined;
@@ -118,7 +122,10 @@ export class SseMasker {
       if (reading.usage.totalTokens === undefined && u.promptTokens !== undefined && u.completionTokens !== undefined) u.totalTokens = u.promptTokens + u.completionTokens;
       this.usage = u;
     }
-    if (Array.isArray(obj.choices) && obj.id !== undefined) this.template = obj;
+    if (Array.isArray(obj.choices) && obj.id !== undefined) {
+      this.template = obj;
+      this.templateText = undefined;
+    }
     let changed = false;
     const ending = (key: string) => reading.ends.some((e) => endsSlot(e, key));
     for (const s of reading.slots) changed = this.onSlotText(s, ending(s.key)) || changed;
@@ -128,6 +135,29 @@ export class SseMasker {
     if (!changed) return before + raw;
     const other = lines.filter((l) => l !== '' && !l.startsWith('data:'));
     return before + [...other, `data: ${JSON.stringify(obj)}`].join('\n') + '\n\n';
+  }
+
+  /**
+   * The common event, a one-line chat chunk with one content delta (see `chatDelta`), handled
+   * without JSON.parse: the same effect as the general path, and the original bytes go out
+   * untouched when the masker releases the text as it came. undefined: not that shape.
+   */
+  private onChatDelta(raw: string, bodyEnd: number): string | undefined {
+    if (raw.charCodeAt(0) !== 100 || !raw.startsWith('data:')) return undefined;
+    const data = raw.slice(raw.charCodeAt(5) === 32 ? 6 : 5, bodyEnd);
+    const m = chatDelta.exec(data);
+    if (!m) return undefined;
+    const [, head, index, escaped, tail] = m;
+    const text = escaped.includes('\\') ? (JSON.parse(`"${escaped}"`) as string) : escaped;
+    if (data.includes('"id":')) {
+      this.templateText = data;
+      this.template = undefined;
+    }
+    const key = `c${index}`;
+    let released = text;
+    const slot: TextSlot = { key, path: this.slots.has(key) ? '' : `$.choices[${index}].message.content`, text, set: (t) => { released = t; } };
+    if (!this.onSlotText(slot, false)) return raw;
+    return `data: ${head}${JSON.stringify(released)}${tail}\n\n`;
   }
 
   /** Feeds a slot's text through its masker and writes the released part back. True when changed. */
@@ -163,10 +193,18 @@ export class SseMasker {
       if (skip?.has(key) || !ends.some((e) => endsSlot(e, key)) || !state.masker) continue;
       const text = state.masker.end();
       if (!text) continue;
-      const ev = flushEvent(key, text, key.startsWith('c') || key.startsWith('l') ? this.template : template);
+      const ev = flushEvent(key, text, key.startsWith('c') || key.startsWith('l') ? this.chatTemplate() : template);
       out += (ev.event ? `event: ${ev.event}\n` : '') + `data: ${JSON.stringify(ev.data)}\n\n`;
     }
     return out;
+  }
+
+  private chatTemplate(): Json | undefined {
+    if (this.templateText !== undefined) {
+      this.template = JSON.parse(this.templateText) as Json;
+      this.templateText = undefined;
+    }
+    return this.template;
   }
 
   private slotState(key: string, path: string): SlotState {
@@ -192,6 +230,17 @@ export class SseMasker {
     return this.options.rules.filter((r) => r.detectPaths === null || r.detectPaths.some((p) => matchPath(p, concrete) !== false));
   }
 }
+
+const scalar = String.raw`(?:"[^"\\\u0000-\u001f]*"|0|-?[1-9]\d*|null|true|false)`;
+const otherKey = String.raw`"(?!(?:choices|usage)")[A-Za-z_]+":`;
+/**
+ * One chat chunk with a single content delta and otherwise only scalar fields (no escapes in
+ * them), compact as OpenAI-compatible servers write it:
+ * {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}]}
+ * Groups: everything before the content string, the choice index, the content as escaped, everything after it.
+ * Anything else (role, tool calls, usage, finish_reason, whitespace) takes the general path.
+ */
+const chatDelta = new RegExp(String.raw`^(\{(?:${otherKey}${scalar},)*"choices":\[\{"index":(0|[1-9]\d{0,5}),"delta":\{"content":)"((?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9A-Fa-f]{4}))*)"(\}(?:,"logprobs":null)?,"finish_reason":null\}\](?:,${otherKey}${scalar})*\})$`);
 
 function endsSlot(end: string, key: string): boolean {
   if (end === '*') return true;
