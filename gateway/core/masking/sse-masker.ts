@@ -53,6 +53,8 @@ export class SseMasker {
   usage: SseUsage | undefined;
   private buffer = '';
   private readonly decoder = new StringDecoder('utf8');
+  /** The decoder may hold the start of a character (the last chunk it got ended on a non-ASCII byte). */
+  private utf8Pending = false;
   private readonly slots = new Map<string, SlotState>();
   private template: Json | undefined;
   /** The data of the latest template event not parsed yet (the fast path keeps the text). */
@@ -65,6 +67,10 @@ export class SseMasker {
 
   /** Bytes in: the SSE text to send on (may be empty while an event is incomplete). */
   pushBytes(chunk: Buffer): string {
+    // A chunk that ends on an ASCII byte, with nothing pending in the decoder, decodes on its own.
+    const last = chunk.length ? chunk[chunk.length - 1] : 0;
+    if (!this.utf8Pending && last < 0x80) return this.push(chunk.toString('utf8'));
+    this.utf8Pending = last >= 0x80;
     return this.push(this.decoder.write(chunk));
   }
 
@@ -153,28 +159,33 @@ export class SseMasker {
       this.templateText = data;
       this.template = undefined;
     }
-    const key = `c${index}`;
-    let released = text;
-    const slot: TextSlot = { key, path: this.slots.has(key) ? '' : `$.choices[${index}].message.content`, text, set: (t) => { released = t; } };
-    if (!this.onSlotText(slot, false)) return raw;
+    const key = index === '0' ? 'c0' : `c${index}`;
+    const released = this.feedSlot(key, this.slots.has(key) ? '' : `$.choices[${index}].message.content`, text, false);
+    if (released === null) return raw;
     return `data: ${head}${JSON.stringify(released)}${tail}\n\n`;
   }
 
   /** Feeds a slot's text through its masker and writes the released part back. True when changed. */
   private onSlotText(s: TextSlot, ends: boolean): boolean {
-    const state = this.slotState(s.key, s.path);
-    if (!state.truncated) {
-      if (state.raw.length + s.text.length > this.maxFinal) {
-        state.raw += s.text.slice(0, this.maxFinal - state.raw.length);
-        state.truncated = true;
-      } else state.raw += s.text;
-    }
-    if (!state.masker) return false;
-    // A slot that ends in this very event releases its tail here too, keeping the text in order.
-    const released = state.masker.push(s.text) + (ends ? state.masker.end() : '');
-    if (released === s.text) return false;
+    const released = this.feedSlot(s.key, s.path, s.text, ends);
+    if (released === null) return false;
     s.set(released);
     return true;
+  }
+
+  /** Feeds a slot's text through its masker: the text to send instead, or null when it goes as it came. */
+  private feedSlot(key: string, path: string, text: string, ends: boolean): string | null {
+    const state = this.slotState(key, path);
+    if (!state.truncated) {
+      if (state.raw.length + text.length > this.maxFinal) {
+        state.raw += text.slice(0, this.maxFinal - state.raw.length);
+        state.truncated = true;
+      } else state.raw += text;
+    }
+    if (!state.masker) return null;
+    // A slot that ends in this very event releases its tail here too, keeping the text in order.
+    const released = state.masker.push(text) + (ends ? state.masker.end() : '');
+    return released === text ? null : released;
   }
 
   private maskWhole(s: TextSlot): boolean {

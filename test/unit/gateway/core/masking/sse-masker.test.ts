@@ -166,4 +166,16 @@ describe('core/masking SseMasker', () => {
     const input = 'data:' + chat('Hello, "world". ').slice(5).replace('\n\n', '\r\n\r\n');
     assert.equal(sse.push(input), input);
   });
+  it('bytes split inside multi-byte characters decode as the whole stream does', () => {
+    const stream = Buffer.from(chat('Grüße 👋 an jö@exämple.com ') + chat('ñ€ ok') + 'data: [DONE]\n\n');
+    const whole = new SseMasker(compiled, { rules });
+    const reference = whole.pushBytes(stream) + whole.end();
+    assert.match(reference, /Grüße 👋/);
+    for (let a = 1; a < stream.length; a += 3) {
+      const sse = new SseMasker(compiled, { rules });
+      let out = '';
+      for (let at = 0; at < stream.length; at += a) out += sse.pushBytes(stream.subarray(at, at + a));
+      assert.equal(out + sse.end(), reference, `chunks of ${a} bytes`);
+    }
+  });
 });
