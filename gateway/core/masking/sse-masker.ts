@@ -248,10 +248,11 @@ const otherKey = String.raw`"(?!(?:choices|usage)")[A-Za-z_]+":`;
  * One chat chunk with a single content delta and otherwise only scalar fields (no escapes in
  * them), compact as OpenAI-compatible servers write it:
  * {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}]}
- * Groups: everything before the content string, the choice index, the content as escaped, everything after it.
- * Anything else (role, tool calls, usage, finish_reason, whitespace) takes the general path.
+ * Groups: everything before the content string (a "role" may precede it), the choice index, the
+ * content as escaped, everything after it. Anything else (tool calls, reasoning, usage, a
+ * finish_reason, whitespace) takes the general path.
  */
-const chatDelta = new RegExp(String.raw`^(\{(?:${otherKey}${scalar},)*"choices":\[\{"index":(0|[1-9]\d{0,5}),"delta":\{"content":)"((?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9A-Fa-f]{4}))*)"(\}(?:,"logprobs":null)?,"finish_reason":null\}\](?:,${otherKey}${scalar})*\})$`);
+const chatDelta = new RegExp(String.raw`^(\{(?:${otherKey}${scalar},)*"choices":\[\{"index":(0|[1-9]\d{0,5}),"delta":\{(?:"role":"[a-z]+",)?"content":)"((?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9A-Fa-f]{4}))*)"(\}(?:,"logprobs":null)?,"finish_reason":null\}\](?:,${otherKey}${scalar})*\})$`);
 
 function endsSlot(end: string, key: string): boolean {
   if (end === '*') return true;

@@ -148,7 +148,10 @@ describe('core/masking SseMasker', () => {
     const run = (spaced: boolean) => {
       const sse = new SseMasker(compiled, { rules });
       let out = '';
-      for (const p of pieces) out += sse.push(spaced ? chat(p).replace('{"id"', '{ "id"') : chat(p));
+      for (const [i, p] of pieces.entries()) {
+        const event = i === 0 ? chat(p).replace('{"content"', '{"role":"assistant","content"') : chat(p);
+        out += sse.push(spaced ? event.replace('{"id"', '{ "id"') : event);
+      }
       out += sse.push('data: [DONE]\n\n');
       return { out, sse };
     };
