@@ -2,6 +2,7 @@ import type { Masking } from '../generated/gatehouse.config';
 import type { CompileMaskingOptions, CompiledMasking } from '../core/masking/compile';
 import { maskJson } from '../core/masking/mask-json';
 import { maskText, selectRules } from '../core/masking/mask-text';
+import { auditSameAs } from '../core/masking/same-copy';
 import type { MaskReportEntry } from '../core/types';
 import type { Logger } from '../log';
 import type { Exchange } from '../pipeline/exchange';
@@ -60,7 +61,7 @@ export function createMaskingService(cfg: Masking | undefined, deps: MaskingServ
       const upstreamRules = selectRules(compiled, 'upstream', masks);
       let upstreamReport: MaskReportEntry[] = [];
       if (upstreamRules.length) {
-        const upstream = maskJson(x.json, compiled, { where: 'upstream', ruleNames: masks, hashKey: key, spans: false });
+        const upstream = auditSameAs(compiled, 'upstream', masks) ? audit : maskJson(x.json, compiled, { where: 'upstream', ruleNames: masks, hashKey: key, spans: false });
         if (upstream.changed) {
           x.upstreamBody = Buffer.from(JSON.stringify(upstream.value));
           upstreamReport = upstream.report;

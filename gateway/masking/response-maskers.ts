@@ -2,6 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { CompiledMasking } from '../core/masking/compile';
 import { maskJson } from '../core/masking/mask-json';
 import { maskText, selectRules } from '../core/masking/mask-text';
+import { auditSameAs } from '../core/masking/same-copy';
 import { SseMasker } from '../core/masking/sse-masker';
 import { StreamTextMasker } from '../core/masking/stream-text-masker';
 import type { Exchange } from '../pipeline/exchange';
@@ -98,12 +99,13 @@ export function createJsonResponseMasker({ x, compiled, masks, hashKey, limits }
       }
       let out: Buffer = empty;
       if (isParsed) {
+        let client: ReturnType<typeof maskJson> | undefined;
         if (buffering) {
-          const client = maskJson(parsed, compiled, { where: 'client', ruleNames: masks, hashKey, spans: false });
+          client = maskJson(parsed, compiled, { where: 'client', ruleNames: masks, hashKey, spans: false });
           out = client.changed ? Buffer.from(JSON.stringify(client.value)) : Buffer.from(text);
           for (const e of client.report) x.maskReport.push({ ...e, part: 'response', where: ['audit', 'client'] });
         }
-        const audit = maskJson(parsed, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false });
+        const audit = client && auditSameAs(compiled, 'client', masks) ? client : maskJson(parsed, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false });
         x.outcome.auditResponseBody = audit.value;
         const usage = readUsage(parsed);
         if (usage && !x.outcome.usage) x.outcome.usage = usage;

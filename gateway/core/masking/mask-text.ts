@@ -103,19 +103,35 @@ export function applyMasks(text: string, detections: readonly AttributedDetectio
   return out + text.slice(at);
 }
 
-/** Collects report counts keyed by rule, detector and path. */
+/** Collects report counts keyed by rule, detector and path (entries in first-seen order). */
 export class ReportBuilder {
-  private readonly counts = new Map<string, MaskReportEntry>();
+  /** path -> rule -> detector -> entry: no key string built per detection. */
+  private readonly byPath = new Map<string, Map<string, Map<string, MaskReportEntry>>>();
+  private readonly list: MaskReportEntry[] = [];
+  private last: MaskReportEntry | undefined;
 
   add(rule: string, detector: string, path: string): void {
-    const key = `${rule}\u0000${detector}\u0000${path}`;
-    const entry = this.counts.get(key);
+    const last = this.last;
+    if (last !== undefined && last.path === path && last.rule === rule && last.detector === detector) {
+      last.count++;
+      return;
+    }
+    let rules = this.byPath.get(path);
+    if (!rules) this.byPath.set(path, (rules = new Map()));
+    let detectors = rules.get(rule);
+    if (!detectors) rules.set(rule, (detectors = new Map()));
+    let entry = detectors.get(detector);
     if (entry) entry.count++;
-    else this.counts.set(key, { rule, detector, path, count: 1 });
+    else {
+      entry = { rule, detector, path, count: 1 };
+      detectors.set(detector, entry);
+      this.list.push(entry);
+    }
+    this.last = entry;
   }
 
   entries(): MaskReportEntry[] {
-    return [...this.counts.values()];
+    return this.list.slice();
   }
 }
 

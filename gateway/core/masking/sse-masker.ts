@@ -53,8 +53,12 @@ export class SseMasker {
   usage: SseUsage | undefined;
   private buffer = '';
   private readonly decoder = new StringDecoder('utf8');
+  /** The decoder may hold the start of a character (the last chunk it got ended on a non-ASCII byte). */
+  private utf8Pending = false;
   private readonly slots = new Map<string, SlotState>();
   private template: Json | undefined;
+  /** The data of the latest template event not parsed yet (the fast path keeps the text). */
+  private templateText: string | undefined;
   private readonly maxFinal: number;
 
   constructor(private readonly compiled: CompiledMasking, private readonly options: SseMaskerOptions) {
@@ -63,6 +67,10 @@ export class SseMasker {
 
   /** Bytes in: the SSE text to send on (may be empty while an event is incomplete). */
   pushBytes(chunk: Buffer): string {
+    // A chunk that ends on an ASCII byte, with nothing pending in the decoder, decodes on its own.
+    const last = chunk.length ? chunk[chunk.length - 1] : 0;
+    if (!this.utf8Pending && last < 0x80) return this.push(chunk.toString('utf8'));
+    this.utf8Pending = last >= 0x80;
     return this.push(this.decoder.write(chunk));
   }
 
@@ -94,6 +102,8 @@ export class SseMasker {
   }
 
   private onEvent(raw: string, bodyEnd: number): string {
+    const fast = this.onChatDelta(raw, bodyEnd);
+    if (fast !== undefined) return fast;
     const lines = raw.slice(0, bodyEnd).split(/\r\n|\r|\n/);
     const dataLines: string[] = [];
     let eventName: string | undefined;
@@ -118,7 +128,10 @@ export class SseMasker {
       if (reading.usage.totalTokens === undefined && u.promptTokens !== undefined && u.completionTokens !== undefined) u.totalTokens = u.promptTokens + u.completionTokens;
       this.usage = u;
     }
-    if (Array.isArray(obj.choices) && obj.id !== undefined) this.template = obj;
+    if (Array.isArray(obj.choices) && obj.id !== undefined) {
+      this.template = obj;
+      this.templateText = undefined;
+    }
     let changed = false;
     const ending = (key: string) => reading.ends.some((e) => endsSlot(e, key));
     for (const s of reading.slots) changed = this.onSlotText(s, ending(s.key)) || changed;
@@ -130,21 +143,49 @@ export class SseMasker {
     return before + [...other, `data: ${JSON.stringify(obj)}`].join('\n') + '\n\n';
   }
 
+  /**
+   * The common event, a one-line chat chunk with one content delta (see `chatDelta`), handled
+   * without JSON.parse: the same effect as the general path, and the original bytes go out
+   * untouched when the masker releases the text as it came. undefined: not that shape.
+   */
+  private onChatDelta(raw: string, bodyEnd: number): string | undefined {
+    if (raw.charCodeAt(0) !== 100 || !raw.startsWith('data:')) return undefined;
+    const data = raw.slice(raw.charCodeAt(5) === 32 ? 6 : 5, bodyEnd);
+    const m = chatDelta.exec(data);
+    if (!m) return undefined;
+    const [, head, index, escaped, tail] = m;
+    const text = escaped.includes('\\') ? (JSON.parse(`"${escaped}"`) as string) : escaped;
+    if (data.includes('"id":')) {
+      this.templateText = data;
+      this.template = undefined;
+    }
+    const key = index === '0' ? 'c0' : `c${index}`;
+    const released = this.feedSlot(key, this.slots.has(key) ? '' : `$.choices[${index}].message.content`, text, false);
+    if (released === null) return raw;
+    return `data: ${head}${JSON.stringify(released)}${tail}\n\n`;
+  }
+
   /** Feeds a slot's text through its masker and writes the released part back. True when changed. */
   private onSlotText(s: TextSlot, ends: boolean): boolean {
-    const state = this.slotState(s.key, s.path);
-    if (!state.truncated) {
-      if (state.raw.length + s.text.length > this.maxFinal) {
-        state.raw += s.text.slice(0, this.maxFinal - state.raw.length);
-        state.truncated = true;
-      } else state.raw += s.text;
-    }
-    if (!state.masker) return false;
-    // A slot that ends in this very event releases its tail here too, keeping the text in order.
-    const released = state.masker.push(s.text) + (ends ? state.masker.end() : '');
-    if (released === s.text) return false;
+    const released = this.feedSlot(s.key, s.path, s.text, ends);
+    if (released === null) return false;
     s.set(released);
     return true;
+  }
+
+  /** Feeds a slot's text through its masker: the text to send instead, or null when it goes as it came. */
+  private feedSlot(key: string, path: string, text: string, ends: boolean): string | null {
+    const state = this.slotState(key, path);
+    if (!state.truncated) {
+      if (state.raw.length + text.length > this.maxFinal) {
+        state.raw += text.slice(0, this.maxFinal - state.raw.length);
+        state.truncated = true;
+      } else state.raw += text;
+    }
+    if (!state.masker) return null;
+    // A slot that ends in this very event releases its tail here too, keeping the text in order.
+    const released = state.masker.push(text) + (ends ? state.masker.end() : '');
+    return released === text ? null : released;
   }
 
   private maskWhole(s: TextSlot): boolean {
@@ -163,10 +204,18 @@ export class SseMasker {
       if (skip?.has(key) || !ends.some((e) => endsSlot(e, key)) || !state.masker) continue;
       const text = state.masker.end();
       if (!text) continue;
-      const ev = flushEvent(key, text, key.startsWith('c') || key.startsWith('l') ? this.template : template);
+      const ev = flushEvent(key, text, key.startsWith('c') || key.startsWith('l') ? this.chatTemplate() : template);
       out += (ev.event ? `event: ${ev.event}\n` : '') + `data: ${JSON.stringify(ev.data)}\n\n`;
     }
     return out;
+  }
+
+  private chatTemplate(): Json | undefined {
+    if (this.templateText !== undefined) {
+      this.template = JSON.parse(this.templateText) as Json;
+      this.templateText = undefined;
+    }
+    return this.template;
   }
 
   private slotState(key: string, path: string): SlotState {
@@ -192,6 +241,18 @@ export class SseMasker {
     return this.options.rules.filter((r) => r.detectPaths === null || r.detectPaths.some((p) => matchPath(p, concrete) !== false));
   }
 }
+
+const scalar = String.raw`(?:"[^"\\\u0000-\u001f]*"|0|-?[1-9]\d*|null|true|false)`;
+const otherKey = String.raw`"(?!(?:choices|usage)")[A-Za-z_]+":`;
+/**
+ * One chat chunk with a single content delta and otherwise only scalar fields (no escapes in
+ * them), compact as OpenAI-compatible servers write it:
+ * {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}]}
+ * Groups: everything before the content string (a "role" may precede it), the choice index, the
+ * content as escaped, everything after it. Anything else (tool calls, reasoning, usage, a
+ * finish_reason, whitespace) takes the general path.
+ */
+const chatDelta = new RegExp(String.raw`^(\{(?:${otherKey}${scalar},)*"choices":\[\{"index":(0|[1-9]\d{0,5}),"delta":\{(?:"role":"[a-z]+",)?"content":)"((?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9A-Fa-f]{4}))*)"(\}(?:,"logprobs":null)?,"finish_reason":null\}\](?:,${otherKey}${scalar})*\})$`);
 
 function endsSlot(end: string, key: string): boolean {
   if (end === '*') return true;

@@ -59,8 +59,13 @@ export class StreamTextMasker {
     }
     const from = this.context.length;
     const buf = this.context + this.pending + text;
-    const found = detect(buf, this.compiled, this.options.rules);
     let hold = riskyTailStart(buf, from, this.customSpansWhitespace);
+    // Nothing can be released (the new text only grows the risky tail): no scan needed yet.
+    if (hold === from && buf.length - from <= this.maxHold) {
+      this.pending = buf.slice(from);
+      return '';
+    }
+    const found = detect(buf, this.compiled, this.options.rules);
     // A value that reaches into the held tail could still grow: hold it whole.
     for (let i = found.length - 1; i >= 0; i--) {
       const d = found[i];

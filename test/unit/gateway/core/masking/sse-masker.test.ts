@@ -142,4 +142,43 @@ describe('core/masking SseMasker', () => {
     assert.equal(sse.push(input), input);
     assert.equal(sse.finalTexts()[0].text, 'mail bob@example.com');
   });
+
+  it('the one-line chat chunk fast path behaves as the general path (text, audit copy, report, flush)', () => {
+    const pieces = ['Mail jo', 'e@x.io', ' "now"\n', 'or call\t+1 (555) ', '123-4567', ' — é ✓ \\ ', 'card 4111 1111 ', '1111 1111'];
+    const run = (spaced: boolean) => {
+      const sse = new SseMasker(compiled, { rules });
+      let out = '';
+      for (const [i, p] of pieces.entries()) {
+        const event = i === 0 ? chat(p).replace('{"content"', '{"role":"assistant","content"') : chat(p);
+        out += sse.push(spaced ? event.replace('{"id"', '{ "id"') : event);
+      }
+      out += sse.push('data: [DONE]\n\n');
+      return { out, sse };
+    };
+    const fast = run(false);
+    const general = run(true);
+    assert.equal(clientText(fast.out), clientText(general.out));
+    assert.equal(clientText(fast.out), 'Mail [REDACTED:EMAIL] "now"\nor call\t[REDACTED:PHONE] — é ✓ \\ card [REDACTED:CARD]');
+    assert.deepEqual(fast.sse.finalTexts(), general.sse.finalTexts());
+    assert.deepEqual(fast.sse.report.entries(), general.sse.report.entries());
+    // The held tail is flushed in an event built from the last chunk's id.
+    assert.match(fast.out, /data: \{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":\[\{"index":0,"delta":\{"content":"\[REDACTED:CARD\]"\},"finish_reason":null\}\]\}\n\ndata: \[DONE\]\n\n$/);
+  });
+  it('passes an unchanged one-line chat chunk through byte for byte', () => {
+    const sse = new SseMasker(compiled, { rules });
+    const input = 'data:' + chat('Hello, "world". ').slice(5).replace('\n\n', '\r\n\r\n');
+    assert.equal(sse.push(input), input);
+  });
+  it('bytes split inside multi-byte characters decode as the whole stream does', () => {
+    const stream = Buffer.from(chat('Grüße 👋 an jö@exämple.com ') + chat('ñ€ ok') + 'data: [DONE]\n\n');
+    const whole = new SseMasker(compiled, { rules });
+    const reference = whole.pushBytes(stream) + whole.end();
+    assert.match(reference, /Grüße 👋/);
+    for (let a = 1; a < stream.length; a += 3) {
+      const sse = new SseMasker(compiled, { rules });
+      let out = '';
+      for (let at = 0; at < stream.length; at += a) out += sse.pushBytes(stream.subarray(at, at + a));
+      assert.equal(out + sse.end(), reference, `chunks of ${a} bytes`);
+    }
+  });
 });
