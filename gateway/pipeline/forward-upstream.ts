@@ -168,33 +168,55 @@ function relayResponse(rt: Runtime, x: Exchange, upstreamRes: UpstreamResponse, 
   // hold the last byte back until the outcome record is durable (chunked responses end at res.end()).
   const holdLastByte = !heldStream && masker === null && hasLength;
   let held: Buffer | undefined;
+  // Chunks that arrive in one read from the upstream (an SSE burst: a chunk per event) leave in one
+  // res.write at the end of this tick: each chunked res.write costs its own framing and iovecs.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let flushQueued = false;
   let waitingForDrain = false;
   const onDrain = () => {
     waitingForDrain = false;
     upstreamRes.resume();
   };
-  const write = (chunk: Buffer): boolean => {
-    if (chunk.length === 0) return true;
-    if (x.outcome.firstByteMs === undefined) x.outcome.firstByteMs = elapsedMs(x);
-    x.outcome.responseBytes += chunk.length;
-    if (holdLastByte) {
-      if (held) res.write(held);
-      held = chunk.subarray(chunk.length - 1);
-      chunk = chunk.subarray(0, chunk.length - 1);
-      if (chunk.length === 0) return true;
-    }
-    if (res.write(chunk)) return true;
-    if (!waitingForDrain) {
+  const flush = () => {
+    flushQueued = false;
+    if (pendingBytes === 0 || res.destroyed) return;
+    const out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    if (!res.write(out) && !waitingForDrain) {
       waitingForDrain = true;
       res.once('drain', onDrain);
     }
-    return false;
+  };
+  const write = (chunk: Buffer): boolean => {
+    if (chunk.length === 0) return !waitingForDrain;
+    if (x.outcome.firstByteMs === undefined) x.outcome.firstByteMs = elapsedMs(x);
+    x.outcome.responseBytes += chunk.length;
+    if (holdLastByte) {
+      if (held) {
+        pending.push(held);
+        pendingBytes += held.length;
+      }
+      held = chunk.subarray(chunk.length - 1);
+      chunk = chunk.subarray(0, chunk.length - 1);
+    }
+    if (chunk.length > 0) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+    }
+    if (!flushQueued) {
+      flushQueued = true;
+      process.nextTick(flush);
+    }
+    return !waitingForDrain;
   };
   let broken = false;
   return {
     data: (chunk) => write(masker ? masker.push(chunk) : chunk),
     end() {
       if (masker) write(masker.end());
+      flush();
       const finish = () => {
         res.end(held);
         done();
