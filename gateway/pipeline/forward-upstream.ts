@@ -1,5 +1,5 @@
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import { GatehouseError } from '../errors';
 import type { ResponseMasker, Runtime } from '../runtime';
 import { clientResponseHeaders, upstreamRequestHeaders } from '../upstream/headers';
@@ -7,121 +7,157 @@ import type { GatewayMetrics } from '../server/metrics';
 import { isHeldStream } from '../sse/sse-error';
 import type { Exchange, Stage } from './exchange';
 import { relayIntoHeldStream } from './relay-into-held-stream';
+import { parseRawHeaders, type UpstreamBodySink, type UpstreamResponse } from './upstream-response';
 
 /**
  * Terminal stage: forward to the upstream over its keep-alive pool and stream the answer back.
- * Rules: node:http with a pooled Agent (no per-request fetch or web streams); bodies flow both
- * ways with backpressure; SSE and chunked responses are never buffered; a client that goes away
- * aborts the upstream request; upstream down → 502, no response headers in time → 504; an upstream
- * that breaks after headers were sent breaks the client's response too (never a fake clean end).
- * Resolves when the response is finished or abandoned; rejects only before anything was sent.
+ * Rules: undici's pool with a dispatch handler (no per-request fetch or web streams); bodies flow
+ * both ways with backpressure; SSE and chunked responses are never buffered; a client that goes
+ * away aborts the upstream request; upstream down → 502, no response headers in time → 504; an
+ * upstream that breaks after headers were sent breaks the client's response too (never a fake
+ * clean end). Resolves when the response is finished or abandoned; rejects only before anything
+ * was sent.
  */
 export function forwardUpstream(rt: Runtime, metrics: GatewayMetrics): Stage {
+  const limit = rt.config.server?.maxBodyBytes;
   return (x) =>
     new Promise<void>((resolve, reject) => {
       const { upstream, path } = x.target!;
       const body = x.upstreamBody ?? x.body;
+      const handler = new ForwardHandler(rt, x, metrics, resolve, reject);
       const headers = upstreamRequestHeaders(x.req.headers, upstream, x.id, x.streamBody ? undefined : (body?.length ?? 0));
-      const send = upstream.https ? httpsRequest : httpRequest;
-      const upstreamReq: ClientRequest = send({
-        agent: upstream.agent,
-        hostname: upstream.hostname,
-        port: upstream.port,
-        method: x.req.method,
-        path,
-        headers,
-        timeout: upstream.connectTimeoutMs,
-      });
-      let settled = false;
-      const fail = (err: GatehouseError) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(headerTimer);
-        metrics.upstreamErrors.inc({ upstream: upstream.name, code: err.code });
-        x.outcome.upstreamError = err.code;
-        upstreamReq.destroy();
-        reject(err);
-      };
-
-      // Response headers must arrive in time; the connect timeout (socket idle) covers the handshake.
-      const headerTimer = setTimeout(
-        () => fail(new GatehouseError(504, 'ERR_UPSTREAM_TIMEOUT', `The upstream ${upstream.name} did not answer within ${upstream.timeoutMs} ms.`)),
-        upstream.timeoutMs,
-      );
-      upstreamReq.on('timeout', () =>
-        fail(new GatehouseError(504, 'ERR_UPSTREAM_TIMEOUT', `The upstream ${upstream.name} did not accept the connection in time.`)),
-      );
-      upstreamReq.on('error', (err: NodeJS.ErrnoException) => {
-        if (settled) return;
-        const refused = err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EHOSTUNREACH';
-        fail(new GatehouseError(502, refused ? 'ERR_UPSTREAM_UNAVAILABLE' : 'ERR_UPSTREAM_FAILED',
-          refused ? `The upstream ${upstream.name} is unreachable.` : `The upstream ${upstream.name} failed before answering.`, { cause: err }));
-      });
-
-      // The client leaving cancels the upstream request, wherever it is.
-      const onClientClose = () => {
-        if (x.res.writableFinished) return;
-        x.outcome.clientAborted = true;
-        upstreamReq.destroy();
-        if (!settled) {
-          settled = true;
-          clearTimeout(headerTimer);
-          resolve();
-        }
-      };
-      x.res.once('close', onClientClose);
-
-      upstreamReq.on('response', (upstreamRes) => {
-        if (settled) {
-          upstreamRes.resume();
-          return;
-        }
-        settled = true;
-        clearTimeout(headerTimer);
-        upstreamReq.setTimeout(0);
-        relayResponse(rt, x, upstreamRes, resolve);
-      });
-
-      if (x.streamBody) streamRequestBody(x, upstreamReq, rt.config.server?.maxBodyBytes, fail);
-      else upstreamReq.end(body);
+      const requestBody = x.streamBody ? limitedBody(x, limit, handler) : (body ?? null);
+      upstream.pool.dispatch({ method: x.req.method as Dispatcher.HttpMethod, path, headers, body: requestBody, headersTimeout: 0, bodyTimeout: 0 }, handler);
     });
 }
 
-/** Streams a non-JSON request body (e.g. a file upload) with backpressure and the size limit. */
-function streamRequestBody(x: Exchange, upstreamReq: ClientRequest, limit: number | undefined, fail: (e: GatehouseError) => void): void {
+/** One forwarded request: undici's (legacy, unwrapped) dispatch handler, the timers and the client's close. */
+class ForwardHandler implements Dispatcher.DispatchHandler {
+  private settled = false;
+  private cancelled = false;
+  private abortUpstream?: (err?: Error) => void;
+  private sink?: UpstreamBodySink;
+  private readonly headerTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly x: Exchange,
+    private readonly metrics: GatewayMetrics,
+    private readonly resolve: () => void,
+    private readonly reject: (err: GatehouseError) => void,
+  ) {
+    const upstream = x.target!.upstream;
+    // Response headers must arrive in time, counted from now (a wait for a free connection included).
+    this.headerTimer = setTimeout(
+      () => this.fail(new GatehouseError(504, 'ERR_UPSTREAM_TIMEOUT', `The upstream ${upstream.name} did not answer within ${upstream.timeoutMs} ms.`)),
+      upstream.timeoutMs,
+    );
+    // The client leaving cancels the upstream request, wherever it is.
+    x.res.once('close', () => {
+      if (x.res.writableFinished) return;
+      x.outcome.clientAborted = true;
+      this.cancel();
+      if (!this.settled) {
+        this.settled = true;
+        clearTimeout(this.headerTimer);
+        this.resolve();
+      }
+    });
+  }
+
+  /** Before anything was sent to the client: answer with this error instead. */
+  fail(err: GatehouseError): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.headerTimer);
+    this.metrics.upstreamErrors.inc({ upstream: this.x.target!.upstream.name, code: err.code });
+    this.x.outcome.upstreamError = err.code;
+    this.cancel();
+    this.reject(err);
+  }
+
+  private cancel(): void {
+    this.cancelled = true;
+    this.abortUpstream?.();
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    // A request still queued for a connection when it was cancelled is aborted as soon as it gets one.
+    if (this.cancelled) abort();
+    else this.abortUpstream = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (this.settled) {
+      this.cancel();
+      return false;
+    }
+    this.settled = true;
+    clearTimeout(this.headerTimer);
+    this.sink = relayResponse(this.rt, this.x, { statusCode, headers: parseRawHeaders(rawHeaders), resume }, this.resolve);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.sink ? this.sink.data(chunk) : false;
+  }
+
+  onComplete(): void {
+    this.sink?.end();
+  }
+
+  onError(err: Error & { code?: string }): void {
+    if (this.sink) return this.sink.error(err);
+    if (this.settled) return;
+    const name = this.x.target!.upstream.name;
+    if (err.code === 'UND_ERR_CONNECT_TIMEOUT') {
+      return this.fail(new GatehouseError(504, 'ERR_UPSTREAM_TIMEOUT', `The upstream ${name} did not accept the connection in time.`, { cause: err }));
+    }
+    const refused = err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EHOSTUNREACH';
+    this.fail(new GatehouseError(502, refused ? 'ERR_UPSTREAM_UNAVAILABLE' : 'ERR_UPSTREAM_FAILED',
+      refused ? `The upstream ${name} is unreachable.` : `The upstream ${name} failed before answering.`, { cause: err }));
+  }
+}
+
+/** A non-JSON request body (e.g. a file upload) streamed with backpressure (pipe) and the size limit. */
+function limitedBody(x: Exchange, limit: number | undefined, handler: ForwardHandler): Transform {
   let size = 0;
-  x.req.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (limit !== undefined && size > limit) {
-      fail(new GatehouseError(413, 'ERR_REQUEST_TOO_LARGE', `The request body exceeds the limit of ${limit} bytes.`, { headers: { connection: 'close' } }));
-      x.req.pause();
-      return;
-    }
-    if (!upstreamReq.write(chunk)) {
-      x.req.pause();
-      upstreamReq.once('drain', () => x.req.resume());
-    }
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, callback: TransformCallback) {
+      size += chunk.length;
+      if (limit !== undefined && size > limit) {
+        // Stop reading but keep the client's socket: it still gets the 413 (with Connection: close).
+        x.req.unpipe(counter);
+        x.req.pause();
+        const err = new GatehouseError(413, 'ERR_REQUEST_TOO_LARGE', `The request body exceeds the limit of ${limit} bytes.`, { headers: { connection: 'close' } });
+        handler.fail(err);
+        return callback(err);
+      }
+      callback(null, chunk);
+    },
   });
-  x.req.on('end', () => upstreamReq.end());
+  return x.req.pipe(counter);
 }
 
 /** Copies status, headers and body to the client, through the response masker when one applies. */
-function relayResponse(rt: Runtime, x: Exchange, upstreamRes: IncomingMessage, done: () => void): void {
+function relayResponse(rt: Runtime, x: Exchange, upstreamRes: UpstreamResponse, done: () => void): UpstreamBodySink {
   const { res } = x;
+  const status = upstreamRes.statusCode;
+  const contentType = upstreamRes.headers['content-type'];
   // A held streaming request answered 200 with SSE headers while it waited for approval: an
   // upstream SSE success streams on into it; anything else becomes one SSE event.
   const heldStream = isHeldStream(res);
-  const upstreamSse = /^text\/event-stream/i.test(upstreamRes.headers['content-type'] ?? '');
-  const status = upstreamRes.statusCode ?? 502;
+  const upstreamSse = /^text\/event-stream/i.test(contentType ?? '');
   if (heldStream && !(upstreamSse && status >= 200 && status < 300)) return relayIntoHeldStream(rt, x, upstreamRes, done);
-  const masker: ResponseMasker | null = rt.masking.responseMasker(x, upstreamRes.headers['content-type']);
-  x.outcome.status = upstreamRes.statusCode;
+  const masker: ResponseMasker | null = rt.masking.responseMasker(x, contentType);
+  const hasLength = upstreamRes.headers['content-length'] !== undefined;
+  x.outcome.status = status;
   if (!heldStream) {
     res.writeHead(status, clientResponseHeaders(upstreamRes.headers, x.id, masker !== null));
     // The headers leave with the first body bytes, in one write (a separate flush costs a syscall per
     // response). A streamed answer whose first bytes are not here yet gets its headers at the end of
     // this turn of the event loop, so an SSE client still sees the stream open at once.
-    if (upstreamRes.headers['content-length'] === undefined) {
+    if (!hasLength) {
       setImmediate(() => {
         if (x.outcome.firstByteMs === undefined && !res.writableEnded && !res.destroyed) res.flushHeaders();
       });
@@ -130,46 +166,75 @@ function relayResponse(rt: Runtime, x: Exchange, upstreamRes: IncomingMessage, d
 
   // With a Content-Length the client sees the response complete at its last byte, not at res.end():
   // hold the last byte back until the outcome record is durable (chunked responses end at res.end()).
-  const holdLastByte = !heldStream && masker === null && upstreamRes.headers['content-length'] !== undefined;
+  const holdLastByte = !heldStream && masker === null && hasLength;
   let held: Buffer | undefined;
-  const write = (chunk: Buffer) => {
-    if (chunk.length === 0) return;
+  // Chunks that arrive in one read from the upstream (an SSE burst: a chunk per event) leave in one
+  // res.write at the end of this tick: each chunked res.write costs its own framing and iovecs.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let flushQueued = false;
+  let waitingForDrain = false;
+  const onDrain = () => {
+    waitingForDrain = false;
+    upstreamRes.resume();
+  };
+  const flush = () => {
+    flushQueued = false;
+    if (pendingBytes === 0 || res.destroyed) return;
+    const out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    if (!res.write(out) && !waitingForDrain) {
+      waitingForDrain = true;
+      res.once('drain', onDrain);
+    }
+  };
+  const write = (chunk: Buffer): boolean => {
+    if (chunk.length === 0) return !waitingForDrain;
     if (x.outcome.firstByteMs === undefined) x.outcome.firstByteMs = elapsedMs(x);
     x.outcome.responseBytes += chunk.length;
     if (holdLastByte) {
-      if (held) res.write(held);
+      if (held) {
+        pending.push(held);
+        pendingBytes += held.length;
+      }
       held = chunk.subarray(chunk.length - 1);
       chunk = chunk.subarray(0, chunk.length - 1);
-      if (chunk.length === 0) return;
     }
-    if (!res.write(chunk)) {
-      upstreamRes.pause();
-      res.once('drain', () => upstreamRes.resume());
+    if (chunk.length > 0) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
     }
+    if (!flushQueued) {
+      flushQueued = true;
+      process.nextTick(flush);
+    }
+    return !waitingForDrain;
   };
-  upstreamRes.on('data', (chunk: Buffer) => write(masker ? masker.push(chunk) : chunk));
-  upstreamRes.on('end', () => {
-    if (masker) write(masker.end());
-    const finish = () => {
-      res.end(held);
-      done();
-    };
-    // The outcome record is durable before the client sees the end of the response (a crash cannot leave a served request without it).
-    const durable = rt.audit.outcome(x);
-    if (durable) durable.then(finish, finish);
-    else finish();
-  });
-  // An upstream reset after headers: end the client's response abruptly, so it cannot mistake a cut stream for a whole one.
   let broken = false;
-  const onBroken = () => {
-    if (broken) return;
-    broken = true;
-    if (!x.outcome.clientAborted) x.outcome.upstreamError = 'ERR_UPSTREAM_RESET';
-    res.destroy();
-    done();
+  return {
+    data: (chunk) => write(masker ? masker.push(chunk) : chunk),
+    end() {
+      if (masker) write(masker.end());
+      flush();
+      const finish = () => {
+        res.end(held);
+        done();
+      };
+      // The outcome record is durable before the client sees the end of the response (a crash cannot leave a served request without it).
+      const durable = rt.audit.outcome(x);
+      if (durable) durable.then(finish, finish);
+      else finish();
+    },
+    // An upstream reset after headers: end the client's response abruptly, so it cannot mistake a cut stream for a whole one.
+    error() {
+      if (broken) return;
+      broken = true;
+      if (!x.outcome.clientAborted) x.outcome.upstreamError = 'ERR_UPSTREAM_RESET';
+      res.destroy();
+      done();
+    },
   };
-  upstreamRes.on('aborted', onBroken);
-  upstreamRes.on('error', onBroken);
 }
 
 function elapsedMs(x: Exchange): number {

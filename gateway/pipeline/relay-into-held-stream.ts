@@ -1,6 +1,6 @@
-import type { IncomingMessage } from 'node:http';
 import type { Runtime } from '../runtime';
 import type { Exchange } from './exchange';
+import type { UpstreamBodySink, UpstreamResponse } from './upstream-response';
 
 const maxBodyBytes = 64 * 1024;
 
@@ -11,16 +11,11 @@ const maxBodyBytes = 64 * 1024;
  * failure (the OpenAI and Anthropic SDKs raise it with the upstream's code), a data event for an
  * unexpected non-streaming success. The audit outcome records the upstream's real status.
  */
-export function relayIntoHeldStream(rt: Runtime, x: Exchange, upstreamRes: IncomingMessage, done: () => void): void {
-  const status = upstreamRes.statusCode ?? 502;
+export function relayIntoHeldStream(rt: Runtime, x: Exchange, upstreamRes: UpstreamResponse, done: () => void): UpstreamBodySink {
+  const status = upstreamRes.statusCode;
   x.outcome.status = status;
   const chunks: Buffer[] = [];
   let size = 0;
-  upstreamRes.on('data', (chunk: Buffer) => {
-    if (size >= maxBodyBytes) return;
-    chunks.push(chunk);
-    size += chunk.length;
-  });
   const finish = (event: string) => {
     x.outcome.responseBytes += Buffer.byteLength(event);
     const end = () => {
@@ -31,7 +26,7 @@ export function relayIntoHeldStream(rt: Runtime, x: Exchange, upstreamRes: Incom
     if (durable) durable.then(end, end);
     else end();
   };
-  upstreamRes.on('end', () => {
+  const onEnd = () => {
     const text = Buffer.concat(chunks).toString('utf8').slice(0, maxBodyBytes);
     const ok = status >= 200 && status < 300;
     if (ok) {
@@ -41,12 +36,22 @@ export function relayIntoHeldStream(rt: Runtime, x: Exchange, upstreamRes: Incom
     }
     x.outcome.errorCode = `upstream_${status}`;
     finish(`event: error\ndata: ${errorData(text, status, x)}\n\n`);
-  });
-  upstreamRes.on('error', () => {
-    x.outcome.upstreamError = 'ERR_UPSTREAM_RESET';
-    x.res.destroy();
-    done();
-  });
+  };
+  return {
+    data(chunk) {
+      if (size < maxBodyBytes) {
+        chunks.push(chunk);
+        size += chunk.length;
+      }
+      return true;
+    },
+    end: onEnd,
+    error() {
+      x.outcome.upstreamError = 'ERR_UPSTREAM_RESET';
+      x.res.destroy();
+      done();
+    },
+  };
 }
 
 /** The upstream's own error JSON when it has one (OpenAI `{error}`, Anthropic `{type:"error"}`), else a gateway error. */

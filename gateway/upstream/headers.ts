@@ -27,7 +27,7 @@ function connectionNamed(connection: string | string[] | undefined): Set<string>
 /**
  * Headers for the upstream request: the client's end-to-end headers, minus hop-by-hop ones
  * (including every header named in Connection), minus the caller's credentials; then the
- * upstream's own credential and fixed headers. The credential is set last, so no client header —
+ * upstream's own credential and fixed headers. Values are strings (what undici accepts). The credential is set last, so no client header —
  * not even `Connection: authorization` — can remove or replace it.
  */
 export function upstreamRequestHeaders(
@@ -35,16 +35,16 @@ export function upstreamRequestHeaders(
   upstream: CompiledUpstream,
   requestId: string,
   bodyLength: number | undefined,
-): OutgoingHttpHeaders {
+): IncomingHttpHeaders {
   const named = connectionNamed(incoming.connection);
-  const out: OutgoingHttpHeaders = {};
+  const out: IncomingHttpHeaders = {};
   for (const name in incoming) {
     if (hopByHop.has(name) || callerCredentials.has(name) || recomputed.has(name) || named?.has(name)) continue;
     out[name] = incoming[name];
   }
   out.host = upstream.host;
-  if (bodyLength !== undefined) out['content-length'] = bodyLength;
-  else if (incoming['transfer-encoding']) out['transfer-encoding'] = 'chunked';
+  // A streamed body (bodyLength undefined) goes chunked: the HTTP client frames it and refuses a Transfer-Encoding header.
+  if (bodyLength !== undefined) out['content-length'] = String(bodyLength);
   out['x-request-id'] = requestId;
   for (const [name, value] of upstream.extraHeaders) out[name] = value;
   if (upstream.credential) out[upstream.credential[0]] = upstream.credential[1];

@@ -22,7 +22,7 @@ describe('upstream: header rules', () => {
       upstream, 'rid', 12,
     );
     assert.deepEqual(out, {
-      'x-ok': '1', host: 'api.example.test', 'content-length': 12, 'x-request-id': 'rid',
+      'x-ok': '1', host: 'api.example.test', 'content-length': '12', 'x-request-id': 'rid',
       'openai-organization': 'org-1', authorization: 'Bearer sk-unit',
     });
   });
