@@ -44,7 +44,8 @@ export function outcomeFields(x: Exchange, maxBodyBytes: number, arrived: boolea
   fields.upstreamError = o.upstreamError;
   fields.details = o.errorDetails;
   if (o.auditResponseBody !== undefined) {
-    const { body, truncated } = bounded(o.auditResponseBody, maxBodyBytes, false);
+    // As for the request: the raw response fitting is the hint that spares serializing the masked copy just to measure it.
+    const { body, truncated } = bounded(o.auditResponseBody, maxBodyBytes, o.responseBytes <= maxBodyBytes);
     fields.responseBody = body;
     fields.responseTruncated = truncated || o.responseTruncated || undefined;
   } else if (o.responseTruncated) fields.responseTruncated = true;
