@@ -271,7 +271,14 @@ export class AuditLogWriter {
     if (a && a.assigned < this.o.segmentMaxBytes && now - a.openedAt < this.o.segmentMaxAgeMs) return false;
     const firstSeq = this.head.seq + 1;
     const name = segmentName(firstSeq);
-    if (a) this.previous = a;
+    if (a) {
+      this.previous = a;
+      // The finished segment's fd: closed now if nothing of it is pending, else once its last unit settles.
+      if (a.fd !== undefined && !this.inflight.some((u) => u.segment === a) && !this.queue.some((p) => p.segment === a)) {
+        this.retire(a.fd);
+        a.fd = undefined;
+      }
+    }
     this.active = { name, path: join(this.o.dir, name), firstSeq, openedAt: now, assigned: 0, durable: 0, dirty: false };
     this.enqueueCheckpoint(now);
     return true;

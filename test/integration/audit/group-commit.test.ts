@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { verifyAuditDir } from '../../../gateway/audit/verify-log';
 import { listSegments, readSegmentLines } from '../../../gateway/audit/segment-files';
 import { openAudit, tempDataDir } from '../../helpers/audit-log';
@@ -62,6 +62,18 @@ describe('audit writer: group commit', () => {
     assert.ok(statSync(segment).size > sizeAfterFirst, 'the second record waits for nothing');
     const [a, b] = (await Promise.all([first, second])) as { seq: number }[];
     assert.equal(b.seq, a.seq + 1);
+    await audit.close();
+    assert.deepEqual((await verifyAuditDir(env.auditDir)).findings, []);
+  });
+
+  it('closes each finished segment once its records are durable (no fd per rotation left open)', async () => {
+    const audit = await openAudit(env.dataDir, { segmentMaxBytes: 2048, checkpointEveryRecords: 100_000 });
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    const note = () => audit.append({ kind: 'note', details: { padding: 'x'.repeat(600) } });
+    for (let i = 0; i < 30; i++) await (i % 2 ? note() : Promise.all([note(), note(), note()]));
+    assert.ok((await listSegments(env.auditDir)).length >= 20, 'the log rotated');
+    assert.ok(openFds() - before <= 1, `${openFds() - before} more fds open after the rotations`);
     await audit.close();
     assert.deepEqual((await verifyAuditDir(env.auditDir)).findings, []);
   });
