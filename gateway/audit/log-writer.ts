@@ -1,16 +1,15 @@
 import { close, fdatasync, fstat, fsync, ftruncate, open, writeSync } from 'node:fs';
-import { mkdir, open as openFile, truncate, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { canonicalJson, toIJson } from '../core/audit/canonical-json';
-import { GENESIS_HASH, hashCanonical, serializeRecord } from '../core/audit/hash-record';
+import { hashCanonical, serializeRecord } from '../core/audit/hash-record';
 import type { AnchorFile } from '../core/audit/checkpoint';
 import type { AuditRecord } from '../generated/audit-record';
 import type { Logger } from '../log';
 import { recordId } from './record-id';
-import { listSegments, segmentName } from './segment-files';
-import { readSegmentTail } from './segment-tail';
+import { recoverChainHead, type TornTailRecovery } from './recover-chain-head';
+import { segmentName } from './segment-files';
 import type { SigningKey } from './signing-key';
 
 const openP = promisify(open);
@@ -157,39 +156,8 @@ export class AuditLogWriter {
    * Opens the log: recovers the chain head from the last segment, cutting off a torn last line
    * (reported by `recovered`, which the caller writes as a `recovery` record).
    */
-  static async open(o: LogWriterOptions): Promise<{ writer: AuditLogWriter; recovered?: { segment: string; offset: number; droppedBytes: number; droppedSha256: string } }> {
-    await mkdir(o.dir, { recursive: true });
-    const segments = await listSegments(o.dir);
-    let head = { seq: 0, hash: GENESIS_HASH };
-    let chain: string | undefined;
-    let recovered: { segment: string; offset: number; droppedBytes: number; droppedSha256: string } | undefined;
-    for (let i = segments.length - 1; i >= 0; i--) {
-      const seg = segments[i];
-      const tail = await readSegmentTail(seg.path);
-      if (tail.torn) {
-        await truncate(seg.path, tail.torn.offset);
-        const fh = await openFile(seg.path, 'r+');
-        await fh.sync();
-        await fh.close();
-        recovered ??= { segment: seg.name, offset: tail.torn.offset, droppedBytes: tail.torn.bytes, droppedSha256: tail.torn.sha256 };
-        o.log.warn('audit: cut a torn last line', { segment: seg.name, bytes: tail.torn.bytes });
-      }
-      if (tail.lastLine === undefined) {
-        // Empty (or wholly torn) segment, left by a crash or a failed first write: drop it.
-        await unlink(seg.path);
-        continue;
-      }
-      let last: AuditRecord;
-      try {
-        last = JSON.parse(tail.lastLine) as AuditRecord;
-      } catch {
-        throw new Error(`audit log tail of ${seg.path} is not a record; refusing to continue the chain (run gatehouse audit verify)`);
-      }
-      if (!Number.isSafeInteger(last.seq) || typeof last.hash !== 'string') throw new Error(`audit log tail of ${seg.path} is not a record`);
-      head = { seq: last.seq, hash: last.hash };
-      chain = last.chain;
-      break;
-    }
+  static async open(o: LogWriterOptions): Promise<{ writer: AuditLogWriter; recovered?: TornTailRecovery }> {
+    const { head, chain, recovered } = await recoverChainHead(o.dir, o.log);
     const writer = new AuditLogWriter(o, head, o.chainId ?? chain ?? hostname());
     return { writer, recovered };
   }
