@@ -1,21 +1,18 @@
-import { close, fdatasync, fstat, fsync, ftruncate, open, write } from 'node:fs';
-import { mkdir, open as openFile, truncate, unlink } from 'node:fs/promises';
+import { close, fdatasync, fstat, fsync, ftruncate, open, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { canonicalJson, toIJson } from '../core/audit/canonical-json';
-import { GENESIS_HASH, hashCanonical, serializeRecord } from '../core/audit/hash-record';
+import { hashCanonical, serializeRecord } from '../core/audit/hash-record';
 import type { AnchorFile } from '../core/audit/checkpoint';
 import type { AuditRecord } from '../generated/audit-record';
 import type { Logger } from '../log';
 import { recordId } from './record-id';
-import { listSegments, segmentName } from './segment-files';
-import { readSegmentTail } from './segment-tail';
+import { recoverChainHead, type TornTailRecovery } from './recover-chain-head';
+import { segmentName } from './segment-files';
 import type { SigningKey } from './signing-key';
 
 const openP = promisify(open);
-const writeP = promisify(write);
-const fdatasyncP = promisify(fdatasync);
 const fsyncP = promisify(fsync);
 const ftruncateP = promisify(ftruncate);
 const fstatP = promisify(fstat);
@@ -78,11 +75,33 @@ interface Segment {
 
 interface Pending {
   line: string;
+  /** Buffer.byteLength(line). */
+  bytes: number;
   record: AuditRecord;
   segment: Segment;
   resolve?: (r: AuditRecord) => void;
   reject?: (e: Error) => void;
 }
+
+/** One write of consecutive records to one segment, waiting for its fdatasync. */
+interface Unit {
+  /** The failure generation it was written in: a failure voids every unit of older generations. */
+  gen: number;
+  segment: Segment;
+  fd: number;
+  run: Pending[];
+  bytes: number;
+  /** Durable: its own fdatasync, or a later one on the same fd, has returned. */
+  done: boolean;
+}
+
+/**
+ * fdatasyncs in flight at once. Two pipeline the log: a record arriving while a sync is in flight
+ * is written at once and gets its own sync started, instead of waiting for the one in flight to
+ * return first (which roughly doubled the latency a lone request saw). More would split batches
+ * without shortening anyone's wait.
+ */
+const maxSyncsInFlight = 2;
 
 export interface WriterStats {
   records: number;
@@ -113,7 +132,15 @@ export class AuditLogWriter {
   private active?: Segment;
   private previous?: Segment;
   private queue: Pending[] = [];
-  private flushing = false;
+  /** Written units whose records are not settled yet, in chain order. */
+  private inflight: Unit[] = [];
+  private syncing = 0;
+  private scheduled = false;
+  private opening = false;
+  private gen = 0;
+  /** fd → fdatasyncs running on it; a retired fd is closed once its count drops to 0. */
+  private fdSyncs = new Map<number, number>();
+  private retiring = new Set<number>();
   private failing = false;
   private closed = false;
   private sinceCheckpoint = 0;
@@ -129,39 +156,8 @@ export class AuditLogWriter {
    * Opens the log: recovers the chain head from the last segment, cutting off a torn last line
    * (reported by `recovered`, which the caller writes as a `recovery` record).
    */
-  static async open(o: LogWriterOptions): Promise<{ writer: AuditLogWriter; recovered?: { segment: string; offset: number; droppedBytes: number; droppedSha256: string } }> {
-    await mkdir(o.dir, { recursive: true });
-    const segments = await listSegments(o.dir);
-    let head = { seq: 0, hash: GENESIS_HASH };
-    let chain: string | undefined;
-    let recovered: { segment: string; offset: number; droppedBytes: number; droppedSha256: string } | undefined;
-    for (let i = segments.length - 1; i >= 0; i--) {
-      const seg = segments[i];
-      const tail = await readSegmentTail(seg.path);
-      if (tail.torn) {
-        await truncate(seg.path, tail.torn.offset);
-        const fh = await openFile(seg.path, 'r+');
-        await fh.sync();
-        await fh.close();
-        recovered ??= { segment: seg.name, offset: tail.torn.offset, droppedBytes: tail.torn.bytes, droppedSha256: tail.torn.sha256 };
-        o.log.warn('audit: cut a torn last line', { segment: seg.name, bytes: tail.torn.bytes });
-      }
-      if (tail.lastLine === undefined) {
-        // Empty (or wholly torn) segment, left by a crash or a failed first write: drop it.
-        await unlink(seg.path);
-        continue;
-      }
-      let last: AuditRecord;
-      try {
-        last = JSON.parse(tail.lastLine) as AuditRecord;
-      } catch {
-        throw new Error(`audit log tail of ${seg.path} is not a record; refusing to continue the chain (run gatehouse audit verify)`);
-      }
-      if (!Number.isSafeInteger(last.seq) || typeof last.hash !== 'string') throw new Error(`audit log tail of ${seg.path} is not a record`);
-      head = { seq: last.seq, hash: last.hash };
-      chain = last.chain;
-      break;
-    }
+  static async open(o: LogWriterOptions): Promise<{ writer: AuditLogWriter; recovered?: TornTailRecovery }> {
+    const { head, chain, recovered } = await recoverChainHead(o.dir, o.log);
     const writer = new AuditLogWriter(o, head, o.chainId ?? chain ?? hostname());
     return { writer, recovered };
   }
@@ -218,14 +214,23 @@ export class AuditLogWriter {
       if (seg?.fd !== undefined) {
         const fd = seg.fd;
         seg.fd = undefined;
-        await closeP(fd).catch(() => undefined);
+        if (this.fdSyncs.has(fd)) this.retiring.add(fd);
+        else await closeP(fd).catch(() => undefined);
       }
     }
   }
 
+  private get busy(): boolean {
+    return this.scheduled || this.opening || this.queue.length > 0 || this.inflight.length > 0;
+  }
+
   private drained(): Promise<void> {
-    if (!this.flushing && this.queue.length === 0) return Promise.resolve();
+    if (!this.busy) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private checkIdle(): void {
+    if (!this.busy) for (const resolve of this.idle.splice(0)) resolve();
   }
 
   /** Starts a new segment (with its checkpoint) when there is none yet or the active one is full or old. Returns true when it did. */
@@ -234,7 +239,14 @@ export class AuditLogWriter {
     if (a && a.assigned < this.o.segmentMaxBytes && now - a.openedAt < this.o.segmentMaxAgeMs) return false;
     const firstSeq = this.head.seq + 1;
     const name = segmentName(firstSeq);
-    if (a) this.previous = a;
+    if (a) {
+      this.previous = a;
+      // The finished segment's fd: closed now if nothing of it is pending, else once its last unit settles.
+      if (a.fd !== undefined && !this.inflight.some((u) => u.segment === a) && !this.queue.some((p) => p.segment === a)) {
+        this.retire(a.fd);
+        a.fd = undefined;
+      }
+    }
     this.active = { name, path: join(this.o.dir, name), firstSeq, openedAt: now, assigned: 0, durable: 0, dirty: false };
     this.enqueueCheckpoint(now);
     return true;
@@ -249,7 +261,13 @@ export class AuditLogWriter {
   }
 
   private chainRecord(fields: RecordFields, now: number): AuditRecord {
-    let record = { ...fields, id: fields.id ?? recordId(now), seq: this.head.seq + 1, prev: this.head.hash, chain: this.chain, time: fields.time ?? isoTime(now) } as AuditRecord;
+    // Object.assign, not a spread: V8 spreads a record-sized literal on a slow path (≈ 8 µs against 0.3 µs).
+    let record = Object.assign({}, fields) as AuditRecord;
+    record.id = fields.id ?? recordId(now);
+    record.seq = this.head.seq + 1;
+    record.prev = this.head.hash;
+    record.chain = this.chain;
+    record.time = fields.time ?? isoTime(now);
     let canonical: string;
     try {
       canonical = canonicalJson(record);
@@ -269,61 +287,131 @@ export class AuditLogWriter {
     const line = carrier.line;
     delete (carrier as { line?: string }).line;
     const segment = this.active!;
-    segment.assigned += Buffer.byteLength(line);
-    this.queue.push({ line, record, segment, resolve, reject });
+    const bytes = Buffer.byteLength(line);
+    segment.assigned += bytes;
+    this.queue.push({ line, bytes, record, segment, resolve, reject });
   }
 
   private kick(): void {
-    if (this.flushing || this.queue.length === 0) return;
-    this.flushing = true;
+    if (this.scheduled || this.opening || this.queue.length === 0 || this.syncing >= maxSyncsInFlight) return;
+    this.scheduled = true;
     const delay = this.o.groupCommitMaxDelayMs;
     // setImmediate lets every append issued in this turn of the event loop join the batch.
-    if (delay > 0) setTimeout(() => void this.flush(), delay);
-    else setImmediate(() => void this.flush());
+    if (delay > 0) setTimeout(() => this.flush(), delay);
+    else setImmediate(() => this.flush());
   }
 
-  private async flush(): Promise<void> {
-    const batch = this.queue;
-    this.queue = [];
-    let i = 0;
-    try {
-      while (i < batch.length) {
-        const seg = batch[i].segment;
-        let j = i;
-        let text = '';
-        while (j < batch.length && batch[j].segment === seg) text += batch[j++].line;
-        const buf = Buffer.from(text);
-        const fd = await this.openSegment(seg);
-        let off = 0;
-        while (off < buf.length) off += (await writeP(fd, buf, off, buf.length - off)).bytesWritten;
-        await fdatasyncP(fd);
-        this.stats.syncs++;
-        seg.durable += buf.length;
-        this.stats.bytes += buf.length;
-        this.stats.records += j - i;
-        const run = batch.slice(i, j);
-        const last = run[run.length - 1].record;
-        this.durableHead = { seq: last.seq, hash: last.hash };
-        i = j;
-        if (seg !== this.active && seg.fd !== undefined) {
-          const old = seg.fd;
-          seg.fd = undefined;
-          await closeP(old).catch(() => undefined);
-        }
-        this.settled(run);
+  /**
+   * Writes what is queued (a synchronous write: it only copies to the page cache) and starts one
+   * fdatasync per segment touched on the libuv pool, so each batch costs one threadpool hop.
+   */
+  private flush(): void {
+    this.scheduled = false;
+    while (this.queue.length > 0 && this.syncing < maxSyncsInFlight) {
+      const seg = this.queue[0].segment;
+      if (seg.fd === undefined || seg.dirty) {
+        void this.openThenFlush(seg);
+        return;
       }
+      let j = 0;
+      let bytes = 0;
+      let text = '';
+      const q = this.queue;
+      while (j < q.length && q[j].segment === seg) {
+        bytes += q[j].bytes;
+        text += q[j++].line;
+      }
+      const run = j === q.length ? q : q.slice(0, j);
+      this.queue = j === q.length ? [] : q.slice(j);
+      try {
+        writeFully(seg.fd, text, bytes);
+      } catch (err) {
+        this.fail(run, err as Error);
+        return;
+      }
+      this.startSync({ gen: this.gen, segment: seg, fd: seg.fd, run, bytes, done: false });
+    }
+    this.checkIdle();
+  }
+
+  private async openThenFlush(seg: Segment): Promise<void> {
+    this.opening = true;
+    try {
+      await this.openSegment(seg);
+    } catch (err) {
+      this.opening = false;
+      this.fail([], err as Error);
+      return;
+    }
+    this.opening = false;
+    this.flush();
+  }
+
+  private startSync(unit: Unit): void {
+    this.inflight.push(unit);
+    this.syncing++;
+    const fd = unit.fd;
+    this.fdSyncs.set(fd, (this.fdSyncs.get(fd) ?? 0) + 1);
+    fdatasync(fd, (err) => {
+      this.syncing--;
+      const left = this.fdSyncs.get(fd)! - 1;
+      if (left > 0) this.fdSyncs.set(fd, left);
+      else {
+        this.fdSyncs.delete(fd);
+        if (this.retiring.delete(fd)) close(fd, () => undefined);
+      }
+      if (unit.gen !== this.gen) {
+        // Voided by a failure while it was in flight.
+        this.kick();
+        this.checkIdle();
+        return;
+      }
+      if (err) {
+        this.fail([], err);
+        return;
+      }
+      this.stats.syncs++;
       this.stats.batches++;
+      this.synced(unit);
       if (this.failing) {
         this.failing = false;
         this.o.log.info('audit: log writable again');
         this.o.onRecovered?.();
       }
-    } catch (err) {
-      this.fail(batch.slice(i), err as Error);
+      this.kick();
+      this.checkIdle();
+    });
+  }
+
+  /** A sync returned: everything written to that fd before it is durable; settles the durable prefix in chain order. */
+  private synced(unit: Unit): void {
+    for (const u of this.inflight) {
+      if (u.fd === unit.fd) u.done = true;
+      if (u === unit) break;
     }
-    this.flushing = false;
-    if (this.queue.length) this.kick();
-    else for (const resolve of this.idle.splice(0)) resolve();
+    let n = 0;
+    while (n < this.inflight.length && this.inflight[n].done) n++;
+    if (n === 0) return;
+    const settledUnits = this.inflight.splice(0, n);
+    for (const u of settledUnits) {
+      const seg = u.segment;
+      seg.durable += u.bytes;
+      this.stats.bytes += u.bytes;
+      this.stats.records += u.run.length;
+      const last = u.run[u.run.length - 1].record;
+      this.durableHead = { seq: last.seq, hash: last.hash };
+      if (seg !== this.active && seg.fd !== undefined && !this.inflight.some((v) => v.segment === seg) && !this.queue.some((p) => p.segment === seg)) {
+        this.retire(seg.fd);
+        seg.fd = undefined;
+      }
+      this.settled(u.run);
+    }
+  }
+
+  /** Closes an fd once no fdatasync runs on it. */
+  private retire(fd: number): void {
+    if (this.fdSyncs.has(fd)) this.retiring.add(fd);
+    else close(fd, () => undefined);
   }
 
   private settled(run: Pending[]): void {
@@ -341,7 +429,11 @@ export class AuditLogWriter {
 
   private fail(unwritten: Pending[], err: Error): void {
     this.stats.failures++;
-    const rejected = unwritten.concat(this.queue);
+    // Units in flight are void too: their bytes may sit after the failed ones, and a sync after a
+    // failed one may report success for pages the kernel dropped. Everything unsettled is rejected.
+    this.gen++;
+    const rejected = this.inflight.flatMap((u) => u.run).concat(unwritten, this.queue);
+    this.inflight = [];
     this.queue = [];
     // Everything after the last durable record is void: roll the chain back to it.
     this.head = { ...this.durableHead };
@@ -349,9 +441,8 @@ export class AuditLogWriter {
       seg.dirty = true;
       seg.assigned = seg.durable;
       if (seg.fd !== undefined) {
-        const fd = seg.fd;
+        this.retire(seg.fd);
         seg.fd = undefined;
-        close(fd, () => undefined);
       }
     }
     if (this.active && this.active.durable === 0) {
@@ -362,10 +453,11 @@ export class AuditLogWriter {
     this.sinceCheckpoint = 0;
     if (!this.failing) {
       this.failing = true;
-      this.o.log.error('audit: write failed; refusing requests until the log is writable', { code: (err as NodeJS.ErrnoException).code, message: err.message, segment: unwritten[0]?.segment.name });
+      this.o.log.error('audit: write failed; refusing requests until the log is writable', { code: (err as NodeJS.ErrnoException).code, message: err.message, segment: rejected[0]?.segment.name });
       this.o.onFailure?.(err);
     }
     for (const p of rejected) p.reject?.(err);
+    this.checkIdle();
   }
 
   private async openSegment(seg: Segment): Promise<number> {
@@ -394,4 +486,13 @@ export class AuditLogWriter {
       await closeP(fd);
     }
   }
+}
+
+/** Writes all of `text` (`bytes` long in UTF-8) at the end of the file (the fd is O_APPEND). */
+function writeFully(fd: number, text: string, bytes: number): void {
+  const n = writeSync(fd, text);
+  if (n === bytes) return;
+  // A short write (rare on a regular file): finish from the bytes.
+  const buf = Buffer.from(text);
+  for (let off = n; off < bytes; ) off += writeSync(fd, buf, off, bytes - off);
 }

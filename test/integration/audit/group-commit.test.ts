@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync, statSync } from 'node:fs';
 import { verifyAuditDir } from '../../../gateway/audit/verify-log';
 import { listSegments, readSegmentLines } from '../../../gateway/audit/segment-files';
 import { openAudit, tempDataDir } from '../../helpers/audit-log';
@@ -41,5 +42,39 @@ describe('audit writer: group commit', () => {
     await Promise.all([first, ...later]);
     assert.ok(audit.writer.stats.syncs - base <= 3, `syncs ${audit.writer.stats.syncs - base}`);
     await audit.close();
+  });
+
+  it('writes a batch before its sync starts, and a record appended meanwhile on the very next turn', async () => {
+    const audit = await openAudit(env.dataDir, { checkpointEveryRecords: 100_000 });
+    const segments = await listSegments(env.auditDir);
+    const segment = segments[segments.length - 1].path;
+    const first = audit.append({ kind: 'note', details: { n: 'first', padding: 'x'.repeat(1_000_000) } });
+    // Runs right after the writer's flush of `first` (queued before it, same check phase): that
+    // fdatasync is still in flight, as pool results are only delivered in the poll phase.
+    let sizeAfterFirst = 0;
+    const second = await new Promise<Promise<unknown>>((resolve) => setImmediate(() => {
+      sizeAfterFirst = statSync(segment).size;
+      assert.ok(sizeAfterFirst > 1_000_000, 'the first record is written before its sync');
+      resolve(audit.append({ kind: 'note', details: { n: 'second' } }));
+    }));
+    // The next turn: the second record is written and its sync started, whether or not the first sync has returned.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.ok(statSync(segment).size > sizeAfterFirst, 'the second record waits for nothing');
+    const [a, b] = (await Promise.all([first, second])) as { seq: number }[];
+    assert.equal(b.seq, a.seq + 1);
+    await audit.close();
+    assert.deepEqual((await verifyAuditDir(env.auditDir)).findings, []);
+  });
+
+  it('closes each finished segment once its records are durable (no fd per rotation left open)', async () => {
+    const audit = await openAudit(env.dataDir, { segmentMaxBytes: 2048, checkpointEveryRecords: 100_000 });
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    const note = () => audit.append({ kind: 'note', details: { padding: 'x'.repeat(600) } });
+    for (let i = 0; i < 30; i++) await (i % 2 ? note() : Promise.all([note(), note(), note()]));
+    assert.ok((await listSegments(env.auditDir)).length >= 20, 'the log rotated');
+    assert.ok(openFds() - before <= 1, `${openFds() - before} more fds open after the rotations`);
+    await audit.close();
+    assert.deepEqual((await verifyAuditDir(env.auditDir)).findings, []);
   });
 });

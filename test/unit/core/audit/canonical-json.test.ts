@@ -66,6 +66,19 @@ describe('core/audit/canonical-json (RFC 8785)', () => {
     }), { numRuns: 300 });
   });
 
+  it('writes every string byte for byte as JSON.stringify does (its fast path for strings needing no escape)', () => {
+    const chars = fc.oneof(
+      fc.constantFrom('"', '\\', '/', '\u0000', '\u001f', '\u0020', '\u007f', '\u2028', '\u2029', '\ud83d\ude00', '\ufffd', '\u00e9', '\b', '\f', '\n', '\r', '\t'),
+      fc.string({ unit: 'grapheme', maxLength: 4 }),
+      fc.string({ maxLength: 4 }),
+    );
+    const text = fc.array(chars, { maxLength: 12 }).map((parts) => parts.join(''));
+    fc.assert(fc.property(text, fc.dictionary(text, text, { maxKeys: 4 }), (s, o) => {
+      assert.equal(canonicalJson(s), JSON.stringify(s));
+      assert.equal(canonicalJson(o), `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(o[k])}`).join(',')}}`);
+    }), { numRuns: 1000 });
+  });
+
   it('survives a parse round trip (what the verifier re-hashes)', () => {
     fc.assert(fc.property(fc.jsonValue(), (v) => {
       assert.equal(canonicalJson(JSON.parse(canonicalJson(v))), canonicalJson(v));
