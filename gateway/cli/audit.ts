@@ -5,19 +5,22 @@ import type { AuditRecord } from '../generated/audit-record';
 import { matchesQuery, type AuditQuery } from '../audit/record-index';
 import { listSegments, readSegmentLines } from '../audit/segment-files';
 import { verifyAuditDir } from '../audit/verify-log';
+import { ConfigError, loadConfig } from '../config/load-config';
 
 const usage = `Usage:
-  gatehouse audit verify [--dir DIR] [--anchor FILE] [--key JWKS] [--json]
+  gatehouse audit verify [--dir DIR | --config FILE | --data-dir DIR] [--anchor FILE] [--key JWKS] [--json]
       Checks the whole hash chain and the signed checkpoints; prints a validation report with one
       INVALID line per finding. Exit 0 when intact, 1 on any finding, 2 on usage errors.
       --dir DIR      the audit directory (default .gatehouse/audit, or $GATEHOUSE_DATA_DIR/audit)
+      --config FILE  the gateway's config: its data dir's audit/ (as \`gatehouse serve --config\`)
+      --data-dir DIR the gateway's data dir: DIR/audit
       --anchor FILE  an exported checkpoint kept outside the log (default DIR/anchor.json): detects
                      tail truncation and whole-log replacement
       --key JWKS     public key(s) checkpoints must be signed with (default: the data dir's own keys;
                      pass an outside copy, since an intruder could replace those)
       --json         print the report as JSON
 
-  gatehouse audit tail [--dir DIR] [-n N] [--follow] [--principal SUB] [--decision ACTION] [--model M] [--kind K] [--json]
+  gatehouse audit tail [--dir DIR | --config FILE | --data-dir DIR] [-n N] [--follow] [--principal SUB] [--decision ACTION] [--model M] [--kind K] [--json]
       Prints the last N (default 20) matching records, then with --follow new ones as they are written.
 `;
 
@@ -34,7 +37,7 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
       args: rest,
       allowPositionals: false,
       options: {
-        dir: { type: 'string' }, anchor: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' },
+        dir: { type: 'string' }, config: { type: 'string', short: 'c' }, 'data-dir': { type: 'string' }, anchor: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' },
         follow: { type: 'boolean', short: 'f' }, principal: { type: 'string' }, decision: { type: 'string' },
         model: { type: 'string' }, kind: { type: 'string' }, n: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' },
       },
@@ -48,7 +51,13 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
     out(usage);
     return 0;
   }
-  const dir = resolve(v.dir ?? join(process.env.GATEHOUSE_DATA_DIR ?? '.gatehouse', 'audit'));
+  let dir: string;
+  try {
+    dir = await auditDir(v);
+  } catch (e) {
+    err(`gatehouse audit: ${e instanceof ConfigError ? `invalid config:\n${e.message}` : (e as Error).message}\n`);
+    return 2;
+  }
   if (command === 'verify') {
     let report;
     try {
@@ -71,6 +80,14 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
   }
   err(`gatehouse audit: unknown command ${command}\n\n${usage}`);
   return 2;
+}
+
+/** --dir wins; then --data-dir, then the data dir a --config names; then $GATEHOUSE_DATA_DIR or ./.gatehouse. */
+async function auditDir(v: { dir?: string; config?: string; 'data-dir'?: string }): Promise<string> {
+  if (v.dir) return resolve(v.dir);
+  if (v['data-dir']) return resolve(v['data-dir'], 'audit');
+  if (v.config) return join((await loadConfig(v.config)).dataDir, 'audit');
+  return resolve(process.env.GATEHOUSE_DATA_DIR ?? '.gatehouse', 'audit');
 }
 
 async function tail(dir: string, filter: AuditQuery, n: number, follow: boolean, json: boolean, out: (s: string) => void): Promise<number> {

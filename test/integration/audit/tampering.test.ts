@@ -186,6 +186,25 @@ describe('audit verify: tampering is named and fails the check', function () {
     assert.equal(usage.code, 2);
   });
 
+  it('finds the log from --data-dir or from the data dir a --config names', async () => {
+    const byDataDir = await runAuditCli(['verify', '--data-dir', env.dataDir]);
+    assert.equal(byDataDir.code, 0, byDataDir.stdout + byDataDir.stderr);
+    assert.match(byDataDir.stdout, new RegExp(`^${pristine.length}/${pristine.length} records valid$`, 'm'));
+    const config = join(env.dataDir, '..', `${env.dataDir.split('/').pop()}.yaml`);
+    await writeFile(config, `server:\n  dataDir: ${env.dataDir}\n`);
+    try {
+      const byConfig = await runAuditCli(['verify', '--config', config]);
+      assert.equal(byConfig.code, 0, byConfig.stdout + byConfig.stderr);
+      assert.equal(byConfig.stdout, byDataDir.stdout);
+      await writeFile(config, 'server:\n  dataDirectory: x\n');
+      const bad = await runAuditCli(['verify', '--config', config]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /invalid config:\n.*:2:3: error: \/server\/dataDirectory unknown property/);
+    } finally {
+      await rm(config, { force: true });
+    }
+  });
+
   it('the report counts match the lines', async () => {
     const text = await readFile(segPath, 'utf8');
     assert.equal(text.split('\n').length - 1, pristine.length);
