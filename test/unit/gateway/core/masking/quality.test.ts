@@ -4,6 +4,7 @@ import { maskJson } from '../../../../../gateway/core/masking/mask-json';
 import { maskText, selectRules } from '../../../../../gateway/core/masking/mask-text';
 import { SseMasker } from '../../../../../gateway/core/masking/sse-masker';
 import { createCorpus, type CorpusItem } from '../../../../corpus/generator';
+import { clientText } from '../../../../builders/sse-text';
 
 /**
  * Masking quality on the synthetic corpus (test/corpus): recall and precision per detector, and
@@ -144,14 +145,3 @@ function anthropicEvent(text: string): string {
   return `event: content_block_delta\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })}\n\n`;
 }
 
-function clientText(sse: string): string {
-  let out = '';
-  for (const block of sse.split('\n\n')) {
-    const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-    if (!data || data === '[DONE]') continue;
-    const ev = JSON.parse(data);
-    if (ev.choices) for (const c of ev.choices) out += c.delta?.content ?? '';
-    else if (ev.type === 'content_block_delta') out += ev.delta.text ?? '';
-  }
-  return out;
-}

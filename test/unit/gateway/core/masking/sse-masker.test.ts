@@ -4,24 +4,12 @@ import { selectRules } from '../../../../../gateway/core/masking/mask-text';
 import { SseMasker } from '../../../../../gateway/core/masking/sse-masker';
 import { StreamTextMasker } from '../../../../../gateway/core/masking/stream-text-masker';
 import { riskyTailStart } from '../../../../../gateway/core/masking/stream-holdback';
+import { clientText } from '../../../../builders/sse-text';
 
 const compiled = compileMaskingRules([{ name: 'pii', detectors: ['all'], where: ['client'] }], { hashKey: 'k', auditDetectors: [] });
 const rules = selectRules(compiled, 'client');
 const chat = (content: string, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
 
-/** Concatenated text of every event the client gets (any API). */
-function clientText(sse: string): string {
-  let out = '';
-  for (const block of sse.split('\n\n')) {
-    const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-    if (!data || data === '[DONE]') continue;
-    const ev = JSON.parse(data);
-    if (ev.choices) for (const c of ev.choices) out += c.delta?.content ?? '';
-    else if (ev.type === 'content_block_delta') out += ev.delta.text ?? '';
-    else if (ev.type === 'response.output_text.delta') out += ev.delta;
-  }
-  return out;
-}
 
 describe('core/masking stream hold-back', () => {
   const table: [string, string][] = [
