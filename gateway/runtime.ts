@@ -88,6 +88,8 @@ export interface AuditService {
   verify?(): Promise<VerifyReport>;
   /** Records each sink is behind, by sink name (Prometheus gauge gatehouse_audit_sink_lag_records). */
   lag?(): Record<string, number>;
+  /** What the log writer has done (Prometheus counters gatehouse_audit_records_total, gatehouse_audit_syncs_total ...). */
+  stats?(): { records: number; syncs: number; bytes: number; failures: number };
 }
 
 /** gateway/approvals/ — holds require_approval requests until decided. */

@@ -55,6 +55,7 @@ export async function createGateway(loaded: LoadedConfig, log: Logger, options: 
   registerServiceGauges(metrics, {
     pendingApprovals: () => services.runtime.approvals.pendingCount ?? 0,
     sinkLag: () => services.runtime.audit.lag?.() ?? {},
+    auditWriter: () => services.runtime.audit.stats?.(),
   });
   // Built whole and then shadowed, so the admin listener and close() stay the same in both modes.
   const governed = proxyOnly ? passThroughServices() : services.runtime;

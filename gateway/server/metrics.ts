@@ -29,11 +29,37 @@ export function createMetrics(): GatewayMetrics {
   };
 }
 
+/** What the audit log writer has done so far (monotonic counts). */
+export interface AuditWriterCounts {
+  records: number;
+  syncs: number;
+  bytes: number;
+  failures: number;
+}
+
 /**
  * Gauges read from the services when Prometheus scrapes (nothing is updated per request):
- * requests held for approval, and how many records each audit sink is behind.
+ * requests held for approval, how many records each audit sink is behind, and the audit log's
+ * group commit (records per fdatasync is how well it batches).
  */
-export function registerServiceGauges(metrics: GatewayMetrics, read: { pendingApprovals: () => number; sinkLag: () => Record<string, number> }): void {
+export function registerServiceGauges(
+  metrics: GatewayMetrics,
+  read: { pendingApprovals: () => number; sinkLag: () => Record<string, number>; auditWriter: () => AuditWriterCounts | undefined },
+): void {
+  const writerCounter = (name: string, help: string, field: keyof AuditWriterCounts) =>
+    new Counter({
+      name,
+      help,
+      registers: [metrics.registry],
+      collect() {
+        const counts = read.auditWriter();
+        if (counts) this.reset(), this.inc(counts[field]);
+      },
+    });
+  writerCounter('gatehouse_audit_records_total', 'Audit records made durable.', 'records');
+  writerCounter('gatehouse_audit_syncs_total', 'fdatasync calls of the audit log (group commit: records ÷ syncs is the batch size).', 'syncs');
+  writerCounter('gatehouse_audit_bytes_total', 'Bytes of audit records made durable.', 'bytes');
+  writerCounter('gatehouse_audit_write_failures_total', 'Failed audit writes or syncs (each fails its batch closed).', 'failures');
   new Gauge({
     name: 'gatehouse_approvals_pending',
     help: 'Requests held right now, waiting for an approval.',

@@ -88,5 +88,11 @@ describe('proxy: the openai SDK through the gateway', () => {
     const metrics = await (await fetch(`${gateway.adminUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
     assert.match(metrics, /gatehouse_requests_total\{endpoint="chat",status="200"\} \d+/);
     assert.match(metrics, /gatehouse_request_duration_seconds_bucket/);
+    // The audit writer's group commit: every request so far left durable records, in fewer syncs than records.
+    const count = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    assert.ok(count('gatehouse_audit_records_total') >= 2, metrics);
+    assert.ok(count('gatehouse_audit_syncs_total') >= 1);
+    assert.ok(count('gatehouse_audit_syncs_total') <= count('gatehouse_audit_records_total'));
+    assert.equal(count('gatehouse_audit_write_failures_total'), 0);
   });
 });
