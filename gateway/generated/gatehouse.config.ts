@@ -457,7 +457,7 @@ export interface Audit {
    */
   checkpointIntervalSeconds?: number;
   /**
-   * Delete whole segments whose last record is older than this many days. Verification still succeeds from the first kept record (each segment starts with a checkpoint). Default: keep everything.
+   * Delete whole segments whose last record is older than this many days, except those a sink has not delivered yet (retention waits for it and logs a warning). Verification still succeeds from the first kept record (each segment starts with a checkpoint). Default: keep everything.
    */
   retentionDays?: number;
   /**
