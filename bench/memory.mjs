@@ -17,6 +17,8 @@ import { request } from './lib/http-util.mjs';
 const bench = dirname(fileURLToPath(import.meta.url));
 const root = dirname(bench);
 const json = process.argv.includes('--json');
+// GATEWAY_JS: another bundle to measure (A/B of a change; copy dist/gateway.js away first).
+const gatewayJs = process.env.GATEWAY_JS ?? join(root, 'dist/gateway.js');
 const total = Number(process.env.MEMORY_BYTES ?? 1 << 30);
 const out = process.env.BENCH_OUT ?? join(bench, 'results', `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-memory`);
 mkdirSync(join(out, 'logs'), { recursive: true });
@@ -32,12 +34,12 @@ async function startGateway(name, template, upstreamBase, extra) {
     .replaceAll('__UPSTREAM_URL__', upstreamBase).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', bench);
   const config = join(out, `${name}.yaml`);
   writeFileSync(config, text);
-  const { pid, match } = await procs.start(name, 'node', [join(root, 'dist/gateway.js'), 'serve', '--config', config, '--port', '0', '--admin-port', '0', '--data-dir', dataDir, ...extra], {
+  const { pid, match } = await procs.start(name, 'node', [gatewayJs, 'serve', '--config', config, '--port', '0', '--admin-port', '0', '--data-dir', dataDir, ...extra], {
     env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR,
   });
   let auth = 'sk-dummy';
   if (!extra.includes('--proxy-only')) {
-    const minted = await procs.run('node', [join(root, 'dist/gateway.js'), 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir]);
+    const minted = await procs.run('node', [gatewayJs, 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir]);
     if (minted.code !== 0) throw new Error(`token minting failed: ${minted.stderr.trim()}`);
     auth = minted.stdout.trim();
     const anon = await request(match[1] + '/v1/chat/completions', { body: '{"model":"gpt-4o-mini","messages":[]}' });
