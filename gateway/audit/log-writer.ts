@@ -7,6 +7,7 @@ import { hashCanonical, serializeRecord } from '../core/audit/hash-record';
 import type { AnchorFile } from '../core/audit/checkpoint';
 import type { AuditRecord } from '../generated/audit-record';
 import type { Logger } from '../log';
+import { FdRetirement } from './fd-retirement';
 import { recordId } from './record-id';
 import { recoverChainHead, type TornTailRecovery } from './recover-chain-head';
 import { segmentName } from './segment-files';
@@ -148,11 +149,7 @@ export class AuditLogWriter {
   /** The flush waits for a segment to open or for a fill in flight where its records go. */
   private waiting = false;
   private gen = 0;
-  /** fd → fdatasyncs running on it; a retired fd is closed once its count drops to 0. */
-  private fdSyncs = new Map<number, number>();
-  /** Retired fds waiting for their syncs, with what to do before closing (truncating a finished segment). */
-  private retiring = new Map<number, (() => Promise<void>) | undefined>();
-  private closing = new Set<Promise<void>>();
+  private readonly fds: FdRetirement;
   private failing = false;
   private closed = false;
   private sinceCheckpoint = 0;
@@ -162,6 +159,7 @@ export class AuditLogWriter {
     this.head = { ...head };
     this.durableHead = { ...head };
     this.chain = chain;
+    this.fds = new FdRetirement((err) => o.log.warn('audit: could not cut a finished segment to its length (readers stop at its zeros; the next start cuts it)', { code: err.code, message: err.message }));
   }
 
   /**
@@ -216,19 +214,18 @@ export class AuditLogWriter {
     return { segment: seg?.name ?? '', size: seg?.durable ?? 0, seq: this.durableHead.seq };
   }
 
-  /** Writes a final checkpoint, waits for the queue to drain and closes the segment. */
+  /** Writes a final checkpoint, waits for the queue to drain, cuts the segments back to their length and closes them. */
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.sinceCheckpoint > 0) await this.checkpoint().catch(() => undefined);
     this.closed = true;
     await this.drained();
+    // (A segment with an fd is never dirty: a failure retires the fd.)
     for (const seg of [this.previous, this.active]) {
-      if (!seg) continue;
-      if (seg.fd !== undefined && !seg.dirty) this.seal(seg);
-      else if (seg.fd !== undefined) this.retire(seg.fd), (seg.fd = undefined);
-      await seg.space?.close();
+      if (seg?.fd !== undefined) this.seal(seg);
+      await seg?.space?.close();
     }
-    while (this.closing.size) await Promise.all(this.closing);
+    await this.fds.idle();
   }
 
   private get busy(): boolean {
@@ -373,19 +370,10 @@ export class AuditLogWriter {
     this.inflight.push(unit);
     this.syncing++;
     const fd = unit.fd;
-    this.fdSyncs.set(fd, (this.fdSyncs.get(fd) ?? 0) + 1);
+    this.fds.syncStarted(fd);
     fdatasync(fd, (err) => {
       this.syncing--;
-      const left = this.fdSyncs.get(fd)! - 1;
-      if (left > 0) this.fdSyncs.set(fd, left);
-      else {
-        this.fdSyncs.delete(fd);
-        if (this.retiring.has(fd)) {
-          const before = this.retiring.get(fd);
-          this.retiring.delete(fd);
-          this.closeFd(fd, before);
-        }
-      }
+      this.fds.syncEnded(fd);
       if (unit.gen !== this.gen) {
         // Voided by a failure while it was in flight.
         this.kick();
@@ -431,21 +419,6 @@ export class AuditLogWriter {
     }
   }
 
-  /** Closes an fd once no fdatasync runs on it, after `before` (if given). */
-  private retire(fd: number, before?: () => Promise<void>): void {
-    if (this.fdSyncs.has(fd)) this.retiring.set(fd, before);
-    else this.closeFd(fd, before);
-  }
-
-  private closeFd(fd: number, before?: () => Promise<void>): void {
-    if (!before) return void close(fd, () => undefined);
-    const done = before()
-      .catch((err: NodeJS.ErrnoException) => this.o.log.warn('audit: could not cut a finished segment to its length (readers stop at its zeros; the next start cuts it)', { code: err.code, message: err.message }))
-      .then(() => closeP(fd).catch(() => undefined))
-      .finally(() => this.closing.delete(done));
-    this.closing.add(done);
-  }
-
   /**
    * A segment is finished (rotated, or the log closes) and all of it is durable: cuts its
    * preallocated zeros off, so a finished segment is byte for byte what plain appends made.
@@ -456,7 +429,7 @@ export class AuditLogWriter {
     const length = seg.durable;
     seg.fd = undefined;
     seg.space = undefined;
-    this.retire(fd, space && (async () => {
+    this.fds.retire(fd, space && (async () => {
       await space.close();
       if (!space.extendsPast(length)) return;
       await ftruncateP(fd, length);
@@ -493,7 +466,7 @@ export class AuditLogWriter {
       // No more fills; the reopen waits for one in flight before it cuts the file back.
       void seg.space?.close();
       if (seg.fd !== undefined) {
-        this.retire(seg.fd);
+        this.fds.retire(seg.fd);
         seg.fd = undefined;
       }
     }
