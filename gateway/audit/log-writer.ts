@@ -153,6 +153,7 @@ export class AuditLogWriter {
   private failing = false;
   private closed = false;
   private sinceCheckpoint = 0;
+  private preallocWarned = false;
   private idle: (() => void)[] = [];
 
   private constructor(private readonly o: LogWriterOptions, head: { seq: number; hash: string }, chain: string) {
@@ -497,7 +498,13 @@ export class AuditLogWriter {
       if (size > seg.durable) await ftruncateP(fd, seg.durable);
       if (size < seg.durable) throw new Error(`audit segment ${seg.name} shrank under the writer (${size} < ${seg.durable} bytes)`);
       if (seg.durable === 0) await this.syncDir();
-      seg.space = await SegmentSpace.open(seg.path, seg.durable, this.o.segmentMaxBytes, this.o.log, seg.name);
+      seg.space = await SegmentSpace.open(seg.path, seg.durable, this.o.segmentMaxBytes, (err) => {
+        // Once per process: while the disk is full every reopen of a segment retries it.
+        const fields = { segment: seg.name, code: err.code, message: err.message };
+        if (this.preallocWarned) return this.o.log.debug('audit: cannot preallocate the segment', fields);
+        this.preallocWarned = true;
+        this.o.log.warn('audit: cannot preallocate the segment; appending without it', fields);
+      });
     } catch (err) {
       close(fd, () => undefined);
       throw err;

@@ -1,6 +1,5 @@
 import { close, fdatasync, open, write } from 'node:fs';
 import { promisify } from 'node:util';
-import type { Logger } from '../log';
 
 /**
  * Keeps the active segment's file extended with zeros ahead of the write position, so records
@@ -37,7 +36,7 @@ export class SegmentSpace {
   private failed = false;
   private fd?: number;
 
-  private constructor(size: number, private readonly limit: number, private readonly log: Logger, private readonly segment: string) {
+  private constructor(size: number, private readonly limit: number, private readonly onFailure: (err: NodeJS.ErrnoException) => void) {
     this.size = size;
   }
 
@@ -46,9 +45,10 @@ export class SegmentSpace {
    * has just cut it there) and fills the first chunk, waiting for it: the segment's first record
    * must not race its fill. Never throws: without an fd it just preallocates nothing.
    * @param limit do not fill past this size (the segment's rotation size)
+   * @param onFailure a fill failed: the segment goes on without preallocation
    */
-  static async open(path: string, size: number, limit: number, log: Logger, segment: string): Promise<SegmentSpace> {
-    const space = new SegmentSpace(size, limit, log, segment);
+  static async open(path: string, size: number, limit: number, onFailure: (err: NodeJS.ErrnoException) => void): Promise<SegmentSpace> {
+    const space = new SegmentSpace(size, limit, onFailure);
     try {
       space.fd = await openP(path, 'r+');
     } catch (err) {
@@ -121,6 +121,8 @@ export class SegmentSpace {
   private stop(err: NodeJS.ErrnoException): void {
     this.failed = true;
     this.filling = undefined;
-    this.log.warn('audit: cannot preallocate the segment; appending without it', { segment: this.segment, code: err.code, message: err.message });
+    if (this.fd !== undefined) close(this.fd, () => undefined);
+    this.fd = undefined;
+    this.onFailure(err);
   }
 }
