@@ -51,7 +51,10 @@ export function renderSummary(results) {
   for (const [name, label] of Object.entries(results.labels)) if (name.startsWith('gatehouse-full')) lines.push(`- ${name}: ${label}`);
   if (results.fullParts) lines.push(`- full pipeline parts: ${Object.entries(results.fullParts).map(([k, v]) => `${k} ${v === true ? 'on' : `off (${v})`}`).join('; ')}`);
   for (const u of results.unavailable) lines.push(`- **${u.name}: not available yet** — ${u.reason}`);
-  if (results.diskSync) lines.push(`- disk under bench/results: write + fdatasync of a 1.4 KB line p50 ${f(results.diskSync.p50_ms, 2)} ms, p99 ${f(results.diskSync.p99_ms, 2)} ms (the floor of the full pipeline's added first byte: its audit record is durable before forwarding)`);
+  if (results.diskSync) {
+    const d = results.diskSync;
+    lines.push(`- disk under bench/results: write + fdatasync of a 1.4 KB line appended p50 ${f(d.p50_ms, 2)} ms, p99 ${f(d.p99_ms, 2)} ms, ${d.cpu_us} µs CPU; into a pre-extended file p50 ${f(d.preallocated.p50_ms, 2)} ms, ${d.preallocated.cpu_us} µs CPU (the floor of the full pipeline's added first byte: its audit record is durable before forwarding)`);
+  }
   lines.push('');
 
   for (const [mode, byTarget] of Object.entries(table)) {

@@ -11,11 +11,15 @@ import { ensureAdminToken } from './admin-token';
  * the local admin token (`<dataDir>/admin.token`, or opts.adminToken; compared in constant time) or an approver
  * OIDC token verified by `rt.approverIdentity` (a second identity service configured by
  * `approvals.approverIdentity`, typically the callers' issuers with an admin audience).
- * The verified principal is put on `res.locals.principal`; anything else is a 401 in the
- * OpenAI error shape.
+ * The verified principal is put on `res.locals.principal` and its role on `res.locals.role`;
+ * anything else is a 401 in the OpenAI error shape.
  *
- * The local admin token stands for the owner of the machine the gateway runs on: it may
- * approve any rule, but never a request made by the local admin principal itself.
+ * Roles: the local admin token stands for the owner of the machine the gateway runs on and has
+ * the whole API (it may approve any rule, but never a request made by the local admin principal
+ * itself). An approver token is an `admin` only when its principal is listed in `server.admins`;
+ * otherwise it is an `approver`, kept to what deciding needs (403 elsewhere): approving
+ * must not also open the audit log (who sent what) or the policy reload to everyone who can
+ * get a token for the admin audience.
  */
 export function requireAdmin(rt: Runtime, opts: { adminToken?: string } = {}): RequestHandler {
   const localDigest = digest(opts.adminToken ?? ensureAdminToken(rt.dataDir));
@@ -27,17 +31,42 @@ export function requireAdmin(rt: Runtime, opts: { adminToken?: string } = {}): R
     // Hashing both sides gives equal lengths for timingSafeEqual and leaks nothing about the token's length.
     if (timingSafeEqual(digest(token), localDigest)) {
       res.locals.principal = { ...localAdminPrincipal, groups: [...localAdminPrincipal.groups] } satisfies Principal;
+      res.locals.role = 'admin' satisfies AdminRole;
       return next();
     }
     if (!rt.approverIdentity) return unauthorized(res, 'Invalid admin token.');
     try {
-      res.locals.principal = await rt.approverIdentity.verify(header);
+      const principal = await rt.approverIdentity.verify(header);
+      res.locals.principal = principal;
+      res.locals.role = (isListedAdmin(principal, rt.config.server?.admins) ? 'admin' : 'approver') satisfies AdminRole;
     } catch (err) {
       const e = asGatehouseError(err);
       return unauthorized(res, e.status === 401 ? e.message : 'Invalid admin token.');
     }
+    if (adminRole(res) === 'approver' && !approverPaths.test(req.originalUrl.split('?', 1)[0]!)) return forbidden(res);
     next();
   };
+}
+
+export type AdminRole = 'admin' | 'approver';
+
+/** What an approver may reach: the approvals and grants routes, and the event stream (approval events only). */
+const approverPaths = /^\/admin\/(?:approvals|grants)(?:\/|$)|^\/admin\/events\/?$/;
+
+function forbidden(res: Response): void {
+  const err = new GatehouseError(403, 'ERR_ADMIN_FORBIDDEN',
+    'Approver tokens may list and decide approvals and grants and follow approval events; this needs an admin (the local admin token, or a principal listed in server.admins).');
+  res.status(403).type('application/json').send(errorBody(err, String(res.getHeader('x-request-id') ?? '')));
+}
+
+/** The role requireAdmin gave this request. */
+export function adminRole(res: Response): AdminRole {
+  return res.locals.role === 'admin' ? 'admin' : 'approver';
+}
+
+function isListedAdmin(p: Principal, admins: { groups?: string[]; subjects?: string[] } | undefined): boolean {
+  if (!admins) return false;
+  return (admins.subjects ?? []).includes(p.subject) || p.groups.some((g) => (admins.groups ?? []).includes(g));
 }
 
 /** The principal requireAdmin verified for this request. */

@@ -120,7 +120,8 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
   timers.push(setInterval(() => {
     if (writer.uncheckpointed > 0) writer.checkpoint().catch(() => undefined);
   }, intervalMs).unref());
-  const prune = () => (c.retentionDays ? pruneSegments(dir, c.retentionDays, log) : Promise.resolve([]));
+  const neededFrom = () => Object.fromEntries(sinks.map((s) => [s.name, s.neededSegment()]));
+  const prune = () => (c.retentionDays ? pruneSegments(dir, c.retentionDays, log, { neededFrom: neededFrom() }) : Promise.resolve([]));
   if (c.retentionDays) {
     await prune().catch((err: Error) => log.warn('audit: retention failed', { message: err.message }));
     timers.push(setInterval(() => void prune().catch((err: Error) => log.warn('audit: retention failed', { message: err.message })), 3_600_000).unref());

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Principal } from '../core/types';
 import type { Exchange } from '../pipeline/exchange';
 import type { AuditRecord } from '../generated/audit-record';
@@ -68,7 +68,7 @@ function requestPart(x: Exchange, maxBodyBytes: number, part: Partial<AuditRecor
   part.mask = x.maskReport.length ? x.maskReport : undefined;
   if (x.body) {
     part.bodyBytes = x.body.length;
-    part.bodySha256 = createHash('sha256').update(x.body).digest('hex');
+    part.bodySha256 = hash('sha256', x.body, 'hex');
   } else if (r) part.bodyBytes = r.bodyBytes;
   if (x.auditRequestBody !== undefined) {
     const { body, truncated } = bounded(x.auditRequestBody, maxBodyBytes, (x.body?.length ?? 0) <= maxBodyBytes);

@@ -223,6 +223,19 @@ export interface Server {
   listen?: Listener;
   admin?: Listener1;
   /**
+   * Who, among the principals verified by approvals.approverIdentity, may use the whole admin API: the audit log and its verification, policy and its reload, previews, metrics and every event. Anyone else verified there is an approver only: approvals, grants and approval events. The local admin token (<dataDir>/admin.token) always has the whole API. Default: nobody (approver tokens are approver-only).
+   */
+  admins?: {
+    /**
+     * Members of any of these groups are admins.
+     */
+    groups?: string[];
+    /**
+     * These subjects (the token's sub claim) are admins.
+     */
+    subjects?: string[];
+  };
+  /**
    * Where the audit log, keys and tokens live. Relative paths are resolved against the config file's folder. Default ./.gatehouse.
    */
   dataDir?: string;
@@ -444,7 +457,7 @@ export interface Audit {
    */
   checkpointIntervalSeconds?: number;
   /**
-   * Delete whole segments whose last record is older than this many days. Verification still succeeds from the first kept record (each segment starts with a checkpoint). Default: keep everything.
+   * Delete whole segments whose last record is older than this many days, except those a sink has not delivered yet (retention waits for it and logs a warning). Verification still succeeds from the first kept record (each segment starts with a checkpoint). Default: keep everything.
    */
   retentionDays?: number;
   /**

@@ -1,10 +1,9 @@
-import { createHash, hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * SHA-256 (base64url) of a raw token: the cache key, and what audit and logs may hold instead
- * of the token. crypto.hash (one-shot, Node ≥ 20.12) skips the Hash object; fall back for
- * runtimes without it.
+ * of the token. One-shot crypto.hash (Node ≥ 20.12, our floor) skips the Hash object.
  */
-export const hashToken: (token: string) => string = typeof hash === 'function'
-  ? (token) => hash('sha256', token, 'base64url')
-  : (token) => createHash('sha256').update(token).digest('base64url');
+export function hashToken(token: string): string {
+  return hash('sha256', token, 'base64url');
+}

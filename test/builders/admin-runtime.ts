@@ -61,14 +61,14 @@ export interface AdminHarness {
 }
 
 /** The admin listener as the lead's createAdminApp mounts it: /admin, requireAdmin, adminRouter. */
-export async function startAdmin(opts: { approvals?: Approvals; approvers?: Record<string, Principal>; deps?: AdminDeps; policy?: PolicyService } = {}): Promise<AdminHarness> {
+export async function startAdmin(opts: { approvals?: Approvals; approvers?: Record<string, Principal>; admins?: { groups?: string[]; subjects?: string[] }; deps?: AdminDeps; policy?: PolicyService } = {}): Promise<AdminHarness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-admin-'));
   const adminToken = ensureAdminToken(dataDir);
   const events = new EventBus();
   const audit = new RecordingAudit(events);
   const approvals = createApprovalService(opts.approvals ?? {}, { log: silentLogger, events, audit });
   const rt: Runtime = {
-    config: {},
+    config: opts.admins ? { server: { admins: opts.admins } } : {},
     dataDir,
     configDir: dataDir,
     log: silentLogger,

@@ -1,7 +1,9 @@
 import { Router } from 'express';
+import { adminRole } from '../auth';
 import { CommentTicker } from '../../sse/comment-ticker';
 import type { EventLog, LoggedEvent } from '../event-log';
 import { streamedEvents } from '../event-log';
+import { GatehouseError } from '../../errors';
 import { badRequest } from './admin-deps';
 
 /**
@@ -9,17 +11,22 @@ import { badRequest } from './admin-deps';
  * reloads). Each event has an `id:`; reconnect with Last-Event-ID (header, or ?lastEventId=)
  * to receive exactly the events missed while they are still in the ring. When they are not
  * (gateway restarted, ring overrun), an `event: gap` comes first, then everything still held.
- * `?types=a,b` narrows the stream. Heartbeat comments keep proxies from closing it.
+ * `?types=a,b` narrows the stream. Heartbeat comments keep proxies from closing it. An
+ * approver (not an admin) gets the approval events only: the others carry audit records.
  */
 export function eventsRoutes(log: EventLog, opts: { heartbeatMs: number; maxBufferedBytes: number }): Router {
   const router = Router();
   const heartbeat = new CommentTicker(opts.heartbeatMs, 'heartbeat');
   const known = new Set<string>(streamedEvents);
+  const approvalEvents = new Set<string>(['approval.requested', 'approval.resolved']);
 
   router.get('/events', (req, res) => {
     const typesParam = typeof req.query.types === 'string' ? req.query.types : undefined;
-    const types = typesParam ? new Set(typesParam.split(',').map((t) => t.trim()).filter(Boolean)) : undefined;
-    if (types) for (const t of types) if (!known.has(t)) throw badRequest(`Unknown event type ${t}; known: ${[...known].join(', ')}.`);
+    const asked = typesParam ? new Set(typesParam.split(',').map((t) => t.trim()).filter(Boolean)) : undefined;
+    if (asked) for (const t of asked) if (!known.has(t)) throw badRequest(`Unknown event type ${t}; known: ${[...known].join(', ')}.`);
+    const approverOnly = adminRole(res) === 'approver';
+    if (approverOnly && asked) for (const t of asked) if (!approvalEvents.has(t)) throw forbiddenType(t);
+    const types = asked ?? (approverOnly ? approvalEvents : undefined);
     const lastEventId = req.get('last-event-id') ?? (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : undefined);
 
     res.writeHead(200, {
@@ -47,4 +54,8 @@ export function eventsRoutes(log: EventLog, opts: { heartbeatMs: number; maxBuff
     });
   });
   return router;
+}
+
+function forbiddenType(type: string): GatehouseError {
+  return new GatehouseError(403, 'ERR_ADMIN_FORBIDDEN', `Approver tokens follow approval events only; ${type} needs an admin (the local admin token, or a principal listed in server.admins).`);
 }

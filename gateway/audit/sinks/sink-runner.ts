@@ -57,6 +57,11 @@ export class SinkRunner {
     this.loop = this.run();
   }
 
+  /** The oldest segment this sink still has to read ('' before it has read anything): retention keeps it. */
+  neededSegment(): string {
+    return this.cursor?.segment ?? '';
+  }
+
   /** Records behind the durable head. */
   lag(): number {
     return Math.max(0, this.o.durable().seq - (this.cursor?.seq ?? 0));

@@ -41,6 +41,38 @@ describe('admin API', () => {
       assert.equal((await h.call('GET', '/admin/approvals', { token: 'tok-intern' })).status, 200);
     });
 
+    it('keeps approver tokens to approvals, grants and approval events; server.admins and the local token get everything', async () => {
+      await h.close();
+      h = await startAdmin({ approvers: { ...approvers, 'tok-sec': approver('sec-officer', ['security']) }, admins: { groups: ['security'] } });
+      for (const [method, path] of [['GET', '/admin/audit'], ['GET', '/admin/audit/verify'], ['GET', '/admin/policy'], ['POST', '/admin/policy/reload'], ['POST', '/admin/preview/mask']] as const) {
+        const res = await h.call(method, path, { token: 'tok-ml-lead' });
+        assert.equal(res.status, 403, `${method} ${path}`);
+        assert.equal(res.json.error.code, 'ERR_ADMIN_FORBIDDEN');
+        for (const token of [undefined, 'tok-sec']) assert.notEqual((await h.call(method, path, { token })).status, 403, `${method} ${path} as ${token ?? 'local admin'}`);
+      }
+      assert.equal((await h.call('GET', '/admin/approvals', { token: 'tok-ml-lead' })).status, 200);
+      assert.equal((await h.call('GET', '/admin/grants', { token: 'tok-ml-lead' })).status, 200);
+      const audit = await h.call('GET', '/admin/events?types=audit.appended', { token: 'tok-ml-lead' });
+      assert.equal(audit.status, 403);
+    });
+
+    it('streams approval events only to an approver', async () => {
+      const asApprover = await SseClient.open(`${h.url}/admin/events`, { authorization: 'Bearer tok-intern' });
+      const asAdmin = await SseClient.open(`${h.url}/admin/events`, { authorization: `Bearer ${h.adminToken}` });
+      try {
+        h.events.emit('policy.reloaded', { version: 'sha256:v2', files: ['policy.yaml'] });
+        const { id } = await holdOne();
+        await asAdmin.until((c) => c.named('approval.requested').length === 1, 'approval.requested (admin)');
+        await asApprover.until((c) => c.named('approval.requested').length === 1, 'approval.requested (approver)');
+        assert.equal(asAdmin.named('policy.reloaded').length, 1);
+        assert.deepEqual(asApprover.events.map((e) => e.event), ['approval.requested']);
+        assert.equal(JSON.parse(asApprover.events[0]!.data).id, id);
+      } finally {
+        asApprover.close();
+        asAdmin.close();
+      }
+    });
+
     it('accepts only the local admin token when no approver identity is configured', async () => {
       await h.close();
       h = await startAdmin();

@@ -74,6 +74,7 @@ describe('approvals end to end (openai SDK, admin API)', function () {
       {
         upstreams: [{ name: 'fake', url: upstream.url }],
         policy: { paths: ['team.policy.yaml'], watch: false },
+        server: { admins: { groups: ['security'] } },
         approvals: { keepAliveSeconds: 0.1, approverIdentity: { devIssuer: { enabled: true, audience: 'gatehouse-admin' } } },
         alerts: { webhooks: [{ name: 'soc', url: hook.url }] },
       },
@@ -84,6 +85,8 @@ describe('approvals end to end (openai SDK, admin API)', function () {
     tokens.lead = await gateway.token({ sub: 'ml-lead', groups: ['ml-leads'], aud: 'gatehouse-admin' });
     tokens.otherLead = await gateway.token({ sub: 'other-lead', groups: ['ml-leads'], aud: 'gatehouse-admin' });
     tokens.intern = await gateway.token({ sub: 'intern', groups: ['interns'], aud: 'gatehouse-admin' });
+    // An admin through server.admins: reads the audit log and metrics, which approvers may not.
+    tokens.auditor = await gateway.token({ sub: 'sec-officer', groups: ['security'], aud: 'gatehouse-admin' });
     client = new OpenAI({ baseURL: `${gateway.dataUrl}/v1`, apiKey: tokens.caller, maxRetries: 0 });
   });
   after(async () => {
@@ -103,13 +106,15 @@ describe('approvals end to end (openai SDK, admin API)', function () {
     assert.equal(view.principal.subject, 'ci-deployer');
     assert.equal(view.rule, 'frontier-needs-approval');
     assert.equal(view.model, 'gpt-4o');
-    const metrics = await (await fetch(`${gateway.adminUrl}/metrics`, { headers: { authorization: `Bearer ${tokens.lead}` } })).text();
+    assert.equal((await fetch(`${gateway.adminUrl}/metrics`, { headers: { authorization: `Bearer ${tokens.lead}` } })).status, 403, 'an approver does not read metrics');
+    assert.equal((await admin('GET', '/audit?limit=1', 'lead')).status, 403, 'an approver does not read the audit log');
+    const metrics = await (await fetch(`${gateway.adminUrl}/metrics`, { headers: { authorization: `Bearer ${tokens.auditor}` } })).text();
     assert.match(metrics, /^gatehouse_approvals_pending 1$/m);
     assert.equal((await decide(id, 'lead', 'approve', 'ticket ML-7')).status, 200);
     const completion = await answer;
     assert.equal(completion.choices[0]!.message.content, 'echo: train it');
     assert.equal(upstream.requests.length, 1);
-    const records = await admin('GET', `/audit?model=gpt-4o&limit=50`, 'lead');
+    const records = await admin('GET', `/audit?model=gpt-4o&limit=50`, 'auditor');
     const kinds = records.json.data.map((r: { kind: string }) => r.kind);
     for (const k of ['approval_requested', 'approval_approved', 'arrival']) assert.ok(kinds.includes(k), `audit has ${k}: ${kinds}`);
     const arrival = records.json.data.find((r: { kind: string; approval?: { id: string } }) => r.kind === 'arrival' && r.approval?.id === id);
@@ -171,7 +176,7 @@ describe('approvals end to end (openai SDK, admin API)', function () {
     const grants = await admin('GET', '/grants', 'lead');
     assert.equal(grants.json.data.length, 1);
     assert.equal(grants.json.data[0].uses, 1);
-    const used = await admin('GET', '/audit?limit=20', 'lead');
+    const used = await admin('GET', '/audit?limit=20', 'auditor');
     assert.ok(used.json.data.some((r: { kind: string }) => r.kind === 'grant_used'));
     // Expiry: the grant lives 1 s.
     await waitFor(() => Date.now() > Date.parse(grants.json.data[0].expiresAt), 'grant expiry', 5000);
@@ -245,8 +250,8 @@ describe('approvals end to end (openai SDK, admin API)', function () {
     const deadline = Date.now() + 5000;
     let denied: { status?: number; errorCode?: string }[] = [];
     while (!denied.some((r) => r.status === 403 && r.errorCode === 'approval_denied')) {
-      assert.ok(Date.now() < deadline, `no denied record for ${id}: ${JSON.stringify((await admin('GET', '/audit?limit=5', 'lead')).json)}`);
-      const records = await admin('GET', '/audit?decision=require_approval&limit=200', 'lead');
+      assert.ok(Date.now() < deadline, `no denied record for ${id}: ${JSON.stringify((await admin('GET', '/audit?limit=5', 'auditor')).json)}`);
+      const records = await admin('GET', '/audit?decision=require_approval&limit=200', 'auditor');
       denied = records.json.data.filter((r: { approval?: { id: string } }) => r.approval?.id === id);
     }
   });
@@ -286,7 +291,7 @@ describe('approvals end to end (openai SDK, admin API)', function () {
     const alert = JSON.parse(hook.bodies[0]!);
     assert.equal(alert.rule, 'denial-burst');
     assert.equal(alert.principal, 'ci-deployer');
-    const audit = await admin('GET', '/audit?limit=200', 'lead');
+    const audit = await admin('GET', '/audit?limit=200', 'auditor');
     assert.ok(audit.json.data.some((r: { kind: string; details?: { alertId?: string } }) => r.kind === 'alert' && r.details?.alertId === alert.id));
   });
 });

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { utimes } from 'node:fs/promises';
+import { listSegments } from '../../../gateway/audit/segment-files';
 import type { AuditServiceImpl } from '../../../gateway/audit/audit-service';
 import type { AuditRecord } from '../../../gateway/generated/audit-record';
 import type { AuditSink } from '../../../gateway/generated/gatehouse.config';
@@ -94,6 +96,29 @@ describe('audit sinks', function () {
         assert.equal(r.headers['content-type'], 'application/x-ndjson');
         assert.ok(r.body.endsWith('\n'));
       }
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  it('retention keeps expired segments a sink has not delivered, and removes them once it has', async () => {
+    const receiver = await new HttpReceiver().start();
+    await receiver.stop(); // the SIEM is down from the start; its port stays ours to come back on
+    const sink: AuditSink = { type: 'http', name: 'siem', url: `${receiver.url}/ingest`, batchSize: 50, ...fast };
+    try {
+      audit = await openAudit(env.dataDir, { sinks: [sink], segmentMaxBytes: 1024, retentionDays: 1 });
+      for (let i = 0; i < 15; i++) await audit.append({ kind: 'note', details: { pad: 'z'.repeat(600), i } });
+      const segments = await listSegments(env.auditDir);
+      assert.ok(segments.length >= 5);
+      const old = (Date.now() - 3 * 86_400_000) / 1000;
+      for (const seg of segments.slice(0, 3)) await utimes(seg.path, old, old);
+      await until(() => audit!.sinks[0].failures > 0, 10_000, 'sink failing');
+      assert.deepEqual(await audit.prune(), [], 'nothing the SIEM has not received is deleted');
+      assert.equal((await listSegments(env.auditDir)).length, segments.length);
+
+      await receiver.start();
+      await until(() => audit!.lag().siem === 0, 15_000, 'caught up');
+      assert.deepEqual(await audit.prune(), segments.slice(0, 3).map((seg) => seg.name));
     } finally {
       await receiver.stop();
     }

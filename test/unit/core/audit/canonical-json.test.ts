@@ -55,12 +55,23 @@ describe('core/audit/canonical-json (RFC 8785)', () => {
     assert.equal(canonicalJson(toIJson({ s: 'a\ud800b', n: NaN })), '{"n":null,"s":"a\ufffdb"}');
   });
 
+  it('sorts array-index member names as strings too ("10" before "9"), at any depth', () => {
+    const nested = { z: [{ 9: 'a', 10: 'b', x: 'c' }], 4294967295: 1, 0: 2 };
+    assert.equal(canonicalJson(nested), '{"0":2,"4294967295":1,"z":[{"10":"b","9":"a","x":"c"}]}');
+    assert.equal(canonicalJson(nested), canonicalize(nested));
+  });
+
+  it('keeps a member named __proto__ (as JSON.parse makes it) as a member', () => {
+    const parsed = JSON.parse('{"b":1,"__proto__":{"hidden":"text"}}');
+    assert.equal(canonicalJson(parsed), '{"__proto__":{"hidden":"text"},"b":1}');
+  });
+
   it('leaves out undefined members and writes undefined array items as null', () => {
     assert.equal(canonicalJson({ a: undefined, b: [undefined, 1] }), '{"b":[null,1]}');
   });
 
   it('agrees with the canonicalize package on arbitrary JSON', () => {
-    fc.assert(fc.property(fc.jsonValue(), (v) => {
+    fc.assert(fc.property(fc.oneof(fc.jsonValue(), fc.dictionary(fc.constantFrom('0', '1', '9', '10', '01', 'a', '__proto__'), fc.jsonValue({ maxDepth: 2 }))), (v) => {
       // canonicalize keeps -0 as "0" too; both follow ECMAScript number serialization.
       assert.equal(canonicalJson(v), canonicalize(v));
     }), { numRuns: 300 });
@@ -80,7 +91,7 @@ describe('core/audit/canonical-json (RFC 8785)', () => {
   });
 
   it('survives a parse round trip (what the verifier re-hashes)', () => {
-    fc.assert(fc.property(fc.jsonValue(), (v) => {
+    fc.assert(fc.property(fc.oneof(fc.jsonValue(), fc.dictionary(fc.constantFrom('0', '1', '9', '10', '01', 'a', '__proto__'), fc.jsonValue({ maxDepth: 2 }))), (v) => {
       assert.equal(canonicalJson(JSON.parse(canonicalJson(v))), canonicalJson(v));
     }), { numRuns: 300 });
   });
