@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 
@@ -50,6 +50,12 @@ export interface LineRead {
 /**
  * Reads a segment line by line from a byte offset (streaming: bounded memory).
  * `end` stops at that byte (the writer's durable size) so a reader never sees a half-written batch.
+ *
+ * The first NUL ends the data: the writer preallocates the active segment with zeros
+ * (segment-space.ts) and records never contain a raw NUL. Bytes after the last newline before
+ * it are a torn line, as is anything non-zero after it (pages of an unfinished batch that a
+ * crash kept out of order): then the torn line runs from the logical end to the last such
+ * byte, the same bytes start-up recovery cuts (segment-tail.ts).
  */
 export async function* readSegmentLines(path: string, start = 0, end?: number): AsyncGenerator<LineRead> {
   if (end !== undefined && end <= start) return;
@@ -59,16 +65,33 @@ export async function* readSegmentLines(path: string, start = 0, end?: number): 
   let carryBytes = 0;
   let offset = start;
   let line = 0;
+  let pos = start;
+  let nulAt = -1;
+  let strayEnd = -1;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
+    if (nulAt !== -1) {
+      const i = lastNonZero(chunk);
+      if (i !== -1) strayEnd = pos + i + 1;
+      pos += chunk.length;
+      continue;
+    }
+    const z = chunk.indexOf(0);
+    if (z !== -1) {
+      nulAt = pos + z;
+      const i = lastNonZero(chunk.subarray(z));
+      if (i !== -1) strayEnd = nulAt + i + 1;
+    }
+    const data = z === -1 ? chunk : chunk.subarray(0, z);
+    pos += chunk.length;
     let from = 0;
     for (;;) {
-      const nl = chunk.indexOf(10, from);
+      const nl = data.indexOf(10, from);
       if (nl === -1) {
-        carry += decoder.write(chunk.subarray(from));
-        carryBytes += chunk.length - from;
+        carry += decoder.write(data.subarray(from));
+        carryBytes += data.length - from;
         break;
       }
-      const text = carry + decoder.write(chunk.subarray(from, nl)) + decoder.end();
+      const text = carry + decoder.write(data.subarray(from, nl)) + decoder.end();
       const bytes = carryBytes + nl - from;
       line++;
       yield { text, line, offset, end: offset + bytes + 1, terminated: true };
@@ -78,6 +101,32 @@ export async function* readSegmentLines(path: string, start = 0, end?: number): 
       from = nl + 1;
     }
   }
+  if (strayEnd !== -1) {
+    const fh = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(strayEnd - offset);
+      await fh.read(buf, 0, buf.length, offset);
+      yield { text: buf.toString('utf8'), line: line + 1, offset, end: strayEnd, terminated: false };
+    } finally {
+      await fh.close();
+    }
+    return;
+  }
   const rest = carry + decoder.end();
   if (carryBytes > 0) yield { text: rest, line: line + 1, offset, end: offset + carryBytes, terminated: false };
+}
+
+let zeroPage: Buffer | undefined;
+
+/** Index of the last non-zero byte of `buf`, or -1 when it is all zeros (the common case: a memcmp). */
+export function lastNonZero(buf: Buffer): number {
+  zeroPage ??= Buffer.alloc(256 * 1024);
+  let allZero = true;
+  for (let o = 0; o < buf.length && allZero; o += zeroPage.length) {
+    const part = buf.subarray(o, Math.min(buf.length, o + zeroPage.length));
+    allZero = part.equals(zeroPage.subarray(0, part.length));
+  }
+  if (allZero) return -1;
+  for (let i = buf.length - 1; i >= 0; i--) if (buf[i] !== 0) return i;
+  return -1;
 }
