@@ -3,8 +3,8 @@
  * in ONE process and measured in interleaved CPU-time slices, so load from other processes on a
  * shared box hits both alike. Prints the median µs per op (CPU) and MB/s per core of each.
  *
- * The base's `gateway/` is extracted with `git archive` under bench/results/ (git-ignored, and
- * inside the repo so its package imports resolve to this node_modules).
+ * The base's `gateway/` is extracted with `git archive` under node_modules/.cache/ (ignored by
+ * git and tsc, and inside the repo so its package imports resolve to this node_modules).
  * Run: npx tsx bench/micro/masking-ab.ts [--base main] [--rounds 15] [--slice 40] [--only sse]
  */
 import { execFileSync } from 'node:child_process';
@@ -38,7 +38,7 @@ async function load(root: string) {
 
 function extractBase(ref: string): string {
   const sha = execFileSync('git', ['rev-parse', '--short', ref], { cwd: repo, encoding: 'utf8' }).trim();
-  const dir = join(repo, 'bench/results/ab-base', sha);
+  const dir = join(repo, 'node_modules/.cache/masking-ab', sha);
   if (!existsSync(join(dir, 'gateway'))) {
     mkdirSync(dir, { recursive: true });
     execFileSync('sh', ['-c', `git archive ${sha} gateway | tar -x -C ${JSON.stringify(dir)}`], { cwd: repo });

@@ -40,9 +40,14 @@ export interface Alternative {
 /** How far before a candidate context words are looked for. */
 export const contextWindow = 48;
 
-/** True when `re` matches the text just before `start`. */
+/**
+ * True when `re` matches the text just before `start`, back to a NUL at most: the strings of a
+ * JSON body are scanned joined by a NUL (`mask-json.ts`), and context must not leak across them.
+ */
 export function contextBefore(text: string, start: number, re: RegExp): boolean {
-  return re.test(text.slice(Math.max(0, start - contextWindow), start));
+  const window = text.slice(Math.max(0, start - contextWindow), start);
+  const nul = window.lastIndexOf('\u0000');
+  return re.test(nul < 0 ? window : window.slice(nul + 1));
 }
 
 const ssnContext = /\b(?:ssn|ss#|social[\s_-]*security|soc\.?\s*sec|tax[\s_-]*id|taxpayer|itin|tin)\b/i;
@@ -123,10 +128,16 @@ function countColons(text: string, from: number, to: number): number {
   return n;
 }
 
+/** Whether '::' occurs in text[from, to): bounded, unlike indexOf, which would run to the end of a long text. */
+function hasDoubleColon(text: string, from: number, to: number): boolean {
+  for (let i = from + 1; i < to; i++) if (text.charCodeAt(i) === 58 && text.charCodeAt(i - 1) === 58) return true;
+  return false;
+}
+
 /** IPv6: the regex starts at the first ':'; the check walks back over the first group. */
 function checkIpv6(text: string, at: number, end: number): Hit | null {
   // Cheap refusal first: times like 12:34:56 have neither '::' nor seven colons.
-  if (text.indexOf('::', at) !== -1 ? text.indexOf('::', at) >= end : countColons(text, at, end) < 7) return null;
+  if (!hasDoubleColon(text, at, end) && countColons(text, at, end) < 7) return null;
   let start = at;
   while (start > 0 && at - start < 4 && /[0-9A-Fa-f]/.test(text[start - 1])) start--;
   if (start > 0 && /[\w:.]/.test(text[start - 1])) return null;

@@ -125,23 +125,50 @@ function scanStarts(p: CompiledPass, text: string, out: Detection[]): void {
   }
 }
 
+/**
+ * Runs the pass on the text right after each marker. Overlapping windows are merged, so a value
+ * straddling two windows is still seen whole; a NUL ends a window (see `boundary`).
+ */
 function scanWindows(p: CompiledPass, text: string, out: Detection[]): void {
   const marks = p.spec.windowsAfter!;
   const length = p.spec.windowLength!;
   marks.lastIndex = 0;
-  let scannedTo = 0;
+  let from = -1;
+  let to = -1;
   let m: RegExpExecArray | null;
   while ((m = marks.exec(text)) !== null) {
-    const from = Math.max(m.index + m[0].length, scannedTo);
-    const to = Math.min(text.length, m.index + m[0].length + length);
-    // Scan a slice with one character of margin either side so lookarounds see real neighbours.
-    const offset = Math.max(0, from - 1);
-    const slice = text.slice(offset, Math.min(text.length, to + 1));
-    const found: Detection[] = [];
-    scanPass(p, slice, found);
-    for (const d of found) if (d.start + offset >= from) out.push({ ...d, start: d.start + offset, end: d.end + offset });
-    scannedTo = to;
+    const start = m.index + m[0].length;
+    const end = nextBoundary(text, start, Math.min(text.length, start + length));
+    if (start <= to) {
+      to = Math.max(to, end);
+      continue;
+    }
+    if (to >= 0) scanWindow(p, text, from, to, out);
+    from = start;
+    to = end;
   }
+  if (to >= 0) scanWindow(p, text, from, to, out);
+}
+
+/**
+ * Detections starting in [from, to) and ending by `to + 1`. The slice has two characters of
+ * margin after `to`, so lookaheads see the real text: a longer run cut by the window is no match.
+ */
+function scanWindow(p: CompiledPass, text: string, from: number, to: number, out: Detection[]): void {
+  const offset = Math.max(0, from - 1);
+  const found: Detection[] = [];
+  scanPass(p, text.slice(offset, Math.min(text.length, to + 2)), found);
+  for (const d of found) {
+    const start = d.start + offset;
+    const end = d.end + offset;
+    if (start >= from && end <= to + 1) out.push({ detector: d.detector, start, end, confidence: d.confidence });
+  }
+}
+
+/** The first NUL in [from, to), or `to`. */
+function nextBoundary(text: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 0) return i;
+  return to;
 }
 
 function scanPass(p: CompiledPass, text: string, out: Detection[]): void {
