@@ -165,10 +165,10 @@ function scanWindow(p: CompiledPass, text: string, from: number, to: number, out
   }
 }
 
-/** The first NUL in [from, to), or `to`. */
+/** The first NUL in [from, to), or `to`. (indexOf on a slice: bounded, and far faster than a charCodeAt loop.) */
 function nextBoundary(text: string, from: number, to: number): number {
-  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 0) return i;
-  return to;
+  const nul = text.slice(from, to).indexOf('\u0000');
+  return nul < 0 ? to : from + nul;
 }
 
 function scanPass(p: CompiledPass, text: string, out: Detection[]): void {
