@@ -189,10 +189,13 @@ export type PassName = 'literal' | 'email' | 'numeric' | 'iban' | 'ipv6' | 'aws-
 export const passes: readonly PassSpec[] = [
   { name: 'literal' },
   { name: 'assignment' },
-  { name: 'email', trigger: /@/ },
+  // A one-character pattern is searched like indexOf (V8's atom path), far faster than a regex
+  // scan: the email regex runs only at each '@'.
+  { name: 'email', starts: /@/g },
   { name: 'iban' },
-  // Numbers: find where a run of at least 7 digits/separators begins, then try the alternatives there.
-  { name: 'numeric', starts: /\b\d(?=[\d ().+-]{6})/g, startsBefore: '+(' },
+  // Numbers: find where a run of at least 7 digits/separators begins, then try the alternatives
+  // there. (Consuming the run is faster than a lookahead; scanStarts moves on from the start.)
+  { name: 'numeric', starts: /\b\d[\d ().+-]{6}/g, startsBefore: '+(' },
   { name: 'ipv6', trigger: /::|[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]/ },
   // AWS secret keys only count near context: scan only the text right after a context word.
   { name: 'aws-secret', windowsAfter: /aws|secret|access[\s_-]*key/gi, windowLength: contextWindow + 41 },
@@ -200,8 +203,9 @@ export const passes: readonly PassSpec[] = [
 
 /**
  * How a pass is run. Default: its combined regex over the whole string (after the trigger, if any).
- * `starts`: a fast global regex marking candidate start positions (a char of `startsBefore` just
- * before one is tried too); the combined regex runs sticky at those positions only.
+ * `starts`: a fast global regex whose matches begin at candidate start positions (a char of
+ * `startsBefore` just before one is tried too); the combined regex runs sticky at those positions
+ * only, and the search goes on one character after each candidate (or after the hit).
  * `windowsAfter`: the combined regex runs only on the `windowLength` characters after each match.
  */
 export interface PassSpec {

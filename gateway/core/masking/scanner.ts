@@ -117,11 +117,9 @@ function scanStarts(p: CompiledPass, text: string, out: Detection[]): void {
   let m: RegExpExecArray | null;
   while ((m = starts.exec(text)) !== null) {
     const at = m.index;
-    const hit = (at > 0 && before.includes(text[at - 1]) && tryAt(p, text, at - 1)) || tryAt(p, text, at);
-    if (hit) {
-      out.push(hit);
-      starts.lastIndex = Math.max(hit.end, at + 1);
-    }
+    const hit = (before && at > 0 && before.includes(text[at - 1]) && tryAt(p, text, at - 1)) || tryAt(p, text, at);
+    if (hit) out.push(hit);
+    starts.lastIndex = hit ? Math.max(hit.end, at + 1) : at + 1;
   }
 }
 
