@@ -190,8 +190,11 @@ export const passes: readonly PassSpec[] = [
   { name: 'literal' },
   { name: 'assignment' },
   // A one-character pattern is searched like indexOf (V8's atom path), far faster than a regex
-  // scan: the email regex runs only at each '@'.
-  { name: 'email', starts: /@/g },
+  // scan: the email regex runs only at each '@'. The trigger keeps short texts without '@' (most
+  // streamed deltas) from paying for the starts loop.
+  // (Running the email regex only at each '@' via `starts` made 64 KB bodies ~4 % faster but
+  // streamed deltas ~7 % slower in A/B: not kept.)
+  { name: 'email', trigger: /@/ },
   { name: 'iban' },
   // Numbers: find where a run of at least 7 digits/separators begins, then try the alternatives
   // there. (Consuming the run is faster than a lookahead; scanStarts moves on from the start.)

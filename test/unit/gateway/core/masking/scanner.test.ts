@@ -4,8 +4,8 @@ import { createScanner, type Detection } from '../../../../../gateway/core/maski
 import { createCorpus } from '../../../../corpus/generator';
 
 /**
- * The scanner runs some passes only at candidate positions (`starts`) for speed. These tests
- * hold those shortcuts to what a plain global scan of the same regexes finds, over the corpus.
+ * The scanner takes shortcuts for speed (triggers, candidate start positions). These tests hold
+ * them to what a plain global scan of the same regexes finds, over the corpus.
  */
 const texts: string[] = [];
 const strings = (v: unknown): void => {
@@ -37,7 +37,7 @@ function globalScan(pass: string, text: string): Detection[] {
 }
 
 describe('core/masking scanner', () => {
-  it(`the email pass (run at each '@') finds what a global scan finds, on ${texts.length} texts`, () => {
+  it(`the email pass finds what a global scan finds, on ${texts.length} texts`, () => {
     const scanner = createScanner(['email'], []);
     let found = 0;
     for (const text of texts) {
