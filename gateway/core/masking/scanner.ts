@@ -57,7 +57,7 @@ export function createScanner(builtins: Iterable<BuiltinDetectorName>, custom: r
       const out: Detection[] = [];
       for (const p of compiledPasses) {
         if (p.spec.trigger && !p.spec.trigger.test(text)) continue;
-        if (p.spec.starts) scanStarts(p, text, out);
+        if (p.spec.starts && text.length >= p.spec.startsMinLength!) scanStarts(p, text, out);
         else if (p.spec.windowsAfter) scanWindows(p, text, out);
         else scanPass(p, text, out);
       }
@@ -86,7 +86,18 @@ function compilePass(alts: Alternative[], spec: PassSpec): CompiledPass | null {
   });
   const source = combined.length === 1 ? combined[0].alt.source : combined.map((c) => `(${c.alt.source})`).join('|');
   if (combined.length === 1) combined[0].group = 0;
-  return { regex: new RegExp(source, 'g'), sticky: new RegExp(source, 'y'), spec, alts: combined };
+  // Every pass gets a spec of one shape: the scan loop reads these fields per pass, and specs of
+  // five different shapes made those reads megamorphic (measured ~5 % on streamed deltas).
+  const uniform: PassSpec = {
+    name: spec.name,
+    trigger: spec.trigger,
+    starts: spec.starts,
+    startsBefore: spec.startsBefore ?? '',
+    startsMinLength: spec.startsMinLength ?? 0,
+    windowsAfter: spec.windowsAfter,
+    windowLength: spec.windowLength,
+  };
+  return { regex: new RegExp(source, 'g'), sticky: new RegExp(source, 'y'), spec: uniform, alts: combined };
 }
 
 /** Runs the pass at one position; the validated hit or null. */
@@ -112,7 +123,7 @@ function resolveAt(alts: CombinedAlternative[], text: string, at: number, m: Reg
 
 function scanStarts(p: CompiledPass, text: string, out: Detection[]): void {
   const starts = p.spec.starts!;
-  const before = p.spec.startsBefore ?? '';
+  const before = p.spec.startsBefore!;
   starts.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = starts.exec(text)) !== null) {
