@@ -13,8 +13,7 @@ import { maskJson } from '../../gateway/core/masking/mask-json';
 import { selectRules } from '../../gateway/core/masking/mask-text';
 import { SseMasker } from '../../gateway/core/masking/sse-masker';
 import { StreamTextMasker } from '../../gateway/core/masking/stream-text-masker';
-import { Faker, base, en } from '@faker-js/faker';
-import { createCorpus } from '../../test/corpus/generator';
+import { denseBody, mixedBody, sseDeltas } from './masking-fixtures';
 
 const json = process.argv.includes('--json');
 const msArg = process.argv.indexOf('--ms');
@@ -43,54 +42,6 @@ function measure(name: string, bytes: number, op: () => unknown): Result {
   return { case: name, bytes, ops, mbPerSecCpu: (bytes * ops) / cpuUs, mbPerSecWall: (bytes * ops) / wallUs, usPerOpCpu: cpuUs / ops };
 }
 
-/**
- * A ~64 KB chat request as agents send them: prose, code, a JSON tool result, timestamps, ids and
- * versions, with a sensitive value every ~2 KB (cards, emails, IBANs, phones, keys) taken from
- * the test corpus generator.
- */
-function mixedBody(): { body: unknown; bytes: number; text: string } {
-  const f = new Faker({ locale: [en, base] });
-  f.seed(7);
-  const corpus = createCorpus(7, 200);
-  const pii = corpus.flatMap((c) => c.planted.map((p) => p.value));
-  const negatives = corpus.flatMap((c) => c.negatives);
-  const messages: unknown[] = [{ role: 'system', content: 'You are a helpful assistant for the support team. Answer briefly.' }];
-  let size = 0;
-  let text = '';
-  let k = 0;
-  while (size < 62 * 1024) {
-    const parts: string[] = [];
-    for (let i = 0; i < 12; i++) {
-      parts.push(f.helpers.arrayElement([
-        () => f.lorem.paragraph(),
-        () => f.hacker.phrase(),
-        () => `const ${f.hacker.noun().replace(/\W/g, '')} = await fetch('/api/v${f.number.int(3)}/${f.hacker.verb()}', { method: 'POST' }); // ${f.hacker.ingverb()}`,
-        () => `at ${f.date.recent().toISOString()} request ${f.string.uuid()} took ${f.number.int(900)} ms (build ${f.system.semver()})`,
-        () => `ref ${negatives[k++ % negatives.length]}`,
-      ])());
-    }
-    parts.push(`contact ${pii[k++ % pii.length]} about it`);
-    const content = parts.join('\n');
-    text += content + '\n';
-    messages.push({ role: 'user', content });
-    messages.push({ role: 'tool', tool_call_id: `call_${k}`, content: JSON.stringify({ status: 'ok', order: negatives[k++ % negatives.length], items: f.number.int(9), note: f.lorem.sentence() }) });
-    size = JSON.stringify(messages).length;
-  }
-  const body = { model: 'gpt-4o', messages, metadata: { user: 'u-1', trace: 'a1b2c3' } };
-  return { body, bytes: Buffer.byteLength(JSON.stringify(body)), text: text.slice(0, 64 * 1024) };
-}
-
-/** The quality corpus packed into ~64 KB: a sensitive value every ~100 bytes (worst case). */
-function denseBody(): { body: unknown; bytes: number } {
-  const messages: unknown[] = [];
-  for (const item of createCorpus(7, 400)) {
-    for (const m of (item.body as { messages?: unknown[] }).messages ?? []) messages.push(m);
-    if (JSON.stringify(messages).length >= 64 * 1024) break;
-  }
-  const body = { model: 'gpt-4o', messages };
-  return { body, bytes: Buffer.byteLength(JSON.stringify(body)) };
-}
-
 function main() {
   const { body, bytes, text } = mixedBody();
   const dense = denseBody();
@@ -98,15 +49,7 @@ function main() {
   const upstreamRules = compileMaskingRules([{ name: 'pii', detectors: ['card', 'email', 'secret'], where: ['upstream', 'client'] }], { hashKey: 'bench', auditDetectors: [] });
   const clientRules = selectRules(all, 'audit');
 
-  const deltas: string[] = [];
-  for (let i = 0, n = 0; i < text.length; n++) {
-    const size = 2 + (n % 5);
-    deltas.push(text.slice(i, i + size));
-    i += size;
-  }
-  const events = deltas.map((d) => Buffer.from(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content: d }, finish_reason: null }] })}\n\n`));
-  const sseBytes = events.reduce((n, e) => n + e.length, 0);
-  const textBytes = Buffer.byteLength(text);
+  const { deltas, events, sseBytes, textBytes } = sseDeltas(text);
 
   const results: Result[] = [
     measure('64 KB body, audit copy (all detectors)', bytes, () => maskJson(body, all, { where: 'audit', spans: false })),

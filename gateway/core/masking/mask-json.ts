@@ -121,16 +121,34 @@ class Walker {
 }
 
 /**
- * Between the strings of a batched body: no detector matches across it, and it is longer than
- * the context window, so context words of one string never count for the next.
+ * Between the strings of a batched body. No detector matches across a NUL, and the scanner
+ * looks for context words and windows only up to the nearest NUL (see `scanner.ts`), so one NUL
+ * keeps the strings apart. Custom patterns are user regexes that may match or look across a
+ * NUL: with them, the separator is longer than the context window instead.
  */
-const separator = '\u0000'.repeat(64);
+const separator = '\u0000';
+const customSeparator = '\u0000'.repeat(64);
+
+/** A container on the way down from the root: leaves keep their parent link, not a copy of the path. */
+interface Frame {
+  parent: Frame | null;
+  key: string | number;
+}
 
 interface Leaf {
-  path: (string | number)[];
+  /** The container holding the leaf (null: the body itself is the leaf). */
+  frame: Frame | null;
+  key: string | number;
   text: string;
   start: number;
-  number: boolean;
+}
+
+function pathOf(leaf: Leaf): (string | number)[] {
+  if (!leaf.frame && leaf.start === 0 && leaf.key === '') return [];
+  const path: (string | number)[] = [leaf.key];
+  for (let f = leaf.frame; f; f = f.parent) path.push(f.key);
+  path.pop(); // the root frame's key
+  return path.reverse();
 }
 
 /**
@@ -139,40 +157,35 @@ interface Leaf {
  * strings. Detections are mapped back to their string by offset.
  */
 function maskJsonBatched<T>(value: T, compiled: CompiledMasking, rules: CompiledRule[], options: MaskOptions): MaskResult<T> {
+  const sep = rules.some((r) => r.custom.length > 0) ? customSeparator : separator;
   const leaves: Leaf[] = [];
-  const path: (string | number)[] = [];
+  const texts: string[] = [];
   let offset = 0;
-  const collect = (node: unknown): void => {
+  const add = (frame: Frame | null, key: string | number, text: string) => {
+    leaves.push({ frame, key, text, start: offset });
+    texts.push(text);
+    offset += text.length + sep.length;
+  };
+  const collect = (node: unknown, frame: Frame | null, key: string | number): void => {
     if (typeof node === 'string') {
-      if (node.length < 3) return;
-      leaves.push({ path: path.slice(), text: node, start: offset, number: false });
-      offset += node.length + separator.length;
+      if (node.length >= 3) add(frame, key, node);
     } else if (typeof node === 'number') {
-      if (!Number.isSafeInteger(node) || Math.abs(node) < 1e8) return;
-      const text = String(node);
-      leaves.push({ path: path.slice(), text, start: offset, number: true });
-      offset += text.length + separator.length;
-    } else if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) {
-        path.push(i);
-        collect(node[i]);
-        path.pop();
-      }
+      if (Number.isSafeInteger(node) && Math.abs(node) >= 1e8) add(frame, key, String(node));
     } else if (node !== null && typeof node === 'object') {
-      const obj = node as Record<string, unknown>;
-      for (const key in obj) {
-        if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
-        path.push(key);
-        collect(obj[key]);
-        path.pop();
+      const here: Frame = { parent: frame, key };
+      if (Array.isArray(node)) {
+        for (let i = 0; i < node.length; i++) collect(node[i], here, i);
+      } else {
+        const obj = node as Record<string, unknown>;
+        for (const k in obj) if (Object.prototype.hasOwnProperty.call(obj, k)) collect(obj[k], here, k);
       }
     }
   };
-  collect(value);
+  collect(value, null, '');
   const report = new ReportBuilder();
   const spans: MaskSpan[] = [];
   if (leaves.length === 0) return { value, changed: false, report: report.entries(), spans };
-  const joined = leaves.length === 1 ? leaves[0].text : leaves.map((l) => l.text).join(separator);
+  const joined = texts.length === 1 ? texts[0] : texts.join(sep);
   const found = detect(joined, compiled, rules);
   if (found.length === 0) return { value, changed: false, report: report.entries(), spans };
 
@@ -185,7 +198,8 @@ function maskJsonBatched<T>(value: T, compiled: CompiledMasking, rules: Compiled
     while (li + 1 < leaves.length && leaves[li + 1].start <= found[i].start) li++;
     const leaf = leaves[li];
     const here: AttributedDetection[] = [];
-    const formatted = formatPath(leaf.path);
+    const path = pathOf(leaf);
+    const formatted = formatPath(path);
     for (; i < found.length && (li + 1 >= leaves.length || found[i].start < leaves[li + 1].start); i++) {
       const d = found[i];
       const start = d.start - leaf.start;
@@ -197,7 +211,7 @@ function maskJsonBatched<T>(value: T, compiled: CompiledMasking, rules: Compiled
       report.add(d.rule.name, d.detector, formatted);
       if (wantSpans) spans.push({ rule: d.rule.name, detector: d.detector, path: formatted, start, end, confidence: d.confidence });
     }
-    if (here.length) root = setIn(root, leaf.path, applyMasks(leaf.text, here, hashKey), clones);
+    if (here.length) root = setIn(root, path, applyMasks(leaf.text, here, hashKey), clones);
   }
   return { value: root as T, changed: root !== value, report: report.entries(), spans };
 }

@@ -277,6 +277,8 @@ function pathFromString(path: string): (string | number)[] {
 /** End of the first complete event: after the blank line. */
 function findEventEnd(buf: string): { end: number; bodyEnd: number } | null {
   const n = buf.indexOf('\n\n');
+  // Servers frame with LF; one scan for a CR spares two failed searches for CR framings.
+  if (buf.indexOf('\r') < 0) return n >= 0 ? { end: n + 2, bodyEnd: n } : null;
   const rn = buf.indexOf('\r\n\r\n');
   const r = buf.indexOf('\r\r');
   let best: { end: number; bodyEnd: number } | null = null;

@@ -34,6 +34,14 @@ function hasUpperOrDigit(s: string, from: number, to: number): boolean {
   return false;
 }
 
+/** Last index of `needle` at or after `from`, or -1. (V8's lastIndexOf is a slow runtime call; indexOf is fast.) */
+function lastIndexFrom(buf: string, needle: string, from: number): number {
+  let last = buf.indexOf(needle, from);
+  if (last < 0) return -1;
+  for (let next = buf.indexOf(needle, last + 1); next >= 0; next = buf.indexOf(needle, next + 1)) last = next;
+  return last;
+}
+
 /**
  * Index in `buf` (never below `from`) where the risky tail starts; `buf.length` when nothing needs holding.
  *
@@ -63,8 +71,8 @@ export function riskyTailStart(buf: string, from: number, customSpansWhitespace:
     else break;
   }
   // An unfinished PEM block.
-  const begin = buf.lastIndexOf('-----BEGIN');
-  if (begin >= from && buf.indexOf('-----END', begin) < 0) hold = Math.min(hold, begin);
+  const begin = lastIndexFrom(buf, '-----BEGIN', from);
+  if (begin >= 0 && buf.indexOf('-----END', begin) < 0) hold = Math.min(hold, begin);
   if (customSpansWhitespace) hold = Math.min(hold, Math.max(from, len - customWindow));
   return Math.max(hold, from);
 }

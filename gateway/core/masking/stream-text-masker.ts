@@ -57,14 +57,18 @@ export class StreamTextMasker {
       this.pending = '';
       if (this.swallowing) return '';
     }
-    const from = this.context.length;
-    const buf = this.context + this.pending + text;
-    let hold = riskyTailStart(buf, from, this.customSpansWhitespace);
+    // The risky tail is found in the unreleased text alone (riskyTailStart never looks before
+    // `from`), so a push that releases nothing costs no copy of the context.
+    const tail = this.pending + text;
+    const tailHold = riskyTailStart(tail, 0, this.customSpansWhitespace);
     // Nothing can be released (the new text only grows the risky tail): no scan needed yet.
-    if (hold === from && buf.length - from <= this.maxHold) {
-      this.pending = buf.slice(from);
+    if (tailHold === 0 && tail.length <= this.maxHold) {
+      this.pending = tail;
       return '';
     }
+    const from = this.context.length;
+    const buf = this.context + tail;
+    let hold = from + tailHold;
     const found = detect(buf, this.compiled, this.options.rules);
     // A value that reaches into the held tail could still grow: hold it whole.
     for (let i = found.length - 1; i >= 0; i--) {

@@ -35,6 +35,10 @@ const positives: [string, string, string][] = [
   ['aws-key', 'key AKIAIOSFODNN7EXAMPLE', 'AKIAIOSFODNN7EXAMPLE'],
   ['aws-key', 'temp ASIAY34FZKBOKMUTVV7A', 'ASIAY34FZKBOKMUTVV7A'],
   ['aws-key', 'AWS secret key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+  // The key straddles the end of the first context word's window and lies in the next one's.
+  ['aws-key', `secret rotation done, the new AWS key ${'x'.repeat(20)} wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY ok`, 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+  // A full-form address is found even when a '::' follows later in the text.
+  ['ip', 'full 2001:0db8:85a3:0000:0000:8a2e:0370:7334 and std::string later', '2001:0db8:85a3:0000:0000:8a2e:0370:7334'],
   ['pem', 'k: -----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY----- end', '-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----'],
   ['pem', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA'],
   ['jwt', 'token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'],
@@ -75,6 +79,10 @@ const negatives: [string, string][] = [
   ['placeholder secret', 'password: ********'],
   ['words', 'Bearer of bad news; the secret is out'],
   ['hex 40 without context', 'da39a3ee5e6b4b0d3255bfef95601890afd80709da39'],
+  // A 60-character run whose first 40 characters end exactly where a context window ends: not a key.
+  ['base64 run cut by a window', `AWS${' '.repeat(10)}my secret${' '.repeat(31)}Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6 end`],
+  // A NUL separates the strings of a batched JSON body: context words do not reach across it.
+  ['bare 9 digits with context behind a NUL', 'ssn\u0000123456789'],
 ];
 
 describe('core/masking detectors', () => {

@@ -5,6 +5,7 @@ import { maskJson } from '../../../../../gateway/core/masking/mask-json';
 import { maskText } from '../../../../../gateway/core/masking/mask-text';
 import { previewMasking } from '../../../../../gateway/core/masking/preview';
 import { replacement } from '../../../../../gateway/core/masking/styles';
+import { createCorpus } from '../../../../corpus/generator';
 
 describe('core/masking json paths', () => {
   const table: [string, (string | number)[], 'exact' | 'under' | false][] = [
@@ -90,6 +91,44 @@ describe('core/masking maskJson', () => {
     assert.equal(maskJson(body, c, { where: 'audit' }).value.messages[0].content, 'mail [REDACTED:EMAIL]');
     assert.equal(maskJson(body, c, { where: 'upstream' }).changed, false);
   });
+});
+
+describe('core/masking maskJson batched scan', () => {
+  // With rules that detect everywhere, maskJson scans all strings joined by a NUL in one pass.
+  // It must mask exactly as masking each string on its own does.
+  const perString = (v: unknown, mask: (s: string) => string): unknown => {
+    if (typeof v === 'string') return v.length >= 3 ? mask(v) : v;
+    if (typeof v === 'number') {
+      if (!Number.isSafeInteger(v) || Math.abs(v) < 1e8) return v;
+      const m = mask(String(v));
+      return m === String(v) ? v : m;
+    }
+    if (Array.isArray(v)) return v.map((x) => perString(x, mask));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, perString(x, mask)]));
+    return v;
+  };
+  const setups: [string, ReturnType<typeof compileMaskingRules>][] = [
+    ['default audit (all detectors)', compileMaskingRules([], { hashKey: 'k' })],
+    ['low confidence (0.2) kept', compileMaskingRules([{ name: 'low', detectors: ['all'], minConfidence: 0.2 }], { hashKey: 'k', auditDetectors: [] })],
+    ['a rule with a custom detector', compileMaskingRules([{ name: 'ids', detectors: ['email'], custom: [{ name: 'order', pattern: 'ORD-\\d{4}-\\d{6}', confidence: 0.9 }] }], { hashKey: 'k' })],
+  ];
+  // Context words in one string must not count for the next: crafted pairs first, then the corpus.
+  const crossing = [
+    { a: 'my ssn is', b: '123456789', c: 'phone', d: '555-2671 0123' },
+    { note: 'AWS secret access key', k: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', n: 4111111111111111 },
+  ];
+  const bodies = [...crossing, ...createCorpus(424242, 150).map((c) => c.body)];
+  for (const [name, compiled] of setups) {
+    it(`${name}: equal to per-string masking on ${bodies.length} bodies`, () => {
+      let masked = 0;
+      for (const body of bodies) {
+        const r = maskJson(body, compiled, { where: 'audit' });
+        assert.deepEqual(r.value, perString(body, (s) => maskText(s, compiled, { where: 'audit' }).value));
+        masked += r.spans.length;
+      }
+      assert.ok(masked > bodies.length, `the corpus plants values (${masked} masked)`);
+    });
+  }
 });
 
 describe('core/masking styles', () => {

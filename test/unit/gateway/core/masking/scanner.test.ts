@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { alternatives, passes } from '../../../../../gateway/core/masking/detectors';
+import { createScanner, type Detection } from '../../../../../gateway/core/masking/scanner';
+import { createCorpus } from '../../../../corpus/generator';
+
+/**
+ * The scanner takes shortcuts for speed (triggers, candidate start positions, on long texts
+ * only for email). These tests hold them to what a plain global scan of the same regexes finds,
+ * over the corpus texts, short and joined into long ones.
+ */
+const texts: string[] = [];
+const strings = (v: unknown): void => {
+  if (typeof v === 'string') texts.push(v);
+  else if (v && typeof v === 'object') for (const x of Object.values(v)) strings(x);
+};
+for (const item of createCorpus(31337, 200)) strings(item.body);
+texts.push(
+  'mail a@b.io, x@@y.com, @home, me@ex.ample.org. and "q@w.de"',
+  'a.b@c.io@d.io and ..@x.io and 1@2.io',
+  '+1 (415) 555-2671, 4111 1111 1111 1111, 123-45-6789, 10.0.0.1 and (030) 1234 5678',
+);
+// Long texts take other paths (the email regex runs only at each '@' past 1024 characters).
+for (let i = 0; i + 40 <= texts.length; i += 40) texts.push(texts.slice(i, i + 40).join('\n'));
+
+/** The reference: the alternatives' regex, global over the whole text, each match validated. */
+function globalScan(pass: string, text: string): Detection[] {
+  const alts = alternatives.filter((a) => a.pass === pass);
+  assert.equal(alts.length, 1, `one alternative in the ${pass} pass`);
+  const [alt] = alts;
+  const re = new RegExp(alt.source, 'g');
+  const out: Detection[] = [];
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const hit = alt.check(text, m.index, m.index + m[0].length, m.slice(1));
+    if (hit && hit.end > hit.start) {
+      out.push({ detector: alt.detector, start: hit.start, end: hit.end, confidence: hit.confidence });
+      re.lastIndex = Math.max(hit.end, m.index + 1);
+    } else re.lastIndex = m.index + 1;
+  }
+  return out;
+}
+
+describe('core/masking scanner', () => {
+  it(`the email pass finds what a global scan finds, on ${texts.length} texts`, () => {
+    const scanner = createScanner(['email'], []);
+    let found = 0;
+    for (const text of texts) {
+      const got = scanner.scan(text);
+      assert.deepEqual(got, globalScan('email', text), text);
+      found += got.length;
+    }
+    assert.ok(found > 20, `the texts hold emails (${found})`);
+  });
+
+  it('the numeric start pattern marks the same positions as \\b\\d followed by six run characters', () => {
+    const starts = passes.find((p) => p.name === 'numeric')!.starts!;
+    const reference = /\b\d(?=[\d ().+-]{6})/g;
+    const positions = (re: RegExp, text: string) => {
+      const at: number[] = [];
+      re.lastIndex = 0;
+      for (let m = re.exec(text); m; m = re.exec(text)) {
+        at.push(m.index);
+        re.lastIndex = m.index + 1; // as scanStarts resumes after a start without a hit
+      }
+      return at;
+    };
+    let marked = 0;
+    for (const text of texts) {
+      const got = positions(starts, text);
+      assert.deepEqual(got, positions(reference, text), text);
+      marked += got.length;
+    }
+    assert.ok(marked > 50, `the texts hold numbers (${marked})`);
+  });
+});
