@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import type { MaskingRules } from '../../../../../gateway/generated/masking-rules';
-import { compileMaskingRules } from '../../../../../gateway/core/masking/compile';
-import { maskJson } from '../../../../../gateway/core/masking/mask-json';
-import { auditSameAs } from '../../../../../gateway/core/masking/same-copy';
-import { createCorpus } from '../../../../corpus/generator';
+import type { MaskingRules } from '../../../../gateway/generated/masking-rules';
+import { compileMaskingRules } from '../../../../gateway/core/masking/compile';
+import { maskJson } from '../../../../gateway/core/masking/mask-json';
+import { auditSameAs } from '../../../../gateway/core/masking/same-copy';
+import { createCorpus } from '../../../corpus/generator';
 
 type Case = [string, MaskingRules, readonly string[] | undefined, boolean];
 

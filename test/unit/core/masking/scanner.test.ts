@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { alternatives, passes } from '../../../../../gateway/core/masking/detectors';
-import { createScanner, type Detection } from '../../../../../gateway/core/masking/scanner';
-import { createCorpus } from '../../../../corpus/generator';
+import { alternatives, passes } from '../../../../gateway/core/masking/detectors';
+import { createScanner, type Detection } from '../../../../gateway/core/masking/scanner';
+import { createCorpus } from '../../../corpus/generator';
 
 /**
  * The scanner takes shortcuts for speed (triggers, candidate start positions, on long texts

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { compileMaskingRules } from '../../../../../gateway/core/masking/compile';
-import { selectRules } from '../../../../../gateway/core/masking/mask-text';
-import { SseMasker } from '../../../../../gateway/core/masking/sse-masker';
-import { StreamTextMasker } from '../../../../../gateway/core/masking/stream-text-masker';
-import { riskyTailStart } from '../../../../../gateway/core/masking/stream-holdback';
-import { clientText } from '../../../../builders/sse-text';
+import { compileMaskingRules } from '../../../../gateway/core/masking/compile';
+import { selectRules } from '../../../../gateway/core/masking/mask-text';
+import { SseMasker } from '../../../../gateway/core/masking/sse-masker';
+import { StreamTextMasker } from '../../../../gateway/core/masking/stream-text-masker';
+import { riskyTailStart } from '../../../../gateway/core/masking/stream-holdback';
+import { clientText } from '../../../builders/sse-text';
 
 const compiled = compileMaskingRules([{ name: 'pii', detectors: ['all'], where: ['client'] }], { hashKey: 'k', auditDetectors: [] });
 const rules = selectRules(compiled, 'client');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../../../../gateway/cli/mask';
+import { run } from '../../../gateway/cli/mask';
 
 /** Runs the command with stdout/stderr captured. */
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {

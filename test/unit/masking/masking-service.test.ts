@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileMaskingRules } from '../../../../gateway/core/masking/compile';
-import type { Decision } from '../../../../gateway/core/types';
-import { silentLogger } from '../../../../gateway/log';
-import { createMaskingService, maskingCompileOptions } from '../../../../gateway/masking/masking-service';
-import type { Exchange } from '../../../../gateway/pipeline/exchange';
+import { compileMaskingRules } from '../../../gateway/core/masking/compile';
+import type { Decision } from '../../../gateway/core/types';
+import { silentLogger } from '../../../gateway/log';
+import { createMaskingService, maskingCompileOptions } from '../../../gateway/masking/masking-service';
+import type { Exchange } from '../../../gateway/pipeline/exchange';
 
 const compiled = compileMaskingRules([
   { name: 'pci', detectors: ['card'], where: ['upstream', 'client'] },

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { compileMaskingRules } from '../../../../../gateway/core/masking/compile';
-import { maskJson } from '../../../../../gateway/core/masking/mask-json';
-import { maskText, selectRules } from '../../../../../gateway/core/masking/mask-text';
-import { SseMasker } from '../../../../../gateway/core/masking/sse-masker';
-import { createCorpus, type CorpusItem } from '../../../../corpus/generator';
-import { clientText } from '../../../../builders/sse-text';
+import { compileMaskingRules } from '../../../../gateway/core/masking/compile';
+import { maskJson } from '../../../../gateway/core/masking/mask-json';
+import { maskText, selectRules } from '../../../../gateway/core/masking/mask-text';
+import { SseMasker } from '../../../../gateway/core/masking/sse-masker';
+import { createCorpus, type CorpusItem } from '../../../corpus/generator';
+import { clientText } from '../../../builders/sse-text';
 
 /**
  * Masking quality on the synthetic corpus (test/corpus): recall and precision per detector, and

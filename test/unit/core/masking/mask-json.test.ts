@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { compileMaskingRules, MaskingRulesError } from '../../../../../gateway/core/masking/compile';
-import { formatPath, matchPath, parseJsonPath } from '../../../../../gateway/core/masking/json-path';
-import { maskJson } from '../../../../../gateway/core/masking/mask-json';
-import { maskText } from '../../../../../gateway/core/masking/mask-text';
-import { previewMasking } from '../../../../../gateway/core/masking/preview';
-import { replacement } from '../../../../../gateway/core/masking/styles';
-import { createCorpus } from '../../../../corpus/generator';
+import { compileMaskingRules, MaskingRulesError } from '../../../../gateway/core/masking/compile';
+import { formatPath, matchPath, parseJsonPath } from '../../../../gateway/core/masking/json-path';
+import { maskJson } from '../../../../gateway/core/masking/mask-json';
+import { maskText } from '../../../../gateway/core/masking/mask-text';
+import { previewMasking } from '../../../../gateway/core/masking/preview';
+import { replacement } from '../../../../gateway/core/masking/styles';
+import { createCorpus } from '../../../corpus/generator';
 
 describe('core/masking json paths', () => {
   const table: [string, (string | number)[], 'exact' | 'under' | false][] = [

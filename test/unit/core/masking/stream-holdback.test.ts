@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { riskyTailStart } from '../../../../../gateway/core/masking/stream-holdback';
-import { createCorpus } from '../../../../corpus/generator';
+import { riskyTailStart } from '../../../../gateway/core/masking/stream-holdback';
+import { createCorpus } from '../../../corpus/generator';
 
 /**
  * StreamTextMasker looks for the risky tail in the unreleased text alone (no copy of the released
