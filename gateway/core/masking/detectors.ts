@@ -10,7 +10,7 @@ import { cardPrefixValid, ibanLength, ibanValid, luhnValid, ssnValid } from './c
  * BEFORE a candidate, so a streamed text decides the same way as the whole text.
  *
  * How to add a detector: add its name to `builtinDetectorNames` (and to the schema enums), give
- * it an alternative below with a `check`, a label, and a row in test/unit/gateway/core/masking/detectors.test.ts.
+ * it an alternative below with a `check`, a label, and a row in test/unit/core/masking/detectors.test.ts.
  */
 export const builtinDetectorNames = [
   'card', 'iban', 'ssn', 'email', 'phone', 'ip', 'aws-key', 'pem', 'jwt', 'bearer', 'api-key', 'github-token', 'secret',
