@@ -80,6 +80,7 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     segmentMaxAgeMs: (c.segmentMaxAgeSeconds ?? 86_400) * 1000,
     checkpointEveryRecords: c.checkpointEveryRecords ?? 1000,
     groupCommitMaxDelayMs: c.groupCommitMaxDelayMs ?? 0,
+    preallocate: c.preallocateSegments ?? true,
     onDurable(records) {
       index?.add(records);
       for (const r of records) {

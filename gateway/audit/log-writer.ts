@@ -42,6 +42,8 @@ export interface LogWriterOptions {
   segmentMaxAgeMs: number;
   checkpointEveryRecords: number;
   groupCommitMaxDelayMs: number;
+  /** Keep the active segment zero-filled ahead of the writes (segment-space.ts). Default true. */
+  preallocate?: boolean;
   /** After every durable batch, in chain order. */
   onDurable?: (records: AuditRecord[], position: DurablePosition) => void;
   /** After a checkpoint is durable: the new anchor. */
@@ -498,7 +500,7 @@ export class AuditLogWriter {
       if (size > seg.durable) await ftruncateP(fd, seg.durable);
       if (size < seg.durable) throw new Error(`audit segment ${seg.name} shrank under the writer (${size} < ${seg.durable} bytes)`);
       if (seg.durable === 0) await this.syncDir();
-      seg.space = await SegmentSpace.open(seg.path, seg.durable, this.o.segmentMaxBytes, (err) => {
+      if (this.o.preallocate !== false) seg.space = await SegmentSpace.open(seg.path, seg.durable, this.o.segmentMaxBytes, (err) => {
         // Once per process: while the disk is full every reopen of a segment retries it.
         const fields = { segment: seg.name, code: err.code, message: err.message };
         if (this.preallocWarned) return this.o.log.debug('audit: cannot preallocate the segment', fields);

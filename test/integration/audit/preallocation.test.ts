@@ -66,6 +66,18 @@ describe('audit writer: preallocated segments', function () {
   beforeEach(async () => (env = await tempDataDir()));
   afterEach(() => env.cleanup());
 
+  it('audit.preallocateSegments: false appends as plain writes: the live segment ends at its last record', async () => {
+    const audit = await openAudit(env.dataDir, { preallocateSegments: false });
+    for (let i = 0; i < 20; i++) await audit.append({ kind: 'arrival', requestId: `r${i}` });
+    const seg = (await listSegments(env.auditDir)).at(-1)!;
+    const live = await fileInfo(seg.path);
+    assert.equal(live.size, audit.writer.durablePosition().size);
+    assert.equal(live.firstNul, -1);
+    assert.equal(live.lastByte, 10);
+    await audit.close();
+    assert.deepEqual((await verifyAuditDir(env.auditDir)).findings, []);
+  });
+
   it('runs the active segment ahead in zeros; verify, tail, the index and a sink reader stop at its logical end; close cuts it', async () => {
     const audit = await openAudit(env.dataDir, { recentRecords: 0, checkpointEveryRecords: 1000 });
     for (let i = 0; i < 20; i++) await audit.append({ kind: 'arrival', requestId: `r${i}` });
