@@ -5,7 +5,7 @@
 //   dist/test/extension/index.js + *.test.js   the extension-host mocha suite (test/extension/suite/)
 // Flags: --watch rebuilds on change; --production minifies and drops sourcemaps.
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -54,6 +54,8 @@ const builds = [
     entryPoints: { gateway: 'gateway/cli/main.ts' },
     outdir: 'dist',
     banner: { js: '#!/usr/bin/env node\n' + nodeCommon.banner.js },
+    // The `gatehouse` bin: `npx gatehouse` in this folder runs the file itself, so it must be executable.
+    plugins: [{ name: 'executable', setup: (b) => b.onEnd((r) => { if (r.errors.length === 0) chmodSync('dist/gateway.js', 0o755); }) }],
   },
   {
     ...nodeCommon,

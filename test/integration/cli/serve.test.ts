@@ -32,6 +32,17 @@ describe('cli: gatehouse serve', () => {
     assert.match(badPort.stderr, /--port must be a port number/);
   });
 
+  it('runs as the `gatehouse` bin: npx in the package folder executes dist/gateway.js itself (the README quick start)', async () => {
+    const child = spawn('npx', ['--no-install', 'gatehouse', '--version'], { cwd: join(__dirname, '../../..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c));
+    child.stderr.on('data', (c: Buffer) => (err += c));
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0, err);
+    assert.match(out.trim(), /^\d+\.\d+\.\d+$/);
+  });
+
   it('refuses an invalid config with file, line, column and path for every error, exit 2', async () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, ['server:', '  listen:', '    port: eighty', 'upstreams:', '  - name: a', '    url: http://127.0.0.1:9', '    colour: blue', ''].join('\n'));
