@@ -43,6 +43,12 @@ async function main(argv: string[]): Promise<number> {
   return (await load()).run(rest);
 }
 
+// `gatehouse audit tail | head`: the reader went away; stop quietly, as Unix tools do on SIGPIPE.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { runAuditCli, tempDataDir, writeSampleLog } from '../../helpers/audit-log';
+import { cliPath } from '../../helpers/cli';
 
 describe('gatehouse audit tail', () => {
   let env: Awaited<ReturnType<typeof tempDataDir>>;
@@ -28,5 +31,23 @@ describe('gatehouse audit tail', () => {
     assert.equal((await runAuditCli(['tail', '-n', 'x'])).code, 2);
     assert.equal((await runAuditCli(['frobnicate'])).code, 2);
     assert.match((await runAuditCli(['--help'])).stdout, /audit verify/);
+  });
+
+  it('stops quietly with exit 0 when its reader goes away (`gatehouse audit tail | head -1`)', async () => {
+    const big = await tempDataDir();
+    try {
+      await writeSampleLog(big.dataDir, 3000);
+      const child = spawn(process.execPath, [cliPath, 'audit', 'tail', '--dir', big.auditDir, '-n', '3000', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c));
+      // Like head: read the first chunk, then close the pipe while the CLI is still writing.
+      await once(child.stdout, 'data');
+      child.stdout.destroy();
+      const [code] = await once(child, 'exit');
+      assert.equal(stderr, '');
+      assert.equal(code, 0);
+    } finally {
+      await big.cleanup();
+    }
   });
 });
