@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { formatReport } from '../core/audit/findings';
 import type { AuditRecord } from '../generated/audit-record';
@@ -67,7 +68,9 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
       return 2;
     }
     out(v.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report, dir));
-    return report.findings.length ? 1 : 0;
+    // An empty log proves nothing (a gateway writes a checkpoint when it starts): a check that
+    // found no records must not pass, or a wrong path in a cron job would look like a clean log.
+    return report.findings.length || report.records.total === 0 ? 1 : 0;
   }
   if (command === 'tail') {
     const n = v.n === undefined ? 20 : Number(v.n);
@@ -84,6 +87,14 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
 
 /** --dir wins; then --data-dir, then the data dir a --config names; then $GATEHOUSE_DATA_DIR or ./.gatehouse. */
 async function auditDir(v: { dir?: string; config?: string; 'data-dir'?: string }): Promise<string> {
+  const dir = await whichAuditDir(v);
+  if (!(await stat(dir).then((st) => st.isDirectory(), () => false))) {
+    throw new Error(`no audit log at ${dir}: give its folder with --dir, the gateway's --data-dir, or its --config`);
+  }
+  return dir;
+}
+
+async function whichAuditDir(v: { dir?: string; config?: string; 'data-dir'?: string }): Promise<string> {
   if (v.dir) return resolve(v.dir);
   if (v['data-dir']) return resolve(v['data-dir'], 'audit');
   if (v.config) return join((await loadConfig(v.config)).dataDir, 'audit');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { appendFile, copyFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { canonicalJson } from '../../../gateway/core/audit/canonical-json';
@@ -203,6 +203,18 @@ describe('audit verify: tampering is named and fails the check', function () {
     } finally {
       await rm(config, { force: true });
     }
+  });
+
+  it('a wrong path or an empty log never passes: exit 2 for no folder, 1 for no records', async () => {
+    const missing = await runAuditCli(['verify', '--dir', join(env.dataDir, 'no-such-audit')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no audit log at .*no-such-audit/);
+    assert.equal((await runAuditCli(['tail', '--data-dir', join(env.dataDir, 'nope')])).code, 2);
+    const emptyDir = join(env.dataDir, 'empty-audit');
+    await mkdir(emptyDir);
+    const empty = await runAuditCli(['verify', '--dir', emptyDir]);
+    assert.equal(empty.code, 1);
+    assert.match(empty.stdout, /No records found/);
   });
 
   it('the report counts match the lines', async () => {
