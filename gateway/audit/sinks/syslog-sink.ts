@@ -27,16 +27,43 @@ export function octetCounted(message: string): string {
 }
 
 /**
+ * Batches written on a connection in the last few seconds (at most `resendMaxBytes`). TCP tells
+ * us only that the kernel took the bytes: a connection that breaks may have lost the last of them
+ * on the way or in the collector's buffers. They are sent again, first, on the next connection
+ * (with the next batch): at least once, de-duplicated by record id like every sink.
+ */
+const resendWindowMs = 10_000;
+const resendMaxBytes = 8 << 20;
+
+/**
  * Syslog over TCP or TLS (RFC 5425) with octet-counted framing. A batch counts as delivered once
- * the socket accepted every byte (TCP has no application acknowledgement; a collector crash can
- * lose what it had buffered — use RELP or an HTTP sink where that matters). A broken connection
- * fails the batch; the next attempt reconnects and re-sends from the cursor.
+ * the socket accepted every byte; what was written in the last `resendWindowMs` before a
+ * connection breaks is written again on the next one. A broken connection fails the batch in
+ * flight; the next attempt reconnects and re-sends from the cursor. (A collector that crashes
+ * later than that can still lose what it had buffered: use an HTTP sink where that matters.)
  */
 export function syslogSink(o: { host: string; port?: number; tls?: { ca?: string; servername?: string }; appName?: string; facility?: number; timeoutMs: number }): SinkTransport {
   const port = o.port ?? (o.tls ? 6514 : 514);
   const ca = o.tls?.ca ? readFileSync(o.tls.ca) : undefined;
   const fmt = { facility: o.facility ?? 16, appName: o.appName ?? 'gatehouse', host: hostname().replace(/[^!-~]/g, '-').slice(0, 255) || '-' };
   let socket: Socket | undefined;
+  let closing = false;
+  /** Written on the current connection: [time, payload], oldest first. */
+  let sent: [number, string][] = [];
+  let sentBytes = 0;
+  /** To write first on the next connection. */
+  let resend: string[] = [];
+
+  const keepSent = (now: number) => {
+    while (sent.length && (now - sent[0][0] > resendWindowMs || sentBytes > resendMaxBytes)) sentBytes -= sent.shift()![1].length;
+  };
+  // The connection broke: what it may have lost goes out again on the next one.
+  const carryOver = () => {
+    keepSent(Date.now());
+    for (const [, payload] of sent) resend.push(payload);
+    sent = [];
+    sentBytes = 0;
+  };
 
   const open = (): Promise<Socket> =>
     new Promise((resolve, reject) => {
@@ -50,7 +77,10 @@ export function syslogSink(o: { host: string; port?: number; tls?: { ca?: string
         s.on('error', () => undefined);
         s.on('close', () => {
           if (socket === s) socket = undefined;
+          if (!closing) carryOver();
         });
+        // Read (and drop) what the collector sends, so its FIN or RST is seen at once.
+        s.resume();
         resolve(s);
       };
       const fail = (err: Error) => {
@@ -65,18 +95,25 @@ export function syslogSink(o: { host: string; port?: number; tls?: { ca?: string
     async deliver(records, lines) {
       socket ??= await open();
       const s = socket;
-      let payload = '';
+      let payload = resend.join('');
       for (let i = 0; i < records.length; i++) payload += octetCounted(syslogMessage(records[i], lines[i], fmt));
       await new Promise<void>((resolve, reject) => {
         if (s.destroyed) return reject(new Error('syslog: connection closed'));
         s.write(payload, (err) => (err ? reject(err) : resolve()));
       }).catch((err: Error) => {
         s.destroy();
-        socket = undefined;
+        if (socket === s) socket = undefined;
+        carryOver();
         throw err;
       });
+      resend = [];
+      const now = Date.now();
+      sent.push([now, payload]);
+      sentBytes += payload.length;
+      keepSent(now);
     },
     async close() {
+      closing = true;
       socket?.end();
       socket?.destroy();
       socket = undefined;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { utimes } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { listSegments } from '../../../gateway/audit/segment-files';
 import type { AuditServiceImpl } from '../../../gateway/audit/audit-service';
 import type { AuditRecord } from '../../../gateway/generated/audit-record';
@@ -63,6 +64,53 @@ describe('audit sinks', function () {
         }
         assert.equal(audit.lag()[sink.name], 0);
       });
+    }
+  });
+
+  it('syslog: what a collector lost when its connection broke is sent again on the next one', async () => {
+    // A collector that takes the first connection's bytes and then dies with them (as one that
+    // crashes with its buffers would), then keeps everything on later connections. rsyslog
+    // cannot be made to lose data on cue, so this one is a plain TCP server of the test's.
+    const kept = new Set<string>();
+    let connections = 0;
+    let firstGone!: () => void;
+    const firstLost = new Promise<void>((resolve) => (firstGone = resolve));
+    const collector = createServer((socket) => {
+      const n = ++connections;
+      if (n === 1) {
+        socket.once('data', () => {
+          socket.destroy();
+          firstGone();
+        });
+        return;
+      }
+      let buffer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        buffer += chunk;
+        for (const m of buffer.matchAll(/id="([^"]+)"/g)) kept.add(m[1]);
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (collector.address() as { port: number }).port;
+      audit = await openAudit(env.dataDir, { sinks: [{ type: 'syslog', name: 'collector', host: '127.0.0.1', port, ...fast }] });
+      await appendSome(audit, 20, 'before');
+      await firstLost;
+      // Records keep coming until a delivery goes out on a new connection.
+      await until(async () => {
+        if (connections < 2) await audit!.append({ kind: 'note', details: { tick: Date.now() } });
+        return connections >= 2;
+      }, 10_000, 'a second connection');
+      const all = await allRecords(audit);
+      await until(() => all.every((r) => kept.has(r.id)), 10_000, 'every record on the second connection');
+      const lostOnFirst = all.filter((r) => r.requestId?.startsWith('before-'));
+      assert.equal(lostOnFirst.length, 20);
+      for (const r of lostOnFirst) assert.ok(kept.has(r.id), `record ${r.seq} never reached the collector again`);
+    } finally {
+      await audit?.close();
+      audit = undefined;
+      await new Promise((resolve) => collector.close(resolve));
     }
   });
 
