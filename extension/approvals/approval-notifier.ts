@@ -15,7 +15,7 @@ import type { ApprovalStore } from './approval-store';
  */
 export class ApprovalNotifier extends Disposable {
   constructor(
-    private readonly store: ApprovalStore,
+    store: ApprovalStore,
     private readonly actions: ApprovalActions,
   ) {
     super();

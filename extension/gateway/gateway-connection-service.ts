@@ -39,7 +39,7 @@ export class GatewayConnectionService extends Disposable {
   streamStatus: EventStreamStatus = 'closed';
 
   constructor(
-    private readonly gateway: GatewayProcessService,
+    gateway: GatewayProcessService,
     private readonly secrets: vscode.SecretStorage,
     private readonly memento: vscode.Memento,
     private readonly log: vscode.LogOutputChannel,
