@@ -169,7 +169,7 @@ function checkBearer(text: string, start: number, end: number): Hit | null {
   return full(s, end, 0.9);
 }
 
-function checkAssignment(text: string, start: number, end: number, g: readonly (string | undefined)[]): Hit | null {
+function checkAssignment(_text: string, _start: number, end: number, g: readonly (string | undefined)[]): Hit | null {
   const value = g[0] ?? '';
   if (/^(?:\*+|x+|\[redacted[^\]]*\]|<[^>]*>|null|none|true|false|undefined|changeme)$/i.test(value)) return null;
   if (/^\[[A-Z-]+:/.test(value) || value.startsWith('[REDACTED')) return null;
