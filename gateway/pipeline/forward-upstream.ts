@@ -221,10 +221,19 @@ function relayResponse(rt: Runtime, x: Exchange, upstreamRes: UpstreamResponse, 
         res.end(held);
         done();
       };
-      // The outcome record is durable before the client sees the end of the response (a crash cannot leave a served request without it).
-      const durable = rt.audit.outcome(x);
-      if (durable) durable.then(finish, finish);
-      else finish();
+      // The outcome record is durable before the client sees the end of the response (a crash
+      // cannot leave a served request without it).
+      const settle = () => {
+        const durable = rt.audit.outcome(x);
+        if (durable) durable.then(finish, finish);
+        else finish();
+      };
+      // Bytes just written leave when Node uncorks the socket, on a tick their write queued:
+      // building the record on a later tick lets them go first instead of waiting for its cost.
+      // With the last byte held back the client cannot use the response before res.end anyway,
+      // and settling now keeps that byte in the same write when no sync is needed (proxy only).
+      if (holdLastByte) settle();
+      else process.nextTick(settle);
     },
     // An upstream reset after headers: end the client's response abruptly, so it cannot mistake a cut stream for a whole one.
     error() {
