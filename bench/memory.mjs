@@ -113,7 +113,7 @@ async function holdApprovals(upstreamBase) {
     held = await pending();
   }
   client.child.kill('SIGTERM');
-  if (held < n) return { unavailable: { name: 'approvals-10k', reason: `only ${held} of ${n} requests were held after 120 s` } };
+  if (held < n) return { unavailable: { name: 'approvals-10k', reason: `only ${held} of ${n} requests were held after 120 s (the client's own account: logs/hold-client.log)` } };
   return { run: { target: `${n} requests held for approval (full pipeline)`, held, seconds: (Date.now() - t0) / 1000, rssStartMb: start / 1024, rssPeakMb: rss / 1024, rssGrowthMb: (rss - start) / 1024 } };
 }
 

@@ -11,6 +11,9 @@ const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
 const requests = [];
 let written = 0;
 let failed = 0;
+// Connections that broke (reset during the accept storm, ...): said in the log, so a run that
+// holds fewer than N explains itself.
+const broken = new Map();
 const burst = 200;
 
 function open(i) {
@@ -19,7 +22,7 @@ function open(i) {
     failed++;
     res.resume();
   });
-  req.on('error', () => {});
+  req.on('error', (err) => broken.set(err.code ?? err.message, (broken.get(err.code ?? err.message) ?? 0) + 1));
   req.end(body, () => {
     written++;
     if (written === n) console.log(`sent ${n}`);
@@ -34,7 +37,10 @@ function next() {
   while (opened < until) open(opened++);
 }
 next();
-setInterval(() => { if (failed) console.log(`answered ${failed}`); }, 1000).unref();
+setInterval(() => {
+  if (failed) console.log(`answered ${failed}`);
+  if (broken.size) console.log(`broken ${JSON.stringify(Object.fromEntries(broken))}`);
+}, 1000).unref();
 process.on('SIGTERM', () => {
   for (const r of requests) r.destroy();
   process.exit(0);
