@@ -22,7 +22,10 @@ function open(i) {
     failed++;
     res.resume();
   });
-  req.on('error', (err) => broken.set(err.code ?? err.message, (broken.get(err.code ?? err.message) ?? 0) + 1));
+  req.on('error', (err) => {
+    const why = err.code ?? err.message;
+    broken.set(why, (broken.get(why) ?? 0) + 1);
+  });
   req.end(body, () => {
     written++;
     if (written === n) console.log(`sent ${n}`);

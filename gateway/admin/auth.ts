@@ -5,6 +5,7 @@ import type { Principal } from '../core/types';
 import { GatehouseError, asGatehouseError, errorBody } from '../errors';
 import type { Runtime } from '../runtime';
 import { ensureAdminToken } from './admin-token';
+import { isListed } from '../core/principal-list';
 
 /**
  * Authenticates every admin request: `Authorization: Bearer <token>` where the token is either
@@ -38,12 +39,13 @@ export function requireAdmin(rt: Runtime, opts: { adminToken?: string } = {}): R
     try {
       const principal = await rt.approverIdentity.verify(header);
       res.locals.principal = principal;
-      res.locals.role = (isListedAdmin(principal, rt.config.server?.admins) ? 'admin' : 'approver') satisfies AdminRole;
+      res.locals.role = (isListed(principal, rt.config.server?.admins) ? 'admin' : 'approver') satisfies AdminRole;
     } catch (err) {
       const e = asGatehouseError(err);
       return unauthorized(res, e.status === 401 ? e.message : 'Invalid admin token.');
     }
-    if (adminRole(res) === 'approver' && !approverPaths.test(req.originalUrl.split('?', 1)[0]!)) return forbidden(res);
+    const path = req.originalUrl.split('?', 1)[0]!;
+    if (adminRole(res) === 'approver' && !approverPaths.test(path)) return sendError(res, adminOnly(path));
     next();
   };
 }
@@ -53,20 +55,15 @@ export type AdminRole = 'admin' | 'approver';
 /** What an approver may reach: the approvals and grants routes, and the event stream (approval events only). */
 const approverPaths = /^\/admin\/(?:approvals|grants)(?:\/|$)|^\/admin\/events\/?$/;
 
-function forbidden(res: Response): void {
-  const err = new GatehouseError(403, 'ERR_ADMIN_FORBIDDEN',
-    'Approver tokens may list and decide approvals and grants and follow approval events; this needs an admin (the local admin token, or a principal listed in server.admins).');
-  res.status(403).type('application/json').send(errorBody(err, String(res.getHeader('x-request-id') ?? '')));
+/** 403 for an approver asking for `what`, which only admins may have. */
+export function adminOnly(what: string): GatehouseError {
+  return new GatehouseError(403, 'ERR_ADMIN_FORBIDDEN',
+    `Approver tokens may list and decide approvals and grants and follow approval events; ${what} needs an admin (the local admin token, or a principal listed in server.admins).`);
 }
 
 /** The role requireAdmin gave this request. */
 export function adminRole(res: Response): AdminRole {
   return res.locals.role === 'admin' ? 'admin' : 'approver';
-}
-
-function isListedAdmin(p: Principal, admins: { groups?: string[]; subjects?: string[] } | undefined): boolean {
-  if (!admins) return false;
-  return (admins.subjects ?? []).includes(p.subject) || p.groups.some((g) => (admins.groups ?? []).includes(g));
 }
 
 /** The principal requireAdmin verified for this request. */
@@ -81,10 +78,9 @@ function digest(token: string): Buffer {
 }
 
 function unauthorized(res: Response, message: string): void {
-  const err = new GatehouseError(401, 'ERR_ADMIN_UNAUTHENTICATED', message);
-  res
-    .status(401)
-    .set('www-authenticate', 'Bearer realm="gatehouse-admin"')
-    .type('application/json')
-    .send(errorBody(err, String(res.getHeader('x-request-id') ?? '')));
+  sendError(res, new GatehouseError(401, 'ERR_ADMIN_UNAUTHENTICATED', message, { headers: { 'www-authenticate': 'Bearer realm="gatehouse-admin"' } }));
+}
+
+function sendError(res: Response, err: GatehouseError): void {
+  res.status(err.status).set(err.headers).type('application/json').send(errorBody(err, String(res.getHeader('x-request-id') ?? '')));
 }

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { EndpointKind, Principal } from '../core/types';
 import type { RuleApproval } from './approval-settings';
 import { isLocalAdmin, type ActorView, type ApprovalState, type ApprovalView, type VoteView } from './types';
+import { isListed } from '../core/principal-list';
 
 interface Vote extends ActorView {
   at: number;
@@ -43,9 +44,7 @@ export function actor(p: ActorView): ActorView {
 
 /** Local admin approves anything (the machine owner is the approver); others by subject or group. */
 export function mayApprove(approver: Principal, rule: RuleApproval): boolean {
-  if (isLocalAdmin(approver)) return true;
-  if (rule.subjects.includes(approver.subject)) return true;
-  return approver.groups.some((g) => rule.groups.includes(g));
+  return isLocalAdmin(approver) || isListed(approver, rule);
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,9 +1,8 @@
 import { Router } from 'express';
-import { adminRole } from '../auth';
+import { adminOnly, adminRole } from '../auth';
 import { CommentTicker } from '../../sse/comment-ticker';
 import type { EventLog, LoggedEvent } from '../event-log';
 import { streamedEvents } from '../event-log';
-import { GatehouseError } from '../../errors';
 import { badRequest } from './admin-deps';
 
 /**
@@ -25,7 +24,7 @@ export function eventsRoutes(log: EventLog, opts: { heartbeatMs: number; maxBuff
     const asked = typesParam ? new Set(typesParam.split(',').map((t) => t.trim()).filter(Boolean)) : undefined;
     if (asked) for (const t of asked) if (!known.has(t)) throw badRequest(`Unknown event type ${t}; known: ${[...known].join(', ')}.`);
     const approverOnly = adminRole(res) === 'approver';
-    if (approverOnly && asked) for (const t of asked) if (!approvalEvents.has(t)) throw forbiddenType(t);
+    if (approverOnly && asked) for (const t of asked) if (!approvalEvents.has(t)) throw adminOnly(`the ${t} event`);
     const types = asked ?? (approverOnly ? approvalEvents : undefined);
     const lastEventId = req.get('last-event-id') ?? (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : undefined);
 
@@ -54,8 +53,4 @@ export function eventsRoutes(log: EventLog, opts: { heartbeatMs: number; maxBuff
     });
   });
   return router;
-}
-
-function forbiddenType(type: string): GatehouseError {
-  return new GatehouseError(403, 'ERR_ADMIN_FORBIDDEN', `Approver tokens follow approval events only; ${type} needs an admin (the local admin token, or a principal listed in server.admins).`);
 }
