@@ -1,5 +1,6 @@
 import type { CompiledMasking, CompiledRule } from './compile';
 import { applyMasks, detect, ReportBuilder, type AttributedDetection } from './mask-text';
+import { quietAfter } from './quiet-text';
 import { riskyTailStart } from './stream-holdback';
 
 /** Released text keeps this much unmasked context for lookbehinds and context words of later text. */
@@ -38,11 +39,14 @@ export class StreamTextMasker {
   private readonly maxHold: number;
   private readonly hashKey: Uint8Array | string;
   private readonly customSpansWhitespace: boolean;
+  /** Custom detectors are user regexes: `quietAfter` cannot rule them out. */
+  private readonly hasCustom: boolean;
 
   constructor(private readonly compiled: CompiledMasking, private readonly options: StreamTextMaskerOptions) {
     this.maxHold = options.maxHoldChars ?? 8192;
     this.hashKey = options.hashKey ?? compiled.hashKey;
     this.customSpansWhitespace = options.rules.some((r) => r.custom.some((c) => c.spansWhitespace));
+    this.hasCustom = options.rules.some((r) => r.custom.length > 0);
   }
 
   /** Held-back characters right now (for tests and metrics). */
@@ -69,7 +73,7 @@ export class StreamTextMasker {
     const from = this.context.length;
     const buf = this.context + tail;
     let hold = from + tailHold;
-    const found = detect(buf, this.compiled, this.options.rules);
+    const found = this.detectNew(buf, from);
     // A value that reaches into the held tail could still grow: hold it whole.
     for (let i = found.length - 1; i >= 0; i--) {
       const d = found[i];
@@ -111,7 +115,17 @@ export class StreamTextMasker {
     if (this.options.rules.length === 0 || this.pending.length === 0) return '';
     const from = this.context.length;
     const buf = this.context + this.pending;
-    return this.release(buf, from, buf.length, detect(buf, this.compiled, this.options.rules));
+    return this.release(buf, from, buf.length, this.detectNew(buf, from));
+  }
+
+  /**
+   * The detections that matter for text from `from` on (those ending after it), among others.
+   * Released text is never rescanned for its own sake: when no detection can end in the new
+   * text (`quietAfter`), the scan is skipped.
+   */
+  private detectNew(buf: string, from: number): AttributedDetection[] {
+    if (!this.hasCustom && quietAfter(buf, from)) return [];
+    return detect(buf, this.compiled, this.options.rules);
   }
 
   private release(buf: string, from: number, hold: number, found: AttributedDetection[]): string {
