@@ -198,7 +198,8 @@ export const passes: readonly PassSpec[] = [
   { name: 'iban' },
   // Numbers: find where a run of at least 7 digits/separators begins, then try the alternatives
   // there. (Consuming the run is faster than a lookahead; scanStarts moves on from the start.)
-  { name: 'numeric', starts: /\b\d[\d ().+-]{6}/g, startsBefore: '+(' },
+  // Timestamps, versions and short ids are most such runs: counting digits turns them away.
+  { name: 'numeric', starts: /\b\d[\d ().+-]{6}/g, startsBefore: '+(', startsGate: thinNumberRunEnd },
   { name: 'ipv6', trigger: /::|[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]/ },
   // AWS secret keys only count near context: scan only the text right after a context word.
   { name: 'aws-secret', windowsAfter: /aws|secret|access[\s_-]*key/gi, windowLength: contextWindow + 41 },
@@ -208,7 +209,8 @@ export const passes: readonly PassSpec[] = [
  * How a pass is run. Default: its combined regex over the whole string (after the trigger, if any).
  * `starts`: a fast global regex whose matches begin at candidate start positions (a char of
  * `startsBefore` just before one is tried too); the combined regex runs sticky at those positions
- * only, and the search goes on one character after each candidate (or after the hit).
+ * only, and the search goes on one character after each candidate (or after the hit);
+ * `startsGate` may turn a candidate away first.
  * `windowsAfter`: the combined regex runs only on the `windowLength` characters after each match.
  */
 export interface PassSpec {
@@ -220,6 +222,38 @@ export interface PassSpec {
   windowLength?: number;
   /** `starts` only on texts at least this long; shorter ones get the default scan. */
   startsMinLength?: number;
+  /** A cheap test at each start: -1 to try it, else the index where the search for starts goes on. */
+  startsGate?: (text: string, at: number) => number;
+}
+
+/**
+ * Numeric values are made of digits and ( ) . + - space only, so a match at `at` (or at the '+'
+ * or '(' before it) lies inside the run of those characters from `at`, and needs digits there:
+ * at least 9 (SSN, national phones, cards), 8 after a '+' (international phones), or 4 in dotted
+ * groups (IPv4). A run with fewer is passed over whole: any start later in it has fewer still.
+ * Returns -1 when the run has enough, else the run's end.
+ *
+ * @example
+ * thinNumberRunEnd('at 2026-11-27T05:16', 3) // => 13 (8 digits: a date, not a number to mask)
+ * thinNumberRunEnd('ssn 123-45-6789', 4)     // => -1
+ */
+export function thinNumberRunEnd(text: string, at: number): number {
+  let digits = 0;
+  let dots = 0;
+  let plus = at > 0 && text.charCodeAt(at - 1) === 43;
+  let i = at;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++digits >= 9 || (plus && digits >= 8) || (dots >= 3 && digits >= 4)) return -1;
+    } else if (c === 46) {
+      if (++dots >= 3 && digits >= 4) return -1;
+    } else if (c === 43) {
+      plus = true;
+      if (digits >= 8) return -1;
+    } else if (c !== 32 && c !== 40 && c !== 41 && c !== 45) break;
+  }
+  return i;
 }
 
 /** Email: the regex starts at '@' (fast to find); the check walks back over the local part. */

@@ -96,6 +96,7 @@ function compilePass(alts: Alternative[], spec: PassSpec): CompiledPass | null {
     startsMinLength: spec.startsMinLength ?? 0,
     windowsAfter: spec.windowsAfter,
     windowLength: spec.windowLength,
+    startsGate: spec.startsGate,
   };
   return { regex: new RegExp(source, 'g'), sticky: new RegExp(source, 'y'), spec: uniform, alts: combined };
 }
@@ -124,10 +125,16 @@ function resolveAt(alts: CombinedAlternative[], text: string, at: number, m: Reg
 function scanStarts(p: CompiledPass, text: string, out: Detection[]): void {
   const starts = p.spec.starts!;
   const before = p.spec.startsBefore!;
+  const gate = p.spec.startsGate;
   starts.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = starts.exec(text)) !== null) {
     const at = m.index;
+    const skipTo = gate ? gate(text, at) : -1;
+    if (skipTo >= 0) {
+      starts.lastIndex = Math.max(skipTo, at + 1);
+      continue;
+    }
     const hit = (before && at > 0 && before.includes(text[at - 1]) && tryAt(p, text, at - 1)) || tryAt(p, text, at);
     if (hit) out.push(hit);
     starts.lastIndex = hit ? Math.max(hit.end, at + 1) : at + 1;

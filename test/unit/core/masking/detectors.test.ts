@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { compileMaskingRules } from '../../../../gateway/core/masking/compile';
 import { maskText } from '../../../../gateway/core/masking/mask-text';
 import { cardPrefixValid, ibanValid, luhnValid, ssnValid } from '../../../../gateway/core/masking/checksums';
+import { alternatives, thinNumberRunEnd } from '../../../../gateway/core/masking/detectors';
 
 const compiled = compileMaskingRules([{ name: 'all', detectors: ['all'] }], { hashKey: 'test', auditDetectors: [] });
 const found = (text: string) => maskText(text, compiled, { where: 'upstream' }).spans.map((s) => ({ detector: s.detector, value: text.slice(s.start, s.end) }));
@@ -121,5 +122,48 @@ describe('core/masking checksums', () => {
   it('ssn number plan', () => {
     assert.equal(ssnValid('123', '45', '6789'), true);
     assert.equal(ssnValid('900', '45', '6789'), false);
+  });
+});
+
+describe('core/masking thinNumberRunEnd', () => {
+  const numeric = alternatives.filter((a) => a.pass === 'numeric');
+  /** Whether any numeric alternative validates a match starting at `at`. */
+  const matchesAt = (text: string, at: number) => numeric.some((a) => {
+    const re = new RegExp(a.source, 'y');
+    re.lastIndex = at;
+    const m = re.exec(text);
+    return m !== null && a.check(text, at, at + m[0].length, m.slice(1)) !== null;
+  });
+
+  it('turns away only runs where no numeric value can start (20,000 random number-like strings)', () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const alphabet = '0123456789 ().+-.x';
+    let thin = 0;
+    for (let n = 0; n < 20_000; n++) {
+      let text = '';
+      for (let i = 5 + Math.floor(random() * 30); i > 0; i--) text += alphabet[Math.floor(random() * (random() < 0.6 ? 10 : alphabet.length))];
+      for (let at = 0; at < text.length; at++) {
+        if (!/\d/.test(text[at]) || /\w/.test(text[at - 1] ?? '')) continue;
+        const end = thinNumberRunEnd(text, at);
+        if (end < 0) continue;
+        thin++;
+        for (let s = at; s < end; s++) {
+          assert.ok(!matchesAt(text, s) && !(s > 0 && '+('.includes(text[s - 1]) && matchesAt(text, s - 1)), `${JSON.stringify(text)}: a value starts at ${s}, in the thin run ${at}..${end}`);
+        }
+      }
+    }
+    assert.ok(thin > 10_000, `only ${thin} thin runs: the test would prove little`);
+  });
+
+  it('passes dates and versions over, keeps numbers that may be values', () => {
+    assert.equal(thinNumberRunEnd('at 2026-11-27T05:16', 3), 13);
+    assert.equal(thinNumberRunEnd('build 2.13.2)', 6), 13);
+    assert.equal(thinNumberRunEnd('ssn 123-45-6789', 4), -1);
+    assert.equal(thinNumberRunEnd('+44 20 7946 09', 1), -1);
+    assert.equal(thinNumberRunEnd('ip 10.0.0.1', 3), -1);
+    assert.equal(thinNumberRunEnd('ip 1.2.3.4 up', 3), -1);
+    assert.equal(thinNumberRunEnd('+1 234 5678 ', 1), -1);
+    assert.equal(thinNumberRunEnd('12 345 678 x', 0), 11);
   });
 });
