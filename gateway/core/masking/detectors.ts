@@ -188,12 +188,12 @@ export type PassName = 'literal' | 'email' | 'numeric' | 'iban' | 'ipv6' | 'aws-
  */
 export const passes: readonly PassSpec[] = [
   { name: 'literal' },
-  { name: 'assignment' },
-  // A one-character pattern is searched like indexOf (V8's atom path), far faster than a regex
-  // scan: the email regex runs only at each '@'. The trigger keeps short texts without '@' (most
-  // streamed deltas) from paying for the starts loop.
+  // Secrets assigned to a key word start at ':' or '=', found with indexOf (a class start makes
+  // the regex engine test every position); most colons (JSON keys, times) fail the key word gate.
+  { name: 'assignment', startChars: ':=', startsGate: notAfterKeyWord, startsMinLength: 1024 },
   // On a long text, a one-character pattern is searched like indexOf (V8's atom path), far
-  // faster than a regex scan, so the email regex runs only at each '@'.
+  // faster than a regex scan, so the email regex runs only at each '@'. The trigger keeps short
+  // texts without '@' (most streamed deltas) from paying for the starts loop.
   { name: 'email', trigger: /@/, starts: /@/g, startsMinLength: 1024 },
   { name: 'iban' },
   // Numbers: find where a run of at least 7 digits/separators begins, then try the alternatives
@@ -211,19 +211,40 @@ export const passes: readonly PassSpec[] = [
  * `startsBefore` just before one is tried too); the combined regex runs sticky at those positions
  * only, and the search goes on one character after each candidate (or after the hit);
  * `startsGate` may turn a candidate away first.
+ * `startChars`: like `starts`, with every position of these characters as the candidates.
  * `windowsAfter`: the combined regex runs only on the `windowLength` characters after each match.
  */
 export interface PassSpec {
   name: PassName;
   trigger?: RegExp;
   starts?: RegExp;
+  startChars?: string;
   startsBefore?: string;
   windowsAfter?: RegExp;
   windowLength?: number;
-  /** `starts` only on texts at least this long; shorter ones get the default scan. */
+  /** `starts` / `startChars` only on texts at least this long; shorter ones get the default scan. */
   startsMinLength?: number;
   /** A cheap test at each start: -1 to try it, else the index where the search for starts goes on. */
   startsGate?: (text: string, at: number) => number;
+}
+
+/** The last letters of the key words of an assigned secret (see the 'secret' alternative). */
+const keyWordEnds = new Set(['d', 't', 'y', 'n', 'D', 'T', 'Y', 'N']);
+
+/**
+ * An assigned secret's ':' or '=' follows a key word, then maybe a quote and spaces or tabs
+ * (`password: `, `"api_key" = `): unless the character before them ends some key word, no match
+ * starts here. Returns -1 to try the position, else the next position.
+ *
+ * @example
+ * notAfterKeyWord('"status":"ok"', 8)  // => 9 ('s' ends no key word)
+ * notAfterKeyWord('password: x', 8)    // => -1
+ */
+export function notAfterKeyWord(text: string, at: number): number {
+  let i = at - 1;
+  while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
+  if (i >= 0 && (text.charCodeAt(i) === 34 || text.charCodeAt(i) === 39)) i--;
+  return i >= 0 && keyWordEnds.has(text[i]) ? -1 : at + 1;
 }
 
 /**

@@ -58,6 +58,7 @@ export function createScanner(builtins: Iterable<BuiltinDetectorName>, custom: r
       for (const p of compiledPasses) {
         if (p.spec.trigger && !p.spec.trigger.test(text)) continue;
         if (p.spec.starts && text.length >= p.spec.startsMinLength!) scanStarts(p, text, out);
+        else if (p.spec.startChars && text.length >= p.spec.startsMinLength!) scanStartChars(p, text, out);
         else if (p.spec.windowsAfter) scanWindows(p, text, out);
         else scanPass(p, text, out);
       }
@@ -92,6 +93,7 @@ function compilePass(alts: Alternative[], spec: PassSpec): CompiledPass | null {
     name: spec.name,
     trigger: spec.trigger,
     starts: spec.starts,
+    startChars: spec.startChars,
     startsBefore: spec.startsBefore ?? '',
     startsMinLength: spec.startsMinLength ?? 0,
     windowsAfter: spec.windowsAfter,
@@ -138,6 +140,31 @@ function scanStarts(p: CompiledPass, text: string, out: Detection[]): void {
     const hit = (before && at > 0 && before.includes(text[at - 1]) && tryAt(p, text, at - 1)) || tryAt(p, text, at);
     if (hit) out.push(hit);
     starts.lastIndex = hit ? Math.max(hit.end, at + 1) : at + 1;
+  }
+}
+
+/**
+ * `scanStarts` with every position of the spec's `startChars` as candidates, in order: one
+ * indexOf cursor per character (each position is searched for once).
+ */
+function scanStartChars(p: CompiledPass, text: string, out: Detection[]): void {
+  const chars = p.spec.startChars!;
+  const gate = p.spec.startsGate;
+  const next: number[] = [];
+  for (let k = 0; k < chars.length; k++) next.push(text.indexOf(chars[k]));
+  let resume = 0;
+  for (;;) {
+    let k = -1;
+    for (let j = 0; j < next.length; j++) if (next[j] >= 0 && (k < 0 || next[j] < next[k])) k = j;
+    if (k < 0) return;
+    const at = next[k];
+    next[k] = text.indexOf(chars[k], at + 1);
+    if (at < resume || (gate && gate(text, at) >= 0)) continue;
+    const hit = tryAt(p, text, at);
+    if (hit) {
+      out.push(hit);
+      resume = hit.end;
+    }
   }
 }
 

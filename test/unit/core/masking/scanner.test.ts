@@ -14,13 +14,18 @@ const strings = (v: unknown): void => {
   else if (v && typeof v === 'object') for (const x of Object.values(v)) strings(x);
 };
 for (const item of createCorpus(31337, 200)) strings(item.body);
-texts.push(
+const crafted = [
   'mail a@b.io, x@@y.com, @home, me@ex.ample.org. and "q@w.de"',
   'a.b@c.io@d.io and ..@x.io and 1@2.io',
   '+1 (415) 555-2671, 4111 1111 1111 1111, 123-45-6789, 10.0.0.1 and (030) 1234 5678',
-);
-// Long texts take other paths (the email regex runs only at each '@' past 1024 characters).
-for (let i = 0; i + 40 <= texts.length; i += 40) texts.push(texts.slice(i, i + 40).join('\n'));
+  'password: hunter2hunter2, "api_key" = "abcdefghij12", Secret_Key:\tqwertyuiop1; PWD=abcdefgh9 x: y',
+  "auth_token :  'zzzzzzzzzz' {\"client_secret\":\"s3cr3t-value\",\"status\":\"ok\"} apikey==abcdefghijk",
+  'hosts fe80::1, 2001:db8::ff00:42:8329 and 2001:0db8:0000:0000:0000:ff00:0042:8329 at 12:30:45',
+];
+// Long texts take other paths (past 1024 characters the email regex runs only at each '@', the
+// assignment regex at each ':' and '=').
+for (let i = 0; i + 40 <= texts.length; i += 40) texts.push([...texts.slice(i, i + 40), ...crafted].join('\n'));
+texts.push(...crafted);
 
 /** The reference: the alternatives' regex, global over the whole text, each match validated. */
 function globalScan(pass: string, text: string): Detection[] {
@@ -40,15 +45,28 @@ function globalScan(pass: string, text: string): Detection[] {
 }
 
 describe('core/masking scanner', () => {
-  it(`the email pass finds what a global scan finds, on ${texts.length} texts`, () => {
-    const scanner = createScanner(['email'], []);
+  for (const [pass, detector] of [['email', 'email'], ['assignment', 'secret']] as const) {
+    it(`the ${pass} pass finds what a global scan finds, on ${texts.length} texts`, () => {
+      const scanner = createScanner([detector], []);
+      let found = 0;
+      for (const text of texts) {
+        const got = scanner.scan(text);
+        assert.deepEqual(got, globalScan(pass, text), text);
+        found += got.length;
+      }
+      assert.ok(found > 100, `the texts hold values (${found})`);
+    });
+  }
+
+  it(`the ipv6 pass finds what a global scan finds, on ${texts.length} texts`, () => {
+    const scanner = createScanner(['ip'], []);
     let found = 0;
     for (const text of texts) {
-      const got = scanner.scan(text);
-      assert.deepEqual(got, globalScan('email', text), text);
+      const got = scanner.scan(text).filter((d) => text.slice(d.start, d.end).includes(':'));
+      assert.deepEqual(got, globalScan('ipv6', text), text);
       found += got.length;
     }
-    assert.ok(found > 20, `the texts hold emails (${found})`);
+    assert.ok(found > 100, `the texts hold IPv6 addresses (${found})`);
   });
 
   it('the numeric start pattern marks the same positions as \\b\\d followed by six run characters', () => {
