@@ -63,20 +63,36 @@ function ci(word: string): string {
 const digitsOf = (s: string) => s.replace(/\D/g, '');
 const full = (start: number, end: number, confidence: number): Hit => ({ start, end, confidence });
 
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
 /** A run of digit groups (single space or dash between groups): the whole run, so windows can be checked. */
 function checkCard(text: string, start: number, end: number): Hit | null {
-  const groups: { start: number; end: number }[] = [];
-  const re = /\d+/g;
-  re.lastIndex = start;
-  for (let m = re.exec(text); m && m.index < end; m = re.exec(text)) groups.push({ start: m.index, end: m.index + m[0].length });
+  // The run's digits, collected once; each group knows where its digits begin in them.
+  let digits = '';
+  const groups: { start: number; end: number; at: number }[] = [];
+  for (let i = start; i < end;) {
+    if (!isDigit(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < end && isDigit(text.charCodeAt(j))) j++;
+    groups.push({ start: i, end: j, at: digits.length });
+    digits += text.slice(i, j);
+    i = j;
+  }
   // Longest window of whole groups first: "order 12 4111 1111 1111 1111" finds the card inside.
   for (let size = groups.length; size >= 1; size--) {
     for (let i = 0; i + size <= groups.length; i++) {
-      const s = groups[i].start;
-      const e = groups[i + size - 1].end;
-      const digits = digitsOf(text.slice(s, e));
-      if (digits.length < 13 || digits.length > 19) continue;
-      if (cardPrefixValid(digits) && luhnValid(digits)) return full(s, e, 0.95);
+      const first = groups[i];
+      const last = groups[i + size - 1];
+      const from = first.at;
+      const to = last.at + last.end - last.start;
+      if (to - from < 13 || to - from > 19) continue;
+      const number = digits.slice(from, to);
+      if (cardPrefixValid(number) && luhnValid(number)) return full(first.start, last.end, 0.95);
     }
   }
   return null;
@@ -200,7 +216,8 @@ export const passes: readonly PassSpec[] = [
   // there. (Consuming the run is faster than a lookahead; scanStarts moves on from the start.)
   // Timestamps, versions and short ids are most such runs: counting digits turns them away.
   { name: 'numeric', starts: /\b\d[\d ().+-]{6}/g, startsBefore: '+(', startsGate: thinNumberRunEnd },
-  { name: 'ipv6', trigger: /::|[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]/ },
+  // IPv6 starts at a ':' too; most colons (JSON keys, prose) have no hex group and ':' after them.
+  { name: 'ipv6', trigger: /::|[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]/, startChars: ':', startsGate: noGroupAfterColon, startsMinLength: 1024 },
   // AWS secret keys only count near context: scan only the text right after a context word.
   { name: 'aws-secret', windowsAfter: /aws|secret|access[\s_-]*key/gi, windowLength: contextWindow + 41 },
 ];
@@ -226,6 +243,24 @@ export interface PassSpec {
   startsMinLength?: number;
   /** A cheap test at each start: -1 to try it, else the index where the search for starts goes on. */
   startsGate?: (text: string, at: number) => number;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/**
+ * The IPv6 alternative opens with ':', then at most four hex digits and another ':'. Returns -1
+ * when the text at `at` opens that way (try it), else the next position.
+ *
+ * @example
+ * noGroupAfterColon('fe80::1', 4)        // => -1
+ * noGroupAfterColon('{"a":"b"}', 4)      // => 5
+ */
+export function noGroupAfterColon(text: string, at: number): number {
+  let i = at + 1;
+  while (i - at <= 4 && isHex(text.charCodeAt(i))) i++;
+  return text.charCodeAt(i) === 58 ? -1 : at + 1;
 }
 
 /** The last letters of the key words of an assigned secret (see the 'secret' alternative). */

@@ -21,6 +21,7 @@ const crafted = [
   'password: hunter2hunter2, "api_key" = "abcdefghij12", Secret_Key:\tqwertyuiop1; PWD=abcdefgh9 x: y',
   "auth_token :  'zzzzzzzzzz' {\"client_secret\":\"s3cr3t-value\",\"status\":\"ok\"} apikey==abcdefghijk",
   'hosts fe80::1, 2001:db8::ff00:42:8329 and 2001:0db8:0000:0000:0000:ff00:0042:8329 at 12:30:45',
+  'upper FE80::ABCD:1 and 2001:0DB8:85A3::8A2E:0370:7334, link FEBC:ABCD::1',
 ];
 // Long texts take other paths (past 1024 characters the email regex runs only at each '@', the
 // assignment regex at each ':' and '=').
