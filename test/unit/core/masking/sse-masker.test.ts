@@ -152,6 +152,15 @@ describe('core/masking SseMasker', () => {
     // The held tail is flushed in an event built from the last chunk's id.
     assert.match(fast.out, /data: \{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":\[\{"index":0,"delta":\{"content":"\[REDACTED:CARD\]"\},"finish_reason":null\}\]\}\n\ndata: \[DONE\]\n\n$/);
   });
+  it('reads a chunk in the last chunk\'s frame only when its content is a valid JSON string body', () => {
+    const sse = new SseMasker(compiled, { rules });
+    assert.equal(sse.push(chat('Hello ')), chat('Hello '));
+    // A raw control character is not JSON: the chunk goes through untouched and is not text.
+    const broken = chat('x').replace('"content":"x"', '"content":"a\u0001b"');
+    assert.equal(sse.push(broken), broken);
+    assert.equal(sse.push(chat('mail "jo\\')), chat('mail "jo\\'));
+    assert.equal(sse.finalTexts()[0].text, 'Hello mail "jo\\');
+  });
   it('passes an unchanged one-line chat chunk through byte for byte', () => {
     const sse = new SseMasker(compiled, { rules });
     const input = 'data:' + chat('Hello, "world". ').slice(5).replace('\n\n', '\r\n\r\n');
