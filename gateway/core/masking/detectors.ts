@@ -263,13 +263,11 @@ export function noGroupAfterColon(text: string, at: number): number {
   return text.charCodeAt(i) === 58 ? -1 : at + 1;
 }
 
-/** The last letters of the key words of an assigned secret (see the 'secret' alternative). */
-const keyWordEnds = new Set(['d', 't', 'y', 'n', 'D', 'T', 'Y', 'N']);
-
 /**
  * An assigned secret's ':' or '=' follows a key word, then maybe a quote and spaces or tabs
- * (`password: `, `"api_key" = `): unless the character before them ends some key word, no match
- * starts here. Returns -1 to try the position, else the next position.
+ * (`password: `, `"api_key" = `): unless the character before them ends some key word (d, t, y,
+ * n in either case: password, secret, api_key, token ...), no match starts here. Returns -1 to
+ * try the position, else the next position.
  *
  * @example
  * notAfterKeyWord('"status":"ok"', 8)  // => 9 ('s' ends no key word)
@@ -279,7 +277,8 @@ export function notAfterKeyWord(text: string, at: number): number {
   let i = at - 1;
   while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
   if (i >= 0 && (text.charCodeAt(i) === 34 || text.charCodeAt(i) === 39)) i--;
-  return i >= 0 && keyWordEnds.has(text[i]) ? -1 : at + 1;
+  const lower = i >= 0 ? text.charCodeAt(i) | 32 : 0;
+  return lower === 100 || lower === 116 || lower === 121 || lower === 110 ? -1 : at + 1;
 }
 
 /**
