@@ -8,7 +8,7 @@
  * After a warm-up (--warm 500 ms of CPU per case), cases are measured in interleaved rounds of
  * CPU-time slices (default 7 rounds of 150 ms: --rounds N, --ms N); the median slice is the
  * figure. Target: ≥ 50 MB/s per core.
- * Run: npx tsx bench/micro/masking.bench.ts [--json] [--ms 150] [--rounds 7] [--warm 500]
+ * Run: npx tsx bench/micro/masking.bench.ts [--json] [--ms 150] [--rounds 7] [--warm 500] [--only SSE]
  */
 import { compileMaskingRules } from '../../gateway/core/masking/compile';
 import { maskJson } from '../../gateway/core/masking/mask-json';
@@ -25,6 +25,7 @@ const arg = (name: string, fallback: number) => {
 const sliceMs = arg('ms', 150);
 const rounds = arg('rounds', 7);
 const warmMs = arg('warm', 500);
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : '';
 
 interface Case { name: string; bytes: number; op: () => unknown }
 interface Result { case: string; bytes: number; ops: number; mbPerSecCpu: number; mbPerSecCpuMin: number; mbPerSecCpuMax: number; usPerOpCpu: number }
@@ -88,7 +89,7 @@ function main() {
     masker.end();
   };
 
-  const results = measure([
+  const results = measure(([
     { name: '64 KB body, audit copy (all detectors)', bytes, op: () => maskJson(body, all, { where: 'audit', spans: false }) },
     { name: '64 KB body, upstream copy (card, email, secrets)', bytes, op: () => maskJson(body, upstreamRules, { where: 'upstream', spans: false }) },
     { name: '64 KB PII-dense corpus body, audit copy', bytes: dense.bytes, op: () => maskJson(dense.body, all, { where: 'audit', spans: false }) },
@@ -101,7 +102,7 @@ function main() {
         m.end();
       },
     },
-  ]);
+  ] as Case[]).filter((c) => c.name.includes(only)));
   if (json) {
     process.stdout.write(JSON.stringify({ bench: 'masking', sliceMs, rounds, results }, null, 2) + '\n');
     return;
