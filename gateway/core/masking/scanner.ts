@@ -1,4 +1,5 @@
-import { alternatives, contextWindow, passes, type Alternative, type BuiltinDetectorName, type PassSpec } from './detectors';
+import { alternatives, contextWindow, type Alternative, type BuiltinDetectorName } from './detectors';
+import { passes, type PassSpec } from './passes';
 
 /** One detected value in a string: offsets are UTF-16 indexes into that string, end exclusive. */
 export interface Detection {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { compileMaskingRules } from '../../../../gateway/core/masking/compile';
 import { maskText } from '../../../../gateway/core/masking/mask-text';
 import { cardPrefixValid, ibanValid, luhnValid, ssnValid } from '../../../../gateway/core/masking/checksums';
-import { alternatives, thinNumberRunEnd } from '../../../../gateway/core/masking/detectors';
+import { alternatives } from '../../../../gateway/core/masking/detectors';
+import { thinNumberRunEnd } from '../../../../gateway/core/masking/passes';
 
 const compiled = compileMaskingRules([{ name: 'all', detectors: ['all'] }], { hashKey: 'test', auditDetectors: [] });
 const found = (text: string) => maskText(text, compiled, { where: 'upstream' }).spans.map((s) => ({ detector: s.detector, value: text.slice(s.start, s.end) }));

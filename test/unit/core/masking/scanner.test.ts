@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { alternatives, passes } from '../../../../gateway/core/masking/detectors';
+import { alternatives } from '../../../../gateway/core/masking/detectors';
+import { passes } from '../../../../gateway/core/masking/passes';
 import { createScanner, type Detection } from '../../../../gateway/core/masking/scanner';
 import { createCorpus } from '../../../corpus/generator';
 

@@ -1,0 +1,123 @@
+import { contextWindow } from './detectors';
+
+/**
+ * How the scanner runs each group of detector alternatives over a text (see `scanner.ts`): the
+ * passes, and the cheap tests that spare the regexes most positions. Every test here is a
+ * necessary condition of its pass's regex, so a skipped position could never have matched;
+ * `test/unit/core/masking/scanner.test.ts` and `detectors.test.ts` hold them to that.
+ */
+export type PassName = 'literal' | 'email' | 'numeric' | 'iban' | 'ipv6' | 'aws-secret' | 'assignment';
+
+/**
+ * Passes in order, each with a cheap trigger: a pass whose trigger does not fire on a string is
+ * skipped for it. Each pass's regex starts with a narrow character (a literal, '@', a digit),
+ * which lets the regex engine skip ahead instead of trying every position.
+ */
+export const passes: readonly PassSpec[] = [
+  { name: 'literal' },
+  // Secrets assigned to a key word start at ':' or '=', found with indexOf (a class start makes
+  // the regex engine test every position); most colons (JSON keys, times) fail the key word gate.
+  { name: 'assignment', startChars: ':=', startsGate: notAfterKeyWord, startsMinLength: 1024 },
+  // On a long text, a one-character pattern is searched like indexOf (V8's atom path), far
+  // faster than a regex scan, so the email regex runs only at each '@'. The trigger keeps short
+  // texts without '@' (most streamed deltas) from paying for the starts loop.
+  { name: 'email', trigger: /@/, starts: /@/g, startsMinLength: 1024 },
+  { name: 'iban' },
+  // Numbers: find where a run of at least 7 digits/separators begins, then try the alternatives
+  // there. (Consuming the run is faster than a lookahead; scanStarts moves on from the start.)
+  // Timestamps, versions and short ids are most such runs: counting digits turns them away.
+  { name: 'numeric', starts: /\b\d[\d ().+-]{6}/g, startsBefore: '+(', startsGate: thinNumberRunEnd },
+  // IPv6 starts at a ':' too; most colons (JSON keys, prose) have no hex group and ':' after them.
+  { name: 'ipv6', trigger: /::|[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]/, startChars: ':', startsGate: noGroupAfterColon, startsMinLength: 1024 },
+  // AWS secret keys only count near context: scan only the text right after a context word.
+  { name: 'aws-secret', windowsAfter: /aws|secret|access[\s_-]*key/gi, windowLength: contextWindow + 41 },
+];
+
+/**
+ * How a pass is run. Default: its combined regex over the whole string (after the trigger, if any).
+ * `starts`: a fast global regex whose matches begin at candidate start positions (a char of
+ * `startsBefore` just before one is tried too); the combined regex runs sticky at those positions
+ * only, and the search goes on one character after each candidate (or after the hit);
+ * `startsGate` may turn a candidate away first.
+ * `startChars`: like `starts`, with every position of these characters as the candidates.
+ * `windowsAfter`: the combined regex runs only on the `windowLength` characters after each match.
+ */
+export interface PassSpec {
+  name: PassName;
+  trigger?: RegExp;
+  starts?: RegExp;
+  startChars?: string;
+  startsBefore?: string;
+  windowsAfter?: RegExp;
+  windowLength?: number;
+  /** `starts` / `startChars` only on texts at least this long; shorter ones get the default scan. */
+  startsMinLength?: number;
+  /** A cheap test at each start: -1 to try it, else the index where the search for starts goes on. */
+  startsGate?: (text: string, at: number) => number;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/**
+ * The IPv6 alternative opens with ':', then at most four hex digits and another ':'. Returns -1
+ * when the text at `at` opens that way (try it), else the next position.
+ *
+ * @example
+ * noGroupAfterColon('fe80::1', 4)        // => -1
+ * noGroupAfterColon('{"a":"b"}', 4)      // => 5
+ */
+export function noGroupAfterColon(text: string, at: number): number {
+  let i = at + 1;
+  while (i - at <= 4 && isHex(text.charCodeAt(i))) i++;
+  return text.charCodeAt(i) === 58 ? -1 : at + 1;
+}
+
+/**
+ * An assigned secret's ':' or '=' follows a key word, then maybe a quote and spaces or tabs
+ * (`password: `, `"api_key" = `): unless the character before them ends some key word (d, t, y,
+ * n in either case: password, secret, api_key, token ...), no match starts here. Returns -1 to
+ * try the position, else the next position.
+ *
+ * @example
+ * notAfterKeyWord('"status":"ok"', 8)  // => 9 ('s' ends no key word)
+ * notAfterKeyWord('password: x', 8)    // => -1
+ */
+export function notAfterKeyWord(text: string, at: number): number {
+  let i = at - 1;
+  while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
+  if (i >= 0 && (text.charCodeAt(i) === 34 || text.charCodeAt(i) === 39)) i--;
+  const lower = i >= 0 ? text.charCodeAt(i) | 32 : 0;
+  return lower === 100 || lower === 116 || lower === 121 || lower === 110 ? -1 : at + 1;
+}
+
+/**
+ * Numeric values are made of digits and ( ) . + - space only, so a match at `at` (or at the '+'
+ * or '(' before it) lies inside the run of those characters from `at`, and needs digits there:
+ * at least 9 (SSN, national phones, cards), 8 after a '+' (international phones), or 4 in dotted
+ * groups (IPv4). A run with fewer is passed over whole: any start later in it has fewer still.
+ * Returns -1 when the run has enough, else the run's end.
+ *
+ * @example
+ * thinNumberRunEnd('at 2026-11-27T05:16', 3) // => 13 (8 digits: a date, not a number to mask)
+ * thinNumberRunEnd('ssn 123-45-6789', 4)     // => -1
+ */
+export function thinNumberRunEnd(text: string, at: number): number {
+  let digits = 0;
+  let dots = 0;
+  let plus = at > 0 && text.charCodeAt(at - 1) === 43;
+  let i = at;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++digits >= 9 || (plus && digits >= 8) || (dots >= 3 && digits >= 4)) return -1;
+    } else if (c === 46) {
+      if (++dots >= 3 && digits >= 4) return -1;
+    } else if (c === 43) {
+      plus = true;
+      if (digits >= 8) return -1;
+    } else if (c !== 32 && c !== 40 && c !== 41 && c !== 45) break;
+  }
+  return i;
+}
