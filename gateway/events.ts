@@ -14,6 +14,8 @@ export interface GatewayEvents {
   'policy.reloaded': { version: string; files: string[] };
   'policy.reload_failed': { errors: { file: string; line?: number; column?: number; path: string; message: string }[] };
   'audit.failed': { message: string };
+  /** The log is writable again; `since` is when it failed. */
+  'audit.recovered': { since: string; seconds: number };
   'sink.failed': { sink: string; message: string };
 }
 

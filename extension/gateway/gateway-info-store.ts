@@ -34,6 +34,9 @@ export class GatewayInfoStore extends Disposable {
           this.lastReload = { ok: false, at: new Date(), errors: e.data.errors };
         } else if (e.name === 'audit.failed') {
           this.chain = { at: new Date(), error: e.data.message };
+        } else if (e.name === 'audit.recovered') {
+          // The failure shown is over; the chain itself is as unverified as before it.
+          if (this.chain?.error) this.chain = undefined;
         } else return;
         this.changed.fire();
       }),

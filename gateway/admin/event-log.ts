@@ -10,6 +10,7 @@ export const streamedEvents = [
   'policy.reloaded',
   'policy.reload_failed',
   'audit.failed',
+  'audit.recovered',
   'sink.failed',
 ] as const satisfies readonly GatewayEventName[];
 

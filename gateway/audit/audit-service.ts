@@ -49,6 +49,13 @@ export interface AuditServiceImpl extends AuditService {
   stats(): WriterStats & { healthy: boolean };
 }
 
+/** The log has been unwritable since `since`; `retry` tries the record that closes it. */
+interface Outage {
+  since: Date;
+  retry: NodeJS.Timeout;
+  writing: boolean;
+}
+
 const topLevelNoteFields = new Set(['requestId', 'principal', 'model', 'decision', 'approval', 'status', 'errorCode', 'method', 'path', 'upstream', 'endpoint', 'policyVersion']);
 
 /**
@@ -70,6 +77,8 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
   const sinks: SinkRunner[] = [];
   let index: RecordIndex | undefined;
   let healthy = true;
+  let outage: Outage | undefined;
+  const outageRetryMs = c.outageRetryMs ?? 5000;
 
   const { writer, recovered } = await AuditLogWriter.open({
     dir,
@@ -93,11 +102,36 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     onFailure(err) {
       healthy = false;
       events.emit('audit.failed', { message: `${(err as NodeJS.ErrnoException).code ?? 'ERROR'}: audit log not writable; requests are refused` });
+      // An instance that /readyz took out of rotation gets no requests, so nothing else would
+      // try the disk again: retry on a timer with the record that closes the outage.
+      // (A new failure before the outage record got through continues the same outage.)
+      outage ??= { since: new Date(), retry: setInterval(() => closeOutage(), outageRetryMs).unref(), writing: false };
     },
     onRecovered() {
       healthy = true;
+      // A request's record got through first: write the outage record now.
+      closeOutage();
     },
   });
+
+  /** Appends the `outage` record (once per outage; a failed try waits for the next tick). */
+  function closeOutage(): void {
+    const o = outage;
+    if (!o || o.writing) return;
+    o.writing = true;
+    const seconds = Math.round((Date.now() - o.since.getTime()) / 100) / 10;
+    writer.append({ kind: 'outage', details: { since: o.since.toISOString(), seconds } }).then(
+      () => {
+        clearInterval(o.retry);
+        if (outage === o) outage = undefined;
+        log.info('audit: log writable again; recorded the outage', { since: o.since.toISOString(), seconds });
+        events.emit('audit.recovered', { since: o.since.toISOString(), seconds });
+      },
+      () => {
+        o.writing = false;
+      },
+    );
+  }
   index = new RecordIndex(dir, c.recentRecords ?? 10_000, () => writer.durablePosition());
 
   await writer.checkpoint();
@@ -181,6 +215,7 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     stats: () => ({ ...writer.stats, healthy }),
     async close() {
       for (const t of timers) clearInterval(t);
+      if (outage) clearInterval(outage.retry);
       await writer.close();
       await anchors.flush();
       await Promise.all(sinks.map((s) => s.stop()));

@@ -477,6 +477,10 @@ export interface Audit {
    */
   groupCommitMaxDelayMs?: number;
   /**
+   * While the log cannot be written (disk full, unwritable), how often the record that closes the outage is tried, in ms. It is what brings the gateway back without a request: an instance that /readyz took out of rotation gets none. Default 5000.
+   */
+  outageRetryMs?: number;
+  /**
    * How many recent records the admin API answers from memory; older ones are read from the segment files. Default 10000.
    */
   recentRecords?: number;

@@ -10,8 +10,8 @@ export interface AdminAppParts {
   adminRouter?: Router;
   /** Extra public routes (e.g. the development issuer's JWKS), mounted before auth. */
   publicRoutes?: Router;
-  /** Readiness beyond "listening": e.g. the audit log is writable. */
-  isReady?: () => boolean;
+  /** Why the gateway cannot serve right now (empty: ready), e.g. the audit log is not writable. */
+  notReady?: () => string[];
 }
 
 /**
@@ -25,8 +25,9 @@ export function createAdminApp(rt: Runtime, metrics: GatewayMetrics, parts: Admi
     res.json({ status: 'ok' });
   });
   app.get('/readyz', (_req, res) => {
-    const ready = parts.isReady?.() ?? true;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', policyVersion: rt.policy.version });
+    const reasons = parts.notReady?.() ?? [];
+    if (reasons.length) res.status(503).json({ status: 'not ready', reasons, policyVersion: rt.policy.version });
+    else res.json({ status: 'ready', policyVersion: rt.policy.version });
   });
   if (parts.publicRoutes) app.use(parts.publicRoutes);
   app.get('/metrics', parts.requireAdmin, async (_req, res) => {

@@ -55,7 +55,13 @@ export async function createServices(loaded: LoadedConfig, log: Logger, events: 
   const rt: Runtime = { config: loaded.config, dataDir: loaded.dataDir, configDir: loaded.configDir, log, events, ...runtime };
   return {
     runtime,
-    admin: { requireAdmin: requireAdmin(rt, { adminToken }), adminRouter: adminRouter(rt), publicRoutes },
+    admin: {
+      requireAdmin: requireAdmin(rt, { adminToken }),
+      adminRouter: adminRouter(rt),
+      publicRoutes,
+      // Requests would only get 503 while the audit log cannot be written (fail closed).
+      notReady: () => (audit.stats().healthy ? [] : ['audit log not writable']),
+    },
     close: async () => {
       // Held requests are refused first, so nothing waits on the services closing after.
       await approvals.close();

@@ -8,6 +8,7 @@ import { EventBus } from '../../../gateway/events';
 import { FakeUpstream } from '../../helpers/fake-upstream';
 import { startGateway, type TestGateway } from '../../helpers/gateway';
 import { openAudit, tempDataDir } from '../../helpers/audit-log';
+import { nextEvent, waitFor } from '../../builders/wait-for';
 
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -115,5 +116,54 @@ describe('gateway: audit log unwritable → 503 ERR_AUDIT_UNAVAILABLE, nothing f
     assert.equal(upstream.requests.length, seen + 1);
     const report = await audit.verify();
     assert.deepEqual(report.findings, []);
+  });
+});
+
+describe('gateway: /readyz follows the audit log, and an idle instance recovers by itself', function () {
+  this.timeout(20_000);
+  let upstream: FakeUpstream;
+  let gateway: TestGateway;
+
+  before(async () => {
+    upstream = await new FakeUpstream().start();
+    gateway = await startGateway({ upstreams: [{ name: 'fake', url: upstream.url }], audit: { segmentMaxBytes: 1024, outageRetryMs: 50 } });
+  });
+  after(async () => {
+    await gateway?.close();
+    await upstream?.stop();
+  });
+
+  const readyz = async () => {
+    const res = await fetch(`${gateway.adminUrl}/readyz`);
+    return { status: res.status, body: (await res.json()) as { status: string; reasons?: string[] } };
+  };
+
+  it('503 with the reason while the log cannot be written, 200 again with no request in between, and an outage record', async () => {
+    const audit = gateway.runtime.audit as AuditServiceImpl;
+    assert.deepEqual(await readyz(), { status: 200, body: { status: 'ready', policyVersion: gateway.runtime.policy.version } });
+    await fillSegment(audit);
+    const next = audit.writer.nextSegmentPath();
+    await symlink('/dev/full', next);
+    const failed = nextEvent(gateway.runtime.events, 'audit.failed');
+    await assert.rejects(audit.append({ kind: 'note', details: { during: true } }));
+    await failed;
+
+    const down = await readyz();
+    assert.equal(down.status, 503);
+    assert.deepEqual(down.body.reasons, ['audit log not writable']);
+    // The retry keeps failing while the disk is full: still not ready after three more tries.
+    const failures = audit.stats().failures;
+    await waitFor(() => audit.stats().failures >= failures + 3, 'three failed retries');
+    assert.equal((await readyz()).status, 503);
+
+    // The disk frees up; nobody sends a request (a load balancer would not): the retry brings it back.
+    const recovered = nextEvent(gateway.runtime.events, 'audit.recovered');
+    await unlink(next);
+    const { since, seconds } = await recovered;
+    assert.equal((await readyz()).status, 200);
+    const [outage] = await audit.query({ kind: 'outage' });
+    assert.deepEqual(outage.details, { since, seconds });
+    assert.ok(seconds >= 0.1, `the outage lasted at least the three retries (${seconds} s)`);
+    assert.deepEqual((await audit.verify()).findings, []);
   });
 });
