@@ -133,6 +133,9 @@ const customSeparator = '\u0000'.repeat(64);
 interface Frame {
   parent: Frame | null;
   key: string | number;
+  node: object;
+  /** The container's copy, made when the first string below it is masked. */
+  copy?: Record<string | number, unknown>;
 }
 
 interface Leaf {
@@ -161,6 +164,7 @@ function maskJsonBatched<T>(value: T, compiled: CompiledMasking, rules: Compiled
   const leaves: Leaf[] = [];
   const texts: string[] = [];
   let offset = 0;
+  let top: Frame | undefined;
   const add = (frame: Frame | null, key: string | number, text: string) => {
     leaves.push({ frame, key, text, start: offset });
     texts.push(text);
@@ -172,7 +176,8 @@ function maskJsonBatched<T>(value: T, compiled: CompiledMasking, rules: Compiled
     } else if (typeof node === 'number') {
       if (Number.isSafeInteger(node) && Math.abs(node) >= 1e8) add(frame, key, String(node));
     } else if (node !== null && typeof node === 'object') {
-      const here: Frame = { parent: frame, key };
+      const here: Frame = { parent: frame, key, node };
+      top ??= here;
       if (Array.isArray(node)) {
         for (let i = 0; i < node.length; i++) collect(node[i], here, i);
       } else {
@@ -191,7 +196,6 @@ function maskJsonBatched<T>(value: T, compiled: CompiledMasking, rules: Compiled
 
   const hashKey = options.hashKey ?? compiled.hashKey;
   const wantSpans = options.spans !== false;
-  const clones = new Map<object, object>();
   let root: unknown = value;
   let li = 0;
   for (let i = 0; i < found.length;) {
@@ -211,30 +215,27 @@ function maskJsonBatched<T>(value: T, compiled: CompiledMasking, rules: Compiled
       report.add(d.rule.name, d.detector, formatted);
       if (wantSpans) spans.push({ rule: d.rule.name, detector: d.detector, path: formatted, start, end, confidence: d.confidence });
     }
-    if (here.length) root = setIn(root, path, applyMasks(leaf.text, here, hashKey), clones);
+    if (here.length) {
+      const masked = applyMasks(leaf.text, here, hashKey);
+      if (leaf.frame) writeLeaf(leaf.frame, leaf.key, masked);
+      else root = masked;
+    }
   }
+  if (top?.copy) root = top.copy;
   return { value: root as T, changed: root !== value, report: report.entries(), spans };
 }
 
-/** Copy-on-write set: containers along the path are cloned once (tracked in `clones`). */
-function setIn(root: unknown, path: readonly (string | number)[], value: unknown, clones: Map<object, object>): unknown {
-  if (path.length === 0) return value;
-  const cloneOf = (node: object): Record<string | number, unknown> => {
-    let c = clones.get(node);
-    if (!c) {
-      c = Array.isArray(node) ? node.slice() : { ...(node as Record<string, unknown>) };
-      clones.set(node, c);
-      clones.set(c, c);
-    }
-    return c as Record<string | number, unknown>;
-  };
-  const top = cloneOf(root as object);
-  let node = top;
-  for (let i = 0; i < path.length - 1; i++) {
-    const child = cloneOf(node[path[i]] as object);
-    node[path[i]] = child;
-    node = child;
+/**
+ * Copy-on-write: the new value goes into a copy of its container, that copy into a copy of the
+ * container's parent, and so on up to the first container already copied (or the root's).
+ */
+function writeLeaf(frame: Frame, key: string | number, value: unknown): void {
+  for (let f: Frame | null = frame; f; f = f.parent) {
+    const copied = f.copy !== undefined;
+    f.copy ??= (Array.isArray(f.node) ? f.node.slice() : { ...f.node }) as Record<string | number, unknown>;
+    f.copy[key] = value;
+    if (copied) return;
+    value = f.copy;
+    key = f.key;
   }
-  node[path[path.length - 1]] = value;
-  return top;
 }
