@@ -17,7 +17,8 @@ import { sameActor, type ApprovalDesk, type ApprovalState, type ApprovalVerdict,
 export interface ApprovalServiceDeps {
   log: Logger;
   events: EventBus;
-  audit: Pick<AuditService, 'note'>;
+  /** `query` (optional) lets `restoreGrants` read the grants of earlier runs back from the log. */
+  audit: Pick<AuditService, 'note' | 'query'>;
   /** Wall clock in ms; tests move it to expire grants. Wait timers use real time. */
   now?: () => number;
 }
@@ -261,13 +262,13 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
 
       held.reason = reason;
       const approvedBy = held.votes.map(actor);
-      if (held.approval.grantTtlMs > 0) {
-        held.grantId = grants.create(held.principal, held.rule, held.model, held.approval.grantTtlMs, held.id, approvedBy).id;
-      }
+      const grant = held.approval.grantTtlMs > 0 ? grants.create(held.principal, held.rule, held.model, held.approval.grantTtlMs, held.id, approvedBy) : undefined;
+      held.grantId = grant?.id;
       settle(held, 'approved');
       try {
-        // The request goes upstream only once its approval is durable in the audit log.
-        await note('approval_approved', held, { by: approvedBy, reason, grantId: held.grantId });
+        // The request goes upstream only once its approval is durable in the audit log. The
+        // grant's window is in the record too: `restoreGrants` reads it back after a restart.
+        await note('approval_approved', held, { by: approvedBy, reason, grantId: grant?.id, grantCreatedAt: grant?.createdAt, grantExpiresAt: grant?.expiresAt });
       } catch (auditErr) {
         const err = approvalErrors.audit(auditErr);
         release(held, err);
@@ -287,6 +288,34 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
     get(id: string): ApprovalView | undefined {
       const held = pending.get(id) ?? history.get(id);
       return held && toView(held);
+    },
+
+    async restoreGrants(): Promise<number> {
+      if (!audit.query) return 0;
+      // The log is the durable record of grants: the latest approvals that made one, minus the
+      // revoked. (Grants made more than 1,000 approvals ago are not restored: the caller is
+      // asked again, which fails closed.)
+      const [approved, revoked] = await Promise.all([audit.query({ kind: 'approval_approved', limit: 1000 }), audit.query({ kind: 'grant_revoked', limit: 1000 })]);
+      const gone = new Set(revoked.map((r) => (r.details as Record<string, unknown> | undefined)?.grantId));
+      let restored = 0;
+      for (const r of approved) {
+        const d = (r.details ?? {}) as Record<string, unknown>;
+        if (typeof d.grantId !== 'string' || gone.has(d.grantId) || !r.principal || typeof d.rule !== 'string') continue;
+        if (typeof d.grantCreatedAt !== 'string' || typeof d.grantExpiresAt !== 'string') continue;
+        const grant: GrantView = {
+          id: d.grantId,
+          principal: { issuer: r.principal.issuer, subject: r.principal.subject },
+          rule: d.rule,
+          ...(r.model !== undefined ? { model: r.model } : {}),
+          approvalId: typeof d.approvalId === 'string' ? d.approvalId : '',
+          approvedBy: Array.isArray(d.by) ? (d.by as GrantView['approvedBy']) : [],
+          createdAt: d.grantCreatedAt,
+          expiresAt: d.grantExpiresAt,
+          uses: 0,
+        };
+        if (grants.restore(grant)) restored++;
+      }
+      return restored;
     },
 
     listGrants(): GrantView[] {

@@ -47,6 +47,36 @@ export class GrantStore {
     return view(grant);
   }
 
+  /**
+   * Puts back a grant from before a restart (read from the audit log). An expired one, or one
+   * older than the grant already held for the same principal, rule and model, is ignored.
+   * True when it was restored.
+   */
+  restore(g: GrantView): boolean {
+    const expiresAt = Date.parse(g.expiresAt);
+    const createdAt = Date.parse(g.createdAt);
+    if (!(expiresAt > this.now()) || this.byId.has(g.id)) return false;
+    const key = grantKey(g.principal, g.rule, g.model);
+    const current = this.byKey.get(key);
+    if (current && current.createdAt >= createdAt) return false;
+    if (current) this.byId.delete(current.id);
+    const grant: Grant = {
+      id: g.id,
+      key,
+      principal: { issuer: g.principal.issuer, subject: g.principal.subject },
+      rule: g.rule,
+      model: g.model,
+      approvalId: g.approvalId,
+      approvedBy: g.approvedBy,
+      createdAt,
+      expiresAt,
+      uses: g.uses,
+    };
+    this.byId.set(grant.id, grant);
+    this.byKey.set(key, grant);
+    return true;
+  }
+
   /** The active grant covering this request, counting the use. */
   use(principal: Principal, rule: string, model: string | undefined): GrantView | undefined {
     if (this.byKey.size === 0) return undefined;

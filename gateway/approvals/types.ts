@@ -67,6 +67,8 @@ export interface ApprovalDesk extends ApprovalService {
   decide(id: string, approver: Principal, verdict: ApprovalVerdict, reason?: string): Promise<ApprovalView>;
   /** Grants that are neither expired nor revoked. */
   listGrants(): GrantView[];
+  /** Puts back the unexpired, unrevoked grants recorded in the audit log (after a restart); how many. */
+  restoreGrants(): Promise<number>;
   /** Throws GatehouseError 404 ERR_APPROVAL_GRANT_NOT_FOUND when no active grant has that id. */
   revokeGrant(id: string, by: Principal): Promise<GrantView>;
   readonly pendingCount: number;

@@ -43,6 +43,8 @@ export async function createServices(loaded: LoadedConfig, log: Logger, events: 
   const audit = await createAuditService(loaded.config.audit, { dataDir: loaded.dataDir, log, events, configDir: loaded.configDir });
   const approverIdentity = await createApproverIdentity(loaded.config, { dataDir: loaded.dataDir, log });
   const approvals = createApprovalService(loaded.config.approvals, { log, events, audit });
+  const restored = await approvals.restoreGrants();
+  if (restored) log.info('approvals: restored grants from the audit log', { grants: restored });
   const alerts = createAlertService(loaded.config.alerts, {
     log,
     events,

@@ -19,8 +19,9 @@ export interface TestGateway extends GatewayHandle {
  * Starts a real gateway in this process on 127.0.0.1 port 0, with a fresh data dir. The config is
  * validated against the schema first, so a typo in a test fails loudly instead of being ignored.
  */
-export async function startGateway(config: GatehouseConfig, options: { configDir?: string } = {}): Promise<TestGateway> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
+/** `options.dataDir`: reuse a data folder (a restart); the caller then removes it, not close(). */
+export async function startGateway(config: GatehouseConfig, options: { configDir?: string; dataDir?: string } = {}): Promise<TestGateway> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   const full: GatehouseConfig = {
     ...config,
     server: { ...config.server, dataDir, listen: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } },
@@ -40,7 +41,7 @@ export async function startGateway(config: GatehouseConfig, options: { configDir
     },
     async close() {
       await gateway.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
