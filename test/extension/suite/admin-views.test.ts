@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import OpenAI from 'openai';
 import * as vscode from 'vscode';
 import type { DecideOutcome } from '../../../extension/approvals/approval-actions';
@@ -94,6 +96,33 @@ describe('views fed by a real gateway', function () {
     const json = JSON.parse(editor.document.getText()) as { id: string };
     assert.equal(json.id, record.id);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('shows an audit outage in the Gateway view and clears it once the gateway recovers by itself', async () => {
+    const api = await activateGatehouse();
+    const running = await api.gateway.start();
+    const auditDir = path.join(running.launch.dataDir, 'audit');
+    const chainRow = () => String(api.views.gateway.getChildren().find((r) => r.id === 'chain')!.description);
+    // Segments hold ~2 records here (fixture audit.segmentMaxBytes): the next ones become /dev/full.
+    const latest = await fetch(`${running.adminUrl}/admin/audit?limit=1`, { headers: { authorization: `Bearer ${running.adminToken}` } });
+    const { data } = (await latest.json()) as { data: { seq: number }[] };
+    const full = Array.from({ length: 40 }, (_, i) => path.join(auditDir, `audit-${String(data[0].seq + 1 + i).padStart(20, '0')}.jsonl`));
+    for (const f of full) await fs.promises.symlink('/dev/full', f);
+    try {
+      // A few calls until one meets the full disk: its arrival record cannot be written, so 503.
+      let refused: { status?: number } | undefined;
+      for (let i = 0; i < 6 && !refused; i++) {
+        refused = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `during ${i}` }] }).then(() => undefined, (e: { status?: number }) => e);
+      }
+      assert.equal(refused?.status, 503);
+      await waitFor(() => /check failed: ENOSPC/.test(chainRow()), 'the outage in the Gateway view');
+    } finally {
+      for (const f of full) await fs.promises.unlink(f).catch(() => undefined);
+    }
+    // Nobody calls: the gateway's retry writes the outage record, audit.recovered clears the row.
+    await waitFor(() => chainRow() === 'not verified yet', 'the outage cleared');
+    const chain = (await vscode.commands.executeCommand('gatehouse.verifyAuditChain')) as ChainStatus;
+    assert.equal(chain.report?.ok, true, JSON.stringify(chain.report));
   });
 
   it('verifies the audit chain and shows it in the Gateway view', async () => {
