@@ -5,6 +5,7 @@ import type { CompiledPolicy } from './core/policy/compiled-policy';
 import type { Exchange } from './pipeline/exchange';
 import type { GatehouseConfig } from './generated/gatehouse.config';
 import type { AuditRecord } from './generated/audit-record';
+import type { AuditQuery } from './audit/record-index';
 import type { VerifyReport } from './core/audit/findings';
 
 /**
@@ -81,7 +82,7 @@ export interface AuditService {
   note(kind: string, fields: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
   /** Admin API (GET /admin/audit): matching records ascending by seq; `after` is a seq or a record id. See gateway/audit/record-index.ts. */
-  query?(filter: { after?: string | number; principal?: string; decision?: string; model?: string; kind?: string; requestId?: string; limit?: number }): Promise<AuditRecord[]>;
+  query?(filter: AuditQuery): Promise<AuditRecord[]>;
   /** Admin API (GET /admin/audit/{id}). */
   get?(id: string): Promise<AuditRecord | undefined>;
   /** Admin API (GET /admin/audit/verify): the chain check report; findings empty when intact. */

@@ -293,9 +293,14 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
     async restoreGrants(): Promise<number> {
       if (!audit.query) return 0;
       // The log is the durable record of grants: the latest approvals that made one, minus the
-      // revoked. (Grants made more than 1,000 approvals ago are not restored: the caller is
-      // asked again, which fails closed.)
-      const [approved, revoked] = await Promise.all([audit.query({ kind: 'approval_approved', limit: 1000 }), audit.query({ kind: 'grant_revoked', limit: 1000 })]);
+      // revoked. Only the last maxGrantTtlSeconds of the log can hold a live grant, so start-up
+      // reads no further back. (Grants made more than 1,000 approvals ago are not restored:
+      // the caller is asked again, which fails closed.)
+      const since = new Date(now() - settings.maxGrantTtlSeconds * 1000).toISOString();
+      const [approved, revoked] = await Promise.all([
+        audit.query({ kind: 'approval_approved', since, limit: 1000 }),
+        audit.query({ kind: 'grant_revoked', since, limit: 1000 }),
+      ]);
       const gone = new Set(revoked.map((r) => (r.details as Record<string, unknown> | undefined)?.grantId));
       let restored = 0;
       for (const r of approved) {

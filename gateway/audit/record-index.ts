@@ -13,6 +13,8 @@ export interface AuditQuery {
   model?: string;
   kind?: string;
   requestId?: string;
+  /** Records made at or after this time (RFC 3339 UTC, as records carry it); older segments are not read. */
+  since?: string;
   /** Default 100, at most 1000. */
   limit?: number;
 }
@@ -23,6 +25,7 @@ export function matchesQuery(r: AuditRecord, q: AuditQuery): boolean {
   if (q.model !== undefined && r.model !== q.model) return false;
   if (q.kind !== undefined && r.kind !== q.kind) return false;
   if (q.requestId !== undefined && r.requestId !== q.requestId) return false;
+  if (q.since !== undefined && r.time < q.since) return false;
   return true;
 }
 
@@ -126,13 +129,16 @@ export class RecordIndex {
       for (const seg of segments) {
         if (seg.firstSeq >= this.oldestSeq) continue;
         const here: AuditRecord[] = [];
+        let older = false;
         for await (const { text } of this.scan([seg])) {
           const r = JSON.parse(text) as AuditRecord;
           if (r.seq >= this.oldestSeq) break;
+          if (q.since !== undefined && r.time < q.since) older = true;
           if (matchesQuery(r, q)) here.push(r);
         }
         for (let i = here.length - 1; i >= 0 && found.length < limit; i--) found.push(here[i]);
-        if (found.length >= limit) break;
+        // Segments before this one hold only older records than the one just seen.
+        if (found.length >= limit || older) break;
       }
     }
     return found.reverse();

@@ -125,6 +125,10 @@ describe('audit service: records from the pipeline, queries, events', () => {
     assert.equal(all.filter((r) => r.kind === 'arrival').length, 12, 'older records come from the files (window is 5)');
     assert.deepEqual((await audit.query({ principal: 'bob', model: 'b', limit: 1000 })).map((r) => r.requestId), ['q0', 'q6']);
     assert.deepEqual((await audit.query({ decision: 'deny' })).map((r) => r.requestId), ['q0', 'q4', 'q8']);
+    const since = all.find((r) => r.requestId === 'q4')!.time;
+    const denied = all.filter((r) => r.decision?.action === 'deny' && r.time >= since).map((r) => r.requestId);
+    assert.ok(denied.includes('q4') && denied.includes('q8'));
+    assert.deepEqual((await audit.query({ decision: 'deny', since })).map((r) => r.requestId), denied, 'since: made at or after that time');
     const latest2 = await audit.query({ kind: 'arrival', limit: 2 });
     assert.deepEqual(latest2.map((r) => r.requestId), ['q10', 'q11']);
     const page = await audit.query({ after: all[2].id, limit: 3 });
