@@ -101,3 +101,29 @@ export function ssnValid(area: string, group: string, serial: string): boolean {
   // Numbers the SSA published as advertising samples are not anyone's and show up in docs.
   return !(area === '078' && group === '05' && serial === '1120');
 }
+
+const crcTable = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+const base62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/**
+ * The checksum of npm's token format (it follows GitHub's): the last 6 characters are the CRC32 of the
+ * random part before them, in base62 (0-9A-Za-z), zero-padded (npm's changelog of the format and
+ * its published sample).
+ *
+ * @example
+ * base62Crc32Valid('qkJaB6MffYVzZXWqmcoF49yrUxP3wf0LsakP') // => true (npm's published sample)
+ */
+export function base62Crc32Valid(body: string): boolean {
+  if (body.length < 7) return false;
+  let crc = 0xffffffff;
+  const random = body.length - 6;
+  for (let i = 0; i < random; i++) crc = crcTable[(crc ^ body.charCodeAt(i)) & 0xff] ^ (crc >>> 8);
+  let n = (crc ^ 0xffffffff) >>> 0;
+  let check = '';
+  for (let i = 0; i < 6; i++, n = Math.floor(n / 62)) check = base62[n % 62] + check;
+  return n === 0 && check === body.slice(random);
+}

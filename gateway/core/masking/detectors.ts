@@ -1,4 +1,4 @@
-import { cardPrefixValid, ibanLength, ibanValid, luhnValid, ssnValid } from './checksums';
+import { base62Crc32Valid, cardPrefixValid, ibanLength, ibanValid, luhnValid, ssnValid } from './checksums';
 import type { PassName } from './passes';
 
 /**
@@ -210,6 +210,38 @@ function checkEmail(text: string, at: number, end: number): Hit | null {
   return full(s, end, 0.9);
 }
 
+/**
+ * Provider key formats, from each issuer's documentation (each starts with its literal prefix and
+ * a lookbehind, so it is tried only at a token boundary). The README's masking section lists them.
+ */
+const providerKeyFormats = [
+  // OpenAI (sk-, sk-proj-, sk-svcacct-, sk-admin-) and Anthropic (sk-ant-api03-, sk-ant-admin01-, sk-ant-oat01-).
+  String.raw`sk-(?<![\w-]sk-)[A-Za-z0-9_-]{20,}`,
+  // Stripe secret and restricted keys, live and test mode (publishable pk_ keys are public), and webhook signing secrets.
+  String.raw`[sr]k_(?<![\w-][sr]k_)(?:live|test)_[A-Za-z0-9]{16,}`,
+  String.raw`whsec_(?<![\w-]whsec_)[A-Za-z0-9+/=]{32,}`,
+  // Google API keys: AIza and 35 more characters.
+  String.raw`AIza(?<![\w-]AIza)[0-9A-Za-z_-]{35}`,
+  // Slack: bot xoxb-, user xoxp-, workspace xoxa-, refresh xoxr-, legacy xoxs-, rotating config xoxe- and
+  // xoxe.xoxp-/xoxe.xoxb-, client session xoxc-/xoxd-, and app-level xapp-<digit>-.
+  String.raw`xox(?<![\w-]xox)(?:[abcdeprs]|e\.xox[bp])-[A-Za-z0-9-]{10,}`,
+  String.raw`xapp-(?<![\w-]xapp-)\d-[A-Za-z0-9-]{10,}`,
+  // GitLab tokens by prefix (personal, OAuth app secret, deploy, runner, CI job, trigger, feed,
+  // incoming mail, agent, SCIM, feature flag, workspace); routable tokens add .<version>.<crc> parts.
+  String.raw`gl(?<![\w-]gl)(?:pat|oas|dt|rt|cbt|ptt|ft|imt|agent|soat|ffct|wt)-[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9_-]+)*`,
+  // npm granular tokens: npm_ and 36 base62 characters (the last 6 a CRC32 checksum).
+  String.raw`npm_(?<![\w-]npm_)[A-Za-z0-9]{36}`,
+  // Hugging Face user (hf_) and legacy organization (api_org_) tokens: 34 characters.
+  String.raw`hf_(?<![\w-]hf_)[A-Za-z0-9]{34,}`,
+  String.raw`api_org_(?<![\w-]api_org_)[A-Za-z0-9]{34,}`,
+];
+
+/** A provider key; an npm token whose checksum holds is certain. */
+function checkProviderKey(text: string, start: number, end: number): Hit {
+  const npm = text.startsWith('npm_', start) && base62Crc32Valid(text.slice(start + 4, end));
+  return full(start, end, npm ? 0.99 : 0.95);
+}
+
 /** In priority order: at one position, the first alternative (of a pass) that validates wins. */
 export const alternatives: readonly Alternative[] = [
   {
@@ -228,9 +260,10 @@ export const alternatives: readonly Alternative[] = [
     check: (_t, s, e) => full(s, e, 0.95),
   },
   {
+    // Provider API keys and tokens, each in its issuer's documented format (README: Masking).
     detector: 'api-key', pass: 'literal',
-    source: String.raw`(?:sk-(?<![\w-]sk-)(?:proj-|ant-(?:api|admin)\d\d-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}|[sr]k_(?<![\w-][sr]k_)(?:live|test)_[A-Za-z0-9]{16,}|AIza(?<![\w-]AIza)[0-9A-Za-z_-]{35}|xox(?<![\w-]xox)[abprs]-[A-Za-z0-9-]{10,})(?![\w-])`,
-    check: (_t, s, e) => full(s, e, 0.95),
+    source: `(?:${providerKeyFormats.join('|')})(?![\\w-])`,
+    check: checkProviderKey,
   },
   {
     detector: 'github-token', pass: 'literal',
@@ -238,8 +271,9 @@ export const alternatives: readonly Alternative[] = [
     check: (_t, s, e) => full(s, e, 0.97),
   },
   {
+    // AWS unique-ID prefixes of credentials and IAM entities (IAM user guide, "Unique identifiers").
     detector: 'aws-key', pass: 'literal',
-    source: String.raw`A(?<![A-Za-z0-9]A)(?:KIA|SIA|GPA|IDA|ROA|IPA|NPA|NVA)[A-Z0-9]{16}(?![A-Za-z0-9])`,
+    source: String.raw`A(?<![A-Za-z0-9]A)(?:KIA|SIA|BIA|CCA|GPA|IDA|ROA|IPA|NPA|NVA|PKA|SCA)[A-Z0-9]{16}(?![A-Za-z0-9])`,
     check: (_t, s, e) => full(s, e, 0.95),
   },
   {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { compileMaskingRules } from '../../../../gateway/core/masking/compile';
 import { maskText } from '../../../../gateway/core/masking/mask-text';
-import { cardPrefixValid, ibanValid, luhnValid, ssnValid } from '../../../../gateway/core/masking/checksums';
+import { base62Crc32Valid, cardPrefixValid, ibanValid, luhnValid, ssnValid } from '../../../../gateway/core/masking/checksums';
 import { alternatives } from '../../../../gateway/core/masking/detectors';
 import { thinNumberRunEnd } from '../../../../gateway/core/masking/passes';
 
@@ -51,6 +51,20 @@ const positives: [string, string, string][] = [
   ['github-token', 'ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', 'ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789'],
   ['github-token', 'gho_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', 'gho_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789'],
   ['github-token', 'github_pat_11ABCDEFG0123456789abc_defghijklmnopqrstuvwxyz', 'github_pat_11ABCDEFG0123456789abc_defghijklmnopqrstuvwxyz'],
+  // Provider keys in their issuers' documented formats.
+  ['api-key', 'SLACK_APP_TOKEN=xapp-1-A0123ABCDEF-1234567890123-0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9 ok', 'xapp-1-A0123ABCDEF-1234567890123-0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9'],
+  ['api-key', 'bot xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx.', 'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx'],
+  ['api-key', 'user xoxp-1234567890-1234567890-1234567890123-0123456789abcdef0123456789abcdef', 'xoxp-1234567890-1234567890-1234567890123-0123456789abcdef0123456789abcdef'],
+  ['api-key', 'cfg xoxe.xoxp-1-Mi0yLTEyMzQ1Njc4OTAxMi0xMjM0NTY3ODkwMTIz end', 'xoxe.xoxp-1-Mi0yLTEyMzQ1Njc4OTAxMi0xMjM0NTY3ODkwMTIz'],
+  ['api-key', 'GITLAB_TOKEN glpat-AbCdEfGhIj-KlMnOp_qrs then', 'glpat-AbCdEfGhIj-KlMnOp_qrs'],
+  ['api-key', 'routable glpat-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abc.01.0a1b2c3d4 ok', 'glpat-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abc.01.0a1b2c3d4'],
+  ['api-key', 'maps key AIzaSyA1b2C3d4E5f6G7h8I9j0K_l-M2n3O4p5Q.', 'AIzaSyA1b2C3d4E5f6G7h8I9j0K_l-M2n3O4p5Q'],
+  ['api-key', 'stripe sk_live_51HcVbQ2eZvKYlo2C0a1b2c3d4 and', 'sk_live_51HcVbQ2eZvKYlo2C0a1b2c3d4'],
+  ['api-key', 'restricted rk_test_4eC39HqLyjWDarjtT1zdp7dc', 'rk_test_4eC39HqLyjWDarjtT1zdp7dc'],
+  ['api-key', 'webhook whsec_0123456789abcdefABCDEF0123456789ab', 'whsec_0123456789abcdefABCDEF0123456789ab'],
+  ['api-key', '//registry.npmjs.org/:_authToken=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', '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'],
+  ['api-key', 'HF_TOKEN hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGhIj', 'hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGhIj'],
+  ['aws-key', 'sts ABIAQWERTYUIOPASDFGH bearer', 'ABIAQWERTYUIOPASDFGH'],
   ['secret', 'password: hunter2hunter2', 'hunter2hunter2'],
   ['secret', '{"client_secret":"s3cr3t-value-42"}', 's3cr3t-value-42'],
 ];
@@ -80,6 +94,7 @@ const negatives: [string, string][] = [
   ['short sk', 'sk-short'],
   ['placeholder secret', 'password: ********'],
   ['words', 'Bearer of bad news; the secret is out'],
+  ['identifiers that share a key prefix', 'hf_hub_download(), npm_config_cache, xapp-store, sk_test_short, glpat-short, AIzaShort'],
   ['hex 40 without context', 'da39a3ee5e6b4b0d3255bfef95601890afd80709da39'],
   // A 60-character run whose first 40 characters end exactly where a context window ends: not a key.
   ['base64 run cut by a window', `AWS${' '.repeat(10)}my secret${' '.repeat(31)}Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6 end`],
@@ -119,6 +134,10 @@ describe('core/masking checksums', () => {
     assert.equal(ibanValid('DE89370400440532013000'), true);
     assert.equal(ibanValid('DE8937040044053201300'), false);
     assert.equal(ibanValid('XX89370400440532013000'), false);
+  });
+  it('npm token checksum (CRC32 of the random part, base62)', () => {
+    assert.equal(base62Crc32Valid('qkJaB6MffYVzZXWqmcoF49yrUxP3wf0LsakP'), true);
+    assert.equal(base62Crc32Valid('qkJaB6MffYVzZXWqmcoF49yrUxP3wf0LsakQ'), false);
   });
   it('ssn number plan', () => {
     assert.equal(ssnValid('123', '45', '6789'), true);

@@ -21,6 +21,7 @@ describe('core/masking quietAfter', () => {
     'write to ab@cd.io now or to x@y.example.org.',
     'addr fe80::1 and 2001:db8::ff00:42:8329 at 12:30:45',
     'token ghp_abcdefghijklmnopqrstuvwxyzabcdefghij and xoxb-abcdefghij and sk-abcdefghijklmnopqrstuvwxyz',
+    'slack xapp-1-Aabcdefghij-abcdefghijklm-abcdefabcdef and glpat-abcdefghijklmnopqrst, hf_abcdefghijklmnopqrstuvwxyzabcdefgh or whsec_abcdefghijklmnopqrstuvwxyzabcdef',
     'jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c end',
     'card 4111 1111 1111 1111, ssn 123-45-6789, call +1 (415) 555-2671 or 415.555.2671, host 10.0.0.1',
     'iban DE89 3704 0044 0532 0130 00 and AWS secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY ok',
