@@ -69,6 +69,48 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+function isUpperOrDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+}
+
+/**
+ * Whether text[start, end) lies inside a run shaped like an IBAN: a country code and two check
+ * digits, then capitals and digits in groups (single spaces between), exactly as long as that
+ * country's IBAN (ISO 13616). Such a run is one value: masked whole as an IBAN when its mod-97
+ * holds, and never cut into a card, an SSN or a phone number when it does not.
+ *
+ * @example
+ * insideIbanShape('SE84 4215 9376 4599 4332 1777', 5, 24) // => true
+ */
+export function insideIbanShape(text: string, start: number, end: number): boolean {
+  // The country code lies at most 34 characters (and 8 group spaces) back.
+  for (let h = start - 1; h >= 0 && start - h <= 42; h--) {
+    const c = text.charCodeAt(h);
+    if (c === 32) {
+      if (h === 0 || text.charCodeAt(h - 1) === 32) return false;
+      continue;
+    }
+    if (!isUpperOrDigit(c)) return false;
+    if (h > 0 && isAlnum(text.charCodeAt(h - 1))) continue;
+    // A group starts at h: the country code and check digits, or an earlier group.
+    const want = ibanLength(text.slice(h, h + 2));
+    if (!want || !isDigit(text.charCodeAt(h + 2)) || !isDigit(text.charCodeAt(h + 3))) continue;
+    let count = 0;
+    let i = h;
+    for (; i < text.length && count < want; i++) {
+      const d = text.charCodeAt(i);
+      if (isUpperOrDigit(d)) count++;
+      else if (d !== 32 || text.charCodeAt(i - 1) === 32) break;
+    }
+    return count === want && i >= end && !isAlnum(text.charCodeAt(i));
+  }
+  return false;
+}
+
+function isAlnum(c: number): boolean {
+  return isUpperOrDigit(c) || (c >= 97 && c <= 122);
+}
+
 /** A run of digit groups (single space or dash between groups): the whole run, so windows can be checked. */
 function checkCard(text: string, start: number, end: number): Hit | null {
   // The run's digits, collected once; each group knows where its digits begin in them.
@@ -94,7 +136,7 @@ function checkCard(text: string, start: number, end: number): Hit | null {
       const to = last.at + last.end - last.start;
       if (to - from < 13 || to - from > 19) continue;
       const number = digits.slice(from, to);
-      if (cardPrefixValid(number) && luhnValid(number)) return full(first.start, last.end, 0.95);
+      if (cardPrefixValid(number) && luhnValid(number)) return insideIbanShape(text, first.start, last.end) ? null : full(first.start, last.end, 0.95);
     }
   }
   return null;
@@ -116,7 +158,7 @@ function checkIban(text: string, start: number, end: number): Hit | null {
 
 function checkSsn(text: string, start: number, end: number, g: readonly (string | undefined)[]): Hit | null {
   const [area, sep, group, sep2, serial] = g as string[];
-  if (sep !== sep2 || !ssnValid(area, group, serial)) return null;
+  if (sep !== sep2 || !ssnValid(area, group, serial) || (sep === ' ' && insideIbanShape(text, start, end))) return null;
   if (sep === '-') return full(start, end, 0.85);
   const base = sep === ' ' ? 0.45 : 0.3;
   return full(start, end, contextBefore(text, start, ssnContext) ? base + 0.5 : base);

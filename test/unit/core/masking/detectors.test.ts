@@ -81,6 +81,8 @@ const negatives: [string, string][] = [
   ['timestamp', '2024-05-01T12:34:56.789Z and 12:34:56'],
   ['version', 'v1.2.3 and 10.0.19041 and 1.2.3-beta.4'],
   ['bad iban checksum', 'DE89 3704 0044 0532 0130 01'],
+  // A run shaped like an IBAN is one value: failing mod-97, it is not cut into a card or a phone.
+  ['IBAN-shaped run failing mod-97', 'IBAN SE84 4215 9376 4599 4332 1777.'],
   ['ssn area 000', '000-12-3456'],
   ['ssn area 666', '666-12-3456'],
   ['ssn area 9xx', '912-12-3456'],
@@ -113,6 +115,11 @@ describe('core/masking detectors', () => {
       assert.deepEqual(found(text), []);
     });
   }
+  it('a card-only rule does not cut a card out of an IBAN-shaped run either', () => {
+    const cardOnly = compileMaskingRules([{ name: 'pci', detectors: ['card'] }], { hashKey: 'test', auditDetectors: [] });
+    assert.equal(maskText('SE84 4215 9376 4599 4332 1777', cardOnly, { where: 'upstream' }).value, 'SE84 4215 9376 4599 4332 1777');
+    assert.equal(maskText('ref 4215 9376 4599 4332', cardOnly, { where: 'upstream' }).value, 'ref [REDACTED:CARD]');
+  });
   it('bare 9 digits need SSN context before them, not after', () => {
     assert.deepEqual(found('ssn 123456789'), [{ detector: 'ssn', value: '123456789' }]);
     assert.deepEqual(found('123456789 is my ssn'), []);
