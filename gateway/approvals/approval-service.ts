@@ -181,7 +181,7 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
         state: 'pending',
         principal,
         method: request?.method ?? x.req.method ?? 'GET',
-        path: request?.path ?? x.req.url ?? '/',
+        path: request?.path ?? x.path ?? '/',
         model: request?.model,
         endpoint: request?.endpoint,
         rule: decision.rule,

@@ -57,7 +57,8 @@ function requestPart(x: Exchange, maxBodyBytes: number, part: Partial<AuditRecor
   const r = x.request;
   part.principal = principalPart(x.principal);
   part.method = r?.method ?? x.req.method;
-  part.path = r?.path ?? (x.req.url ?? '').split('?', 1)[0];
+  // A refused target is recorded as sent: the audit shows the attempt.
+  part.path = r?.path ?? x.path ?? (x.req.url ?? '').split('?', 1)[0];
   part.upstream = r?.upstream;
   part.endpoint = r?.endpoint;
   part.model = r?.model;

@@ -6,7 +6,7 @@ export type Upstream = {
    */
   name: string;
   /**
-   * Base URL of the model server, e.g. https://api.openai.com or http://127.0.0.1:11434. The client's path is appended to it (a path in the URL is kept as a prefix).
+   * Base URL of the model server, e.g. https://api.openai.com or http://127.0.0.1:11434. The client's path is appended to it (a path in the URL is kept as a prefix, and nothing forwarded can leave it).
    */
   url?: string;
   /**
@@ -14,7 +14,7 @@ export type Upstream = {
    */
   demo?: boolean;
   /**
-   * Only requests whose path starts with this prefix go to this upstream. Default /.
+   * Only requests whose path lies under this prefix, by whole segments, go to this upstream (/anthropic holds /anthropic/v1/messages, not /anthropicX/v1/messages). A plain path: no dot segments, no empty segments. Default /.
    */
   pathPrefix?: string;
   /**

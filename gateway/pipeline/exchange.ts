@@ -16,6 +16,10 @@ export interface Exchange {
   /** Monotonic arrival, ns (process.hrtime.bigint()), for latency. */
   readonly startNs: bigint;
 
+  /** The request path in normal form (core/request-target.ts): the only path anything judges or forwards. */
+  path?: string;
+  /** The query as sent ('' or '?...'). */
+  query?: string;
   principal?: Principal;
   request?: InferenceRequest;
   /** Where the request goes: the chosen upstream and the path to send there (with query). */

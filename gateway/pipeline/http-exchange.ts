@@ -11,6 +11,8 @@ export class HttpExchange implements Exchange {
   readonly id = randomUUID();
   readonly receivedAt = Date.now();
   readonly startNs = process.hrtime.bigint();
+  path?: string;
+  query?: string;
   principal?: Principal;
   request?: InferenceRequest;
   target?: Exchange['target'];

@@ -2,6 +2,7 @@ import type { Runtime } from '../runtime';
 import type { GatewayMetrics } from '../server/metrics';
 import type { UpstreamTable } from '../upstream/upstream-table';
 import { awaitApproval } from './await-approval';
+import { checkTarget } from './check-target';
 import type { Stage } from './exchange';
 import { evaluatePolicy } from './evaluate-policy';
 import { forwardUpstream } from './forward-upstream';
@@ -18,9 +19,11 @@ import { verifyIdentity } from './verify-identity';
  */
 export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; metrics: GatewayMetrics; proxyOnly?: boolean }): Stage[] {
   // `serve --proxy-only` (benchmarks, debugging on loopback): the forwarding stages alone.
-  if (deps.proxyOnly) return [readBody(rt), routeRequest(deps.upstreams), forwardUpstream(rt, deps.metrics)];
+  if (deps.proxyOnly) return [checkTarget(), readBody(rt), routeRequest(deps.upstreams), forwardUpstream(rt, deps.metrics)];
   return [
-    // First: an unauthenticated request is refused before its body is read.
+    // Before anything reads the path: one normal form for routing, policy, audit and forwarding.
+    checkTarget(),
+    // Then: an unauthenticated request is refused before its body is read.
     verifyIdentity(rt),
     readBody(rt),
     routeRequest(deps.upstreams),

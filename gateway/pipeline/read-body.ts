@@ -20,7 +20,7 @@ export function readBody(rt: Runtime): Stage {
     const hasBody = declared !== undefined ? declared !== '0' : req.headers['transfer-encoding'] !== undefined;
     if (!hasBody) return;
     if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
-    if (isUpload(req.headers['content-type'], req.url ?? '/')) {
+    if (isUpload(req.headers['content-type'], x.path!)) {
       x.streamBody = true;
       return;
     }
@@ -39,9 +39,9 @@ export function readBody(rt: Runtime): Stage {
  * Only uploads to upload endpoints stream unparsed. Everything else is parsed as JSON whatever
  * its content type says: a JSON body labelled text/plain must not slip past policy and masking.
  */
-function isUpload(contentType: string | undefined, url: string): boolean {
+function isUpload(contentType: string | undefined, path: string): boolean {
   if (!contentType || !/^(multipart\/form-data|application\/octet-stream)\b/.test(contentType)) return false;
-  return uploadEndpoints.has(classifyEndpoint(url.split('?', 1)[0]!));
+  return uploadEndpoints.has(classifyEndpoint(path));
 }
 
 const uploadEndpoints = new Set<EndpointKind>(['files', 'audio', 'images', 'batches', 'other']);

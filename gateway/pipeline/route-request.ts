@@ -1,27 +1,26 @@
 import { classifyEndpoint } from '../core/endpoints';
 import { describeBody } from '../core/inference-request';
+import { forwardedPath } from '../core/request-target';
 import { GatehouseError } from '../errors';
 import type { UpstreamTable } from '../upstream/upstream-table';
 import type { Stage } from './exchange';
 
 /**
  * Stage: choose the upstream and describe the request for policy and audit.
- * Rules: the first upstream whose path prefix (and model globs, when it has any) match wins;
- * no match is a 404 in the OpenAI shape. The endpoint kind comes from the path, model, stream
+ * Rules: the first upstream whose path prefix (whole segments) and model globs, when it has any,
+ * match wins; no match is a 404 in the OpenAI shape. The path is the checked one (check-target.ts),
+ * forwarded under the upstream URL's base path. The endpoint kind comes from the path, model, stream
  * flag, token cap and prompt text from the JSON body.
  */
 export function routeRequest(upstreams: UpstreamTable): Stage {
   return (x) => {
-    const url = x.req.url ?? '/';
-    const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
+    const path = x.path!;
     const facts = describeBody(x.json);
     const upstream = upstreams.select(path, facts.model);
     if (!upstream) {
       throw new GatehouseError(404, 'ERR_ROUTE_NOT_FOUND', `No upstream serves ${x.req.method} ${path}${facts.model ? ` for model ${facts.model}` : ''}.`);
     }
-    const forwardedPath = upstream.stripPrefix ? path.slice(upstream.pathPrefix.length) || '/' : path;
-    x.target = { upstream, path: upstream.basePath + forwardedPath + (q === -1 ? '' : url.slice(q)) };
+    x.target = { upstream, path: forwardedPath(upstream.basePath, path, upstream.stripPrefix ? upstream.pathPrefix : undefined) + x.query };
     x.request = {
       method: x.req.method ?? 'GET',
       path,

@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import { compileGlobs } from '../core/glob';
+import { checkRequestTarget, withinPrefix } from '../core/request-target';
 import { upstreamDefaults } from '../config/defaults';
 import { readSecret } from '../config/secrets';
 import type { Upstream } from '../generated/gatehouse.config';
@@ -12,8 +13,9 @@ export interface CompiledUpstream {
   readonly port: number;
   /** Value for the Host header. */
   readonly host: string;
-  /** Path of the upstream URL, prepended to the client's path ('' for none). */
+  /** Path of the upstream URL, prepended to the client's path ('' for none). Nothing forwarded leaves it. */
   readonly basePath: string;
+  /** Matched by whole segments, in the normal form of core/request-target.ts. */
   readonly pathPrefix: string;
   readonly stripPrefix: boolean;
   readonly matchesModel: (model: string | undefined) => boolean;
@@ -42,7 +44,7 @@ export function compileUpstreams(list: Upstream[], configDir: string, resolveUrl
     upstreams,
     select(path, model) {
       for (const u of upstreams) {
-        if (!path.startsWith(u.pathPrefix)) continue;
+        if (!withinPrefix(path, u.pathPrefix)) continue;
         if (model !== undefined && !u.matchesModel(model)) continue;
         return u;
       }
@@ -71,7 +73,7 @@ function compileUpstream(u: Upstream, configDir: string, rawUrl: string): Compil
     port: Number(url.port) || (https ? 443 : 80),
     host: url.host,
     basePath: url.pathname.replace(/\/+$/, ''),
-    pathPrefix: u.pathPrefix ?? upstreamDefaults.pathPrefix,
+    pathPrefix: normalPrefix(u),
     stripPrefix: u.stripPrefix ?? false,
     matchesModel: modelMatcher(u.models),
     routesByModel: Boolean(u.models?.length),
@@ -81,6 +83,13 @@ function compileUpstream(u: Upstream, configDir: string, rawUrl: string): Compil
     timeoutMs: u.timeoutMs ?? upstreamDefaults.timeoutMs,
     connectTimeoutMs,
   };
+}
+
+/** The prefix in the same normal form as request paths, so one compares with the other byte for byte. */
+function normalPrefix(u: Upstream): string {
+  const checked = checkRequestTarget(u.pathPrefix ?? upstreamDefaults.pathPrefix);
+  if (!checked.ok || checked.query) throw new Error(`upstream ${u.name}: pathPrefix ${JSON.stringify(u.pathPrefix)} is not a plain path (${checked.ok ? 'a query' : checked.reason})`);
+  return checked.path;
 }
 
 function credentialHeader(u: Upstream, secret: string): readonly [string, string] {
