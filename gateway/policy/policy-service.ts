@@ -35,7 +35,8 @@ interface Snapshot {
  * Loads and compiles the configured policy (throws PolicyLoadError with every diagnostic when it is
  * invalid), then serves decisions from one immutable snapshot. A reload (file change or `reload()`)
  * builds a new snapshot and swaps it only when valid; otherwise the running one keeps serving and
- * the failure is logged and emitted as `policy.reload_failed`.
+ * the failure is logged and emitted as `policy.reload_failed`. The next good reload after a failure
+ * always emits `policy.reloaded`, which clears it.
  *
  * Wiring: `rt.policy = await createPolicyService(config.policy, { configDir, log, events })`.
  */
@@ -63,6 +64,8 @@ class FilePolicyService implements PolicyService {
   private timer: NodeJS.Timeout | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The last reload failed: the next good one is announced even when the version is unchanged. */
+  private failing = false;
 
   constructor(initial: Snapshot, private readonly cfg: PolicyConfig | undefined, private readonly options: CompilePolicyOptions, private readonly deps: PolicyServiceDeps) {
     this.snapshot = initial;
@@ -151,13 +154,18 @@ class FilePolicyService implements PolicyService {
       log.error('policy reload failed; the running policy keeps serving', { version: this.version, errors: errors.length });
       for (const d of errors) log.error(formatDiagnostic(d));
       const payload = errors.map(toEventError);
+      this.failing = true;
       events.emit('policy.reload_failed', { errors: payload });
       return { ok: false, version: this.version, errors: payload };
     }
     const changed = loaded.policy.version !== this.version;
     this.snapshot = { policy: loaded.policy, files: loaded.files };
     for (const d of loaded.diagnostics) log.warn('policy warning', { diagnostic: formatDiagnostic(d) });
-    if (changed || requested) {
+    // Restoring the running content after a failed save changes no version, but it ends the failure
+    // that admin clients (the Gateway view) are showing: announce it.
+    const recovered = this.failing;
+    this.failing = false;
+    if (changed || requested || recovered) {
       log.info('policy reloaded', { version: loaded.policy.version, rules: loaded.policy.rules.length });
       events.emit('policy.reloaded', { version: loaded.policy.version, files: loaded.files });
     }

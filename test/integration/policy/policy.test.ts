@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { APIError } from 'openai';
@@ -10,6 +10,8 @@ import { rawPost } from '../../helpers/raw-http';
 import { apiError } from '../../builders/api-error';
 import { policyYaml } from '../../builders/policy';
 import { startGateway, type TestGateway } from '../../helpers/gateway';
+import { SseClient } from '../../builders/sse-client';
+import { ensureAdminToken } from '../../../gateway/admin/admin-token';
 
 const spec: Spec = {
   denyContent: [{ id: 'no-extraction', pattern: 'reveal (your|the) system prompt' }],
@@ -185,5 +187,24 @@ describe('policy hot reload through the gateway', () => {
     assert.ok(gateway.logLines.some((l) => l.includes('team.policy.yaml:12:13: error: /spec/rules/0/match/content/0 unsafe regular expression')));
     assert.equal(gateway.runtime.policy.version, version);
     assert.equal((await chat(client, 'gpt-4o')).choices[0]!.message.content, 'echo: hello');
+  });
+
+  it('restoring the running content after a bad save clears the failure: policy.reloaded on the admin event stream, same version', async () => {
+    const good = policyYaml({ rules: [{ id: 'restored', match: { models: ['gpt-4o'] }, action: 'allow' }] });
+    const loaded = nextEvent(gateway.runtime.events, 'policy.reloaded');
+    writeFileSync(file, good);
+    const { version } = await loaded;
+    const events = await SseClient.open(`${gateway.adminUrl}/admin/events?types=policy.reloaded,policy.reload_failed`, { authorization: `Bearer ${ensureAdminToken(gateway.dataDir)}` });
+    try {
+      writeFileSync(file, 'apiVersion: gatehouse/v1\nkind: Policy\nspec:\n  rules: [\n');
+      const last = (c: SseClient) => c.events.at(-1);
+      await events.until((c) => last(c)?.event === 'policy.reload_failed' && last(c)!.data.includes('"line":5'), 'policy.reload_failed for the bad save');
+      writeFileSync(file, good);
+      await events.until((c) => last(c)?.event === 'policy.reloaded', 'policy.reloaded after the restore');
+      assert.equal(JSON.parse(last(events)!.data).version, version);
+      assert.equal(gateway.runtime.policy.version, version);
+    } finally {
+      events.close();
+    }
   });
 });
