@@ -15,12 +15,17 @@ export function isDenial(r: AuditSummary): boolean {
   return r.decision === 'deny' || r.decision === 'denied' || r.status === 401 || r.status === 403 || /denied/.test(r.kind);
 }
 
-/** Denials (and failures) must stand out in a long list: a red icon. */
+/**
+ * Denials (and failures) must stand out in a long list: a red icon. The steps of one request differ:
+ * arrival (it came in), approval steps (asked, approved), outcome (how it ended).
+ */
 export function recordIcon(r: AuditSummary): vscode.ThemeIcon {
   if (isDenial(r)) return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
   if (r.status !== undefined && r.status >= 500) return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
-  if (r.decision === 'require_approval' || r.kind.startsWith('approval')) return new vscode.ThemeIcon('question', new vscode.ThemeColor('charts.yellow'));
-  if (r.decision === 'allow') return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+  if (r.kind === 'arrival') return new vscode.ThemeIcon('arrow-right');
+  if (r.kind === 'approval_approved') return new vscode.ThemeIcon('check', new vscode.ThemeColor('charts.green'));
+  if (r.kind.startsWith('approval') || (r.decision === 'require_approval' && r.kind !== 'outcome')) return new vscode.ThemeIcon('question', new vscode.ThemeColor('charts.yellow'));
+  if (r.kind === 'outcome' || r.decision === 'allow') return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
   return new vscode.ThemeIcon('circle-outline');
 }
 

@@ -7,6 +7,11 @@ import { matchesQuery, type AuditQuery } from '../audit/record-index';
 import { listSegments, readSegmentLines } from '../audit/segment-files';
 import { verifyAuditDir } from '../audit/verify-log';
 import { ConfigError, loadConfig } from '../config/load-config';
+import auditRecordSchema from '../../schemas/audit-record.schema.json';
+
+// Allowed values come from the audit record schema, the one place that defines them.
+const decisions: string[] = auditRecordSchema.$defs.decision.properties.action.enum;
+const kinds: string[] = auditRecordSchema.properties.kind.examples;
 
 const usage = `Usage:
   gatehouse audit verify [--dir DIR | --config FILE | --data-dir DIR] [--anchor FILE] [--key JWKS] [--json]
@@ -23,6 +28,15 @@ const usage = `Usage:
 
   gatehouse audit tail [--dir DIR | --config FILE | --data-dir DIR] [-n N] [--follow] [--principal SUB] [--decision ACTION] [--model M] [--kind K] [--json]
       Prints the last N (default 20) matching records, then with --follow new ones as they are written.
+      Filters combine (a record must match all of them):
+      --dir, --config, --data-dir  where the log is, as for verify
+      -n N               how many of the newest matching records to print first (default 20; 0: none)
+      -f, --follow       keep running and print new matching records as they are written (Ctrl+C stops)
+      --principal SUB    only records of this caller (the principal's subject, as in the token's sub)
+      --decision ACTION  only records with this policy decision: ${decisions.join(', ')}
+      --model M          only records for this model (as named in the request)
+      --kind K           only records of this kind: ${kinds.join(', ')}
+      --json             one JSON record per line instead of the one-line summary
 `;
 
 /** `gatehouse audit verify|tail`. Returns the exit code. */
@@ -76,6 +90,10 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
     const n = v.n === undefined ? 20 : Number(v.n);
     if (!Number.isInteger(n) || n < 0) {
       err(`gatehouse audit tail: -n must be a whole number\n`);
+      return 2;
+    }
+    if (v.decision !== undefined && !decisions.includes(v.decision)) {
+      err(`gatehouse audit tail: --decision must be one of ${decisions.join(', ')} (got ${v.decision})\n`);
       return 2;
     }
     const filter: AuditQuery = { principal: v.principal, decision: v.decision, model: v.model, kind: v.kind };

@@ -46,6 +46,16 @@ describe('views fed by a real gateway', function () {
     assert.match(completion.choices[0].message.content ?? '', /approve me/);
     assert.deepEqual(api.approvals.pending, []);
 
+    // Its rows in the Audit Log view: arrival, approval and outcome each have their own icon.
+    const steps = ['arrival', 'approval_requested', 'approval_approved', 'outcome'];
+    const rows = await waitFor(() => {
+      const mine = api.audit.records.filter((r) => r.principal === 'ci-deployer');
+      const found = steps.map((kind) => mine.find((r) => r.kind === kind));
+      return found.every(Boolean) ? found : undefined;
+    }, 'the audit records of the approved request');
+    const icons = rows.map((r) => (api.views.auditLog.getTreeItem({ kind: 'record', record: r! }).iconPath as vscode.ThemeIcon).id);
+    assert.deepEqual(icons, ['arrow-right', 'question', 'check', 'pass']);
+
     // Deciding again (a stale toast) says what happened instead of failing.
     const again = (await vscode.commands.executeCommand('gatehouse.approveRequest', pending)) as DecideOutcome;
     assert.equal(again.kind, 'too-late');

@@ -33,6 +33,18 @@ describe('gatehouse audit tail', () => {
     assert.match((await runAuditCli(['--help'])).stdout, /audit verify/);
   });
 
+  it('--help describes every tail flag with its allowed values; an unknown --decision is refused with them (exit 2)', async () => {
+    const help = (await runAuditCli(['tail', '--help'])).stdout;
+    for (const flag of ['-n N', '--follow', '--principal SUB', '--decision ACTION', '--model M', '--kind K', '--json']) {
+      assert.match(help, new RegExp(`^\\s+(-f, )?${flag.replace(/[-]/g, '\\-')}\\s+\\S.{10,}`, 'm'), `${flag} has a description`);
+    }
+    assert.match(help, /--decision ACTION .*: allow, deny, require_approval$/m);
+    assert.match(help, /--kind K .*: arrival, outcome, denied, auth_failed, approval_requested, .*approval_approved.*checkpoint/m);
+    const bad = await runAuditCli(['tail', '--dir', env.auditDir, '--decision', 'denied']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--decision must be one of allow, deny, require_approval \(got denied\)/);
+  });
+
   it('stops quietly with exit 0 when its reader goes away (`gatehouse audit tail | head -1`)', async () => {
     const big = await tempDataDir();
     try {
