@@ -88,6 +88,7 @@ explain() {
 install_part() {
   local dir="$1" spec="$2" check="$3" tmp logfile status=0 node_env=()
   tmp="$(mktemp -d "$CACHE/.tmp.XXXXXX")"
+  chmod 755 "$tmp"   # mktemp makes it private; the installed part is read by every test run
   logfile="$tmp.log"
   # code-server's postinstall checks that npm runs under Node 24 (it reads $npm_config_user_agent),
   # and node-gyp must build against Node 24's bundled headers (overrides a nodedir from the user's
