@@ -3,10 +3,13 @@
 //   dist/extension.js   the VS Code extension (node, cjs, `vscode` external)
 //   dist/webview/       the preview webview: preview.js + preview.css + codicon font, editor/yaml workers
 //   dist/test/extension/index.js + *.test.js   the extension-host mocha suite (test/extension/suite/)
-// Flags: --watch rebuilds on change; --production minifies and drops sourcemaps.
+// Flags: --watch rebuilds on change; --production minifies and drops sourcemaps; --if-stale builds
+// only bundles with an input changed since their last build (scripts/stale-build.mjs). Names
+// (gateway, extension, extension-tests, webview) build only those bundles: `--if-stale gateway`.
 import * as esbuild from 'esbuild';
 import { chmodSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { recordBuild, staleReason } from './scripts/stale-build.mjs';
 
 const watch = process.argv.includes('--watch');
 
@@ -50,6 +53,7 @@ const nodeCommon = {
 
 const builds = [
   {
+    name: 'gateway',
     ...nodeCommon,
     entryPoints: { gateway: 'gateway/cli/main.ts' },
     outdir: 'dist',
@@ -58,6 +62,7 @@ const builds = [
     plugins: [{ name: 'executable', setup: (b) => b.onEnd((r) => { if (r.errors.length === 0) chmodSync('dist/gateway.js', 0o755); }) }],
   },
   {
+    name: 'extension',
     ...nodeCommon,
     entryPoints: { extension: 'extension/extension.ts' },
     outdir: 'dist',
@@ -69,6 +74,7 @@ const builds = [
 const extensionSuite = 'test/extension/suite';
 if (existsSync(extensionSuite) && !production) {
   builds.push({
+    name: 'extension-tests',
     ...nodeCommon,
     entryPoints: readdirSync(extensionSuite).filter((f) => f.endsWith('.ts')).map((f) => `${extensionSuite}/${f}`),
     outdir: 'dist/test/extension',
@@ -81,6 +87,7 @@ if (existsSync(extensionSuite) && !production) {
 const webviewDir = 'extension/webview/preview';
 if (existsSync(`${webviewDir}/main.ts`)) {
   builds.push({
+    name: 'webview',
     ...common,
     platform: 'browser',
     format: 'iife',
@@ -100,9 +107,24 @@ if (existsSync(`${webviewDir}/main.ts`)) {
 // A production build (the VSIX) must not carry a development build's source maps.
 if (production && existsSync('dist')) for (const f of readdirSync('dist', { recursive: true }).map(String)) if (f.endsWith('.map')) rmSync(path.join('dist', f));
 
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const unknown = only.filter((n) => !builds.some((b) => b.name === n));
+if (unknown.length) throw new Error(`unknown bundle ${unknown.join(', ')}: one of ${builds.map((b) => b.name).join(', ')}`);
+const selected = builds.filter((b) => !only.length || only.includes(b.name));
+const optionsOf = ({ name, ...options }) => options;
+
 if (watch) {
-  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+  const contexts = await Promise.all(selected.map((b) => esbuild.context(optionsOf(b))));
   await Promise.all(contexts.map((c) => c.watch()));
 } else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  const ifStale = process.argv.includes('--if-stale');
+  await Promise.all(selected.map(async (b) => {
+    const options = optionsOf(b);
+    const reason = ifStale ? staleReason(b.name, options) : 'asked to build';
+    if (!reason) return console.log(`${b.name}: up to date`);
+    if (ifStale) console.log(`${b.name}: building (${reason})`);
+    const startedAt = Date.now();
+    const result = await esbuild.build({ ...options, metafile: true });
+    recordBuild(b.name, options, startedAt, result.metafile);
+  }));
 }
