@@ -89,10 +89,11 @@ export async function createIdentityService(cfg: Identity | undefined, deps: Ide
   const verifyNew = (token: string, tokenHash: string): Promise<Principal> => {
     const pending = inflight.get(tokenHash);
     if (pending) return pending;
-    const { payload } = inspectToken(token, tokenHash);
+    const inspected = inspectToken(token, tokenHash);
+    const { payload } = inspected;
     const verifier = typeof payload.iss === 'string' ? verifiers.get(payload.iss) : undefined;
     if (!verifier) throw tokenRejection('ERR_TOKEN_ISSUER', tokenHash, typeof payload.iss === 'string' ? undefined : 'no iss claim');
-    verifier.precheck(payload, tokenHash);
+    verifier.precheck(inspected, tokenHash);
     const verification = verifier.verify(token, tokenHash).then(
       ({ principal, expiresAtMs }) => {
         cache.set(tokenHash, principal, expiresAtMs, Date.now());

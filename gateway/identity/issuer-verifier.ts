@@ -1,5 +1,6 @@
 import { errors, jwtVerify, type JWTVerifyOptions } from 'jose';
 import type { Principal } from '../core/types';
+import type { InspectedToken } from './inspect-token';
 import type { IssuerSettings } from './issuer-settings';
 import { KeysUnavailable, type KeySource } from './key-source';
 import { identityUnavailable, tokenRejection, type TokenReason } from './token-rejection';
@@ -31,8 +32,13 @@ export class IssuerVerifier {
     return this.keys.warm();
   }
 
-  /** Checks made on the unverified payload, before the signature (they cannot pass whatever the key). */
-  precheck(payload: Record<string, unknown>, tokenHash: string): void {
+  /** Checks made on the unverified token, before the signature (they cannot pass whatever the key). */
+  precheck({ header, payload }: InspectedToken, tokenHash: string): void {
+    // With a typ configured jose compares it; without one, only the JWT and access-token types pass
+    // (a DPoP proof, a logout token or any other JWT kind is not a bearer token for us).
+    if (this.settings.typ === undefined && header.typ !== undefined && !isAccessTokenTyp(header.typ)) {
+      throw tokenRejection('ERR_TOKEN_TYPE', tokenHash, 'with no typ configured, typ must be JWT or at+jwt when present');
+    }
     if (this.settings.rejectIdTokens && (Object.hasOwn(payload, 'nonce') || Object.hasOwn(payload, 'at_hash') || Object.hasOwn(payload, 'c_hash'))) {
       throw tokenRejection('ERR_TOKEN_TYPE', tokenHash, 'an ID token (nonce, at_hash or c_hash) is not an access token');
     }
@@ -68,6 +74,18 @@ export class IssuerVerifier {
     if (reason) return tokenRejection(reason, tokenHash, detailOf(err));
     return identityUnavailable(tokenHash, err, this.keys.retryAfterSeconds);
   }
+}
+
+/**
+ * `typ` values accepted when the issuer names none: `JWT` (RFC 7519 §5.1) and `at+jwt` (RFC 9068),
+ * compared as media types (RFC 7515 §4.1.9: case-insensitive, `application/` implied when there
+ * is no `/`), so `jwt`, `AT+JWT` and `application/at+jwt` pass and `dpop+jwt` does not.
+ */
+export function isAccessTokenTyp(typ: unknown): boolean {
+  if (typeof typ !== 'string') return false;
+  const media = typ.toLowerCase();
+  const subtype = media.startsWith('application/') ? media.slice('application/'.length) : media.includes('/') ? undefined : media;
+  return subtype === 'jwt' || subtype === 'at+jwt';
 }
 
 /** jose's errors → our stable reasons. Unknown errors return undefined (→ 503, fail closed). */

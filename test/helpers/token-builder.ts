@@ -36,7 +36,7 @@ export function generateTestKey(alg: TestAlg, kid: string): TestKey {
 export type Signer = TestKey | { hmacSecret: string | Buffer; alg?: 'HS256' } | 'none' | { rawSignature: string };
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
-const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value: unknown) => (Buffer.isBuffer(value) ? value : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value))).toString('base64url');
 
 export class TokenBuilder {
   private headerValues: Record<string, unknown>;
@@ -77,15 +77,29 @@ export class TokenBuilder {
     return this;
   }
 
-  /** Encodes the payload as given (for payloads that are not JSON objects). */
-  rawPayload(text: string): this {
+  /** Encodes the payload as given (for payloads that are not JSON objects, or not UTF-8). */
+  rawPayload(text: string | Buffer): this {
     this.claimValues = { [rawMarker]: text };
     return this;
   }
 
+  /**
+   * Appends raw JSON member text (e.g. `"\\u0073ub":"admin"`) after the claims: for members a
+   * plain object cannot hold twice. Call it last; the signature still covers what is sent.
+   */
+  appendRawClaims(extra: string | Buffer): this {
+    return this.rawPayload(Buffer.concat([Buffer.from(JSON.stringify(this.claimValues).slice(0, -1) + ','), Buffer.from(extra), Buffer.from('}')]));
+  }
+
+  /** Appends raw JSON member text after the header parameters (e.g. a second `"alg"`). Call it last. */
+  appendRawHeader(extra: string): this {
+    this.headerValues = { [rawMarker]: JSON.stringify(this.headerValues).slice(0, -1) + ',' + extra + '}' };
+    return this;
+  }
+
   build(): string {
-    const payload = rawMarker in this.claimValues ? b64(this.claimValues[rawMarker] as string) : b64(this.claimValues);
-    const input = `${b64(this.headerValues)}.${payload}`;
+    const encode = (values: Record<string, unknown>) => (rawMarker in values ? b64(values[rawMarker]) : b64(values));
+    const input = `${encode(this.headerValues)}.${encode(this.claimValues)}`;
     return `${input}.${signature(this.signer, input)}`;
   }
 }

@@ -105,6 +105,16 @@ describe('identity: bad tokens', () => {
     }, 'ERR_TOKEN_SIGNATURE'],
     ['truncated signature', () => `Bearer ${good().build().slice(0, -8)}`, 'ERR_TOKEN_SIGNATURE'],
     ['empty signature', () => `Bearer ${good().signWith({ rawSignature: '' }).build()}`, 'ERR_TOKEN_SIGNATURE'],
+    ['a duplicated sub claim (JSON.parse would keep the last)', () => `Bearer ${good().appendRawClaims('"sub":"admin"').build()}`, 'ERR_TOKEN_MALFORMED'],
+    ['a second sub written as \\u0073ub', () => `Bearer ${good().appendRawClaims('"\\u0073ub":"admin"').build()}`, 'ERR_TOKEN_MALFORMED'],
+    ['a duplicated exp claim (a later exp extends the token)', () => `Bearer ${good().appendRawClaims(`"exp":${nowSeconds() + 86_400}`).build()}`, 'ERR_TOKEN_MALFORMED'],
+    ['a duplicated member inside a nested claim', () => `Bearer ${good().claims({ realm: { roles: ['dev'] } }).appendRawClaims('"realm":{"roles":["dev"],"roles":["admin"]}').build()}`, 'ERR_TOKEN_MALFORMED'],
+    ['a duplicated alg header', () => `Bearer ${good().appendRawHeader('"alg":"RS256"').build()}`, 'ERR_TOKEN_MALFORMED'],
+    ['a payload that is not UTF-8 (a lone 0xff byte in a claim)', () => `Bearer ${good().appendRawClaims(Buffer.from([...Buffer.from('"note":"'), 0xff, 0x22])).build()}`, 'ERR_TOKEN_MALFORMED'],
+    ['typ dpop+jwt where no typ is configured', () => `Bearer ${loose().header({ typ: 'dpop+jwt' }).build()}`, 'ERR_TOKEN_TYPE'],
+    ['typ application/logout+jwt where no typ is configured', () => `Bearer ${loose().header({ typ: 'application/logout+jwt' }).build()}`, 'ERR_TOKEN_TYPE'],
+    ['typ text/jwt where no typ is configured', () => `Bearer ${loose().header({ typ: 'text/jwt' }).build()}`, 'ERR_TOKEN_TYPE'],
+    ['typ not a string where no typ is configured', () => `Bearer ${loose().header({ typ: 1 }).build()}`, 'ERR_TOKEN_TYPE'],
     ['EdDSA token signed by the ES256 key', () => `Bearer ${tokenBuilder({ key: ec, issuer, audience }).header({ alg: 'EdDSA', kid: ed.kid }).build()}`, 'ERR_TOKEN_SIGNATURE'],
   ];
 
@@ -141,6 +151,11 @@ describe('identity: bad tokens', () => {
     ['expired within the clock tolerance', () => good().lifetime(600, -610).build()],
     ['audience in a list', () => good().claims({ aud: ['x', audience] }).build()],
     ['second configured audience, no typ on the loose issuer', () => loose().claims({ aud: 'other-gateway' }).build()],
+    ['no typ configured, typ absent', () => loose().header({ typ: undefined }).build()],
+    ['no typ configured, typ jwt (any case)', () => loose().header({ typ: 'jwt' }).build()],
+    ['no typ configured, typ AT+JWT', () => loose().header({ typ: 'AT+JWT' }).build()],
+    ['no typ configured, typ application/at+jwt', () => loose().header({ typ: 'application/at+jwt' }).build()],
+    ['a claim value equal to another claim name (not a duplicate)', () => good().claims({ note: 'sub', groups: [{ sub: 1 }, { sub: 2 }] }).build()],
   ];
   for (const [name, build] of goodTable) {
     it(`accepts a good token: ${name}`, async () => {
