@@ -36,7 +36,7 @@ export function createSseResponseMasker({ x, compiled, masks, hashKey, limits }:
       const tail = sse.end();
       const texts = sse.finalTexts().map((t) => ({
         path: t.path,
-        text: maskText(t.text, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false }).value,
+        text: maskText(t.text, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false, path: t.path }).value,
         ...(t.truncated ? { truncated: true } : {}),
       }));
       x.outcome.auditResponseBody = { stream: true, texts };

@@ -1,5 +1,6 @@
 import { base62Crc32Valid, cardPrefixValid, ibanLength, ibanValid, luhnValid, ssnValid } from './checksums';
 import type { PassName } from './passes';
+import type { ValueContext } from './value-context';
 
 /**
  * The built-in detectors. Each is one or more regex alternatives (compiled together into one
@@ -35,26 +36,20 @@ export interface Alternative {
   pass: PassName;
   /** Regex source; may contain capture groups (they are counted when combined). */
   source: string;
-  /** Validates the candidate text[start, end); `groups` are this alternative's own capture groups. */
-  check(text: string, start: number, end: number, groups: readonly (string | undefined)[]): Hit | null;
+  /**
+   * Validates the candidate text[start, end); `groups` are this alternative's own capture groups.
+   * A detector that needs context words asks `context.has(words, start)`: the words before the
+   * value and the member names of the JSON value holding it (see `value-context.ts`).
+   */
+  check(text: string, start: number, end: number, groups: readonly (string | undefined)[], context: ValueContext): Hit | null;
 }
 
-/** How far before a candidate context words are looked for. */
-export const contextWindow = 48;
-
-/**
- * True when `re` matches the text just before `start`, back to a NUL at most: the strings of a
- * JSON body are scanned joined by a NUL (`mask-json.ts`), and context must not leak across them.
- */
-export function contextBefore(text: string, start: number, re: RegExp): boolean {
-  let window = text.slice(Math.max(0, start - contextWindow), start);
-  // indexOf, not lastIndexOf: V8 runs lastIndexOf as a slow runtime call.
-  for (let nul = window.indexOf('\u0000'); nul >= 0; nul = window.indexOf('\u0000')) window = window.slice(nul + 1);
-  return re.test(window);
-}
-
-const ssnContext = /\b(?:ssn|ss#|social[\s_-]*security|soc\.?\s*sec|tax[\s_-]*id|taxpayer|itin|tin)\b/i;
+// Context words, before a value or in its member names (a plural there names each value of an
+// array: `phones`, `ssns`). Phones are named by nouns in keys: verbs like "call" and vague words
+// like "number" or "contact" are context in prose only (`tool_calls`, `order_number`).
+const ssnContext = /\b(?:ssn|ss#|social[\s_-]*security|soc\.?\s*sec|tax[\s_-]*id|taxpayer|itin|tin)s?\b/i;
 const phoneContext = /\b(?:phone|tel|telephone|mobile|cell|call|fax|whatsapp|sms|text me|contact|number)\b/i;
+const phoneNames = /\b(?:phone|tel|telephone|mobile|cell|cellphone|fax|whatsapp|sms|msisdn)s?\b/i;
 const awsSecretContext = /(?:aws|secret|access[\s_-]*key)/i;
 
 /** Case-insensitive regex source for a literal word, without the `i` flag (the combined scan is case-sensitive). */
@@ -156,15 +151,15 @@ function checkIban(text: string, start: number, end: number): Hit | null {
   return ibanValid(compact) ? full(start, i, 0.95) : null;
 }
 
-function checkSsn(text: string, start: number, end: number, g: readonly (string | undefined)[]): Hit | null {
+function checkSsn(text: string, start: number, end: number, g: readonly (string | undefined)[], context: ValueContext): Hit | null {
   const [area, sep, group, sep2, serial] = g as string[];
   if (sep !== sep2 || !ssnValid(area, group, serial) || (sep === ' ' && insideIbanShape(text, start, end))) return null;
   if (sep === '-') return full(start, end, 0.85);
   const base = sep === ' ' ? 0.45 : 0.3;
-  return full(start, end, contextBefore(text, start, ssnContext) ? base + 0.5 : base);
+  return full(start, end, context.has(ssnContext, start) ? base + 0.5 : base);
 }
 
-function checkPhone(text: string, start: number, end: number, international: boolean): Hit | null {
+function checkPhone(text: string, start: number, end: number, international: boolean, context: ValueContext): Hit | null {
   const value = text.slice(start, end);
   const digits = digitsOf(value);
   if (international) {
@@ -174,13 +169,13 @@ function checkPhone(text: string, start: number, end: number, international: boo
     if (open >= 0 !== value.indexOf(')') >= 0) return null;
     return full(start, end, 0.8);
   }
-  return full(start, end, contextBefore(text, start, phoneContext) ? 0.85 : 0.6);
+  return full(start, end, context.has(phoneContext, start, phoneNames) ? 0.85 : 0.6);
 }
 
-function checkPhoneTrunk(text: string, start: number, end: number): Hit | null {
+function checkPhoneTrunk(text: string, start: number, end: number, _g: readonly (string | undefined)[], context: ValueContext): Hit | null {
   const digits = digitsOf(text.slice(start, end));
   if (digits.length < 9 || digits.length > 12) return null;
-  return full(start, end, contextBefore(text, start, phoneContext) ? 0.8 : 0.4);
+  return full(start, end, context.has(phoneContext, start, phoneNames) ? 0.8 : 0.4);
 }
 
 function countColons(text: string, from: number, to: number): number {
@@ -215,11 +210,11 @@ function checkIpv6(text: string, at: number, end: number): Hit | null {
   return full(start, end, 0.85);
 }
 
-function checkAwsSecret(text: string, start: number, end: number): Hit | null {
+function checkAwsSecret(text: string, start: number, end: number, _g: readonly (string | undefined)[], context: ValueContext): Hit | null {
   const value = text.slice(start, end);
   // A hex digest (sha1 is 40 characters too) is not a key: keys mix cases and digits.
   if (!/[A-Z]/.test(value) || !/[a-z]/.test(value) || !/[0-9/+]/.test(value)) return null;
-  return full(start, end, contextBefore(text, start, awsSecretContext) ? 0.85 : 0.3);
+  return full(start, end, context.has(awsSecretContext, start) ? 0.85 : 0.3);
 }
 
 /** The value after `Bearer `: the token only, so the scheme word stays readable. */
@@ -346,12 +341,12 @@ export const alternatives: readonly Alternative[] = [
   {
     detector: 'phone', pass: 'numeric',
     source: String.raw`\+(?<![\w+]\+)\d[\d ().-]{5,20}\d(?![\d\w])`,
-    check: (t, s, e) => checkPhone(t, s, e, true),
+    check: (t, s, e, _g, c) => checkPhone(t, s, e, true, c),
   },
   {
     detector: 'phone', pass: 'numeric',
     source: String.raw`(?:1(?<![\w+(-]1)[ .-](?:\(\d{3}\) ?|\d{3}[.-])|\((?<![\w+(-]\()\d{3}\) ?|\d(?<![\w+(-]\d)\d\d[.-])\d{3}[.-]\d{4}(?![\w]|[ .-]\d)`,
-    check: (t, s, e) => checkPhone(t, s, e, false),
+    check: (t, s, e, _g, c) => checkPhone(t, s, e, false, c),
   },
   {
     detector: 'phone', pass: 'numeric',

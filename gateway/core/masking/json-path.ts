@@ -103,3 +103,21 @@ export function formatPath(path: ConcretePath): string {
   }
   return out;
 }
+
+/**
+ * Reads back a concrete path printed by `formatPath` (a streamed slot's path). `[*]` reads as
+ * the key '*'.
+ *
+ * @example
+ * parseConcretePath('$.choices[0].message.content') // => ['choices', 0, 'message', 'content']
+ * parseConcretePath("$['odd key'].x")               // => ['odd key', 'x']
+ */
+export function parseConcretePath(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const m of path.slice(1).matchAll(/\.([^.[]+)|\[(\d+|\*)\]|\['((?:[^'\\]|\\.)*)'\]/g)) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(m[2] === '*' ? '*' : Number(m[2]));
+    else out.push(m[3].replace(/\\(.)/g, '$1'));
+  }
+  return out;
+}

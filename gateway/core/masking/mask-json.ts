@@ -1,11 +1,14 @@
 import type { CompiledMasking, CompiledRule } from './compile';
 import { formatPath, matchPath } from './json-path';
-import { applyMasks, detect, ReportBuilder, selectRules, type AttributedDetection, type MaskOptions, type MaskResult, type MaskSpan } from './mask-text';
+import { applyMasks, detect, detectEach, ReportBuilder, selectRules, type AttributedDetection, type MaskOptions, type MaskResult, type MaskSpan } from './mask-text';
 import { replacement } from './styles';
+import { memberNames } from './value-context';
 
 /**
  * Masks a parsed JSON body for one copy (audit, upstream or client): field rules by path
  * (mask-whole, or detectors only there) and detectors on every other string the rules cover.
+ * A string's member names (its key and its parents' keys) count as context for its values:
+ * `{"ssn":"876729346"}` is masked as surely as "ssn 876729346".
  * Copy-on-write: unchanged subtrees are shared with the input, which is never mutated, and an
  * unchanged body comes back as the same reference (`changed: false`).
  *
@@ -101,7 +104,7 @@ class Walker {
   private maskString(text: string): string {
     const rules = this.rulesHere();
     if (rules.length === 0 || text.length < 3) return text;
-    const found = detect(text, this.compiled, rules);
+    const found = detect(text, this.compiled, rules, memberNames(this.path));
     if (found.length === 0) return text;
     const path = formatPath(this.path);
     for (const d of found) {
@@ -120,15 +123,6 @@ class Walker {
   }
 }
 
-/**
- * Between the strings of a batched body. No detector matches across a NUL, and the scanner
- * looks for context words and windows only up to the nearest NUL (see `scanner.ts`), so one NUL
- * keeps the strings apart. Custom patterns are user regexes that may match or look across a
- * NUL: with them, the separator is longer than the context window instead.
- */
-const separator = '\u0000';
-const customSeparator = '\u0000'.repeat(64);
-
 /** A container on the way down from the root: leaves keep their parent link, not a copy of the path. */
 interface Frame {
   parent: Frame | null;
@@ -136,6 +130,8 @@ interface Frame {
   node: object;
   /** The container's copy, made when the first string below it is masked. */
   copy?: Record<string | number, unknown>;
+  /** The member names down to this container (see `namesOf`), once asked for. */
+  names?: string;
 }
 
 interface Leaf {
@@ -143,32 +139,35 @@ interface Leaf {
   frame: Frame | null;
   key: string | number;
   text: string;
-  start: number;
 }
 
 function pathOf(leaf: Leaf): (string | number)[] {
-  if (!leaf.frame && leaf.start === 0 && leaf.key === '') return [];
+  if (!leaf.frame) return [];
   const path: (string | number)[] = [leaf.key];
-  for (let f = leaf.frame; f; f = f.parent) path.push(f.key);
+  for (let f: Frame | null = leaf.frame; f; f = f.parent) path.push(f.key);
   path.pop(); // the root frame's key
   return path.reverse();
 }
 
+/** The member names down to `key` in `frame`, space-separated (`memberNames` of its path), shared by siblings. */
+function namesOf(frame: Frame | null, key: string | number): string {
+  const above = frame ? (frame.names ??= namesOf(frame.parent, frame.key)) : '';
+  if (typeof key !== 'string' || key === '') return above;
+  return above === '' ? key : `${above} ${key}`;
+}
+
 /**
- * When every rule detects everywhere (no field paths), all strings of the body are joined and
- * scanned in one pass: the per-string fixed cost of a scan dominates on bodies of many short
- * strings. Detections are mapped back to their string by offset.
+ * When every rule detects everywhere (no field paths), all strings of the body are scanned in
+ * one pass (`detectEach`): the per-string fixed cost of a scan dominates on bodies of many short
+ * strings. Each string is still found as if scanned alone, its member names as context.
  */
 function maskJsonBatched<T>(value: T, compiled: CompiledMasking, rules: CompiledRule[], options: MaskOptions): MaskResult<T> {
-  const sep = rules.some((r) => r.custom.length > 0) ? customSeparator : separator;
   const leaves: Leaf[] = [];
   const texts: string[] = [];
-  let offset = 0;
   let top: Frame | undefined;
   const add = (frame: Frame | null, key: string | number, text: string) => {
-    leaves.push({ frame, key, text, start: offset });
+    leaves.push({ frame, key, text });
     texts.push(text);
-    offset += text.length + sep.length;
   };
   const collect = (node: unknown, frame: Frame | null, key: string | number): void => {
     if (typeof node === 'string') {
@@ -190,36 +189,26 @@ function maskJsonBatched<T>(value: T, compiled: CompiledMasking, rules: Compiled
   const report = new ReportBuilder();
   const spans: MaskSpan[] = [];
   if (leaves.length === 0) return { value, changed: false, report: report.entries(), spans };
-  const joined = texts.length === 1 ? texts[0] : texts.join(sep);
-  const found = detect(joined, compiled, rules);
+  const found = detectEach(texts, compiled, rules, (i) => namesOf(leaves[i].frame, leaves[i].key));
   if (found.length === 0) return { value, changed: false, report: report.entries(), spans };
 
   const hashKey = options.hashKey ?? compiled.hashKey;
   const wantSpans = options.spans !== false;
   let root: unknown = value;
-  let li = 0;
   for (let i = 0; i < found.length;) {
-    while (li + 1 < leaves.length && leaves[li + 1].start <= found[i].start) li++;
-    const leaf = leaves[li];
+    const segment = found[i].segment;
+    const leaf = leaves[segment];
+    const formatted = formatPath(pathOf(leaf));
     const here: AttributedDetection[] = [];
-    const path = pathOf(leaf);
-    const formatted = formatPath(path);
-    for (; i < found.length && (li + 1 >= leaves.length || found[i].start < leaves[li + 1].start); i++) {
+    for (; i < found.length && found[i].segment === segment; i++) {
       const d = found[i];
-      const start = d.start - leaf.start;
-      const end = Math.min(d.end - leaf.start, leaf.text.length);
-      if (start < 0 || start >= leaf.text.length) continue;
-      d.start = start;
-      d.end = end;
       here.push(d);
       report.add(d.rule.name, d.detector, formatted);
-      if (wantSpans) spans.push({ rule: d.rule.name, detector: d.detector, path: formatted, start, end, confidence: d.confidence });
+      if (wantSpans) spans.push({ rule: d.rule.name, detector: d.detector, path: formatted, start: d.start, end: d.end, confidence: d.confidence });
     }
-    if (here.length) {
-      const masked = applyMasks(leaf.text, here, hashKey);
-      if (leaf.frame) writeLeaf(leaf.frame, leaf.key, masked);
-      else root = masked;
-    }
+    const masked = applyMasks(leaf.text, here, hashKey);
+    if (leaf.frame) writeLeaf(leaf.frame, leaf.key, masked);
+    else root = masked;
   }
   if (top?.copy) root = top.copy;
   return { value: root as T, changed: root !== value, report: report.entries(), spans };

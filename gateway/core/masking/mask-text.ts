@@ -1,7 +1,9 @@
 import type { MaskReportEntry } from '../types';
 import type { CompiledMasking, CompiledRule, MaskWhere } from './compile';
-import type { Detection } from './scanner';
+import { parseConcretePath } from './json-path';
+import type { Detection, SegmentDetection } from './scanner';
 import { replacement } from './styles';
+import { memberNames } from './value-context';
 
 /** One masked value: where it was and why. Offsets index the ORIGINAL string at `path`. */
 export interface MaskSpan {
@@ -37,6 +39,11 @@ export interface AttributedDetection extends Detection {
   rule: CompiledRule;
 }
 
+/** An attributed detection in one string of a batch (`detectEach`). */
+export interface AttributedSegmentDetection extends SegmentDetection {
+  rule: CompiledRule;
+}
+
 /**
  * The rules that apply to one copy, in policy order (the default audit rule last).
  *
@@ -56,22 +63,40 @@ export function selectRules(compiled: CompiledMasking, where: MaskWhere, ruleNam
 
 /**
  * Scans `text` with the union of the rules' detectors and keeps the detections some rule accepts.
+ * `names`: the member names of the JSON value the text is (raw, space-separated), context for
+ * the detectors that need it.
  *
  * @example
  * detect('mail a@b.io', compiled, selectRules(compiled, 'audit'))
  * // => [{ rule: <rule>, detector: 'email', start: 5, end: 11, confidence: 0.9 }]
  */
-export function detect(text: string, compiled: CompiledMasking, rules: readonly CompiledRule[]): AttributedDetection[] {
+export function detect(text: string, compiled: CompiledMasking, rules: readonly CompiledRule[], names = ''): AttributedDetection[] {
   if (rules.length === 0 || text.length === 0) return [];
-  const found = compiled.scannerFor(rules).scan(text);
-  if (found.length === 0) return found as AttributedDetection[];
-  const out: AttributedDetection[] = [];
+  return attribute(compiled.scannerFor(rules).scan(text, names), rules);
+}
+
+/**
+ * `detect` on many strings in one scan: detections carry their string's index and offsets into it.
+ *
+ * @example
+ * detectEach(['ssn', '876729346'], compiled, rules, (i) => ['note', 'ssn'][i])
+ * // => [{ segment: 1, rule: <rule>, detector: 'ssn', start: 0, end: 9, confidence: 0.8 }]
+ */
+export function detectEach(texts: readonly string[], compiled: CompiledMasking, rules: readonly CompiledRule[], names: (i: number) => string): AttributedSegmentDetection[] {
+  if (rules.length === 0 || texts.length === 0) return [];
+  return attribute(compiled.scannerFor(rules).scanEach(texts, names), rules);
+}
+
+/** Keeps the detections some rule accepts, with that rule attached. */
+function attribute<D extends Detection>(found: D[], rules: readonly CompiledRule[]): (D & { rule: CompiledRule })[] {
+  if (found.length === 0) return found as (D & { rule: CompiledRule })[];
+  const out: (D & { rule: CompiledRule })[] = [];
   for (const d of found) {
     const rule = ruleFor(rules, d);
     if (rule) {
       // Detections are fresh objects from this scan: attach the rule in place (no copy per match).
-      (d as AttributedDetection).rule = rule;
-      out.push(d as AttributedDetection);
+      (d as D & { rule: CompiledRule }).rule = rule;
+      out.push(d as D & { rule: CompiledRule });
     }
   }
   return out;
@@ -135,20 +160,28 @@ export class ReportBuilder {
   }
 }
 
+/** Options of `maskText`. */
+export interface TextMaskOptions extends MaskOptions {
+  /** Where the text sits in its JSON document (a streamed slot's path): reported, and its member names count as context. Default '$'. */
+  path?: string;
+}
+
 /**
- * Masks one free text (a prompt, a streamed answer) with the rules for `where`; path `$`.
+ * Masks one free text (a prompt, a streamed answer) with the rules for `where`; path `$` unless given.
  *
  * @example
  * maskText('my ssn is 123-45-6789', compiled, { where: 'audit' }).value // => 'my ssn is [REDACTED:SSN]'
+ * maskText('876729346', compiled, { where: 'audit', path: '$.customer.ssn' }).value // => '[REDACTED:SSN]'
  */
-export function maskText(text: string, compiled: CompiledMasking, options: MaskOptions): MaskResult<string> {
+export function maskText(text: string, compiled: CompiledMasking, options: TextMaskOptions): MaskResult<string> {
   const rules = selectRules(compiled, options.where, options.ruleNames);
-  const found = detect(text, compiled, rules.filter((r) => r.detectPaths === null || r.detectPaths.length > 0));
+  const path = options.path ?? '$';
+  const found = detect(text, compiled, rules.filter((r) => r.detectPaths === null || r.detectPaths.length > 0), path === '$' ? '' : memberNames(parseConcretePath(path)));
   const report = new ReportBuilder();
   const spans: MaskSpan[] = [];
   for (const d of found) {
-    report.add(d.rule.name, d.detector, '$');
-    if (options.spans !== false) spans.push({ rule: d.rule.name, detector: d.detector, path: '$', start: d.start, end: d.end, confidence: d.confidence });
+    report.add(d.rule.name, d.detector, path);
+    if (options.spans !== false) spans.push({ rule: d.rule.name, detector: d.detector, path, start: d.start, end: d.end, confidence: d.confidence });
   }
   return { value: applyMasks(text, found, options.hashKey ?? compiled.hashKey), changed: found.length > 0, report: report.entries(), spans };
 }

@@ -1,4 +1,4 @@
-import { contextWindow } from './detectors';
+import { contextWindow } from './value-context';
 
 /**
  * How the scanner runs each group of detector alternatives over a text (see `scanner.ts`): the
@@ -29,7 +29,8 @@ export const passes: readonly PassSpec[] = [
   { name: 'numeric', starts: /\b\d[\d ().+-]{6}/g, startsBefore: '+(', startsGate: thinNumberRunEnd },
   // IPv6 starts at a ':' too; most colons (JSON keys, prose) have no hex group and ':' after them.
   { name: 'ipv6', trigger: /::|[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]/, startChars: ':', startsGate: noGroupAfterColon, startsMinLength: 1024 },
-  // AWS secret keys only count near context: scan only the text right after a context word.
+  // AWS secret keys only count near context: scan only the text right after a context word (and
+  // the strings whose member names hold one).
   { name: 'aws-secret', windowsAfter: /aws|secret|access[\s_-]*key/gi, windowLength: contextWindow + 41 },
 ];
 

@@ -1,5 +1,7 @@
-import { alternatives, contextWindow, type Alternative, type BuiltinDetectorName } from './detectors';
+import { alternatives, type Alternative, type BuiltinDetectorName } from './detectors';
 import { passes, type PassSpec } from './passes';
+import { boundedRegex, boundedSource, segmentBoundary } from './segment-bound';
+import { textContext, ValueContext } from './value-context';
 
 /** One detected value in a string: offsets are UTF-16 indexes into that string, end exclusive. */
 export interface Detection {
@@ -7,6 +9,12 @@ export interface Detection {
   start: number;
   end: number;
   confidence: number;
+}
+
+/** A detection in one of the strings of `scanEach`: offsets index that string. */
+export interface SegmentDetection extends Detection {
+  /** Index of the string in the batch. */
+  segment: number;
 }
 
 /** A custom detector compiled from a policy rule (see `custom-detectors.ts`). */
@@ -22,6 +30,9 @@ export interface CustomDetector {
 /**
  * Finds every detector's values in a string with ONE pass of a combined regex over the built-in
  * detectors (plus one pass per custom detector). Built once per distinct detector set and reused.
+ * Many strings (the strings of a JSON body) are scanned in one pass too (`scanEach`), joined at
+ * a boundary no regex can match or look across (`segment-bound.ts`): each string is found as
+ * if scanned alone. The member names of a string's JSON value count as context for its values.
  *
  * @example
  * const scanner = createScanner(['card', 'email'], []);
@@ -31,7 +42,13 @@ export interface CustomDetector {
 export interface Scanner {
   readonly detectors: ReadonlySet<string>;
   readonly custom: readonly CustomDetector[];
-  scan(text: string): Detection[];
+  /** The detections in `text`; `names`: the member names of the JSON value it is, if any (raw, space-separated). */
+  scan(text: string, names?: string): Detection[];
+  /**
+   * `scan` of each text, in one pass over them all: in order of text, then of start.
+   * `names(i)`: the member names of text i (see `scan`).
+   */
+  scanEach(texts: readonly string[], names: (i: number) => string): SegmentDetection[];
 }
 
 interface CombinedAlternative {
@@ -42,6 +59,8 @@ interface CombinedAlternative {
   inner: number;
   /** The alternative alone, sticky, for retrying a position after a failed check. */
   sticky: RegExp;
+  /** The alternative's source, bounded (see `segment-bound.ts`). */
+  source: string;
 }
 
 export function createScanner(builtins: Iterable<BuiltinDetectorName>, custom: readonly CustomDetector[]): Scanner {
@@ -50,21 +69,46 @@ export function createScanner(builtins: Iterable<BuiltinDetectorName>, custom: r
     .map((p) => compilePass(alternatives.filter((a) => a.pass === p.name && wanted.has(a.detector)), p))
     .filter((p): p is CompiledPass => p !== null);
   const detectors = new Set<string>([...wanted, ...custom.map((c) => c.name)]);
+  const bounded = custom.map((c) => ({ ...c, regex: boundedRegex(c.regex) }));
+
+  const scanText = (text: string, context: ValueContext): Detection[] => {
+    const out: Detection[] = [];
+    for (const p of compiledPasses) {
+      if (p.spec.trigger && !p.spec.trigger.test(text)) continue;
+      if (p.spec.starts && text.length >= p.spec.startsMinLength!) scanStarts(p, text, context, out);
+      else if (p.spec.startChars && text.length >= p.spec.startsMinLength!) scanStartChars(p, text, context, out);
+      else if (p.spec.windowsAfter) scanWindows(p, text, context, out);
+      else scanRange(p, text, 0, text.length, context, out);
+    }
+    for (const c of bounded) scanCustom(c, text, context, out);
+    return compiledPasses.length + bounded.length > 1 ? resolveOverlaps(out) : out;
+  };
 
   return {
     detectors,
     custom,
-    scan(text) {
-      const out: Detection[] = [];
-      for (const p of compiledPasses) {
-        if (p.spec.trigger && !p.spec.trigger.test(text)) continue;
-        if (p.spec.starts && text.length >= p.spec.startsMinLength!) scanStarts(p, text, out);
-        else if (p.spec.startChars && text.length >= p.spec.startsMinLength!) scanStartChars(p, text, out);
-        else if (p.spec.windowsAfter) scanWindows(p, text, out);
-        else scanPass(p, text, out);
+    scan(text, names = '') {
+      return scanText(text, textContext(text, names));
+    },
+    scanEach(texts, names) {
+      if (texts.length === 0) return [];
+      const starts: number[] = new Array(texts.length);
+      let at = 0;
+      for (let i = 0; i < texts.length; i++) {
+        starts[i] = at;
+        at += texts[i].length + segmentBoundary.length;
       }
-      for (const c of custom) scanCustom(c, text, out);
-      return compiledPasses.length + custom.length > 1 ? resolveOverlaps(out) : out;
+      const joined = texts.length === 1 ? texts[0] : texts.join(segmentBoundary);
+      const found = scanText(joined, new ValueContext(joined, starts, names)) as SegmentDetection[];
+      // Detections come sorted by start and never cross a boundary: one cursor maps them back.
+      let i = 0;
+      for (const d of found) {
+        while (i + 1 < starts.length && starts[i + 1] <= d.start) i++;
+        d.segment = i;
+        d.start -= starts[i];
+        d.end -= starts[i];
+      }
+      return found;
     },
   };
 }
@@ -82,22 +126,24 @@ function compilePass(alts: Alternative[], spec: PassSpec): CompiledPass | null {
   let group = 1;
   const combined: CombinedAlternative[] = alts.map((alt) => {
     const inner = countGroups(alt.source);
-    const entry = { alt, group, inner, sticky: new RegExp(alt.source, 'y') };
+    const source = boundedSource(alt.source, '');
+    const entry = { alt, group, inner, sticky: new RegExp(source, 'y'), source };
     group += inner + 1;
     return entry;
   });
-  const source = combined.length === 1 ? combined[0].alt.source : combined.map((c) => `(${c.alt.source})`).join('|');
+  const source = combined.length === 1 ? combined[0].source : combined.map((c) => `(${c.source})`).join('|');
   if (combined.length === 1) combined[0].group = 0;
   // Every pass gets a spec of one shape: the scan loop reads these fields per pass, and specs of
   // five different shapes made those reads megamorphic (measured ~5 % on streamed deltas).
+  // Its regexes are bounded like the alternatives: a start or a window never spans a boundary.
   const uniform: PassSpec = {
     name: spec.name,
     trigger: spec.trigger,
-    starts: spec.starts,
+    starts: spec.starts && boundedRegex(spec.starts),
     startChars: spec.startChars,
     startsBefore: spec.startsBefore ?? '',
     startsMinLength: spec.startsMinLength ?? 0,
-    windowsAfter: spec.windowsAfter,
+    windowsAfter: spec.windowsAfter && boundedRegex(spec.windowsAfter),
     windowLength: spec.windowLength,
     startsGate: spec.startsGate,
   };
@@ -105,27 +151,27 @@ function compilePass(alts: Alternative[], spec: PassSpec): CompiledPass | null {
 }
 
 /** Runs the pass at one position; the validated hit or null. */
-function tryAt(p: CompiledPass, text: string, at: number): Detection | null {
+function tryAt(p: CompiledPass, text: string, at: number, context: ValueContext): Detection | null {
   p.sticky.lastIndex = at;
   const m = p.sticky.exec(text);
-  return m ? resolveAt(p.alts, text, at, m) : null;
+  return m ? resolveAt(p.alts, text, at, m, context) : null;
 }
 
 /** The first alternative that matched at `at` and validates (later alternatives retried on failure). */
-function resolveAt(alts: CombinedAlternative[], text: string, at: number, m: RegExpExecArray): Detection | null {
+function resolveAt(alts: CombinedAlternative[], text: string, at: number, m: RegExpExecArray, context: ValueContext): Detection | null {
   let k = 0;
   while (m[alts[k].group] === undefined) k++;
-  let hit = check(alts[k], text, at, at + m[0].length, m);
+  let hit = check(alts[k], text, at, at + m[0].length, m, context);
   for (let j = k + 1; !hit && j < alts.length; j++) {
     const c = alts[j];
     c.sticky.lastIndex = at;
     const mj = c.sticky.exec(text);
-    if (mj) hit = check(c, text, at, at + mj[0].length, mj, 0);
+    if (mj) hit = check(c, text, at, at + mj[0].length, mj, context, 0);
   }
   return hit;
 }
 
-function scanStarts(p: CompiledPass, text: string, out: Detection[]): void {
+function scanStarts(p: CompiledPass, text: string, context: ValueContext, out: Detection[]): void {
   const starts = p.spec.starts!;
   const before = p.spec.startsBefore!;
   const gate = p.spec.startsGate;
@@ -138,7 +184,7 @@ function scanStarts(p: CompiledPass, text: string, out: Detection[]): void {
       starts.lastIndex = Math.max(skipTo, at + 1);
       continue;
     }
-    const hit = (before && at > 0 && before.includes(text[at - 1]) && tryAt(p, text, at - 1)) || tryAt(p, text, at);
+    const hit = (before && at > 0 && before.includes(text[at - 1]) && tryAt(p, text, at - 1, context)) || tryAt(p, text, at, context);
     if (hit) out.push(hit);
     starts.lastIndex = hit ? Math.max(hit.end, at + 1) : at + 1;
   }
@@ -148,7 +194,7 @@ function scanStarts(p: CompiledPass, text: string, out: Detection[]): void {
  * `scanStarts` with every position of the spec's `startChars` as candidates, in order: one
  * indexOf cursor per character (each position is searched for once).
  */
-function scanStartChars(p: CompiledPass, text: string, out: Detection[]): void {
+function scanStartChars(p: CompiledPass, text: string, context: ValueContext, out: Detection[]): void {
   const chars = p.spec.startChars!;
   const gate = p.spec.startsGate;
   const next: number[] = [];
@@ -161,7 +207,7 @@ function scanStartChars(p: CompiledPass, text: string, out: Detection[]): void {
     const at = next[k];
     next[k] = text.indexOf(chars[k], at + 1);
     if (at < resume || (gate && gate(text, at) >= 0)) continue;
-    const hit = tryAt(p, text, at);
+    const hit = tryAt(p, text, at, context);
     if (hit) {
       out.push(hit);
       resume = hit.end;
@@ -170,74 +216,98 @@ function scanStartChars(p: CompiledPass, text: string, out: Detection[]): void {
 }
 
 /**
- * Runs the pass on the text right after each marker. Overlapping windows are merged, so a value
- * straddling two windows is still seen whole; a NUL ends a window (see `boundary`).
+ * Runs the pass on the text right after each marker, and on the whole of each string whose
+ * member names hold a marker (`"aws_secret_access_key": "…"`). Overlapping windows are merged,
+ * so a value straddling two windows is still seen whole; a boundary ends a window.
  */
-function scanWindows(p: CompiledPass, text: string, out: Detection[]): void {
+function scanWindows(p: CompiledPass, text: string, context: ValueContext, out: Detection[]): void {
   const marks = p.spec.windowsAfter!;
   const length = p.spec.windowLength!;
+  const windows: number[] = [];
   marks.lastIndex = 0;
-  let from = -1;
-  let to = -1;
   let m: RegExpExecArray | null;
   while ((m = marks.exec(text)) !== null) {
     const start = m.index + m[0].length;
-    const end = nextBoundary(text, start, Math.min(text.length, start + length));
-    if (start <= to) {
-      to = Math.max(to, end);
+    windows.push(start, nextBoundary(text, start, Math.min(text.length, start + length)));
+  }
+  const fromMarks = windows.length;
+  for (let i = 0; i < context.segments; i++) {
+    const names = context.segmentNames(i);
+    marks.lastIndex = 0;
+    if (names !== '' && marks.test(names)) windows.push(context.segmentStart(i), context.segmentEnd(i));
+  }
+  if (windows.length === 0) return;
+  if (fromMarks > 0 && windows.length > fromMarks) sortPairs(windows);
+  let from = windows[0];
+  let to = windows[1];
+  for (let i = 2; i < windows.length; i += 2) {
+    if (windows[i] <= to) {
+      to = Math.max(to, windows[i + 1]);
       continue;
     }
-    if (to >= 0) scanWindow(p, text, from, to, out);
-    from = start;
-    to = end;
+    scanWindow(p, text, from, to, context, out);
+    from = windows[i];
+    to = windows[i + 1];
   }
-  if (to >= 0) scanWindow(p, text, from, to, out);
+  scanWindow(p, text, from, to, context, out);
+}
+
+/** Sorts [start, end, start, end, ...] by start. */
+function sortPairs(pairs: number[]): void {
+  const list: [number, number][] = [];
+  for (let i = 0; i < pairs.length; i += 2) list.push([pairs[i], pairs[i + 1]]);
+  list.sort((a, b) => a[0] - b[0]);
+  list.forEach(([a, b], i) => {
+    pairs[2 * i] = a;
+    pairs[2 * i + 1] = b;
+  });
 }
 
 /**
- * Detections starting in [from, to) and ending by `to + 1`. The slice has two characters of
- * margin after `to`, so lookaheads see the real text: a longer run cut by the window is no match.
+ * Detections starting in [from, to) and ending by `to + 1`. The regex runs on a slice with two
+ * characters of margin after `to`, so lookaheads see the real text: a longer run cut by the
+ * window is no match.
  */
-function scanWindow(p: CompiledPass, text: string, from: number, to: number, out: Detection[]): void {
-  const offset = Math.max(0, from - 1);
+function scanWindow(p: CompiledPass, text: string, from: number, to: number, context: ValueContext, out: Detection[]): void {
   const found: Detection[] = [];
-  scanPass(p, text.slice(offset, Math.min(text.length, to + 2)), found);
-  for (const d of found) {
-    const start = d.start + offset;
-    const end = d.end + offset;
-    if (start >= from && end <= to + 1) out.push({ detector: d.detector, start, end, confidence: d.confidence });
-  }
+  scanRange(p, text, Math.max(0, from - 1), Math.min(text.length, to + 2), context, found);
+  for (const d of found) if (d.start >= from && d.end <= to + 1) out.push(d);
 }
 
-/** The first NUL in [from, to), or `to`. (indexOf on a slice: bounded, and far faster than a charCodeAt loop.) */
+/** The first boundary in [from, to), or `to`. (indexOf on a slice: bounded, and far faster than a charCodeAt loop.) */
 function nextBoundary(text: string, from: number, to: number): number {
-  const nul = text.slice(from, to).indexOf('\u0000');
-  return nul < 0 ? to : from + nul;
+  const b = text.slice(from, to).indexOf(segmentBoundary);
+  return b < 0 ? to : from + b;
 }
 
-function scanPass(p: CompiledPass, text: string, out: Detection[]): void {
+/**
+ * The pass's combined regex over text[from, to): run on that slice (so a search never runs past
+ * `to`), each match checked in the whole text (so checks and context see the real text).
+ */
+function scanRange(p: CompiledPass, text: string, from: number, to: number, context: ValueContext, out: Detection[]): void {
   const { regex, alts } = p;
+  const range = from === 0 && to === text.length ? text : text.slice(from, to);
   regex.lastIndex = 0;
   let m: RegExpExecArray | null;
-  while ((m = regex.exec(text)) !== null) {
+  while ((m = regex.exec(range)) !== null) {
     const at = m.index;
-    const hit = resolveAt(alts, text, at, m);
+    const hit = resolveAt(alts, text, from + at, m, context);
     if (hit) {
       out.push(hit);
-      regex.lastIndex = Math.max(hit.end, at + 1);
+      regex.lastIndex = Math.max(hit.end - from, at + 1);
     } else {
       regex.lastIndex = at + 1;
     }
   }
 }
 
-function check(c: CombinedAlternative, text: string, start: number, end: number, m: RegExpExecArray, base = c.group): Detection | null {
+function check(c: CombinedAlternative, text: string, start: number, end: number, m: RegExpExecArray, context: ValueContext, base = c.group): Detection | null {
   const groups = c.inner ? m.slice(base + 1, base + 1 + c.inner) : [];
-  const hit = c.alt.check(text, start, end, groups);
+  const hit = c.alt.check(text, start, end, groups, context);
   return hit && hit.end > hit.start ? { detector: c.alt.detector, start: hit.start, end: hit.end, confidence: hit.confidence } : null;
 }
 
-function scanCustom(c: CustomDetector, text: string, out: Detection[]): void {
+function scanCustom(c: CustomDetector, text: string, context: ValueContext, out: Detection[]): void {
   c.regex.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = c.regex.exec(text)) !== null) {
@@ -245,7 +315,7 @@ function scanCustom(c: CustomDetector, text: string, out: Detection[]): void {
       c.regex.lastIndex++;
       continue;
     }
-    const boosted = c.context && c.context.test(text.slice(Math.max(0, m.index - contextWindow), m.index));
+    const boosted = c.context && context.has(c.context, m.index);
     out.push({ detector: c.name, start: m.index, end: m.index + m[0].length, confidence: Math.min(1, c.confidence + (boosted ? 0.4 : 0)) });
   }
 }

@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { CompiledMasking, CompiledRule } from './compile';
-import { matchPath } from './json-path';
+import { matchPath, parseConcretePath } from './json-path';
 import { maskText, ReportBuilder } from './mask-text';
 import { flushEvent, readEvent, type Json, type TextSlot } from './sse-slots';
 import { StreamTextMasker } from './stream-text-masker';
@@ -218,7 +218,7 @@ export class SseMasker {
   private maskWhole(s: TextSlot): boolean {
     const rules = this.rulesFor(s.path);
     if (rules.length === 0) return false;
-    const r = maskText(s.text, this.compiled, { where: 'client', ruleNames: rules.map((x) => x.name), hashKey: this.options.hashKey, spans: false });
+    const r = maskText(s.text, this.compiled, { where: 'client', ruleNames: rules.map((x) => x.name), hashKey: this.options.hashKey, spans: false, path: s.path });
     if (!r.changed) return false;
     s.set(r.value);
     return true;
@@ -264,7 +264,7 @@ export class SseMasker {
 
   /** Rules whose detectors cover this slot's path (rules without fields cover everything). */
   private rulesFor(path: string): CompiledRule[] {
-    const concrete = pathFromString(path);
+    const concrete = parseConcretePath(path);
     return this.options.rules.filter((r) => r.detectPaths === null || r.detectPaths.some((p) => matchPath(p, concrete) !== false));
   }
 }
@@ -311,13 +311,6 @@ function endsSlot(end: string, key: string): boolean {
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** '$.choices[0].message.content' -> ['choices', 0, 'message', 'content'] ('*' stays a key). */
-function pathFromString(path: string): (string | number)[] {
-  const out: (string | number)[] = [];
-  for (const m of path.slice(1).matchAll(/\.([^.[]+)|\[(\d+|\*)\]/g)) out.push(m[1] ?? (m[2] === '*' ? '*' : Number(m[2])));
-  return out;
 }
 
 /** End of the first complete event: after the blank line. */

@@ -1,7 +1,9 @@
 import type { CompiledMasking, CompiledRule } from './compile';
+import { parseConcretePath } from './json-path';
 import { applyMasks, detect, ReportBuilder, type AttributedDetection } from './mask-text';
 import { quietAfter } from './quiet-text';
 import { riskyTailStart } from './stream-holdback';
+import { memberNames } from './value-context';
 
 /** Released text keeps this much unmasked context for lookbehinds and context words of later text. */
 const contextKeep = 64;
@@ -14,7 +16,7 @@ export interface StreamTextMaskerOptions {
   hashKey?: Uint8Array | string;
   /** Longest tail held back; past it the oldest part is masked and released. Default 8192. */
   maxHoldChars?: number;
-  /** Path reported for this text, e.g. $.choices[0].message.content. */
+  /** Path reported for this text, e.g. $.choices[0].message.content; its member names count as context. */
   path: string;
   report?: ReportBuilder;
 }
@@ -41,12 +43,15 @@ export class StreamTextMasker {
   private readonly customSpansWhitespace: boolean;
   /** Custom detectors are user regexes: `quietAfter` cannot rule them out. */
   private readonly hasCustom: boolean;
+  /** The member names of the path (context for the detectors that need it). */
+  private readonly names: string;
 
   constructor(private readonly compiled: CompiledMasking, private readonly options: StreamTextMaskerOptions) {
     this.maxHold = options.maxHoldChars ?? 8192;
     this.hashKey = options.hashKey ?? compiled.hashKey;
     this.customSpansWhitespace = options.rules.some((r) => r.custom.some((c) => c.spansWhitespace));
     this.hasCustom = options.rules.some((r) => r.custom.length > 0);
+    this.names = memberNames(parseConcretePath(options.path));
   }
 
   /** Held-back characters right now (for tests and metrics). */
@@ -125,7 +130,7 @@ export class StreamTextMasker {
    */
   private detectNew(buf: string, from: number): AttributedDetection[] {
     if (!this.hasCustom && quietAfter(buf, from)) return [];
-    return detect(buf, this.compiled, this.options.rules);
+    return detect(buf, this.compiled, this.options.rules, this.names);
   }
 
   private release(buf: string, from: number, hold: number, found: AttributedDetection[]): string {

@@ -4,6 +4,7 @@ import { maskText } from '../../../../gateway/core/masking/mask-text';
 import { base62Crc32Valid, cardPrefixValid, ibanValid, luhnValid, ssnValid } from '../../../../gateway/core/masking/checksums';
 import { alternatives } from '../../../../gateway/core/masking/detectors';
 import { thinNumberRunEnd } from '../../../../gateway/core/masking/passes';
+import { textContext } from '../../../../gateway/core/masking/value-context';
 
 const compiled = compileMaskingRules([{ name: 'all', detectors: ['all'] }], { hashKey: 'test', auditDetectors: [] });
 const found = (text: string) => maskText(text, compiled, { where: 'upstream' }).spans.map((s) => ({ detector: s.detector, value: text.slice(s.start, s.end) }));
@@ -159,7 +160,7 @@ describe('core/masking thinNumberRunEnd', () => {
     const re = new RegExp(a.source, 'y');
     re.lastIndex = at;
     const m = re.exec(text);
-    return m !== null && a.check(text, at, at + m[0].length, m.slice(1)) !== null;
+    return m !== null && a.check(text, at, at + m[0].length, m.slice(1), textContext(text)) !== null;
   });
 
   it('turns away only runs where no numeric value can start (20,000 random number-like strings)', () => {

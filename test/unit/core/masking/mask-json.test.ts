@@ -95,16 +95,16 @@ describe('core/masking maskJson', () => {
 
 describe('core/masking maskJson batched scan', () => {
   // With rules that detect everywhere, maskJson scans all strings joined by a NUL in one pass.
-  // It must mask exactly as masking each string on its own does.
-  const perString = (v: unknown, mask: (s: string) => string): unknown => {
-    if (typeof v === 'string') return v.length >= 3 ? mask(v) : v;
+  // It must mask exactly as masking each string on its own (at its path) does.
+  const perString = (v: unknown, mask: (s: string, path: string) => string, path: (string | number)[] = []): unknown => {
+    if (typeof v === 'string') return v.length >= 3 ? mask(v, formatPath(path)) : v;
     if (typeof v === 'number') {
       if (!Number.isSafeInteger(v) || Math.abs(v) < 1e8) return v;
-      const m = mask(String(v));
+      const m = mask(String(v), formatPath(path));
       return m === String(v) ? v : m;
     }
-    if (Array.isArray(v)) return v.map((x) => perString(x, mask));
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, perString(x, mask)]));
+    if (Array.isArray(v)) return v.map((x, i) => perString(x, mask, [...path, i]));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, perString(x, mask, [...path, k])]));
     return v;
   };
   const setups: [string, ReturnType<typeof compileMaskingRules>][] = [
@@ -123,7 +123,7 @@ describe('core/masking maskJson batched scan', () => {
       let masked = 0;
       for (const body of bodies) {
         const r = maskJson(body, compiled, { where: 'audit' });
-        assert.deepEqual(r.value, perString(body, (s) => maskText(s, compiled, { where: 'audit' }).value));
+        assert.deepEqual(r.value, perString(body, (s, path) => maskText(s, compiled, { where: 'audit', path }).value));
         masked += r.spans.length;
       }
       assert.ok(masked > bodies.length, `the corpus plants values (${masked} masked)`);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { alternatives } from '../../../../gateway/core/masking/detectors';
 import { passes } from '../../../../gateway/core/masking/passes';
 import { createScanner, type Detection } from '../../../../gateway/core/masking/scanner';
+import { textContext } from '../../../../gateway/core/masking/value-context';
 import { createCorpus } from '../../../corpus/generator';
 
 /**
@@ -37,7 +38,7 @@ function globalScan(pass: string, text: string): Detection[] {
   const re = new RegExp(alt.source, 'g');
   const out: Detection[] = [];
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    const hit = alt.check(text, m.index, m.index + m[0].length, m.slice(1));
+    const hit = alt.check(text, m.index, m.index + m[0].length, m.slice(1), textContext(text));
     if (hit && hit.end > hit.start) {
       out.push({ detector: alt.detector, start: hit.start, end: hit.end, confidence: hit.confidence });
       re.lastIndex = Math.max(hit.end, m.index + 1);
