@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { alternatives } from '../../../../gateway/core/masking/detectors';
+import { alternatives, builtinDetectorNames } from '../../../../gateway/core/masking/detectors';
 import { passes } from '../../../../gateway/core/masking/passes';
 import { createScanner, type Detection } from '../../../../gateway/core/masking/scanner';
 import { textContext } from '../../../../gateway/core/masking/value-context';
@@ -70,6 +70,20 @@ describe('core/masking scanner', () => {
       found += got.length;
     }
     assert.ok(found > 100, `the texts hold IPv6 addresses (${found})`);
+  });
+
+  it(`scanEach finds in each text what scan finds in it alone (${texts.length} texts in batches, all detectors, with member names)`, () => {
+    const scanner = createScanner(builtinDetectorNames, []);
+    const names = ['', 'customer ssn', 'aws_secret_access_key', 'billing phone', 'note'];
+    let found = 0;
+    for (let i = 0; i < texts.length; i += 7) {
+      const batch = texts.slice(i, i + 7);
+      const got = scanner.scanEach(batch, (k) => names[(i + k) % names.length]);
+      const alone = batch.flatMap((t, k) => scanner.scan(t, names[(i + k) % names.length]).map((d) => ({ ...d, segment: k })));
+      assert.deepEqual(got, alone, batch.join(' | '));
+      found += got.length;
+    }
+    assert.ok(found > 200, `the texts hold values (${found})`);
   });
 
   it('the numeric start pattern marks the same positions as \\b\\d followed by six run characters', () => {
