@@ -248,7 +248,7 @@ export interface Server {
    */
   maxHeaderBytes?: number;
   /**
-   * Time allowed for a client to send the whole request body. Default 30000.
+   * Time allowed for a client to send the whole request, headers and body. A request still arriving after it (e.g. a slowloris client trickling bytes) is answered 408 and closed within this time. Default 30000.
    */
   requestTimeoutMs?: number;
 }

@@ -8,7 +8,8 @@ import type { Exchange, Stage } from './exchange';
 /**
  * Stage: read the request body within the size limit.
  * Rules: a declared or actual body over `server.maxBodyBytes` is refused with 413 before it is
- * buffered; a body must be valid JSON (400 otherwise), except multipart or octet-stream uploads to
+ * buffered (a declared one without `100 Continue` to a client that asked for it, so it never
+ * sends the body); a body must be valid JSON (400 otherwise), except multipart or octet-stream uploads to
  * upload endpoints (files, audio, images), which are not buffered but streamed to the upstream
  * later, with the same limit enforced while they flow.
  */
@@ -20,6 +21,8 @@ export function readBody(rt: Runtime): Stage {
     const hasBody = declared !== undefined ? declared !== '0' : req.headers['transfer-encoding'] !== undefined;
     if (!hasBody) return;
     if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
+    // The client waits for this before sending the body (RFC 9110 §10.1.1): only a body we accept gets it.
+    if (expectsContinue(req.headers.expect)) x.res.writeContinue();
     if (isUpload(req.headers['content-type'], x.path!)) {
       x.streamBody = true;
       return;
@@ -45,6 +48,10 @@ function isUpload(contentType: string | undefined, path: string): boolean {
 }
 
 const uploadEndpoints = new Set<EndpointKind>(['files', 'audio', 'images', 'batches', 'other']);
+
+function expectsContinue(expect: string | undefined): boolean {
+  return expect !== undefined && expect.toLowerCase() === '100-continue';
+}
 
 function tooLarge(limit: number): GatehouseError {
   return new GatehouseError(413, 'ERR_REQUEST_TOO_LARGE', `The request body exceeds the limit of ${limit} bytes.`, {

@@ -1,4 +1,5 @@
 import { errorBody, type GatehouseError } from '../errors';
+import { lingerClose } from '../server/linger-close';
 import { endSseWithError, isHeldStream } from '../sse/sse-error';
 import type { HttpExchange } from './http-exchange';
 
@@ -23,6 +24,8 @@ export function respondError(x: HttpExchange, err: GatehouseError): void {
   }
   if (res.destroyed) return;
   const body = errorBody(err, x.id);
+  // Answered before the body was read (413): close without a reset, so the client gets the answer.
+  if (err.headers.connection === 'close') lingerClose(x.req);
   res.writeHead(err.status, {
     ...err.headers,
     'content-type': 'application/json',

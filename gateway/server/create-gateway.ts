@@ -61,10 +61,13 @@ export async function createGateway(loaded: LoadedConfig, log: Logger, options: 
   const governed = proxyOnly ? passThroughServices() : services.runtime;
   const runtime: Runtime = { config, dataDir, configDir: loaded.configDir, log, events, ...governed };
 
+  const dataHandler = createDataHandler(runtime, buildPipeline(runtime, { upstreams, metrics, proxyOnly }), metrics);
   const dataServer = createServer(
-    { maxHeaderSize: server.maxHeaderBytes ?? serverDefaults.maxHeaderBytes, requestTimeout: server.requestTimeoutMs ?? serverDefaults.requestTimeoutMs, keepAliveTimeout: 65_000 },
-    createDataHandler(runtime, buildPipeline(runtime, { upstreams, metrics, proxyOnly }), metrics),
+    { maxHeaderSize: server.maxHeaderBytes ?? serverDefaults.maxHeaderBytes, ...requestTimeouts(server.requestTimeoutMs ?? serverDefaults.requestTimeoutMs), keepAliveTimeout: 65_000 },
+    dataHandler,
   );
+  // `Expect: 100-continue` requests go through the pipeline too; read-body sends the 100 only for a body it accepts.
+  dataServer.on('checkContinue', dataHandler);
   dataServer.on('clientError', handleClientError(log, (code, requestId) => {
     void runtime.audit.note('rejected', { requestId, errorCode: code }).catch(() => {});
   }));
@@ -86,6 +89,18 @@ export async function createGateway(loaded: LoadedConfig, log: Logger, options: 
       await Promise.all(demos.map(([, d]) => d.close()));
     },
   };
+}
+
+/**
+ * node:http checks its request and headers timeouts only every connectionsCheckingInterval
+ * (30 s by default), so a slow client could hold a connection up to twice the timeout. Checked
+ * often, with the timeout shortened by one interval, a request that has not fully arrived within
+ * `ms` (headers included: slowloris) is closed within `ms`, with a 408.
+ */
+function requestTimeouts(ms: number): { requestTimeout: number; headersTimeout: number; connectionsCheckingInterval: number } {
+  const interval = Math.max(1, Math.min(1000, Math.floor(ms / 4)));
+  const timeout = Math.max(1, ms - interval);
+  return { requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: interval };
 }
 
 /** An ungoverned proxy must never be reachable from another machine. */

@@ -16,5 +16,19 @@ import type { GatewayMetrics } from './metrics';
  * proxy must not add Express's headers or parse what it forwards.
  */
 export function createDataHandler(rt: Runtime, stages: readonly Stage[], metrics: GatewayMetrics): (req: IncomingMessage, res: ServerResponse) => void {
-  return createPipelineHandler(rt, stages, metrics);
+  const pipeline = createPipelineHandler(rt, stages, metrics);
+  return (req, res) => {
+    if (req.url === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return answerHealth(res);
+    pipeline(req, res);
+  };
+}
+
+/**
+ * `GET /healthz` on the data listener, so a load balancer probes the port it routes to: the
+ * process is up. Unauthenticated, not audited (a probe every few seconds is not a request to
+ * account for), no body.
+ */
+function answerHealth(res: ServerResponse): void {
+  res.writeHead(200, { 'content-length': 0, 'cache-control': 'no-store' });
+  res.end();
 }

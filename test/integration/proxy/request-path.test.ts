@@ -65,7 +65,7 @@ describe('proxy: request paths (one check, judged as forwarded)', () => {
   /** The record of the request part (arrival, or the refusal): the path as judged. */
   async function auditRecord(requestId: string): Promise<AuditRecord> {
     for (;;) {
-      const appended = nextEvent(gateway.runtime.events, 'audit.appended');
+      const appended = nextEvent(gateway.runtime.events, 'audit.appended').catch(() => undefined);
       const found = (await gateway.runtime.audit.query!({ requestId, limit: 10 })).find((r) => r.path !== undefined);
       if (found) return found;
       await appended;
