@@ -59,6 +59,7 @@ function requestPart(x: Exchange, maxBodyBytes: number, part: Partial<AuditRecor
   part.method = r?.method ?? x.req.method;
   // A refused target is recorded as sent: the audit shows the attempt.
   part.path = r?.path ?? x.path ?? (x.req.url ?? '').split('?', 1)[0];
+  part.clientAddress = x.clientAddress;
   part.upstream = r?.upstream;
   part.endpoint = r?.endpoint;
   part.model = r?.model;

@@ -46,6 +46,10 @@ export interface AuditRecord {
    */
   path?: string;
   /**
+   * The client's IP address: the connection's peer, or what a trusted proxy (server.trustedProxies) says in X-Forwarded-For.
+   */
+  clientAddress?: string;
+  /**
    * Name of the upstream the request was routed to.
    */
   upstream?: string;

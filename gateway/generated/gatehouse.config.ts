@@ -42,6 +42,10 @@ export type Upstream = {
     [k: string]: string;
   };
   /**
+   * Caller headers this upstream receives besides the defaults (accept, accept-language, content-type, user-agent, idempotency-key, traceparent, tracestate, x-stainless-*, openai-beta, anthropic-version, anthropic-beta). Names in any case; a * matches any run of characters. Every other caller header is dropped: e.g. OpenAI-Organization and OpenAI-Project (which select whose quota the gateway's key spends) reach the upstream only if listed here. Credentials, hop-by-hop headers and X-Forwarded-For/Forwarded/X-Real-IP are never forwarded, whatever this says.
+   */
+  forwardHeaders?: string[];
+  /**
    * Time to wait for the upstream's response headers before answering 504. Default 60000.
    */
   timeoutMs?: number;
@@ -247,6 +251,10 @@ export interface Server {
    * Largest request header block, in bytes. Default 16 KiB.
    */
   maxHeaderBytes?: number;
+  /**
+   * Addresses or CIDR ranges (10.0.0.0/8, 2001:db8::/32) of load balancers in front of the data listener. Only when the connection comes from one of them is its X-Forwarded-For believed (from the right, while each hop is trusted) to find the client address that the audit records and the upstream receives as X-Forwarded-For. Forwarded and X-Real-IP are never read. Default: none (the client is the connection's peer).
+   */
+  trustedProxies?: string[];
   /**
    * Time allowed for a client to send the whole request, headers and body. A request still arriving after it (e.g. a slowloris client trickling bytes) is answered 408 and closed within this time. Default 30000.
    */

@@ -20,6 +20,8 @@ export interface Exchange {
   path?: string;
   /** The query as sent ('' or '?...'). */
   query?: string;
+  /** The client's IP address (resolve-client-address.ts): the peer, or what a trusted proxy says. */
+  clientAddress?: string;
   principal?: Principal;
   request?: InferenceRequest;
   /** Where the request goes: the chosen upstream and the path to send there (with query). */

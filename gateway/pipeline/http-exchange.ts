@@ -13,6 +13,7 @@ export class HttpExchange implements Exchange {
   readonly startNs = process.hrtime.bigint();
   path?: string;
   query?: string;
+  clientAddress?: string;
   principal?: Principal;
   request?: InferenceRequest;
   target?: Exchange['target'];

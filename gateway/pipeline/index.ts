@@ -8,6 +8,7 @@ import { evaluatePolicy } from './evaluate-policy';
 import { forwardUpstream } from './forward-upstream';
 import { maskRequest } from './mask-request';
 import { readBody } from './read-body';
+import { resolveClientAddress } from './resolve-client-address';
 import { recordArrival } from './record-arrival';
 import { routeRequest } from './route-request';
 import { verifyIdentity } from './verify-identity';
@@ -19,8 +20,10 @@ import { verifyIdentity } from './verify-identity';
  */
 export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; metrics: GatewayMetrics; proxyOnly?: boolean }): Stage[] {
   // `serve --proxy-only` (benchmarks, debugging on loopback): the forwarding stages alone.
-  if (deps.proxyOnly) return [checkTarget(), readBody(rt), routeRequest(deps.upstreams), forwardUpstream(rt, deps.metrics)];
+  if (deps.proxyOnly) return [resolveClientAddress(rt), checkTarget(), readBody(rt), routeRequest(deps.upstreams), forwardUpstream(rt, deps.metrics)];
   return [
+    // Who is calling from where: every record, refusals included, carries the client address.
+    resolveClientAddress(rt),
     // Before anything reads the path: one normal form for routing, policy, audit and forwarding.
     checkTarget(),
     // Then: an unauthenticated request is refused before its body is read.

@@ -4,6 +4,7 @@ import { checkRequestTarget, withinPrefix } from '../core/request-target';
 import { upstreamDefaults } from '../config/defaults';
 import { readSecret } from '../config/secrets';
 import type { Upstream } from '../generated/gatehouse.config';
+import { compileForwardHeaders } from './headers';
 
 /** One upstream, compiled at start-up: parsed URL, keep-alive pool, credential header ready to set. */
 export interface CompiledUpstream {
@@ -26,6 +27,8 @@ export interface CompiledUpstream {
   /** Injected credential as [header, value]; undefined for an upstream that needs none (local vLLM/Ollama). */
   readonly credential?: readonly [string, string];
   readonly extraHeaders: readonly (readonly [string, string])[];
+  /** Whether a caller header (lower-case name) may reach this upstream: headers.ts's defaults and `forwardHeaders`. */
+  readonly forwardsHeader: (name: string) => boolean;
   readonly timeoutMs: number;
   readonly connectTimeoutMs: number;
 }
@@ -80,6 +83,7 @@ function compileUpstream(u: Upstream, configDir: string, rawUrl: string): Compil
     pool,
     credential: u.auth ? credentialHeader(u, readSecret(u.auth.secret, configDir)) : undefined,
     extraHeaders: Object.entries(u.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v] as const),
+    forwardsHeader: compileForwardHeaders(u.forwardHeaders),
     timeoutMs: u.timeoutMs ?? upstreamDefaults.timeoutMs,
     connectTimeoutMs,
   };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { nextEvent } from '../../builders/wait-for';
+import { auditRecordOf } from '../../builders/audit-record-of';
 import { FakeUpstream } from '../../helpers/fake-upstream';
 import { startGateway, type TestGateway } from '../../helpers/gateway';
 
@@ -135,14 +135,8 @@ describe('proxy: limits that hold', () => {
     // A request that is audited, sent after the probes: once its record is there, theirs would be too.
     const audited = await get('/v1/models');
     assert.equal(audited.status, 401);
-    const requestId = String(audited.headers['x-request-id']);
-    const records = async () => gateway.runtime.audit.query!({ limit: 1000 });
-    for (;;) {
-      const appended = nextEvent(gateway.runtime.events, 'audit.appended').catch(() => undefined);
-      if ((await records()).some((r) => r.requestId === requestId)) break;
-      await appended;
-    }
-    assert.deepEqual((await records()).filter((r) => r.path === '/healthz'), []);
+    await auditRecordOf(gateway, { requestId: String(audited.headers['x-request-id']) });
+    assert.deepEqual((await gateway.runtime.audit.query!({ limit: 1000 })).filter((r) => r.path === '/healthz'), []);
     assert.equal(upstream.requests.length, 0);
   });
 

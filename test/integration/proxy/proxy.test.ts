@@ -65,19 +65,20 @@ describe('proxy: the openai SDK through the gateway', () => {
   it('strips hop-by-hop headers, including those named in Connection, but never the injected key', async () => {
     const res = await rawPost(`${gateway.dataUrl}/v1/chat/completions`, { model: 'm', messages: [{ role: 'user', content: 'x' }] }, {
       authorization: `Bearer ${token}`,
-      connection: 'keep-alive, authorization, x-drop-me',
-      'x-drop-me': 'secret-ish',
-      'x-keep-me': 'yes',
+      // x-stainless-* is forwarded (SDK telemetry), except when Connection names it as hop-by-hop.
+      connection: 'keep-alive, authorization, x-stainless-drop-me',
+      'x-stainless-drop-me': 'secret-ish',
+      'x-stainless-keep-me': 'yes',
       'proxy-authorization': 'Basic abc',
       te: 'trailers',
     });
     assert.equal(res.status, 200);
     const h = upstream.last.headers;
     assert.equal(h.authorization, 'Bearer sk-provider-secret');
-    assert.equal(h['x-drop-me'], undefined);
+    assert.equal(h['x-stainless-drop-me'], undefined);
     assert.equal(h['proxy-authorization'], undefined);
     assert.equal(h.te, undefined);
-    assert.equal(h['x-keep-me'], 'yes');
+    assert.equal(h['x-stainless-keep-me'], 'yes');
   });
 
   it('serves health openly and metrics only with the admin token', async () => {

@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import type { AuditRecord } from '../../../gateway/generated/audit-record';
 import type { Spec } from '../../../gateway/generated/gatehouse.policy';
 import { policyYaml } from '../../builders/policy';
-import { nextEvent } from '../../builders/wait-for';
+import { auditRecordOf } from '../../builders/audit-record-of';
 import { FakeUpstream, type RecordedRequest } from '../../helpers/fake-upstream';
 import { startGateway, type TestGateway } from '../../helpers/gateway';
 import { rawExchange } from '../../helpers/raw-http';
@@ -63,14 +62,7 @@ describe('proxy: request paths (one check, judged as forwarded)', () => {
   }
 
   /** The record of the request part (arrival, or the refusal): the path as judged. */
-  async function auditRecord(requestId: string): Promise<AuditRecord> {
-    for (;;) {
-      const appended = nextEvent(gateway.runtime.events, 'audit.appended').catch(() => undefined);
-      const found = (await gateway.runtime.audit.query!({ requestId, limit: 10 })).find((r) => r.path !== undefined);
-      if (found) return found;
-      await appended;
-    }
-  }
+  const auditRecord = (requestId: string) => auditRecordOf(gateway, { requestId }, (r) => r.path !== undefined);
 
   function received(requestId: string): RecordedRequest[] {
     return [...upstream.requests, ...anthropic.requests].filter((r) => r.headers['x-request-id'] === requestId);
