@@ -31,7 +31,7 @@ export const passes: readonly PassSpec[] = [
   { name: 'ipv6', trigger: /::|[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]/, startChars: ':', startsGate: noGroupAfterColon, startsMinLength: 1024 },
   // AWS secret keys only count near context: scan only the text right after a context word (and
   // the strings whose member names hold one).
-  { name: 'aws-secret', windowsAfter: /aws|secret|access[\s_-]*key/gi, windowLength: contextWindow + 41 },
+  { name: 'aws-secret', windowsAfter: /aws|secret|access[\s_-]*key/gi, windowLength: contextWindow + 41, minLength: 40 },
 ];
 
 /**
@@ -41,7 +41,8 @@ export const passes: readonly PassSpec[] = [
  * only, and the search goes on one character after each candidate (or after the hit);
  * `startsGate` may turn a candidate away first.
  * `startChars`: like `starts`, with every position of these characters as the candidates.
- * `windowsAfter`: the combined regex runs only on the `windowLength` characters after each match.
+ * `windowsAfter`: the combined regex runs only on the `windowLength` characters after each match,
+ * and on the whole of each string (at least `minLength` long) whose member names hold a match.
  */
 export interface PassSpec {
   name: PassName;
@@ -53,6 +54,8 @@ export interface PassSpec {
   windowLength?: number;
   /** `starts` / `startChars` only on texts at least this long; shorter ones get the default scan. */
   startsMinLength?: number;
+  /** No match of the pass is shorter: a string shorter than this is not scanned for its member names' sake. */
+  minLength?: number;
   /** A cheap test at each start: -1 to try it, else the index where the search for starts goes on. */
   startsGate?: (text: string, at: number) => number;
 }

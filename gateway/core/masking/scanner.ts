@@ -145,6 +145,7 @@ function compilePass(alts: Alternative[], spec: PassSpec): CompiledPass | null {
     startsMinLength: spec.startsMinLength ?? 0,
     windowsAfter: spec.windowsAfter && boundedRegex(spec.windowsAfter),
     windowLength: spec.windowLength,
+    minLength: spec.minLength ?? 0,
     startsGate: spec.startsGate,
   };
   return { regex: new RegExp(source, 'g'), sticky: new RegExp(source, 'y'), spec: uniform, alts: combined };
@@ -231,10 +232,19 @@ function scanWindows(p: CompiledPass, text: string, context: ValueContext, out: 
     windows.push(start, nextBoundary(text, start, Math.min(text.length, start + length)));
   }
   const fromMarks = windows.length;
-  for (let i = 0; i < context.segments; i++) {
-    const names = context.segmentNames(i);
-    marks.lastIndex = 0;
-    if (names !== '' && marks.test(names)) windows.push(context.segmentStart(i), context.segmentEnd(i));
+  if (context.hasNames) {
+    const named = new Map<string, boolean>(); // per distinct names: a body has few
+    const minLength = p.spec.minLength!;
+    for (let i = 0; i < context.segments; i++) {
+      if (context.segmentEnd(i) - context.segmentStart(i) < minLength) continue;
+      const names = context.segmentNames(i);
+      let marked = named.get(names);
+      if (marked === undefined) {
+        marks.lastIndex = 0;
+        named.set(names, (marked = names !== '' && marks.test(names)));
+      }
+      if (marked) windows.push(context.segmentStart(i), context.segmentEnd(i));
+    }
   }
   if (windows.length === 0) return;
   if (fromMarks > 0 && windows.length > fromMarks) sortPairs(windows);

@@ -20,19 +20,23 @@ export const contextWindow = 48;
  * One ValueContext serves one scan; checks ask it `has(words, start)`.
  */
 export class ValueContext {
-  private lastRaw = '';
-  private lastWords = '';
+  private readonly words = new Map<string, string>();
 
   /**
    * @param text  the scanned text (strings of a batch joined at `segmentBoundary`)
    * @param starts where each string begins in `text`, ascending (one string: [0])
-   * @param names  the member names of string i, raw and space-separated ('' for none)
+   * @param names  the member names of string i, raw and space-separated ('' for none); null: none at all
    */
   constructor(
     private readonly text: string,
     private readonly starts: readonly number[],
-    private readonly names: (segment: number) => string,
+    private readonly names: ((segment: number) => string) | null,
   ) {}
+
+  /** Whether any string has member names. */
+  get hasNames(): boolean {
+    return this.names !== null;
+  }
 
   /**
    * Whether `words` (a case-insensitive regex of context words, not global) matches in the text
@@ -52,7 +56,7 @@ export class ValueContext {
 
   /** The member names of string i, as words (cached: neighbouring strings share them). */
   segmentNames(i: number): string {
-    const raw = this.names(i);
+    const raw = this.names === null ? '' : this.names(i);
     return raw === '' ? '' : this.wordsOf(raw);
   }
 
@@ -91,12 +95,11 @@ export class ValueContext {
     return window;
   }
 
+  /** Words of member names, cached per distinct names (a body has few: every message's content shares one). */
   private wordsOf(raw: string): string {
-    if (raw !== this.lastRaw) {
-      this.lastRaw = raw;
-      this.lastWords = contextWords(raw);
-    }
-    return this.lastWords;
+    let words = this.words.get(raw);
+    if (words === undefined) this.words.set(raw, (words = contextWords(raw)));
+    return words;
   }
 }
 
@@ -107,7 +110,7 @@ export class ValueContext {
  * textContext('ssn 876729346').has(/\bssn\b/i, 4) // => true
  */
 export function textContext(text: string, names = ''): ValueContext {
-  return new ValueContext(text, [0], () => names);
+  return new ValueContext(text, [0], names === '' ? null : () => names);
 }
 
 /**
