@@ -282,8 +282,10 @@ function checkProviderKey(text: string, start: number, end: number): Hit {
 /** In priority order: at one position, the first alternative (of a pass) that validates wins. */
 export const alternatives: readonly Alternative[] = [
   {
+    // A whole block, or an unfinished one to the end of its base64 (line breaks real, or written
+    // as a literal '\n' inside a JSON or .env string).
     detector: 'pem', pass: 'literal',
-    source: String.raw`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[^\u0000]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,-]*)`,
+    source: String.raw`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[^\u0000]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,\\-]*)`,
     check: (_t, s, e) => full(s, e, 0.99),
   },
   {

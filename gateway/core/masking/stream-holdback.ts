@@ -6,10 +6,12 @@
  *    dashed numbers are made of (a word can always grow into an email or a key);
  *  - a chain of space-separated number-like tokens before it ("4111 1111 ", "+1 (555) 123-",
  *    "DE89 3704 "): cards, phones, IBANs and SSNs written in groups;
- *  - an unfinished PEM block (BEGIN seen, END not yet);
+ *  - an unfinished PEM block (BEGIN seen, its whole END line not yet);
  *  - for custom patterns that may span whitespace, a fixed window.
  */
 const chainCap = 96;
+/** A whole PEM END line (RFC 7468: a label of capitals, digits, spaces and hyphens between the dashes). */
+const pemEndLine = /-----END [A-Z0-9][A-Z0-9 -]*?-----/;
 const customWindow = 64;
 
 function isWordChar(c: number): boolean {
@@ -70,9 +72,11 @@ export function riskyTailStart(buf: string, from: number, customSpansWhitespace:
     if (s - 1 > from && buf.charCodeAt(s - 1) === 32 && isChainChar(buf.charCodeAt(s - 2))) t = s - 1;
     else break;
   }
-  // An unfinished PEM block.
+  // An unfinished PEM block: no whole END line after its BEGIN yet. (A cut inside the END line
+  // leaves '-----END PRIV' in the tail; with the body written with literal '\n', nothing else
+  // would hold the body back.)
   const begin = lastIndexFrom(buf, '-----BEGIN', from);
-  if (begin >= 0 && buf.indexOf('-----END', begin) < 0) hold = Math.min(hold, begin);
+  if (begin >= 0 && !pemEndLine.test(buf.slice(begin))) hold = Math.min(hold, begin);
   if (customSpansWhitespace) hold = Math.min(hold, Math.max(from, len - customWindow));
   return Math.max(hold, from);
 }

@@ -44,6 +44,8 @@ const positives: [string, string, string][] = [
   ['ip', 'full 2001:0db8:85a3:0000:0000:8a2e:0370:7334 and std::string later', '2001:0db8:85a3:0000:0000:8a2e:0370:7334'],
   ['pem', 'k: -----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY----- end', '-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----'],
   ['pem', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA'],
+  // Unfinished, written with a literal '\n' (a truncated JSON or .env string): the body is masked too.
+  ['pem', 'KEY="-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0\\nBAQEFAASC', '-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0\\nBAQEFAASC'],
   ['jwt', 'token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'],
   ['bearer', 'Authorization: Bearer abc123def456ghi789jkl', 'abc123def456ghi789jkl'],
   ['api-key', 'OPENAI_API_KEY sk-proj-AbCdEfGhIjKlMnOpQrStUvWx1234', 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWx1234'],

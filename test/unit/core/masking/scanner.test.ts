@@ -86,6 +86,23 @@ describe('core/masking scanner', () => {
     assert.ok(found > 200, `the texts hold values (${found})`);
   });
 
+  it('no match of a pass is shorter than its minLength (the windows opened by member names skip shorter strings)', () => {
+    let checked = 0;
+    for (const p of passes.filter((x) => x.minLength)) {
+      const alts = alternatives.filter((a) => a.pass === p.name).map((a) => new RegExp(a.source, 'g'));
+      for (const text of texts) {
+        for (const re of alts) {
+          re.lastIndex = 0;
+          for (let m = re.exec(text); m; m = re.exec(text)) {
+            assert.ok(m[0].length >= p.minLength!, `${p.name}: ${JSON.stringify(m[0])}`);
+            checked++;
+          }
+        }
+      }
+    }
+    assert.ok(checked > 20, `matches checked (${checked})`);
+  });
+
   it('the numeric start pattern marks the same positions as \\b\\d followed by six run characters', () => {
     const starts = passes.find((p) => p.name === 'numeric')!.starts!;
     const reference = /\b\d(?=[\d ().+-]{6})/g;

@@ -21,6 +21,10 @@ describe('core/masking stream hold-back', () => {
     ['IBAN DE89 3704', 'IBAN DE89 3704'],
     ['visa13 4111', '4111'],
     ['key: -----BEGIN RSA PRIVATE KEY-----\nMIIE', '-----BEGIN RSA PRIVATE KEY-----\nMIIE'],
+    // A literal '\n' and a cut inside the END line: the block is not finished yet.
+    ['k="-----BEGIN PRIVATE KEY-----\\nMIIE\\n-----END PRIVATE KEY--', '-----BEGIN PRIVATE KEY-----\\nMIIE\\n-----END PRIVATE KEY--'],
+    ['k="-----BEGIN PRIVATE KEY-----\\nMIIE\\n-----END', '-----BEGIN PRIVATE KEY-----\\nMIIE\\n-----END'],
+    ['k="-----BEGIN PRIVATE KEY-----\\nMIIE\\n-----END PRIVATE KEY-----" ok', 'ok'],
     ['done.\n', ''],
   ];
   for (const [text, held] of table) {
