@@ -17,7 +17,8 @@ const usage = `Usage:
   gatehouse audit verify [--dir DIR | --config FILE | --data-dir DIR] [--anchor FILE] [--key JWKS] [--json]
       Checks the whole hash chain and the signed checkpoints; prints a validation report with one
       INVALID line per finding. Exit 0 when intact, 1 on any finding, 2 on usage errors.
-      --dir DIR      the audit directory (default .gatehouse/audit, or $GATEHOUSE_DATA_DIR/audit)
+      --dir DIR      the audit directory (default DATA/audit; DATA is --data-dir, else $GATEHOUSE_DATA_DIR,
+                     else the --config's server.dataDir, else ./.gatehouse)
       --config FILE  the gateway's config: its data dir's audit/ (as \`gatehouse serve --config\`)
       --data-dir DIR the gateway's data dir: DIR/audit
       --anchor FILE  an exported checkpoint kept outside the log (default DIR/anchor.json): detects
@@ -103,7 +104,7 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
   return 2;
 }
 
-/** --dir wins; then --data-dir, then the data dir a --config names; then $GATEHOUSE_DATA_DIR or ./.gatehouse. */
+/** --dir wins; then the data dir `gatehouse serve` would use: --data-dir, $GATEHOUSE_DATA_DIR, the --config's, ./.gatehouse. */
 async function auditDir(v: { dir?: string; config?: string; 'data-dir'?: string }): Promise<string> {
   const dir = await whichAuditDir(v);
   if (!(await stat(dir).then((st) => st.isDirectory(), () => false))) {
@@ -114,9 +115,7 @@ async function auditDir(v: { dir?: string; config?: string; 'data-dir'?: string 
 
 async function whichAuditDir(v: { dir?: string; config?: string; 'data-dir'?: string }): Promise<string> {
   if (v.dir) return resolve(v.dir);
-  if (v['data-dir']) return resolve(v['data-dir'], 'audit');
-  if (v.config) return join((await loadConfig(v.config)).dataDir, 'audit');
-  return resolve(process.env.GATEHOUSE_DATA_DIR ?? '.gatehouse', 'audit');
+  return join((await loadConfig(v.config, { dataDir: v['data-dir'] })).dataDir, 'audit');
 }
 
 async function tail(dir: string, filter: AuditQuery, n: number, follow: boolean, json: boolean, out: (s: string) => void): Promise<number> {

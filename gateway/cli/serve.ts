@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/load-config';
+import { ConfigError, configDiagnostic, loadConfig } from '../config/load-config';
+import { formatDiagnostic } from '../core/diagnostics';
 import { createLogger } from '../log';
 import { createGateway } from '../server/create-gateway';
 import { UsageError, parsePort } from './usage-error';
@@ -17,7 +18,8 @@ Options:
   -c, --config FILE     gateway config (YAML); invalid config exits 2 listing every error
   -p, --port N          data listener port (0 picks a free one)
       --admin-port N    admin listener port (0 picks a free one)
-      --data-dir DIR    audit log, keys and tokens (default ./.gatehouse)
+      --data-dir DIR    audit log, keys and tokens (default $GATEHOUSE_DATA_DIR, else the config's
+                        server.dataDir, else ./.gatehouse)
       --log-json        log as JSON lines on stderr
       --exit-with-stdin stop when standard input closes: a launcher's lifeline, so the gateway
                         never outlives the process that started it (the VS Code extension uses it)
@@ -69,7 +71,12 @@ export async function run(argv: string[]): Promise<number> {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new UsageError(`address in use: ${(e as unknown as { address: string; port: number }).address}:${(e as unknown as { port: number }).port} (choose another with --port / --admin-port, or 0)`);
     if (e.name === 'ConfigError' || e.code?.startsWith('ERR_CONFIG')) {
-      console.error(`gatehouse: ${e.message}`);
+      const configPath = (e as { configPath?: string }).configPath;
+      if (configPath !== undefined && loaded.file) {
+        console.error(`gatehouse: invalid config (1 error):\n${formatDiagnostic(await configDiagnostic(loaded.file, configPath, e.message))}`);
+      } else {
+        console.error(`gatehouse: ${e.message}`);
+      }
       return 2;
     }
     throw err;

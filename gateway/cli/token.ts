@@ -1,7 +1,5 @@
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load-config';
-import { serverDefaults } from '../config/defaults';
 import { parseDurationSeconds } from '../core/identity/duration';
 import type { DevIssuer as DevIssuerConfig } from '../generated/gatehouse.config';
 import { DevIssuerError, devIssuerDefaults, openDevIssuer } from '../identity/dev-issuer';
@@ -21,7 +19,8 @@ Options:
   --ttl <duration>      lifetime: 900, 90s, 15m, 1h (default 15m; at most the issuer's maximum)
   --aud <audience>      audience (default the development issuer's, "gatehouse")
   --client-id <id>      client_id claim
-  --data-dir <dir>      data directory holding dev-issuer.jwk.json (default ./.gatehouse)
+  --data-dir <dir>      data directory holding dev-issuer.jwk.json (default $GATEHOUSE_DATA_DIR, else
+                        the --config's server.dataDir, else ./.gatehouse: the gateway's own)
   --config <file>       gateway config; its server.dataDir and identity.devIssuer apply
   -h, --help            show this help
 
@@ -73,26 +72,23 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
   }
   const groups = (values.groups ?? '').split(',').map((g) => g.trim()).filter(Boolean);
 
-  let dataDir = resolve(values['data-dir'] ?? serverDefaults.dataDir);
-  let devConfig: DevIssuerConfig = {};
-  if (values.config) {
-    let loaded;
-    try {
-      loaded = await loadConfig(values.config, { dataDir: values['data-dir'] });
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      io.err(`gatehouse token: invalid config (${err.diagnostics.length} error${err.diagnostics.length === 1 ? '' : 's'}):\n${err.message}\n`);
-      return 2;
-    }
-    dataDir = loaded.dataDir;
-    const identity = loaded.config.identity;
-    // Same rule as the gateway: on when no issuers are listed, unless the config says otherwise.
-    if (!(identity?.devIssuer?.enabled ?? !identity?.issuers?.length)) {
-      io.err(`gatehouse token: the development issuer is off in ${values.config} (identity.devIssuer.enabled); get a token from your identity provider\n`);
-      return 1;
-    }
-    devConfig = identity?.devIssuer ?? {};
+  // The same data dir `gatehouse serve` would use: --data-dir, $GATEHOUSE_DATA_DIR, the config's, ./.gatehouse.
+  let loaded;
+  try {
+    loaded = await loadConfig(values.config, { dataDir: values['data-dir'] });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.err(`gatehouse token: invalid config (${err.diagnostics.length} error${err.diagnostics.length === 1 ? '' : 's'}):\n${err.message}\n`);
+    return 2;
   }
+  const dataDir = loaded.dataDir;
+  const identity = loaded.config.identity;
+  // Same rule as the gateway: on when no issuers are listed, unless the config says otherwise.
+  if (!(identity?.devIssuer?.enabled ?? !identity?.issuers?.length)) {
+    io.err(`gatehouse token: the development issuer is off in ${values.config} (identity.devIssuer.enabled); get a token from your identity provider\n`);
+    return 1;
+  }
+  const devConfig: DevIssuerConfig = identity?.devIssuer ?? {};
 
   try {
     const dev = await openDevIssuer(dataDir, devConfig);

@@ -17,12 +17,20 @@ export interface LoadedConfig {
   dataDir: string;
 }
 
-/** Command-line overrides; they win over the file. */
+/** Command-line overrides; they win over the file (and over the environment). */
 export interface ConfigOverrides {
   port?: number;
   adminPort?: number;
   dataDir?: string;
+  /** Where relative paths resolve without a config file (default: the working directory). */
+  baseDir?: string;
 }
+
+/**
+ * Environment variables every command honours (README "Environment"). GATEHOUSE_DATA_DIR: the data
+ * directory, between --data-dir (wins) and the config's server.dataDir.
+ */
+export const DATA_DIR_ENV = 'GATEHOUSE_DATA_DIR';
 
 /** A config that failed to load: every problem, each pinned to file, line, column and path. */
 export class ConfigError extends Error {
@@ -37,9 +45,9 @@ export class ConfigError extends Error {
  * Reads, validates and resolves a config file (or the embedded default when `file` is undefined).
  * Throws ConfigError with all diagnostics; never returns a half-valid config.
  */
-export async function loadConfig(file?: string, overrides: ConfigOverrides = {}): Promise<LoadedConfig> {
+export async function loadConfig(file?: string, overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
   let config: GatehouseConfig;
-  let configDir = process.cwd();
+  let configDir = resolve(overrides.baseDir ?? process.cwd());
   let absFile: string | undefined;
   if (file) {
     absFile = resolve(file);
@@ -59,7 +67,8 @@ export async function loadConfig(file?: string, overrides: ConfigOverrides = {})
   config.server ??= {};
   if (overrides.port !== undefined) config.server.listen = { ...config.server.listen, port: overrides.port };
   if (overrides.adminPort !== undefined) config.server.admin = { ...config.server.admin, port: overrides.adminPort };
-  if (overrides.dataDir !== undefined) config.server.dataDir = resolve(overrides.dataDir);
+  const dataDirOverride = overrides.dataDir ?? (env[DATA_DIR_ENV] || undefined);
+  if (dataDirOverride !== undefined) config.server.dataDir = resolve(overrides.baseDir ?? process.cwd(), dataDirOverride);
   const dataDir = resolve(configDir, config.server.dataDir ?? serverDefaults.dataDir);
   return { config, file: absFile, configDir, dataDir };
 }
@@ -70,4 +79,13 @@ export function parseConfigText(text: string, file: string): GatehouseConfig {
   const diagnostics = [...doc.syntaxErrors.filter((d) => d.severity === 'error'), ...schemaDiagnostics(doc, configValidator())];
   if (diagnostics.length) throw new ConfigError(diagnostics);
   return (doc.value ?? {}) as GatehouseConfig;
+}
+
+/**
+ * A problem found after loading (e.g. a secret that cannot be read), pinned to the config node at
+ * `pointer` like the load-time diagnostics: "gatehouse.yaml:14:15: error: /upstreams/0/auth/secret …".
+ */
+export async function configDiagnostic(file: string, pointer: string, message: string): Promise<Diagnostic> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return parseYamlDocument(text, file).diagnostic(pointer, message);
 }

@@ -5,6 +5,10 @@ import type { SecretRef } from '../generated/gatehouse.config';
 /** Thrown at start-up when a secret cannot be read safely; the message never contains the secret. */
 export class SecretError extends Error {
   readonly code = 'ERR_CONFIG_SECRET';
+  /** JSON pointer of the secret reference in the config (e.g. /upstreams/0/auth/secret), when known. */
+  constructor(message: string, readonly configPath?: string) {
+    super(message);
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { Pool } from 'undici';
 import { compileGlobs } from '../core/glob';
 import { checkRequestTarget, withinPrefix } from '../core/request-target';
 import { upstreamDefaults } from '../config/defaults';
-import { readSecret } from '../config/secrets';
+import { SecretError, readSecret } from '../config/secrets';
 import type { Upstream } from '../generated/gatehouse.config';
 import { compileForwardHeaders } from './headers';
 
@@ -42,7 +42,15 @@ export interface UpstreamTable {
 
 /** `resolveUrl` maps a `demo: true` upstream to the address of the demo server started for it. */
 export function compileUpstreams(list: Upstream[], configDir: string, resolveUrl: (u: Upstream) => string): UpstreamTable {
-  const upstreams = list.map((u) => compileUpstream(u, configDir, resolveUrl(u)));
+  const upstreams = list.map((u, i) => {
+    try {
+      return compileUpstream(u, configDir, resolveUrl(u));
+    } catch (err) {
+      // Name the config node, so `serve` (and the extension's toast) can point at the line.
+      if (err instanceof SecretError) throw new SecretError(err.message, `/upstreams/${i}/auth/secret`);
+      throw err;
+    }
+  });
   return {
     upstreams,
     select(path, model) {
