@@ -11,11 +11,10 @@ export function registerGatewayCommands(gateway: GatewayProcessService, connecti
         { location: vscode.ProgressLocation.Window, title: restart ? 'Restarting Gatehouse gateway' : 'Starting Gatehouse gateway' },
         () => (restart ? gateway.restart() : gateway.start()),
       );
+      for (const notice of running.launch.notices) void vscode.window.showWarningMessage(notice);
       return running;
     } catch (e) {
-      const message = e instanceof GatewayStartError ? e.message : `Could not start the gateway: ${(e as Error).message}`;
-      void vscode.window.showErrorMessage(message, 'Show Log').then((c) => c && log.show());
-      return undefined;
+      return showStartFailure(e, log);
     }
   };
   return [
@@ -74,4 +73,26 @@ function safeUserName(): string {
   } catch {
     return 'developer';
   }
+}
+
+/** What a failed start showed the user; returned by the start commands for the extension-host tests. */
+export interface StartFailure {
+  kind: 'failed';
+  message: string;
+  actions: string[];
+}
+
+/** The error toast of a failed start: the gateway's reason, Open Config (at the failing line) and Show Log. */
+function showStartFailure(e: unknown, log: vscode.LogOutputChannel): StartFailure {
+  const message = e instanceof GatewayStartError ? e.message : `Could not start the gateway: ${(e as Error).message}`;
+  const failure = e instanceof GatewayStartError ? e.failure : undefined;
+  const actions = failure?.file ? ['Open Config', 'Show Log'] : ['Show Log'];
+  void vscode.window.showErrorMessage(message, ...actions).then(async (choice) => {
+    if (choice === 'Show Log') log.show();
+    if (choice === 'Open Config' && failure?.file) {
+      const at = new vscode.Position(Math.max(0, (failure.line ?? 1) - 1), Math.max(0, (failure.column ?? 1) - 1));
+      await vscode.window.showTextDocument(vscode.Uri.file(failure.file), { selection: new vscode.Range(at, at) });
+    }
+  });
+  return { kind: 'failed', message, actions };
 }

@@ -17,7 +17,7 @@ const RESTRICTED: readonly string[] = [SettingKey.configFile, SettingKey.dataDir
 export interface GatehouseSettings {
   /** Gateway config, relative to the first workspace folder. */
   configFile: string;
-  /** Data directory of a locally started gateway; empty means the extension's workspace storage. */
+  /** Data directory of a locally started gateway; empty means the one `gatehouse serve` would use (the config's). */
   dataDir: string;
   approvalNotifications: boolean;
   auditMaxRecords: number;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Disposable } from '../common/lifecycle';
 import type { GatewayLaunch } from './gateway-launch';
-import { lineSplitter, parseListenLine } from './serve-output';
+import { lineSplitter, parseListenLine, startupFailure, type StartupFailure } from './serve-output';
 
 export type GatewayProcessState =
   | { kind: 'stopped' }
@@ -14,8 +14,15 @@ export type GatewayProcessState =
 
 export type RunningGateway = Extract<GatewayProcessState, { kind: 'running' }>;
 
-/** Thrown by start() when the gateway may not or could not start; the message is for the user. */
-export class GatewayStartError extends Error {}
+/**
+ * Thrown by start() when the gateway may not or could not start; the message is for the user.
+ * `failure`: the gateway's own reason when it exited during start-up, with the config position.
+ */
+export class GatewayStartError extends Error {
+  constructor(message: string, readonly failure?: StartupFailure) {
+    super(message);
+  }
+}
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
@@ -105,10 +112,11 @@ export class GatewayProcessService extends Disposable {
     if (!fs.existsSync(launch.script)) throw new GatewayStartError(`The bundled gateway is missing: ${launch.script}`);
     // --exit-with-stdin: the gateway stops when our end of its stdin closes, so it never outlives an
     // extension host that was killed without running deactivate().
-    const args = [launch.script, 'serve', '--port', '0', '--admin-port', '0', '--data-dir', launch.dataDir, '--exit-with-stdin'];
+    const args = [launch.script, 'serve', '--port', `${launch.ports.data}`, '--admin-port', `${launch.ports.admin}`, '--data-dir', launch.dataDir, '--exit-with-stdin'];
     if (launch.configFile) args.push('--config', launch.configFile);
     this.setState({ kind: 'starting' });
     this.log.info(`starting gateway: ${path.basename(process.execPath)} ${args.join(' ')}`);
+    for (const notice of launch.notices) this.log.warn(notice);
     const child = spawn(process.execPath, args, { cwd: launch.cwd, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     const urls: { data?: string; admin?: string } = {};
@@ -123,9 +131,19 @@ export class GatewayProcessService extends Disposable {
           if (urls.data && urls.admin) resolve();
         }),
       );
-      child.stderr!.on('data', lineSplitter((line) => this.log.appendLine(line)));
+      // The start-up lines of stderr are kept: when the gateway exits, its own reason goes to the user.
+      const stderr: string[] = [];
+      child.stderr!.on('data', lineSplitter((line) => {
+        this.log.appendLine(line);
+        if (stderr.length < 200) stderr.push(line);
+      }));
       child.once('error', reject);
-      child.once('exit', (code, signal) => reject(new GatewayStartError(`The gateway exited during start-up (${exitText(code, signal)}). See the Gatehouse log.`)));
+      child.once('exit', (code, signal) => {
+        // Let the rest of stderr arrive first: the exit event can overtake the last chunk.
+        const settle = () => reject(startFailed(stderr, code, signal));
+        if (child.stderr!.readableEnded) settle();
+        else child.stderr!.once('close', settle);
+      });
     });
     child.once('exit', (code, signal) => this.onExit(child, code, signal));
 
@@ -181,6 +199,14 @@ function childEnv(): NodeJS.ProcessEnv {
 }
 
 const exitText = (code: number | null, signal: NodeJS.Signals | null) => (signal ? `signal ${signal}` : `exit code ${code}`);
+
+/** "The gateway did not start: <its reason> (/upstreams/0/auth/secret, gatehouse.yaml:16)". */
+function startFailed(stderr: string[], code: number | null, signal: NodeJS.Signals | null): GatewayStartError {
+  const failure = startupFailure(stderr);
+  if (!failure) return new GatewayStartError(`The gateway exited during start-up (${exitText(code, signal)}). See the Gatehouse log.`);
+  const where = [failure.path, failure.file && `${path.basename(failure.file)}:${failure.line}`].filter(Boolean).join(', ');
+  return new GatewayStartError(`The gateway did not start: ${failure.reason}${where ? ` (${where})` : ''}`, failure);
+}
 
 /** The token is written before the listeners start; a short bounded wait covers slow disks. */
 async function readAdminToken(dataDir: string): Promise<string> {

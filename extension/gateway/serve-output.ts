@@ -19,3 +19,37 @@ export function lineSplitter(onLine: (line: string) => void): (chunk: Buffer | s
     for (const line of lines) if (line) onLine(line);
   };
 }
+
+/** Why `gatehouse serve` exited during start-up, from its stderr; with the config position when it gave one. */
+export interface StartupFailure {
+  reason: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** JSON pointer of the config node, e.g. /upstreams/0/auth/secret. */
+  path?: string;
+}
+
+/** A config diagnostic as the gateway prints it: `FILE:LINE:COL: error: [/json/pointer ]message`. */
+const DIAGNOSTIC_LINE = /^(.+?):(\d+):(\d+): error: (?:(\/\S*) )?(.+)$/;
+
+/**
+ * The gateway's own one-line reason: its first config diagnostic (file:line:col), else its
+ * `gatehouse: …` line, else the first error line of a crash, else the last line it wrote.
+ *
+ * @example
+ * startupFailure(['gatehouse: invalid config (1 error):', '/w/gatehouse.yaml:16:15: error: /upstreams/0/auth/secret environment variable OPENAI_API_KEY is not set'])
+ * // => { reason: 'environment variable OPENAI_API_KEY is not set', file: '/w/gatehouse.yaml', line: 16, column: 15, path: '/upstreams/0/auth/secret' }
+ */
+export function startupFailure(stderrLines: readonly string[]): StartupFailure | undefined {
+  const lines = stderrLines.map((l) => l.trim()).filter(Boolean);
+  for (const line of lines) {
+    const m = DIAGNOSTIC_LINE.exec(line);
+    if (m) return { reason: m[5], file: m[1], line: Number(m[2]), column: Number(m[3]), ...(m[4] ? { path: m[4] } : {}) };
+  }
+  const own = lines.find((l) => l.startsWith('gatehouse: '));
+  if (own) return { reason: own.slice('gatehouse: '.length) };
+  const crash = lines.find((l) => /^\w*Error\b.*:/.test(l));
+  const last = crash ?? lines.at(-1);
+  return last ? { reason: last } : undefined;
+}

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { StartFailure } from '../../../extension/commands/gateway-commands';
 import { getSettings } from '../../../extension/common/settings';
 import { activateGatehouse } from './helpers';
 
@@ -10,8 +11,9 @@ describe('in an untrusted workspace', () => {
     const api = await activateGatehouse();
     await assert.rejects(api.gateway.start(), /untrusted workspace/);
     assert.equal(api.gateway.state.kind, 'stopped');
-    const viaCommand = await vscode.commands.executeCommand('gatehouse.startGateway');
-    assert.equal(viaCommand, undefined);
+    const viaCommand = (await vscode.commands.executeCommand('gatehouse.startGateway')) as StartFailure;
+    assert.equal(viaCommand.kind, 'failed');
+    assert.match(viaCommand.message, /untrusted workspace/);
     assert.equal(api.connection.state.kind, 'none');
   });
 
