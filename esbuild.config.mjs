@@ -121,8 +121,8 @@ if (watch) {
   await Promise.all(selected.map(async (b) => {
     const options = optionsOf(b);
     const reason = ifStale ? staleReason(b.name, options) : 'asked to build';
-    if (!reason) return console.log(`${b.name}: up to date`);
-    if (ifStale) console.log(`${b.name}: building (${reason})`);
+    if (!reason) return console.error(`${b.name}: up to date`);
+    if (ifStale) console.error(`${b.name}: building (${reason})`);
     const startedAt = Date.now();
     const result = await esbuild.build({ ...options, metafile: true });
     recordBuild(b.name, options, startedAt, result.metafile);

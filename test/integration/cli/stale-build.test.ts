@@ -24,8 +24,8 @@ describe('build: --if-stale (npm start)', function () {
 
     const again = build('--if-stale', 'gateway');
     assert.equal(again.status, 0, again.stderr);
-    assert.match(again.stdout, /^gateway: up to date$/m);
-    assert.doesNotMatch(again.stdout, /extension|webview/, 'only the named bundle is considered');
+    assert.match(again.stderr, /^gateway: up to date$/m);
+    assert.doesNotMatch(again.stderr, /extension|webview/, 'only the named bundle is considered');
     assert.equal(mtime('dist/gateway.js'), before, 'dist/gateway.js not written');
 
     // An input (the CLI's entry point) saved again: the next start rebuilds the gateway.
@@ -34,7 +34,7 @@ describe('build: --if-stale (npm start)', function () {
     utimesSync(source, now, now);
     const rebuilt = build('--if-stale', 'gateway');
     assert.equal(rebuilt.status, 0, rebuilt.stderr);
-    assert.match(rebuilt.stdout, /^gateway: building \(gateway\/cli\/main\.ts changed\)$/m);
+    assert.match(rebuilt.stderr, /^gateway: building \(gateway\/cli\/main\.ts changed\)$/m);
     assert.ok(mtime('dist/gateway.js') > before, 'dist/gateway.js written again');
   });
 
