@@ -1,4 +1,4 @@
-// The npm package as a user gets it: `npm pack` (its prepack builds dist/gateway.js when stale), the
+// The npm package as a user gets it: `npm pack` (its prepack builds the bundles that are stale), the
 // tarball installed into an empty folder, then the README's quick start from there: --version,
 // `serve` on the embedded default, and a `token` it accepts.
 import assert from 'node:assert/strict';
@@ -36,12 +36,13 @@ describe('npm package: pack, install into an empty folder, run', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('ships the built CLI, schemas, examples and docs: no sources, tests or bench', () => {
-    assert.ok(files.includes('dist/gateway.js'), 'dist/gateway.js is in the tarball');
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'schemas/gatehouse.config.schema.json', 'examples/gatehouse.yaml']) assert.ok(files.includes(f), f);
-    assert.deepEqual(files.filter((f) => /^(test|bench|gateway|extension|scripts|\.ci)\//.test(f)), []);
-    assert.deepEqual(files.filter((f) => f.startsWith('dist/') && !f.startsWith('dist/gateway.js')), []);
-    assert.ok(files.length < 30, `${files.length} files`);
+  it('ships the bundles (CLI, extension, webview), schemas, examples and docs: no sources, tests, bench or source maps', () => {
+    // One files list serves npm and the VSIX (vsce refuses a .vscodeignore beside it): package.json is both manifests.
+    for (const f of ['dist/gateway.js', 'dist/extension.js', 'dist/webview/preview.js', 'package.json', 'README.md', 'LICENSE', 'schemas/gatehouse.config.schema.json', 'examples/gatehouse.yaml']) {
+      assert.ok(files.includes(f), `${f} is in the tarball`);
+    }
+    assert.deepEqual(files.filter((f) => /^(test|bench|gateway|extension|scripts|\.ci)\//.test(f) || f.endsWith('.map') || f.startsWith('dist/test/')), []);
+    assert.ok(files.length < 40, `${files.length} files`);
   });
 
   it('installed from the tarball: npx gatehouse --version, serve on the embedded default, and a token it accepts', async () => {
