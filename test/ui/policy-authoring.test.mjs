@@ -85,6 +85,34 @@ describe('policy authoring and masking preview', function () {
     await ui.screenshot('12-masking-preview');
   });
 
+  it('lays out for its half of the window: the panes stack in one column', async () => {
+    const wv = workbench.webview();
+    const rules = await wv.locator('#rules-editor').boundingBox();
+    const sample = await wv.locator('#sample-editor').boundingBox();
+    const result = await wv.locator('#result-editor').boundingBox();
+    const spans = await wv.locator('#spans').boundingBox();
+    assert.ok(await wv.locator('body').evaluate((b) => b.clientWidth < 720), 'the preview opened beside the editor, in half the window');
+    assert.equal(sample.x, rules.x, 'rules and sample in one column');
+    assert.ok(sample.y > rules.y + rules.height - 1 && result.y > sample.y + sample.height - 1, 'rules, sample, result from top to bottom');
+    assert.ok(spans.y >= result.y + result.height - 1, 'the span list under the result editor, not squeezed beside it');
+    assert.ok(result.width > 300, `result editor ${result.width}px wide`);
+  });
+
+  it('F1, Ctrl+Shift+P and Ctrl+P typed in the preview reach the workbench, not Monaco in the webview', async () => {
+    const wv = workbench.webview();
+    const rulesEditor = wv.locator('#rules-editor .view-lines');
+    for (const [key, value] of [['F1', '>'], ['Control+Shift+P', '>'], ['Control+P', '']]) {
+      await rulesEditor.click();
+      await page.keyboard.press(key);
+      const box = page.locator(SEL.quickInputBox);
+      await box.waitFor({ state: 'visible' });
+      assert.equal(await box.inputValue(), value, `${key}: the workbench's ${value ? 'command palette' : 'quick open'}`);
+      assert.equal(await wv.locator('.quick-input-widget').filter({ visible: true }).count(), 0, `${key}: Monaco's own command list stays closed`);
+      await page.keyboard.press('Escape');
+      await page.locator(SEL.quickInput).waitFor({ state: 'hidden' });
+    }
+  });
+
   it('updates the preview when a masking rule changes in the policy editor', async () => {
     await editor.click({ position: { x: 200, y: 10 } });
     const line = lineOf('      detectors: [all]');

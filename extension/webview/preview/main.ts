@@ -31,6 +31,12 @@ for (const button of Array.from(document.querySelectorAll<HTMLButtonElement>('[d
 const editorOptions: monaco.editor.IStandaloneEditorConstructionOptions = {
   theme: editorTheme(), automaticLayout: true, minimap: { enabled: false }, fontSize: 13, scrollBeyondLastLine: false, lineNumbersMinChars: 3, wordWrap: 'on',
 };
+// F1, Ctrl/Cmd+Shift+P and Ctrl/Cmd+P belong to the workbench (its command palette and quick open).
+// Monaco binds F1 to its own command list and stops the keydown there; unbound (command: null), the
+// key bubbles to the webview's window, which forwards unhandled keys to the workbench.
+monaco.editor.addKeybindingRules(
+  [monaco.KeyCode.F1, monaco.KeyMod.CtrlCmd | monaco.KeyMod.Shift | monaco.KeyCode.KeyP, monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyP].map((keybinding) => ({ keybinding, command: null })),
+);
 const rulesModel = monaco.editor.createModel('', 'yaml', monaco.Uri.parse('inmemory://gatehouse/masking-rules.yaml'));
 const sampleModel = monaco.editor.createModel('', 'plaintext', monaco.Uri.parse('inmemory://gatehouse/sample.txt'));
 const resultModel = monaco.editor.createModel('', 'plaintext', monaco.Uri.parse('inmemory://gatehouse/masked-result.txt'));
