@@ -26,7 +26,7 @@ async function run(concurrency: number): Promise<{ concurrency: number; records:
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-audit-'));
   try {
     const dir = join(dataDir, 'audit');
-    const key = await loadOrCreateSigningKey(dataDir, dir);
+    const key = await loadOrCreateSigningKey({ file: join(dataDir, 'key.jwk.json') }, dir);
     const { writer } = await AuditLogWriter.open({ dir, key, log: silentLogger, segmentMaxBytes: 256 * 1024 * 1024, segmentMaxAgeMs: 3_600_000, checkpointEveryRecords: 1000, groupCommitMaxDelayMs: 0 });
     await writer.checkpoint();
     const base = { ...writer.stats };

@@ -1,4 +1,4 @@
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { GatehouseError } from '../errors';
 import type { EventBus } from '../events';
 import type { VerifyReport } from '../core/audit/findings';
@@ -12,10 +12,11 @@ import { AuditLogWriter, type RecordFields, type WriterStats } from './log-write
 import { arrivalFields, outcomeFields } from './record-builder';
 import { RecordIndex, matchesQuery, type AuditQuery } from './record-index';
 import { pruneSegments } from './retention';
-import { loadOrCreateSigningKey } from './signing-key';
+import { loadOrCreateSigningKey, signingKeySource } from './signing-key';
 import { createSinkTransport } from './sinks/create-sink';
 import { SinkRunner } from './sinks/sink-runner';
 import { anchorFileName, verifyAuditDir } from './verify-log';
+import { createWitnessExporter, type WitnessExporter } from './witness-export';
 
 export interface AuditDeps {
   dataDir: string;
@@ -69,13 +70,18 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
   const configDir = deps.configDir ?? dataDir;
   const dir = join(dataDir, 'audit');
   const maxBodyBytes = c.maxBodyBytes ?? 65_536;
-  const key = await loadOrCreateSigningKey(dataDir, dir);
+  const keySource = signingKeySource(c.signingKey, dataDir, configDir);
+  const key = await loadOrCreateSigningKey(keySource, dir);
+  if ('file' in keySource && !relative(resolve(dataDir), keySource.file).startsWith('..')) {
+    log.warn('audit: the checkpoint signing key is inside the data dir, beside the log: whoever can edit the log can re-sign it. Set audit.signingKey to a file outside it (gatehouse audit rotate-key --new-key FILE), and audit.witness', { file: keySource.file });
+  }
   const anchorFiles = [join(dir, anchorFileName)];
   if (c.anchorFile) anchorFiles.push(isAbsolute(c.anchorFile) ? c.anchorFile : resolve(configDir, c.anchorFile));
   const anchors = createAnchorExporter(anchorFiles, log);
   const listeners = new Set<{ filter: AuditQuery; onRecord: (r: AuditRecord) => void }>();
   const sinks: SinkRunner[] = [];
   let index: RecordIndex | undefined;
+  let witness: WitnessExporter | undefined;
   let healthy = true;
   let outage: Outage | undefined;
   const outageRetryMs = c.outageRetryMs ?? 5000;
@@ -88,9 +94,11 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     segmentMaxBytes: c.segmentMaxBytes ?? 64 * 1024 * 1024,
     segmentMaxAgeMs: (c.segmentMaxAgeSeconds ?? 86_400) * 1000,
     checkpointEveryRecords: c.checkpointEveryRecords ?? 1000,
+    checkpointMaxMs: (c.checkpoint?.maxSeconds ?? c.checkpointIntervalSeconds ?? 1) * 1000,
     groupCommitMaxDelayMs: c.groupCommitMaxDelayMs ?? 0,
     preallocate: c.preallocateSegments ?? true,
-    onDurable(records) {
+    onDurable(records, _position, leaves) {
+      witness?.leaves(leaves);
       index?.add(records);
       for (const r of records) {
         events.emit('audit.appended', { id: r.id, seq: r.seq, kind: r.kind, principal: r.principal?.subject, decision: r.decision?.action, model: r.model, status: r.status });
@@ -98,7 +106,10 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
       }
       for (const s of sinks) s.wake();
     },
-    onCheckpoint: (anchor) => anchors.export(anchor),
+    onCheckpoint(anchor) {
+      anchors.export(anchor);
+      witness?.checkpoint(anchor);
+    },
     onFailure(err) {
       healthy = false;
       events.emit('audit.failed', { message: `${(err as NodeJS.ErrnoException).code ?? 'ERROR'}: audit log not writable; requests are refused` });
@@ -132,11 +143,14 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
       },
     );
   }
+  if (c.witness) witness = await createWitnessExporter(c.witness, { auditDir: dir, configDir, log, range: () => writer.durableRange() });
   index = new RecordIndex(dir, c.recentRecords ?? 10_000, () => writer.durablePosition());
 
+  // The start checkpoint attests the head that start-up recovered (the tail a crash left unattested).
   await writer.checkpoint();
   if (recovered) {
     await writer.append({ kind: 'recovery', recovery: recovered });
+    await writer.checkpoint();
     log.warn('audit: recorded torn-line recovery', { ...recovered });
   }
 
@@ -151,10 +165,6 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
   }
 
   const timers: NodeJS.Timeout[] = [];
-  const intervalMs = (c.checkpointIntervalSeconds ?? 60) * 1000;
-  timers.push(setInterval(() => {
-    if (writer.uncheckpointed > 0) writer.checkpoint().catch(() => undefined);
-  }, intervalMs).unref());
   const neededFrom = () => Object.fromEntries(sinks.map((s) => [s.name, s.neededSegment()]));
   const prune = () => (c.retentionDays ? pruneSegments(dir, c.retentionDays, log, { neededFrom: neededFrom() }) : Promise.resolve([]));
   if (c.retentionDays) {
@@ -218,6 +228,7 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
       if (outage) clearInterval(outage.retry);
       await writer.close();
       await anchors.flush();
+      await witness?.close();
       await Promise.all(sinks.map((s) => s.stop()));
     },
   };

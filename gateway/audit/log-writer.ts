@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { canonicalJson, toIJson } from '../core/audit/canonical-json';
 import { hashCanonical, serializeRecord } from '../core/audit/hash-record';
-import type { AnchorFile } from '../core/audit/checkpoint';
+import type { AnchorFile, PublicKeyJwk } from '../core/audit/checkpoint';
+import { CompactRange, recordLeaf } from '../core/audit/merkle';
 import type { AuditRecord } from '../generated/audit-record';
 import type { Logger } from '../log';
+import { checkpointFields } from './checkpoint-record';
 import { FdRetirement } from './fd-retirement';
 import { recordId } from './record-id';
 import { recoverChainHead, type TornTailRecovery } from './recover-chain-head';
+import { recoverTree } from './recover-tree';
 import { segmentName } from './segment-files';
 import { SegmentSpace } from './segment-space';
 import type { SigningKey } from './signing-key';
@@ -41,11 +44,13 @@ export interface LogWriterOptions {
   segmentMaxBytes: number;
   segmentMaxAgeMs: number;
   checkpointEveryRecords: number;
+  /** A checkpoint at most this long after the first record it has to cover (the tail a crash leaves unattested). */
+  checkpointMaxMs?: number;
   groupCommitMaxDelayMs: number;
   /** Keep the active segment zero-filled ahead of the writes (segment-space.ts). Default true. */
   preallocate?: boolean;
-  /** After every durable batch, in chain order. */
-  onDurable?: (records: AuditRecord[], position: DurablePosition) => void;
+  /** After every durable batch, in chain order; `leaves` are the records' Merkle leaf hashes (core/audit/merkle.ts). */
+  onDurable?: (records: AuditRecord[], position: DurablePosition, leaves: Buffer[]) => void;
   /** After a checkpoint is durable: the new anchor. */
   onCheckpoint?: (anchor: AnchorFile) => void;
   /** A write or sync failed (first failure after success). */
@@ -83,6 +88,8 @@ interface Segment {
 
 interface Pending {
   line: string;
+  /** The record's Merkle leaf hash. */
+  leaf: Buffer;
   /** Buffer.byteLength(line). */
   bytes: number;
   record: AuditRecord;
@@ -157,11 +164,19 @@ export class AuditLogWriter {
   private sinceCheckpoint = 0;
   private preallocWarned = false;
   private idle: (() => void)[] = [];
+  /** The Merkle tree over every record chained (head) and over the durable ones: a failure rolls back to it. */
+  private tree?: CompactRange;
+  private durableTree?: CompactRange;
+  private key: SigningKey;
+  private checkpointTimer?: NodeJS.Timeout;
 
-  private constructor(private readonly o: LogWriterOptions, head: { seq: number; hash: string }, chain: string) {
+  private constructor(private readonly o: LogWriterOptions, head: { seq: number; hash: string }, chain: string, tree: CompactRange | undefined) {
     this.head = { ...head };
     this.durableHead = { ...head };
     this.chain = chain;
+    this.key = o.key;
+    this.tree = tree;
+    this.durableTree = tree?.clone();
     this.fds = new FdRetirement((err) => o.log.warn('audit: could not cut a finished segment to its length (readers stop at its zeros; the next start cuts it)', { code: err.code, message: err.message }));
   }
 
@@ -171,7 +186,15 @@ export class AuditLogWriter {
    */
   static async open(o: LogWriterOptions): Promise<{ writer: AuditLogWriter; recovered?: TornTailRecovery }> {
     const { head, chain, recovered } = await recoverChainHead(o.dir, o.log);
-    const writer = new AuditLogWriter(o, head, o.chainId ?? chain ?? hostname());
+    const { tree, signer } = await recoverTree(o.dir, head, o.log);
+    // Checkpoints change keys only through a hand-over (rotate-key); verify refuses any other key.
+    const expected = signer?.next?.kid ?? signer?.kid;
+    if (expected && expected !== o.key.kid) {
+      throw new Error(signer?.next
+        ? `audit: the log handed its checkpoints over to key ${expected} but the signing key is ${o.key.kid}: finish the rotation by installing the new key (gatehouse audit rotate-key)`
+        : `audit: the signing key ${o.key.kid} is not the key that signs this log's checkpoints (${expected}); change keys with gatehouse audit rotate-key, which hands over from the old one`);
+    }
+    const writer = new AuditLogWriter(o, head, o.chainId ?? chain ?? hostname(), tree);
     return { writer, recovered };
   }
 
@@ -183,11 +206,12 @@ export class AuditLogWriter {
       this.ensureSegment(now);
       this.enqueue(this.chainRecord(fields, now), resolve, reject);
       if (fields.kind !== 'checkpoint' && ++this.sinceCheckpoint >= this.o.checkpointEveryRecords) this.enqueueCheckpoint(now);
+      else if (this.sinceCheckpoint > 0) this.armCheckpointTimer();
       this.kick();
     });
   }
 
-  /** Appends a signed checkpoint of the current head (also done every N records and on each new segment). */
+  /** Appends a signed checkpoint of the current head (also done every N records, T seconds and on each new segment). */
   checkpoint(): Promise<AuditRecord> {
     if (this.closed) return Promise.reject(new Error('audit log is closed'));
     return new Promise((resolve, reject) => {
@@ -198,9 +222,47 @@ export class AuditLogWriter {
     });
   }
 
+  /**
+   * Hands the checkpoints over to `next`: a checkpoint signed by the current key that names the
+   * new public key, then one signed by the new key. Resolves with the second once durable.
+   */
+  rotateKey(next: SigningKey): Promise<AuditRecord> {
+    if (this.closed) return Promise.reject(new Error('audit log is closed'));
+    const handOver = new Promise<AuditRecord>((resolve, reject) => {
+      const now = Date.now();
+      this.ensureSegment(now);
+      const jwk = next.publicJwk as PublicKeyJwk;
+      this.enqueueCheckpoint(now, resolve, reject, { kty: 'OKP', crv: 'Ed25519', x: jwk.x, kid: next.kid });
+      this.key = next;
+      this.kick();
+    });
+    return handOver.then(() => this.checkpoint());
+  }
+
+  /** The Merkle tree over the durable records (a copy), when the log has one. */
+  durableRange(): CompactRange | undefined {
+    return this.durableTree?.clone();
+  }
+
+  /** The first record after a checkpoint starts the clock: the next checkpoint follows within checkpointMaxMs. */
+  private armCheckpointTimer(): void {
+    const ms = this.o.checkpointMaxMs;
+    if (this.checkpointTimer || ms === undefined) return;
+    this.checkpointTimer = setTimeout(() => {
+      this.checkpointTimer = undefined;
+      if (this.sinceCheckpoint > 0 && !this.closed) this.checkpoint().catch(() => undefined);
+    }, ms);
+    this.checkpointTimer.unref();
+  }
+
   /** Records appended since the last checkpoint. */
   get uncheckpointed(): number {
     return this.sinceCheckpoint;
+  }
+
+  /** The kid of the key that signs the next checkpoint. */
+  get signingKid(): string {
+    return this.key.kid;
   }
 
   get headSeq(): number {
@@ -222,6 +284,7 @@ export class AuditLogWriter {
     if (this.closed) return;
     if (this.sinceCheckpoint > 0) await this.checkpoint().catch(() => undefined);
     this.closed = true;
+    clearTimeout(this.checkpointTimer);
     await this.drained();
     // (A segment with an fd is never dirty: a failure retires the fd.)
     for (const seg of [this.previous, this.active]) {
@@ -260,12 +323,12 @@ export class AuditLogWriter {
     return true;
   }
 
-  private enqueueCheckpoint(now: number, resolve?: (r: AuditRecord) => void, reject?: (e: Error) => void): void {
-    const time = new Date(now).toISOString();
-    const payload = { chain: this.chain, seq: this.head.seq, head: this.head.hash, time };
-    const record = this.chainRecord({ kind: 'checkpoint', time, checkpoint: { seq: payload.seq, head: payload.head, kid: this.o.key.kid, jws: this.o.key.sign(payload) } }, now);
-    this.enqueue(record, resolve, reject);
+  private enqueueCheckpoint(now: number, resolve?: (r: AuditRecord) => void, reject?: (e: Error) => void, next?: PublicKeyJwk): void {
+    const fields = checkpointFields(this.chain, this.head, this.tree, this.key, new Date(now).toISOString(), next);
+    this.enqueue(this.chainRecord(fields, now), resolve, reject);
     this.sinceCheckpoint = 0;
+    clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = undefined;
   }
 
   private chainRecord(fields: RecordFields, now: number): AuditRecord {
@@ -286,18 +349,20 @@ export class AuditLogWriter {
     }
     record.hash = hashCanonical(record.prev, canonical);
     this.head = { seq: record.seq, hash: record.hash };
-    (record as unknown as { line: string }).line = serializeRecord(canonical, record.hash) + '\n';
+    const leaf = recordLeaf(record.hash);
+    this.tree?.push(leaf);
+    Object.assign(record as unknown as Carrier, { line: serializeRecord(canonical, record.hash) + '\n', leaf });
     return record;
   }
 
   private enqueue(record: AuditRecord, resolve?: (r: AuditRecord) => void, reject?: (e: Error) => void): void {
-    const carrier = record as unknown as { line: string };
-    const line = carrier.line;
-    delete (carrier as { line?: string }).line;
+    const { line, leaf } = record as unknown as Carrier;
+    delete (record as Partial<Carrier>).line;
+    delete (record as Partial<Carrier>).leaf;
     const segment = this.active!;
     const bytes = Buffer.byteLength(line);
     segment.assigned += bytes;
-    this.queue.push({ line, bytes, record, segment, resolve, reject });
+    this.queue.push({ line, leaf, bytes, record, segment, resolve, reject });
   }
 
   private kick(): void {
@@ -417,6 +482,7 @@ export class AuditLogWriter {
       this.stats.records += u.run.length;
       const last = u.run[u.run.length - 1].record;
       this.durableHead = { seq: last.seq, hash: last.hash };
+      if (this.durableTree) for (const p of u.run) this.durableTree.push(p.leaf);
       if (seg !== this.active && seg.fd !== undefined && !this.inflight.some((v) => v.segment === seg) && !this.queue.some((p) => p.segment === seg)) this.seal(seg);
       this.settled(u.run);
     }
@@ -443,12 +509,12 @@ export class AuditLogWriter {
   private settled(run: Pending[]): void {
     const records = run.map((p) => p.record);
     const pos = this.durablePosition();
-    this.o.onDurable?.(records, pos);
+    this.o.onDurable?.(records, pos, run.map((p) => p.leaf));
     for (const p of run) {
       p.resolve?.(p.record);
       if (p.record.kind === 'checkpoint' && p.record.checkpoint) {
         const c = p.record.checkpoint;
-        this.o.onCheckpoint?.({ chain: this.chain, seq: c.seq, head: c.head, time: p.record.time, jws: c.jws, kid: c.kid });
+        this.o.onCheckpoint?.({ chain: this.chain, seq: c.seq, head: c.head, time: p.record.time, jws: c.jws, kid: c.kid, ...(c.root ? { root: c.root } : {}), ...(c.next ? { next: c.next as PublicKeyJwk } : {}) });
       }
     }
   }
@@ -463,6 +529,7 @@ export class AuditLogWriter {
     this.queue = [];
     // Everything after the last durable record is void: roll the chain back to it.
     this.head = { ...this.durableHead };
+    this.tree = this.durableTree?.clone();
     for (const seg of new Set(rejected.map((p) => p.segment))) {
       seg.dirty = true;
       seg.assigned = seg.durable;
@@ -526,6 +593,12 @@ export class AuditLogWriter {
       await closeP(fd);
     }
   }
+}
+
+/** What chainRecord hands enqueue on the record (taken off before it is queued). */
+interface Carrier {
+  line: string;
+  leaf: Buffer;
 }
 
 /** Writes all of `text` (`bytes` long in UTF-8) at `position`. */

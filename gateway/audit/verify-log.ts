@@ -14,6 +14,8 @@ export interface VerifyDirOptions {
   keyFile?: string;
   /** An outside anchor (an exported checkpoint). Default: `<dir>/anchor.json` when present. */
   anchorFile?: string;
+  /** What a witness holds: its URL (GET answers {heads}) or a witness file (one checkpoint per line). */
+  witness?: string;
   /** Stop at the writer's durable position (verifying a live log). */
   limit?: { segment: string; size: number };
 }
@@ -23,13 +25,43 @@ export async function verifyAuditDir(dir: string, options: VerifyDirOptions = {}
   const { keys, source: keySource } = await loadKeys(dir, options.keyFile);
   const anchorPath = options.anchorFile ?? join(dir, anchorFileName);
   const anchor = await readJson<AnchorFile>(anchorPath, options.anchorFile !== undefined);
-  const verifier = createChainVerifier({ keys, anchor: anchor ? { ...anchor, source: anchorPath } : undefined });
+  const witnessed = options.witness === undefined ? undefined : { jws: await readWitnessed(options.witness), source: options.witness };
+  const verifier = createChainVerifier({ keys, anchor: anchor ? { ...anchor, source: anchorPath } : undefined, witnessed });
   for (const seg of await listSegments(dir)) {
     const live = options.limit && options.limit.segment === seg.name;
     if (options.limit?.segment && seg.name > options.limit.segment) break;
     for await (const l of readSegmentLines(seg.path, 0, live ? options.limit!.size : undefined)) verifier.push(l.text, { file: seg.name, line: l.line, terminated: l.terminated });
   }
   return { ...(await verifier.finish()), keySource };
+}
+
+/** The signed heads a witness holds: from its URL (`gatehouse witness serve`) or a witness file. */
+async function readWitnessed(source: string): Promise<string[]> {
+  if (/^https?:\/\//.test(source)) {
+    const res = await fetch(source, { signal: AbortSignal.timeout(10_000) }).catch((err: Error) => {
+      throw new Error(`cannot reach the witness ${source}: ${err.message}`);
+    });
+    if (!res.ok) throw new Error(`the witness ${source} answered ${res.status}`);
+    const body = (await res.json()) as { heads?: { jws?: unknown }[] };
+    if (!Array.isArray(body.heads)) throw new Error(`the witness ${source} did not answer {heads: [...]}`);
+    return body.heads.map((h) => h.jws).filter((j): j is string => typeof j === 'string');
+  }
+  const text = await readFile(source, 'utf8').catch((err: Error) => {
+    throw new Error(`cannot read the witness file ${source}: ${err.message}`);
+  });
+  const out: string[] = [];
+  for (const [i, line] of text.split('\n').entries()) {
+    if (!line.trim()) continue;
+    try {
+      const jws = (JSON.parse(line) as { jws?: unknown }).jws;
+      if (typeof jws === 'string') out.push(jws);
+    } catch {
+      // A torn last line (a crash mid-append) was never complete; anything else is damage.
+      if (i === text.split('\n').length - 1) continue;
+      throw new Error(`${source}:${i + 1}: not a JSON line`);
+    }
+  }
+  return out;
 }
 
 async function loadKeys(dir: string, keyFile?: string): Promise<{ keys?: JSONWebKeySet; source?: string }> {

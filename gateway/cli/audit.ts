@@ -8,13 +8,14 @@ import { listSegments, readSegmentLines } from '../audit/segment-files';
 import { verifyAuditDir } from '../audit/verify-log';
 import { ConfigError, loadConfig } from '../config/load-config';
 import auditRecordSchema from '../../schemas/audit-record.schema.json';
+import { proofCommand, rotateKeyCommand, verifyProofCommand } from './audit-proofs';
 
 // Allowed values come from the audit record schema, the one place that defines them.
 const decisions: string[] = auditRecordSchema.$defs.decision.properties.action.enum;
 const kinds: string[] = auditRecordSchema.properties.kind.examples;
 
 const usage = `Usage:
-  gatehouse audit verify [--dir DIR | --config FILE | --data-dir DIR] [--anchor FILE] [--key JWKS] [--json]
+  gatehouse audit verify [--dir DIR | --config FILE | --data-dir DIR] [--anchor FILE] [--witness URL|FILE] [--key JWKS] [--json]
       Checks the whole hash chain and the signed checkpoints; prints a validation report with one
       INVALID line per finding. Exit 0 when intact, 1 on any finding, 2 on usage errors.
       --dir DIR      the audit directory (default DATA/audit; DATA is --data-dir, else $GATEHOUSE_DATA_DIR,
@@ -23,6 +24,9 @@ const usage = `Usage:
       --data-dir DIR the gateway's data dir: DIR/audit
       --anchor FILE  an exported checkpoint kept outside the log (default DIR/anchor.json): detects
                      tail truncation and whole-log replacement
+      --witness W    what a witness holds: its URL (gatehouse witness serve) or a witness file
+                     (audit.witness.file). Reports every witnessed head the log no longer reaches
+                     (truncated, rolled back, or rewritten and re-signed, even with the log's own key)
       --key JWKS     public key(s) checkpoints must be signed with (default: the data dir's own keys;
                      pass an outside copy, since an intruder could replace those)
       --json         print the report as JSON
@@ -38,6 +42,21 @@ const usage = `Usage:
       --model M          only records for this model (as named in the request)
       --kind K           only records of this kind: ${kinds.join(', ')}
       --json             one JSON record per line instead of the one-line summary
+
+  gatehouse audit prove (--id RECORD-ID [--at SEQ] | --from SEQ --to SEQ) [--dir DIR | --config FILE | --data-dir DIR]
+      Prints a proof (JSON) an auditor checks without the log: with --id, that the record is in the
+      Merkle tree a signed checkpoint commits to (the checkpoint attesting seq --at, default the
+      latest); with --from/--to, that the checkpoint attesting seq --to extends the one attesting
+      seq --from (SEQ is a checkpoint's checkpoint.seq, the tree size it signs).
+
+  gatehouse audit verify-proof [FILE] --key JWKS
+      Checks a proof from \`prove\` (FILE, or stdin) with the public key alone. Exit 0 valid, 1 not.
+
+  gatehouse audit rotate-key [--config FILE | --data-dir DIR] [--new-key FILE]
+      With the gateway stopped: writes a checkpoint signed by the current key that hands over to a
+      new one, then one signed by the new key, and delivers both to the anchors and the witness.
+      The new private key goes to --new-key (then set audit.signingKey to it), else replaces the
+      current key file. verify follows the hand-over and refuses a key that was not introduced.
 `;
 
 /** `gatehouse audit verify|tail`. Returns the exit code. */
@@ -51,9 +70,10 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
   try {
     parsed = parseArgs({
       args: rest,
-      allowPositionals: false,
+      allowPositionals: command === 'verify-proof',
       options: {
         dir: { type: 'string' }, config: { type: 'string', short: 'c' }, 'data-dir': { type: 'string' }, anchor: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' },
+        witness: { type: 'string' }, id: { type: 'string' }, at: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, 'new-key': { type: 'string' },
         follow: { type: 'boolean', short: 'f' }, principal: { type: 'string' }, decision: { type: 'string' },
         model: { type: 'string' }, kind: { type: 'string' }, n: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' },
       },
@@ -67,6 +87,8 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
     out(usage);
     return 0;
   }
+  if (command === 'verify-proof') return verifyProofCommand(parsed.positionals[0], v.key, out, err);
+  if (command === 'rotate-key') return rotateKeyCommand(v, out, err);
   let dir: string;
   try {
     dir = await auditDir(v);
@@ -77,7 +99,7 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
   if (command === 'verify') {
     let report;
     try {
-      report = await verifyAuditDir(dir, { anchorFile: v.anchor, keyFile: v.key });
+      report = await verifyAuditDir(dir, { anchorFile: v.anchor, keyFile: v.key, witness: v.witness });
     } catch (e) {
       err(`gatehouse audit verify: ${(e as Error).message}\n`);
       return 2;
@@ -87,6 +109,7 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
     // found no records must not pass, or a wrong path in a cron job would look like a clean log.
     return report.findings.length || report.records.total === 0 ? 1 : 0;
   }
+  if (command === 'prove') return proofCommand(dir, v, out, err);
   if (command === 'tail') {
     const n = v.n === undefined ? 20 : Number(v.n);
     if (!Number.isInteger(n) || n < 0) {

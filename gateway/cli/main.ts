@@ -12,6 +12,10 @@ Commands:
   policy test      run the tests: block of policy files
   audit verify     verify the audit log's hash chain and checkpoints
   audit tail       print audit records, optionally following
+  audit prove      print an inclusion or consistency proof against signed checkpoints
+  audit verify-proof  check a proof with the public key alone
+  audit rotate-key hand the checkpoint signing over to a new key
+  witness serve    run a checkpoint witness (on another host)
   mask preview     show what masking rules do to a sample payload
 
 Run 'gatehouse <command> --help' for a command's options.
@@ -26,6 +30,7 @@ const commands: Record<string, () => Promise<Command>> = {
   token: () => import('./token'),
   audit: () => import('./audit'),
   mask: () => import('./mask'),
+  witness: () => import('./witness'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -253,13 +253,25 @@ export interface Checkpoint {
    */
   head: string;
   /**
-   * Compact JWS (EdDSA, Ed25519) over {chain, seq, head, time}, signed with the gateway's audit key; kid in the header. Only the signed payload is trusted.
+   * Compact JWS (EdDSA, Ed25519) over {v, chain, seq, head, time, root, next}, signed with the gateway's audit key; kid in the header. Only the signed payload is trusted. Version 1 payloads (older logs) have no v, root or next.
    */
   jws: string;
   /**
    * Id (RFC 7638 thumbprint) of the signing key.
    */
   kid?: string;
+  /**
+   * RFC 9162 Merkle tree head over records 1..seq (leaf i = SHA-256(0x00 || the 32-byte hash of record i+1)); signed in the JWS (v 2).
+   */
+  root?: string;
+  /**
+   * The roots of the perfect subtrees covering records 1..seq, largest first (a compact range): lets the writer resume the tree and a prover start from this checkpoint. Not signed; it must fold to the signed root.
+   */
+  frontier?: string[];
+  /**
+   * Key hand-over (gatehouse audit rotate-key): the public JWK of the key that signs the checkpoints after this one. Signed in the JWS by the outgoing key.
+   */
+  next?: {};
 }
 /**
  * What start-up dropped from the end of the log after a crash.

@@ -82,6 +82,36 @@ export type Upstream1 = {
   [k: string]: unknown;
 };
 /**
+ * Where a secret comes from: an environment variable or a file readable only by its owner (mode 0600).
+ */
+export type SecretRef2 = {
+  /**
+   * Name of an environment variable holding the secret.
+   */
+  env?: string;
+  /**
+   * Path of a file holding the secret; refused unless its mode is 0600 or stricter.
+   */
+  file?: string;
+} & {
+  [k: string]: unknown;
+};
+/**
+ * Where a secret comes from: an environment variable or a file readable only by its owner (mode 0600).
+ */
+export type SecretRef3 = {
+  /**
+   * Name of an environment variable holding the secret.
+   */
+  env?: string;
+  /**
+   * Path of a file holding the secret; refused unless its mode is 0600 or stricter.
+   */
+  file?: string;
+} & {
+  [k: string]: unknown;
+};
+/**
  * One audit sink.
  */
 export type AuditSink = {
@@ -97,7 +127,7 @@ export type AuditSink = {
    * http: the URL records are POSTed to. splunk-hec: the HEC base URL (e.g. https://splunk:8088); /services/collector/event is appended unless present. elasticsearch: the cluster URL; /_bulk is appended.
    */
   url?: string;
-  token?: SecretRef2;
+  token?: SecretRef4;
   /**
    * Extra HTTP headers sent with each request.
    */
@@ -161,37 +191,37 @@ export type AuditSink = {
 /**
  * Where a secret comes from: an environment variable or a file readable only by its owner (mode 0600).
  */
-export type SecretRef2 = {
-  /**
-   * Name of an environment variable holding the secret.
-   */
-  env?: string;
-  /**
-   * Path of a file holding the secret; refused unless its mode is 0600 or stricter.
-   */
-  file?: string;
-} & {
-  [k: string]: unknown;
-};
-/**
- * Where a secret comes from: an environment variable or a file readable only by its owner (mode 0600).
- */
-export type SecretRef3 = {
-  /**
-   * Name of an environment variable holding the secret.
-   */
-  env?: string;
-  /**
-   * Path of a file holding the secret; refused unless its mode is 0600 or stricter.
-   */
-  file?: string;
-} & {
-  [k: string]: unknown;
-};
-/**
- * Where a secret comes from: an environment variable or a file readable only by its owner (mode 0600).
- */
 export type SecretRef4 = {
+  /**
+   * Name of an environment variable holding the secret.
+   */
+  env?: string;
+  /**
+   * Path of a file holding the secret; refused unless its mode is 0600 or stricter.
+   */
+  file?: string;
+} & {
+  [k: string]: unknown;
+};
+/**
+ * Where a secret comes from: an environment variable or a file readable only by its owner (mode 0600).
+ */
+export type SecretRef5 = {
+  /**
+   * Name of an environment variable holding the secret.
+   */
+  env?: string;
+  /**
+   * Path of a file holding the secret; refused unless its mode is 0600 or stricter.
+   */
+  file?: string;
+} & {
+  [k: string]: unknown;
+};
+/**
+ * Where a secret comes from: an environment variable or a file readable only by its owner (mode 0600).
+ */
+export type SecretRef6 = {
   /**
    * Name of an environment variable holding the secret.
    */
@@ -461,9 +491,33 @@ export interface Audit {
    */
   checkpointEveryRecords?: number;
   /**
-   * Write a signed checkpoint at least this often while records arrive, in seconds. Default 60.
+   * Deprecated: use checkpoint.maxSeconds (which wins when both are set).
    */
   checkpointIntervalSeconds?: number;
+  /**
+   * When signed checkpoints are written. Each one signs the chain head and the Merkle root of every record so far, goes to the sinks (it is a record) and to audit.witness: the records after the last witnessed checkpoint are the only ones root on this host could drop without a trace.
+   */
+  checkpoint?: {
+    /**
+     * A checkpoint at most this many seconds after the first record it covers, while records are written (none while idle). Also written at every start (after crash recovery too) and clean stop. Default 1.
+     */
+    maxSeconds?: number;
+  };
+  signingKey?: SecretRef2;
+  /**
+   * Where each checkpoint is sent outside this host, so that `gatehouse audit verify --witness` detects a truncated, rolled-back or re-signed log. url: a witness (`gatehouse witness serve`) that accepts a checkpoint only with a consistency proof that it extends the last one it accepted. file: a JSON-lines file each checkpoint is appended to (another mount, or a WORM bucket's sync folder); relative paths are resolved against the config file's folder.
+   */
+  witness?: {
+    /**
+     * The witness's checkpoint endpoint, e.g. https://witness.example/checkpoints.
+     */
+    url?: string;
+    /**
+     * A file each checkpoint is appended to as one JSON line (fsynced).
+     */
+    file?: string;
+    token?: SecretRef3;
+  };
   /**
    * Delete whole segments whose last record is older than this many days, except those a sink has not delivered yet (retention waits for it and logs a warning). Verification still succeeds from the first kept record (each segment starts with a checkpoint). Default: keep everything.
    */
@@ -501,7 +555,7 @@ export interface Audit {
  * Masking keys and bounds. The rules themselves live in the policy (spec.masking).
  */
 export interface Masking {
-  hashKey?: SecretRef3;
+  hashKey?: SecretRef5;
   /**
    * Largest request or response body kept (masked) in an audit record, in bytes; larger bodies are stored truncated and flagged. Default 262144 (256 KiB).
    */
@@ -650,7 +704,7 @@ export interface AlertWebhook {
    * Body shape: json (the alert as a JSON object) or slack (a Slack-compatible {text, blocks} message for incoming webhooks). Default json.
    */
   format?: 'json' | 'slack';
-  secret?: SecretRef4;
+  secret?: SecretRef6;
   /**
    * Only alerts of this severity or above are sent here. Default info (all).
    */

@@ -64,3 +64,37 @@ export async function startServe(args: string[], options: { cwd?: string; env?: 
     },
   };
 }
+
+export interface WitnessProcess {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<number | null>;
+}
+
+/** Starts `gatehouse witness serve ...args` (a real process) and resolves with its URL once it listens. */
+export async function startWitness(args: string[]): Promise<WitnessProcess> {
+  const child = spawn(process.execPath, [cliPath, 'witness', 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c));
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolvePromise, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`gatehouse witness serve exited with ${code}: ${stderr}`));
+    child.once('exit', onExit);
+    lines.on('line', (line) => {
+      const m = /^witness\s+(http\S+)$/.exec(line);
+      if (!m) return;
+      child.off('exit', onExit);
+      resolvePromise(m[1]!);
+    });
+  });
+  return {
+    child,
+    url,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
+    },
+  };
+}

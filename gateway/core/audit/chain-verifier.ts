@@ -2,7 +2,9 @@ import { decodeJwt, type JSONWebKeySet } from 'jose';
 import { canonicalJson } from './canonical-json';
 import { GENESIS_HASH, hashCanonical } from './hash-record';
 import { verifyCheckpointJws, type AnchorFile } from './checkpoint';
+import { checkCheckpointTrail, type SettledCheckpoint } from './checkpoint-trail';
 import type { Finding, VerifyReport } from './findings';
+import { CompactRange, recordLeaf } from './merkle';
 
 export interface ChainVerifierOptions {
   /** Public keys that checkpoints and the anchor must be signed with. */
@@ -11,6 +13,8 @@ export interface ChainVerifierOptions {
   anchor?: AnchorFile & { source?: string };
   /** How far (in seq) a record may stray before its position is settled. Default 1024. */
   window?: number;
+  /** Checkpoints a witness holds (compact JWS): the log must still reach each, with the same hash and Merkle root. */
+  witnessed?: { jws: string[]; source?: string };
 }
 
 /** Where a line came from; `terminated` is false for a last line without its newline. */
@@ -31,6 +35,18 @@ interface Entry {
   file?: string;
   line?: number;
   jws?: string;
+  /** A checkpoint's unsigned frontier (resumes the tree when the log starts at it). */
+  frontier?: string[];
+  /** A checkpoint's Merkle root recomputed from the records before it. */
+  treeRoot?: string;
+}
+
+/** A witnessed head and what the log holds at its seq. */
+interface Witnessed {
+  jws: string;
+  seq: number;
+  logHash?: string;
+  logRoot?: string;
 }
 
 /**
@@ -70,9 +86,24 @@ export class ChainVerifier {
   private last?: Entry;
   private readonly anchorSeq?: number;
   private anchorSeen?: string;
+  /** The Merkle tree over the settled records; undefined once a gap makes it unknowable. */
+  private tree?: CompactRange;
+  private readonly witnessed = new Map<number, Witnessed[]>();
 
   constructor(private readonly options: ChainVerifierOptions) {
     this.window = options.window ?? 1024;
+    for (const jws of options.witnessed?.jws ?? []) {
+      let seq: unknown;
+      try {
+        seq = decodeJwt(jws).seq;
+      } catch {
+        seq = undefined;
+      }
+      const w = { jws, seq: Number.isSafeInteger(seq) ? (seq as number) : -1 };
+      const list = this.witnessed.get(w.seq);
+      if (list) list.push(w);
+      else this.witnessed.set(w.seq, [w]);
+    }
     if (options.anchor) {
       try {
         const seq = decodeJwt(options.anchor.jws).seq;
@@ -109,10 +140,11 @@ export class ChainVerifier {
       return;
     }
     this.total++;
-    const checkpoint = rec.kind === 'checkpoint' ? ((rec as Record<string, unknown>).checkpoint as { jws?: unknown } | undefined) : undefined;
+    const checkpoint = rec.kind === 'checkpoint' ? ((rec as Record<string, unknown>).checkpoint as { jws?: unknown; frontier?: unknown } | undefined) : undefined;
     const entry: Entry = {
       seq: rec.seq, hash, prev: rec.prev, id: rec.id, kind: rec.kind, time: rec.time, chain: rec.chain, ...loc,
       jws: typeof checkpoint?.jws === 'string' ? checkpoint.jws : undefined,
+      frontier: Array.isArray(checkpoint?.frontier) ? (checkpoint.frontier as string[]) : undefined,
     };
     if (computed !== hash) this.flag(entry, 'modified', 'content does not match its hash (a field was changed after writing)');
 
@@ -141,23 +173,19 @@ export class ChainVerifier {
     this.settleUpTo(this.maxSeq);
     const keys = this.options.keys;
     let validCheckpoints = 0;
+    let merkleRoots = 0;
+    let trusted = keys;
     if (this.checkpoints.length && !keys?.keys.length) {
       this.findings.push({ kind: 'no_key', message: `${this.checkpoints.length} checkpoints cannot be checked: no public key given (--key JWKS)` });
-    } else {
-      for (const cp of this.checkpoints) {
-        const check = await verifyCheckpointJws(cp.jws!, keys!);
-        const at = { seq: cp.seq, id: cp.id, file: cp.file, line: cp.line };
-        if (!check.ok) {
-          this.findings.push({ kind: 'bad_checkpoint_signature', ...at, message: check.reason });
-        } else if (check.payload.seq !== cp.seq - 1 || check.payload.head !== cp.prev || check.payload.chain !== cp.chain) {
-          this.findings.push({
-            kind: 'checkpoint_mismatch', ...at,
-            message: `signed head of seq ${check.payload.seq} is ${short(check.payload.head)} but the chain has ${short(cp.prev)} at seq ${cp.seq - 1}: records before it were rewritten`,
-          });
-        } else validCheckpoints++;
-      }
+    } else if (keys) {
+      const trail = await checkCheckpointTrail(this.checkpoints as SettledCheckpoint[], keys);
+      this.findings.push(...trail.findings);
+      validCheckpoints = trail.valid;
+      merkleRoots = trail.merkleRoots;
+      trusted = trail.trusted;
     }
-    await this.checkAnchor();
+    await this.checkAnchor(trusted);
+    await this.checkWitnessed(trusted);
     const report: VerifyReport = {
       chain: this.first?.chain,
       firstSeq: this.first?.seq,
@@ -169,6 +197,8 @@ export class ChainVerifier {
       start: !this.first ? undefined : this.first.seq === 1 ? 'genesis' : this.first.jws ? 'checkpoint' : 'unattested',
       findings: this.findings,
     };
+    if (merkleRoots) report.merkleRoots = merkleRoots;
+    if (this.options.witnessed) report.witness = this.witnessSummary();
     if (this.options.anchor) {
       const a = this.options.anchor;
       report.anchor = { seq: a.seq, head: a.head, time: a.time, source: a.source };
@@ -176,14 +206,61 @@ export class ChainVerifier {
     return report;
   }
 
-  private async checkAnchor(): Promise<void> {
+  /**
+   * Every witnessed head must be one the log still reaches: the record at its seq has its hash,
+   * and the tree of the records up to it has its Merkle root. A head past the log's end is a
+   * truncation (or rollback); a different hash or root is a rewrite, even one re-signed with the
+   * gateway's own key.
+   */
+  private async checkWitnessed(keys: JSONWebKeySet | undefined): Promise<void> {
+    for (const list of this.witnessed.values()) {
+      for (const w of list) {
+        const check = keys?.keys.length ? await verifyCheckpointJws(w.jws, keys) : { ok: false as const, reason: 'no public key given (--key JWKS)' };
+        if (!check.ok) {
+          this.findings.push({ kind: 'bad_witness', seq: w.seq >= 0 ? w.seq : undefined, message: `witnessed head: ${check.reason}` });
+          continue;
+        }
+        const p = check.payload;
+        if (p.chain !== this.first?.chain && this.first) continue; // another chain's head (a shared witness)
+        if (this.first && p.seq < this.first.seq) {
+          // Before the first kept record (retention): its hash is the first record's prev, if anything.
+          if (p.seq === this.first.seq - 1 && this.first.prev !== p.head) this.findings.push({ kind: 'witness_mismatch', seq: p.seq, message: `the witness holds hash ${short(p.head)} for seq ${p.seq} but the log continues from ${short(this.first.prev)}: the log was rewritten` });
+          continue;
+        }
+        if (w.logHash === undefined) {
+          this.findings.push({
+            kind: 'witness_unreached', seq: p.seq,
+            message: `the witness holds a head of seq ${p.seq} signed at ${p.time}, but ${this.last ? `the log ${p.seq > this.last.seq ? `ends at seq ${this.last.seq}` : `has no record ${p.seq}`}` : 'the log is empty'}: records were removed (truncated or rolled back)`,
+          });
+        } else if (w.logHash !== p.head) {
+          this.findings.push({ kind: 'witness_mismatch', seq: p.seq, message: `the witness holds hash ${short(p.head)} for seq ${p.seq} (signed at ${p.time}) but the log has ${short(w.logHash)}: the log was rewritten` });
+        } else if (p.root !== undefined && w.logRoot !== undefined && w.logRoot !== p.root) {
+          this.findings.push({ kind: 'witness_mismatch', seq: p.seq, message: `the witness holds Merkle root ${short(p.root)} for records 1..${p.seq} but the log's records give ${short(w.logRoot)}: records were rewritten` });
+        }
+      }
+    }
+  }
+
+  private witnessSummary(): NonNullable<VerifyReport['witness']> {
+    let latest: { seq: number; time?: string } | undefined;
+    let heads = 0;
+    for (const list of this.witnessed.values()) {
+      for (const w of list) {
+        heads++;
+        if (!latest || w.seq > latest.seq) latest = { seq: w.seq, time: timeOf(w.jws) };
+      }
+    }
+    return { heads, latestSeq: latest?.seq, latestTime: latest?.time, source: this.options.witnessed?.source };
+  }
+
+  private async checkAnchor(keys: JSONWebKeySet | undefined): Promise<void> {
     const anchor = this.options.anchor;
     if (!anchor) return;
-    if (!this.options.keys?.keys.length) {
+    if (!keys?.keys.length) {
       this.findings.push({ kind: 'bad_anchor', message: 'the anchor cannot be checked: no public key given (--key JWKS)' });
       return;
     }
-    const check = await verifyCheckpointJws(anchor.jws, this.options.keys);
+    const check = await verifyCheckpointJws(anchor.jws, keys);
     if (!check.ok) {
       this.findings.push({ kind: 'bad_anchor', message: `anchor signature: ${check.reason}` });
       return;
@@ -246,15 +323,25 @@ export class ChainVerifier {
       const n = s - this.gapStart;
       this.findings.push({ kind: 'deleted', seq: this.gapStart, toSeq: s - 1, file: chosen.file, line: chosen.line, message: `${n} record${n === 1 ? '' : 's'} missing before seq ${s}` });
     }
+    if (this.gapStart !== undefined) this.tree = undefined;
     this.gapStart = undefined;
     if (!this.first) {
       this.first = chosen;
+      this.tree = s === 1 ? new CompactRange() : resumeTree(chosen);
       if (s === 1 && chosen.prev !== GENESIS_HASH) this.flag(chosen, 'chain_broken', 'the first record of the chain does not start from the genesis hash');
       if (s > 1 && !chosen.jws) this.flag(chosen, 'unattested_start', `the log starts at seq ${s} and no checkpoint attests the records before it: earlier records were deleted`);
     } else if (before && chosen.prev !== before.hash) {
       if (!this.flagged.has(chosen)) this.flag(chosen, 'chain_broken', `prev does not match the hash of seq ${s - 1}: that record was altered and re-hashed, or this one replaced`);
     }
-    if (chosen.jws) this.checkpoints.push(chosen);
+    if (chosen.jws) {
+      chosen.treeRoot = this.tree?.root().toString('hex');
+      this.checkpoints.push(chosen);
+    }
+    this.tree?.push(recordLeaf(chosen.hash));
+    for (const w of this.witnessed.get(s) ?? []) {
+      w.logHash = chosen.hash;
+      w.logRoot = this.tree?.root().toString('hex');
+    }
     if (s === this.anchorSeq) this.anchorSeen = chosen.hash;
     this.last = chosen;
   }
@@ -264,6 +351,25 @@ function isRecordShape(r: unknown): r is { id: string; seq: number; prev: string
   if (!r || typeof r !== 'object') return false;
   const o = r as Record<string, unknown>;
   return typeof o.id === 'string' && Number.isSafeInteger(o.seq) && typeof o.prev === 'string' && typeof o.kind === 'string' && typeof o.time === 'string' && typeof o.chain === 'string';
+}
+
+/** The tree before a log's first kept record, from its checkpoint's frontier (checked against the signed root later). */
+function resumeTree(first: Entry): CompactRange | undefined {
+  if (!first.jws || !first.frontier) return undefined;
+  try {
+    return CompactRange.fromHex(first.seq - 1, first.frontier);
+  } catch {
+    return undefined;
+  }
+}
+
+function timeOf(jws: string): string | undefined {
+  try {
+    const t = decodeJwt(jws).time;
+    return typeof t === 'string' ? t : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function short(h: string): string {

@@ -18,6 +18,10 @@ export type FindingKind =
   | 'anchor_mismatch' // the record the anchor attests has another hash: the log was replaced or rewritten
   | 'anchor_unverifiable' // the anchor's record is not in the log (removed by retention, or never there)
   | 'bad_anchor' // the anchor's signature does not verify, or it is not a checkpoint
+  | 'key_not_introduced' // a checkpoint signed by a known key that no hand-over (rotate-key) introduced, or one already handed over
+  | 'witness_unreached' // the witness holds a signed head the log no longer reaches (truncated or rolled back)
+  | 'witness_mismatch' // the log reaches the witnessed seq with another hash or Merkle root (rewritten and re-signed)
+  | 'bad_witness' // a witnessed head whose signature does not verify with the given keys
   | 'no_key'; // checkpoints present but no key to check them
 
 export interface Finding {
@@ -44,6 +48,10 @@ export interface VerifyReport {
   checkpoints: { total: number; valid: number };
   /** The anchor used, when one was given. */
   anchor?: { seq: number; head: string; time: string; source?: string };
+  /** The witnessed heads checked (`verify --witness`): how many, and the latest one. */
+  witness?: { heads: number; latestSeq?: number; latestTime?: string; source?: string };
+  /** Checkpoints whose signed Merkle root was recomputed from the records and matched. */
+  merkleRoots?: number;
   /** How the first record's start is vouched for. */
   start?: 'genesis' | 'checkpoint' | 'unattested';
   findings: Finding[];
@@ -65,6 +73,10 @@ const labels: Record<FindingKind, string> = {
   anchor_mismatch: 'log replaced',
   anchor_unverifiable: 'anchor unverifiable',
   bad_anchor: 'bad anchor',
+  key_not_introduced: 'key not introduced',
+  witness_unreached: 'witnessed head not reached',
+  witness_mismatch: 'witnessed head differs',
+  bad_witness: 'bad witnessed head',
   no_key: 'no verification key',
 };
 
@@ -87,6 +99,8 @@ export function formatReport(report: VerifyReport, dir: string): string {
   }
   if (report.start === 'checkpoint') lines.push(`Chain start at seq ${report.firstSeq} attested by a checkpoint (earlier records removed by retention).`);
   if (report.anchor) lines.push(`Anchor: checkpoint of seq ${report.anchor.seq} at ${report.anchor.time}${report.anchor.source ? ` (${report.anchor.source})` : ''}.`);
+  if (report.witness) lines.push(`Witness: ${report.witness.heads} signed head${report.witness.heads === 1 ? '' : 's'}${report.witness.latestSeq !== undefined ? `, the latest of seq ${report.witness.latestSeq} at ${report.witness.latestTime}` : ''}${report.witness.source ? ` (${report.witness.source})` : ''}.`);
+  if (report.merkleRoots) lines.push(`Merkle roots: ${report.merkleRoots} signed roots recomputed from the records.`);
   lines.push('');
   lines.push(countLine(report.checkpoints, 'checkpoints'));
   lines.push(countLine(report.records, 'records'));

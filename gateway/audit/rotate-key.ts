@@ -1,0 +1,60 @@
+import { access, rename, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { JWK } from 'jose';
+import { EventBus } from '../events';
+import type { Audit } from '../generated/gatehouse.config';
+import type { Logger } from '../log';
+import { createAuditService } from './audit-service';
+import { generateSigningJwk, signingKeyFromJwk, signingKeySource, writeKeyFile } from './signing-key';
+
+export interface RotationResult {
+  oldKid: string;
+  newKid: string;
+  /** Seq of the hand-over checkpoint (signed by the old key) and of the first one the new key signs. */
+  handOverSeq: number;
+  firstSeq: number;
+  /** Where the new private key is. */
+  keyFile: string;
+  publicJwk: JWK;
+}
+
+/**
+ * Hands the checkpoints over to a new key (`gatehouse audit rotate-key`, gateway stopped): opens
+ * the log as the gateway would (the same anchors, witness and sinks), writes a checkpoint signed
+ * by the current key that names the new public key, then one signed by the new key, and installs
+ * the new key: at `newKeyFile` when given (point audit.signingKey at it), else in place of the
+ * current key file, whose private key is then gone.
+ *
+ * A crash between the hand-over and the install leaves the new key at `<key file>.next`; the
+ * gateway refuses to start with the old key after a hand-over, so the state is never ambiguous.
+ */
+export async function rotateSigningKey(cfg: Audit, deps: { dataDir: string; configDir: string; log: Logger }, newKeyFile?: string): Promise<RotationResult> {
+  const source = signingKeySource(cfg.signingKey, deps.dataDir, deps.configDir);
+  if ('file' in source) {
+    await access(source.file).catch(() => {
+      throw new Error(`there is no signing key at ${source.file} to rotate from`);
+    });
+  }
+  const target = newKeyFile ? resolve(newKeyFile) : 'file' in source ? `${source.file}.next` : undefined;
+  if (!target) throw new Error('the signing key comes from an environment variable: give --new-key FILE for the new one');
+  const jwk = generateSigningJwk();
+  await writeKeyFile(target, jwk);
+  const audit = await createAuditService(cfg, { dataDir: deps.dataDir, configDir: deps.configDir, log: deps.log, events: new EventBus() }).catch(async (err: Error) => {
+    await rm(target, { force: true });
+    throw err;
+  });
+  const oldKid = audit.writer.signingKid;
+  const next = await signingKeyFromJwk(jwk, target, join(deps.dataDir, 'audit'));
+  let first;
+  try {
+    first = await audit.writer.rotateKey(next);
+  } finally {
+    await audit.close();
+  }
+  if (!newKeyFile && 'file' in source) await rename(target, source.file);
+  return {
+    oldKid, newKid: next.kid, handOverSeq: first.seq - 1, firstSeq: first.seq,
+    keyFile: newKeyFile ? target : (source as { file: string }).file,
+    publicJwk: next.publicJwk,
+  };
+}

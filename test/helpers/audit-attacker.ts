@@ -1,0 +1,54 @@
+import { createPrivateKey, sign } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { canonicalJson } from '../../gateway/core/audit/canonical-json';
+import { hashCanonical, serializeRecord } from '../../gateway/core/audit/hash-record';
+import { CompactRange, recordLeaf } from '../../gateway/core/audit/merkle';
+
+type Rec = Record<string, any>;
+
+/**
+ * What root on the gateway host can do with the gateway's own private key: rewrite the log from
+ * any point on and make it verify again — every hash recomputed, every Merkle root and frontier
+ * recomputed, every checkpoint re-signed. Only a head kept outside the host can tell.
+ *
+ * `lines` is the whole log (seq 1 first); `edit` changes the records it is given in place, or
+ * returns false to drop one. Returns the new lines.
+ */
+export function rewriteAndResign(lines: string[], privateJwk: Rec, edit: (r: Rec) => boolean | void): string[] {
+  const key = createPrivateKey({ key: privateJwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+  const out: string[] = [];
+  const tree = new CompactRange();
+  let prev = '0'.repeat(64);
+  for (const line of lines) {
+    const { hash: _h, ...r } = JSON.parse(line) as Rec;
+    if (edit(r) === false) continue;
+    r.seq = out.length + 1;
+    r.prev = prev;
+    if (r.kind === 'checkpoint') {
+      const root = tree.root().toString('hex');
+      const payload = { v: 2, chain: r.chain, seq: r.seq - 1, head: prev, time: r.time, root };
+      const input = `${b64(JSON.stringify({ alg: 'EdDSA', kid: privateJwk.kid, typ: 'gatehouse-checkpoint+jws' }))}.${b64(JSON.stringify(payload))}`;
+      r.checkpoint = { seq: r.seq - 1, head: prev, kid: privateJwk.kid, root, frontier: tree.frontier(), jws: `${input}.${sign(null, Buffer.from(input), key).toString('base64url')}` };
+    }
+    const c = canonicalJson(r);
+    prev = hashCanonical(r.prev, c);
+    tree.push(recordLeaf(prev));
+    out.push(serializeRecord(c, prev));
+  }
+  return out;
+}
+
+/** Rolls the in-dir anchor back to (a re-signed copy of) the last checkpoint of `lines`. */
+export async function rollBackAnchor(anchorFile: string, lines: string[]): Promise<void> {
+  const last = lines.map((l) => JSON.parse(l) as Rec).filter((r) => r.kind === 'checkpoint').at(-1)!;
+  const c = last.checkpoint;
+  await writeFile(anchorFile, JSON.stringify({ chain: last.chain, seq: c.seq, head: c.head, time: last.time, jws: c.jws, kid: c.kid, root: c.root }, null, 2) + '\n');
+}
+
+export async function readJwk(file: string): Promise<Rec> {
+  return JSON.parse(await readFile(file, 'utf8')) as Rec;
+}
+
+function b64(s: string): string {
+  return Buffer.from(s).toString('base64url');
+}
