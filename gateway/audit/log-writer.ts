@@ -1,4 +1,4 @@
-import { close, constants, fdatasync, fstat, fsync, ftruncate, open, writeSync } from 'node:fs';
+import { fdatasync, ftruncate } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,17 +12,13 @@ import { checkpointFields } from './checkpoint-record';
 import { FdRetirement } from './fd-retirement';
 import { recordId } from './record-id';
 import { recoverChainHead, type TornTailRecovery } from './recover-chain-head';
-import { recoverTree } from './recover-tree';
+import { assertSigningKey, recoverTree } from './recover-tree';
 import { segmentName } from './segment-files';
-import { SegmentSpace } from './segment-space';
+import { openSegmentForWrite, writeFully, type Segment } from './segment-handle';
 import type { SigningKey } from './signing-key';
 
-const openP = promisify(open);
-const fsyncP = promisify(fsync);
 const fdatasyncP = promisify(fdatasync);
 const ftruncateP = promisify(ftruncate);
-const fstatP = promisify(fstat);
-const closeP = promisify(close);
 
 let lastMs = -1;
 let lastIso = '';
@@ -68,23 +64,6 @@ export interface DurablePosition {
 
 /** Fields a caller gives; the writer adds id (unless given), seq, prev, hash, chain and time (unless given). */
 export type RecordFields = Omit<AuditRecord, 'seq' | 'prev' | 'hash' | 'chain' | 'id' | 'time'> & { id?: string; time?: string };
-
-interface Segment {
-  name: string;
-  path: string;
-  firstSeq: number;
-  openedAt: number;
-  fd?: number;
-  /** Bytes queued for this segment, durable or not (drives rotation). */
-  assigned: number;
-  /** Bytes known to be on disk. */
-  durable: number;
-  /** Bytes written: where the next write goes (the file may extend past it with preallocated zeros). */
-  written: number;
-  space?: SegmentSpace;
-  /** A write failed: reopen and cut back to `durable` before the next write. */
-  dirty: boolean;
-}
 
 interface Pending {
   line: string;
@@ -187,13 +166,7 @@ export class AuditLogWriter {
   static async open(o: LogWriterOptions): Promise<{ writer: AuditLogWriter; recovered?: TornTailRecovery }> {
     const { head, chain, recovered } = await recoverChainHead(o.dir, o.log);
     const { tree, signer } = await recoverTree(o.dir, head, o.log);
-    // Checkpoints change keys only through a hand-over (rotate-key); verify refuses any other key.
-    const expected = signer?.next?.kid ?? signer?.kid;
-    if (expected && expected !== o.key.kid) {
-      throw new Error(signer?.next
-        ? `audit: the log handed its checkpoints over to key ${expected} but the signing key is ${o.key.kid}: finish the rotation by installing the new key (gatehouse audit rotate-key)`
-        : `audit: the signing key ${o.key.kid} is not the key that signs this log's checkpoints (${expected}); change keys with gatehouse audit rotate-key, which hands over from the old one`);
-    }
+    assertSigningKey(signer, o.key.kid);
     const writer = new AuditLogWriter(o, head, o.chainId ?? chain ?? hostname(), tree);
     return { writer, recovered };
   }
@@ -556,42 +529,13 @@ export class AuditLogWriter {
   }
 
   private async openSegment(seg: Segment): Promise<number> {
-    if (seg.fd !== undefined && !seg.dirty) return seg.fd;
-    // A fill still running from before a failure must not write its zeros over what follows.
-    await seg.space?.close();
-    seg.space = undefined;
-    // Not O_APPEND: records go at the logical end with positioned writes (Linux would append them).
-    const fd = await openP(seg.path, constants.O_WRONLY | constants.O_CREAT, 0o640);
-    try {
-      const { size } = await fstatP(fd);
-      if (size > seg.durable) await ftruncateP(fd, seg.durable);
-      if (size < seg.durable) throw new Error(`audit segment ${seg.name} shrank under the writer (${size} < ${seg.durable} bytes)`);
-      if (seg.durable === 0) await this.syncDir();
-      if (this.o.preallocate !== false) seg.space = await SegmentSpace.open(seg.path, seg.durable, this.o.segmentMaxBytes, (err) => {
-        // Once per process: while the disk is full every reopen of a segment retries it.
-        const fields = { segment: seg.name, code: err.code, message: err.message };
-        if (this.preallocWarned) return this.o.log.debug('audit: cannot preallocate the segment', fields);
-        this.preallocWarned = true;
-        this.o.log.warn('audit: cannot preallocate the segment; appending without it', fields);
-      });
-    } catch (err) {
-      close(fd, () => undefined);
-      throw err;
-    }
-    seg.fd = fd;
-    seg.written = seg.durable;
-    seg.dirty = false;
-    return fd;
-  }
-
-  /** Makes a new segment's directory entry durable. */
-  private async syncDir(): Promise<void> {
-    const fd = await openP(this.o.dir, 'r');
-    try {
-      await fsyncP(fd);
-    } finally {
-      await closeP(fd);
-    }
+    return openSegmentForWrite(seg, { dir: this.o.dir, preallocate: this.o.preallocate !== false, maxBytes: this.o.segmentMaxBytes }, (err) => {
+      // Once per process: while the disk is full every reopen of a segment retries it.
+      const fields = { segment: seg.name, code: err.code, message: err.message };
+      if (this.preallocWarned) return this.o.log.debug('audit: cannot preallocate the segment', fields);
+      this.preallocWarned = true;
+      this.o.log.warn('audit: cannot preallocate the segment; appending without it', fields);
+    });
   }
 }
 
@@ -601,11 +545,3 @@ interface Carrier {
   leaf: Buffer;
 }
 
-/** Writes all of `text` (`bytes` long in UTF-8) at `position`. */
-function writeFully(fd: number, text: string, bytes: number, position: number): void {
-  const n = writeSync(fd, text, position);
-  if (n === bytes) return;
-  // A short write (rare on a regular file): finish from the bytes.
-  const buf = Buffer.from(text);
-  for (let off = n; off < bytes; ) off += writeSync(fd, buf, off, bytes - off, position + off);
-}

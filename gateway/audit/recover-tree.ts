@@ -54,6 +54,18 @@ export async function recoverTree(dir: string, head: { seq: number }, log: Logge
   return { tree, signer };
 }
 
+/**
+ * Checkpoints change keys only through a hand-over (rotate-key), and verify refuses any other
+ * key: so the writer refuses to start with a key the log's last checkpoint does not expect.
+ */
+export function assertSigningKey(signer: RecoveredTree['signer'], kid: string): void {
+  const expected = signer?.next?.kid ?? signer?.kid;
+  if (!expected || expected === kid) return;
+  throw new Error(signer?.next
+    ? `audit: the log handed its checkpoints over to key ${expected} but the signing key is ${kid}: finish the rotation by installing the new key (gatehouse audit rotate-key)`
+    : `audit: the signing key ${kid} is not the key that signs this log's checkpoints (${expected}); change keys with gatehouse audit rotate-key, which hands over from the old one`);
+}
+
 interface CheckpointFields {
   seq: number;
   root?: string;

@@ -14,7 +14,7 @@ type Rec = Record<string, any>;
  * `lines` is the whole log (seq 1 first); `edit` changes the records it is given in place, or
  * returns false to drop one. Returns the new lines.
  */
-export function rewriteAndResign(lines: string[], privateJwk: Rec, edit: (r: Rec) => boolean | void): string[] {
+export function rewriteAndResign(lines: string[], privateJwk: Rec, edit: (r: Rec) => boolean | void, version: 1 | 2 = 2): string[] {
   const key = createPrivateKey({ key: privateJwk as import('node:crypto').JsonWebKey, format: 'jwk' });
   const out: string[] = [];
   const tree = new CompactRange();
@@ -26,9 +26,10 @@ export function rewriteAndResign(lines: string[], privateJwk: Rec, edit: (r: Rec
     r.prev = prev;
     if (r.kind === 'checkpoint') {
       const root = tree.root().toString('hex');
-      const payload = { v: 2, chain: r.chain, seq: r.seq - 1, head: prev, time: r.time, root };
-      const input = `${b64(JSON.stringify({ alg: 'EdDSA', kid: privateJwk.kid, typ: 'gatehouse-checkpoint+jws' }))}.${b64(JSON.stringify(payload))}`;
-      r.checkpoint = { seq: r.seq - 1, head: prev, kid: privateJwk.kid, root, frontier: tree.frontier(), jws: `${input}.${sign(null, Buffer.from(input), key).toString('base64url')}` };
+      // Version 1 is what gateways wrote before checkpoints carried a Merkle root.
+      const payload = version === 2 ? { v: 2, chain: r.chain, seq: r.seq - 1, head: prev, time: r.time, root } : { chain: r.chain, seq: r.seq - 1, head: prev, time: r.time };
+      const jws = signPayload(payload, privateJwk, key);
+      r.checkpoint = version === 2 ? { seq: r.seq - 1, head: prev, kid: privateJwk.kid, root, frontier: tree.frontier(), jws } : { seq: r.seq - 1, head: prev, kid: privateJwk.kid, jws };
     }
     const c = canonicalJson(r);
     prev = hashCanonical(r.prev, c);
@@ -38,11 +39,26 @@ export function rewriteAndResign(lines: string[], privateJwk: Rec, edit: (r: Rec
   return out;
 }
 
+/** Re-signs one checkpoint line (its signed payload unchanged) with another key, and rehashes it: for a log's last line. */
+export function resignCheckpointLine(line: string, privateJwk: Rec): string {
+  const key = createPrivateKey({ key: privateJwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+  const { hash: _h, ...r } = JSON.parse(line) as Rec;
+  const payload = JSON.parse(Buffer.from(r.checkpoint.jws.split('.')[1], 'base64url').toString('utf8'));
+  r.checkpoint = { ...r.checkpoint, kid: privateJwk.kid, jws: signPayload(payload, privateJwk, key) };
+  const c = canonicalJson(r);
+  return serializeRecord(c, hashCanonical(r.prev, c));
+}
+
+function signPayload(payload: unknown, privateJwk: Rec, key: ReturnType<typeof createPrivateKey>): string {
+  const input = `${b64(JSON.stringify({ alg: 'EdDSA', kid: privateJwk.kid, typ: 'gatehouse-checkpoint+jws' }))}.${b64(JSON.stringify(payload))}`;
+  return `${input}.${sign(null, Buffer.from(input), key).toString('base64url')}`;
+}
+
 /** Rolls the in-dir anchor back to (a re-signed copy of) the last checkpoint of `lines`. */
 export async function rollBackAnchor(anchorFile: string, lines: string[]): Promise<void> {
   const last = lines.map((l) => JSON.parse(l) as Rec).filter((r) => r.kind === 'checkpoint').at(-1)!;
   const c = last.checkpoint;
-  await writeFile(anchorFile, JSON.stringify({ chain: last.chain, seq: c.seq, head: c.head, time: last.time, jws: c.jws, kid: c.kid, root: c.root }, null, 2) + '\n');
+  await writeFile(anchorFile, JSON.stringify({ chain: last.chain, seq: c.seq, head: c.head, time: last.time, jws: c.jws, kid: c.kid, ...(c.root ? { root: c.root } : {}) }, null, 2) + '\n');
 }
 
 export async function readJwk(file: string): Promise<Rec> {

@@ -1,5 +1,5 @@
 import type { JSONWebKeySet, JWK } from 'jose';
-import { verifyCheckpointJws } from './checkpoint';
+import { publicKeySet, verifyCheckpointJws } from './checkpoint';
 import type { Finding } from './findings';
 
 /** A checkpoint record as the chain verifier settled it. */
@@ -46,7 +46,7 @@ export async function checkCheckpointTrail(checkpoints: readonly SettledCheckpoi
     const at = { seq: cp.seq, id: cp.id, file: cp.file, line: cp.line };
     const check = await verifyCheckpointJws(cp.jws, current ? { keys: [current] } : given);
     if (!check.ok) {
-      const other = current ? await verifyCheckpointJws(cp.jws, { keys: [...given.keys, ...introduced] }) : undefined;
+      const other = current ? await verifyCheckpointJws(cp.jws, publicKeySet({ keys: [...given.keys, ...introduced] })) : undefined;
       if (other?.ok) findings.push({ kind: 'key_not_introduced', ...at, message: `signed by key ${other.kid ?? '(no kid)'}, but the checkpoints before it are signed by ${current!.kid} and no hand-over (gatehouse audit rotate-key) introduced this key` });
       else findings.push({ kind: 'bad_checkpoint_signature', ...at, message: check.reason });
       continue;
@@ -69,7 +69,7 @@ export async function checkCheckpointTrail(checkpoints: readonly SettledCheckpoi
       current = next;
     }
   }
-  return { findings, valid, merkleRoots, trusted: { keys: [...given.keys, ...introduced] } };
+  return { findings, valid, merkleRoots, trusted: publicKeySet({ keys: [...given.keys, ...introduced] }) };
 }
 
 function short(h: string): string {

@@ -88,12 +88,13 @@ export function isCanonicalCompactJws(jws: string): boolean {
   return parts.length === 3 && parts.every((p) => /^[A-Za-z0-9_-]*$/.test(p) && Buffer.from(p, 'base64url').toString('base64url') === p);
 }
 
-/** Public JWKs only: drops private members so a private key file can be passed as --key. */
+/** Public JWKs only: drops private members so a private key file can be passed as --key; a key listed twice counts once. */
 export function publicKeySet(input: unknown): JSONWebKeySet {
   const list = Array.isArray((input as JSONWebKeySet)?.keys) ? (input as JSONWebKeySet).keys : [input];
-  return {
-    keys: list
-      .filter((k): k is Record<string, unknown> => !!k && typeof k === 'object' && typeof (k as { kty?: unknown }).kty === 'string')
-      .map(({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, k: _k, ...pub }) => pub) as JSONWebKeySet['keys'],
-  };
+  const keys = list
+    .filter((k): k is Record<string, unknown> => !!k && typeof k === 'object' && typeof (k as { kty?: unknown }).kty === 'string')
+    .map(({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, k: _k, ...pub }) => pub) as JSONWebKeySet['keys'];
+  // jose refuses a kid that matches two entries; the same key twice is one key.
+  const seen = new Set<string>();
+  return { keys: keys.filter((k) => !seen.has(`${k.kid}|${k.x ?? k.n ?? ''}`) && !!seen.add(`${k.kid}|${k.x ?? k.n ?? ''}`)) };
 }
