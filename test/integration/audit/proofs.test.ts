@@ -3,9 +3,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { publicKeySet } from '../../../gateway/core/audit/checkpoint';
 import { verifyProofDocument } from '../../../gateway/core/audit/proof';
+import { logLines } from '../../../gateway/audit/tree-reader';
 import { verifyAuditDir } from '../../../gateway/audit/verify-log';
 import { readJwk, rewriteAndResign, rollBackAnchor } from '../../helpers/audit-attacker';
-import { openAudit, runAuditCli, segmentLines, tempDataDir, writeLines, writeSampleLog } from '../../helpers/audit-log';
+import { openAudit, runAuditCli, segmentLines, tempDataDir, until, writeLines, writeSampleLog } from '../../helpers/audit-log';
+import { HttpReceiver } from '../../helpers/http-receiver';
 
 type Rec = Record<string, any>;
 
@@ -84,6 +86,33 @@ describe('audit proofs: inclusion and consistency against signed checkpoints, ch
     await everyByteChangeFails(proof.stdout.trim(), keys);
     // The proof is for these two checkpoints only: swapping them does not verify.
     assert.equal((await verifyProofDocument({ ...doc, from: doc.to, to: doc.from }, keys)).ok, false);
+  });
+
+  it('a SIEM holds the signed heads beside the records: an HTTP sink receives every checkpoint, and a record proves against the one it holds', async () => {
+    const receiver = await new HttpReceiver().start();
+    try {
+      const audit = await openAudit(env.dataDir, { sinks: [{ type: 'http', name: 'siem', url: `${receiver.url}/ingest`, backoffMinMs: 20, backoffMaxMs: 200 }] });
+      const added = await audit.append({ kind: 'arrival', requestId: 'siem-held' });
+      await audit.writer.checkpoint();
+      const durable = audit.writer.durablePosition().seq;
+      const delivered = () => receiver.received.flatMap((r) => r.body.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec));
+      await until(() => delivered().some((r) => r.seq === durable), 10_000, 'the sink caught up');
+      await audit.close();
+      const atSink = delivered().filter((r) => r.kind === 'checkpoint');
+      const inLog: Rec[] = [];
+      for await (const l of logLines(env.auditDir)) if (l.seq <= durable && JSON.parse(l.text).kind === 'checkpoint') inLog.push(JSON.parse(l.text));
+      assert.ok(inLog.length >= 5);
+      assert.deepEqual(atSink.map((r) => r.seq).filter((q, i, a) => a.indexOf(q) === i), inLog.map((r) => r.seq));
+      const held = atSink.find((r) => r.checkpoint.seq >= added.seq)!;
+      assert.match(held.checkpoint.root, /^[0-9a-f]{64}$/);
+      const proof = await runAuditCli(['prove', '--id', added.id, '--at', String(held.checkpoint.seq), '--dir', env.auditDir]);
+      assert.equal(proof.code, 0, proof.stderr);
+      const doc = JSON.parse(proof.stdout) as Rec;
+      assert.equal(doc.checkpoint, held.checkpoint.jws, 'proven against the head the SIEM holds');
+      assert.ok((await verifyProofDocument(doc, keys)).ok);
+    } finally {
+      await receiver.stop();
+    }
   });
 
   it('verify recomputes every signed Merkle root from the records', async () => {
