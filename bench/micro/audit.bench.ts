@@ -1,5 +1,7 @@
 // Audit log micro-benchmark: durable records per second with group commit, and CPU per record.
-//   npx tsx bench/micro/audit.bench.ts [--seconds 2] [--concurrency 64] [--json]
+//   npx tsx bench/micro/audit.bench.ts [--seconds 2] [--concurrency 64] [--checkpoint-max-ms 1000] [--checkpoint-every 1000] [--json]
+// --checkpoint-max-ms is audit.checkpoint.maxSeconds in ms (off by default here: the cadence's cost is
+// measured by comparing runs with and without it); --checkpoint-every is audit.checkpointEveryRecords.
 // Each appender awaits durability (write + fdatasync) before its next append, as a request does.
 // CPU is process.cpuUsage() (all threads, libuv's fs pool included) divided by records.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +12,9 @@ import { AuditLogWriter, type RecordFields } from '../../gateway/audit/log-write
 import { loadOrCreateSigningKey } from '../../gateway/audit/signing-key';
 import { silentLogger } from '../../gateway/log';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '2' }, concurrency: { type: 'string', default: '64' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '2' }, concurrency: { type: 'string', default: '64' }, 'checkpoint-max-ms': { type: 'string' }, 'checkpoint-every': { type: 'string', default: '1000' }, json: { type: 'boolean', default: false } } });
+const checkpointMaxMs = values['checkpoint-max-ms'] === undefined ? undefined : Number(values['checkpoint-max-ms']);
+const checkpointEveryRecords = Number(values['checkpoint-every']);
 const seconds = Math.min(Number(values.seconds), 30);
 
 const arrival: RecordFields = {
@@ -27,7 +31,7 @@ async function run(concurrency: number): Promise<{ concurrency: number; records:
   try {
     const dir = join(dataDir, 'audit');
     const key = await loadOrCreateSigningKey({ file: join(dataDir, 'key.jwk.json') }, dir);
-    const { writer } = await AuditLogWriter.open({ dir, key, log: silentLogger, segmentMaxBytes: 256 * 1024 * 1024, segmentMaxAgeMs: 3_600_000, checkpointEveryRecords: 1000, groupCommitMaxDelayMs: 0 });
+    const { writer } = await AuditLogWriter.open({ dir, key, log: silentLogger, segmentMaxBytes: 256 * 1024 * 1024, segmentMaxAgeMs: 3_600_000, checkpointEveryRecords, checkpointMaxMs, groupCommitMaxDelayMs: 0 });
     await writer.checkpoint();
     const base = { ...writer.stats };
     const deadline = performance.now() + seconds * 1000;

@@ -87,6 +87,8 @@ interface Unit {
   bytes: number;
   /** Durable: its own fdatasync, or a later one on the same fd, has returned. */
   done: boolean;
+  /** The Merkle tree after its last record, when that was the tree's head at write time (the common case). */
+  tree?: CompactRange;
 }
 
 /**
@@ -382,7 +384,9 @@ export class AuditLogWriter {
       }
       seg.written += bytes;
       seg.space?.wrote(seg.written);
-      this.startSync({ gen: this.gen, segment: seg, fd: seg.fd, run, bytes, done: false });
+      // Everything chained is in this run: the tree's head is its tree (one copy per batch, not a push per record).
+      const tree = this.queue.length === 0 ? this.tree?.clone() : undefined;
+      this.startSync({ gen: this.gen, segment: seg, fd: seg.fd, run, bytes, done: false, tree });
     }
     this.checkIdle();
   }
@@ -455,7 +459,8 @@ export class AuditLogWriter {
       this.stats.records += u.run.length;
       const last = u.run[u.run.length - 1].record;
       this.durableHead = { seq: last.seq, hash: last.hash };
-      if (this.durableTree) for (const p of u.run) this.durableTree.push(p.leaf);
+      if (u.tree) this.durableTree = u.tree;
+      else if (this.durableTree) for (const p of u.run) this.durableTree.push(p.leaf);
       if (seg !== this.active && seg.fd !== undefined && !this.inflight.some((v) => v.segment === seg) && !this.queue.some((p) => p.segment === seg)) this.seal(seg);
       this.settled(u.run);
     }

@@ -17,7 +17,7 @@ import { hash } from 'node:crypto';
 /** MTH of leaves [start, end): what proof generation needs from its caller. */
 export type RangeHash = (start: number, end: number) => Buffer;
 
-const emptyRoot = hash('sha256', Buffer.alloc(0), 'buffer') as unknown as Buffer;
+const emptyRoot = Buffer.from(hash('sha256', Buffer.alloc(0), 'hex'), 'hex');
 const leafPrefix = Buffer.from([0]);
 const nodePrefix = Buffer.from([1]);
 
@@ -28,7 +28,7 @@ export function leafHash(entry: Buffer): Buffer {
 
 /** The leaf of an audit record: SHA-256(0x00 || the 32 bytes of its hex chain hash). */
 export function recordLeaf(recordHashHex: string): Buffer {
-  return leafHash(Buffer.from(recordHashHex, 'hex'));
+  return sha256(Buffer.from('00' + recordHashHex, 'hex'));
 }
 
 /** SHA-256(0x01 || left || right). */
@@ -244,7 +244,9 @@ export class CompactRange {
 }
 
 function sha256(data: Buffer): Buffer {
-  return hash('sha256', data, 'buffer') as unknown as Buffer;
+  // crypto.hash's 'buffer' output is ≈ 4× slower than a latin1 string (one char per byte) turned back into bytes.
+  // (Node documents any string encoding for outputEncoding; @types/node lists a few.)
+  return Buffer.from(hash('sha256', data, 'latin1' as 'hex'), 'latin1');
 }
 
 function isPowerOfTwo(n: number): boolean {
