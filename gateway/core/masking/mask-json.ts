@@ -149,11 +149,19 @@ function pathOf(leaf: Leaf): (string | number)[] {
   return path.reverse();
 }
 
-/** The member names down to `key` in `frame`, space-separated (`memberNames` of its path), shared by siblings. */
-function namesOf(frame: Frame | null, key: string | number): string {
-  const above = frame ? (frame.names ??= namesOf(frame.parent, frame.key)) : '';
+/**
+ * The member names down to `key` in `frame`, space-separated (`memberNames` of its path). Interned
+ * in `names`: every string at the same names (each message's content) gets the same string
+ * object, which the scanner's caches then find at once (its hash is computed once).
+ */
+function namesOf(frame: Frame | null, key: string | number, names: Map<string, Map<string, string>>): string {
+  const above = frame ? (frame.names ??= namesOf(frame.parent, frame.key, names)) : '';
   if (typeof key !== 'string' || key === '') return above;
-  return above === '' ? key : `${above} ${key}`;
+  let byKey = names.get(above);
+  if (byKey === undefined) names.set(above, (byKey = new Map()));
+  let joined = byKey.get(key);
+  if (joined === undefined) byKey.set(key, (joined = above === '' ? key : `${above} ${key}`));
+  return joined;
 }
 
 /**
@@ -189,7 +197,8 @@ function maskJsonBatched<T>(value: T, compiled: CompiledMasking, rules: Compiled
   const report = new ReportBuilder();
   const spans: MaskSpan[] = [];
   if (leaves.length === 0) return { value, changed: false, report: report.entries(), spans };
-  const found = detectEach(texts, compiled, rules, (i) => namesOf(leaves[i].frame, leaves[i].key));
+  const interned = new Map<string, Map<string, string>>();
+  const found = detectEach(texts, compiled, rules, (i) => namesOf(leaves[i].frame, leaves[i].key, interned));
   if (found.length === 0) return { value, changed: false, report: report.entries(), spans };
 
   const hashKey = options.hashKey ?? compiled.hashKey;

@@ -49,9 +49,12 @@ export class ValueContext {
    * new ValueContext('id 876729346', [0], () => '').has(/\bssn\b/i, 3)             // => false
    */
   has(words: RegExp, at: number, nameWords: RegExp = words): boolean {
-    if (words.test(contextWords(this.before(at)))) return true;
-    const names = this.segmentNames(this.segmentAt(at));
-    return names !== '' && nameWords.test(names);
+    // Names first: their words are cached, the text's are not.
+    if (this.names !== null) {
+      const names = this.segmentNames(this.segmentAt(at));
+      if (names !== '' && nameWords.test(names)) return true;
+    }
+    return words.test(contextWords(this.before(at)));
   }
 
   /** The member names of string i, as words (cached: neighbouring strings share them). */
