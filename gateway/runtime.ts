@@ -6,7 +6,7 @@ import type { Exchange } from './pipeline/exchange';
 import type { GatehouseConfig } from './generated/gatehouse.config';
 import type { AuditRecord } from './generated/audit-record';
 import type { AuditQuery } from './audit/record-index';
-import type { VerifyReport } from './core/audit/findings';
+import type { ReloadResult, VerifyReport } from './core/admin-api';
 
 /**
  * The services a running gateway is made of. `createGateway()` builds one Runtime and hands it
@@ -48,7 +48,8 @@ export interface PolicyService {
   decide(principal: Principal, request: InferenceRequest): Decision;
   /** Enforces a decision's rate and concurrency limits; returns a release function for concurrency. Throws 429. */
   admit(principal: Principal, decision: Decision): () => void;
-  reload(): Promise<{ ok: boolean; version: string; errors: { file: string; line?: number; column?: number; path: string; message: string }[] }>;
+  /** Admin API POST /admin/policy/reload (the contract's ReloadResult). */
+  reload(): Promise<ReloadResult>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { AdminEvent, ApprovalDecision, ApprovalView, AuditSummary, PendingApproval, PolicyInfo, VerifyReport } from './admin-types';
+import type { AdminEvent, Approval, ApprovalList, ApprovalVerdict, AuditPage, AuditRecord, DecisionBody, PolicyInfo, VerifyReport } from '../../gateway/core/admin-api';
+import type { AuditSummary, PendingApproval } from './admin-types';
 import { EventStream, type EventStreamOptions } from './event-stream';
 
 /** A non-2xx answer of the admin API, with the gateway's error code (OpenAI error shape). */
@@ -26,7 +27,8 @@ export interface AuditQuery {
 
 /**
  * Client for the gateway's admin listener (DESIGN.md "Admin API"), over node:http(s) with a
- * bearer token: the local admin token a started gateway writes, or an approver's token.
+ * bearer token: the local admin token a started gateway writes, or an approver's token. Bodies
+ * are the contract's types (gateway/core/admin-api.ts), which the gateway's routes answer with.
  */
 export class AdminClient {
   readonly baseUrl: URL;
@@ -42,35 +44,34 @@ export class AdminClient {
   async listAudit(query: AuditQuery = {}): Promise<AuditSummary[]> {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') q.set(k, String(v));
-    const body = await this.request('GET', `admin/audit${q.size ? `?${q}` : ''}`);
-    return listOf<Record<string, unknown>>(body, 'records').map(toAuditSummary);
+    const page = (await this.request('GET', `admin/audit${q.size ? `?${q}` : ''}`)) as AuditPage;
+    return page.data.map(toAuditSummary);
   }
 
   /** The full (masked) record, as stored. */
-  getAudit(id: string): Promise<Record<string, unknown>> {
-    return this.request('GET', `admin/audit/${encodeURIComponent(id)}`) as Promise<Record<string, unknown>>;
+  getAudit(id: string): Promise<AuditRecord> {
+    return this.request('GET', `admin/audit/${encodeURIComponent(id)}`) as Promise<AuditRecord>;
   }
 
-  /** `GET /admin/audit/verify`: the chain verifier's report (gateway/core/audit/findings.ts), summarised. */
-  async verifyAudit(): Promise<VerifyReport> {
-    const body = (await this.request('GET', 'admin/audit/verify')) as Record<string, unknown>;
-    const count = (v: unknown) => (typeof v === 'number' ? v : typeof (v as { total?: unknown })?.total === 'number' ? (v as { total: number }).total : undefined);
-    const problems = (body.findings ?? body.problems ?? []) as VerifyReport['problems'];
-    return { ok: typeof body.ok === 'boolean' ? body.ok : problems.length === 0, records: count(body.records), checkpoints: count(body.checkpoints), problems };
+  /** `GET /admin/audit/verify`: the chain verifier's report; the chain is intact when `findings` is empty. */
+  verifyAudit(): Promise<VerifyReport> {
+    return this.request('GET', 'admin/audit/verify') as Promise<VerifyReport>;
   }
 
   async pendingApprovals(): Promise<PendingApproval[]> {
-    return listOf<ApprovalView>(await this.request('GET', 'admin/approvals?state=pending'), 'approvals').map(toPendingApproval);
+    const list = (await this.request('GET', 'admin/approvals?state=pending')) as ApprovalList;
+    return list.data.map(toPendingApproval);
   }
 
   /** One approval in any state (while the gateway remembers it). */
-  getApproval(id: string): Promise<ApprovalView> {
-    return this.request('GET', `admin/approvals/${encodeURIComponent(id)}`) as Promise<ApprovalView>;
+  getApproval(id: string): Promise<Approval> {
+    return this.request('GET', `admin/approvals/${encodeURIComponent(id)}`) as Promise<Approval>;
   }
 
   /** Throws AdminApiError 409 (already decided) or 410 (timed out or withdrawn) when it is too late. */
-  decide(id: string, decision: ApprovalDecision, reason?: string): Promise<unknown> {
-    return this.request('POST', `admin/approvals/${encodeURIComponent(id)}/decision`, reason ? { decision, reason } : { decision });
+  decide(id: string, decision: ApprovalVerdict, reason?: string): Promise<Approval> {
+    const body: DecisionBody = reason ? { decision, reason } : { decision };
+    return this.request('POST', `admin/approvals/${encodeURIComponent(id)}/decision`, body) as Promise<Approval>;
   }
 
   policy(): Promise<PolicyInfo> {
@@ -138,39 +139,27 @@ export class AdminClient {
   }
 }
 
-/** Lists come either bare or wrapped (`{records: [...]}`, `{items: [...]}`). */
-function listOf<T>(body: unknown, key: string): T[] {
-  if (Array.isArray(body)) return body as T[];
-  const wrapped = body as Record<string, unknown> | undefined;
-  const list = wrapped?.[key] ?? wrapped?.items ?? wrapped?.data;
-  return Array.isArray(list) ? (list as T[]) : [];
-}
-
 /** The API names the principal as {issuer, subject, groups}; events and views use the subject. */
-export function toPendingApproval(v: ApprovalView): PendingApproval {
-  const { principal, ...rest } = v;
-  return { ...rest, principal: typeof principal === 'string' ? principal : principal.subject };
+export function toPendingApproval(v: Approval): PendingApproval {
+  return {
+    id: v.id, principal: v.principal.subject, method: v.method, path: v.path, rule: v.rule, expiresAt: v.expiresAt, requestedAt: v.requestedAt,
+    ...(v.model !== undefined ? { model: v.model } : {}),
+  };
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
-/** Reads the summary fields of a full audit record (principal may be an object with a subject). */
-export function toAuditSummary(r: Record<string, unknown>): AuditSummary {
-  const principal = r.principal as { subject?: string } | string | undefined;
-  const request = (r.request ?? {}) as Record<string, unknown>;
-  const decision = r.decision as { action?: string; rule?: string } | string | undefined;
-  const response = (r.response ?? {}) as Record<string, unknown>;
+/** The summary fields of a full audit record (a checkpoint or outage record has no principal or decision). */
+export function toAuditSummary(r: AuditRecord): AuditSummary {
   return {
-    id: String(r.id),
-    seq: Number(r.seq ?? 0),
-    kind: str(r.kind) ?? 'record',
-    time: str(r.time) ?? str(r.ts) ?? str(r.timestamp),
-    principal: typeof principal === 'string' ? principal : principal?.subject,
-    decision: typeof decision === 'string' ? decision : decision?.action,
-    rule: str(r.rule) ?? (typeof decision === 'object' ? decision?.rule : undefined),
-    model: str(r.model) ?? str(request.model),
-    status: typeof r.status === 'number' ? r.status : typeof response.status === 'number' ? response.status : undefined,
-    method: str(r.method) ?? str(request.method),
-    path: str(r.path) ?? str(request.path),
+    id: r.id,
+    seq: r.seq,
+    kind: r.kind,
+    time: r.time,
+    principal: r.principal?.subject,
+    decision: r.decision?.action,
+    rule: r.decision?.rule,
+    model: r.model,
+    status: r.status,
+    method: r.method,
+    path: r.path,
   };
 }

@@ -1,16 +1,10 @@
-import type { GatewayEvents, GatewayEventName } from '../../gateway/events';
+import type { ApprovalRequestedEvent } from '../../gateway/core/admin-api';
 
-/** The admin API's shapes as the extension reads them (DESIGN.md "Admin API"; schemas/admin-api.openapi.yaml). */
-
-export type { GatewayEvents, GatewayEventName };
-
-/** One event from `GET /admin/events`, with its SSE id (used to resume after a reconnect). */
-export type AdminEvent =
-  | {
-      [K in GatewayEventName]: { id?: string; name: K; data: GatewayEvents[K] };
-    }[GatewayEventName]
-  /** Sent first when the events since Last-Event-ID are gone (gateway restarted, ring overrun). */
-  | { id?: string; name: 'gap'; data: { reason: string; lastEventId?: string } };
+/**
+ * The admin API's shapes are the contract in gateway/core/admin-api.ts (generated from
+ * schemas/admin-api.openapi.yaml); import them from there. This file holds only what the views
+ * make of them.
+ */
 
 /** The fields of an audit record the views show; the full record is fetched on open. */
 export interface AuditSummary {
@@ -27,43 +21,8 @@ export interface AuditSummary {
   rule?: string;
 }
 
-export interface PendingApproval {
-  id: string;
-  principal: string;
-  method: string;
-  path: string;
-  model?: string;
-  rule: string;
-  expiresAt: string;
-  requestedAt?: string;
-}
-
-/** An approval as `GET /admin/approvals[/{id}]` returns it (gateway/approvals/types.ts ApprovalView). */
-export interface ApprovalView extends Omit<PendingApproval, 'principal'> {
-  principal: string | { issuer: string; subject: string; groups?: string[] };
-  state: 'pending' | 'approved' | 'denied' | 'timeout' | 'withdrawn';
-  approvals?: { subject: string; at: string; reason?: string }[];
-  deniedBy?: { subject: string; at: string; reason?: string };
-  reason?: string;
-}
-
-export type ApprovalDecision = 'approve' | 'deny';
-
-export interface ChainProblem {
-  kind?: string;
-  seq?: number;
-  message: string;
-}
-
-export interface VerifyReport {
-  ok: boolean;
-  records?: number;
-  checkpoints?: number;
-  problems: ChainProblem[];
-}
-
-export interface PolicyInfo {
-  version: string;
-  files?: string[];
-  loadedAt?: string;
-}
+/**
+ * A pending approval as the Pending Approvals view shows it: what the `approval.requested` event
+ * carries (the requester by subject), plus when it was requested once read from GET /admin/approvals.
+ */
+export type PendingApproval = ApprovalRequestedEvent & { requestedAt?: string };

@@ -1,5 +1,5 @@
 import type * as http from 'node:http';
-import type { AdminEvent } from './admin-types';
+import type { AdminEvent } from '../../gateway/core/admin-api';
 import { SseParser } from './sse-parser';
 
 export type EventStreamStatus = 'connecting' | 'open' | 'reconnecting' | 'unauthorized' | 'closed';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { GatewayEvents } from '../admin/admin-types';
+import type { GatewayEvents } from '../../gateway/core/admin-api';
 import { Disposable } from '../common/lifecycle';
 import type { GatewayConnectionService } from '../gateway/gateway-connection-service';
 

@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
 import { AdminApiError } from '../admin/admin-client';
-import type { ApprovalDecision, PendingApproval } from '../admin/admin-types';
+import type { ApprovalVerdict } from '../../gateway/core/admin-api';
+import type { PendingApproval } from '../admin/admin-types';
 import type { GatewayConnectionService } from '../gateway/gateway-connection-service';
 import type { ApprovalStore, Resolution } from './approval-store';
 
 export type DecideOutcome =
-  | { kind: 'decided'; decision: ApprovalDecision }
+  | { kind: 'decided'; decision: ApprovalVerdict }
   | { kind: 'too-late'; message: string }
   | { kind: 'cancelled' }
   | { kind: 'failed'; message: string };
@@ -37,7 +38,7 @@ export class ApprovalActions {
    * Decides one request. `reason` undefined asks for an optional reason when denying
    * (Escape cancels the denial; an empty answer denies without one).
    */
-  async decide(approval: PendingApproval, decision: ApprovalDecision, reason?: string): Promise<DecideOutcome> {
+  async decide(approval: PendingApproval, decision: ApprovalVerdict, reason?: string): Promise<DecideOutcome> {
     const known = this.store.resolution(approval.id);
     if (known) return this.tell({ kind: 'too-late', message: describeResolution(known) });
     const client = this.connection.client;

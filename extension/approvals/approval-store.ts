@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import type { GatewayEvents, PendingApproval } from '../admin/admin-types';
+import type { GatewayEvents } from '../../gateway/core/admin-api';
+import type { PendingApproval } from '../admin/admin-types';
 import { Disposable } from '../common/lifecycle';
 import type { GatewayConnectionService } from '../gateway/gateway-connection-service';
 

@@ -29,9 +29,9 @@ export function registerAuditCommands(store: AuditStore, info: GatewayInfoStore,
         () => info.verifyChain(),
       );
       if (chain.error) void vscode.window.showErrorMessage(`Audit chain check failed: ${chain.error}`);
-      else if (chain.report!.ok) void vscode.window.showInformationMessage(`Audit chain intact${chain.report!.records !== undefined ? `: ${chain.report!.records} records verified` : ''}.`);
+      else if (!chain.report!.findings.length) void vscode.window.showInformationMessage(`Audit chain intact: ${chain.report!.records.total} records verified.`);
       else {
-        const problems = chain.report!.problems;
+        const problems = chain.report!.findings;
         void vscode.window.showErrorMessage(`Audit chain BROKEN: ${problems.length} problem(s). First: ${problems[0]?.message ?? 'unknown'}`);
       }
       return chain;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { AdminClient } from '../admin/admin-client';
-import type { AdminEvent } from '../admin/admin-types';
+import type { AdminEvent } from '../../gateway/core/admin-api';
 import type { EventStream, EventStreamStatus } from '../admin/event-stream';
 import { Disposable, toDisposable } from '../common/lifecycle';
 import type { GatewayProcessService, GatewayProcessState } from './gateway-process-service';

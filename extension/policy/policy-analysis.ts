@@ -8,7 +8,7 @@ import { compilePolicy, type CompiledPolicy } from '../../gateway/core/policy';
 import { createSchemaNavigator, type JsonSchema, type SchemaNavigator } from '../../gateway/core/schema-navigator';
 import { schemaDiagnostics } from '../../gateway/core/schema-diagnostics';
 import { parseYamlDocument, type YamlDocument } from '../../gateway/core/yaml-document';
-import { configValidator } from '../../gateway/config/config-schema';
+import { configValidator } from '../../gateway/core/config-schema';
 
 /** The two kinds of Gatehouse YAML the editor understands. */
 export type GatehouseYamlKind = 'policy' | 'config';

@@ -90,12 +90,13 @@ export class GatewayTreeProvider extends Disposable implements vscode.TreeDataPr
     if (chain.error) return { ...base, description: `check failed: ${chain.error}`, icon: icon('shield', 'errorForeground') };
     const report = chain.report!;
     const when = chain.at.toLocaleTimeString();
-    if (report.ok) return { ...base, description: `intact${report.records !== undefined ? ` · ${report.records} records` : ''} · ${when}`, icon: icon('verified-filled', 'testing.iconPassed') };
+    const findings = report.findings;
+    if (!findings.length) return { ...base, description: `intact · ${report.records.total} records · ${when}`, icon: icon('verified-filled', 'testing.iconPassed') };
     return {
       ...base,
-      description: `BROKEN · ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} · ${when}`,
+      description: `BROKEN · ${findings.length} problem${findings.length === 1 ? '' : 's'} · ${when}`,
       icon: icon('shield', 'errorForeground'),
-      children: report.problems.slice(0, 50).map((p, i) => ({ id: `chain-problem-${i}`, label: p.kind ?? 'problem', description: `${p.seq !== undefined ? `#${p.seq} ` : ''}${p.message}`, icon: icon('error', 'errorForeground') })),
+      children: findings.slice(0, 50).map((p, i) => ({ id: `chain-problem-${i}`, label: p.kind, description: `${p.seq !== undefined ? `#${p.seq} ` : ''}${p.message}`, icon: icon('error', 'errorForeground') })),
     };
   }
 

@@ -1,9 +1,8 @@
 import { Document, isSeq, parse, parseDocument } from 'yaml';
 import { classifyEndpoint } from '../../gateway/core/endpoints';
 import { describeBody } from '../../gateway/core/inference-request';
-import { previewMasking } from '../../gateway/core/masking';
+import { previewMasking, type MaskingRules } from '../../gateway/core/masking';
 import { evaluatePolicy, type CompiledPolicy } from '../../gateway/core/policy';
-import type { MaskingRules } from '../../gateway/generated/masking-rules';
 import { renderMaskedJson, renderMaskedText } from './masked-rendering';
 import type { DecisionRequest, DecisionView, HostMessage, MaskWhere } from './protocol';
 

@@ -1,59 +1,18 @@
+import type { Actor, Approval, ApprovalState, ApprovalVerdict, Grant, Vote } from '../core/admin-api';
 import type { Principal } from '../core/types';
 import type { ApprovalService } from '../runtime';
 
-export type ApprovalState = 'pending' | 'approved' | 'denied' | 'timeout' | 'withdrawn';
-export type ApprovalVerdict = 'approve' | 'deny';
-
-/** Who acted, as the admin API and the audit log show it: never a token. */
-export interface ActorView {
-  issuer: string;
-  subject: string;
-}
-
-export interface VoteView extends ActorView {
-  at: string;
-  reason?: string;
-}
-
+/**
+ * What the admin API shows of approvals and grants: the contract's types (core/admin-api.ts,
+ * generated from schemas/admin-api.openapi.yaml), named as views here because the service keeps
+ * richer records (held responses, vote times as numbers) and turns them into these.
+ */
+export type { ApprovalState, ApprovalVerdict };
+export type ActorView = Actor;
+export type VoteView = Vote;
 /** One approval as the admin API shows it. JSON-safe; holds no body and no token. */
-export interface ApprovalView {
-  id: string;
-  /** The held request's id (its x-request-id and audit record id). */
-  requestId: string;
-  state: ApprovalState;
-  principal: ActorView & { groups: string[] };
-  method: string;
-  path: string;
-  model?: string;
-  rule: string;
-  policyVersion?: string;
-  approvers: { groups: string[]; subjects: string[] };
-  minApprovals: number;
-  /** Whether the request is held on an SSE stream that already answered 200. */
-  streaming: boolean;
-  requestedAt: string;
-  expiresAt: string;
-  decidedAt?: string;
-  approvals: VoteView[];
-  deniedBy?: VoteView;
-  reason?: string;
-  /** The grant an approval created, when the rule asks for one. */
-  grantId?: string;
-}
-
-export interface GrantView {
-  id: string;
-  principal: ActorView;
-  rule: string;
-  model?: string;
-  approvalId: string;
-  approvedBy: ActorView[];
-  createdAt: string;
-  expiresAt: string;
-  uses: number;
-  revokedAt?: string;
-  revokedBy?: ActorView;
-}
+export type ApprovalView = Approval;
+export type GrantView = Grant;
 
 /**
  * The approval service as the admin API sees it: the data-path `await()` plus the

@@ -21,7 +21,7 @@ export interface VerifyDirOptions {
 }
 
 /** Verifies every segment of an audit directory in order and returns the report. */
-export async function verifyAuditDir(dir: string, options: VerifyDirOptions = {}): Promise<VerifyReport & { keySource?: string }> {
+export async function verifyAuditDir(dir: string, options: VerifyDirOptions = {}): Promise<VerifyReport> {
   const { keys, source: keySource } = await loadKeys(dir, options.keyFile);
   const anchorPath = options.anchorFile ?? join(dir, anchorFileName);
   const anchor = await readJson<AnchorFile>(anchorPath, options.anchorFile !== undefined);

@@ -4,7 +4,7 @@ import { formatDiagnostic, type Diagnostic } from '../core/diagnostics';
 import { schemaDiagnostics } from '../core/schema-diagnostics';
 import { parseYamlDocument } from '../core/yaml-document';
 import type { GatehouseConfig } from '../generated/gatehouse.config';
-import { configValidator } from './config-schema';
+import { configValidator } from '../core/config-schema';
 import { embeddedDefaultConfig, serverDefaults } from './defaults';
 
 export interface LoadedConfig {

@@ -1,5 +1,6 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import { GatehouseError, errorBody } from '../errors';
+import type { Health, Readiness } from '../core/admin-api';
 import type { Runtime } from '../runtime';
 import type { GatewayMetrics } from './metrics';
 
@@ -22,12 +23,12 @@ export function createAdminApp(rt: Runtime, metrics: GatewayMetrics, parts: Admi
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok' } satisfies Health);
   });
   app.get('/readyz', (_req, res) => {
     const reasons = parts.notReady?.() ?? [];
-    if (reasons.length) res.status(503).json({ status: 'not ready', reasons, policyVersion: rt.policy.version });
-    else res.json({ status: 'ready', policyVersion: rt.policy.version });
+    if (reasons.length) res.status(503).json({ status: 'not ready', reasons, policyVersion: rt.policy.version } satisfies Readiness);
+    else res.json({ status: 'ready', policyVersion: rt.policy.version } satisfies Readiness);
   });
   if (parts.publicRoutes) app.use(parts.publicRoutes);
   app.get('/metrics', parts.requireAdmin, async (_req, res) => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configValidator } from '../../gateway/config/config-schema';
+import { configValidator } from '../../gateway/core/config-schema';
 import type { GatehouseConfig } from '../../gateway/generated/gatehouse.config';
 import { openDevIssuer, type MintOptions } from '../../gateway/identity/dev-issuer';
 import { createLogger, type Logger } from '../../gateway/log';

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { approvalErrors } from '../../approvals/approval-errors';
 import { isApprovalDesk, type ApprovalDesk, type ApprovalState } from '../../approvals/types';
+import type { Approval, ApprovalList, Grant, GrantList } from '../../core/admin-api';
 import type { ApprovalService } from '../../runtime';
 import { adminPrincipal } from '../auth';
 import { badRequest, notWired } from './admin-deps';
@@ -22,13 +23,13 @@ export function approvalRoutes(service: ApprovalService): Router {
   router.get('/approvals', (req, res) => {
     const state = typeof req.query.state === 'string' ? req.query.state : 'pending';
     if (!states.has(state)) throw badRequest(`state must be one of ${[...states].join(', ')}.`);
-    res.json({ data: desk().list(state as ApprovalState | 'all') });
+    res.json({ data: desk().list(state as ApprovalState | 'all') } satisfies ApprovalList);
   });
 
   router.get('/approvals/:id', (req, res) => {
     const view = desk().get(req.params.id);
     if (!view) throw approvalErrors.notFound(req.params.id);
-    res.json(view);
+    res.json(view satisfies Approval);
   });
 
   router.post('/approvals/:id/decision', async (req, res) => {
@@ -36,15 +37,15 @@ export function approvalRoutes(service: ApprovalService): Router {
     if (body.decision !== 'approve' && body.decision !== 'deny') throw badRequest('decision must be "approve" or "deny".');
     if (body.reason !== undefined && (typeof body.reason !== 'string' || body.reason.length > 1000)) throw badRequest('reason must be a string of at most 1000 characters.');
     const view = await desk().decide(req.params.id, adminPrincipal(res), body.decision, body.reason as string | undefined);
-    res.json(view);
+    res.json(view satisfies Approval);
   });
 
   router.get('/grants', (_req, res) => {
-    res.json({ data: desk().listGrants() });
+    res.json({ data: desk().listGrants() } satisfies GrantList);
   });
 
   router.delete('/grants/:id', async (req, res) => {
-    res.json(await desk().revokeGrant(req.params.id, adminPrincipal(res)));
+    res.json((await desk().revokeGrant(req.params.id, adminPrincipal(res))) satisfies Grant);
   });
   return router;
 }

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { PolicyInfo, ReloadResult } from '../../core/admin-api';
 import type { PolicyService } from '../../runtime';
 import type { AdminDeps } from './admin-deps';
 
@@ -20,13 +21,13 @@ export function policyRoutes(policy: PolicyService, policyInfo: AdminDeps['polic
           alerts: compiled.alerts.length,
         }
       : policy.files
-        ? { files: policy.files }
+        ? { files: [...policy.files] }
         : {};
-    res.json({ version: policy.version, ...builtIn, ...(policyInfo ? await policyInfo() : {}) });
+    res.json({ version: policy.version, ...builtIn, ...(policyInfo ? await policyInfo() : {}) } satisfies PolicyInfo);
   });
   router.post('/policy/reload', async (_req, res) => {
     const result = await policy.reload();
-    res.status(result.ok ? 200 : 422).json(result);
+    res.status(result.ok ? 200 : 422).json(result satisfies ReloadResult);
   });
   return router;
 }

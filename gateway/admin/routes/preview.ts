@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { DecisionPreview, MaskPreview, MaskPreviewFailure } from '../../core/admin-api';
 import { classifyEndpoint } from '../../core/endpoints';
 import { describeBody } from '../../core/inference-request';
 import { previewMasking } from '../../core/masking/preview';
@@ -28,14 +29,14 @@ export function previewRoutes(rt: Pick<Runtime, 'policy' | 'config'>, deps: Pick
       ...(body.ruleNames ? { ruleNames: body.ruleNames as string[] } : {}),
       ...(auditDetectors ? { auditDetectors } : {}),
     });
-    res.status(result.ok ? 200 : 422).json(result);
+    res.status(result.ok ? 200 : 422).json(result satisfies MaskPreview | MaskPreviewFailure);
   });
 
   router.post('/preview/decision', (req, res) => {
     const body = (req.body ?? {}) as { principal?: Partial<Principal>; request?: Partial<InferenceRequest> & { body?: unknown } };
     const principal = samplePrincipal(body.principal);
     const request = sampleRequest(body.request);
-    res.json({ principal, request, decision: rt.policy.decide(principal, request) });
+    res.json({ principal, request, decision: rt.policy.decide(principal, request) } satisfies DecisionPreview);
   });
   return router;
 }

@@ -1,61 +1,11 @@
+import type { Finding, FindingKind, VerifyReport } from '../admin-api';
+
 /**
- * What `audit verify` can find. Each finding is one `INVALID:` line in the report and makes the
- * verification fail (exit 1).
+ * What `audit verify` can find: each finding is one `INVALID:` line in the report and makes the
+ * verification fail (exit 1). The report is part of the admin API contract (GET /admin/audit/verify),
+ * so its types come from schemas/admin-api.openapi.yaml (FindingKind, Finding, VerifyReport).
  */
-export type FindingKind =
-  | 'modified' // the record's content does not match its own hash
-  | 'chain_broken' // prev does not match the record before it (altered and re-hashed, or replaced)
-  | 'inserted' // a record that is not part of the chain (another record holds its place)
-  | 'deleted' // records missing between two kept ones
-  | 'reordered' // a record found out of its position
-  | 'duplicated' // the same record (same hash) more than once
-  | 'malformed' // a line that is not a record
-  | 'torn_line' // the last line is incomplete (no newline): a crash mid-write not yet recovered
-  | 'unattested_start' // the log starts after seq 1 without a checkpoint attesting its first record
-  | 'bad_checkpoint_signature' // a checkpoint whose JWS does not verify with the given keys
-  | 'checkpoint_mismatch' // a checkpoint whose signed (seq, head) is not the chain's
-  | 'truncated' // the log ends before the record the anchor attests
-  | 'anchor_mismatch' // the record the anchor attests has another hash: the log was replaced or rewritten
-  | 'anchor_unverifiable' // the anchor's record is not in the log (removed by retention, or never there)
-  | 'bad_anchor' // the anchor's signature does not verify, or it is not a checkpoint
-  | 'key_not_introduced' // a checkpoint signed by a known key that no hand-over (rotate-key) introduced, or one already handed over
-  | 'witness_unreached' // the witness holds a signed head the log no longer reaches (truncated or rolled back)
-  | 'witness_mismatch' // the log reaches the witnessed seq with another hash or Merkle root (rewritten and re-signed)
-  | 'bad_witness' // a witnessed head whose signature does not verify with the given keys
-  | 'no_key'; // checkpoints present but no key to check them
-
-export interface Finding {
-  kind: FindingKind;
-  /** Seq of the record concerned (first of a range for `deleted`). */
-  seq?: number;
-  /** Last seq of a range (`deleted`). */
-  toSeq?: number;
-  /** Record id, when the record could be read. */
-  id?: string;
-  /** File and 1-based line. */
-  file?: string;
-  line?: number;
-  message: string;
-}
-
-export interface VerifyReport {
-  chain?: string;
-  firstSeq?: number;
-  lastSeq?: number;
-  firstTime?: string;
-  lastTime?: string;
-  records: { total: number; valid: number };
-  checkpoints: { total: number; valid: number };
-  /** The anchor used, when one was given. */
-  anchor?: { seq: number; head: string; time: string; source?: string };
-  /** The witnessed heads checked (`verify --witness`): how many, and the latest one. */
-  witness?: { heads: number; latestSeq?: number; latestTime?: string; source?: string };
-  /** Checkpoints whose signed Merkle root was recomputed from the records and matched. */
-  merkleRoots?: number;
-  /** How the first record's start is vouched for. */
-  start?: 'genesis' | 'checkpoint' | 'unattested';
-  findings: Finding[];
-}
+export type { Finding, FindingKind, VerifyReport };
 
 const labels: Record<FindingKind, string> = {
   modified: 'record modified',

@@ -4,6 +4,7 @@ export type { CompiledMasking, CompiledRule, CompileMaskingOptions, MaskingSpecE
 export { maskJson } from './mask-json';
 export { maskText, selectRules, detect, applyMasks } from './mask-text';
 export type { MaskOptions, MaskResult, MaskSpan } from './mask-text';
+export type { MaskingRules } from '../../generated/masking-rules';
 export { previewMasking } from './preview';
 export type { PreviewOptions, PreviewResult } from './preview';
 export { StreamTextMasker } from './stream-text-masker';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { configValidator } from '../../../gateway/config/config-schema';
+import { configValidator } from '../../../gateway/core/config-schema';
 import { loadConfig } from '../../../gateway/config/load-config';
 import { runPolicyTests } from '../../../gateway/core/policy';
 import { EventBus } from '../../../gateway/events';

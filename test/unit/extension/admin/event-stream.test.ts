@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AdminClient } from '../../../../extension/admin/admin-client';
-import type { AdminEvent } from '../../../../extension/admin/admin-types';
+import type { AdminEvent } from '../../../../gateway/core/admin-api';
 import type { EventStreamStatus } from '../../../../extension/admin/event-stream';
 
 /**

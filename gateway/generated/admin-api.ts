@@ -1,0 +1,554 @@
+/* Generated from schemas/admin-api.openapi.yaml (components.schemas) by scripts/gen-types.mjs. Do not edit; run npm run gen:types. */
+
+import type {AuditRecord} from './audit-record';
+import type {MaskingRules} from './masking-rules';
+
+/**
+ * What the verifier found (one `INVALID:` line of `gatehouse audit verify` each):
+ * - `modified`: the record's content does not match its own hash
+ * - `chain_broken`: prev does not match the record before it (altered and re-hashed, or replaced)
+ * - `inserted`: a record that is not part of the chain (another record holds its place)
+ * - `deleted`: records missing between two kept ones
+ * - `reordered`: a record found out of its position
+ * - `duplicated`: the same record (same hash) more than once
+ * - `malformed`: a line that is not a record
+ * - `torn_line`: the last line is incomplete (no newline): a crash mid-write not yet recovered
+ * - `unattested_start`: the log starts after seq 1 without a checkpoint attesting its first record
+ * - `bad_checkpoint_signature`: a checkpoint whose JWS does not verify with the given keys
+ * - `checkpoint_mismatch`: a checkpoint whose signed (seq, head) is not the chain's
+ * - `truncated`: the log ends before the record the anchor attests
+ * - `anchor_mismatch`: the record the anchor attests has another hash: the log was replaced or rewritten
+ * - `anchor_unverifiable`: the anchor's record is not in the log (removed by retention, or never there)
+ * - `bad_anchor`: the anchor's signature does not verify, or it is not a checkpoint
+ * - `key_not_introduced`: a checkpoint signed by a known key that no hand-over (rotate-key) introduced, or one already handed over
+ * - `witness_unreached`: the witness holds a signed head the log no longer reaches (truncated or rolled back)
+ * - `witness_mismatch`: the log reaches the witnessed seq with another hash or Merkle root (rewritten and re-signed)
+ * - `bad_witness`: a witnessed head whose signature does not verify with the given keys
+ * - `no_key`: checkpoints present but no key to check them
+ *
+ */
+export type FindingKind =
+  | 'modified'
+  | 'chain_broken'
+  | 'inserted'
+  | 'deleted'
+  | 'reordered'
+  | 'duplicated'
+  | 'malformed'
+  | 'torn_line'
+  | 'unattested_start'
+  | 'bad_checkpoint_signature'
+  | 'checkpoint_mismatch'
+  | 'truncated'
+  | 'anchor_mismatch'
+  | 'anchor_unverifiable'
+  | 'bad_anchor'
+  | 'key_not_introduced'
+  | 'witness_unreached'
+  | 'witness_mismatch'
+  | 'bad_witness'
+  | 'no_key';
+export type Vote = Actor & {
+  at: string;
+  reason?: string;
+};
+export type ApprovalState = 'pending' | 'approved' | 'denied' | 'timeout' | 'withdrawn';
+export type ApprovalVerdict = 'approve' | 'deny';
+export type PolicyAction = 'allow' | 'deny' | 'require_approval';
+export type MaskWhere = 'audit' | 'upstream' | 'client';
+
+/**
+ * Every schema of the admin API contract, by name.
+ */
+export interface AdminApiSchemas {
+  Error: Error;
+  Health: Health;
+  Readiness: Readiness;
+  AuditPage: AuditPage;
+  FindingKind: FindingKind;
+  Finding: Finding;
+  ValidCount: ValidCount;
+  VerifyReport: VerifyReport;
+  Actor: Actor;
+  Vote: Vote;
+  Approvers: Approvers;
+  RuleApproval: RuleApproval;
+  ApprovalState: ApprovalState;
+  Approval: Approval;
+  ApprovalList: ApprovalList;
+  ApprovalVerdict: ApprovalVerdict;
+  DecisionBody: DecisionBody;
+  Grant: Grant;
+  GrantList: GrantList;
+  PolicyAction: PolicyAction;
+  PolicyInfo: PolicyInfo;
+  LoadError: LoadError;
+  ReloadResult: ReloadResult;
+  MaskWhere: MaskWhere;
+  MaskPreviewRequest: MaskPreviewRequest;
+  MaskSpan: MaskSpan;
+  MaskPreview: MaskPreview;
+  MaskPreviewFailure: MaskPreviewFailure;
+  MaskReportEntry: MaskReportEntry;
+  SamplePrincipal: SamplePrincipal;
+  SampleRequest: SampleRequest;
+  DecisionPreviewRequest: DecisionPreviewRequest;
+  DescribedRequest: DescribedRequest;
+  DecisionPreview: DecisionPreview;
+  ExplainStep: ExplainStep;
+  DecisionLimits: DecisionLimits;
+  Decision: Decision;
+  GatewayEvents: GatewayEvents;
+  AuditAppendedEvent: AuditAppendedEvent;
+  ApprovalRequestedEvent: ApprovalRequestedEvent;
+  ApprovalResolvedEvent: ApprovalResolvedEvent;
+  AlertFiredEvent: AlertFiredEvent;
+  PolicyReloadedEvent: PolicyReloadedEvent;
+  PolicyReloadFailedEvent: PolicyReloadFailedEvent;
+  AuditFailedEvent: AuditFailedEvent;
+  AuditRecoveredEvent: AuditRecoveredEvent;
+  SinkFailedEvent: SinkFailedEvent;
+  GapEvent: GapEvent;
+}
+export interface Error {
+  error: {
+    message: string;
+    type: string;
+    code: string;
+    param: null;
+  };
+}
+export interface Health {
+  status: 'ok';
+}
+export interface Readiness {
+  status: 'ready' | 'not ready';
+  /**
+   * Why it is not ready, e.g. "audit log not writable".
+   */
+  reasons?: string[];
+  policyVersion: string;
+}
+export interface AuditPage {
+  data: AuditRecord[];
+  /**
+   * Cursor for the next page when the reader gives one.
+   */
+  next?: string;
+}
+export interface Finding {
+  kind: FindingKind;
+  /**
+   * Seq of the record concerned (first of a range for `deleted`).
+   */
+  seq?: number;
+  /**
+   * Last seq of a range (`deleted`).
+   */
+  toSeq?: number;
+  /**
+   * Record id, when the record could be read.
+   */
+  id?: string;
+  file?: string;
+  /**
+   * 1-based line in file.
+   */
+  line?: number;
+  message: string;
+}
+export interface ValidCount {
+  total: number;
+  valid: number;
+}
+/**
+ * The chain check of `gatehouse audit verify` and GET /admin/audit/verify; the log is intact when `findings` is empty.
+ */
+export interface VerifyReport {
+  chain?: string;
+  firstSeq?: number;
+  lastSeq?: number;
+  firstTime?: string;
+  lastTime?: string;
+  records: ValidCount;
+  checkpoints: ValidCount;
+  /**
+   * The anchor used, when one was given.
+   */
+  anchor?: {
+    seq: number;
+    head: string;
+    time: string;
+    source?: string;
+  };
+  /**
+   * The witnessed heads checked (`verify --witness`): how many, and the latest one.
+   */
+  witness?: {
+    heads: number;
+    latestSeq?: number;
+    latestTime?: string;
+    source?: string;
+  };
+  /**
+   * Checkpoints whose signed Merkle root was recomputed from the records and matched.
+   */
+  merkleRoots?: number;
+  /**
+   * How the first record's start is vouched for.
+   */
+  start?: 'genesis' | 'checkpoint' | 'unattested';
+  /**
+   * Where the checkpoint verification keys were read from.
+   */
+  keySource?: string;
+  findings: Finding[];
+}
+export interface Actor {
+  issuer: string;
+  subject: string;
+}
+export interface Approvers {
+  groups?: string[];
+  subjects?: string[];
+}
+export interface RuleApproval {
+  approvers: Approvers;
+  minApprovals: number;
+  timeoutSeconds: number;
+  grantTtlSeconds?: number;
+}
+export interface Approval {
+  id: string;
+  /**
+   * The held request's x-request-id (and its audit records' requestId).
+   */
+  requestId: string;
+  state: ApprovalState;
+  principal: Actor & {
+    groups: string[];
+  };
+  method: string;
+  path: string;
+  model?: string;
+  /**
+   * The require_approval rule that matched.
+   */
+  rule: string;
+  policyVersion?: string;
+  approvers: {
+    groups: string[];
+    subjects: string[];
+  };
+  minApprovals: number;
+  /**
+   * The request is a stream already answered 200 with SSE keep-alive comments.
+   */
+  streaming: boolean;
+  requestedAt: string;
+  /**
+   * When it times out (the rule's timeout, clamped to approvals.maxWaitSeconds).
+   */
+  expiresAt: string;
+  decidedAt?: string;
+  approvals: Vote[];
+  deniedBy?: Vote;
+  reason?: string;
+  /**
+   * The grant the approval created.
+   */
+  grantId?: string;
+}
+export interface ApprovalList {
+  data: Approval[];
+}
+export interface DecisionBody {
+  decision: ApprovalVerdict;
+  /**
+   * Shown to the requester on denial; recorded in the audit log.
+   */
+  reason?: string;
+}
+/**
+ * Matching requests (same principal issuer and subject, same rule, same model) pass without approval until expiresAt.
+ */
+export interface Grant {
+  id: string;
+  principal: Actor;
+  rule: string;
+  model?: string;
+  approvalId: string;
+  approvedBy: Actor[];
+  createdAt: string;
+  expiresAt: string;
+  uses: number;
+  revokedAt?: string;
+  revokedBy?: Actor;
+}
+export interface GrantList {
+  data: Grant[];
+}
+export interface PolicyInfo {
+  /**
+   * `sha256:<hex>` of the combined specs.
+   */
+  version: string;
+  files?: string[];
+  /**
+   * metadata.name of each file.
+   */
+  names?: string[];
+  defaultAction?: PolicyAction;
+  rules?: {
+    id: string;
+    action: PolicyAction;
+    description?: string;
+    approval?: RuleApproval;
+  }[];
+  /**
+   * Number of alert rules.
+   */
+  alerts?: number;
+}
+/**
+ * One problem of a policy file, pinned to its place.
+ */
+export interface LoadError {
+  file: string;
+  line?: number;
+  column?: number;
+  /**
+   * JSON pointer into the file.
+   */
+  path: string;
+  message: string;
+}
+export interface ReloadResult {
+  ok: boolean;
+  /**
+   * The version running after the call (the old one when ok is false).
+   */
+  version: string;
+  errors: LoadError[];
+}
+export interface MaskPreviewRequest {
+  /**
+   * The masking rules (spec.masking) to apply.
+   */
+  spec?: MaskingRules;
+  /**
+   * The payload: a JSON value, or a string (parsed as JSON when it is JSON, else masked as free text).
+   */
+  sample: unknown;
+  where?: MaskWhere;
+  /**
+   * Only these rules, as if the decision listed them.
+   */
+  ruleNames?: string[];
+}
+export interface MaskSpan {
+  rule: string;
+  detector: string;
+  path: string;
+  start: number;
+  end: number;
+  confidence: number;
+}
+export interface MaskPreview {
+  ok: true;
+  /**
+   * The masked payload.
+   */
+  masked: unknown;
+  changed: boolean;
+  spans: MaskSpan[];
+  report: MaskReportEntry[];
+}
+export interface MaskReportEntry {
+  rule: string;
+  detector: string;
+  path: string;
+  count: number;
+  part?: 'request' | 'response';
+  where?: MaskWhere[];
+}
+export interface MaskPreviewFailure {
+  ok: false;
+  errors: {
+    path: string;
+    message: string;
+  }[];
+}
+export interface SamplePrincipal {
+  issuer?: string;
+  subject: string;
+  groups?: string[];
+  clientId?: string;
+  attributes?: {
+    [k: string]: string | string[];
+  };
+}
+export interface SampleRequest {
+  method?: string;
+  path: string;
+  /**
+   * A sample request body.
+   */
+  body?: unknown;
+  /**
+   * Overrides the endpoint kind derived from the path.
+   */
+  endpoint?: string;
+  upstream?: string;
+  model?: string;
+  stream?: boolean;
+  promptText?: string;
+  maxTokens?: number;
+  bodyBytes?: number;
+}
+export interface DecisionPreviewRequest {
+  principal: SamplePrincipal;
+  request: SampleRequest;
+}
+/**
+ * The request as policy sees it (core InferenceRequest).
+ */
+export interface DescribedRequest {
+  method: string;
+  path: string;
+  endpoint: string;
+  upstream: string;
+  model?: string;
+  stream: boolean;
+  promptText: string;
+  maxTokens?: number;
+  bodyBytes: number;
+}
+export interface DecisionPreview {
+  principal: Actor & {
+    groups: string[];
+  };
+  request: DescribedRequest;
+  decision: Decision;
+}
+export interface Decision {
+  action: PolicyAction;
+  /**
+   * The deciding rule's id, or "default" when no rule matched.
+   */
+  rule: string;
+  reasons: string[];
+  limits: DecisionLimits;
+  /**
+   * Names of the masking rules that apply.
+   */
+  masks: string[];
+  approval?: RuleApproval;
+  explain: ExplainStep[];
+  policyVersion: string;
+  denyList?: 'content' | 'endpoint';
+}
+export interface DecisionLimits {
+  maxBodyBytes?: number;
+  maxTokens?: number;
+  /**
+   * reject (default) or clamp max_tokens to maxTokens.
+   */
+  maxTokensMode?: 'reject' | 'clamp';
+  rate?: {
+    requests: number;
+    windowSeconds: number;
+  };
+  concurrent?: number;
+}
+export interface ExplainStep {
+  rule: string;
+  matched: boolean;
+  reason: string;
+}
+/**
+ * The payload of each event of GET /admin/events, by event name (the gateway's event bus carries the same).
+ */
+export interface GatewayEvents {
+  'audit.appended': AuditAppendedEvent;
+  'approval.requested': ApprovalRequestedEvent;
+  'approval.resolved': ApprovalResolvedEvent;
+  'alert.fired': AlertFiredEvent;
+  'policy.reloaded': PolicyReloadedEvent;
+  'policy.reload_failed': PolicyReloadFailedEvent;
+  'audit.failed': AuditFailedEvent;
+  'audit.recovered': AuditRecoveredEvent;
+  'sink.failed': SinkFailedEvent;
+}
+export interface AuditAppendedEvent {
+  id: string;
+  seq: number;
+  kind: string;
+  principal?: string;
+  decision?: string;
+  model?: string;
+  status?: number;
+}
+export interface ApprovalRequestedEvent {
+  id: string;
+  /**
+   * The requester's subject.
+   */
+  principal: string;
+  method: string;
+  path: string;
+  model?: string;
+  rule: string;
+  expiresAt: string;
+}
+export interface ApprovalResolvedEvent {
+  id: string;
+  state: 'approved' | 'denied' | 'timeout' | 'withdrawn';
+  /**
+   * Approver subject(s), comma-separated.
+   */
+  by?: string;
+  reason?: string;
+}
+export interface AlertFiredEvent {
+  id: string;
+  rule: string;
+  severity: string;
+  message: string;
+  principal?: string;
+  at: string;
+}
+export interface PolicyReloadedEvent {
+  version: string;
+  files: string[];
+}
+export interface PolicyReloadFailedEvent {
+  errors: LoadError[];
+}
+export interface AuditFailedEvent {
+  /**
+   * The error code and what it means, e.g. "ENOSPC: audit log not writable; requests are refused".
+   */
+  message: string;
+}
+export interface AuditRecoveredEvent {
+  /**
+   * When the log stopped being writable.
+   */
+  since: string;
+  /**
+   * How long the outage lasted.
+   */
+  seconds: number;
+}
+export interface SinkFailedEvent {
+  sink: string;
+  message: string;
+}
+/**
+ * Sent first when the events since Last-Event-ID are gone; re-read state after it.
+ */
+export interface GapEvent {
+  reason: 'restarted' | 'evicted' | 'malformed';
+  lastEventId?: string;
+}
