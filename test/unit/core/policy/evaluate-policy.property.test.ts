@@ -60,7 +60,9 @@ const decide = (rules: Rule[], c: Call) => {
   return { rule: d.rule, action: d.action };
 };
 
-describe('core/policy/evaluate-policy (properties)', () => {
+describe('core/policy/evaluate-policy (properties)', function () {
+  // Hundreds of generated policies per property: seconds of CPU, many more on a loaded machine.
+  this.timeout(120_000);
   it('decides by the first matching rule (checked against an independent oracle)', () => {
     fc.assert(fc.property(rulesArb, callArb, (rules, c) => {
       assert.equal(decide(rules, c).rule, oracle(rules, c));
