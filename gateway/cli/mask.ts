@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatDiagnostic } from '../core/diagnostics';
+import { checkMaskingRules } from '../core/masking/check-rules';
 import { previewMasking } from '../core/masking/preview';
 import type { MaskWhere } from '../core/masking/compile';
 import { parseYamlDocument } from '../core/yaml-document';
 import type { MaskingRules } from '../generated/masking-rules';
-import { checkMaskingSpec } from '../masking/validate-spec';
 
 const usage = `Usage: gatehouse mask preview --policy FILE --sample FILE [--where audit|upstream|client] [--rules a,b] [--json]
 
@@ -71,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   const { pointer, spec } = findMasking(doc.value);
-  const problems = checkMaskingSpec(doc, pointer, spec ?? []);
+  const problems = checkMaskingRules(doc, pointer, spec ?? []);
   if (problems.length) {
     for (const d of problems) process.stderr.write(formatDiagnostic(d) + '\n');
     return 1;

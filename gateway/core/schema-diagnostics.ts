@@ -3,23 +3,25 @@ import type { Diagnostic } from './diagnostics';
 import type { YamlDocument } from './yaml-document';
 
 /**
- * Runs a compiled JSON Schema validator over a parsed YAML document and pins each error to its node.
+ * Runs a compiled JSON Schema validator over a parsed YAML document (or the part of it at `at`,
+ * a JSON pointer) and pins each error to its node.
  * Ajv's errors for `oneOf`/`anyOf` branches are noisy; only the most specific ones are kept.
  *
  * @example
  * const doc = parseYamlDocument(text, 'gatehouse.yaml');
  * const errors = [...doc.syntaxErrors, ...schemaDiagnostics(doc, validateConfig)];
+ * schemaDiagnostics(policyDoc, maskingRulesValidator(), { at: '/spec/masking', value: rules });
  */
-export function schemaDiagnostics(doc: YamlDocument, validate: ValidateFunction): Diagnostic[] {
+export function schemaDiagnostics(doc: YamlDocument, validate: ValidateFunction, part: { at: string; value: unknown } = { at: '', value: doc.value ?? {} }): Diagnostic[] {
   if (doc.syntaxErrors.some((d) => d.severity === 'error')) return [];
-  if (validate(doc.value ?? {})) return [];
+  if (validate(part.value)) return [];
   const errors = pruneCombinatorNoise(validate.errors ?? []);
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const e of errors) {
-    const pointer = e.keyword === 'additionalProperties'
+    const pointer = part.at + (e.keyword === 'additionalProperties'
       ? `${e.instancePath}/${String((e.params as { additionalProperty: string }).additionalProperty)}`
-      : e.instancePath;
+      : e.instancePath);
     const message = describe(e);
     const key = `${pointer}|${message}`;
     if (seen.has(key)) continue;

@@ -4,6 +4,7 @@ import maskingRulesSchema from '../../../schemas/masking-rules.schema.json';
 import alertRulesSchema from '../../../schemas/alert-rules.schema.json';
 
 let validator: ValidateFunction | undefined;
+let ajv: Ajv | undefined;
 
 /**
  * The compiled validator for policy files (schemas/gatehouse.policy.schema.json with the masking
@@ -14,9 +15,21 @@ let validator: ValidateFunction | undefined;
  */
 export function policyValidator(): ValidateFunction {
   if (validator) return validator;
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  ajv = new Ajv({ allErrors: true, strict: false });
   ajv.addSchema(maskingRulesSchema as object);
   ajv.addSchema(alertRulesSchema as object);
   validator = ajv.compile(policySchema as object);
   return validator;
+}
+
+/**
+ * The validator for a masking rule list alone (`spec.masking`), from the same schemas as
+ * policyValidator (so the rules' `match` is the policy's).
+ *
+ * @example
+ * maskingRulesValidator()([{ name: 'pii', detectors: ['email'] }]) // => true
+ */
+export function maskingRulesValidator(): ValidateFunction {
+  policyValidator();
+  return ajv!.getSchema((maskingRulesSchema as { $id: string }).$id)!;
 }
