@@ -1,6 +1,5 @@
 import { Document, isSeq, parse, parseDocument } from 'yaml';
-import { classifyEndpoint } from '../../gateway/core/endpoints';
-import { describeBody } from '../../gateway/core/inference-request';
+import { describeBody, describeRequest } from '../../gateway/core/inference-request';
 import { previewMasking, type MaskingRules } from '../../gateway/core/masking';
 import { evaluatePolicy, type CompiledPolicy } from '../../gateway/core/policy';
 import { renderMaskedJson, renderMaskedText } from './masked-rendering';
@@ -67,15 +66,7 @@ export function computeDecision(policy: CompiledPolicy, input: DecisionRequest):
   } catch {
     body = undefined;
   }
-  const facts = describeBody(body);
-  const endpoint = classifyEndpoint(input.path);
-  const d = evaluatePolicy(
-    policy,
-    { issuer: 'https://issuer.test', subject: input.subject, groups: input.groups },
-    {
-      method: input.method.toUpperCase(), path: input.path, endpoint, upstream: 'default', model: facts.model, stream: facts.stream,
-      promptText: facts.promptText, maxTokens: facts.maxTokens, bodyBytes: Buffer.byteLength(input.body),
-    },
-  );
-  return { action: d.action, rule: d.rule, reasons: d.reasons, masks: d.masks, explain: d.explain, endpoint, model: facts.model };
+  const request = describeRequest({ method: input.method.toUpperCase(), path: input.path, upstream: 'default', bodyBytes: Buffer.byteLength(input.body) }, describeBody(body));
+  const d = evaluatePolicy(policy, { issuer: 'https://issuer.test', subject: input.subject, groups: input.groups }, request);
+  return { action: d.action, rule: d.rule, reasons: d.reasons, masks: d.masks, explain: d.explain, endpoint: request.endpoint, model: request.model };
 }

@@ -1,3 +1,6 @@
+import { classifyEndpoint } from './endpoints';
+import type { EndpointKind, InferenceRequest } from './types';
+
 /**
  * Reads what policy and audit need from a parsed request body: model, stream flag, token cap and
  * the prompt text (every message, input and system text joined by newlines), for OpenAI chat,
@@ -49,4 +52,41 @@ function collectText(value: unknown, out: string[], depth = 0): void {
 function firstNumber(...values: unknown[]): number | undefined {
   for (const v of values) if (typeof v === 'number' && Number.isFinite(v)) return v;
   return undefined;
+}
+
+/** Where a request goes and how big it is: what the body does not say. */
+export interface RequestTarget {
+  method: string;
+  /** The checked path, without the query string. */
+  path: string;
+  /** The upstream's configured name. */
+  upstream: string;
+  bodyBytes: number;
+  /** Overrides the kind derived from the path (the decision preview lets a caller choose it). */
+  endpoint?: EndpointKind;
+}
+
+/**
+ * The request as policy, approvals and audit see it: the endpoint kind from the path, model,
+ * stream flag, token cap and prompt text from the body's facts. The one place an InferenceRequest
+ * is assembled: routing, the admin decision preview and the extension's preview all call it.
+ *
+ * @example
+ * describeRequest({ method: 'POST', path: '/v1/chat/completions', upstream: 'openai', bodyBytes: 58 },
+ *   describeBody({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }))
+ * // => { method: 'POST', path: '/v1/chat/completions', endpoint: 'chat', upstream: 'openai', model: 'gpt-4o',
+ * //      stream: false, promptText: 'hi', maxTokens: undefined, bodyBytes: 58 }
+ */
+export function describeRequest(target: RequestTarget, facts: BodyFacts): InferenceRequest {
+  return {
+    method: target.method,
+    path: target.path,
+    endpoint: target.endpoint ?? classifyEndpoint(target.path),
+    upstream: target.upstream,
+    model: facts.model,
+    stream: facts.stream,
+    promptText: facts.promptText,
+    maxTokens: facts.maxTokens,
+    bodyBytes: target.bodyBytes,
+  };
 }

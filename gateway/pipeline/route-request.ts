@@ -1,5 +1,4 @@
-import { classifyEndpoint } from '../core/endpoints';
-import { describeBody } from '../core/inference-request';
+import { describeBody, describeRequest } from '../core/inference-request';
 import { forwardedPath } from '../core/request-target';
 import { GatehouseError } from '../errors';
 import type { UpstreamTable } from '../upstream/upstream-table';
@@ -21,16 +20,7 @@ export function routeRequest(upstreams: UpstreamTable): Stage {
       throw new GatehouseError(404, 'ERR_ROUTE_NOT_FOUND', `No upstream serves ${x.req.method} ${path}${facts.model ? ` for model ${facts.model}` : ''}.`);
     }
     x.target = { upstream, path: forwardedPath(upstream.basePath, path, upstream.stripPrefix ? upstream.pathPrefix : undefined) + x.query };
-    x.request = {
-      method: x.req.method ?? 'GET',
-      path,
-      endpoint: classifyEndpoint(path),
-      upstream: upstream.name,
-      model: facts.model,
-      stream: facts.stream,
-      promptText: facts.promptText,
-      maxTokens: facts.maxTokens,
-      bodyBytes: x.body?.length ?? Number(x.req.headers['content-length'] ?? 0),
-    };
+    const bodyBytes = x.body?.length ?? Number(x.req.headers['content-length'] ?? 0);
+    x.request = describeRequest({ method: x.req.method ?? 'GET', path, upstream: upstream.name, bodyBytes }, facts);
   };
 }

@@ -1,12 +1,11 @@
 import { Router } from 'express';
 import type { DecisionPreview, MaskPreview, MaskPreviewFailure } from '../../core/admin-api';
-import { classifyEndpoint } from '../../core/endpoints';
-import { describeBody } from '../../core/inference-request';
+import { describeBody, describeRequest } from '../../core/inference-request';
 import { previewMasking } from '../../core/masking/preview';
 import { endpointKinds, type EndpointKind, type InferenceRequest, type Principal } from '../../core/types';
 import type { MaskingRules } from '../../generated/masking-rules';
 import type { Runtime } from '../../runtime';
-import { badRequest, type AdminDeps } from './admin-deps';
+import { badRequest } from './admin-deps';
 
 /**
  * POST /preview/mask — what a masking spec does to a sample payload (core previewMasking, the
@@ -14,14 +13,13 @@ import { badRequest, type AdminDeps } from './admin-deps';
  * POST /preview/decision — what the running policy decides for a sample principal and request,
  * with the explain trace. Nothing is forwarded or audited.
  */
-export function previewRoutes(rt: Pick<Runtime, 'policy' | 'config'>, deps: Pick<AdminDeps, 'previewMask'>): Router {
+export function previewRoutes(rt: Pick<Runtime, 'policy' | 'config'>): Router {
   const router = Router();
   const auditDetectors = rt.config.masking?.auditDetectors;
 
-  router.post('/preview/mask', async (req, res) => {
+  router.post('/preview/mask', (req, res) => {
     const body = req.body as { spec?: unknown; sample?: unknown; where?: unknown; ruleNames?: unknown } | undefined;
     if (!body || typeof body !== 'object' || !('sample' in body)) throw badRequest('Send {"spec": <masking rules>, "sample": <payload>, "where"?: "audit"|"upstream"|"client", "ruleNames"?: [...]}.');
-    if (deps.previewMask) return void res.json(await deps.previewMask(body));
     if (body.where !== undefined && !['audit', 'upstream', 'client'].includes(body.where as string)) throw badRequest('where must be audit, upstream or client.');
     if (body.ruleNames !== undefined && (!Array.isArray(body.ruleNames) || body.ruleNames.some((n) => typeof n !== 'string'))) throw badRequest('ruleNames must be an array of strings.');
     const result = previewMasking(body.spec as MaskingRules | undefined, body.sample, {
@@ -58,15 +56,22 @@ function sampleRequest(r: (Partial<InferenceRequest> & { body?: unknown }) | und
   if (!r || typeof r.path !== 'string' || !r.path.startsWith('/')) throw badRequest('request.path is required and starts with /.');
   if (r.endpoint !== undefined && !endpointKinds.includes(r.endpoint as EndpointKind)) throw badRequest(`request.endpoint must be one of ${endpointKinds.join(', ')}.`);
   const facts = describeBody(r.body);
+  const described = describeRequest(
+    {
+      method: typeof r.method === 'string' ? r.method.toUpperCase() : 'POST',
+      path: r.path,
+      upstream: typeof r.upstream === 'string' ? r.upstream : '',
+      bodyBytes: typeof r.bodyBytes === 'number' ? r.bodyBytes : r.body === undefined ? 0 : Buffer.byteLength(JSON.stringify(r.body)),
+      ...(r.endpoint !== undefined ? { endpoint: r.endpoint as EndpointKind } : {}),
+    },
+    facts,
+  );
+  // Explicit fields win over what the sample body says.
   return {
-    method: typeof r.method === 'string' ? r.method.toUpperCase() : 'POST',
-    path: r.path,
-    endpoint: (r.endpoint as EndpointKind | undefined) ?? classifyEndpoint(r.path),
-    upstream: typeof r.upstream === 'string' ? r.upstream : '',
-    model: typeof r.model === 'string' ? r.model : facts.model,
-    stream: typeof r.stream === 'boolean' ? r.stream : facts.stream,
-    promptText: typeof r.promptText === 'string' ? r.promptText : facts.promptText,
-    ...(typeof r.maxTokens === 'number' ? { maxTokens: r.maxTokens } : facts.maxTokens !== undefined ? { maxTokens: facts.maxTokens } : {}),
-    bodyBytes: typeof r.bodyBytes === 'number' ? r.bodyBytes : r.body === undefined ? 0 : Buffer.byteLength(JSON.stringify(r.body)),
+    ...described,
+    ...(typeof r.model === 'string' ? { model: r.model } : {}),
+    ...(typeof r.stream === 'boolean' ? { stream: r.stream } : {}),
+    ...(typeof r.promptText === 'string' ? { promptText: r.promptText } : {}),
+    ...(typeof r.maxTokens === 'number' ? { maxTokens: r.maxTokens } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { classifyEndpoint } from '../../../gateway/core/endpoints';
-import { describeBody } from '../../../gateway/core/inference-request';
+import { describeBody, describeRequest } from '../../../gateway/core/inference-request';
 
 describe('core: endpoints and body facts', () => {
   const endpoints: [string, string][] = [
@@ -38,5 +38,21 @@ describe('core: endpoints and body facts', () => {
     assert.deepEqual(describeBody({ model: 'e', input: ['a', 'b'] }), { model: 'e', stream: false, maxTokens: undefined, promptText: 'a\nb' });
     assert.deepEqual(describeBody(null), { stream: false, promptText: '' });
     assert.deepEqual(describeBody([1, 2]), { stream: false, promptText: '' });
+  });
+});
+
+describe('core: describeRequest (the one InferenceRequest assembly)', () => {
+  const target = { method: 'POST', path: '/v1/chat/completions', upstream: 'openai', bodyBytes: 64 };
+
+  it('takes the endpoint from the path and model, stream, prompt and token cap from the body facts', () => {
+    const facts = describeBody({ model: 'gpt-4o', stream: true, max_tokens: 9, messages: [{ role: 'user', content: 'hi' }] });
+    assert.deepEqual(describeRequest(target, facts), {
+      method: 'POST', path: '/v1/chat/completions', endpoint: 'chat', upstream: 'openai', model: 'gpt-4o', stream: true, promptText: 'hi', maxTokens: 9, bodyBytes: 64,
+    });
+  });
+
+  it('an explicit endpoint wins over the path', () => {
+    assert.equal(describeRequest({ ...target, path: '/custom/run', endpoint: 'fine-tuning' }, describeBody(undefined)).endpoint, 'fine-tuning');
+    assert.equal(describeRequest({ ...target, path: '/custom/run' }, describeBody(undefined)).endpoint, 'other');
   });
 });
