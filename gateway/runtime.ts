@@ -6,7 +6,7 @@ import type { Exchange } from './pipeline/exchange';
 import type { GatehouseConfig } from './generated/gatehouse.config';
 import type { AuditRecord } from './generated/audit-record';
 import type { AuditQuery } from './audit/record-index';
-import type { ReloadResult, VerifyReport } from './core/admin-api';
+import type { Approval, ApprovalState, ApprovalVerdict, Grant, ReloadResult, VerifyReport } from './core/admin-api';
 
 /**
  * The services a running gateway is made of. `createGateway()` builds one Runtime and hands it
@@ -83,22 +83,33 @@ export interface AuditService {
   note(kind: string, fields: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
   /** Admin API (GET /admin/audit): matching records ascending by seq; `after` is a seq or a record id. See gateway/audit/record-index.ts. */
-  query?(filter: AuditQuery): Promise<AuditRecord[]>;
+  query(filter: AuditQuery): Promise<AuditRecord[]>;
   /** Admin API (GET /admin/audit/{id}). */
-  get?(id: string): Promise<AuditRecord | undefined>;
+  get(id: string): Promise<AuditRecord | undefined>;
   /** Admin API (GET /admin/audit/verify): the chain check report; findings empty when intact. */
-  verify?(): Promise<VerifyReport>;
+  verify(): Promise<VerifyReport>;
   /** Records each sink is behind, by sink name (Prometheus gauge gatehouse_audit_sink_lag_records). */
-  lag?(): Record<string, number>;
+  lag(): Record<string, number>;
   /** What the log writer has done (Prometheus counters gatehouse_audit_records_total, gatehouse_audit_syncs_total ...). */
-  stats?(): { records: number; syncs: number; bytes: number; failures: number };
+  stats(): { records: number; syncs: number; bytes: number; failures: number };
 }
 
-/** gateway/approvals/ — holds require_approval requests until decided. */
+/** gateway/approvals/ — holds require_approval requests until decided; the admin API's approval desk. */
 export interface ApprovalService {
   /** Resolves when approved or granted; throws GatehouseError 403 approval_denied / approval_timeout, or on withdrawal. */
   await(x: Exchange): Promise<void>;
   /** Requests held right now (Prometheus gauge gatehouse_approvals_pending). */
-  readonly pendingCount?: number;
+  readonly pendingCount: number;
+  /** Approvals in a state (default pending), oldest first; decided ones only while remembered (historySize). */
+  list(state?: ApprovalState | 'all'): Approval[];
+  get(id: string): Approval | undefined;
+  /** Records an approver's verdict. Throws GatehouseError 403/404/409/410 (see approvals/approval-errors.ts). */
+  decide(id: string, approver: Principal, verdict: ApprovalVerdict, reason?: string): Promise<Approval>;
+  /** Grants that are neither expired nor revoked. */
+  listGrants(): Grant[];
+  /** Puts back the unexpired, unrevoked grants recorded in the audit log (after a restart); how many. */
+  restoreGrants(): Promise<number>;
+  /** Throws GatehouseError 404 ERR_APPROVAL_GRANT_NOT_FOUND when no active grant has that id. */
+  revokeGrant(id: string, by: Principal): Promise<Grant>;
   close(): Promise<void>;
 }

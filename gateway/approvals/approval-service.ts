@@ -5,19 +5,19 @@ import type { EventBus } from '../events';
 import type { Approvals } from '../generated/gatehouse.config';
 import type { Logger } from '../log';
 import type { Exchange } from '../pipeline/exchange';
-import type { AuditService } from '../runtime';
+import type { ApprovalService, AuditService } from '../runtime';
 import { CommentTicker } from '../sse/comment-ticker';
 import { openHeldStream } from '../sse/sse-error';
 import { approvalErrors } from './approval-errors';
 import { approvalDefaults, ruleApproval, type RuleApproval } from './approval-settings';
 import { GrantStore } from './grant-store';
 import { actor, mayApprove, toView, type Held } from './held-approval';
-import { sameActor, type ApprovalDesk, type ApprovalState, type ApprovalVerdict, type ApprovalView, type GrantView } from './types';
+import { sameActor, type ApprovalState, type ApprovalVerdict, type ApprovalView, type GrantView } from './types';
 
 export interface ApprovalServiceDeps {
   log: Logger;
   events: EventBus;
-  /** `query` (optional) lets `restoreGrants` read the grants of earlier runs back from the log. */
+  /** `query` lets `restoreGrants` read the grants of earlier runs back from the log. */
   audit: Pick<AuditService, 'note' | 'query'>;
   /** Wall clock in ms; tests move it to expire grants. Wait timers use real time. */
   now?: () => number;
@@ -37,7 +37,7 @@ export interface ApprovalServiceDeps {
  * the forwarder stream the upstream's events into the already-open response.
  * Non-streaming requests are held without headers and denied with a plain 403.
  */
-export function createApprovalService(cfg: Approvals | undefined, deps: ApprovalServiceDeps): ApprovalDesk {
+export function createApprovalService(cfg: Approvals | undefined, deps: ApprovalServiceDeps): ApprovalService {
   const settings = approvalDefaults(cfg);
   const now = deps.now ?? Date.now;
   const { log, events, audit } = deps;
@@ -157,7 +157,7 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
     keepAlive.add(x.res);
   }
 
-  const service: ApprovalDesk = {
+  const service: ApprovalService = {
     get pendingCount() {
       return pending.size;
     },
@@ -291,7 +291,6 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
     },
 
     async restoreGrants(): Promise<number> {
-      if (!audit.query) return 0;
       // The log is the durable record of grants: the latest approvals that made one, minus the
       // revoked. Only the last maxGrantTtlSeconds of the log can hold a live grant, so start-up
       // reads no further back. (Grants made more than 1,000 approvals ago are not restored:

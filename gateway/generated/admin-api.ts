@@ -131,10 +131,6 @@ export interface Readiness {
 }
 export interface AuditPage {
   data: AuditRecord[];
-  /**
-   * Cursor for the next page when the reader gives one.
-   */
-  next?: string;
 }
 export interface Finding {
   kind: FindingKind;

@@ -53,9 +53,9 @@ export async function createGateway(loaded: LoadedConfig, log: Logger, options: 
   const metrics = createMetrics();
   const services = await createServices(loaded, log, events);
   registerServiceGauges(metrics, {
-    pendingApprovals: () => services.runtime.approvals.pendingCount ?? 0,
-    sinkLag: () => services.runtime.audit.lag?.() ?? {},
-    auditWriter: () => services.runtime.audit.stats?.(),
+    pendingApprovals: () => services.runtime.approvals.pendingCount,
+    sinkLag: () => services.runtime.audit.lag(),
+    auditWriter: () => services.runtime.audit.stats(),
   });
   // Built whole and then shadowed, so the admin listener and close() stay the same in both modes.
   const governed = proxyOnly ? passThroughServices() : services.runtime;

@@ -1,10 +1,12 @@
+import { approvalErrors } from '../approvals/approval-errors';
 import type { Runtime } from '../runtime';
 
 type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'audit' | 'approvals'>;
 
 /**
  * Services that govern nothing: what `serve --proxy-only` runs with, so the benchmark can tell the
- * cost of forwarding from the cost of identity, policy, masking and audit.
+ * cost of forwarding from the cost of identity, policy, masking and audit. They record nothing
+ * and hold nothing, so their admin side is empty (the admin listener serves the real services).
  */
 export function passThroughServices(): Services {
   return {
@@ -17,7 +19,27 @@ export function passThroughServices(): Services {
       close: async () => {},
     },
     masking: { maskRequest: () => {}, responseMasker: () => null },
-    audit: { arrival: async () => {}, outcome: () => {}, note: async () => {}, close: async () => {} },
-    approvals: { await: async () => {}, close: async () => {} },
+    audit: {
+      arrival: async () => {},
+      outcome: () => {},
+      note: async () => {},
+      close: async () => {},
+      query: async () => [],
+      get: async () => undefined,
+      verify: async () => ({ records: { total: 0, valid: 0 }, checkpoints: { total: 0, valid: 0 }, findings: [] }),
+      lag: () => ({}),
+      stats: () => ({ records: 0, syncs: 0, bytes: 0, failures: 0 }),
+    },
+    approvals: {
+      await: async () => {},
+      pendingCount: 0,
+      list: () => [],
+      get: () => undefined,
+      decide: async (id) => { throw approvalErrors.notFound(id); },
+      listGrants: () => [],
+      restoreGrants: async () => 0,
+      revokeGrant: async (id) => { throw approvalErrors.grantNotFound(id); },
+      close: async () => {},
+    },
   };
 }

@@ -8,13 +8,12 @@ import { requireAdmin } from '../../gateway/admin/auth';
 import { ensureAdminToken } from '../../gateway/admin/admin-token';
 import { adminRouter, type AdminDeps } from '../../gateway/admin/routes';
 import { createApprovalService } from '../../gateway/approvals/approval-service';
-import type { ApprovalDesk } from '../../gateway/approvals/types';
 import type { Decision, Principal } from '../../gateway/core/types';
 import { GatehouseError } from '../../gateway/errors';
 import { EventBus } from '../../gateway/events';
 import type { Approvals } from '../../gateway/generated/gatehouse.config';
 import { silentLogger } from '../../gateway/log';
-import type { IdentityService, PolicyService, Runtime } from '../../gateway/runtime';
+import type { ApprovalService, AuditService, IdentityService, PolicyService, Runtime } from '../../gateway/runtime';
 import { RecordingAudit } from './recording-audit';
 
 /**
@@ -52,7 +51,7 @@ export interface AdminHarness {
   url: string;
   adminToken: string;
   rt: Runtime;
-  approvals: ApprovalDesk;
+  approvals: ApprovalService;
   audit: RecordingAudit;
   events: EventBus;
   /** fetch against the admin API with a bearer token (the local admin token by default). */
@@ -61,7 +60,8 @@ export interface AdminHarness {
 }
 
 /** The admin listener as the lead's createAdminApp mounts it: /admin, requireAdmin, adminRouter. */
-export async function startAdmin(opts: { approvals?: Approvals; approvers?: Record<string, Principal>; admins?: { groups?: string[]; subjects?: string[] }; deps?: AdminDeps; policy?: PolicyService } = {}): Promise<AdminHarness> {
+/** `audit`: the log the audit routes read (default: the RecordingAudit the approvals write notes to). */
+export async function startAdmin(opts: { approvals?: Approvals; approvers?: Record<string, Principal>; admins?: { groups?: string[]; subjects?: string[] }; deps?: AdminDeps; policy?: PolicyService; audit?: AuditService } = {}): Promise<AdminHarness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-admin-'));
   const adminToken = ensureAdminToken(dataDir);
   const events = new EventBus();
@@ -76,7 +76,7 @@ export async function startAdmin(opts: { approvals?: Approvals; approvers?: Reco
     identity: tokenTableIdentity({}),
     policy: opts.policy ?? scriptedPolicy(() => ({ action: 'allow', rule: 'default', reasons: [], limits: {}, masks: [], explain: [], policyVersion: 'sha256:v1' })),
     masking: { maskRequest() {}, responseMasker: () => null },
-    audit,
+    audit: opts.audit ?? audit,
     approvals,
     ...(opts.approvers ? { approverIdentity: tokenTableIdentity(opts.approvers) } : {}),
   };

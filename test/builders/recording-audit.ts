@@ -1,4 +1,5 @@
 import type { EventBus } from '../../gateway/events';
+import type { VerifyReport } from '../../gateway/core/admin-api';
 import type { AuditService } from '../../gateway/runtime';
 
 export interface NotedRecord {
@@ -11,7 +12,8 @@ export interface NotedRecord {
 /**
  * An in-memory AuditService for unit tests of the areas that only write notes (approvals,
  * alerts): records every note and publishes `audit.appended` like the real log does.
- * `failWith` makes the next notes reject, to test fail-closed paths.
+ * `failWith` makes the next notes reject, to test fail-closed paths. It keeps notes, not chained
+ * records, so the reader's side finds nothing (and a restart restores no grants).
  */
 export class RecordingAudit implements AuditService {
   readonly records: NotedRecord[] = [];
@@ -36,6 +38,26 @@ export class RecordingAudit implements AuditService {
 
   ofKind(kind: string): NotedRecord[] {
     return this.records.filter((r) => r.kind === kind);
+  }
+
+  async query(): Promise<never[]> {
+    return [];
+  }
+
+  async get(): Promise<undefined> {
+    return undefined;
+  }
+
+  async verify(): Promise<VerifyReport> {
+    return { records: { total: 0, valid: 0 }, checkpoints: { total: 0, valid: 0 }, findings: [] };
+  }
+
+  lag(): Record<string, number> {
+    return {};
+  }
+
+  stats() {
+    return { records: this.records.length, syncs: 0, bytes: 0, failures: 0 };
   }
 
   async close(): Promise<void> {}

@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { approvalErrors } from '../../approvals/approval-errors';
-import { isApprovalDesk, type ApprovalDesk, type ApprovalState } from '../../approvals/types';
+import type { ApprovalState } from '../../approvals/types';
 import type { Approval, ApprovalList, Grant, GrantList } from '../../core/admin-api';
 import type { ApprovalService } from '../../runtime';
 import { adminPrincipal } from '../auth';
-import { badRequest, notWired } from './admin-deps';
+import { badRequest } from './admin-deps';
 
 const states = new Set(['pending', 'approved', 'denied', 'timeout', 'withdrawn', 'all']);
 
@@ -15,19 +15,15 @@ const states = new Set(['pending', 'approved', 'denied', 'timeout', 'withdrawn',
  */
 export function approvalRoutes(service: ApprovalService): Router {
   const router = Router();
-  const desk = (): ApprovalDesk => {
-    if (!isApprovalDesk(service)) throw notWired('The approval desk');
-    return service;
-  };
 
   router.get('/approvals', (req, res) => {
     const state = typeof req.query.state === 'string' ? req.query.state : 'pending';
     if (!states.has(state)) throw badRequest(`state must be one of ${[...states].join(', ')}.`);
-    res.json({ data: desk().list(state as ApprovalState | 'all') } satisfies ApprovalList);
+    res.json({ data: service.list(state as ApprovalState | 'all') } satisfies ApprovalList);
   });
 
   router.get('/approvals/:id', (req, res) => {
-    const view = desk().get(req.params.id);
+    const view = service.get(req.params.id);
     if (!view) throw approvalErrors.notFound(req.params.id);
     res.json(view satisfies Approval);
   });
@@ -36,16 +32,16 @@ export function approvalRoutes(service: ApprovalService): Router {
     const body = (req.body ?? {}) as { decision?: unknown; reason?: unknown };
     if (body.decision !== 'approve' && body.decision !== 'deny') throw badRequest('decision must be "approve" or "deny".');
     if (body.reason !== undefined && (typeof body.reason !== 'string' || body.reason.length > 1000)) throw badRequest('reason must be a string of at most 1000 characters.');
-    const view = await desk().decide(req.params.id, adminPrincipal(res), body.decision, body.reason as string | undefined);
+    const view = await service.decide(req.params.id, adminPrincipal(res), body.decision, body.reason as string | undefined);
     res.json(view satisfies Approval);
   });
 
   router.get('/grants', (_req, res) => {
-    res.json({ data: desk().listGrants() } satisfies GrantList);
+    res.json({ data: service.listGrants() } satisfies GrantList);
   });
 
   router.delete('/grants/:id', async (req, res) => {
-    res.json((await desk().revokeGrant(req.params.id, adminPrincipal(res))) satisfies Grant);
+    res.json((await service.revokeGrant(req.params.id, adminPrincipal(res))) satisfies Grant);
   });
   return router;
 }

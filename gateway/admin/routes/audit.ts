@@ -1,16 +1,14 @@
 import { Router } from 'express';
+import type { AuditPage, VerifyReport } from '../../core/admin-api';
 import { GatehouseError } from '../../errors';
-import { badRequest, notWired, type AuditReader } from './admin-deps';
+import type { AuditService } from '../../runtime';
+import { badRequest } from './admin-deps';
 
 const maxLimit = 1000;
 
 /** GET /audit (filters after, principal, decision, model, limit), GET /audit/verify, GET /audit/:id. */
-export function auditRoutes(reader: AuditReader | undefined): Router {
+export function auditRoutes(audit: Pick<AuditService, 'query' | 'get' | 'verify'>): Router {
   const router = Router();
-  const need = (): AuditReader => {
-    if (!reader) throw notWired('The audit log reader');
-    return reader;
-  };
 
   router.get('/audit', async (req, res) => {
     const q = req.query;
@@ -20,20 +18,17 @@ export function auditRoutes(reader: AuditReader | undefined): Router {
     if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit) throw badRequest(`limit must be an integer from 1 to ${maxLimit}.`);
     const decision = str('decision');
     if (decision && !['allow', 'deny', 'require_approval'].includes(decision)) throw badRequest('decision must be allow, deny or require_approval.');
-    const filter = { after: str('after'), principal: str('principal'), decision, model: str('model'), limit };
-    const result = await need().query(filter);
-    const records = Array.isArray(result) ? result : result.records;
-    const next = Array.isArray(result) ? undefined : result.next;
-    res.json({ data: records, ...(next ? { next } : {}) });
+    const records = await audit.query({ after: str('after'), principal: str('principal'), decision, model: str('model'), limit });
+    res.json({ data: records } satisfies AuditPage);
   });
 
   router.get('/audit/verify', async (_req, res) => {
-    res.json(await need().verify());
+    res.json((await audit.verify()) satisfies VerifyReport);
   });
 
   router.get('/audit/:id', async (req, res) => {
-    const record = await need().get(req.params.id);
-    if (record === undefined || record === null) throw new GatehouseError(404, 'ERR_ADMIN_AUDIT_NOT_FOUND', `No audit record ${req.params.id}.`);
+    const record = await audit.get(req.params.id);
+    if (record === undefined) throw new GatehouseError(404, 'ERR_ADMIN_AUDIT_NOT_FOUND', `No audit record ${req.params.id}.`);
     res.json(record);
   });
   return router;

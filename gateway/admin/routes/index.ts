@@ -3,14 +3,14 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { GatehouseError, asGatehouseError, errorBody } from '../../errors';
 import type { Runtime } from '../../runtime';
 import { EventLog } from '../event-log';
-import type { AdminDeps, AuditReader } from './admin-deps';
+import type { AdminDeps } from './admin-deps';
 import { approvalRoutes } from './approvals';
 import { auditRoutes } from './audit';
 import { eventsRoutes } from './events';
 import { policyRoutes } from './policy';
 import { previewRoutes } from './preview';
 
-export type { AdminDeps, AuditReader } from './admin-deps';
+export type { AdminDeps } from './admin-deps';
 
 /**
  * The admin API under /admin, behind requireAdmin (see schemas/admin-api.openapi.yaml).
@@ -20,10 +20,10 @@ export function adminRouter(rt: Runtime, extra: AdminDeps = {}): Router {
   const router = Router();
   router.use(express.json({ limit: '5mb' }));
   router.use(eventsRoutes(extra.eventLog ?? new EventLog(rt.events), { heartbeatMs: extra.heartbeatMs ?? 15_000, maxBufferedBytes: extra.maxBufferedBytes ?? 1 << 20 }));
-  router.use(auditRoutes(extra.audit ?? auditReaderOf(rt.audit)));
+  router.use(auditRoutes(rt.audit));
   router.use(approvalRoutes(rt.approvals));
-  router.use(policyRoutes(rt.policy, extra.policyInfo));
-  router.use(previewRoutes(rt, extra));
+  router.use(policyRoutes(rt.policy));
+  router.use(previewRoutes(rt));
   router.use((req: Request) => {
     throw new GatehouseError(404, 'ERR_ADMIN_NOT_FOUND', `No admin route ${req.method} ${req.baseUrl}${req.path}.`);
   });
@@ -35,13 +35,6 @@ export function adminRouter(rt: Runtime, extra: AdminDeps = {}): Router {
     res.status(e.status).set(e.headers).set('x-request-id', requestId).type('application/json').send(errorBody(e, requestId));
   });
   return router;
-}
-
-/** The audit service doubles as the reader when it has the reader's methods. */
-function auditReaderOf(audit: unknown): AuditReader | undefined {
-  const a = audit as Partial<AuditReader> | undefined;
-  if (a && typeof a.query === 'function' && typeof a.get === 'function' && typeof a.verify === 'function') return a as AuditReader;
-  return undefined;
 }
 
 function bodyParserError(err: unknown): GatehouseError | undefined {

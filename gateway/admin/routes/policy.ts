@@ -1,16 +1,15 @@
 import { Router } from 'express';
 import type { PolicyInfo, ReloadResult } from '../../core/admin-api';
 import type { PolicyService } from '../../runtime';
-import type { AdminDeps } from './admin-deps';
 
 /**
- * GET /policy — the running policy: version, files, rule ids and actions (and whatever policyInfo adds).
+ * GET /policy — the running policy: version, files, rule ids and actions.
  * POST /policy/reload — loads the policy files again; a bad policy never replaces a good one,
  * so a failed reload answers 422 with the errors and the version still running.
  */
-export function policyRoutes(policy: PolicyService, policyInfo: AdminDeps['policyInfo']): Router {
+export function policyRoutes(policy: PolicyService): Router {
   const router = Router();
-  router.get('/policy', async (_req, res) => {
+  router.get('/policy', (_req, res) => {
     const compiled = policy.compiled;
     const builtIn = compiled
       ? {
@@ -23,7 +22,7 @@ export function policyRoutes(policy: PolicyService, policyInfo: AdminDeps['polic
       : policy.files
         ? { files: [...policy.files] }
         : {};
-    res.json({ version: policy.version, ...builtIn, ...(policyInfo ? await policyInfo() : {}) } satisfies PolicyInfo);
+    res.json({ version: policy.version, ...builtIn } satisfies PolicyInfo);
   });
   router.post('/policy/reload', async (_req, res) => {
     const result = await policy.reload();

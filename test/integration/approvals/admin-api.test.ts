@@ -3,6 +3,7 @@ import { approver, buildExchange, caller, requireApproval } from '../../builders
 import { startAdmin, scriptedPolicy, type AdminHarness } from '../../builders/admin-runtime';
 import { SseClient } from '../../builders/sse-client';
 import { nextEvent } from '../../builders/wait-for';
+import { openAudit, tempDataDir } from '../../helpers/audit-log';
 
 const approvers = {
   'tok-ml-lead': approver('ml-lead', ['ml-leads']),
@@ -213,39 +214,26 @@ describe('admin API', () => {
   });
 
   describe('audit, policy and previews', () => {
-    it('answers 501 for parts that are not wired', async () => {
-      h = await startAdmin();
-      for (const [method, path] of [
-        ['GET', '/admin/audit'],
-        ['GET', '/admin/audit/verify'],
-        ['GET', '/admin/audit/rec_1'],
-      ]) {
-        const res = await h.call(method, path);
-        assert.deepEqual([res.status, res.json.error.code], [501, 'ERR_ADMIN_NOT_WIRED'], path);
+    it('queries, fetches and verifies the audit log', async () => {
+      const { dataDir, cleanup } = await tempDataDir();
+      const log = await openAudit(dataDir);
+      try {
+        const principal = { issuer: 'https://idp.test', subject: 'ci-deployer' };
+        const written = [];
+        for (const model of ['gpt-4o', 'gpt-4o-mini', 'gpt-4o']) written.push(await log.append({ kind: 'denied', principal, model, decision: { action: 'deny', rule: 'no-frontier' } }));
+        h = await startAdmin({ audit: log });
+        const list = await h.call('GET', `/admin/audit?after=${written[0]!.id}&principal=ci-deployer&decision=deny&model=gpt-4o&limit=5`);
+        assert.deepEqual(list.json.data.map((r: { id: string }) => r.id), [written[2]!.id]);
+        assert.equal((await h.call('GET', '/admin/audit?limit=0')).status, 400);
+        assert.equal((await h.call('GET', '/admin/audit?decision=maybe')).status, 400);
+        assert.deepEqual((await h.call('GET', `/admin/audit/${written[1]!.id}`)).json, written[1]);
+        assert.equal((await h.call('GET', '/admin/audit/rec_9')).json.error.code, 'ERR_ADMIN_AUDIT_NOT_FOUND');
+        const report = (await h.call('GET', '/admin/audit/verify')).json;
+        assert.deepEqual([report.records.total, report.findings], [written.length + 1, []]); // + the genesis checkpoint
+      } finally {
+        await log.close();
+        await cleanup();
       }
-    });
-
-    it('queries, fetches and verifies through the audit reader', async () => {
-      const seen: unknown[] = [];
-      h = await startAdmin({
-        deps: {
-          audit: {
-            query: (f) => (seen.push(f), { records: [{ id: 'rec_2' }], next: 'rec_2' }),
-            get: (id) => (id === 'rec_2' ? { id } : undefined),
-            verify: async () => ({ ok: true, records: 2 }),
-          },
-          previewMask: (input) => ({ masked: input }),
-        },
-      });
-      const list = await h.call('GET', '/admin/audit?after=rec_1&principal=ci-deployer&decision=deny&model=gpt-4o&limit=5');
-      assert.deepEqual(list.json, { data: [{ id: 'rec_2' }], next: 'rec_2' });
-      assert.deepEqual(seen, [{ after: 'rec_1', principal: 'ci-deployer', decision: 'deny', model: 'gpt-4o', limit: 5 }]);
-      assert.equal((await h.call('GET', '/admin/audit?limit=0')).status, 400);
-      assert.equal((await h.call('GET', '/admin/audit?decision=maybe')).status, 400);
-      assert.deepEqual((await h.call('GET', '/admin/audit/rec_2')).json, { id: 'rec_2' });
-      assert.equal((await h.call('GET', '/admin/audit/rec_9')).json.error.code, 'ERR_ADMIN_AUDIT_NOT_FOUND');
-      assert.deepEqual((await h.call('GET', '/admin/audit/verify')).json, { ok: true, records: 2 });
-      assert.deepEqual((await h.call('POST', '/admin/preview/mask', { body: { sample: { a: 1 } } })).json, { masked: { sample: { a: 1 } } });
     });
 
     it('previews masking of a sample payload with the core masking preview', async () => {

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { createApprovalService } from '../../../gateway/approvals/approval-service';
-import type { ApprovalDesk } from '../../../gateway/approvals/types';
+import type { ApprovalService } from '../../../gateway/runtime';
 import { asGatehouseError, errorBody } from '../../../gateway/errors';
 import { EventBus } from '../../../gateway/events';
 import { endSseWithError, isHeldStream } from '../../../gateway/sse/sse-error';
@@ -22,7 +22,7 @@ describe('approvals: held streaming requests over HTTP', () => {
   let server: http.Server;
   let base: string;
   let events: EventBus;
-  let service: ApprovalDesk;
+  let service: ApprovalService;
 
   beforeEach(async () => {
     events = new EventBus();

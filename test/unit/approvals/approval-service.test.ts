@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createApprovalService } from '../../../gateway/approvals/approval-service';
-import { localAdminPrincipal, type ApprovalDesk } from '../../../gateway/approvals/types';
+import { localAdminPrincipal } from '../../../gateway/approvals/types';
+import type { ApprovalService } from '../../../gateway/runtime';
 import { GatehouseError } from '../../../gateway/errors';
 import { EventBus } from '../../../gateway/events';
 import { silentLogger } from '../../../gateway/log';
@@ -26,7 +27,7 @@ describe('approvals/approval-service', () => {
   let events: EventBus;
   let audit: RecordingAudit;
   let clock: number;
-  let service: ApprovalDesk;
+  let service: ApprovalService;
 
   function start(cfg: Approvals = {}) {
     void service?.close();
@@ -43,7 +44,7 @@ describe('approvals/approval-service', () => {
   }
 
   beforeEach(() => {
-    service = undefined as unknown as ApprovalDesk;
+    service = undefined as unknown as ApprovalService;
     events = new EventBus();
     audit = new RecordingAudit();
     clock = Date.parse('2025-01-01T00:00:00Z');

@@ -24,7 +24,7 @@ describe('approvals: thousands of held requests', () => {
     const N = 10_000;
     let notes = 0;
     // Counts notes without keeping them, so the heap measured is the service's own.
-    const audit = { note: async () => void notes++ };
+    const audit = { note: async () => void notes++, query: async () => [] };
     const decision = requireApproval({ timeoutSeconds: 300 });
 
     /** Holds N fresh requests, measures, then releases them all by shutting the service down. */
