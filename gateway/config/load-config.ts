@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics';
+import { isPhoneRegion } from '../core/masking/phone-numbers';
 import { schemaDiagnostics } from '../core/schema-diagnostics';
 import { parseYamlDocument } from '../core/yaml-document';
 import type { GatehouseConfig } from '../generated/gatehouse.config';
@@ -78,7 +79,13 @@ export function parseConfigText(text: string, file: string): GatehouseConfig {
   const doc = parseYamlDocument(text, file);
   const diagnostics = [...doc.syntaxErrors.filter((d) => d.severity === 'error'), ...schemaDiagnostics(doc, configValidator())];
   if (diagnostics.length) throw new ConfigError(diagnostics);
-  return (doc.value ?? {}) as GatehouseConfig;
+  const config = (doc.value ?? {}) as GatehouseConfig;
+  // The schema checks the shape of a region code; whether the numbering plans know it, only the metadata can say.
+  (config.masking?.phoneRegions ?? []).forEach((region, i) => {
+    if (!isPhoneRegion(region)) diagnostics.push(doc.diagnostic(`/masking/phoneRegions/${i}`, `unknown phone region "${region}" (no numbering plan for it)`, 'error', 'ERR_CONFIG_PHONE_REGION'));
+  });
+  if (diagnostics.length) throw new ConfigError(diagnostics);
+  return config;
 }
 
 /**

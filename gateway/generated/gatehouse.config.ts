@@ -587,6 +587,10 @@ export interface Masking {
     | 'github-token'
     | 'all'
   )[];
+  /**
+   * Regions whose national phone formats the phone detector recognizes, as ISO 3166-1 alpha-2 codes with a numbering plan (e.g. FR finds 01 23 45 67 89). Numbers in E.164 form (+ and country code) are recognized for every country whatever this lists. Default [US, GB, DE, FR, IN].
+   */
+  phoneRegions?: string[];
 }
 /**
  * How require_approval requests are held and who may decide them. Owned by the approvals work.

@@ -26,11 +26,15 @@ export interface MaskingLimits {
 
 /**
  * The options the policy service passes to `compileMaskingRules` so compiled snapshots carry the
- * configured hash key and default audit detectors.
+ * configured hash key, default audit detectors and phone regions.
  */
 export function maskingCompileOptions(cfg: Masking | undefined, configDir = '.'): CompileMaskingOptions {
   const hashKey = loadHashKey(cfg, configDir);
-  return { ...(hashKey ? { hashKey } : {}), ...(cfg?.auditDetectors ? { auditDetectors: cfg.auditDetectors } : {}) };
+  return {
+    ...(hashKey ? { hashKey } : {}),
+    ...(cfg?.auditDetectors ? { auditDetectors: cfg.auditDetectors } : {}),
+    ...(cfg?.phoneRegions ? { phoneRegions: cfg.phoneRegions } : {}),
+  };
 }
 
 /**

@@ -16,6 +16,7 @@ import { badRequest } from './admin-deps';
 export function previewRoutes(rt: Pick<Runtime, 'policy' | 'config'>): Router {
   const router = Router();
   const auditDetectors = rt.config.masking?.auditDetectors;
+  const phoneRegions = rt.config.masking?.phoneRegions;
 
   router.post('/preview/mask', (req, res) => {
     const body = req.body as { spec?: unknown; sample?: unknown; where?: unknown; ruleNames?: unknown } | undefined;
@@ -26,6 +27,7 @@ export function previewRoutes(rt: Pick<Runtime, 'policy' | 'config'>): Router {
       ...(body.where ? { where: body.where as 'audit' | 'upstream' | 'client' } : {}),
       ...(body.ruleNames ? { ruleNames: body.ruleNames as string[] } : {}),
       ...(auditDetectors ? { auditDetectors } : {}),
+      ...(phoneRegions ? { phoneRegions } : {}),
     });
     res.status(result.ok ? 200 : 422).json(result satisfies MaskPreview | MaskPreviewFailure);
   });

@@ -3,6 +3,7 @@ import type { MaskingRules } from '../../generated/masking-rules';
 import { compileCustomDetector } from './custom-detectors';
 import { builtinDetectorNames, secretDetectorNames, type BuiltinDetectorName } from './detectors';
 import { parseJsonPath, type PathSegment } from './json-path';
+import { isPhoneRegion } from './phone-numbers';
 import { createScanner, type CustomDetector, type Scanner } from './scanner';
 import type { MaskStyle } from './styles';
 
@@ -42,6 +43,8 @@ export interface CompileMaskingOptions {
   hashKey?: Uint8Array | string;
   /** Detectors of the default audit masking; default ['all']; [] turns it off. */
   auditDetectors?: readonly string[];
+  /** Regions whose national phone formats the phone detector knows (default US, GB, DE, FR, IN). */
+  phoneRegions?: readonly string[];
 }
 
 /** A problem in spec.masking; `path` is a JSON pointer relative to the masking array (e.g. /0/custom/1/pattern). */
@@ -136,7 +139,11 @@ export function compileMaskingRules(spec: MaskingRules | undefined | null, optio
     if (expanded) expanded.forEach((d) => auditBuiltins.add(d));
     else errors.push({ path: `#auditDetectors/${i}`, message: `unknown detector "${name}"` });
   });
+  (options.phoneRegions ?? []).forEach((region, i) => {
+    if (!isPhoneRegion(region)) errors.push({ path: `#phoneRegions/${i}`, message: `unknown phone region "${region}" (an ISO 3166-1 alpha-2 code with a numbering plan)` });
+  });
   if (errors.length) throw new MaskingRulesError(errors);
+  const detectorSettings = options.phoneRegions ? { phoneRegions: options.phoneRegions } : {};
 
   const defaultAudit: CompiledRule | null = auditBuiltins.size
     ? {
@@ -162,7 +169,7 @@ export function compileMaskingRules(spec: MaskingRules | undefined | null, optio
           r.builtins.forEach((b) => builtins.add(b));
           custom.push(...r.custom);
         }
-        scanner = createScanner(builtins, custom);
+        scanner = createScanner(builtins, custom, detectorSettings);
         if (cache.size > 512) cache.clear();
         cache.set(key, scanner);
       }

@@ -1,6 +1,7 @@
 import { base62Crc32Valid, cardPrefixValid, ibanLength, ibanValid, luhnValid, ssnValid } from './checksums';
 import type { PassName } from './passes';
 import type { ValueContext } from './value-context';
+import { defaultPhoneRegions, internationalPhone, nationalPhone, regionPlans, type RegionPlan } from './phone-numbers';
 
 /**
  * The built-in detectors. Each is one or more regex alternatives (compiled together into one
@@ -46,9 +47,10 @@ export interface Alternative {
 
 // Context words, before a value or in its member names (a plural there names each value of an
 // array: `phones`, `ssns`). Phones are named by nouns in keys: verbs like "call" and vague words
-// like "number" or "contact" are context in prose only (`tool_calls`, `order_number`).
+// like "contact" are context in prose only (`tool_calls`); "number" is context nowhere (an order
+// number, a social security number).
 const ssnContext = /\b(?:ssn|ss#|social[\s_-]*security|soc\.?\s*sec|tax[\s_-]*id|taxpayer|itin|tin)s?\b/i;
-const phoneContext = /\b(?:phone|tel|telephone|mobile|cell|call|fax|whatsapp|sms|text me|contact|number)\b/i;
+const phoneContext = /\b(?:phone|tel|telephone|mobile|cell|call|fax|whatsapp|sms|text me|contact)\b/i;
 const phoneNames = /\b(?:phone|tel|telephone|mobile|cell|cellphone|fax|whatsapp|sms|msisdn)s?\b/i;
 const awsSecretContext = /(?:aws|secret|access[\s_-]*key)/i;
 
@@ -159,23 +161,80 @@ function checkSsn(text: string, start: number, end: number, g: readonly (string 
   return full(start, end, context.has(ssnContext, start) ? base + 0.5 : base);
 }
 
-function checkPhone(text: string, start: number, end: number, international: boolean, context: ValueContext): Hit | null {
-  const value = text.slice(start, end);
-  const digits = digitsOf(value);
-  if (international) {
-    if (digits.length < 8 || digits.length > 15) return null;
-    if (/[ .-]{2}|\(\)|[ .-]\)/.test(value)) return null;
-    const open = value.indexOf('(');
-    if (open >= 0 !== value.indexOf(')') >= 0) return null;
-    return full(start, end, 0.8);
-  }
-  return full(start, end, context.has(phoneContext, start, phoneNames) ? 0.85 : 0.6);
+/**
+ * The digits of a phone-shaped candidate, or null when its layout is not a phone number's:
+ * doubled separators, parentheses that are empty, unbalanced or around a separator, more than
+ * two one-digit groups (OIDs and version strings like 1.3.6.1.4.1), dots mixed with other
+ * separators, or a date in front (2024-01-02 12:30, 01.02.2024 12:30).
+ */
+function phoneDigits(value: string): string | null {
+  if (/[ .-]{2}|\(\)|[ .-]\)|\([ .-]/.test(value) || /^\d{4}-\d\d-\d\d|^\d\d?[.-]\d\d?[.-]\d{4}/.test(value)) return null;
+  // Dots separate phone groups only on their own, and in three groups or more (75648453.60 is an amount).
+  if (value.includes('.') && (/[ ()-]/.test(value) || !/\..*\./.test(value))) return null;
+  // A US ZIP+4 code (07272-2966) is not a number to call.
+  if (/^\d{5}-\d{4}$/.test(value)) return null;
+  const open = value.indexOf('(');
+  if (open >= 0 !== value.indexOf(')') >= 0 || value.indexOf('(', open + 1) > 0) return null;
+  const groups = value.split(/[^\d]+/).filter((g) => g !== '');
+  if (groups.filter((g) => g.length === 1).length > 2) return null;
+  return groups.join('');
 }
 
-function checkPhoneTrunk(text: string, start: number, end: number, _g: readonly (string | undefined)[], context: ValueContext): Hit | null {
-  const digits = digitsOf(text.slice(start, end));
-  if (digits.length < 9 || digits.length > 12) return null;
-  return full(start, end, context.has(phoneContext, start, phoneNames) ? 0.8 : 0.4);
+/**
+ * Thousands grouping (1 234 567, 12.345.678): a first group of one to three digits not starting
+ * with 0, then groups of three. Amounts are written so; national numbers (with their trunk 0, or
+ * grouped by the plan) are not.
+ */
+function thousandsGrouped(value: string): boolean {
+  return /^[1-9]\d{0,2}(?:[ .]\d{3}){2,}$/.test(value);
+}
+
+/**
+ * '+', a country calling code and the national number (E.164), for every country. The run may
+ * go on into another value ("+1 414 468 1751 4389 1442 3268 3879"): then the longest run of
+ * whole groups from the '+' that is a number counts.
+ */
+function checkInternationalPhone(text: string, start: number, end: number, context: ValueContext): Hit | null {
+  for (let to = end; to > start; to = lastGroupStart(text, start, to)) {
+    const value = text.slice(start, to);
+    const digits = phoneDigits(value);
+    // E.164 numbers have at most 15 digits; a written "(0)" trunk hint adds one.
+    if (digits === null || digits.length > 16) continue;
+    if (digits.length < 8) return null;
+    const validity = internationalPhone(value, digits);
+    if (validity === 'valid') return full(start, to, 0.9);
+    if (validity) return full(start, to, context.has(phoneContext, start, phoneNames) ? 0.8 : 0.6);
+  }
+  return null;
+}
+
+/** Where the run [start, to) ends once its last group of digits and the separators before it are dropped. */
+function lastGroupStart(text: string, start: number, to: number): number {
+  let i = to;
+  while (i > start && isDigit(text.charCodeAt(i - 1))) i--;
+  while (i > start && !isDigit(text.charCodeAt(i - 1))) i--;
+  return i;
+}
+
+/**
+ * A national number of one of the configured regions. Written with separators it is masked on
+ * its own; a bare run of digits (an id, an order number) only near context. A number whose length
+ * fits but whose range is not assigned (an unassigned area code, Ofcom's 07700 900xxx drama
+ * range) counts when written exactly as the plan formats numbers, else only near context.
+ */
+function checkNationalPhone(text: string, start: number, end: number, plans: readonly RegionPlan[], context: ValueContext): Hit | null {
+  const value = text.slice(start, end);
+  const digits = phoneDigits(value);
+  // At least 9 digits: the numeric pass's gate (thinNumberRunEnd) passes shorter runs over.
+  if (digits === null || digits.length < 9 || digits.length > 14 || thousandsGrouped(value)) return null;
+  const named = context.has(phoneContext, start, phoneNames);
+  // A bare run of digits is an id, an order number or a timestamp unless context says otherwise
+  // (decided before the plans are asked: they cost 10-30 µs a number).
+  if (!named && digits.length === value.length) return null;
+  const validity = nationalPhone(value, digits, plans);
+  if (!validity || insideIbanShape(text, start, end)) return null;
+  if (validity === 'valid') return full(start, end, named ? 0.9 : 0.75);
+  return full(start, end, named ? 0.7 : validity === 'formatted' ? 0.6 : 0.3);
 }
 
 function countColons(text: string, from: number, to: number): number {
@@ -279,98 +338,111 @@ function checkProviderKey(text: string, start: number, end: number): Hit {
   return full(start, end, npm ? 0.99 : 0.95);
 }
 
-/** In priority order: at one position, the first alternative (of a pass) that validates wins. */
-export const alternatives: readonly Alternative[] = [
-  {
-    // A whole block, or an unfinished one to the end of its base64 (line breaks real, or written
-    // as a literal '\n' inside a JSON or .env string).
-    detector: 'pem', pass: 'literal',
-    source: String.raw`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[^\u0000]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,\\-]*)`,
-    check: (_t, s, e) => full(s, e, 0.99),
-  },
-  {
-    detector: 'bearer', pass: 'literal',
-    source: String.raw`[Bb](?<![A-Za-z][Bb])earer[ \t]+[A-Za-z0-9._~+/-]{16,}=*(?![A-Za-z0-9._~+/=-])`,
-    check: checkBearer,
-  },
-  {
-    detector: 'jwt', pass: 'literal',
-    source: String.raw`eyJ(?<![\w-]eyJ)[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}(?![\w-])`,
-    check: (_t, s, e) => full(s, e, 0.95),
-  },
-  {
-    // Provider API keys and tokens, each in its issuer's documented format (README: Masking).
-    detector: 'api-key', pass: 'literal',
-    source: `(?:${providerKeyFormats.join('|')})(?![\\w-])`,
-    check: checkProviderKey,
-  },
-  {
-    detector: 'github-token', pass: 'literal',
-    source: String.raw`(?:gh(?<!\wgh)[pousr]_[A-Za-z0-9]{36,255}|github_pat_(?<!\wgithub_pat_)[A-Za-z0-9_]{22,255})(?!\w)`,
-    check: (_t, s, e) => full(s, e, 0.97),
-  },
-  {
-    // AWS unique-ID prefixes of credentials and IAM entities (IAM user guide, "Unique identifiers").
-    detector: 'aws-key', pass: 'literal',
-    source: String.raw`A(?<![A-Za-z0-9]A)(?:KIA|SIA|BIA|CCA|GPA|IDA|ROA|IPA|NPA|NVA|PKA|SCA)[A-Z0-9]{16}(?![A-Za-z0-9])`,
-    check: (_t, s, e) => full(s, e, 0.95),
-  },
-  {
-    detector: 'secret', pass: 'assignment',
-    source: String.raw`[:=](?<=(?<![A-Za-z0-9])(?:${['password', 'passwd', 'pwd', 'secret', 'client_secret', 'secret_key', 'secret_access_key', 'api_key', 'apikey', 'api-key', 'access_token', 'auth_token', 'refresh_token', 'private_key'].map(ci).join('|')})["']?[ \t]*[:=])[ \t]*["']?([^\s"',;]{8,200})`,
-    check: checkAssignment,
-  },
-  {
-    detector: 'email', pass: 'email',
-    source: String.raw`@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![\w-]|\.[A-Za-z0-9])`,
-    check: checkEmail,
-  },
-  {
-    detector: 'iban', pass: 'iban',
-    source: String.raw`[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]){11,34}`,
-    check: checkIban,
-  },
-  {
-    detector: 'card', pass: 'numeric',
-    source: String.raw`\d(?<![\w-]\d)(?:[ -]?\d){12,200}${numericRunEnd}`,
-    check: checkCard,
-  },
-  {
-    detector: 'ssn', pass: 'numeric',
-    source: String.raw`(\d(?<![\w-]\d)\d\d)([- ]?)(\d{2})([- ]?)(\d{4})${numericRunEnd}`,
-    check: checkSsn,
-  },
-  {
-    detector: 'phone', pass: 'numeric',
-    source: String.raw`\+(?<![\w+]\+)\d[\d ().-]{5,20}\d(?![\d\w])`,
-    check: (t, s, e, _g, c) => checkPhone(t, s, e, true, c),
-  },
-  {
-    detector: 'phone', pass: 'numeric',
-    source: String.raw`(?:1(?<![\w+(-]1)[ .-](?:\(\d{3}\) ?|\d{3}[.-])|\((?<![\w+(-]\()\d{3}\) ?|\d(?<![\w+(-]\d)\d\d[.-])\d{3}[.-]\d{4}(?![\w]|[ .-]\d)`,
-    check: (t, s, e, _g, c) => checkPhone(t, s, e, false, c),
-  },
-  {
-    detector: 'phone', pass: 'numeric',
-    source: String.raw`0(?<![\w+(-]0)\d{2,4}[ -]\d{3,4}[ -]?\d{3,4}${numericRunEnd}`,
-    check: checkPhoneTrunk,
-  },
-  {
-    detector: 'ip', pass: 'numeric',
-    source: String.raw`\d(?<![\w.]\d)\d{0,2}(?:\.\d{1,3}){3}(?!\w|\.\d)`,
-    check: checkIpv4,
-  },
-  {
-    detector: 'ip', pass: 'ipv6',
-    source: String.raw`:(?:${hex4}{0,4}:){1,6}${hex4}{0,4}(?![\w:]|\.\d)`,
-    check: checkIpv6,
-  },
-  {
-    detector: 'aws-key', pass: 'aws-secret',
-    source: String.raw`(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])`,
-    check: checkAwsSecret,
-  },
-];
+/** Settings of the built-in detectors (config `masking.phoneRegions`). */
+export interface DetectorSettings {
+  /** Regions whose national phone formats are recognized (ISO 3166-1 alpha-2); E.164 numbers are, for every country. */
+  phoneRegions?: readonly string[];
+}
+
+/**
+ * The built-in alternatives, in priority order: at one position, the first alternative (of a
+ * pass) that validates wins. Throws for a phone region without a numbering plan.
+ */
+export function builtinAlternatives(settings: DetectorSettings = {}): readonly Alternative[] {
+  const phonePlans = regionPlans(settings.phoneRegions ?? defaultPhoneRegions);
+  return [
+    {
+      // A whole block, or an unfinished one to the end of its base64 (line breaks real, or written
+      // as a literal '\n' inside a JSON or .env string).
+      detector: 'pem', pass: 'literal',
+      source: String.raw`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[^\u0000]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,\\-]*)`,
+      check: (_t, s, e) => full(s, e, 0.99),
+    },
+    {
+      detector: 'bearer', pass: 'literal',
+      source: String.raw`[Bb](?<![A-Za-z][Bb])earer[ \t]+[A-Za-z0-9._~+/-]{16,}=*(?![A-Za-z0-9._~+/=-])`,
+      check: checkBearer,
+    },
+    {
+      detector: 'jwt', pass: 'literal',
+      source: String.raw`eyJ(?<![\w-]eyJ)[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}(?![\w-])`,
+      check: (_t, s, e) => full(s, e, 0.95),
+    },
+    {
+      // Provider API keys and tokens, each in its issuer's documented format (README: Masking).
+      detector: 'api-key', pass: 'literal',
+      source: `(?:${providerKeyFormats.join('|')})(?![\\w-])`,
+      check: checkProviderKey,
+    },
+    {
+      detector: 'github-token', pass: 'literal',
+      source: String.raw`(?:gh(?<!\wgh)[pousr]_[A-Za-z0-9]{36,255}|github_pat_(?<!\wgithub_pat_)[A-Za-z0-9_]{22,255})(?!\w)`,
+      check: (_t, s, e) => full(s, e, 0.97),
+    },
+    {
+      // AWS unique-ID prefixes of credentials and IAM entities (IAM user guide, "Unique identifiers").
+      detector: 'aws-key', pass: 'literal',
+      source: String.raw`A(?<![A-Za-z0-9]A)(?:KIA|SIA|BIA|CCA|GPA|IDA|ROA|IPA|NPA|NVA|PKA|SCA)[A-Z0-9]{16}(?![A-Za-z0-9])`,
+      check: (_t, s, e) => full(s, e, 0.95),
+    },
+    {
+      detector: 'secret', pass: 'assignment',
+      source: String.raw`[:=](?<=(?<![A-Za-z0-9])(?:${['password', 'passwd', 'pwd', 'secret', 'client_secret', 'secret_key', 'secret_access_key', 'api_key', 'apikey', 'api-key', 'access_token', 'auth_token', 'refresh_token', 'private_key'].map(ci).join('|')})["']?[ \t]*[:=])[ \t]*["']?([^\s"',;]{8,200})`,
+      check: checkAssignment,
+    },
+    {
+      detector: 'email', pass: 'email',
+      source: String.raw`@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![\w-]|\.[A-Za-z0-9])`,
+      check: checkEmail,
+    },
+    {
+      detector: 'iban', pass: 'iban',
+      source: String.raw`[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]){11,34}`,
+      check: checkIban,
+    },
+    {
+      detector: 'card', pass: 'numeric',
+      source: String.raw`\d(?<![\w-]\d)(?:[ -]?\d){12,200}${numericRunEnd}`,
+      check: checkCard,
+    },
+    {
+      detector: 'ssn', pass: 'numeric',
+      source: String.raw`(\d(?<![\w-]\d)\d\d)([- ]?)(\d{2})([- ]?)(\d{4})${numericRunEnd}`,
+      check: checkSsn,
+    },
+    {
+      detector: 'ip', pass: 'numeric',
+      source: String.raw`\d(?<![\w.]\d)\d{0,2}(?:\.\d{1,3}){3}(?!\w|\.\d)`,
+      check: checkIpv4,
+    },
+    {
+      detector: 'phone', pass: 'numeric',
+      source: String.raw`\+(?<![\w+]\+)\d[\d ().-]{5,20}\d(?![\d\w])`,
+      check: (t, s, e, _g, c) => checkInternationalPhone(t, s, e, c),
+    },
+    {
+      // National numbers: a run of digits and separators, from a digit or '(' at a boundary (not
+      // after '#', an order number, nor inside a longer run of digit groups); the numbering plans
+      // decide (IPv4 addresses are tried first: dotted quads are not phones).
+      detector: 'phone', pass: 'numeric',
+      source: String.raw`(?:\((?<![\w+(.#-]\(|\d[ -]\()\d|\d(?<![\w+(.#-]\d|\d[ -]\d))[\d ().-]{7,24}\d(?![\w]|[ .-]\d)`,
+      check: (t, s, e, _g, c) => checkNationalPhone(t, s, e, phonePlans, c),
+    },
+    {
+      detector: 'ip', pass: 'ipv6',
+      source: String.raw`:(?:${hex4}{0,4}:){1,6}${hex4}{0,4}(?![\w:]|\.\d)`,
+      check: checkIpv6,
+    },
+    {
+      detector: 'aws-key', pass: 'aws-secret',
+      source: String.raw`(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])`,
+      check: checkAwsSecret,
+    },
+  ];
+}
+
+/** The alternatives with the default settings. */
+export const alternatives = builtinAlternatives();
 
 function checkIpv4(text: string, start: number, end: number): Hit | null {
   const parts = text.slice(start, end).split('.');

@@ -13,6 +13,8 @@ export interface PreviewOptions {
   hashKey?: string | Uint8Array;
   /** Default audit detectors (config masking.auditDetectors). */
   auditDetectors?: readonly string[];
+  /** Regions of national phone formats (config masking.phoneRegions). */
+  phoneRegions?: readonly string[];
 }
 
 export type PreviewResult =
@@ -33,7 +35,7 @@ export type PreviewResult =
 export function previewMasking(spec: MaskingRules | undefined, sample: unknown, options: PreviewOptions = {}): PreviewResult {
   let compiled;
   try {
-    compiled = compileMaskingRules(spec, { hashKey: options.hashKey ?? 'gatehouse-preview', auditDetectors: options.auditDetectors });
+    compiled = compileMaskingRules(spec, { hashKey: options.hashKey ?? 'gatehouse-preview', auditDetectors: options.auditDetectors, phoneRegions: options.phoneRegions });
   } catch (err) {
     if (err instanceof MaskingRulesError) return { ok: false, errors: err.errors };
     throw err;

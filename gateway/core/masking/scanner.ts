@@ -1,4 +1,4 @@
-import { alternatives, type Alternative, type BuiltinDetectorName } from './detectors';
+import { builtinAlternatives, type Alternative, type BuiltinDetectorName, type DetectorSettings } from './detectors';
 import { passes, type PassSpec } from './passes';
 import { boundedRegex, boundedSource, segmentBoundary } from './segment-bound';
 import { textContext, ValueContext } from './value-context';
@@ -63,8 +63,9 @@ interface CombinedAlternative {
   source: string;
 }
 
-export function createScanner(builtins: Iterable<BuiltinDetectorName>, custom: readonly CustomDetector[]): Scanner {
+export function createScanner(builtins: Iterable<BuiltinDetectorName>, custom: readonly CustomDetector[], settings: DetectorSettings = {}): Scanner {
   const wanted = new Set<string>(builtins);
+  const alternatives = builtinAlternatives(settings);
   const compiledPasses = passes
     .map((p) => compilePass(alternatives.filter((a) => a.pass === p.name && wanted.has(a.detector)), p))
     .filter((p): p is CompiledPass => p !== null);

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { compileMaskingRules } from '../../../gateway/core/masking/compile';
 import type { Decision } from '../../../gateway/core/types';
 import { silentLogger } from '../../../gateway/log';
+import { parseConfigText } from '../../../gateway/config/load-config';
+import { maskText } from '../../../gateway/core/masking/mask-text';
 import { createMaskingService, maskingCompileOptions } from '../../../gateway/masking/masking-service';
 import type { Exchange } from '../../../gateway/pipeline/exchange';
 
@@ -95,5 +97,24 @@ describe('gateway/masking service', () => {
     assert.equal(maskingCompileOptions({ hashKey: { file: 'key' } }, dir).hashKey, 'file-secret');
     chmodSync(join(dir, 'key'), 0o640);
     assert.throws(() => maskingCompileOptions({ hashKey: { file: 'key' } }, dir), /chmod 600/);
+  });
+});
+
+describe('config masking.phoneRegions', () => {
+  const phone = (regions: string[] | undefined, text: string) => {
+    const c = compileMaskingRules([{ name: 'p', detectors: ['phone'] }], { ...maskingCompileOptions(regions ? { phoneRegions: regions } : undefined), auditDetectors: [] });
+    return maskText(text, c, { where: 'upstream' }).value;
+  };
+
+  it('decides which national formats the phone detector knows (default US, GB, DE, FR, IN)', () => {
+    assert.equal(phone(undefined, 'tel 01 23 45 67 89'), 'tel [REDACTED:PHONE]');
+    assert.equal(phone(['US'], 'tel 01 23 45 67 89'), 'tel 01 23 45 67 89');
+    assert.equal(phone(['IT'], 'tel 06 1234 5678'), 'tel [REDACTED:PHONE]');
+  });
+
+  it('refuses a region without a numbering plan at load, at its line', () => {
+    const text = 'upstreams:\n  - name: openai\n    url: https://api.openai.com\nmasking:\n  phoneRegions: [FR, XX]\n';
+    assert.throws(() => parseConfigText(text, 'gatehouse.yaml'), /gatehouse\.yaml:5:\d+: error: \/masking\/phoneRegions\/1 unknown phone region "XX"/);
+    assert.throws(() => parseConfigText(text.replace('XX', 'fr'), 'gatehouse.yaml'), /\/masking\/phoneRegions\/1 must match pattern/);
   });
 });

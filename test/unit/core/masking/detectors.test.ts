@@ -32,6 +32,24 @@ const positives: [string, string, string][] = [
   ['phone', 'office (415) 555-2671', '(415) 555-2671'],
   ['phone', 'cell 415-555-2671', '415-555-2671'],
   ['phone', 'phone: 030 1234 5678', '030 1234 5678'],
+  // National formats of the default regions, checked against their numbering plans.
+  ['phone', 'ligne fixe 01 23 45 67 89 merci', '01 23 45 67 89'],
+  ['phone', 'portable 06.12.34.56.78.', '06.12.34.56.78'],
+  ['phone', 'London office 020 7946 0958', '020 7946 0958'],
+  ['phone', 'mob 07400 123456 today', '07400 123456'],
+  ['phone', 'Berlin 030 12345678', '030 12345678'],
+  ['phone', 'Hamburg (040) 6393551', '(040) 6393551'],
+  ['phone', 'Delhi 011 2345 6789', '011 2345 6789'],
+  ['phone', 'Mumbai mobile 98765 43210', '98765 43210'],
+  ['phone', 'US 1-415-555-2671', '1-415-555-2671'],
+  ['phone', 'call 415.555.2671', '415.555.2671'],
+  // E.164 for every country, and a drama-range number that needs its context.
+  ['phone', 'Tokyo +81 3-1234-5678', '+81 3-1234-5678'],
+  ['phone', 'tel +44 (0)20 7946 0958', '+44 (0)20 7946 0958'],
+  ['phone', 'Madrid +34 612 34 56 78', '+34 612 34 56 78'],
+  ['phone', 'call +14144681751 4389 1442 3268 3870 now', '+14144681751'],
+  ['phone', 'phone: 07700 900123', '07700 900123'],
+  ['phone', 'mobile 0123456789', '0123456789'],
   ['ip', 'host 192.168.10.254 down', '192.168.10.254'],
   ['ip', 'v6 2001:db8:85a3::8a2e:370:7334 up', '2001:db8:85a3::8a2e:370:7334'],
   ['ip', 'lo ::1 and', '::1'],
@@ -95,6 +113,12 @@ const negatives: [string, string][] = [
   ['mixed separators ssn', '123-45 6789'],
   ['not an email', 'user@localhost and @handle and a@b'],
   ['ipv4 out of range', '256.1.1.1 and 1.2.3'],
+  ['OID', 'oid 1.3.6.1.4.1.311.21.8 and 2.16.840.1.101.3.4.2.1'],
+  ['German date and time', 'am 01.02.2024 12:30 Uhr'],
+  ['price with spaces', 'total 1 234 567 890 EUR'],
+  ['bare 10 digits without context', 'ticket 0123456789 closed and order 4155552671'],
+  ['ISO date and time', 'at 2024-01-02 12:30:00 UTC'],
+  ['decimal amount', 'build 75648453.60 and 0123456789.50'],
   ['time is not ipv6', '10:30:00'],
   ['short sk', 'sk-short'],
   ['placeholder secret', 'password: ********'],
@@ -122,6 +146,29 @@ describe('core/masking detectors', () => {
     const cardOnly = compileMaskingRules([{ name: 'pci', detectors: ['card'] }], { hashKey: 'test', auditDetectors: [] });
     assert.equal(maskText('SE84 4215 9376 4599 4332 1777', cardOnly, { where: 'upstream' }).value, 'SE84 4215 9376 4599 4332 1777');
     assert.equal(maskText('ref 4215 9376 4599 4332', cardOnly, { where: 'upstream' }).value, 'ref [REDACTED:CARD]');
+  });
+  it('national numbers follow the configured regions and how each writes its numbers', () => {
+    const only = (regions: string[], text: string) => {
+      const c = compileMaskingRules([{ name: 'all', detectors: ['phone'] }], { hashKey: 'test', auditDetectors: [], phoneRegions: regions });
+      return maskText(text, c, { where: 'upstream' }).value;
+    };
+    // Germany writes the trunk 0; India writes numbers with or without it.
+    assert.equal(only(['DE'], 'ref 30 1234 5678'), 'ref 30 1234 5678');
+    assert.equal(only(['DE'], 'ref 030 1234 5678'), 'ref [REDACTED:PHONE]');
+    assert.equal(only(['IN'], 'ref 98765 43210'), 'ref [REDACTED:PHONE]');
+    // A French number is not known where France is not configured; in E.164 it always is.
+    assert.equal(only(['US'], 'ligne 01 23 45 67 89'), 'ligne 01 23 45 67 89');
+    assert.equal(only(['US'], 'ligne +33 1 23 45 67 89'), 'ligne [REDACTED:PHONE]');
+    // Unassigned ranges of a possible length (Ofcom's drama range, NANP area code 266): masked when
+    // written as the plan writes numbers, else near context only.
+    assert.equal(only(['GB'], 'see 07700 900123'), 'see [REDACTED:PHONE]');
+    assert.equal(only(['GB'], 'see 077009 00123'), 'see 077009 00123');
+    assert.equal(only(['GB'], 'mobile: 077009 00123'), 'mobile: [REDACTED:PHONE]');
+    assert.equal(only(['US'], 'see (266) 819-0989'), 'see [REDACTED:PHONE]');
+    assert.equal(only(['US'], 'see 2668 190 989'), 'see 2668 190 989');
+  });
+  it('refuses a phone region without a numbering plan at compile time', () => {
+    assert.throws(() => compileMaskingRules([], { phoneRegions: ['DE', 'XX'] }), /#phoneRegions\/1 unknown phone region "XX"/);
   });
   it('bare 9 digits need SSN context before them, not after', () => {
     assert.deepEqual(found('ssn 123456789'), [{ detector: 'ssn', value: '123456789' }]);

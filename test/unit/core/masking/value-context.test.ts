@@ -74,7 +74,9 @@ describe('core/masking member names are context', () => {
   });
 
   it('names that say nothing about a value give it no context (tool_calls, order_number, content)', () => {
-    const body = { tool_calls: [{ id: 'call_1', order: '040 6393551' }], order_number: '876729346', messages: [{ content: 'ref 876729346' }], invoice: { number: '030 1234 5678' } };
+    // Values detectable only with context: bare SSNs and phone numbers written as bare digits
+    // (a German number in its national layout, 030 1234 5678, is a phone on its own).
+    const body = { tool_calls: [{ id: 'call_1', order: '0406393551' }], order_number: '876729346', messages: [{ content: 'ref 876729346' }], invoice: { number: '03012345678' } };
     assert.equal(maskJson(body, all, { where: 'upstream' }).changed, false);
   });
 
