@@ -1,6 +1,6 @@
 import { base62Crc32Valid, cardPrefixValid, ibanLength, ibanValid, luhnValid, ssnValid } from './checksums';
 import type { PassName } from './passes';
-import type { ValueContext } from './value-context';
+import { contextWords, type ValueContext } from './value-context';
 import { defaultPhoneRegions, internationalPhone, nationalPhone, regionPlans, type RegionPlan } from './phone-numbers';
 
 /**
@@ -52,6 +52,10 @@ export interface Alternative {
 const ssnContext = /\b(?:ssn|ss#|social[\s_-]*security|soc\.?\s*sec|tax[\s_-]*id|taxpayer|itin|tin)s?\b/i;
 const phoneContext = /\b(?:phone|tel|telephone|mobile|cell|call|fax|whatsapp|sms|text me|contact)\b/i;
 const phoneNames = /\b(?:phone|tel|telephone|mobile|cell|cellphone|fax|whatsapp|sms|msisdn)s?\b/i;
+/** A phone word just before a value, then at most a "no."/"number", punctuation and quotes (never a string boundary). */
+const adjacentPhoneWord = /\b(?:phone|tel|telephone|mobile|cell|call|fax|whatsapp|sms|text me|contact)(?:[ \t.:#=("'-]{0,3}(?:no|nr|number))?[ \t.:#=("'-]{1,4}$/i;
+/** Matches nothing: asks a ValueContext about member names only. */
+const nothing = /(?!)/;
 const awsSecretContext = /(?:aws|secret|access[\s_-]*key)/i;
 
 /** Case-insensitive regex source for a literal word, without the `i` flag (the combined scan is case-sensitive). */
@@ -176,8 +180,12 @@ function phoneDigits(value: string): string | null {
   const open = value.indexOf('(');
   if (open >= 0 !== value.indexOf(')') >= 0 || value.indexOf('(', open + 1) > 0) return null;
   const groups = value.split(/[^\d]+/).filter((g) => g !== '');
-  if (groups.filter((g) => g.length === 1).length > 2) return null;
-  return groups.join('');
+  return oneDigitGroups(value) > 2 ? null : groups.join('');
+}
+
+/** How many groups of one digit a run has: OIDs and versions (1.3.6.1.4.1) have many, numbers few. */
+function oneDigitGroups(run: string): number {
+  return (run.match(/(?<!\d)\d(?!\d)/g) ?? []).length;
 }
 
 /**
@@ -195,7 +203,9 @@ function thousandsGrouped(value: string): boolean {
  * whole groups from the '+' that is a number counts.
  */
 function checkInternationalPhone(text: string, start: number, end: number, context: ValueContext): Hit | null {
-  for (let to = end; to > start; to = lastGroupStart(text, start, to)) {
+  const run = runBreak(text, start, end);
+  if (oneDigitGroups(text.slice(start, run)) > 2) return null;
+  for (let to = run; to > start; to = lastGroupStart(text, start, to)) {
     const value = text.slice(start, to);
     const digits = phoneDigits(value);
     // E.164 numbers have at most 15 digits; a written "(0)" trunk hint adds one.
@@ -208,33 +218,62 @@ function checkInternationalPhone(text: string, start: number, end: number, conte
   return null;
 }
 
-/** Where the run [start, to) ends once its last group of digits and the separators before it are dropped. */
+/** Where a run of digits and separators stops being one number: at doubled separators ("9083. (3.9"), back to its last digit. */
+function runBreak(text: string, start: number, end: number): number {
+  const twice = /[ .-]{2}/.exec(text.slice(start, end));
+  let to = twice ? start + twice.index : end;
+  while (to > start && !isDigit(text.charCodeAt(to - 1))) to--;
+  return to;
+}
+
+/**
+ * Where the run [start, to) ends once its last space-separated part is dropped (a part joined by
+ * dashes or dots, 501-32-5705, is not cut), back to its last digit.
+ */
 function lastGroupStart(text: string, start: number, to: number): number {
   let i = to;
-  while (i > start && isDigit(text.charCodeAt(i - 1))) i--;
+  while (i > start && text.charCodeAt(i - 1) !== 32) i--;
   while (i > start && !isDigit(text.charCodeAt(i - 1))) i--;
   return i;
 }
 
 /**
- * A national number of one of the configured regions. Written with separators it is masked on
- * its own; a bare run of digits (an id, an order number) only near context. A number whose length
- * fits but whose range is not assigned (an unassigned area code, Ofcom's 07700 900xxx drama
- * range) counts when written exactly as the plan formats numbers, else only near context.
+ * A national number of one of the configured regions: the longest run of whole groups that is
+ * laid out like a phone number. Written with separators it is masked on its own; a bare run of
+ * digits (an id, an order number) only when named. A number whose length fits but whose range
+ * is not assigned (an unassigned area code, Ofcom's 07700 900xxx drama range) counts when written
+ * exactly as the plan formats numbers, else only when named.
  */
 function checkNationalPhone(text: string, start: number, end: number, plans: readonly RegionPlan[], context: ValueContext): Hit | null {
-  const value = text.slice(start, end);
-  const digits = phoneDigits(value);
-  // At least 9 digits: the numeric pass's gate (thinNumberRunEnd) passes shorter runs over.
-  if (digits === null || digits.length < 9 || digits.length > 14 || thousandsGrouped(value)) return null;
-  const named = context.has(phoneContext, start, phoneNames);
-  // A bare run of digits is an id, an order number or a timestamp unless context says otherwise
-  // (decided before the plans are asked: they cost 10-30 µs a number).
-  if (!named && digits.length === value.length) return null;
+  const run = runBreak(text, start, end);
+  // Shortening a run never turns an OID or a version into a number.
+  if (oneDigitGroups(text.slice(start, run)) > 2) return null;
+  for (let to = run; to > start; to = lastGroupStart(text, start, to)) {
+    const value = text.slice(start, to);
+    const digits = phoneDigits(value);
+    if (digits === null || digits.length > 14) continue;
+    // At least 9 digits: the numeric pass's gate (thinNumberRunEnd) passes shorter runs over.
+    if (digits.length < 9 || thousandsGrouped(value)) return null;
+    return nationalPhoneAt(text, start, to, value, digits, plans, context);
+  }
+  return null;
+}
+
+function nationalPhoneAt(text: string, start: number, end: number, value: string, digits: string, plans: readonly RegionPlan[], context: ValueContext): Hit | null {
+  const compact = digits.length === value.length;
+  // A bare run of digits is an id, an order number or a timestamp unless it is named: by a phone
+  // word right before it ("phone: 4155552671") or by its member names (decided before the plans
+  // are asked: they cost 10-40 µs a number). A phone word further back is not enough for it.
+  const named = compact
+    ? adjacentPhoneWord.test(contextWords(text.slice(Math.max(0, start - 24), start))) || context.has(nothing, start, phoneNames)
+    : context.has(phoneContext, start, phoneNames);
+  if (!named && compact) return null;
   const validity = nationalPhone(value, digits, plans);
   if (!validity || insideIbanShape(text, start, end)) return null;
   if (validity === 'valid') return full(start, end, named ? 0.9 : 0.75);
-  return full(start, end, named ? 0.7 : validity === 'formatted' ? 0.6 : 0.3);
+  // No weak hit without context: it would hide what else the run holds (an SSN after "14 ").
+  if (!named && validity === 'possible') return null;
+  return full(start, end, named ? 0.7 : 0.6);
 }
 
 function countColons(text: string, from: number, to: number): number {
@@ -422,10 +461,10 @@ export function builtinAlternatives(settings: DetectorSettings = {}): readonly A
     },
     {
       // National numbers: a run of digits and separators, from a digit or '(' at a boundary (not
-      // after '#', an order number, nor inside a longer run of digit groups); the numbering plans
+      // after '#', an order number, nor right after another group of digits); the numbering plans
       // decide (IPv4 addresses are tried first: dotted quads are not phones).
       detector: 'phone', pass: 'numeric',
-      source: String.raw`(?:\((?<![\w+(.#-]\(|\d[ -]\()\d|\d(?<![\w+(.#-]\d|\d[ -]\d))[\d ().-]{7,24}\d(?![\w]|[ .-]\d)`,
+      source: String.raw`(?:\((?<![\w+(.#-]\()\d|\d(?<![\w+(.#-]\d|(?<![\w.-])\d+[ -]\d))[\d ().-]{7,24}\d(?![\w]|[ .-]\d|[.-][A-Za-z])`,
       check: (t, s, e, _g, c) => checkNationalPhone(t, s, e, phonePlans, c),
     },
     {
