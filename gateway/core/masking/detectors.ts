@@ -136,6 +136,8 @@ function checkCard(text: string, start: number, end: number): Hit | null {
       const from = first.at;
       const to = last.at + last.end - last.start;
       if (to - from < 13 || to - from > 19) continue;
+      // A window ends where the card's own grouping does: not inside "843-31-7208" after "9337 843".
+      if (size > 1 && last.end < end && text[last.end] !== text[last.start - 1]) continue;
       const number = digits.slice(from, to);
       if (cardPrefixValid(number) && luhnValid(number)) return insideIbanShape(text, first.start, last.end) ? null : full(first.start, last.end, 0.95);
     }
