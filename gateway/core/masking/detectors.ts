@@ -463,10 +463,11 @@ export function builtinAlternatives(settings: DetectorSettings = {}): readonly A
     },
     {
       // National numbers: a run of digits and separators, from a digit or '(' at a boundary (not
-      // after '#', an order number, nor right after another group of digits); the numbering plans
+      // after '#', an order number, nor right after a short group of digits, as in the tail of a
+      // grouped card or order number: 4070 0843 4835 7855); the numbering plans
       // decide (IPv4 addresses are tried first: dotted quads are not phones).
       detector: 'phone', pass: 'numeric',
-      source: String.raw`(?:\((?<![\w+(.#-]\()\d|\d(?<![\w+(.#-]\d|(?<![\w.-])\d+[ -]\d))[\d ().-]{7,24}\d(?![\w]|[ .-]\d|[.-][A-Za-z])`,
+      source: String.raw`(?:\((?<![\w+(.#-]\()\d|\d(?<![\w+(.#-]\d|(?<![\w.-])\d{1,4}[ -]\d))[\d ().-]{7,24}\d(?![\w]|[ .-]\d|[.-][A-Za-z])`,
       check: (t, s, e, _g, c) => checkNationalPhone(t, s, e, phonePlans, c),
     },
     {
