@@ -180,7 +180,8 @@ function phoneDigits(value: string): string | null {
   // A US ZIP+4 code (07272-2966) is not a number to call.
   if (/^\d{5}-\d{4}$/.test(value)) return null;
   const open = value.indexOf('(');
-  if (open >= 0 !== value.indexOf(')') >= 0 || value.indexOf('(', open + 1) > 0) return null;
+  const close = value.indexOf(')');
+  if (open >= 0 !== close >= 0 || close < open || value.indexOf('(', open + 1) > 0) return null;
   const groups = value.split(/[^\d]+/).filter((g) => g !== '');
   return oneDigitGroups(value) > 2 ? null : groups.join('');
 }
@@ -463,11 +464,11 @@ export function builtinAlternatives(settings: DetectorSettings = {}): readonly A
     },
     {
       // National numbers: a run of digits and separators, from a digit or '(' at a boundary (not
-      // after '#', an order number, nor right after a short group of digits, as in the tail of a
+      // after '#', an order number, or ':', a time, nor right after a short group of digits, as in the tail of a
       // grouped card or order number: 4070 0843 4835 7855); the numbering plans
       // decide (IPv4 addresses are tried first: dotted quads are not phones).
       detector: 'phone', pass: 'numeric',
-      source: String.raw`(?:\((?<![\w+(.#-]\()\d|\d(?<![\w+(.#-]\d|(?<![\w.-])\d{1,4}[ -]\d))[\d ().-]{7,24}\d(?![\w]|[ .-]\d|[.-][A-Za-z])`,
+      source: String.raw`(?:\((?<![\w+(.#-]\()\d|\d(?<![\w+(.#:-]\d|(?<![\w.-])\d{1,4}[ -]\d))[\d ().-]{7,24}\d(?![\w]|[ .-]\d|[.-][A-Za-z])`,
       check: (t, s, e, _g, c) => checkNationalPhone(t, s, e, phonePlans, c),
     },
     {

@@ -128,6 +128,7 @@ const negatives: [string, string][] = [
   ['bare 10 digits with a phone word further back', 'the mobile RSS transmitter! ref 1736688471'],
   ['the tail of a grouped 16-digit order number', 'ref 4070 0843 4835 7855'],
   ['UUID with digit-only groups first', 'id 07902132-1252-c61a-c50a-ceb9531d8414'],
+  ['a time, then a grouped number in parentheses', '(2029-08-20 18:45:07) (4307 0416 0946 3146)'],
   ['ISO date and time', 'at 2024-01-02 12:30:00 UTC'],
   ['decimal amount', 'build 75648453.60 and 0123456789.50'],
   ['time is not ipv6', '10:30:00'],
