@@ -136,13 +136,20 @@ function checkCard(text: string, start: number, end: number): Hit | null {
       const from = first.at;
       const to = last.at + last.end - last.start;
       if (to - from < 13 || to - from > 19) continue;
-      // A window ends where the card's own grouping does: not inside "843-31-7208" after "9337 843".
+      // A window ends where the card's own grouping does: not inside "843-31-7208" after "9337 843";
+      // and cards are printed in groups of three digits or more, not "5983 09 78 75 59".
       if (size > 1 && last.end < end && text[last.end] !== text[last.start - 1]) continue;
+      if (size > 1 && hasShortGroup(groups, i, size)) continue;
       const number = digits.slice(from, to);
       if (cardPrefixValid(number) && luhnValid(number)) return insideIbanShape(text, first.start, last.end) ? null : full(first.start, last.end, 0.95);
     }
   }
   return null;
+}
+
+function hasShortGroup(groups: readonly { start: number; end: number }[], from: number, size: number): boolean {
+  for (let k = from; k < from + size; k++) if (groups[k].end - groups[k].start < 3) return true;
+  return false;
 }
 
 function checkIban(text: string, start: number, end: number): Hit | null {
@@ -221,6 +228,16 @@ function checkInternationalPhone(text: string, start: number, end: number, conte
   return null;
 }
 
+/**
+ * Whether a candidate at `start` goes on the grouping of digits before it, as the tail of a
+ * grouped card or order number does (4070 0843 4835 7855): the group just before it has the
+ * length of its first group.
+ */
+function continuesGrouping(text: string, start: number, value: string): boolean {
+  const before = /(?:^|[^\w.-])(\d{1,6})[ -]$/.exec(text.slice(Math.max(0, start - 8), start));
+  return before !== null && before[1].length === /^\(?(\d+)/.exec(value)![1].length;
+}
+
 /** Where a run of digits and separators stops being one number: at doubled separators ("9083. (3.9"), back to its last digit. */
 function runBreak(text: string, start: number, end: number): number {
   const twice = /[ .-]{2}/.exec(text.slice(start, end));
@@ -263,6 +280,7 @@ function checkNationalPhone(text: string, start: number, end: number, plans: rea
 }
 
 function nationalPhoneAt(text: string, start: number, end: number, value: string, digits: string, plans: readonly RegionPlan[], context: ValueContext): Hit | null {
+  if (continuesGrouping(text, start, value)) return null;
   const compact = digits.length === value.length;
   // A bare run of digits is an id, an order number or a timestamp unless it is named: by a phone
   // word right before it ("phone: 4155552671") or by its member names (decided before the plans
@@ -464,11 +482,10 @@ export function builtinAlternatives(settings: DetectorSettings = {}): readonly A
     },
     {
       // National numbers: a run of digits and separators, from a digit or '(' at a boundary (not
-      // after '#', an order number, or ':', a time, nor right after a short group of digits, as in the tail of a
-      // grouped card or order number: 4070 0843 4835 7855); the numbering plans
+      // after '#', an order number, or ':', a time); the numbering plans
       // decide (IPv4 addresses are tried first: dotted quads are not phones).
       detector: 'phone', pass: 'numeric',
-      source: String.raw`(?:\((?<![\w+(.#-]\()\d|\d(?<![\w+(.#:-]\d|(?<![\w.-])\d{1,4}[ -]\d))[\d ().-]{7,24}\d(?![\w]|[ .-]\d|[.-][A-Za-z])`,
+      source: String.raw`(?:\((?<![\w+(.#-]\()\d|\d(?<![\w+(.#:-]\d))[\d ().-]{7,24}\d(?![\w]|[ .-]\d|[.-][A-Za-z])`,
       check: (t, s, e, _g, c) => checkNationalPhone(t, s, e, phonePlans, c),
     },
     {

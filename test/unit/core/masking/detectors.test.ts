@@ -27,6 +27,7 @@ const positives: [string, string, string][] = [
   ['ssn', 'social security number 123 45 6789', '123 45 6789'],
   ['ssn', 'at 04:05:14 450-34-8920', '450-34-8920'],
   ['ssn', 'ref 4055 5966 5991 9337 843-31-7208', '843-31-7208'],
+  ['phone', 'at 4332 7234 4851 5983 09 78 75 59 76.', '09 78 75 59 76'],
   ['email', 'write to john.doe+tag@example.co.uk today', 'john.doe+tag@example.co.uk'],
   ['email', '<a@b.io>', 'a@b.io'],
   ['phone', 'call +14155552671 now', '+14155552671'],
