@@ -137,9 +137,9 @@ function checkCard(text: string, start: number, end: number): Hit | null {
       const to = last.at + last.end - last.start;
       if (to - from < 13 || to - from > 19) continue;
       // A window ends where the card's own grouping does: not inside "843-31-7208" after "9337 843";
-      // and cards are printed in groups of three digits or more, not "5983 09 78 75 59".
+      // and cards are printed in groups of three digits or more with one separator, not "5983 09 78 75 59".
       if (size > 1 && last.end < end && text[last.end] !== text[last.start - 1]) continue;
-      if (size > 1 && hasShortGroup(groups, i, size)) continue;
+      if (size > 1 && !printedAsCard(text, groups, i, size)) continue;
       const number = digits.slice(from, to);
       if (cardPrefixValid(number) && luhnValid(number)) return insideIbanShape(text, first.start, last.end) ? null : full(first.start, last.end, 0.95);
     }
@@ -147,9 +147,13 @@ function checkCard(text: string, start: number, end: number): Hit | null {
   return null;
 }
 
-function hasShortGroup(groups: readonly { start: number; end: number }[], from: number, size: number): boolean {
-  for (let k = from; k < from + size; k++) if (groups[k].end - groups[k].start < 3) return true;
-  return false;
+/** Groups of three digits or more, one kind of separator between them (not "6721 9485 3694-151667"). */
+function printedAsCard(text: string, groups: readonly { start: number; end: number }[], from: number, size: number): boolean {
+  const sep = text[groups[from + 1].start - 1];
+  for (let k = from; k < from + size; k++) {
+    if (groups[k].end - groups[k].start < 3 || (k > from && text[groups[k].start - 1] !== sep)) return false;
+  }
+  return true;
 }
 
 function checkIban(text: string, start: number, end: number): Hit | null {
