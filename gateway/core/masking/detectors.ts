@@ -235,11 +235,12 @@ function checkInternationalPhone(text: string, start: number, end: number, conte
 /**
  * Whether a candidate at `start` goes on the grouping of digits before it, as the tail of a
  * grouped card or order number does (4070 0843 4835 7855): the group just before it has the
- * length of its first group.
+ * length of its first group (an area code in parentheses starts a number of its own).
  */
 function continuesGrouping(text: string, start: number, value: string): boolean {
+  if (value[0] === '(') return false;
   const before = /(?:^|[^\w.-])(\d{1,6})[ -]$/.exec(text.slice(Math.max(0, start - 8), start));
-  return before !== null && before[1].length === /^\(?(\d+)/.exec(value)![1].length;
+  return before !== null && before[1].length === /^\d+/.exec(value)![0].length;
 }
 
 /** Where a run of digits and separators stops being one number: at doubled separators ("9083. (3.9"), back to its last digit. */
