@@ -79,6 +79,15 @@ export interface AuditService {
    * its outcome record surviving a crash.
    */
   outcome(x: Exchange): void | Promise<void>;
+  /**
+   * Records a request the pipeline refuses (or a stage failure), before the error is sent:
+   * resolves once a durable record accounts for it (its own, or its source's auth-failure summary);
+   * rejects with 503 ERR_AUDIT_UNAVAILABLE when it cannot be written (fail closed). The exchange's
+   * later `outcome` call returns the same write.
+   */
+  refused(x: Exchange): Promise<void>;
+  /** Records a connection the HTTP parser refused (malformed HTTP), like `refused`. */
+  rejected(fields: { requestId: string; status: number; errorCode: string; source?: string }): Promise<void>;
   /** Writes a record that is neither (approval steps, torn-line recovery, alerts). */
   note(kind: string, fields: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;

@@ -8,6 +8,7 @@ import type { Logger } from '../log';
 import type { Exchange } from '../pipeline/exchange';
 import type { AuditService } from '../runtime';
 import { createAnchorExporter } from './anchor-export';
+import { AuthFailureSummary } from './auth-failure-summary';
 import { AuditLogWriter, type RecordFields, type WriterStats } from './log-writer';
 import { arrivalFields, outcomeFields } from './record-builder';
 import { RecordIndex, matchesQuery, type AuditQuery } from './record-index';
@@ -176,7 +177,31 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     new GatehouseError(503, 'ERR_AUDIT_UNAVAILABLE', 'The audit log cannot be written; the request was not forwarded.', { cause: err, headers: { 'retry-after': '1' } });
   // Exchanges whose arrival is durable: their end is an `outcome`; the others get one combined record.
   const arrived = new WeakSet<Exchange>();
-  const outcomes = new WeakMap<Exchange, Promise<void>>();
+  // The outcome record's write, once per exchange (it may have been summarized): `written` rejects when it failed, `logged` never.
+  const outcomes = new WeakMap<Exchange, { written: Promise<unknown>; logged: Promise<void> }>();
+  const authFailures = new AuthFailureSummary({
+    perSource: c.authFailureRecords?.perSource ?? 10,
+    intervalMs: (c.authFailureRecords?.intervalSeconds ?? 10) * 1000,
+    append: (fields) => writer.append(fields),
+  });
+  /** Writes a refusal's record, or counts it into its source's summary once over the limit. */
+  function writeRefusal(fields: RecordFields, source: string | undefined): Promise<unknown> {
+    const summarized = fields.status === 401 || fields.kind === 'rejected' ? authFailures.admit(source ?? 'unknown', fields.errorCode) : undefined;
+    return summarized ?? writer.append(fields);
+  }
+  function outcomeWrite(x: Exchange): { written: Promise<unknown>; logged: Promise<void> } {
+    let w = outcomes.get(x);
+    if (!w) {
+      const fields = outcomeFields(x, maxBodyBytes, arrived.has(x));
+      const written = fields.kind === 'outcome' ? writer.append(fields) : writeRefusal(fields, x.req.socket?.remoteAddress);
+      const logged = written.then(
+        () => undefined,
+        (err: Error) => log.error('audit: outcome not recorded', { requestId: x.id, message: err.message }),
+      );
+      outcomes.set(x, (w = { written, logged }));
+    }
+    return w;
+  }
 
   return {
     dir,
@@ -191,16 +216,24 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
       );
     },
     outcome(x) {
-      // Once per exchange: the forwarder records it before ending the response, the pipeline's finish calls again.
-      let done = outcomes.get(x);
-      if (!done) {
-        done = writer.append(outcomeFields(x, maxBodyBytes, arrived.has(x))).then(
-          () => undefined,
-          (err: Error) => log.error('audit: outcome not recorded', { requestId: x.id, message: err.message }),
-        );
-        outcomes.set(x, done);
-      }
-      return done;
+      // Once per exchange: the forwarder (or the error path) records it before the response ends, the pipeline's finish calls again.
+      return outcomeWrite(x).logged;
+    },
+    refused(x) {
+      return outcomeWrite(x).written.then(
+        () => undefined,
+        (err) => {
+          throw unavailable(err);
+        },
+      );
+    },
+    rejected(fields) {
+      return writeRefusal({ kind: 'rejected', ...fields }, fields.source).then(
+        () => undefined,
+        (err) => {
+          throw unavailable(err);
+        },
+      );
     },
     async note(kind, fields) {
       const record: Record<string, unknown> = { kind };
@@ -225,6 +258,7 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     stats: () => ({ ...writer.stats, healthy }),
     async close() {
       for (const t of timers) clearInterval(t);
+      await authFailures.close();
       if (outage) clearInterval(outage.retry);
       await writer.close();
       await anchors.flush();

@@ -56,6 +56,7 @@ export function outcomeFields(x: Exchange, maxBodyBytes: number, arrived: boolea
 function requestPart(x: Exchange, maxBodyBytes: number, part: Partial<AuditRecord>): void {
   const r = x.request;
   part.principal = principalPart(x.principal);
+  part.source = x.req.socket?.remoteAddress;
   part.method = r?.method ?? x.req.method;
   // A refused target is recorded as sent: the audit shows the attempt.
   part.path = r?.path ?? x.path ?? (x.req.url ?? '').split('?', 1)[0];

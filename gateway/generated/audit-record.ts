@@ -25,7 +25,7 @@ export interface AuditRecord {
    */
   time: string;
   /**
-   * What the record is about. arrival: a request passed the checks and is about to be forwarded; outcome: how it ended; denied / auth_failed: a request refused before forwarding (arrival and outcome fields in one record); approval_*: approval steps; grant_used: a request allowed by an earlier approval's grant; checkpoint: a signed (seq, head hash) attestation; recovery: start-up truncated a torn last line; outage: the log could not be written from details.since until this record (requests in between were refused, none forwarded); alert: an alert fired.
+   * What the record is about. arrival: a request passed the checks and is about to be forwarded; outcome: how it ended; denied / auth_failed: a request refused before forwarding (arrival and outcome fields in one record), durable before the refusal was sent; auth_failed_summary: refusals of unauthenticated requests (401, malformed HTTP) from one `source` over audit.authFailureRecords.perSource in one interval, counted (details: count, codes, recordedSeparately, interval, first, last) and durable before any of them was answered; rejected: a request the HTTP parser refused (malformed HTTP); approval_*: approval steps; grant_used: a request allowed by an earlier approval's grant; checkpoint: a signed (seq, head hash) attestation; recovery: start-up truncated a torn last line; outage: the log could not be written from details.since until this record (requests in between were refused, none forwarded); alert: an alert fired.
    */
   kind: string;
   /**
@@ -37,6 +37,10 @@ export interface AuditRecord {
    */
   requestId?: string;
   principal?: Principal;
+  /**
+   * The client's address as the gateway saw it (the TCP peer; a proxy in front shows as itself).
+   */
+  source?: string;
   /**
    * HTTP method of the request.
    */

@@ -543,6 +543,19 @@ export interface Audit {
    */
   outageRetryMs?: number;
   /**
+   * Bounds the records an unauthenticated flood can write. Each source address (the TCP peer) gets its own record for its first `perSource` refusals per interval (401s and malformed HTTP); further refusals from it in that interval are counted into one `auth_failed_summary` record written at the interval's end, and they are answered only once that summary is durable (every refusal is still preceded by a durable record that counts it; a flood is slowed down to one interval). At most perSource + 1 records per address per interval.
+   */
+  authFailureRecords?: {
+    /**
+     * Refusals per source address and interval that get a record each. Default 10.
+     */
+    perSource?: number;
+    /**
+     * Length of the counting interval, in seconds; also the longest a refusal over the limit waits for its summary. Default 10.
+     */
+    intervalSeconds?: number;
+  };
+  /**
    * How many recent records the admin API answers from memory; older ones are read from the segment files. Default 10000.
    */
   recentRecords?: number;

@@ -4,15 +4,24 @@ import { endSseWithError, isHeldStream } from '../sse/sse-error';
 import type { HttpExchange } from './http-exchange';
 
 /**
+ * Notes the error in the exchange's outcome, as the client will get it (status, code, the body's
+ * size when a JSON error body is still possible): the audit records this before `respondError`
+ * sends anything.
+ */
+export function noteErrorOutcome(x: HttpExchange, err: GatehouseError): void {
+  x.outcome.status = err.status;
+  x.outcome.errorCode = err.code;
+  x.outcome.errorDetails = Object.keys(err.details).length ? err.details : undefined;
+  if (!x.res.headersSent) x.outcome.responseBytes = Buffer.byteLength(errorBody(err, x.id));
+}
+
+/**
  * Sends the OpenAI error shape, or — when the response has already started — ends it abruptly,
  * so the client sees a broken stream and never a fake clean end. A held streaming request's SSE
  * response (opened while it waited for approval) gets an SSE error event instead while no upstream
- * byte went out.
+ * byte went out. Call `noteErrorOutcome` first.
  */
 export function respondError(x: HttpExchange, err: GatehouseError): void {
-  x.outcome.status = err.status;
-  x.outcome.errorCode = err.code;
-  if (Object.keys(err.details).length) x.outcome.errorDetails = err.details;
   const { res } = x;
   if (res.headersSent) {
     // Already ended on purpose (a held stream's denial or timeout event): nothing to add.
@@ -33,5 +42,4 @@ export function respondError(x: HttpExchange, err: GatehouseError): void {
     'x-request-id': x.id,
   });
   res.end(body);
-  x.outcome.responseBytes = Buffer.byteLength(body);
 }

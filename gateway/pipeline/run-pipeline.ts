@@ -4,13 +4,13 @@ import type { Runtime } from '../runtime';
 import type { GatewayMetrics } from '../server/metrics';
 import type { Stage } from './exchange';
 import { HttpExchange } from './http-exchange';
-import { respondError } from './respond-error';
+import { noteErrorOutcome, respondError } from './respond-error';
 
 /**
  * Runs the stages in order for each request. A stage that finishes synchronously costs no
  * promise; the first one that returns a promise switches the rest of the run to async.
- * Whatever a stage throws becomes the client's error response; every request, answered or not,
- * ends in one outcome for audit and metrics.
+ * Whatever a stage throws becomes the client's error response, sent once its audit record is
+ * durable; every request, answered or not, ends in one outcome for audit and metrics.
  */
 export function createPipelineHandler(rt: Runtime, stages: readonly Stage[], metrics: GatewayMetrics) {
   return (req: IncomingMessage, res: ServerResponse): void => {
@@ -19,7 +19,17 @@ export function createPipelineHandler(rt: Runtime, stages: readonly Stage[], met
     const fail = (err: unknown) => {
       const error = asGatehouseError(err);
       if (error.status >= 500 && error.code === 'ERR_INTERNAL') rt.log.error('request failed', { requestId: x.id, error: String(error.cause ?? error) });
-      respondError(x, error);
+      // The record first: a refusal the client saw is one the log keeps, even through a crash.
+      noteErrorOutcome(x, error);
+      rt.audit.refused(x).then(
+        () => respondError(x, error),
+        (auditErr: unknown) => {
+          // Fail closed: without its record the refusal is not sent either; the client gets 503.
+          const unavailable = asGatehouseError(auditErr);
+          noteErrorOutcome(x, unavailable);
+          respondError(x, unavailable);
+        },
+      );
     };
     try {
       const pending = runFrom(x, stages, 0);

@@ -68,9 +68,7 @@ export async function createGateway(loaded: LoadedConfig, log: Logger, options: 
   );
   // `Expect: 100-continue` requests go through the pipeline too; read-body sends the 100 only for a body it accepts.
   dataServer.on('checkContinue', dataHandler);
-  dataServer.on('clientError', handleClientError(log, (code, requestId) => {
-    void runtime.audit.note('rejected', { requestId, errorCode: code }).catch(() => {});
-  }));
+  dataServer.on('clientError', handleClientError(log, (rejection) => runtime.audit.rejected(rejection)));
   const adminServer = createServer(createAdminApp(runtime, metrics, services.admin));
 
   const listen = server.listen ?? {};

@@ -22,6 +22,8 @@ export function passThroughServices(): Services {
     audit: {
       arrival: async () => {},
       outcome: () => {},
+      refused: async () => {},
+      rejected: async () => {},
       note: async () => {},
       close: async () => {},
       query: async () => [],

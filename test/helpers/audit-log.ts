@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAuditService, type AuditServiceImpl } from '../../gateway/audit/audit-service';
-import { listSegments } from '../../gateway/audit/segment-files';
+import { listSegments, readSegmentLines } from '../../gateway/audit/segment-files';
+import type { AuditRecord } from '../../gateway/generated/audit-record';
 import { run as auditCli } from '../../gateway/cli/audit';
 import { EventBus } from '../../gateway/events';
 import type { Audit } from '../../gateway/generated/gatehouse.config';
@@ -54,4 +55,11 @@ export async function until(cond: () => boolean | Promise<boolean>, ms = 10_000,
     if (Date.now() > deadline) throw new Error(`${what} not met within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Every whole record in an audit dir, in chain order (a torn last line is left out). */
+export async function readAuditRecords(auditDir: string): Promise<AuditRecord[]> {
+  const out: AuditRecord[] = [];
+  for (const seg of await listSegments(auditDir)) for await (const l of readSegmentLines(seg.path)) if (l.terminated) out.push(JSON.parse(l.text) as AuditRecord);
+  return out;
 }

@@ -57,7 +57,7 @@ export async function startServe(args: string[], options: { cwd?: string; env?: 
     adminUrl: addresses.admin!,
     stderr: () => stderr,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null) return child.exitCode;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
       const [code] = (await once(child, 'exit')) as [number | null];
       return code;
