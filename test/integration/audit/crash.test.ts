@@ -34,7 +34,8 @@ async function readAll(auditDir: string): Promise<AuditRecord[]> {
 }
 
 describe('audit: SIGKILL under concurrent load', function () {
-  this.timeout(120_000);
+  // 21 real gateway starts: ≈ 100 s on a loaded two-core machine.
+  this.timeout(300_000);
   let dir: string;
   let upstream: FakeUpstream;
   let serve: ServeProcess | undefined;
