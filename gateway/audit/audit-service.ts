@@ -9,6 +9,7 @@ import type { Exchange } from '../pipeline/exchange';
 import type { AuditService } from '../runtime';
 import { createAnchorExporter } from './anchor-export';
 import { AuthFailureSummary } from './auth-failure-summary';
+import { keepChainId, newChainId, readKeptChainId } from './chain-id';
 import { AuditLogWriter, type RecordFields, type WriterStats } from './log-writer';
 import { arrivalFields, outcomeFields } from './record-builder';
 import { RecordIndex, matchesQuery, type AuditQuery } from './record-index';
@@ -87,9 +88,11 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
   let outage: Outage | undefined;
   const outageRetryMs = c.outageRetryMs ?? 5000;
 
+  const keptChainId = await readKeptChainId(dir);
   const { writer, recovered } = await AuditLogWriter.open({
     dir,
     chainId: c.chainId,
+    newChainId: keptChainId ?? newChainId(),
     key,
     log,
     segmentMaxBytes: c.segmentMaxBytes ?? 64 * 1024 * 1024,
@@ -144,6 +147,7 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
       },
     );
   }
+  if (keptChainId === undefined) await keepChainId(dir, writer.chain);
   if (c.witness) witness = await createWitnessExporter(c.witness, { auditDir: dir, configDir, log, range: () => writer.durableRange() });
   index = new RecordIndex(dir, c.recentRecords ?? 10_000, () => writer.durablePosition());
 

@@ -1,5 +1,5 @@
+import { randomUUID } from 'node:crypto';
 import { fdatasync, ftruncate } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { canonicalJson, toIJson } from '../core/audit/canonical-json';
@@ -35,6 +35,8 @@ export interface LogWriterOptions {
   /** The audit directory (`<dataDir>/audit`). */
   dir: string;
   chainId?: string;
+  /** The chain id to start a new chain with (no chainId given, no records yet). Default: a random UUID. */
+  newChainId?: string;
   key: SigningKey;
   log: Logger;
   segmentMaxBytes: number;
@@ -169,7 +171,7 @@ export class AuditLogWriter {
     const { head, chain, recovered } = await recoverChainHead(o.dir, o.log);
     const { tree, signer } = await recoverTree(o.dir, head, o.log);
     assertSigningKey(signer, o.key.kid);
-    const writer = new AuditLogWriter(o, head, o.chainId ?? chain ?? hostname(), tree);
+    const writer = new AuditLogWriter(o, head, o.chainId ?? chain ?? o.newChainId ?? randomUUID(), tree);
     return { writer, recovered };
   }
 

@@ -3,6 +3,7 @@ import { ConfigError, configDiagnostic, loadConfig } from '../config/load-config
 import { formatDiagnostic } from '../core/diagnostics';
 import { createLogger } from '../log';
 import { createGateway } from '../server/create-gateway';
+import { DataDirLockedError } from '../server/data-dir-lock';
 import { UsageError, parsePort } from './usage-error';
 
 export const serveHelp = `Usage: gatehouse serve [options]
@@ -27,7 +28,8 @@ Options:
                         benchmarks and debugging; refused unless both listeners are loopback)
   -h, --help            show this help
 
-Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad usage or invalid config.`;
+Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad usage, invalid config, or the data dir
+is in use by another gatehouse serve (its lock file <dataDir>/gatehouse.lock names the holder).`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -70,6 +72,10 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new UsageError(`address in use: ${(e as unknown as { address: string; port: number }).address}:${(e as unknown as { port: number }).port} (choose another with --port / --admin-port, or 0)`);
+    if (err instanceof DataDirLockedError) {
+      console.error(`gatehouse: ${err.message}`);
+      return 2;
+    }
     if (e.name === 'ConfigError' || e.code?.startsWith('ERR_CONFIG')) {
       const configPath = (e as { configPath?: string }).configPath;
       if (configPath !== undefined && loaded.file) {

@@ -25,11 +25,11 @@ export interface AuditRecord {
    */
   time: string;
   /**
-   * What the record is about. arrival: a request passed the checks and is about to be forwarded; outcome: how it ended; denied / auth_failed: a request refused before forwarding (arrival and outcome fields in one record), durable before the refusal was sent; auth_failed_summary: refusals of unauthenticated requests (401, malformed HTTP) from one `source` over audit.authFailureRecords.perSource in one interval, counted (details: count, codes, recordedSeparately, interval, first, last) and durable before any of them was answered; rejected: a request the HTTP parser refused (malformed HTTP); approval_*: approval steps; grant_used: a request allowed by an earlier approval's grant; checkpoint: a signed (seq, head hash) attestation; recovery: start-up truncated a torn last line; outage: the log could not be written from details.since until this record (requests in between were refused, none forwarded); alert: an alert fired.
+   * What the record is about. arrival: a request passed the checks and is about to be forwarded; outcome: how it ended; denied / auth_failed: a request refused before forwarding (arrival and outcome fields in one record), durable before the refusal was sent; auth_failed_summary: refusals of unauthenticated requests (401, malformed HTTP) from one `source` over audit.authFailureRecords.perSource in one interval, counted (details: count, codes, recordedSeparately, interval, first, last) and durable before any of them was answered; rejected: a request the HTTP parser refused (malformed HTTP); start: a gateway started on this data dir (details: host — a label, not the chain id —, pid, and staleLock: the lock of a gateway no longer running that it took over); approval_*: approval steps; grant_used: a request allowed by an earlier approval's grant; checkpoint: a signed (seq, head hash) attestation; recovery: start-up truncated a torn last line; outage: the log could not be written from details.since until this record (requests in between were refused, none forwarded); alert: an alert fired.
    */
   kind: string;
   /**
-   * Chain id: the replica that wrote the record (audit.chainId).
+   * Chain id: the replica that wrote the record (audit.chainId; by default a random UUID made at the data dir's first start and kept in <dataDir>/audit/chain-id).
    */
   chain: string;
   /**

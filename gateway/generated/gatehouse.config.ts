@@ -475,7 +475,7 @@ export interface Policy {
  */
 export interface Audit {
   /**
-   * Id of this replica's hash chain, stored in every record (chain id = replica id). Default: the chain id found in the existing log, else the host name.
+   * Id of this replica's hash chain, stored in every record (chain id = replica id). Default: the chain id found in the existing log, else the one kept in <dataDir>/audit/chain-id, else a random UUID made at the first start and kept there (never the host name, which two hosts can share; the host is a label in each `start` record).
    */
   chainId?: string;
   /**

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/load-config';
 import { GatehouseError } from '../errors';
@@ -13,6 +14,7 @@ import { compileUpstreams } from '../upstream/upstream-table';
 import { createAdminApp } from './admin-app';
 import { handleClientError } from './client-error';
 import { createDataHandler } from './data-app';
+import { lockDataDir, type DataDirLock } from './data-dir-lock';
 import { createMetrics, registerServiceGauges } from './metrics';
 import { createServices } from './services';
 import { passThroughServices } from './pass-through-services';
@@ -40,10 +42,23 @@ export interface GatewayOptions {
  */
 export async function createGateway(loaded: LoadedConfig, log: Logger, options: GatewayOptions = {}): Promise<GatewayHandle> {
   const { config, dataDir } = loaded;
+  if (options.proxyOnly) refuseUnlessLoopback(config.server ?? {});
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // One writer per data dir (a second would fork the audit chain): refuses to start, naming the holder.
+  const lock = lockDataDir(dataDir);
+  try {
+    return await startLocked(loaded, log, options, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(loaded: LoadedConfig, log: Logger, options: GatewayOptions, lock: DataDirLock): Promise<GatewayHandle> {
+  const { config, dataDir } = loaded;
   const server = config.server ?? {};
   const proxyOnly = options.proxyOnly === true;
-  if (proxyOnly) refuseUnlessLoopback(server);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (lock.takenOver) log.warn('took over the data dir lock of a gateway that is no longer running', { ...lock.takenOver });
 
   const demos = await Promise.all((config.upstreams ?? []).filter((u) => u.demo).map(async (u) => [u.name, await startDemoUpstream()] as const));
   const demoByName = new Map(demos);
@@ -60,6 +75,8 @@ export async function createGateway(loaded: LoadedConfig, log: Logger, options: 
   // Built whole and then shadowed, so the admin listener and close() stay the same in both modes.
   const governed = proxyOnly ? passThroughServices() : services.runtime;
   const runtime: Runtime = { config, dataDir, configDir: loaded.configDir, log, events, ...governed };
+  // Who started, where (the host name is a label here, not the chain id), and whose stale lock it took over.
+  await services.runtime.audit.note('start', { host: hostname(), pid: process.pid, staleLock: lock.takenOver });
 
   const dataHandler = createDataHandler(runtime, buildPipeline(runtime, { upstreams, metrics, proxyOnly }), metrics);
   const dataServer = createServer(
@@ -85,6 +102,7 @@ export async function createGateway(loaded: LoadedConfig, log: Logger, options: 
       upstreams.close();
       await services.close();
       await Promise.all(demos.map(([, d]) => d.close()));
+      lock.release();
     },
   };
 }
