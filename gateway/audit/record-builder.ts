@@ -41,6 +41,8 @@ export function outcomeFields(x: Exchange, maxBodyBytes: number, arrived: boolea
   fields.responseBytes = o.responseBytes;
   fields.responseSha256 = o.responseSha256;
   fields.clientAborted = o.clientAborted || undefined;
+  // What reached the client, when the response did not end whole (a whole one ends only after this record).
+  if (o.clientAborted || o.upstreamError) fields.deliveredBytes = o.deliveredBytes ?? 0;
   fields.upstreamError = o.upstreamError;
   fields.details = o.errorDetails;
   if (o.auditResponseBody !== undefined) {

@@ -129,11 +129,15 @@ export interface AuditRecord {
    */
   responseSha256?: string;
   /**
-   * True when the client went away before the response ended.
+   * True when the client went away before the response ended (JSON or SSE; not when the upstream or the gateway cut it).
    */
   clientAborted?: boolean;
   /**
-   * Why the upstream call failed (connect refused, timeout, reset), when it did.
+   * When the response did not end whole (clientAborted, or an upstreamError after the headers): bytes of the response body the client's connection accepted before it ended (each write handed to the kernel without error). Bytes still buffered in the gateway are not counted; the client may not have read every one of these. A whole response has none: its end reaches the client only after its outcome record is durable, and responseBytes is what it got.
+   */
+  deliveredBytes?: number;
+  /**
+   * Why the upstream call failed (connect refused, timeout, reset), when it did. For a reset after the headers (ERR_UPSTREAM_RESET), details.upstreamCause has the upstream connection's own error.
    */
   upstreamError?: string;
   checkpoint?: Checkpoint;

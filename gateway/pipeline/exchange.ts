@@ -52,6 +52,12 @@ export interface ExchangeOutcome {
   /** ms from arrival to the first response byte sent to the client. */
   firstByteMs?: number;
   responseBytes: number;
+  /**
+   * Bytes of the response body the client's connection accepted (each write's callback returned
+   * without error: handed to the kernel). Counted by the forwarder; what the outcome record reports
+   * when the response did not end whole (client abort, upstream reset).
+   */
+  deliveredBytes?: number;
   /** SHA-256 hex of the response body as sent, when the forwarder computed it (audit). */
   responseSha256?: string;
   clientAborted: boolean;

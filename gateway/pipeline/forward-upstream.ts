@@ -7,7 +7,7 @@ import type { GatewayMetrics } from '../server/metrics';
 import { isHeldStream } from '../sse/sse-error';
 import type { Exchange, Stage } from './exchange';
 import { relayIntoHeldStream } from './relay-into-held-stream';
-import { parseRawHeaders, type UpstreamBodySink, type UpstreamResponse } from './upstream-response';
+import { noteUpstreamReset, parseRawHeaders, type UpstreamBodySink, type UpstreamResponse } from './upstream-response';
 
 /**
  * Terminal stage: forward to the upstream over its keep-alive pool and stream the answer back.
@@ -174,6 +174,13 @@ function relayResponse(rt: Runtime, x: Exchange, upstreamRes: UpstreamResponse, 
   let pendingBytes = 0;
   let flushQueued = false;
   let waitingForDrain = false;
+  // What the client's connection accepted: writes complete in order, so one callback and a FIFO of sizes.
+  x.outcome.deliveredBytes = 0;
+  const writing: number[] = [];
+  const onWritten = (err?: Error | null) => {
+    const n = writing.shift() ?? 0;
+    if (!err) x.outcome.deliveredBytes! += n;
+  };
   const onDrain = () => {
     waitingForDrain = false;
     upstreamRes.resume();
@@ -184,7 +191,8 @@ function relayResponse(rt: Runtime, x: Exchange, upstreamRes: UpstreamResponse, 
     const out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
     pending = [];
     pendingBytes = 0;
-    if (!res.write(out) && !waitingForDrain) {
+    writing.push(out.length);
+    if (!res.write(out, onWritten) && !waitingForDrain) {
       waitingForDrain = true;
       res.once('drain', onDrain);
     }
@@ -236,10 +244,10 @@ function relayResponse(rt: Runtime, x: Exchange, upstreamRes: UpstreamResponse, 
       else process.nextTick(settle);
     },
     // An upstream reset after headers: end the client's response abruptly, so it cannot mistake a cut stream for a whole one.
-    error() {
+    error(err) {
       if (broken) return;
       broken = true;
-      if (!x.outcome.clientAborted) x.outcome.upstreamError = 'ERR_UPSTREAM_RESET';
+      if (!x.outcome.clientAborted) noteUpstreamReset(x.outcome, err);
       res.destroy();
       done();
     },

@@ -1,6 +1,6 @@
 import type { Runtime } from '../runtime';
 import type { Exchange } from './exchange';
-import type { UpstreamBodySink, UpstreamResponse } from './upstream-response';
+import { noteUpstreamReset, type UpstreamBodySink, type UpstreamResponse } from './upstream-response';
 
 const maxBodyBytes = 64 * 1024;
 
@@ -46,8 +46,8 @@ export function relayIntoHeldStream(rt: Runtime, x: Exchange, upstreamRes: Upstr
       return true;
     },
     end: onEnd,
-    error() {
-      x.outcome.upstreamError = 'ERR_UPSTREAM_RESET';
+    error(err) {
+      if (!x.outcome.clientAborted) noteUpstreamReset(x.outcome, err);
       x.res.destroy();
       done();
     },

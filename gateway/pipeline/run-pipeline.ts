@@ -48,7 +48,9 @@ function runFrom(x: HttpExchange, stages: readonly Stage[], from: number): Promi
 }
 
 function finish(rt: Runtime, metrics: GatewayMetrics, x: HttpExchange): void {
-  if (!x.res.writableFinished && x.outcome.status === undefined) x.outcome.clientAborted = true;
+  // A response that did not finish, and that neither the upstream (a reset) nor the gateway (an error
+  // after the headers) cut: the client went away. Set before the outcome is built (it may be built now).
+  if (!x.res.writableFinished && x.outcome.upstreamError === undefined && x.outcome.errorCode === undefined) x.outcome.clientAborted = true;
   const endpoint = x.request?.endpoint ?? 'other';
   metrics.requests.inc({ endpoint, status: String(x.outcome.status ?? 499) });
   metrics.duration.observe({ endpoint }, x.elapsedMs() / 1000);

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { ExchangeOutcome } from './exchange';
 
 /** The upstream's answer as the forwarder hands it to a relay: status and headers; the body follows through a sink. */
 export interface UpstreamResponse {
@@ -15,6 +16,12 @@ export interface UpstreamBodySink {
   end(): void;
   /** The upstream broke after its headers (reset, or the request was aborted). */
   error(err: Error): void;
+}
+
+/** Records an upstream that broke after its headers: the gateway's code, and the upstream's own error for the audit. */
+export function noteUpstreamReset(outcome: ExchangeOutcome, err: Error & { code?: string }): void {
+  outcome.upstreamError = 'ERR_UPSTREAM_RESET';
+  outcome.errorDetails = { ...outcome.errorDetails, upstreamCause: err.code ? `${err.code}: ${err.message}` : err.message };
 }
 
 /** undici's raw header list (name, value, name, value…) as node's header object: lower-case names, repeats as arrays. */
