@@ -10,7 +10,7 @@ import { startGateway } from '../../helpers/gateway';
 
 /** One writer per data dir (gatehouse.lock), one random chain id per data dir. */
 describe('data dir: one writer, one chain id', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let dir: string;
   const running: ServeProcess[] = [];
   const dataDir = () => join(dir, 'data');

@@ -21,7 +21,7 @@ const intervalSeconds = 2;
  * written after the answer (as before) is certain to be lost by the kill.
  */
 describe('audit: refusals are durable before they are answered (kill -9)', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let dir: string;
   let upstream: FakeUpstream;
   let serve: ServeProcess | undefined;
