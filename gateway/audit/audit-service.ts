@@ -188,9 +188,12 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     intervalMs: (c.authFailureRecords?.intervalSeconds ?? 10) * 1000,
     append: (fields) => writer.append(fields),
   });
-  /** Writes a refusal's record, or counts it into its source's summary once over the limit. */
+  /**
+   * Writes a refusal's record, or counts a 401 into its source's summary once over the limit.
+   * (Malformed HTTP keeps a record each: the connection closes after it, so each costs a new one.)
+   */
   function writeRefusal(fields: RecordFields, source: string | undefined): Promise<unknown> {
-    const summarized = fields.status === 401 || fields.kind === 'rejected' ? authFailures.admit(source ?? 'unknown', fields.errorCode) : undefined;
+    const summarized = fields.status === 401 ? authFailures.admit(source ?? 'unknown', fields.errorCode) : undefined;
     return summarized ?? writer.append(fields);
   }
   function outcomeWrite(x: Exchange): { written: Promise<unknown>; logged: Promise<void> } {
