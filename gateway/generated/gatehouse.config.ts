@@ -543,7 +543,7 @@ export interface Audit {
    */
   outageRetryMs?: number;
   /**
-   * Bounds the records an unauthenticated flood can write. Each source address (the TCP peer) gets its own record for its first `perSource` refusals per interval (401s and malformed HTTP); further refusals from it in that interval are counted into one `auth_failed_summary` record written at the interval's end, and they are answered only once that summary is durable (every refusal is still preceded by a durable record that counts it; a flood is slowed down to one interval). At most perSource + 1 records per address per interval.
+   * Bounds the records an unauthenticated flood can write. Each source address (the TCP peer) gets its own record for its first `perSource` 401 refusals per interval (malformed HTTP always gets one: its connection closes); further 401s from it in that interval are counted into one `auth_failed_summary` record written at the interval's end, and they are answered only once that summary is durable (every refusal is still preceded by a durable record that counts it; a flood is slowed down to one interval). At most perSource + 1 records per address per interval.
    */
   authFailureRecords?: {
     /**
