@@ -245,7 +245,8 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     async note(kind, fields) {
       const record: Record<string, unknown> = { kind };
       const details: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(fields)) (topLevelNoteFields.has(k) ? record : details)[k] = v;
+      // A principal given as a bare subject (alerts) is not the record's principal object: it stays a detail.
+      for (const [k, v] of Object.entries(fields)) (topLevelNoteFields.has(k) && !(k === 'principal' && typeof v !== 'object') ? record : details)[k] = v;
       if (Object.keys(details).length) record.details = details;
       await writer.append(record as RecordFields).catch((err) => {
         throw unavailable(err);

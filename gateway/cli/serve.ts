@@ -87,10 +87,6 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  console.log(`data  ${gateway.dataUrl}`);
-  console.log(`admin ${gateway.adminUrl}`);
-  log.info('gateway started', { config: loaded.file ?? '(embedded default)', dataDir: loaded.dataDir });
-
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -109,5 +105,10 @@ export async function run(argv: string[]): Promise<number> {
       process.stdin.on('error', () => stop('stdin closed'));
       process.stdin.resume();
     }
+    // Printed once the signal handlers are in place: a launcher that stops the gateway as soon as it
+    // reads these lines gets a clean stop (lock released, final checkpoint), not the default SIGTERM death.
+    console.log(`data  ${gateway.dataUrl}`);
+    console.log(`admin ${gateway.adminUrl}`);
+    log.info('gateway started', { config: loaded.file ?? '(embedded default)', dataDir: loaded.dataDir });
   });
 }
