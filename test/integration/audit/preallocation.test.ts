@@ -79,7 +79,8 @@ describe('audit writer: preallocated segments', function () {
   });
 
   it('runs the active segment ahead in zeros; verify, tail, the index and a sink reader stop at its logical end; close cuts it', async () => {
-    const audit = await openAudit(env.dataDir, { recentRecords: 0, checkpointEveryRecords: 1000 });
+    // No checkpoint may land between the reads below: neither by count nor by the time bound, however slow this machine is.
+    const audit = await openAudit(env.dataDir, { recentRecords: 0, checkpointEveryRecords: 1000, checkpoint: { maxSeconds: 3600 } });
     for (let i = 0; i < 20; i++) await audit.append({ kind: 'arrival', requestId: `r${i}` });
     const pos = audit.writer.durablePosition();
     const seg = (await listSegments(env.auditDir)).at(-1)!;
