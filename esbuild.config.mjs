@@ -124,7 +124,9 @@ if (watch) {
     if (!reason) return console.error(`${b.name}: up to date`);
     if (ifStale) console.error(`${b.name}: building (${reason})`);
     const startedAt = Date.now();
-    const result = await esbuild.build({ ...options, metafile: true });
+    // --if-stale (npm start, prepack) prints one line per bundle, not esbuild's size table.
+    const result = await esbuild.build({ ...options, metafile: true, ...(ifStale ? { logLevel: 'warning' } : {}) });
     recordBuild(b.name, options, startedAt, result.metafile);
+    if (ifStale) console.error(`${b.name}: built in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   }));
 }
