@@ -1,5 +1,5 @@
 import type { Rule, Severity } from '../generated/alert-rules';
-import { compileGlobs } from './glob';
+import { compileGlobs } from '../core/glob';
 import { RecentTimes } from './recent-times';
 import { VolumeTracker } from './volume-tracker';
 

@@ -114,7 +114,7 @@ export interface DenyContentEntry {
    */
   id: string;
   /**
-   * Regular expression (JavaScript syntax, case-insensitive) over the prompt text. Refused at load if it can backtrack catastrophically.
+   * Regular expression (JavaScript syntax, case-insensitive) over the prompt text. Runs on a linear-time engine (RE2 syntax): lookahead, lookbehind and backreferences are refused at load.
    */
   pattern: string;
   /**
@@ -239,7 +239,7 @@ export interface Match {
    */
   stream?: boolean;
   /**
-   * Regular expressions (JavaScript syntax, case-insensitive) over the prompt text (messages, input, system, prompt); any may match. Patterns that can backtrack catastrophically are refused at load. Only the first and last maxPromptScanBytes/2 of a long prompt are scanned.
+   * Regular expressions (JavaScript syntax, case-insensitive) over the prompt text (messages, input, system, prompt); any may match. They run on a linear-time engine (RE2 syntax): lookahead, lookbehind and backreferences are refused at load. Only the first and last maxPromptScanBytes/2 of a long prompt are scanned.
    *
    * @minItems 1
    */
@@ -470,7 +470,7 @@ export interface Match1 {
    */
   stream?: boolean;
   /**
-   * Regular expressions (JavaScript syntax, case-insensitive) over the prompt text (messages, input, system, prompt); any may match. Patterns that can backtrack catastrophically are refused at load. Only the first and last maxPromptScanBytes/2 of a long prompt are scanned.
+   * Regular expressions (JavaScript syntax, case-insensitive) over the prompt text (messages, input, system, prompt); any may match. They run on a linear-time engine (RE2 syntax): lookahead, lookbehind and backreferences are refused at load. Only the first and last maxPromptScanBytes/2 of a long prompt are scanned.
    *
    * @minItems 1
    */
@@ -498,7 +498,7 @@ export interface Custom {
    */
   name: string;
   /**
-   * JavaScript regular expression (without slashes) matching the whole sensitive value. Patterns that could backtrack catastrophically are refused when the policy loads.
+   * JavaScript regular expression (without slashes) matching the whole sensitive value. It runs on a linear-time engine (RE2 syntax): lookahead, lookbehind, backreferences and patterns that match the empty string are refused when the policy loads.
    */
   pattern: string;
   /**

@@ -167,7 +167,7 @@ export interface Match {
    */
   stream?: boolean;
   /**
-   * Regular expressions (JavaScript syntax, case-insensitive) over the prompt text (messages, input, system, prompt); any may match. Patterns that can backtrack catastrophically are refused at load. Only the first and last maxPromptScanBytes/2 of a long prompt are scanned.
+   * Regular expressions (JavaScript syntax, case-insensitive) over the prompt text (messages, input, system, prompt); any may match. They run on a linear-time engine (RE2 syntax): lookahead, lookbehind and backreferences are refused at load. Only the first and last maxPromptScanBytes/2 of a long prompt are scanned.
    *
    * @minItems 1
    */
@@ -195,7 +195,7 @@ export interface Custom {
    */
   name: string;
   /**
-   * JavaScript regular expression (without slashes) matching the whole sensitive value. Patterns that could backtrack catastrophically are refused when the policy loads.
+   * JavaScript regular expression (without slashes) matching the whole sensitive value. It runs on a linear-time engine (RE2 syntax): lookahead, lookbehind, backreferences and patterns that match the empty string are refused when the policy loads.
    */
   pattern: string;
   /**

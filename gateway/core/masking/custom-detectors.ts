@@ -1,30 +1,23 @@
-import safeRegex from 'safe-regex2';
+import { compileLinearRegex } from '../linear-regex';
 import type { Custom } from '../../generated/masking-rules';
 import type { CustomDetector } from './scanner';
 
 /**
- * Compiles a policy's custom regex detector. Refuses patterns that fail to compile, can match
- * the empty string, or could backtrack catastrophically (star height > 1, per safe-regex2):
- * a policy must not be able to stall the gateway.
+ * Compiles a policy's custom regex detector onto the linear-time engine (`core/linear-regex.ts`:
+ * a policy must not be able to stall the gateway on any body). Refuses patterns that fail to
+ * compile, need backtracking (lookaround, backreferences) or can match the empty string.
  *
  * @example
  * compileCustomDetector({ name: 'employee-id', pattern: 'EMP-\\d{6}', context: ['employee'] })
- * // => { ok: true, detector: { name: 'employee-id', regex: /EMP-\d{6}/g, confidence: 0.8, ... } }
- * compileCustomDetector({ name: 'bad', pattern: '(a+)+$' })
- * // => { ok: false, error: 'pattern could backtrack catastrophically ...' }
+ * // => { ok: true, detector: { name: 'employee-id', regex: /EMP-\d{6}/, confidence: 0.8, ... } }
+ * compileCustomDetector({ name: 'bad', pattern: '(?<=x)a' })
+ * // => { ok: false, error: 'unsupported regular expression /(?<=x)a/: lookahead, lookbehind and backreferences ...' }
  */
 export function compileCustomDetector(def: Custom): { ok: true; detector: CustomDetector } | { ok: false; error: string } {
-  let regex: RegExp;
-  try {
-    regex = new RegExp(def.pattern, def.ignoreCase ? 'gi' : 'g');
-  } catch (err) {
-    return { ok: false, error: `pattern does not compile: ${(err as Error).message}` };
-  }
-  if (!safeRegex(regex, { limit: 25 })) {
-    return { ok: false, error: 'pattern could backtrack catastrophically (nested quantifiers); rewrite it without a repeated group that itself repeats' };
-  }
+  const compiled = compileLinearRegex(def.pattern, { ignoreCase: def.ignoreCase === true });
+  if (!compiled.ok) return { ok: false, error: compiled.message };
+  const regex = compiled.regex;
   if (regex.test('')) return { ok: false, error: 'pattern matches the empty string' };
-  regex.lastIndex = 0;
   const context = def.context?.length
     ? new RegExp(`(?:${def.context.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`, 'i')
     : undefined;

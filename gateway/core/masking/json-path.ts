@@ -64,28 +64,34 @@ export function parseJsonPath(path: string): PathSegment[] {
  * matchPath(parseJsonPath('$.metadata'), ['metadata', 'x'])                      // => 'under'
  * matchPath(parseJsonPath('$.input'), ['model'])                                 // => false
  */
-export function matchPath(pattern: readonly PathSegment[], path: ConcretePath, p = 0, s = 0): 'exact' | 'under' | false {
-  if (p === pattern.length) return s === path.length ? 'exact' : 'under';
-  if (s === path.length) return false;
-  const seg = pattern[p];
-  const part = path[s];
-  switch (seg.kind) {
-    case 'key':
-      return typeof part === 'string' && part === seg.key ? matchPath(pattern, path, p + 1, s + 1) : false;
-    case 'index':
-      return part === seg.index ? matchPath(pattern, path, p + 1, s + 1) : false;
-    case 'any':
-      return matchPath(pattern, path, p + 1, s + 1);
-    case 'descend': {
-      let best: 'exact' | 'under' | false = false;
-      for (let k = s; k < path.length; k++) {
-        const r = matchPath(pattern, path, p + 1, k);
-        if (r === 'exact') return r;
-        if (r) best = r;
+export function matchPath(pattern: readonly PathSegment[], path: ConcretePath): 'exact' | 'under' | false {
+  // Positions in `path` reachable after each pattern segment, left to right: O(pattern × path)
+  // steps. (The recursive search tried every split at each `..` again: `$..a..a..content` on a
+  // body nested 4,000 levels deep took 270 s.) A position at the end of the path with pattern
+  // left is dead.
+  let reach = new Uint8Array(path.length + 1);
+  reach[0] = 1;
+  for (const seg of pattern) {
+    const next = new Uint8Array(path.length + 1);
+    let any = false;
+    for (let s = 0; s < path.length; s++) {
+      if (!reach[s]) continue;
+      if (seg.kind === 'descend') {
+        next.fill(1, s, path.length); // zero or more segments, then the next segment at any k >= s
+        any = true;
+        break;
       }
-      return best;
+      const part = path[s];
+      if (seg.kind === 'any' || (seg.kind === 'key' ? typeof part === 'string' && part === seg.key : part === seg.index)) {
+        next[s + 1] = 1;
+        any = true;
+      }
     }
+    if (!any) return false;
+    reach = next;
   }
+  if (reach[path.length]) return 'exact';
+  return reach.indexOf(1) >= 0 ? 'under' : false;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { LinearRegex } from '../linear-regex';
 import { builtinAlternatives, type Alternative, type BuiltinDetectorName, type DetectorSettings } from './detectors';
 import { passes, type PassSpec } from './passes';
 import { boundedRegex, boundedSource, segmentBoundary } from './segment-bound';
@@ -20,7 +21,7 @@ export interface SegmentDetection extends Detection {
 /** A custom detector compiled from a policy rule (see `custom-detectors.ts`). */
 export interface CustomDetector {
   name: string;
-  regex: RegExp;
+  regex: LinearRegex;
   confidence: number;
   context?: RegExp;
   /** True when a match may contain whitespace: streams then hold back more text. */
@@ -70,7 +71,6 @@ export function createScanner(builtins: Iterable<BuiltinDetectorName>, custom: r
     .map((p) => compilePass(alternatives.filter((a) => a.pass === p.name && wanted.has(a.detector)), p))
     .filter((p): p is CompiledPass => p !== null);
   const detectors = new Set<string>([...wanted, ...custom.map((c) => c.name)]);
-  const bounded = custom.map((c) => ({ ...c, regex: boundedRegex(c.regex) }));
 
   const scanText = (text: string, context: ValueContext): Detection[] => {
     const out: Detection[] = [];
@@ -81,8 +81,8 @@ export function createScanner(builtins: Iterable<BuiltinDetectorName>, custom: r
       else if (p.spec.windowsAfter) scanWindows(p, text, context, out);
       else scanRange(p, text, 0, text.length, context, out);
     }
-    for (const c of bounded) scanCustom(c, text, context, out);
-    return compiledPasses.length + bounded.length > 1 ? resolveOverlaps(out) : out;
+    for (const c of custom) scanCustom(c, text, context, out);
+    return compiledPasses.length + custom.length > 1 ? resolveOverlaps(out) : out;
   };
 
   return {
@@ -318,16 +318,21 @@ function check(c: CombinedAlternative, text: string, start: number, end: number,
   return hit && hit.end > hit.start ? { detector: c.alt.detector, start: hit.start, end: hit.end, confidence: hit.confidence } : null;
 }
 
+/**
+ * Custom detectors run on the linear-time engine, which has no lookaround for `boundedRegex` to
+ * bound them with at a batch boundary: each runs on the segments between boundaries instead, so
+ * a boundary acts as the edge of the text all the same.
+ */
 function scanCustom(c: CustomDetector, text: string, context: ValueContext, out: Detection[]): void {
-  c.regex.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = c.regex.exec(text)) !== null) {
-    if (m[0].length === 0) {
-      c.regex.lastIndex++;
-      continue;
+  for (let from = 0; from <= text.length; ) {
+    let to = text.indexOf(segmentBoundary, from);
+    if (to < 0) to = text.length;
+    const segment = from === 0 && to === text.length ? text : text.slice(from, to);
+    for (const [start, end] of c.regex.matches(segment)) {
+      const boosted = c.context && context.has(c.context, from + start);
+      out.push({ detector: c.name, start: from + start, end: from + end, confidence: Math.min(1, c.confidence + (boosted ? 0.4 : 0)) });
     }
-    const boosted = c.context && context.has(c.context, m.index);
-    out.push({ detector: c.name, start: m.index, end: m.index + m[0].length, confidence: Math.min(1, c.confidence + (boosted ? 0.4 : 0)) });
+    from = to + 1;
   }
 }
 

@@ -7,6 +7,7 @@ import type { CompiledPolicy, CompiledRule, Origin } from './compiled-policy';
 import { compileMatch } from './match';
 import { policyValidator } from './policy-schema';
 import { policyVersion } from './policy-version';
+import { anyOf } from '../linear-regex';
 import { compileSafeRegex, defaultMaxPromptScanBytes } from './safe-regex';
 import { semanticDiagnostics } from './semantic-diagnostics';
 
@@ -147,7 +148,7 @@ export function compilePolicy(input: YamlDocument | YamlDocument[], options: Com
     policy.rulesByEndpoint.set(kind, policy.rules.filter((r) => !r.match.normalized.endpoints || r.match.normalized.endpoints.includes(kind)));
   }
   if (policy.denyContent.length > 1) {
-    policy.denyContentAny = new RegExp(policy.denyContent.map((e) => `(?:${e.regex.source})`).join('|'), 'i');
+    policy.denyContentAny = anyOf(policy.denyContent.map((e) => e.regex));
   }
 
   if (options.compileMasking && maskingSpecs.length) {

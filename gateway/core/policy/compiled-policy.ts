@@ -2,6 +2,7 @@ import type { Test } from '../../generated/gatehouse.policy';
 import type { Decision, DecisionLimits, EndpointKind, PolicyAction } from '../types';
 import type { YamlDocument } from '../yaml-document';
 import type { CompiledMatch } from './match';
+import type { LinearRegex } from '../linear-regex';
 
 /** Where an entry came from, to pin diagnostics and explain output to its YAML node. */
 export interface Origin {
@@ -26,7 +27,7 @@ export interface CompiledRule {
 export interface CompiledDenyContent {
   id: string;
   description?: string;
-  regex: RegExp;
+  regex: LinearRegex;
   reason: string;
   origin: Origin;
 }
@@ -62,7 +63,7 @@ export interface CompiledPolicy {
   defaultAction: PolicyAction;
   denyContent: CompiledDenyContent[];
   /** All deny-content patterns as one alternation: one prompt scan decides whether any entry hits. */
-  denyContentAny?: RegExp;
+  denyContentAny?: LinearRegex;
   denyEndpoints: CompiledDenyEndpoint[];
   rules: CompiledRule[];
   /**

@@ -1,6 +1,7 @@
 import type { Match } from '../../generated/gatehouse.policy';
 import type { InferenceRequest, Principal } from '../types';
 import { compileGlobs, globList } from '../glob';
+import { anyOf, type LinearRegex } from '../linear-regex';
 import { boundPromptText, compileSafeRegex } from './safe-regex';
 
 /** What one evaluation looks at. The bounded prompt is computed at most once per request. */
@@ -136,14 +137,14 @@ export function compileMatch(spec: Match | undefined, pointer: string, report: R
   }
   if (s.content !== undefined) {
     n.content = [...s.content];
-    const regexes: RegExp[] = [];
+    const regexes: LinearRegex[] = [];
     s.content.forEach((pattern, i) => {
       const r = compileSafeRegex(pattern);
       if (r.ok) regexes.push(r.regex);
       else report(`${pointer}/content/${i}`, r.message, r.code);
     });
     // One scan of the prompt for all patterns (an alternation of safe patterns stays safe).
-    const any = regexes.length > 1 ? new RegExp(regexes.map((r) => `(?:${r.source})`).join('|'), 'i') : regexes[0];
+    const any = regexes.length ? anyOf(regexes) : undefined;
     checks.push({
       name: 'content',
       test: (c) => any !== undefined && any.test(promptOf(c)),

@@ -35,6 +35,32 @@ describe('core/glob', () => {
     assert.ok(Number(process.hrtime.bigint() - start) / 1e6 < 500, 'adversarial glob took too long');
   });
 
+  /** The definition, as a table over (pattern position, text position): the reference to compare with. */
+  function reference(pattern: string, text: string): boolean {
+    let row = [true, ...Array<boolean>(text.length).fill(false)];
+    for (const c of pattern) {
+      const next = Array<boolean>(text.length + 1).fill(false);
+      for (let t = 0; t <= text.length; t++) {
+        if (c === '*') next[t] = row[t]! || (t > 0 && next[t - 1]!);
+        else next[t] = t > 0 && row[t - 1]! && (c === '?' || c === text[t - 1]);
+      }
+      row = next;
+    }
+    return row[text.length]!;
+  }
+
+  it('agrees with the definition on 20,000 random patterns and texts over a small alphabet', () => {
+    let seed = 11;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    const word = (alphabet: string, max: number) => Array.from({ length: next() % (max + 1) }, () => alphabet[next() % alphabet.length]).join('');
+    for (let n = 0; n < 20_000; n++) {
+      const pattern = word('ab*?', 7);
+      const text = word('ab', 9);
+      assert.equal(compileGlobs([pattern])(text), reference(pattern, text), `${pattern} on ${text}`);
+      assert.equal(wildcardMatch(pattern, text), reference(pattern, text), `${pattern} on ${text}`);
+    }
+  });
+
   it('matches when any glob in a list matches', () => {
     const m = compileGlobs(['gpt-4o-mini*', 'text-embedding-3-small', '*-haiku']);
     assert.deepEqual(['gpt-4o-mini-2024', 'text-embedding-3-small', 'claude-3-haiku', 'gpt-4o'].map(m), [true, true, true, false]);

@@ -36,7 +36,7 @@ describe('preview computations', () => {
     assert.equal(broken.ok, false);
     const notList = computeMaskPreview('name: x', '{}', 'audit', 1);
     assert.deepEqual(notList.ok ? [] : notList.errors, ['masking rules must be a list of rules']);
-    const bad = computeMaskPreview('- name: x\n  custom: [{ name: c, pattern: "(a+)+$" }]\n  detectors: [c]\n', '{}', 'audit', 1);
+    const bad = computeMaskPreview('- name: x\n  custom: [{ name: c, pattern: "(a)\\\\1" }]\n  detectors: [c]\n', '{}', 'audit', 1);
     assert.equal(bad.ok, false);
   });
 
