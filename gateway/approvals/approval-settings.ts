@@ -1,4 +1,5 @@
 import type { Decision } from '../core/types';
+import type { SubjectEntry } from '../core/principal-list';
 import type { Approvals } from '../generated/gatehouse.config';
 
 /** The config section with its defaults applied. */
@@ -27,7 +28,7 @@ export function approvalDefaults(cfg: Approvals | undefined): ApprovalDefaults {
 /** One rule's approval settings, bounded by the config. */
 export interface RuleApproval {
   groups: string[];
-  subjects: string[];
+  subjects: SubjectEntry[];
   minApprovals: number;
   waitMs: number;
   grantTtlMs: number;

@@ -2,9 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics';
 import { isPhoneRegion } from '../core/masking/phone-numbers';
+import { unqualifiedSubjects } from '../core/principal-list';
 import { schemaDiagnostics } from '../core/schema-diagnostics';
 import { parseYamlDocument } from '../core/yaml-document';
 import type { GatehouseConfig } from '../generated/gatehouse.config';
+import { approverIssuerCount } from '../identity/issuer-settings';
 import { configValidator } from '../core/config-schema';
 import { embeddedDefaultConfig, serverDefaults } from './defaults';
 
@@ -85,6 +87,10 @@ export function parseConfigText(text: string, file: string): GatehouseConfig {
     if (!isPhoneRegion(region)) diagnostics.push(doc.diagnostic(`/masking/phoneRegions/${i}`, `unknown phone region "${region}" (no numbering plan for it)`, 'error', 'ERR_CONFIG_PHONE_REGION'));
   });
   if (diagnostics.length) throw new ConfigError(diagnostics);
+  const issuers = approverIssuerCount(config);
+  const ambiguous = unqualifiedSubjects(config.server?.admins?.subjects, issuers).map((i) =>
+    doc.diagnostic(`/server/admins/subjects/${i}`, `a subject without an issuer, while approvals.approverIdentity trusts ${issuers} issuers (the development issuer counts when on): the same sub from any of them would be an admin; write { issuer: <iss>, subject: <sub> }`, 'error', 'ERR_CONFIG_SUBJECT_ISSUER'));
+  if (ambiguous.length) throw new ConfigError(ambiguous);
   return config;
 }
 

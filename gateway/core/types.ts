@@ -4,6 +4,8 @@
  * masking returns MaskReportEntry. Each area may add optional fields; do not rename.
  */
 
+import type { SubjectEntry } from './principal-list';
+
 /** The verified caller. Filled by identity from the token's claims. */
 export interface Principal {
   issuer: string;
@@ -75,7 +77,7 @@ export interface Decision {
   masks: string[];
   /** Approval settings of a require_approval rule (consumed by approvals). */
   approval?: {
-    approvers: { groups?: string[]; subjects?: string[] };
+    approvers: { groups?: string[]; subjects?: SubjectEntry[] };
     minApprovals: number;
     timeoutSeconds: number;
     grantTtlSeconds?: number;

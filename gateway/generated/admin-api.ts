@@ -52,6 +52,15 @@ export type Vote = Actor & {
   at: string;
   reason?: string;
 };
+/**
+ * A listed subject (the token's sub claim), alone or with the issuer that must have issued it.
+ */
+export type SubjectEntry =
+  | string
+  | {
+      issuer: string;
+      subject: string;
+    };
 export type ApprovalState = 'pending' | 'approved' | 'denied' | 'timeout' | 'withdrawn';
 export type ApprovalVerdict = 'approve' | 'deny';
 export type PolicyAction = 'allow' | 'deny' | 'require_approval';
@@ -72,6 +81,7 @@ export interface AdminApiSchemas {
   Actor: Actor;
   Vote: Vote;
   Approvers: Approvers;
+  SubjectEntry: SubjectEntry;
   RuleApproval: RuleApproval;
   ApprovalState: ApprovalState;
   Approval: Approval;
@@ -206,7 +216,7 @@ export interface Actor {
 }
 export interface Approvers {
   groups?: string[];
-  subjects?: string[];
+  subjects?: SubjectEntry[];
 }
 export interface RuleApproval {
   approvers: Approvers;
@@ -234,7 +244,7 @@ export interface Approval {
   policyVersion?: string;
   approvers: {
     groups: string[];
-    subjects: string[];
+    subjects: SubjectEntry[];
   };
   minApprovals: number;
   /**

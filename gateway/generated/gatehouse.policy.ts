@@ -292,9 +292,23 @@ export interface Approval {
      */
     groups?: string[];
     /**
-     * Approver subjects.
+     * Approver subjects: the token's sub claim, with its issuer ({ issuer, subject }) when more than one issuer is trusted for approver tokens.
+     *
+     * Items: A subject (the token's sub claim), optionally with the issuer that must have issued it. A bare subject is allowed only while one issuer is trusted for approver tokens (approvals.approverIdentity, the development issuer included when on); with more, name the issuer, or the same sub from another issuer would match.
      */
-    subjects?: string[];
+    subjects?: (
+      | string
+      | {
+          /**
+           * The issuer (iss) that must have issued the token.
+           */
+          issuer: string;
+          /**
+           * The token's sub claim.
+           */
+          subject: string;
+        }
+    )[];
   };
   /**
    * Distinct approvals needed. Default 1.

@@ -1,4 +1,4 @@
-import type { Identity, TrustedIssuer } from '../generated/gatehouse.config';
+import type { GatehouseConfig, Identity, TrustedIssuer } from '../generated/gatehouse.config';
 import { compileClaimMapping, type ClaimMapper } from '../core/identity/claim-mapping';
 
 /**
@@ -103,4 +103,19 @@ export function resolveIssuerSettings(cfg: TrustedIssuer, where: string): Issuer
     rejectIdTokens: cfg.rejectIdTokens ?? true,
     mapClaims,
   };
+}
+
+/**
+ * How many issuers an identity section trusts: the listed ones, plus the development issuer when
+ * it is on (by default, when none is listed), as createIdentityService counts them.
+ */
+export function trustedIssuerCount(identity: Identity | undefined): number {
+  const listed = new Set((identity?.issuers ?? []).map((i) => i.issuer)).size;
+  return listed + ((identity?.devIssuer?.enabled ?? listed === 0) ? 1 : 0);
+}
+
+/** Issuers trusted for approver tokens (approvals.approverIdentity); 0 when it is not configured. */
+export function approverIssuerCount(config: GatehouseConfig): number {
+  const approver = config.approvals?.approverIdentity as Identity | undefined;
+  return approver ? trustedIssuerCount(approver) : 0;
 }

@@ -14,7 +14,7 @@ import { loadPolicy } from './load-policy';
 import { policyFileSuffix } from './load-policy-files';
 import { PolicyLoadError } from './policy-error';
 
-export interface PolicyServiceDeps extends Pick<CompilePolicyOptions, 'compileMasking' | 'knownDetectors'> {
+export interface PolicyServiceDeps extends Pick<CompilePolicyOptions, 'compileMasking' | 'knownDetectors' | 'approverIssuers'> {
   configDir: string;
   log: Logger;
   events: EventBus;
@@ -45,6 +45,7 @@ export async function createPolicyService(cfg: PolicyConfig | undefined, deps: P
     maxPromptScanBytes: cfg?.maxPromptScanBytes,
     compileMasking: deps.compileMasking,
     knownDetectors: deps.knownDetectors,
+    approverIssuers: deps.approverIssuers,
   };
   const loaded = await loadPolicy(cfg?.paths, deps.configDir, options, embeddedDefault);
   if (!loaded.policy) throw new PolicyLoadError(loaded.diagnostics);

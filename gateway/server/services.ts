@@ -10,6 +10,7 @@ import type { Rule } from '../generated/alert-rules';
 import type { EventBus } from '../events';
 import { devIssuerJwksHandler } from '../identity/dev-issuer';
 import { createIdentityService } from '../identity/identity-service';
+import { approverIssuerCount } from '../identity/issuer-settings';
 import { compileMaskingRules } from '../core/masking/compile';
 import { maskingPolicyHooks } from '../core/masking/policy-hooks';
 import type { CompiledMasking } from '../core/masking/compile';
@@ -30,7 +31,7 @@ export async function createServices(loaded: LoadedConfig, log: Logger, events: 
   const adminToken = ensureAdminToken(loaded.dataDir);
   const identity = await createIdentityService(loaded.config.identity, { dataDir: loaded.dataDir, log });
   const maskingOptions = maskingCompileOptions(loaded.config.masking, loaded.configDir);
-  const policy = await createPolicyService(loaded.config.policy, { configDir: loaded.configDir, log, events, ...maskingPolicyHooks(maskingOptions) });
+  const policy = await createPolicyService(loaded.config.policy, { configDir: loaded.configDir, log, events, approverIssuers: approverIssuerCount(loaded.config), ...maskingPolicyHooks(maskingOptions) });
   // A policy without masking rules still gets the default audit masking.
   const noPolicyMasking = compileMaskingRules([], maskingOptions);
   const masking = createMaskingService(loaded.config.masking, {

@@ -11,7 +11,7 @@ import { createApprovalService } from '../../gateway/approvals/approval-service'
 import type { Decision, Principal } from '../../gateway/core/types';
 import { GatehouseError } from '../../gateway/errors';
 import { EventBus } from '../../gateway/events';
-import type { Approvals } from '../../gateway/generated/gatehouse.config';
+import type { Approvals, GatehouseConfig } from '../../gateway/generated/gatehouse.config';
 import { silentLogger } from '../../gateway/log';
 import type { ApprovalService, AuditService, IdentityService, PolicyService, Runtime } from '../../gateway/runtime';
 import { RecordingAudit } from './recording-audit';
@@ -61,7 +61,7 @@ export interface AdminHarness {
 
 /** The admin listener as the lead's createAdminApp mounts it: /admin, requireAdmin, adminRouter. */
 /** `audit`: the log the audit routes read (default: the RecordingAudit the approvals write notes to). */
-export async function startAdmin(opts: { approvals?: Approvals; approvers?: Record<string, Principal>; admins?: { groups?: string[]; subjects?: string[] }; deps?: AdminDeps; policy?: PolicyService; audit?: AuditService } = {}): Promise<AdminHarness> {
+export async function startAdmin(opts: { approvals?: Approvals; approvers?: Record<string, Principal>; admins?: NonNullable<GatehouseConfig['server']>['admins']; deps?: AdminDeps; policy?: PolicyService; audit?: AuditService } = {}): Promise<AdminHarness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-admin-'));
   const adminToken = ensureAdminToken(dataDir);
   const events = new EventBus();

@@ -8,6 +8,7 @@ import { compileMatch } from './match';
 import { policyValidator } from './policy-schema';
 import { policyVersion } from './policy-version';
 import { anyOf } from '../linear-regex';
+import { unqualifiedSubjects } from '../principal-list';
 import { compileSafeRegex, defaultMaxPromptScanBytes } from './safe-regex';
 import { semanticDiagnostics } from './semantic-diagnostics';
 
@@ -23,6 +24,11 @@ export interface CompilePolicyOptions {
   compileMasking?: (rules: unknown[], ctx: MaskingCompileContext) => unknown;
   /** Detector names masking rules may use; when given, unknown names are errors. */
   knownDetectors?: readonly string[];
+  /**
+   * Issuers trusted for approver tokens (config approvals.approverIdentity). With more than one,
+   * an approver subject must name its issuer. Unknown (the editor, `policy validate`): unchecked.
+   */
+  approverIssuers?: number;
 }
 
 export interface CompilePolicyResult {
@@ -127,6 +133,9 @@ export function compilePolicy(input: YamlDocument | YamlDocument[], options: Com
         reason: `matched rule ${rule.id}${rule.description ? ` (${rule.description})` : ''}`,
         origin: { doc, pointer },
       };
+      for (const k of unqualifiedSubjects(rule.approval?.approvers?.subjects, options.approverIssuers ?? 0)) {
+        report(`${pointer}/approval/approvers/subjects/${k}`, `a subject without an issuer, while approver tokens come from ${options.approverIssuers} issuers (approvals.approverIdentity, the development issuer counts when on): the same sub from any of them could approve; write { issuer: <iss>, subject: <sub> }`, 'ERR_POLICY_SUBJECT_ISSUER');
+      }
       policy.rules.push(compiled);
     });
     (spec.masking ?? []).forEach((m, i) => {
