@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { displayText } from '../../gateway/core/display-text';
 import { type Alert, type AlertStore } from '../alerts/alert-store';
 import { Disposable } from '../common/lifecycle';
 
@@ -21,10 +22,10 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
   }
 
   getTreeItem(a: Alert): vscode.TreeItem {
-    const item = new vscode.TreeItem(a.message, vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(displayText(a.message), vscode.TreeItemCollapsibleState.None);
     item.id = a.id;
-    item.description = [a.rule, a.principal, new Date(a.at).toLocaleTimeString()].filter(Boolean).join(' · ');
-    item.tooltip = `${a.severity}: ${a.message}\nrule ${a.rule}${a.principal ? `\nprincipal ${a.principal}` : ''}\n${a.at}`;
+    item.description = displayText([a.rule, a.principal, new Date(a.at).toLocaleTimeString()].filter(Boolean).join(' · '));
+    item.tooltip = [`${a.severity}: ${displayText(a.message)}`, `rule ${displayText(a.rule)}`, ...(a.principal ? [`principal ${displayText(a.principal)}`] : []), a.at].join('\n');
     const critical = a.severity === 'critical' || a.severity === 'high' || a.severity === 'error';
     item.iconPath = new vscode.ThemeIcon(critical ? 'flame' : 'warning', new vscode.ThemeColor(critical ? 'errorForeground' : 'problemsWarningIcon.foreground'));
     item.contextValue = 'alert';

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { displayText } from '../../gateway/core/display-text';
 import type { AuditSummary } from '../admin/admin-types';
 import type { AuditStore } from '../audit/audit-store';
 import { Disposable } from '../common/lifecycle';
@@ -82,7 +83,7 @@ export class AuditLogTreeProvider extends Disposable implements vscode.TreeDataP
 
   getTreeItem(node: Node): vscode.TreeItem {
     if (node.kind === 'group') {
-      const item = new vscode.TreeItem(node.value, vscode.TreeItemCollapsibleState.Expanded);
+      const item = new vscode.TreeItem(displayText(node.value), vscode.TreeItemCollapsibleState.Expanded);
       item.id = `group:${node.field}:${node.value}`;
       item.description = `${node.records.length}`;
       item.contextValue = 'auditGroup';
@@ -90,14 +91,14 @@ export class AuditLogTreeProvider extends Disposable implements vscode.TreeDataP
       return item;
     }
     const r = node.record;
-    const item = new vscode.TreeItem(r.principal ?? r.kind, vscode.TreeItemCollapsibleState.None);
+    // Principal, model and path come from callers: control characters are shown escaped.
+    const item = new vscode.TreeItem(displayText(r.principal ?? r.kind), vscode.TreeItemCollapsibleState.None);
     item.id = `record:${r.id}:${this.groupBy}`;
-    item.description = [r.kind, r.decision, r.method && r.path ? `${r.method} ${r.path}` : undefined, r.model, r.status, shortTime(r.time)]
+    item.description = displayText([r.kind, r.decision, r.method && r.path ? `${r.method} ${r.path}` : undefined, r.model, r.status, shortTime(r.time)]
       .filter((x) => x !== undefined && x !== '')
-      .join(' · ');
-    item.tooltip = new vscode.MarkdownString(
-      [`**#${r.seq}** \`${r.id}\``, ...Object.entries(r).filter(([k, v]) => v !== undefined && k !== 'id' && k !== 'seq').map(([k, v]) => `- ${k}: ${v}`)].join('\n'),
-    );
+      .join(' · '));
+    // Plain text, not Markdown: a caller's model name must not become a link or an image.
+    item.tooltip = [`#${r.seq} ${r.id}`, ...Object.entries(r).filter(([k, v]) => v !== undefined && k !== 'id' && k !== 'seq').map(([k, v]) => `${k}: ${displayText(String(v))}`)].join('\n');
     item.iconPath = recordIcon(r);
     item.contextValue = 'auditRecord';
     item.command = { command: 'gatehouse.openAuditRecord', title: 'Open Audit Record', arguments: [r] };

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { formatReport } from '../core/audit/findings';
+import { displayText } from '../core/display-text';
 import type { AuditRecord } from '../generated/audit-record';
 import { matchesQuery, type AuditQuery } from '../audit/record-index';
 import { listSegments, readSegmentLines } from '../audit/segment-files';
@@ -187,5 +188,6 @@ function formatLine(r: AuditRecord): string {
   const who = r.principal?.subject ?? '-';
   const what = r.method ? `${r.method} ${r.path}` : '';
   const parts = [r.time, String(r.seq).padStart(6), r.kind.padEnd(12), who, r.decision ? `${r.decision.action}(${r.decision.rule})` : '', r.model ?? '', what, r.status !== undefined ? String(r.status) : '', r.requestId ?? ''];
-  return parts.filter((p) => p !== '').join('  ') + '\n';
+  // Model, path and subject come from callers: a newline or an ESC sequence must not forge a line.
+  return parts.filter((p) => p !== '').map((p) => displayText(p)).join('  ') + '\n';
 }

@@ -1,3 +1,5 @@
+import { displayText } from './display-text';
+
 /**
  * A problem found in a config or policy file, pinned to the exact YAML node.
  * Shared by the gateway (start-up and reload errors), the CLI (`policy validate`) and the
@@ -23,5 +25,6 @@ export interface Diagnostic {
 
 export function formatDiagnostic(d: Pick<Diagnostic, 'file' | 'line' | 'column' | 'path' | 'message' | 'severity'>): string {
   const where = d.path ? `${d.path} ` : '';
-  return `${d.file}:${d.line}:${d.column}: ${d.severity}: ${where}${d.message}`;
+  // Messages quote values from the file (ids, patterns): escaped, they cannot forge a line.
+  return displayText(`${d.file}:${d.line}:${d.column}: ${d.severity}: ${where}${d.message}`);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { runAuditCli, tempDataDir, writeSampleLog } from '../../helpers/audit-log';
+import { openAudit, runAuditCli, tempDataDir, writeSampleLog } from '../../helpers/audit-log';
 import { cliPath } from '../../helpers/cli';
 
 describe('gatehouse audit tail', () => {
@@ -31,6 +31,24 @@ describe('gatehouse audit tail', () => {
     assert.equal((await runAuditCli(['tail', '-n', 'x'])).code, 2);
     assert.equal((await runAuditCli(['frobnicate'])).code, 2);
     assert.match((await runAuditCli(['--help'])).stdout, /audit verify/);
+  });
+
+  it('escapes control characters from callers: a model name with a newline and ESC sequences cannot forge or hide a line', async () => {
+    const forged = await tempDataDir();
+    try {
+      const audit = await openAudit(forged.dataDir);
+      const model = 'gpt-4o\n2026-01-01T00:00:00.000Z       1  outcome       admin  allow(ok)  200\u001b[1A\u001b[2K\u009b2K\u202e';
+      await audit.append({ kind: 'arrival', requestId: 'req-forged', model, principal: { issuer: 'https://idp.test', subject: 'mallory\r' }, bodyBytes: 10 });
+      await audit.close();
+      const r = await runAuditCli(['tail', '--dir', forged.auditDir, '--kind', 'arrival']);
+      assert.equal(r.code, 0);
+      const lines = r.stdout.split('\n').filter(Boolean);
+      assert.equal(lines.length, 1, r.stdout);
+      assert.match(lines[0]!, /arrival\s+mallory\\r\s+gpt-4o\\n2026-01-01T00:00:00\.000Z +1 +outcome +admin +allow\(ok\) +200\\x1b\[1A\\x1b\[2K\\x9b2K\\u\{202e\}  req-forged$/);
+      assert.doesNotMatch(r.stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    } finally {
+      await forged.cleanup();
+    }
   });
 
   it('--help describes every tail flag with its allowed values; an unknown --decision is refused with them (exit 2)', async () => {
