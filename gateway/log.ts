@@ -1,3 +1,5 @@
+import { displayText } from './core/display-text';
+
 /**
  * A small leveled logger writing one line per event to stderr (stdout is kept for the
  * addresses the CLI prints, which scripts and the extension parse).
@@ -23,7 +25,8 @@ export function createLogger(options: { level?: LogLevel; json?: boolean; write?
       return;
     }
     const extra = fields && Object.keys(fields).length ? ' ' + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : '';
-    write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}${extra}`);
+    // Fields can carry caller text (model names, paths): escaped, a value cannot forge a log line.
+    write(displayText(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}${extra}`));
   };
   return {
     debug: (m, f) => emit('debug', m, f),

@@ -4,17 +4,13 @@ import type { ApprovalVerdict } from '../../gateway/core/admin-api';
 import type { PendingApproval } from '../admin/admin-types';
 import type { GatewayConnectionService } from '../gateway/gateway-connection-service';
 import type { ApprovalStore, Resolution } from './approval-store';
+import { describeApproval } from './approval-text';
 
 export type DecideOutcome =
   | { kind: 'decided'; decision: ApprovalVerdict }
   | { kind: 'too-late'; message: string }
   | { kind: 'cancelled' }
   | { kind: 'failed'; message: string };
-
-/** "ci-deployer wants POST /v1/fine_tuning/jobs on gpt-4o — rule fine-tune-needs-approval" */
-export function describeApproval(a: PendingApproval): string {
-  return `${a.principal} wants ${a.method} ${a.path}${a.model ? ` on ${a.model}` : ''} — rule ${a.rule}`;
-}
 
 const PAST: Record<Resolution['state'], string> = { approved: 'approved', denied: 'denied', timeout: 'timed out', withdrawn: 'withdrawn by its caller' };
 

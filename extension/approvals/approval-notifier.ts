@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import type { PendingApproval } from '../admin/admin-types';
 import { Disposable } from '../common/lifecycle';
 import { getSettings } from '../common/settings';
-import { describeApproval, type ApprovalActions } from './approval-actions';
+import type { ApprovalActions } from './approval-actions';
+import { describeApproval } from './approval-text';
 import type { ApprovalStore } from './approval-store';
 
 /**

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { PendingApproval } from '../admin/admin-types';
-import { describeApproval, type ApprovalActions } from '../approvals/approval-actions';
+import type { ApprovalActions } from '../approvals/approval-actions';
+import { describeApproval } from '../approvals/approval-text';
 import type { ApprovalStore } from '../approvals/approval-store';
 import { approvalUri } from '../audit/audit-record-provider';
 

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../common/lifecycle';
+import { displayText } from '../../gateway/core/display-text';
 import type { GatewayConnectionService } from '../gateway/gateway-connection-service';
 import type { GatewayInfoStore } from '../gateway/gateway-info-store';
 
@@ -37,10 +38,10 @@ export class GatewayTreeProvider extends Disposable implements vscode.TreeDataPr
   }
 
   getTreeItem(row: Row): vscode.TreeItem {
-    const item = new vscode.TreeItem(row.label, row.children?.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(displayText(row.label), row.children?.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     item.id = row.id;
-    item.description = row.description;
-    item.tooltip = row.tooltip;
+    item.description = row.description === undefined ? undefined : displayText(row.description);
+    item.tooltip = row.tooltip === undefined ? undefined : displayText(row.tooltip, { keepNewlines: true });
     item.iconPath = row.icon;
     item.contextValue = row.contextValue;
     return item;

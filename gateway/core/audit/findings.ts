@@ -1,3 +1,4 @@
+import { displayText } from '../display-text';
 import type { Finding, FindingKind, VerifyReport } from '../admin-api';
 
 /**
@@ -63,7 +64,8 @@ export function findingLine(f: Finding): string {
   const what = f.seq === undefined ? '' : f.toSeq !== undefined && f.toSeq !== f.seq ? ` seq ${f.seq}-${f.toSeq}` : ` seq ${f.seq}`;
   const id = f.id ? ` id ${f.id}` : '';
   const where = f.file ? ` (${f.file}${f.line ? `:${f.line}` : ''})` : '';
-  return `INVALID: ${labels[f.kind]}:${what}${id}${where}: ${f.message}`;
+  // The id and message can quote a tampered record's bytes: shown escaped, they cannot forge a line.
+  return displayText(`INVALID: ${labels[f.kind]}:${what}${id}${where}: ${f.message}`);
 }
 
 function countLine(c: { total: number; valid: number }, noun: string): string {
