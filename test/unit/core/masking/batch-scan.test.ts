@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
+import { maskEachString } from '../../../builders/mask-each-string';
 import fc from 'fast-check';
 import { compileMaskingRules } from '../../../../gateway/core/masking/compile';
-import { formatPath } from '../../../../gateway/core/masking/json-path';
 import { maskJson } from '../../../../gateway/core/masking/mask-json';
 import { maskText } from '../../../../gateway/core/masking/mask-text';
 
@@ -24,18 +24,6 @@ describe('core/masking batched scan: each string as if alone', () => {
     }], { hashKey: 'k', auditDetectors: [] })],
   ];
 
-  /** The reference: each string masked alone, with its path (its member names are context). */
-  const perString = (v: unknown, mask: (s: string, path: string) => string, path: (string | number)[] = []): unknown => {
-    if (typeof v === 'string') return v.length >= 3 ? mask(v, formatPath(path)) : v;
-    if (typeof v === 'number') {
-      if (!Number.isSafeInteger(v) || Math.abs(v) < 1e8) return v;
-      const m = mask(String(v), formatPath(path));
-      return m === String(v) ? v : m;
-    }
-    if (Array.isArray(v)) return v.map((x, i) => perString(x, mask, [...path, i]));
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, perString(x, mask, [...path, k])]));
-    return v;
-  };
 
   it('issue 16: a secret assignment does not hide the card in the next string', () => {
     const [, all] = setups[0];
@@ -76,7 +64,7 @@ describe('core/masking batched scan: each string as if alone', () => {
       let masked = 0;
       fc.assert(fc.property(body, (b) => {
         const r = maskJson(b, compiled, { where: 'upstream' });
-        assert.deepEqual(r.value, perString(b, (s, path) => maskText(s, compiled, { where: 'upstream', path }).value));
+        assert.deepEqual(r.value, maskEachString(b, (s, path) => maskText(s, compiled, { where: 'upstream', path }).value));
         masked += r.spans.length;
       }), { numRuns: 400, seed: 1616 });
       assert.ok(masked > 400, `the bodies hold values (${masked} masked)`);

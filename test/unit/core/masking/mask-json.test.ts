@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { maskEachString } from '../../../builders/mask-each-string';
 import { compileMaskingRules, MaskingRulesError } from '../../../../gateway/core/masking/compile';
 import { formatPath, matchPath, parseJsonPath } from '../../../../gateway/core/masking/json-path';
 import { maskJson } from '../../../../gateway/core/masking/mask-json';
@@ -96,17 +97,6 @@ describe('core/masking maskJson', () => {
 describe('core/masking maskJson batched scan', () => {
   // With rules that detect everywhere, maskJson scans all strings joined by a NUL in one pass.
   // It must mask exactly as masking each string on its own (at its path) does.
-  const perString = (v: unknown, mask: (s: string, path: string) => string, path: (string | number)[] = []): unknown => {
-    if (typeof v === 'string') return v.length >= 3 ? mask(v, formatPath(path)) : v;
-    if (typeof v === 'number') {
-      if (!Number.isSafeInteger(v) || Math.abs(v) < 1e8) return v;
-      const m = mask(String(v), formatPath(path));
-      return m === String(v) ? v : m;
-    }
-    if (Array.isArray(v)) return v.map((x, i) => perString(x, mask, [...path, i]));
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, perString(x, mask, [...path, k])]));
-    return v;
-  };
   const setups: [string, ReturnType<typeof compileMaskingRules>][] = [
     ['default audit (all detectors)', compileMaskingRules([], { hashKey: 'k' })],
     ['low confidence (0.2) kept', compileMaskingRules([{ name: 'low', detectors: ['all'], minConfidence: 0.2 }], { hashKey: 'k', auditDetectors: [] })],
@@ -123,7 +113,7 @@ describe('core/masking maskJson batched scan', () => {
       let masked = 0;
       for (const body of bodies) {
         const r = maskJson(body, compiled, { where: 'audit' });
-        assert.deepEqual(r.value, perString(body, (s, path) => maskText(s, compiled, { where: 'audit', path }).value));
+        assert.deepEqual(r.value, maskEachString(body, (s, path) => maskText(s, compiled, { where: 'audit', path }).value));
         masked += r.spans.length;
       }
       assert.ok(masked > bodies.length, `the corpus plants values (${masked} masked)`);
