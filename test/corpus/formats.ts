@@ -100,7 +100,11 @@ export class Values {
       // OpenAI: project, service-account and admin keys carry T3BlbkFJ ("OpenAI" in base64) in the middle.
       case 'openai': return `${this.pick(['sk-proj-', 'sk-svcacct-', 'sk-admin-'])}${this.chars(74, url)}T3BlbkFJ${this.chars(74, url)}`;
       case 'anthropic': return `${this.pick(['sk-ant-api03-', 'sk-ant-admin01-'])}${this.chars(93, url)}AA`;
-      case 'github': return this.pick(['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_']) + this.chars(36, base62);
+      // GitHub: prefix, 30 random base62 characters and their CRC32 in 6 base62 digits (the format of 2021).
+      case 'github': {
+        const random = this.chars(30, base62);
+        return this.pick(['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_']) + random + base62Crc32(random);
+      }
       case 'github-pat': return `github_pat_${this.chars(22, base62)}_${this.chars(59, base62)}`;
       case 'slack': {
         const prefix = this.pick(['xoxb', 'xoxp', 'xoxa', 'xoxr', 'xoxs']);
@@ -108,6 +112,10 @@ export class Values {
           ? `xoxp-${this.digits(12)}-${this.digits(12)}-${this.digits(13)}-${this.chars(32, '0123456789abcdef')}`
           : `${prefix}-${this.digits(12)}-${this.digits(13)}-${this.chars(24, base62)}`;
       }
+      // Slack incoming-webhook URLs (team T…, bot B…, 24-character secret) and workflow triggers.
+      case 'slack-webhook': return this.r.int(0, 2)
+        ? `https://hooks.slack.com/services/T${this.chars(this.pick([8, 10]), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}/B${this.chars(this.pick([8, 10]), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}/${this.chars(24, base62)}`
+        : `https://hooks.slack.com/triggers/T${this.chars(10, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}/${this.digits(13)}/${this.chars(32, '0123456789abcdef')}`;
       case 'slack-app': return `xapp-1-A${this.chars(10, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}-${this.digits(13)}-${this.chars(64, '0123456789abcdef')}`;
       case 'gitlab': return this.r.int(0, 1)
         ? `glpat-${this.chars(20, url)}`
@@ -187,9 +195,9 @@ export class Values {
   }
 }
 
-export type TokenKind = 'openai' | 'anthropic' | 'github' | 'github-pat' | 'slack' | 'slack-app' | 'gitlab' | 'google' | 'stripe' | 'npm' | 'huggingface'
+export type TokenKind = 'openai' | 'anthropic' | 'github' | 'github-pat' | 'slack' | 'slack-app' | 'slack-webhook' | 'gitlab' | 'google' | 'stripe' | 'npm' | 'huggingface'
   | 'aws-key-id' | 'aws-secret' | 'jwt' | 'pem' | 'bearer';
-export const tokenKinds: readonly TokenKind[] = ['openai', 'anthropic', 'github', 'github-pat', 'slack', 'slack-app', 'gitlab', 'google', 'stripe', 'npm', 'huggingface', 'aws-key-id', 'aws-secret', 'jwt', 'pem', 'bearer'];
+export const tokenKinds: readonly TokenKind[] = ['openai', 'anthropic', 'github', 'github-pat', 'slack', 'slack-app', 'slack-webhook', 'gitlab', 'google', 'stripe', 'npm', 'huggingface', 'aws-key-id', 'aws-secret', 'jwt', 'pem', 'bearer'];
 
 /** Card issuer ranges (IIN prefix or [from, to] of a 2-6 digit prefix), card length, print grouping. */
 const cardRanges: readonly [string | [number, number], number, readonly number[]][] = [
@@ -242,6 +250,11 @@ const ibanStructures: readonly [string, string][] = [
   ['SE', '3!n16!n1!n'], ['SI', '5!n8!n2!n'], ['SK', '4!n6!n10!n'], ['SM', '1!a5!n5!n12!c'], ['ST', '4!n4!n11!n2!n'],
   ['TL', '3!n14!n2!n'], ['TN', '2!n3!n13!n2!n'], ['TR', '5!n1!n16!c'], ['UA', '6!n19!c'], ['VA', '3!n15!n'], ['VG', '4!a16!n'],
   ['XK', '4!n10!n2!n'],
+  // Registered since 2020: Burundi, Djibouti, Falklands, Honduras, Libya, Mongolia, Nicaragua, Oman,
+  // Russia, Sudan, Somalia, El Salvador, Yemen.
+  ['BI', '5!n5!n11!n2!n'], ['DJ', '5!n5!n11!n2!n'], ['FK', '2!a12!n'], ['HN', '4!a20!n'], ['LY', '3!n3!n15!n'], ['MN', '4!n12!n'],
+  ['NI', '4!a20!n'], ['OM', '3!n16!c'], ['RU', '9!n5!n15!c'], ['SD', '2!n12!n'], ['SO', '4!n3!n12!n'], ['SV', '4!a20!n'],
+  ['YE', '4!a4!n18!c'],
 ];
 
 /** ISO 7064 mod 97-10 check digits of an IBAN. */

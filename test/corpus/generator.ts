@@ -19,7 +19,7 @@ export const kinds: readonly Kind[] = ['card', 'iban', 'ssn', 'email', 'phone', 
 
 export const detectorOf: Record<Kind, Truth> = {
   card: 'card', iban: 'iban', ssn: 'ssn', email: 'email', phone: 'phone', ip: 'ip',
-  openai: 'api-key', anthropic: 'api-key', slack: 'api-key', 'slack-app': 'api-key', gitlab: 'api-key', google: 'api-key',
+  openai: 'api-key', anthropic: 'api-key', slack: 'api-key', 'slack-app': 'api-key', 'slack-webhook': 'api-key', gitlab: 'api-key', google: 'api-key',
   stripe: 'api-key', npm: 'api-key', huggingface: 'api-key', github: 'github-token', 'github-pat': 'github-token',
   'aws-key-id': 'aws-key', 'aws-secret': 'aws-key', jwt: 'jwt', pem: 'pem', bearer: 'bearer',
 };
@@ -68,6 +68,7 @@ const prose: Record<Kind, { plain: string[]; named: string[] }> = {
   'github-pat': { plain: ['token={v}', 'pat {v}'], named: [] },
   slack: { plain: ['slack bot {v}', '{v}'], named: [] },
   'slack-app': { plain: ['SLACK_APP_TOKEN={v}', 'socket mode with {v}'], named: [] },
+  'slack-webhook': { plain: ['post alerts to {v}', 'SLACK_WEBHOOK_URL={v}', 'curl -X POST -d @msg.json {v}'], named: [] },
   gitlab: { plain: ['gitlab token {v}', 'PRIVATE-TOKEN: {v}'], named: [] },
   google: { plain: ['maps key {v}', '?key={v}'], named: [] },
   stripe: { plain: ['stripe {v}', 'STRIPE_SECRET_KEY={v}'], named: [] },
@@ -85,7 +86,7 @@ const memberNames: Record<Kind, string[]> = {
   card: ['card_number', 'cardNumber', 'pan'], iban: ['iban', 'bank_account_iban'], ssn: ['ssn', 'socialSecurityNumber', 'tax_id'],
   email: ['email', 'contactEmail'], phone: ['phone', 'mobilePhone', 'phone_number', 'tel'], ip: ['client_ip', 'remoteAddr'],
   openai: ['openai_api_key'], anthropic: ['anthropic_api_key'], github: ['github_token'], 'github-pat': ['GITHUB_PAT'], slack: ['slack_bot_token'],
-  'slack-app': ['SLACK_APP_TOKEN'], gitlab: ['gitlab_token'], google: ['google_api_key'], stripe: ['stripe_secret_key'], npm: ['npm_token'],
+  'slack-app': ['SLACK_APP_TOKEN'], 'slack-webhook': ['webhook_url', 'slackWebhook'], gitlab: ['gitlab_token'], google: ['google_api_key'], stripe: ['stripe_secret_key'], npm: ['npm_token'],
   huggingface: ['hf_token'], 'aws-key-id': ['aws_access_key_id'], 'aws-secret': ['aws_secret_access_key', 'secretAccessKey'], jwt: ['id_token'],
   pem: ['private_key'], bearer: ['authorization'],
 };

@@ -103,7 +103,8 @@ export function insideIbanShape(text: string, start: number, end: number): boole
       if (isUpperOrDigit(d)) count++;
       else if (d !== 32 || text.charCodeAt(i - 1) === 32) break;
     }
-    return count === want && i >= end && !isAlnum(text.charCodeAt(i));
+    // A group inside the BBAN may look like a country code too ("FK65 GI84 …"): look further back.
+    if (count === want && i >= end && !isAlnum(text.charCodeAt(i))) return true;
   }
   return false;
 }
@@ -173,6 +174,7 @@ function checkIban(text: string, start: number, end: number): Hit | null {
 function checkSsn(text: string, start: number, end: number, g: readonly (string | undefined)[], context: ValueContext): Hit | null {
   const [area, sep, group, sep2, serial] = g as string[];
   if (sep !== sep2 || !ssnValid(area, group, serial) || (sep === ' ' && insideIbanShape(text, start, end))) return null;
+  if (sep !== '-' && text[end] === ' ' && isDigit(text.charCodeAt(end + 1))) return null;
   if (sep === '-') return full(start, end, 0.85);
   const base = sep === ' ' ? 0.45 : 0.3;
   return full(start, end, context.has(ssnContext, start) ? base + 0.5 : base);
@@ -239,8 +241,11 @@ function checkInternationalPhone(text: string, start: number, end: number, conte
  */
 function continuesGrouping(text: string, start: number, value: string): boolean {
   if (value[0] === '(') return false;
-  const before = /(?:^|[^\w.-])(\d{1,6})[ -]$/.exec(text.slice(Math.max(0, start - 8), start));
-  return before !== null && before[1].length === /^\d+/.exec(value)![0].length;
+  const before = /(?:^|[^\w.-])(\d{1,6})([ -])$/.exec(text.slice(Math.max(0, start - 8), start));
+  if (before === null) return false;
+  // A grouping is written with one separator: "50 07.66.32.72.39" is a count, then a number.
+  const first = /^(\d+)([ .-])?/.exec(value)!;
+  return before[1].length === first[1].length && (first[2] === undefined || first[2] === before[2]);
 }
 
 /** Where a run of digits and separators stops being one number: at doubled separators ("9083. (3.9"), back to its last digit. */
@@ -395,12 +400,21 @@ const providerKeyFormats = [
   // Hugging Face user (hf_) and legacy organization (api_org_) tokens: 34 characters.
   String.raw`hf_(?<![\w-]hf_)[A-Za-z0-9]{34,}`,
   String.raw`api_org_(?<![\w-]api_org_)[A-Za-z0-9]{34,}`,
+  // Slack incoming-webhook and workflow URLs (the path is the credential): services/T…/B…/<24>,
+  // workflows/T…/A…/<id>/<secret>, triggers/T…/<id>/<secret>.
+  String.raw`(?:https?://)?hooks(?<![\w.-]hooks)\.slack\.com/(?:services|workflows|triggers)/T[A-Z0-9]{6,12}(?:/[A-Za-z0-9]{6,64}){2,3}`,
 ];
 
 /** A provider key; an npm token whose checksum holds is certain. */
 function checkProviderKey(text: string, start: number, end: number): Hit {
   const npm = text.startsWith('npm_', start) && base62Crc32Valid(text.slice(start + 4, end));
   return full(start, end, npm ? 0.99 : 0.95);
+}
+
+/** A GitHub token; a classic one (gh?_ + 30 + 6) whose CRC32 checksum holds is certain. */
+function checkGithubToken(text: string, start: number, end: number): Hit {
+  const classic = text[start + 3] === '_' && end - start === 40 && base62Crc32Valid(text.slice(start + 4, end));
+  return full(start, end, classic ? 0.99 : 0.97);
 }
 
 /** Settings of the built-in detectors (config `masking.phoneRegions`). */
@@ -442,7 +456,7 @@ export function builtinAlternatives(settings: DetectorSettings = {}): readonly A
     {
       detector: 'github-token', pass: 'literal',
       source: String.raw`(?:gh(?<!\wgh)[pousr]_[A-Za-z0-9]{36,255}|github_pat_(?<!\wgithub_pat_)[A-Za-z0-9_]{22,255})(?!\w)`,
-      check: (_t, s, e) => full(s, e, 0.97),
+      check: checkGithubToken,
     },
     {
       // AWS unique-ID prefixes of credentials and IAM entities (IAM user guide, "Unique identifiers").
@@ -472,7 +486,9 @@ export function builtinAlternatives(settings: DetectorSettings = {}): readonly A
     },
     {
       detector: 'ssn', pass: 'numeric',
-      source: String.raw`(\d(?<![\w-]\d)\d\d)([- ]?)(\d{2})([- ]?)(\d{4})${numericRunEnd}`,
+      // The dashed form (the SSA's printed 3-2-4) is one value even with a digit group after a
+      // space ("123-45-6789 5550"); the other forms end where the run ends.
+      source: String.raw`(\d(?<![\w-]\d)\d\d)([- ]?)(\d{2})([- ]?)(\d{4})(?![\w]|-\d|-[A-Za-z])`,
       check: checkSsn,
     },
     {

@@ -28,6 +28,14 @@ const positives: [string, string, string][] = [
   ['ssn', 'social security number 123 45 6789', '123 45 6789'],
   ['ssn', 'at 04:05:14 450-34-8920', '450-34-8920'],
   ['ssn', 'ref 4055 5966 5991 9337 843-31-7208', '843-31-7208'],
+  // The printed 3-2-4 form is one value with another digit group after it.
+  ['ssn', 'SSN 123-45-6789 42 days', '123-45-6789'],
+  ['ssn', 'ssn 123-45-6789 1234', '123-45-6789'],
+  ['iban', 'Honduras HN88CABF00000000000250005469', 'HN88CABF00000000000250005469'],
+  ['phone', 'at 16:24:50 07.66.32.72.39.', '07.66.32.72.39'],
+  ['phone', 'x 50 07.66.32.72.39', '07.66.32.72.39'],
+  ['api-key', 'post to https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/abcdefghijklmnopqrstuvwx now', 'https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/abcdefghijklmnopqrstuvwx'],
+  ['api-key', 'hooks.slack.com/triggers/T0123ABCDEF/1234567890123/0123456789abcdef0123456789abcdef', 'hooks.slack.com/triggers/T0123ABCDEF/1234567890123/0123456789abcdef0123456789abcdef'],
   ['phone', 'at 4332 7234 4851 5983 09 78 75 59 76.', '09 78 75 59 76'],
   ['email', 'write to john.doe+tag@example.co.uk today', 'john.doe+tag@example.co.uk'],
   ['email', '<a@b.io>', 'a@b.io'],
@@ -113,6 +121,10 @@ const negatives: [string, string][] = [
   ['timestamp', '2024-05-01T12:34:56.789Z and 12:34:56'],
   ['version', 'v1.2.3 and 10.0.19041 and 1.2.3-beta.4'],
   ['bad iban checksum', 'DE89 3704 0044 0532 0130 01'],
+  // A BBAN group may look like a country code ("GI84"): the run is still the FK IBAN's shape.
+  ['bad iban with a code-like group', 'id FK65 GI84 5463 7950 27 over'],
+  ['bad iban with a code-like group at the start', 'GE12 TR77 0685 7521 5547 88'],
+  ['space-separated ssn with a group after it', 'ids 123 45 6789 12x'],
   // A run shaped like an IBAN is one value: failing mod-97, it is not cut into a card or a phone.
   ['IBAN-shaped run failing mod-97', 'IBAN SE84 4215 9376 4599 4332 1777.'],
   ['ssn area 000', '000-12-3456'],
@@ -157,6 +169,14 @@ describe('core/masking detectors', () => {
       assert.deepEqual(found(text), []);
     });
   }
+  it('a dashed SSN next to a phone number: both found', () => {
+    assert.deepEqual(found('ids 123-45-6789 555-867-5309'), [{ detector: 'ssn', value: '123-45-6789' }, { detector: 'phone', value: '555-867-5309' }]);
+  });
+  it('a classic GitHub token whose CRC32 checksum holds is certain; one that fails is still masked', () => {
+    const confidence = (text: string) => maskText(text, compiled, { where: 'upstream' }).spans.map((s) => s.confidence);
+    assert.deepEqual(confidence('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'), [0.99]);
+    assert.deepEqual(confidence('ghp_Zq3vK9mW2xLp7RtY4nB8cD1fG6hJ0s4WJSGp'), [0.97]);
+  });
   it('a card-only rule does not cut a card out of an IBAN-shaped run either', () => {
     const cardOnly = compileMaskingRules([{ name: 'pci', detectors: ['card'] }], { hashKey: 'test', auditDetectors: [] });
     assert.equal(maskText('SE84 4215 9376 4599 4332 1777', cardOnly, { where: 'upstream' }).value, 'SE84 4215 9376 4599 4332 1777');
