@@ -3,7 +3,10 @@
 // build with the control of the same round rather than with yesterday's numbers).
 // Usage: node bench/compare.mjs A/gateway.js B/gateway.js ...   (build one with `node esbuild.config.mjs`
 //        and copy dist/gateway.js away before changing the code)
-// Env: MODE (json-160B | sse-160B | json-4KB | sse-4KB), ROUNDS (4), DUR (3), CONN (10).
+// Env: MODE (json-160B | sse-160B | json-4KB | sse-4KB), ROUNDS (4), DUR (3), CONN (10),
+//      PIPELINE (proxy: `serve --proxy-only`; full: configs/full.yaml — identity, policy, masking,
+//      the durable audit log — each build with its own data dir and a dev-issuer token it minted).
+
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -11,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { runWrk } from './lib/load.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 import { cpuTicks } from './lib/proc-stats.mjs';
+import { spawnSync } from 'node:child_process';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const env = process.env;
@@ -23,6 +27,7 @@ const mode = env.MODE ?? 'json-160B';
 const bodyFile = join(bench, 'bodies', { 'json-160B': 'chat-160B.json', 'sse-160B': 'chat-160B-stream.json', 'json-4KB': 'chat-4KB.json', 'sse-4KB': 'chat-4KB-stream.json' }[mode]);
 const rounds = Number(env.ROUNDS ?? 4);
 const dur = Number(env.DUR ?? 3);
+const full = (env.PIPELINE ?? 'proxy') === 'full';
 const out = join(bench, 'results', `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-compare`);
 mkdirSync(join(out, 'logs'), { recursive: true });
 const procs = new ProcessGroup(join(out, 'logs'), env.BENCH_PIDFILE);
@@ -35,25 +40,30 @@ process.on('SIGINT', () => procs.stopAll().then(() => process.exit(130)));
 async function main() {
   const up = await procs.start('upstream', 'node', [join(bench, 'upstream.mjs')], { cpu, ready: /listening (http\S+)/ });
   const control = await procs.start('minimal-proxy', 'node', [join(bench, 'lib/minimal-proxy.mjs')], { cpu, env: { UPSTREAM: up.match[1] }, ready: ADDR });
-  const config = join(out, 'proxy-only.yaml');
-  writeFileSync(config, readFileSync(join(bench, 'configs/proxy-only.yaml'), 'utf8').replaceAll('__UPSTREAM_URL__', up.match[1]).replaceAll('__DATA_DIR__', join(out, 'data')));
+  const template = full ? 'full.yaml' : 'proxy-only.yaml';
   const targets = [{ name: 'minimal node proxy', pid: control.pid, url: control.match[1] }];
   for (const [i, b] of builds.entries()) {
-    const g = await procs.start(`build-${i}`, 'node', [b, 'serve', '--config', config, '--proxy-only', '--port', '0', '--admin-port', '0'], { cpu, env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR });
-    targets.push({ name: `${basename(dirname(b))}/${basename(b)}`, pid: g.pid, url: g.match[1] });
+    const dataDir = join(out, `data-${i}`);
+    const config = join(out, `build-${i}-${template}`);
+    writeFileSync(config, readFileSync(join(bench, 'configs', template), 'utf8').replaceAll('__UPSTREAM_URL__', up.match[1]).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', bench));
+    const g = await procs.start(`build-${i}`, 'node', [b, 'serve', '--config', config, ...(full ? [] : ['--proxy-only']), '--port', '0', '--admin-port', '0'], { cpu, env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR });
+    // The full pipeline wants a token of its dev issuer (the bench policy lets group `agents` through).
+    const auth = full ? spawnSync('node', [b, 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir], { encoding: 'utf8' }).stdout.trim() : undefined;
+    targets.push({ name: `${basename(dirname(b))}/${basename(b)}`, pid: g.pid, url: g.match[1], auth });
   }
-  for (const t of targets) await runWrk(ctx, { url: t.url + '/v1/chat/completions', bodyFile, seconds: 2 });
+  for (const t of targets) await runWrk(ctx, { url: t.url + '/v1/chat/completions', bodyFile, seconds: 2, auth: t.auth });
   const rows = targets.map(() => []);
   for (let r = 1; r <= rounds; r++) {
     for (const [i, t] of targets.entries()) {
       const t0 = cpuTicks(t.pid);
-      const res = await runWrk(ctx, { url: t.url + '/v1/chat/completions', bodyFile, seconds: dur });
+      const res = await runWrk(ctx, { url: t.url + '/v1/chat/completions', bodyFile, seconds: dur, auth: t.auth });
+      if (res.errors) throw new Error(`${t.name}: ${res.errors} failed requests (status or socket errors)`);
       rows[i].push({ us: ((cpuTicks(t.pid) - t0) / 100) * 1e6 / res.requests, rps: res.rps });
     }
     console.error(`round ${r}: ${targets.map((t, i) => `${t.name} ${rows[i][r - 1].us.toFixed(0)} µs`).join(', ')}`);
   }
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  console.log(`\n${mode}, wrk -c${ctx.conn}, ${rounds} rounds of ${dur} s, ${pin ? 'servers on CPU 0, wrk on CPU 1' : 'not pinned'}\n`);
+  console.log(`\n${full ? 'full pipeline' : 'proxy only'}, ${mode}, wrk -c${ctx.conn}, ${rounds} rounds of ${dur} s, ${pin ? 'servers on CPU 0, wrk on CPU 1' : 'not pinned'}\n`);
   console.log('| build | proxy CPU µs/req per round | mean | vs control | req/s mean |');
   console.log('|---|---|---:|---:|---:|');
   for (const [i, t] of targets.entries()) {

@@ -1,0 +1,35 @@
+import type { Runtime } from '../runtime';
+import type { ResponseStage } from './response-stage';
+
+/**
+ * Response stage: mask the response.
+ * Rules enforced:
+ *  - the client gets the body masked by the decision's rules whose `where` includes `client`
+ *    (JSON buffered within masking.maxBufferedResponseBytes, then masked as text; SSE event by
+ *    event, holding back at most masking.streamHoldbackMaxBytes of a possible match);
+ *  - the audit copy (x.outcome.auditResponseBody) is always masked, bounded by
+ *    masking.maxAuditBodyBytes (x.outcome.responseTruncated past it);
+ *  - x.maskReport gets the response's entries (rule, detector, path, count; never the value);
+ *  - the usage the body reports goes to x.outcome.usage.
+ * JSON, text and SSE bodies; other content types pass untouched and unrecorded.
+ */
+export function maskResponse(rt: Runtime): ResponseStage {
+  return (x, head) => {
+    const masker = rt.masking.responseMasker({ masks: x.decision?.masks }, head.headers['content-type']);
+    if (!masker) return undefined;
+    return {
+      // Even a body no client rule changes is re-framed (the masker may hold back a tail): no Content-Length.
+      rewrites: true,
+      chunk: (chunk) => masker.push(chunk),
+      end() {
+        const tail = masker.end();
+        const audit = masker.audit();
+        x.outcome.auditResponseBody = audit.body;
+        if (audit.truncated) x.outcome.responseTruncated = true;
+        if (audit.usage && !x.outcome.usage) x.outcome.usage = audit.usage;
+        for (const e of audit.report) x.maskReport.push(e);
+        return tail;
+      },
+    };
+  };
+}

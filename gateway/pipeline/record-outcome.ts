@@ -1,0 +1,24 @@
+import type { Runtime } from '../runtime';
+import type { Exchange } from './exchange';
+
+/**
+ * The one writer of the outcome record: every request gets exactly one, however it ended —
+ * - whole: the relay ends the response only once this resolves, after every response stage has
+ *   ended (a client that saw a whole response can count on its record surviving a crash);
+ * - refused: the error path answers only once this resolves, and answers 503 when it rejects
+ *   (fail closed: a refusal the client saw is one the log keeps);
+ * - cut (client gone, upstream reset): run-pipeline's `finish`, when the response closes.
+ * The first call writes; later calls return the same write (x.outcomeRecord). Its failure is
+ * logged by the audit service; callers that wait decide what it means for the client.
+ */
+export function recordOutcome(rt: Runtime, x: Exchange): Promise<void> | void {
+  if (x.outcomeRecord === undefined) {
+    const written = rt.audit.outcome(x);
+    x.outcomeRecord = written ?? null;
+    // Whoever waits handles the rejection; nobody waiting is not an unhandled rejection.
+    written?.catch(ignore);
+  }
+  return x.outcomeRecord ?? undefined;
+}
+
+function ignore(): void {}
