@@ -1,6 +1,6 @@
 import type { EventBus } from './events';
 import type { Logger } from './log';
-import type { Decision, InferenceRequest, Principal } from './core/types';
+import type { Decision, InferenceRequest, MaskReportEntry, Principal } from './core/types';
 import type { CompiledPolicy } from './core/policy/compiled-policy';
 import type { Exchange } from './pipeline/exchange';
 import type { GatehouseConfig } from './generated/gatehouse.config';
@@ -53,19 +53,58 @@ export interface PolicyService {
   close(): Promise<void>;
 }
 
-/** gateway/masking/ — applies the decision's masking rules to bodies and streams. */
+/** gateway/masking/ — applies the decision's masking rules to bodies and streams. Returns what it made; the pipeline's stages put it on the exchange. */
 export interface MaskingService {
-  /** Masks the request for audit (always) and for upstream (where rules say so); writes x.auditRequestBody, x.upstreamBody, x.maskReport. */
-  maskRequest(x: Exchange): void;
-  /** A transform for the response body toward the client and the audit copy; null when nothing applies. */
-  responseMasker(x: Exchange, contentType: string | undefined): ResponseMasker | null;
+  /** Masks the request body for the audit (always) and for the upstream (where rules say so). */
+  maskRequest(request: MaskingInput & { body?: Buffer; json?: unknown }): RequestMasking;
+  /** A transform for the response body toward the client, keeping the audit copy; null when nothing applies to this content type. */
+  responseMasker(request: MaskingInput, contentType: string | undefined): ResponseMasker | null;
+}
+
+/** Which masking rules apply: the decision's (`decision.masks`); undefined (no decision) applies every rule — fail closed. */
+export interface MaskingInput {
+  masks: readonly string[] | undefined;
+}
+
+export interface RequestMasking {
+  /** What the audit log stores of the request body: always masked. */
+  auditBody: unknown;
+  /** The body to send upstream, when a rule rewrote it. */
+  upstreamBody?: Buffer;
+  /** Rule, detector, path and count of each masking (never the value). */
+  report: MaskReportEntry[];
 }
 
 export interface ResponseMasker {
   /** Masked bytes to send to the client for this chunk (may hold back a tail). */
   push(chunk: Buffer): Buffer;
-  /** Whatever was held back, at end of stream. */
+  /** Whatever was held back, at end of stream; `audit()` is ready after it. */
   end(): Buffer;
+  /** What the audit record keeps of the response (after `end`). */
+  audit(): ResponseMasking;
+}
+
+export interface ResponseMasking {
+  /** Masked response body (a parsed JSON value, a text, or a stream's final texts). */
+  body: unknown;
+  truncated: boolean;
+  usage?: Usage;
+  report: MaskReportEntry[];
+}
+
+/** Token counts the upstream reported. */
+export interface Usage {
+  promptTokens?: number;
+  completionTokens?: number;
+  totalTokens?: number;
+}
+
+/** What the data path reports to metrics (server/metrics.ts implements it): the pipeline depends on this, not on the server. */
+export interface DataPathMetrics {
+  /** A request ended, answered or not: its endpoint kind, status (499: client gone first) and seconds since arrival. */
+  requestEnded(endpoint: string, status: number, seconds: number): void;
+  /** An upstream failed before answering (code: ERR_UPSTREAM_*). */
+  upstreamFailed(upstream: string, code: string): void;
 }
 
 /** gateway/audit/ — the durable, hash-chained log. */
@@ -73,20 +112,13 @@ export interface AuditService {
   /** Writes the arrival record and resolves once it is durable (group commit). Rejects → 503, fail closed. */
   arrival(x: Exchange): Promise<void>;
   /**
-   * Writes the outcome record, once per exchange (later calls return the first call's promise).
-   * May return a promise that resolves when the record is durable (never rejects): the forwarder
-   * waits for it before ending the response, so a client that saw a whole response can count on
-   * its outcome record surviving a crash.
+   * Writes the outcome record (pipeline/record-outcome.ts calls it once per exchange): resolves when
+   * it is durable; rejects with 503 ERR_AUDIT_UNAVAILABLE when it cannot be written (fail closed:
+   * a refusal is then not sent either). A request refused before its arrival record gets one
+   * combined record, named for why it ended. May return nothing when there is nothing to wait for.
    */
   outcome(x: Exchange): void | Promise<void>;
-  /**
-   * Records a request the pipeline refuses (or a stage failure), before the error is sent:
-   * resolves once a durable record accounts for it (its own, or its source's auth-failure summary);
-   * rejects with 503 ERR_AUDIT_UNAVAILABLE when it cannot be written (fail closed). The exchange's
-   * later `outcome` call returns the same write.
-   */
-  refused(x: Exchange): Promise<void>;
-  /** Records a connection the HTTP parser refused (malformed HTTP), like `refused`. */
+  /** Records a connection the HTTP parser refused (malformed HTTP); rejects like `outcome`. */
   rejected(fields: { requestId: string; status: number; errorCode: string; source?: string }): Promise<void>;
   /** Writes a record that is neither (approval steps, torn-line recovery, alerts). */
   note(kind: string, fields: Record<string, unknown>): Promise<void>;

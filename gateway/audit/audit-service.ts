@@ -30,7 +30,7 @@ export interface AuditDeps {
 
 /** The audit service plus what the admin API, the CLI and metrics need. */
 export interface AuditServiceImpl extends AuditService {
-  /** Records the outcome once per exchange; resolves when durable (never rejects: a failure is logged). */
+  /** Writes the outcome record; resolves when durable, rejects with 503 ERR_AUDIT_UNAVAILABLE (the failure is logged). */
   outcome(x: Exchange): Promise<void>;
   /** `GET /admin/audit`: records matching the filters, ascending by seq. */
   query(filter: AuditQuery): Promise<AuditRecord[]>;
@@ -181,8 +181,6 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     new GatehouseError(503, 'ERR_AUDIT_UNAVAILABLE', 'The audit log cannot be written; the request was not forwarded.', { cause: err, headers: { 'retry-after': '1' } });
   // Exchanges whose arrival is durable: their end is an `outcome`; the others get one combined record.
   const arrived = new WeakSet<Exchange>();
-  // The outcome record's write, once per exchange (it may have been summarized): `written` rejects when it failed, `logged` never.
-  const outcomes = new WeakMap<Exchange, { written: Promise<unknown>; logged: Promise<void> }>();
   const authFailures = new AuthFailureSummary({
     perSource: c.authFailureRecords?.perSource ?? 10,
     intervalMs: (c.authFailureRecords?.intervalSeconds ?? 10) * 1000,
@@ -195,19 +193,6 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
   function writeRefusal(fields: RecordFields, source: string | undefined): Promise<unknown> {
     const summarized = fields.status === 401 ? authFailures.admit(source ?? 'unknown', fields.errorCode) : undefined;
     return summarized ?? writer.append(fields);
-  }
-  function outcomeWrite(x: Exchange): { written: Promise<unknown>; logged: Promise<void> } {
-    let w = outcomes.get(x);
-    if (!w) {
-      const fields = outcomeFields(x, maxBodyBytes, arrived.has(x));
-      const written = fields.kind === 'outcome' ? writer.append(fields) : writeRefusal(fields, x.req.socket?.remoteAddress);
-      const logged = written.then(
-        () => undefined,
-        (err: Error) => log.error('audit: outcome not recorded', { requestId: x.id, message: err.message }),
-      );
-      outcomes.set(x, (w = { written, logged }));
-    }
-    return w;
   }
 
   return {
@@ -223,13 +208,14 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
       );
     },
     outcome(x) {
-      // Once per exchange: the forwarder (or the error path) records it before the response ends, the pipeline's finish calls again.
-      return outcomeWrite(x).logged;
-    },
-    refused(x) {
-      return outcomeWrite(x).written.then(
+      // The pipeline calls this once per exchange (pipeline/record-outcome.ts). A request refused
+      // before its arrival record gets one combined record (a 401 may be counted into its source's summary).
+      const fields = outcomeFields(x, maxBodyBytes, arrived.has(x));
+      const written = fields.kind === 'outcome' ? writer.append(fields) : writeRefusal(fields, x.req.socket?.remoteAddress);
+      return written.then(
         () => undefined,
-        (err) => {
+        (err: Error) => {
+          log.error('audit: outcome not recorded', { requestId: x.id, message: err.message });
           throw unavailable(err);
         },
       );

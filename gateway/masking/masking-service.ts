@@ -5,8 +5,7 @@ import { maskText, selectRules } from '../core/masking/mask-text';
 import { auditSameAs } from '../core/masking/same-copy';
 import type { MaskReportEntry } from '../core/types';
 import type { Logger } from '../log';
-import type { Exchange } from '../pipeline/exchange';
-import type { MaskingService, ResponseMasker } from '../runtime';
+import type { MaskingService, RequestMasking, ResponseMasker } from '../runtime';
 import { loadHashKey } from './hash-key';
 import { createJsonResponseMasker, createSseResponseMasker } from './response-maskers';
 
@@ -38,9 +37,9 @@ export function maskingCompileOptions(cfg: Masking | undefined, configDir = '.')
 }
 
 /**
- * Applies the decision's masking rules (x.decision.masks) to the request and the response:
- * the audit copy always (every applicable rule plus the default audit masking), upstream and
- * client copies only where a rule says so.
+ * Applies the decision's masking rules (`masks`) to the request and the response: the audit copy
+ * always (every applicable rule plus the default audit masking), upstream and client copies only
+ * where a rule says so. It returns what it made; the pipeline's mask stages record it.
  */
 export function createMaskingService(cfg: Masking | undefined, deps: MaskingServiceDeps): MaskingService {
   const hashKey = loadHashKey(cfg, deps.configDir ?? '.');
@@ -52,46 +51,38 @@ export function createMaskingService(cfg: Masking | undefined, deps: MaskingServ
   };
 
   return {
-    maskRequest(x: Exchange): void {
+    maskRequest({ masks, body, json }): RequestMasking {
       const compiled = deps.getCompiled();
-      const masks = appliedMasks(x);
       const key = hashKey ?? compiled.hashKey;
-      if (x.json === undefined) {
-        x.auditRequestBody = auditTextCopy(x.body, compiled, masks, key, limits.maxAuditBodyBytes);
-        return;
-      }
-      const audit = maskJson(x.json, compiled, { where: 'audit', ruleNames: masks, hashKey: key, spans: false });
-      x.auditRequestBody = boundAudit(audit.value, (x.body?.length ?? 0), limits.maxAuditBodyBytes);
+      if (json === undefined) return { auditBody: auditTextCopy(body, compiled, masks, key, limits.maxAuditBodyBytes), report: [] };
+      const audit = maskJson(json, compiled, { where: 'audit', ruleNames: masks, hashKey: key, spans: false });
+      const result: RequestMasking = { auditBody: boundAudit(audit.value, (body?.length ?? 0), limits.maxAuditBodyBytes), report: [] };
       const upstreamRules = selectRules(compiled, 'upstream', masks);
       let upstreamReport: MaskReportEntry[] = [];
       if (upstreamRules.length) {
-        const upstream = auditSameAs(compiled, 'upstream', masks) ? audit : maskJson(x.json, compiled, { where: 'upstream', ruleNames: masks, hashKey: key, spans: false });
+        const upstream = auditSameAs(compiled, 'upstream', masks) ? audit : maskJson(json, compiled, { where: 'upstream', ruleNames: masks, hashKey: key, spans: false });
         if (upstream.changed) {
-          x.upstreamBody = Buffer.from(JSON.stringify(upstream.value));
+          result.upstreamBody = Buffer.from(JSON.stringify(upstream.value));
           upstreamReport = upstream.report;
         }
       }
       const upstreamKeys = new Set(upstreamReport.map((e) => `${e.rule}\u0000${e.detector}\u0000${e.path}`));
       for (const e of audit.report) {
         const up = upstreamKeys.has(`${e.rule}\u0000${e.detector}\u0000${e.path}`);
-        x.maskReport.push({ ...e, part: 'request', where: up ? ['audit', 'upstream'] : ['audit'] });
+        result.report.push({ ...e, part: 'request', where: up ? ['audit', 'upstream'] : ['audit'] });
       }
+      return result;
     },
 
-    responseMasker(x: Exchange, contentType: string | undefined): ResponseMasker | null {
+    responseMasker({ masks }, contentType: string | undefined): ResponseMasker | null {
       const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
       const compiled = deps.getCompiled();
-      const ctx = { x, compiled, masks: appliedMasks(x), hashKey: hashKey ?? compiled.hashKey, limits };
+      const ctx = { compiled, masks, hashKey: hashKey ?? compiled.hashKey, limits };
       if (type === 'text/event-stream') return createSseResponseMasker(ctx);
       if (type === 'application/json' || type.endsWith('+json') || type.startsWith('text/')) return createJsonResponseMasker(ctx, type === 'application/json' || type.endsWith('+json'));
       return null;
     },
   };
-}
-
-/** The decision's masking rules; with no decision (no policy stage ran) every rule applies: fail closed. */
-function appliedMasks(x: Exchange): readonly string[] | undefined {
-  return x.decision ? x.decision.masks : undefined;
 }
 
 /** Non-JSON request bodies: text is masked as text (bounded); binary is only described. */

@@ -5,12 +5,10 @@ import { maskText, selectRules } from '../core/masking/mask-text';
 import { auditSameAs } from '../core/masking/same-copy';
 import { SseMasker } from '../core/masking/sse-masker';
 import { StreamTextMasker } from '../core/masking/stream-text-masker';
-import type { Exchange } from '../pipeline/exchange';
-import type { ResponseMasker } from '../runtime';
+import type { ResponseMasker, ResponseMasking, Usage } from '../runtime';
 import type { MaskingLimits } from './masking-service';
 
 interface Ctx {
-  x: Exchange;
   compiled: CompiledMasking;
   masks: readonly string[] | undefined;
   hashKey: Uint8Array | string;
@@ -23,10 +21,11 @@ const empty = Buffer.alloc(0);
  * SSE: masked event by event for the client where rules say `client` (otherwise passed through
  * untouched, still parsed for the audit copy); the audit copy is each slot's final text, masked.
  */
-export function createSseResponseMasker({ x, compiled, masks, hashKey, limits }: Ctx): ResponseMasker {
+export function createSseResponseMasker({ compiled, masks, hashKey, limits }: Ctx): ResponseMasker {
   const clientRules = selectRules(compiled, 'client', masks);
   const sse = new SseMasker(compiled, { rules: clientRules, hashKey, maxHoldChars: limits.streamHoldbackMaxBytes, maxFinalChars: limits.maxAuditBodyBytes });
   const passThrough = clientRules.length === 0;
+  let audit: ResponseMasking | undefined;
   return {
     push(chunk) {
       const out = sse.pushBytes(chunk);
@@ -39,12 +38,15 @@ export function createSseResponseMasker({ x, compiled, masks, hashKey, limits }:
         text: maskText(t.text, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false, path: t.path }).value,
         ...(t.truncated ? { truncated: true } : {}),
       }));
-      x.outcome.auditResponseBody = { stream: true, texts };
-      if (sse.finalTexts().some((t) => t.truncated)) x.outcome.responseTruncated = true;
-      if (sse.usage && !x.outcome.usage) x.outcome.usage = sse.usage;
-      for (const e of sse.report.entries()) x.maskReport.push({ ...e, part: 'response', where: ['audit', 'client'] });
+      audit = {
+        body: { stream: true, texts },
+        truncated: sse.finalTexts().some((t) => t.truncated),
+        usage: sse.usage ?? undefined,
+        report: sse.report.entries().map((e) => ({ ...e, part: 'response', where: ['audit', 'client'] })),
+      };
       return passThrough ? empty : Buffer.from(tail);
     },
+    audit: () => audit!,
   };
 }
 
@@ -52,7 +54,7 @@ export function createSseResponseMasker({ x, compiled, masks, hashKey, limits }:
  * JSON (and other text): buffered (bounded) and masked for the client when a rule says `client`;
  * otherwise streamed through while a bounded copy is kept for the audit record.
  */
-export function createJsonResponseMasker({ x, compiled, masks, hashKey, limits }: Ctx, isJson: boolean): ResponseMasker {
+export function createJsonResponseMasker({ compiled, masks, hashKey, limits }: Ctx, isJson: boolean): ResponseMasker {
   const clientRules = selectRules(compiled, 'client', masks);
   const buffering = clientRules.length > 0;
   const max = buffering ? limits.maxBufferedResponseBytes : limits.maxAuditBodyBytes;
@@ -62,6 +64,7 @@ export function createJsonResponseMasker({ x, compiled, masks, hashKey, limits }
   // Past the buffering bound the body can no longer be parsed as a whole: it is masked as a text
   // stream from there on (headers are already out, so failing is not an option; leaking neither).
   let overflow: { masker: StreamTextMasker; decoder: StringDecoder } | null = null;
+  let audit: ResponseMasking | undefined;
   return {
     push(chunk) {
       if (overflow) return Buffer.from(overflow.masker.push(overflow.decoder.write(chunk)));
@@ -84,8 +87,11 @@ export function createJsonResponseMasker({ x, compiled, masks, hashKey, limits }
     end() {
       if (overflow) {
         const tail = overflow.masker.push(overflow.decoder.end()) + overflow.masker.end();
-        x.outcome.responseTruncated = true;
-        x.outcome.auditResponseBody = { truncated: true, text: maskText(Buffer.concat(chunks).subarray(0, limits.maxAuditBodyBytes).toString('utf8'), compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false }).value };
+        audit = {
+          body: { truncated: true, text: maskText(Buffer.concat(chunks).subarray(0, limits.maxAuditBodyBytes).toString('utf8'), compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false }).value },
+          truncated: true,
+          report: [],
+        };
         return Buffer.from(tail);
       }
       const text = Buffer.concat(chunks).toString('utf8');
@@ -98,29 +104,28 @@ export function createJsonResponseMasker({ x, compiled, masks, hashKey, limits }
         } catch { /* masked as text below */ }
       }
       let out: Buffer = empty;
+      audit = { body: undefined, truncated, report: [] };
       if (isParsed) {
         let client: ReturnType<typeof maskJson> | undefined;
         if (buffering) {
           client = maskJson(parsed, compiled, { where: 'client', ruleNames: masks, hashKey, spans: false });
           out = client.changed ? Buffer.from(JSON.stringify(client.value)) : Buffer.from(text);
-          for (const e of client.report) x.maskReport.push({ ...e, part: 'response', where: ['audit', 'client'] });
+          for (const e of client.report) audit.report.push({ ...e, part: 'response', where: ['audit', 'client'] });
         }
-        const audit = client && auditSameAs(compiled, 'client', masks) ? client : maskJson(parsed, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false });
-        x.outcome.auditResponseBody = audit.value;
-        const usage = readUsage(parsed);
-        if (usage && !x.outcome.usage) x.outcome.usage = usage;
+        audit.body = (client && auditSameAs(compiled, 'client', masks) ? client : maskJson(parsed, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false })).value;
+        audit.usage = readUsage(parsed);
       } else {
         // Not JSON (or cut): mask it as text; for the client this fails closed rather than leak.
         if (buffering) out = Buffer.from(maskText(text, compiled, { where: 'client', ruleNames: masks, hashKey, spans: false }).value);
-        x.outcome.auditResponseBody = maskText(text, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false }).value;
+        audit.body = maskText(text, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false }).value;
       }
-      if (truncated) x.outcome.responseTruncated = true;
       return out;
     },
+    audit: () => audit!,
   };
 }
 
-function readUsage(body: unknown): Exchange['outcome']['usage'] | undefined {
+function readUsage(body: unknown): Usage | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const u = (body as { usage?: Record<string, unknown> }).usage;
   if (!u || typeof u !== 'object') return undefined;

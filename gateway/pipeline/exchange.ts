@@ -40,6 +40,8 @@ export interface Exchange {
   maskReport: MaskReportEntry[];
   approval?: { id: string; state: 'approved' | 'denied' | 'timeout' | 'withdrawn' | 'granted'; by?: string[]; reason?: string };
   outcome: ExchangeOutcome;
+  /** The outcome record's write, once made (record-outcome.ts): null when there was nothing to wait for. */
+  outcomeRecord?: Promise<void> | null;
   /** Aborted when the client goes away; stages waiting on something should listen. */
   readonly clientGone: AbortSignal;
 }

@@ -26,6 +26,7 @@ export class HttpExchange implements Exchange {
   maskReport: MaskReportEntry[] = [];
   approval?: Exchange['approval'];
   outcome: ExchangeOutcome = { responseBytes: 0, clientAborted: false };
+  outcomeRecord?: Promise<void> | null;
   private controller?: AbortController;
 
   constructor(readonly req: IncomingMessage, readonly res: ServerResponse) {}

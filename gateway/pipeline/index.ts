@@ -1,5 +1,4 @@
-import type { Runtime } from '../runtime';
-import type { GatewayMetrics } from '../server/metrics';
+import type { DataPathMetrics, Runtime } from '../runtime';
 import type { UpstreamTable } from '../upstream/upstream-table';
 import { awaitApproval } from './await-approval';
 import { checkTarget } from './check-target';
@@ -7,20 +6,23 @@ import type { Stage } from './exchange';
 import { evaluatePolicy } from './evaluate-policy';
 import { forwardUpstream } from './forward-upstream';
 import { maskRequest } from './mask-request';
+import { maskResponse } from './mask-response';
 import { readBody } from './read-body';
 import { resolveClientAddress } from './resolve-client-address';
 import { recordArrival } from './record-arrival';
+import type { ResponseStage } from './response-stage';
 import { routeRequest } from './route-request';
 import { verifyIdentity } from './verify-identity';
 
 /**
  * The data path, top to bottom. Each stage is one file with a header naming the rules it
- * enforces; the last one forwards. To add a stage: write `gateway/pipeline/<verb-noun>.ts`
- * exporting `(rt) => Stage`, and list it here in its place.
+ * enforces; the last one forwards, and the answer comes back through the response stages.
+ * To add a stage: write `gateway/pipeline/<verb-noun>.ts` exporting `(rt) => Stage`, and list it
+ * here in its place (a response stage in `responseStages`).
  */
-export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; metrics: GatewayMetrics; proxyOnly?: boolean }): Stage[] {
-  // `serve --proxy-only` (benchmarks, debugging on loopback): the forwarding stages alone.
-  if (deps.proxyOnly) return [resolveClientAddress(rt), checkTarget(), readBody(rt), routeRequest(deps.upstreams), forwardUpstream(rt, deps.metrics)];
+export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; metrics: DataPathMetrics; proxyOnly?: boolean }): Stage[] {
+  // `serve --proxy-only` (benchmarks, debugging on loopback): the forwarding stages alone, no response stages.
+  if (deps.proxyOnly) return [resolveClientAddress(rt), checkTarget(), readBody(rt), routeRequest(deps.upstreams), forwardUpstream(rt, { metrics: deps.metrics, responseStages: [] })];
   return [
     // Who is calling from where: every record, refusals included, carries the client address.
     resolveClientAddress(rt),
@@ -35,6 +37,19 @@ export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; met
     awaitApproval(rt),
     maskRequest(rt),
     recordArrival(rt),
-    forwardUpstream(rt, deps.metrics),
+    forwardUpstream(rt, { metrics: deps.metrics, responseStages: responseStages(rt) }),
+  ];
+}
+
+/**
+ * The response side, upstream to client: each chunk of the answer passes these steps in order,
+ * and at the end of a whole body each step ends in the same order (pipeline/response-stage.ts).
+ * After the last one the outcome record is written (record-outcome.ts, its only writer) and only
+ * then does the response end. See gateway/AGENTS.md "How to add a response stage".
+ */
+export function responseStages(rt: Runtime): ResponseStage[] {
+  return [
+    // Last before the client: what it gets is masked, and the audit copy of the answer is made.
+    maskResponse(rt),
   ];
 }

@@ -12,5 +12,10 @@ import type { Stage } from './exchange';
  * Runs after policy and approval (masks come from the decision), before forward.
  */
 export function maskRequest(rt: Runtime): Stage {
-  return (x) => rt.masking.maskRequest(x);
+  return (x) => {
+    const masked = rt.masking.maskRequest({ masks: x.decision?.masks, body: x.body, json: x.json });
+    x.auditRequestBody = masked.auditBody;
+    if (masked.upstreamBody) x.upstreamBody = masked.upstreamBody;
+    for (const e of masked.report) x.maskReport.push(e);
+  };
 }

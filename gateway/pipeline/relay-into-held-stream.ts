@@ -1,5 +1,7 @@
 import type { Runtime } from '../runtime';
 import type { Exchange } from './exchange';
+import { recordOutcome } from './record-outcome';
+import { openResponseSteps, type ResponseStage } from './response-stage';
 import { noteUpstreamReset, type UpstreamBodySink, type UpstreamResponse } from './upstream-response';
 
 const maxBodyBytes = 64 * 1024;
@@ -10,8 +12,10 @@ const maxBodyBytes = 64 * 1024;
  * delivered as one SSE event instead — an `error` event carrying the upstream's error body for a
  * failure (the OpenAI and Anthropic SDKs raise it with the upstream's code), a data event for an
  * unexpected non-streaming success. The audit outcome records the upstream's real status.
+ * A success's body (bounded) goes through the response stages as one chunk; an error body is
+ * passed on as the upstream wrote it, for the SDK to raise.
  */
-export function relayIntoHeldStream(rt: Runtime, x: Exchange, upstreamRes: UpstreamResponse, done: () => void): UpstreamBodySink {
+export function relayIntoHeldStream(rt: Runtime, x: Exchange, stages: readonly ResponseStage[], upstreamRes: UpstreamResponse, done: () => void): UpstreamBodySink {
   const status = upstreamRes.statusCode;
   x.outcome.status = status;
   const chunks: Buffer[] = [];
@@ -22,7 +26,7 @@ export function relayIntoHeldStream(rt: Runtime, x: Exchange, upstreamRes: Upstr
       x.res.end(event);
       done();
     };
-    const durable = rt.audit.outcome(x);
+    const durable = recordOutcome(rt, x);
     if (durable) durable.then(end, end);
     else end();
   };
@@ -30,8 +34,8 @@ export function relayIntoHeldStream(rt: Runtime, x: Exchange, upstreamRes: Upstr
     const text = Buffer.concat(chunks).toString('utf8').slice(0, maxBodyBytes);
     const ok = status >= 200 && status < 300;
     if (ok) {
-      const masker = rt.masking.responseMasker(x, upstreamRes.headers['content-type']);
-      const body = masker ? Buffer.concat([masker.push(Buffer.from(text)), masker.end()]).toString('utf8') : text;
+      const steps = openResponseSteps(stages, x, { status, headers: upstreamRes.headers });
+      const body = steps ? Buffer.concat([steps.chunk(Buffer.from(text)), steps.end()]).toString('utf8') : text;
       return finish(`data: ${body.replace(/\r?\n/g, ' ')}\n\ndata: [DONE]\n\n`);
     }
     x.outcome.errorCode = `upstream_${status}`;

@@ -1,5 +1,5 @@
 import { errorBody, type GatehouseError } from '../errors';
-import { lingerClose } from '../server/linger-close';
+import { lingerClose } from './linger-close';
 import { endSseWithError, isHeldStream } from '../sse/sse-error';
 import type { HttpExchange } from './http-exchange';
 

@@ -1,18 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { asGatehouseError } from '../errors';
-import type { Runtime } from '../runtime';
-import type { GatewayMetrics } from '../server/metrics';
+import type { DataPathMetrics, Runtime } from '../runtime';
 import type { Stage } from './exchange';
 import { HttpExchange } from './http-exchange';
+import { recordOutcome } from './record-outcome';
 import { noteErrorOutcome, respondError } from './respond-error';
 
 /**
  * Runs the stages in order for each request. A stage that finishes synchronously costs no
  * promise; the first one that returns a promise switches the rest of the run to async.
  * Whatever a stage throws becomes the client's error response, sent once its audit record is
- * durable; every request, answered or not, ends in one outcome for audit and metrics.
+ * durable; every request, answered or not, ends in one outcome record (record-outcome.ts) and is
+ * counted in metrics when its response closes.
  */
-export function createPipelineHandler(rt: Runtime, stages: readonly Stage[], metrics: GatewayMetrics) {
+export function createPipelineHandler(rt: Runtime, stages: readonly Stage[], metrics: DataPathMetrics) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const x = new HttpExchange(req, res);
     res.once('close', () => finish(rt, metrics, x));
@@ -21,7 +22,9 @@ export function createPipelineHandler(rt: Runtime, stages: readonly Stage[], met
       if (error.status >= 500 && error.code === 'ERR_INTERNAL') rt.log.error('request failed', { requestId: x.id, error: String(error.cause ?? error) });
       // The record first: a refusal the client saw is one the log keeps, even through a crash.
       noteErrorOutcome(x, error);
-      rt.audit.refused(x).then(
+      const durable = recordOutcome(rt, x);
+      if (!durable) return respondError(x, error);
+      durable.then(
         () => respondError(x, error),
         (auditErr: unknown) => {
           // Fail closed: without its record the refusal is not sent either; the client gets 503.
@@ -47,12 +50,11 @@ function runFrom(x: HttpExchange, stages: readonly Stage[], from: number): Promi
   }
 }
 
-function finish(rt: Runtime, metrics: GatewayMetrics, x: HttpExchange): void {
+function finish(rt: Runtime, metrics: DataPathMetrics, x: HttpExchange): void {
   // A response that did not finish, and that neither the upstream (a reset) nor the gateway (an error
   // after the headers) cut: the client went away. Set before the outcome is built (it may be built now).
   if (!x.res.writableFinished && x.outcome.upstreamError === undefined && x.outcome.errorCode === undefined) x.outcome.clientAborted = true;
-  const endpoint = x.request?.endpoint ?? 'other';
-  metrics.requests.inc({ endpoint, status: String(x.outcome.status ?? 499) });
-  metrics.duration.observe({ endpoint }, x.elapsedMs() / 1000);
-  rt.audit.outcome(x);
+  metrics.requestEnded(x.request?.endpoint ?? 'other', x.outcome.status ?? 499, x.elapsedMs() / 1000);
+  // Already written when the response ended whole or was refused; a cut one is recorded now.
+  recordOutcome(rt, x);
 }

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Stage } from '../pipeline/exchange';
 import { createPipelineHandler } from '../pipeline/run-pipeline';
-import type { Runtime } from '../runtime';
-import type { GatewayMetrics } from './metrics';
+import type { DataPathMetrics, Runtime } from '../runtime';
 
 /**
  * The data listener's request handler: node:http hands every request straight to the pipeline.
@@ -15,7 +14,7 @@ import type { GatewayMetrics } from './metrics';
  * pipeline routes, reads bodies and writes errors in the OpenAI shape itself, and a transparent
  * proxy must not add Express's headers or parse what it forwards.
  */
-export function createDataHandler(rt: Runtime, stages: readonly Stage[], metrics: GatewayMetrics): (req: IncomingMessage, res: ServerResponse) => void {
+export function createDataHandler(rt: Runtime, stages: readonly Stage[], metrics: DataPathMetrics): (req: IncomingMessage, res: ServerResponse) => void {
   const pipeline = createPipelineHandler(rt, stages, metrics);
   return (req, res) => {
     if (req.url === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return answerHealth(res);

@@ -1,11 +1,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DataPathMetrics } from '../runtime';
 
 /**
  * Prometheus metrics of one gateway instance (its own registry, so several gateways in one test
  * process do not share counters). Labels are low-cardinality: endpoint kind and status class,
- * never principals or models.
+ * never principals or models. The data path sees only `DataPathMetrics` (runtime.ts).
  */
-export interface GatewayMetrics {
+export interface GatewayMetrics extends DataPathMetrics {
   registry: Registry;
   requests: Counter<'endpoint' | 'status'>;
   duration: Histogram<'endpoint'>;
@@ -17,17 +18,25 @@ export function createMetrics(): GatewayMetrics {
   // A 10 ms event-loop-delay timer (prom-client's default) wakes an idle gateway 100 times a second;
   // 100 ms still catches every stall worth an alert and lets a laptop's CPU sleep.
   collectDefaultMetrics({ register: registry, prefix: 'gatehouse_process_', eventLoopMonitoringPrecision: 100 });
+  const requests = new Counter({ name: 'gatehouse_requests_total', help: 'Requests answered, by endpoint kind and status code.', labelNames: ['endpoint', 'status'] as const, registers: [registry] });
+  const duration = new Histogram({
+    name: 'gatehouse_request_duration_seconds',
+    help: 'Time from arrival to the end of the response.',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [registry],
+  });
+  const upstreamErrors = new Counter({ name: 'gatehouse_upstream_errors_total', help: 'Upstream failures, by upstream and error code.', labelNames: ['upstream', 'code'] as const, registers: [registry] });
   return {
     registry,
-    requests: new Counter({ name: 'gatehouse_requests_total', help: 'Requests answered, by endpoint kind and status code.', labelNames: ['endpoint', 'status'], registers: [registry] }),
-    duration: new Histogram({
-      name: 'gatehouse_request_duration_seconds',
-      help: 'Time from arrival to the end of the response.',
-      labelNames: ['endpoint'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-      registers: [registry],
-    }),
-    upstreamErrors: new Counter({ name: 'gatehouse_upstream_errors_total', help: 'Upstream failures, by upstream and error code.', labelNames: ['upstream', 'code'], registers: [registry] }),
+    requests,
+    duration,
+    upstreamErrors,
+    requestEnded(endpoint, status, seconds) {
+      requests.inc({ endpoint, status: String(status) });
+      duration.observe({ endpoint }, seconds);
+    },
+    upstreamFailed: (upstream, code) => upstreamErrors.inc({ upstream, code }),
   };
 }
 

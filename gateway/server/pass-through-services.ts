@@ -18,11 +18,10 @@ export function passThroughServices(): Services {
       reload: async () => ({ ok: true, version: 'none', errors: [] }),
       close: async () => {},
     },
-    masking: { maskRequest: () => {}, responseMasker: () => null },
+    masking: { maskRequest: () => ({ auditBody: undefined, report: [] }), responseMasker: () => null },
     audit: {
       arrival: async () => {},
       outcome: () => {},
-      refused: async () => {},
       rejected: async () => {},
       note: async () => {},
       close: async () => {},

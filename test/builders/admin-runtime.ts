@@ -75,7 +75,7 @@ export async function startAdmin(opts: { approvals?: Approvals; approvers?: Reco
     events,
     identity: tokenTableIdentity({}),
     policy: opts.policy ?? scriptedPolicy(() => ({ action: 'allow', rule: 'default', reasons: [], limits: {}, masks: [], explain: [], policyVersion: 'sha256:v1' })),
-    masking: { maskRequest() {}, responseMasker: () => null },
+    masking: { maskRequest: () => ({ auditBody: undefined, report: [] }), responseMasker: () => null },
     audit: opts.audit ?? audit,
     approvals,
     ...(opts.approvers ? { approverIdentity: tokenTableIdentity(opts.approvers) } : {}),

@@ -3,22 +3,22 @@ import OpenAI from 'openai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Exchange } from '../../../gateway/pipeline/exchange';
+import type { MaskReportEntry } from '../../../gateway/core/types';
+import type { AuditRecord } from '../../../gateway/generated/audit-record';
 import { policyYaml } from '../../builders/policy';
 import { chatChunk, FakeUpstream, sendJson } from '../../helpers/fake-upstream';
 import { startGateway, type TestGateway } from '../../helpers/gateway';
 
 /**
  * Masking through the running gateway with the openai SDK: the masking rules come from a policy
- * file, the policy decides which apply, the gateway's own masking service applies them. The
- * test only watches the exchanges go by (to read the audit copy), it changes nothing.
+ * file, the policy decides which apply, the gateway's own masking service applies them. The audit
+ * copies are read from the request's durable records (written before the response ends).
  */
 describe('masking through the gateway', () => {
   let upstream: FakeUpstream;
   let gateway: TestGateway;
   let client: OpenAI;
   let dir: string;
-  const seen: Exchange[] = [];
 
   before(async () => {
     process.env.GATEHOUSE_TEST_PROVIDER_KEY = 'sk-provider-secret';
@@ -36,11 +36,6 @@ describe('masking through the gateway', () => {
       { upstreams: [{ name: 'fake', url: upstream.url, auth: { secret: { env: 'GATEHOUSE_TEST_PROVIDER_KEY' } } }], policy: { paths: ['masking.policy.yaml'], watch: false } },
       { configDir: dir },
     );
-    const real = gateway.runtime.masking;
-    gateway.runtime.masking = {
-      maskRequest: (x) => { seen.push(x); real.maskRequest(x); },
-      responseMasker: (x, type) => real.responseMasker(x, type),
-    };
     client = new OpenAI({ baseURL: `${gateway.dataUrl}/v1`, apiKey: await gateway.token(), maxRetries: 0 });
   });
   after(async () => {
@@ -50,19 +45,18 @@ describe('masking through the gateway', () => {
   });
   beforeEach(() => {
     upstream.reset();
-    seen.length = 0;
   });
 
   it('a prompt with a card number reaches the upstream masked (rule where: upstream)', async () => {
-    const res = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'charge 4111 1111 1111 1111 for me@example.com' }] });
+    const { data: res, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'charge 4111 1111 1111 1111 for me@example.com' }] }).withResponse();
     const sent = JSON.parse(upstream.last.body.toString());
     assert.equal(sent.messages[0].content, 'charge [REDACTED:CARD] for me@example.com');
     assert.ok(!upstream.last.body.includes('4111'));
     // The fake echoes what it received: the client sees the masked card, and the email masked by the client rule.
     assert.equal(res.choices[0]!.message.content, 'echo: charge [REDACTED:CARD] for [REDACTED:EMAIL]');
-    const x = seen[0]!;
-    assert.equal((x.auditRequestBody as { messages: { content: string }[] }).messages[0]!.content, 'charge [REDACTED:CARD] for [REDACTED:EMAIL]');
-    assert.deepEqual(x.maskReport.filter((e) => e.part === 'request').map((e) => [e.rule, e.detector, e.path, e.where]), [
+    const { arrival } = await records(response);
+    assert.equal((arrival.requestBody as { messages: { content: string }[] }).messages[0]!.content, 'charge [REDACTED:CARD] for [REDACTED:EMAIL]');
+    assert.deepEqual((arrival.mask as MaskReportEntry[]).filter((e) => e.part === 'request').map((e) => [e.rule, e.detector, e.path, e.where]), [
       ['pci-upstream', 'card', '$.messages[0].content', ['audit', 'upstream']],
       ['contacts-client', 'email', '$.messages[0].content', ['audit']],
     ]);
@@ -75,13 +69,13 @@ describe('masking through the gateway', () => {
       res.write(chatChunk('gpt-4o-mini', null, 'stop'));
       res.end('data: [DONE]\n\n');
     };
-    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'contact?' }] });
+    const { data: stream, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'contact?' }] }).withResponse();
     const deltas: string[] = [];
     for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) deltas.push(chunk.choices[0].delta.content);
     assert.equal(deltas.join(''), 'Sure, write to [REDACTED:EMAIL] and I will answer.');
     assert.equal(deltas[0], 'Sure, write to ', 'text before the risky tail is not held back');
-    const x = seen[0]!;
-    assert.deepEqual(x.outcome.auditResponseBody, { stream: true, texts: [{ path: '$.choices[0].message.content', text: 'Sure, write to [REDACTED:EMAIL] and I will answer.' }] });
+    const { outcome } = await records(response);
+    assert.deepEqual(outcome.responseBody, { stream: true, texts: [{ path: '$.choices[0].message.content', text: 'Sure, write to [REDACTED:EMAIL] and I will answer.' }] });
   });
 
   it('a JSON response is masked for the client, and the audit copy keeps nothing unmasked', async () => {
@@ -90,10 +84,20 @@ describe('masking through the gateway', () => {
       choices: [{ index: 0, message: { role: 'assistant', content: 'mail ops@example.com, card 4111 1111 1111 1111' }, finish_reason: 'stop' }],
       usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
     });
-    const res = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    const { data: res, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     assert.equal(res.choices[0]!.message.content, 'mail [REDACTED:EMAIL], card 4111 1111 1111 1111');
-    const audit = JSON.stringify(seen[0]!.outcome.auditResponseBody);
-    assert.ok(!audit.includes('ops@example.com') && !audit.includes('4111'), audit);
-    assert.deepEqual(seen[0]!.outcome.usage, { promptTokens: 1, completionTokens: 2, totalTokens: 3 });
+    const { outcome } = await records(response);
+    const audit = JSON.stringify(outcome.responseBody);
+    assert.ok(audit.includes('[REDACTED:EMAIL]') && !audit.includes('ops@example.com') && !audit.includes('4111'), audit);
+    assert.deepEqual(outcome.usage, { promptTokens: 1, completionTokens: 2, totalTokens: 3 });
   });
+
+  /** The request's arrival and outcome records: durable before the client saw its response end. */
+  async function records(response: Response): Promise<{ arrival: AuditRecord; outcome: AuditRecord }> {
+    const found = await gateway.runtime.audit.query({ requestId: response.headers.get('x-request-id')! });
+    const arrival = found.find((r) => r.kind === 'arrival');
+    const outcome = found.find((r) => r.kind === 'outcome');
+    assert.ok(arrival && outcome, JSON.stringify(found));
+    return { arrival, outcome };
+  }
 });

@@ -3,12 +3,10 @@ import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileMaskingRules } from '../../../gateway/core/masking/compile';
-import type { Decision } from '../../../gateway/core/types';
 import { silentLogger } from '../../../gateway/log';
 import { parseConfigText } from '../../../gateway/config/load-config';
 import { maskText } from '../../../gateway/core/masking/mask-text';
 import { createMaskingService, maskingCompileOptions } from '../../../gateway/masking/masking-service';
-import type { Exchange } from '../../../gateway/pipeline/exchange';
 
 const compiled = compileMaskingRules([
   { name: 'pci', detectors: ['card'], where: ['upstream', 'client'] },
@@ -16,13 +14,9 @@ const compiled = compileMaskingRules([
   { name: 'patient', fields: [{ path: '$.metadata.patient_id', action: 'mask-whole' }], where: ['upstream'], style: 'hash' },
 ], { hashKey: 'test', auditDetectors: ['secret'] });
 
-function exchange(json: unknown, masks: string[]): Exchange {
-  const body = Buffer.from(JSON.stringify(json));
-  return {
-    id: 'r1', req: undefined as never, res: undefined as never, receivedAt: Date.now(), startNs: 0n,
-    body, json, decision: { action: 'allow', rule: 'r', reasons: [], limits: {}, masks, explain: [], policyVersion: 'v' } satisfies Decision,
-    maskReport: [], outcome: { responseBytes: 0, clientAborted: false }, clientGone: new AbortController().signal,
-  };
+/** The masking service's input for a JSON request body under the decision's masks. */
+function input(json: unknown, masks: string[]) {
+  return { masks, body: Buffer.from(JSON.stringify(json)), json };
 }
 
 describe('gateway/masking service', () => {
@@ -34,60 +28,57 @@ describe('gateway/masking service', () => {
   };
 
   it('maskRequest: audit copy masked by every listed rule plus the default audit masking; upstream only by upstream rules', () => {
-    const x = exchange(request, ['pci', 'contacts', 'patient']);
-    service.maskRequest(x);
-    const audit = x.auditRequestBody as typeof request;
+    const masked = service.maskRequest(input(request, ['pci', 'contacts', 'patient']));
+    const audit = masked.auditBody as typeof request;
     assert.equal(audit.messages[0].content, 'card [REDACTED:CARD], mail [REDACTED:EMAIL], key [REDACTED:API-KEY]');
-    const upstream = JSON.parse(x.upstreamBody!.toString());
+    const upstream = JSON.parse(masked.upstreamBody!.toString());
     assert.equal(upstream.messages[0].content, 'card [REDACTED:CARD], mail a@b.io, key sk-proj-AbCdEfGhIjKlMnOpQrStUvWx1234');
     assert.match(upstream.metadata.patient_id, /^\[FIELD:[0-9a-f]{8}\]$/);
-    assert.deepEqual(x.maskReport.map((e) => [e.rule, e.detector, e.where]), [
+    assert.deepEqual(masked.report.map((e) => [e.rule, e.detector, e.where]), [
       ['pci', 'card', ['audit', 'upstream']], ['contacts', 'email', ['audit']], ['default-audit', 'api-key', ['audit']], ['patient', 'field', ['audit', 'upstream']],
     ]);
-    assert.ok(!JSON.stringify(x.maskReport).includes('4111'));
+    assert.ok(!JSON.stringify(masked.report).includes('4111'));
   });
 
   it('maskRequest: rules the decision does not list do not apply; nothing changed leaves upstreamBody unset', () => {
-    const x = exchange(request, []);
-    service.maskRequest(x);
-    assert.equal(x.upstreamBody, undefined);
-    assert.equal((x.auditRequestBody as typeof request).messages[0].content, 'card 4111 1111 1111 1111, mail a@b.io, key [REDACTED:API-KEY]');
+    const masked = service.maskRequest(input(request, []));
+    assert.equal(masked.upstreamBody, undefined);
+    assert.equal((masked.auditBody as typeof request).messages[0].content, 'card 4111 1111 1111 1111, mail a@b.io, key [REDACTED:API-KEY]');
   });
 
   it('responseMasker JSON: masked for the client where rules say client; audit copy and usage recorded', () => {
-    const x = exchange(request, ['pci', 'contacts']);
-    const m = service.responseMasker(x, 'application/json; charset=utf-8')!;
+    const m = service.responseMasker({ masks: ['pci', 'contacts'] }, 'application/json; charset=utf-8')!;
     const body = Buffer.from(JSON.stringify({ choices: [{ message: { content: 'card 4111 1111 1111 1111 to a@b.io' } }], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }));
     const out = Buffer.concat([m.push(body.subarray(0, 10)), m.push(body.subarray(10)), m.end()]);
     assert.equal(JSON.parse(out.toString()).choices[0].message.content, 'card [REDACTED:CARD] to a@b.io');
-    assert.equal((x.outcome.auditResponseBody as { choices: { message: { content: string } }[] }).choices[0].message.content, 'card [REDACTED:CARD] to [REDACTED:EMAIL]');
-    assert.deepEqual(x.outcome.usage, { promptTokens: 1, completionTokens: 2, totalTokens: 3 });
+    const audit = m.audit();
+    assert.equal((audit.body as { choices: { message: { content: string } }[] }).choices[0].message.content, 'card [REDACTED:CARD] to [REDACTED:EMAIL]');
+    assert.deepEqual(audit.usage, { promptTokens: 1, completionTokens: 2, totalTokens: 3 });
+    assert.deepEqual(audit.report.map((e) => [e.part, e.rule, e.detector, e.where]), [['response', 'pci', 'card', ['audit', 'client']]]);
   });
 
   it('responseMasker JSON without client rules streams through and bounds the audit copy', () => {
-    const x = exchange(request, ['contacts']);
-    const m = service.responseMasker(x, 'application/json')!;
+    const m = service.responseMasker({ masks: ['contacts'] }, 'application/json')!;
     const big = Buffer.from(JSON.stringify({ text: 'a@b.io '.repeat(1000) }));
     assert.equal(m.push(big), big);
     assert.equal(m.end().length, 0);
-    assert.equal(x.outcome.responseTruncated, true);
-    assert.ok(!String(x.outcome.auditResponseBody).includes('a@b.io'));
+    assert.equal(m.audit().truncated, true);
+    assert.ok(!String(m.audit().body).includes('a@b.io'));
   });
 
   it('responseMasker SSE: client masking inline, audit text masked, usage read', () => {
-    const x = exchange(request, ['pci', 'contacts']);
-    const m = service.responseMasker(x, 'text/event-stream')!;
+    const m = service.responseMasker({ masks: ['pci', 'contacts'] }, 'text/event-stream')!;
     const ev = (content: string) => `data: ${JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
     const out = [m.push(Buffer.from(ev('pay 4111 1111 '))), m.push(Buffer.from(ev('1111 1111 and mail a@b.io'))), m.push(Buffer.from('data: {"id":"c","choices":[],"usage":{"prompt_tokens":4,"completion_tokens":5,"total_tokens":9}}\n\ndata: [DONE]\n\n')), m.end()]
       .map((b) => b.toString()).join('');
     assert.ok(!out.includes('4111'), out);
     assert.ok(out.includes('a@b.io'), 'email is masked for audit only');
-    assert.deepEqual(x.outcome.auditResponseBody, { stream: true, texts: [{ path: '$.choices[0].message.content', text: 'pay [REDACTED:CARD] and mail [REDACTED:EMAIL]' }] });
-    assert.deepEqual(x.outcome.usage, { promptTokens: 4, completionTokens: 5, totalTokens: 9 });
+    assert.deepEqual(m.audit().body, { stream: true, texts: [{ path: '$.choices[0].message.content', text: 'pay [REDACTED:CARD] and mail [REDACTED:EMAIL]' }] });
+    assert.deepEqual(m.audit().usage, { promptTokens: 4, completionTokens: 5, totalTokens: 9 });
   });
 
   it('responseMasker: binary content types are left alone', () => {
-    assert.equal(service.responseMasker(exchange(request, []), 'audio/mpeg'), null);
+    assert.equal(service.responseMasker({ masks: [] }, 'audio/mpeg'), null);
   });
 
   it('hash key from a 0600 file; a group-readable file is refused', () => {
