@@ -1,9 +1,8 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, spawnServer } from './ports';
 
 /** Where rsyslogd lives on Debian (package `rsyslog`; TLS needs `rsyslog-gnutls`). */
 export const rsyslogd = ['/usr/sbin/rsyslogd', '/sbin/rsyslogd'].find((p) => existsSync(p)) ?? 'rsyslogd';
@@ -47,23 +46,7 @@ input(type="imtcp" address="127.0.0.1" port="${tcpPort}")
 ${tlsInput}template(name="rfc5424" type="string" string="<%PRI%>1 %TIMESTAMP:::date-rfc3339% %HOSTNAME% %APP-NAME% %PROCID% %MSGID% %STRUCTURED-DATA% %msg%\\n")
 action(type="omfile" file="${out}" template="rfc5424" flushOnTXEnd="on" asyncWriting="off")
 `);
-  const child: ChildProcess = spawn(rsyslogd, ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rsyslogd.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c));
-  const exited = once(child, 'exit');
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    for (const port of [tcpPort, tlsPort].filter((p): p is number => p !== undefined)) await waitForPort(port, () => child.exitCode !== null, () => stderr);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  const { stop } = await spawnServer('rsyslogd', rsyslogd, ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rsyslogd.pid')], dir, [tcpPort, tlsPort].filter((p): p is number => p !== undefined));
   return {
     tcpPort,
     tlsPort,
@@ -71,29 +54,4 @@ action(type="omfile" file="${out}" template="rfc5424" flushOnTXEnd="on" asyncWri
     messages: () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean) : []),
     stop,
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-async function waitForPort(port: number, dead: () => boolean, why: () => string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (dead()) throw new Error(`rsyslogd exited: ${why()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`rsyslogd did not listen on ${port}: ${why()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
