@@ -46,8 +46,9 @@ const nodeCommon = {
   target: 'node20',
   format: 'cjs',
   define: { 'import.meta.url': 'importMetaUrl' },
-  // The embedded default policy (gateway/policy/default.policy.yaml) is bundled as text.
-  loader: { '.yaml': 'text' },
+  // The embedded default policy (gateway/policy/default.policy.yaml) and the SQL migrations
+  // (gateway/state/migrations/*.sql) are bundled as text.
+  loader: { '.yaml': 'text', '.sql': 'text' },
   banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 

@@ -46,8 +46,12 @@ export interface PolicyService {
   /** Policy files the running snapshot came from (empty for the embedded default). */
   readonly files?: readonly string[];
   decide(principal: Principal, request: InferenceRequest): Decision;
-  /** Enforces a decision's rate and concurrency limits; returns a release function for concurrency. Throws 429. */
-  admit(principal: Principal, decision: Decision): () => void;
+  /**
+   * Enforces a decision's rate and concurrency limits; returns a release function for concurrency.
+   * Throws 429; a promise when the counters are shared (rejects 503 ERR_STATE_UNAVAILABLE when
+   * their store does not answer). Sync, and free, for a decision without limits.
+   */
+  admit(principal: Principal, decision: Decision): (() => void) | Promise<() => void>;
   /** Admin API POST /admin/policy/reload (the contract's ReloadResult). */
   reload(): Promise<ReloadResult>;
   close(): Promise<void>;

@@ -17,6 +17,7 @@ Commands:
   audit rotate-key hand the checkpoint signing over to a new key
   witness serve    run a checkpoint witness (on another host)
   mask preview     show what masking rules do to a sample payload
+  db migrate       create or update the fleet's PostgreSQL schema (state.postgres)
 
 Run 'gatehouse <command> --help' for a command's options.
 Options: -h, --help   -v, --version`;
@@ -31,6 +32,7 @@ const commands: Record<string, () => Promise<Command>> = {
   audit: () => import('./audit'),
   mask: () => import('./mask'),
   witness: () => import('./witness'),
+  db: () => import('./db'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -4,6 +4,7 @@ import { formatDiagnostic } from '../core/diagnostics';
 import { createLogger } from '../log';
 import { createGateway } from '../server/create-gateway';
 import { DataDirLockedError } from '../server/data-dir-lock';
+import { StateStartError } from '../state/state-errors';
 import { UsageError, parsePort } from './usage-error';
 
 export const serveHelp = `Usage: gatehouse serve [options]
@@ -24,12 +25,15 @@ Options:
       --log-json        log as JSON lines on stderr
       --exit-with-stdin stop when standard input closes: a launcher's lifeline, so the gateway
                         never outlives the process that started it (the VS Code extension uses it)
+      --migrate         migrate the fleet's PostgreSQL schema first (state.store: postgres), as
+                        \`gatehouse db migrate\` does
       --proxy-only      forward only: no identity, policy, approvals, masking or audit (for
                         benchmarks and debugging; refused unless both listeners are loopback)
   -h, --help            show this help
 
-Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad usage, invalid config, or the data dir
-is in use by another gatehouse serve (its lock file <dataDir>/gatehouse.lock names the holder).`;
+Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad usage, invalid config, the data dir
+is in use by another gatehouse serve (its lock file <dataDir>/gatehouse.lock names the holder), or
+the shared state (state:) is unreachable or its schema not migrated.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -41,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       'log-json': { type: 'boolean' },
       'proxy-only': { type: 'boolean' },
+      migrate: { type: 'boolean' },
       'exit-with-stdin': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -68,11 +73,11 @@ export async function run(argv: string[]): Promise<number> {
 
   let gateway;
   try {
-    gateway = await createGateway(loaded, log, { proxyOnly: values['proxy-only'] });
+    gateway = await createGateway(loaded, log, { proxyOnly: values['proxy-only'], migrate: values.migrate });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new UsageError(`address in use: ${(e as unknown as { address: string; port: number }).address}:${(e as unknown as { port: number }).port} (choose another with --port / --admin-port, or 0)`);
-    if (err instanceof DataDirLockedError) {
+    if (err instanceof DataDirLockedError || err instanceof StateStartError) {
       console.error(`gatehouse: ${err.message}`);
       return 2;
     }

@@ -9,6 +9,7 @@ import type { GatehouseConfig } from '../generated/gatehouse.config';
 import { approverIssuerCount } from '../identity/issuer-settings';
 import { configValidator } from '../core/config-schema';
 import { embeddedDefaultConfig, serverDefaults } from './defaults';
+import { stateConfigProblems } from '../state/state-settings';
 
 export interface LoadedConfig {
   config: GatehouseConfig;
@@ -91,6 +92,8 @@ export function parseConfigText(text: string, file: string): GatehouseConfig {
   const ambiguous = unqualifiedSubjects(config.server?.admins?.subjects, issuers).map((i) =>
     doc.diagnostic(`/server/admins/subjects/${i}`, `a subject without an issuer, while approvals.approverIdentity trusts ${issuers} issuers (the development issuer counts when on): the same sub from any of them would be an admin; write { issuer: <iss>, subject: <sub> }`, 'error', 'ERR_CONFIG_SUBJECT_ISSUER'));
   if (ambiguous.length) throw new ConfigError(ambiguous);
+  const state = stateConfigProblems(config).map((p) => doc.diagnostic(p.pointer, p.message, 'error', 'ERR_CONFIG_STATE'));
+  if (state.length) throw new ConfigError(state);
   return config;
 }
 

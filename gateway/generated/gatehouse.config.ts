@@ -233,6 +233,36 @@ export type SecretRef6 = {
 } & {
   [k: string]: unknown;
 };
+/**
+ * Where a secret comes from: an environment variable or a file readable only by its owner (mode 0600).
+ */
+export type SecretRef7 = {
+  /**
+   * Name of an environment variable holding the secret.
+   */
+  env?: string;
+  /**
+   * Path of a file holding the secret; refused unless its mode is 0600 or stricter.
+   */
+  file?: string;
+} & {
+  [k: string]: unknown;
+};
+/**
+ * Where a secret comes from: an environment variable or a file readable only by its owner (mode 0600).
+ */
+export type SecretRef8 = {
+  /**
+   * Name of an environment variable holding the secret.
+   */
+  env?: string;
+  /**
+   * Path of a file holding the secret; refused unless its mode is 0600 or stricter.
+   */
+  file?: string;
+} & {
+  [k: string]: unknown;
+};
 
 /**
  * Configuration of a Gatehouse gateway (gatehouse.yaml). Every section is optional; what is left out takes the embedded default.
@@ -249,6 +279,7 @@ export interface GatehouseConfig {
   masking?: Masking;
   approvals?: Approvals;
   alerts?: Alerts;
+  state?: State;
 }
 /**
  * Listeners, data directory and request limits.
@@ -303,6 +334,15 @@ export interface Server {
    * Time allowed for a client to send the whole request, headers and body. A request still arriving after it (e.g. a slowloris client trickling bytes) is answered 408 and closed within this time. Default 30000.
    */
   requestTimeoutMs?: number;
+  /**
+   * This instance within a fleet (state.store: postgres). Its id is generated once and kept in <dataDir>/instance-id.
+   */
+  instance?: {
+    /**
+     * A label for this instance (e.g. gw-a), shown next to its id. Default: the host name.
+     */
+    name?: string;
+  };
 }
 /**
  * The data listener, where SDKs send requests. Default 127.0.0.1:8787.
@@ -750,4 +790,49 @@ export interface AlertWebhook {
    * Time allowed for one attempt, response included. Default 10000.
    */
   timeoutMs?: number;
+}
+/**
+ * Where the state that several gateway instances share lives: counters (rate windows, concurrency slots), and in a fleet approvals, grants, events and the audit index.
+ */
+export interface State {
+  /**
+   * embedded: one process keeps its state in memory (nothing to install). postgres: instances share it in PostgreSQL (state.postgres); masking.hashKey must then be set, so masked hashes correlate across instances. Default embedded.
+   */
+  store?: 'embedded' | 'postgres';
+  /**
+   * The PostgreSQL database of the fleet (version 12 or newer).
+   */
+  postgres?: {
+    url: SecretRef7;
+    /**
+     * Schema holding Gatehouse's tables, created and migrated by `gatehouse db migrate` (or `serve --migrate`). Default gatehouse.
+     */
+    schema?: string;
+    /**
+     * Most connections this instance opens. Default 10.
+     */
+    poolSize?: number;
+    /**
+     * How long a request waits for a connection before it fails closed with 503 ERR_STATE_UNAVAILABLE. Default 2000.
+     */
+    connectTimeoutMs?: number;
+  };
+  /**
+   * Where rate windows and concurrency slots live: in the state store (default: memory when embedded, PostgreSQL when postgres), or redis (state.redis).
+   */
+  counters?: 'embedded' | 'postgres' | 'redis';
+  /**
+   * The Redis server for state.counters: redis.
+   */
+  redis?: {
+    url: SecretRef8;
+    /**
+     * Prefix of every key Gatehouse writes. Default gatehouse:.
+     */
+    keyPrefix?: string;
+  };
+  /**
+   * A concurrency slot is a lease renewed by the instance holding the request; when that instance dies, the slot frees itself after this long. Default 30.
+   */
+  leaseSeconds?: number;
 }

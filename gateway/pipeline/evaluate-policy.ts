@@ -8,7 +8,8 @@
  * - its maxTokens → 400 ERR_POLICY_MAX_TOKENS, or (maxTokensMode: clamp) the body sent upstream is
  *   rewritten with the limit; a request that sets no limit gets one added;
  * - its rate and concurrency limits per principal → 429 ERR_POLICY_RATE_LIMITED (Retry-After) /
- *   ERR_POLICY_CONCURRENCY; the concurrency slot is released when the response closes.
+ *   ERR_POLICY_CONCURRENCY; the concurrency slot is released when the response closes; shared
+ *   counters that do not answer → 503 ERR_STATE_UNAVAILABLE (fail closed).
  * x.decision is set before anything is refused, so the audit record names the deciding rule.
  * require_approval passes through (limits included) to the approval stage.
  */
@@ -35,7 +36,12 @@ export function evaluatePolicy(rt: Runtime): Stage {
     }
     if (maxTokens !== undefined) enforceMaxTokens(x, request, decision, maxTokens);
     const release = rt.policy.admit(principal, decision);
-    x.res.once('close', release);
+    if (!(release instanceof Promise)) return void x.res.once('close', release);
+    // Shared counters: one round trip. A client gone meanwhile frees its slot at once.
+    return release.then((r) => {
+      if (x.res.closed) r();
+      else x.res.once('close', r);
+    });
   };
 }
 

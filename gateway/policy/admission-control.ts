@@ -1,95 +1,78 @@
+import { randomUUID } from 'node:crypto';
 import { GatehouseError } from '../errors';
 import type { Decision, Principal } from '../core/types';
+import type { AdmitResult, CounterStore } from '../state/counter-store';
+import { MemoryCounterStore } from '../state/memory-counter-store';
 
 export interface AdmissionControlOptions {
-  /** Most rate windows kept at once; idle principals are evicted first. Default 100 000. */
-  maxTrackedKeys?: number;
+  /** Where the counters live. Default: in this process (MemoryCounterStore). */
+  store?: CounterStore;
+  /** How long a concurrency slot outlives a holder that died (shared stores). Default 30 s. */
+  leaseMs?: number;
   now?: () => number;
 }
 
-interface Window {
-  start: number;
-  count: number;
-  windowMs: number;
-}
+/** Gives a concurrency slot back; idempotent. */
+export type Release = () => void;
 
-const noop = () => {};
+const noop: Release = () => {};
 
 /**
  * Enforces a decision's per-principal limits: requests per fixed window (per rule) and requests
- * in flight at once (per rule). Memory is bounded: concurrency entries go away when they reach
- * zero, and rate windows are evicted (expired first, then oldest) past `maxTrackedKeys`.
- * Counters live in this process; several replicas need a shared store (see DESIGN.md).
+ * in flight at once (per rule), counted in a CounterStore (this process, or the fleet's
+ * PostgreSQL or Redis: one round trip per admission). A request without limits costs nothing.
  */
 export class AdmissionControl {
-  private readonly windows = new Map<string, Window>();
-  private readonly inFlight = new Map<string, number>();
-  private readonly maxKeys: number;
+  readonly store: CounterStore;
+  private readonly leaseMs: number;
   private readonly now: () => number;
 
   constructor(options: AdmissionControlOptions = {}) {
-    this.maxKeys = options.maxTrackedKeys ?? 100_000;
+    this.store = options.store ?? new MemoryCounterStore();
+    this.leaseMs = options.leaseMs ?? 30_000;
     this.now = options.now ?? Date.now;
   }
 
-  /** Throws 429 when over a limit; otherwise returns the release function for concurrency (idempotent). */
-  admit(principal: Principal, decision: Decision): () => void {
+  /**
+   * Throws 429 when over a limit (503 ERR_STATE_UNAVAILABLE when a shared store does not answer);
+   * otherwise returns the release function for concurrency. Sync with the in-memory store.
+   */
+  admit(principal: Principal, decision: Decision): Release | Promise<Release> {
     const { rate, concurrent } = decision.limits;
     if (!rate && concurrent === undefined) return noop;
     const key = `${decision.rule}\u0000${principal.issuer}\u0000${principal.subject}`;
-    // Concurrency is checked before the rate window is charged, so a refused request costs nothing.
-    if (concurrent !== undefined && (this.inFlight.get(key) ?? 0) >= concurrent) {
-      throw new GatehouseError(429, 'ERR_POLICY_CONCURRENCY',
-        `too many concurrent requests: rule ${decision.rule} allows ${concurrent} at once per caller`,
-        { headers: { 'retry-after': '1' }, details: { rule: decision.rule, concurrent } });
-    }
-    if (rate) this.charge(key, decision.rule, rate.requests, rate.windowSeconds);
-    if (concurrent === undefined) return noop;
-    this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const n = (this.inFlight.get(key) ?? 1) - 1;
-      if (n <= 0) this.inFlight.delete(key);
-      else this.inFlight.set(key, n);
+    const slot = concurrent === undefined ? undefined : { id: randomUUID(), limit: concurrent, leaseMs: this.leaseMs };
+    const result = this.store.admit({
+      key,
+      now: this.now(),
+      ...(rate ? { window: { amount: 1, limit: rate.requests, ms: rate.windowSeconds * 1000 } } : {}),
+      ...(slot ? { slot } : {}),
+    });
+    const settle = (r: AdmitResult): Release => {
+      if (!r.admitted) throw refusal(r, decision);
+      if (!slot) return noop;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        this.store.release(key, slot.id);
+      };
     };
+    return result instanceof Promise ? result.then(settle) : settle(result);
   }
+}
 
-  /** Number of tracked rate windows and in-flight keys (for tests and metrics). */
-  get size(): { windows: number; inFlight: number } {
-    return { windows: this.windows.size, inFlight: this.inFlight.size };
+function refusal(r: Exclude<AdmitResult, { admitted: true }>, decision: Decision): GatehouseError {
+  const { rule } = decision;
+  if (r.refusedBy === 'concurrency') {
+    const { concurrent } = decision.limits;
+    return new GatehouseError(429, 'ERR_POLICY_CONCURRENCY',
+      `too many concurrent requests: rule ${rule} allows ${concurrent} at once per caller`,
+      { headers: { 'retry-after': '1' }, details: { rule, concurrent } });
   }
-
-  private charge(key: string, rule: string, limit: number, windowSeconds: number): void {
-    const now = this.now();
-    const windowMs = windowSeconds * 1000;
-    let w = this.windows.get(key);
-    if (!w || now - w.start >= windowMs) {
-      if (w) this.windows.delete(key); // re-insert so Map order stays oldest-first for eviction
-      w = { start: now, count: 0, windowMs };
-      this.windows.set(key, w);
-      if (this.windows.size > this.maxKeys) this.evict(now);
-    }
-    if (w.count >= limit) {
-      const retryAfter = Math.max(1, Math.ceil((w.start + windowMs - now) / 1000));
-      throw new GatehouseError(429, 'ERR_POLICY_RATE_LIMITED',
-        `rate limit exceeded: rule ${rule} allows ${limit} requests per ${windowSeconds}s per caller; retry in ${retryAfter}s`,
-        { headers: { 'retry-after': String(retryAfter) }, details: { rule, limit, windowSeconds } });
-    }
-    w.count++;
-  }
-
-  private evict(now: number): void {
-    // Expired windows first (they hold no information), then the oldest ones, down to 90% of the
-    // cap so the sweep runs once per many new callers rather than on every one.
-    const target = Math.floor(this.maxKeys * 0.9);
-    for (const [k, w] of this.windows) {
-      if (now - w.start >= w.windowMs) this.windows.delete(k);
-    }
-    for (const k of this.windows.keys()) {
-      if (this.windows.size <= target) return;
-      this.windows.delete(k);
-    }
-  }
+  const { requests: limit, windowSeconds } = decision.limits.rate!;
+  const retryAfter = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
+  return new GatehouseError(429, 'ERR_POLICY_RATE_LIMITED',
+    `rate limit exceeded: rule ${rule} allows ${limit} requests per ${windowSeconds}s per caller; retry in ${retryAfter}s`,
+    { headers: { 'retry-after': String(retryAfter) }, details: { rule, limit, windowSeconds } });
 }

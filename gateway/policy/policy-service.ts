@@ -8,7 +8,8 @@ import type { EventBus } from '../events';
 import type { Policy as PolicyConfig } from '../generated/gatehouse.config';
 import type { Logger } from '../log';
 import type { PolicyService } from '../runtime';
-import { AdmissionControl } from './admission-control';
+import { AdmissionControl, type Release } from './admission-control';
+import type { CounterStore } from '../state/counter-store';
 import { defaultPolicyFile, defaultPolicyText } from './default-policy';
 import { loadPolicy } from './load-policy';
 import { policyFileSuffix } from './load-policy-files';
@@ -20,6 +21,10 @@ export interface PolicyServiceDeps extends Pick<CompilePolicyOptions, 'compileMa
   events: EventBus;
   /** Quiet period after a file change before reloading (editors write in bursts). Default 150 ms. */
   debounceMs?: number;
+  /** Where rate and concurrency counters live (default: this process). */
+  counters?: CounterStore;
+  /** Lease of a concurrency slot in a shared store (state.leaseSeconds). */
+  leaseMs?: number;
 }
 
 const embeddedDefault = { file: defaultPolicyFile, text: defaultPolicyText };
@@ -60,7 +65,7 @@ export async function createPolicyService(cfg: PolicyConfig | undefined, deps: P
 
 class FilePolicyService implements PolicyService {
   private snapshot: Snapshot;
-  private readonly admission = new AdmissionControl();
+  private readonly admission: AdmissionControl;
   private readonly watchers: FSWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -70,6 +75,7 @@ class FilePolicyService implements PolicyService {
 
   constructor(initial: Snapshot, private readonly cfg: PolicyConfig | undefined, private readonly options: CompilePolicyOptions, private readonly deps: PolicyServiceDeps) {
     this.snapshot = initial;
+    this.admission = new AdmissionControl({ store: deps.counters, leaseMs: deps.leaseMs });
   }
 
   get version(): string {
@@ -88,7 +94,7 @@ class FilePolicyService implements PolicyService {
     return evaluatePolicy(this.snapshot.policy, principal, request, { explain: 'lazy' });
   }
 
-  admit(principal: Principal, decision: Decision): () => void {
+  admit(principal: Principal, decision: Decision): Release | Promise<Release> {
     return this.admission.admit(principal, decision);
   }
 

@@ -33,6 +33,8 @@ export interface GatewayOptions {
    * approvals, masking or audit). For benchmarks and debugging; refused on a non-loopback listener.
    */
   proxyOnly?: boolean;
+  /** Migrate the fleet's PostgreSQL schema before starting (`serve --migrate`). */
+  migrate?: boolean;
 }
 
 /**
@@ -66,7 +68,7 @@ async function startLocked(loaded: LoadedConfig, log: Logger, options: GatewayOp
 
   const events = new EventBus();
   const metrics = createMetrics();
-  const services = await createServices(loaded, log, events);
+  const services = await createServices(loaded, log, events, { migrate: options.migrate });
   registerServiceGauges(metrics, {
     pendingApprovals: () => services.runtime.approvals.pendingCount,
     sinkLag: () => services.runtime.audit.lag(),

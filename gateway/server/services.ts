@@ -20,6 +20,7 @@ import { createPolicyService } from '../policy/policy-service';
 import type { Runtime } from '../runtime';
 import type { AdminAppParts } from './admin-app';
 import { createAuditService } from '../audit/audit-service';
+import { openSharedState, type SharedState } from '../state/shared-state';
 
 type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'audit' | 'approvals' | 'approverIdentity'>;
 
@@ -27,11 +28,23 @@ type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'audit' | 'app
  * Builds the services of a gateway from its config. This is the one place that knows which
  * implementation backs each seam of the Runtime.
  */
-export async function createServices(loaded: LoadedConfig, log: Logger, events: EventBus): Promise<{ runtime: Services; admin: AdminAppParts; close(): Promise<void> }> {
+export async function createServices(loaded: LoadedConfig, log: Logger, events: EventBus, options: { migrate?: boolean } = {}): Promise<{ runtime: Services; admin: AdminAppParts; close(): Promise<void> }> {
+  // First: a fleet store that cannot be reached stops the start before anything is opened.
+  const state = await openSharedState(loaded, log, options);
+  try {
+    return await createServicesWith(loaded, log, events, state);
+  } catch (err) {
+    await state.close();
+    throw err;
+  }
+}
+
+async function createServicesWith(loaded: LoadedConfig, log: Logger, events: EventBus, state: SharedState): Promise<{ runtime: Services; admin: AdminAppParts; close(): Promise<void> }> {
   const adminToken = ensureAdminToken(loaded.dataDir);
   const identity = await createIdentityService(loaded.config.identity, { dataDir: loaded.dataDir, log });
   const maskingOptions = maskingCompileOptions(loaded.config.masking, loaded.configDir);
-  const policy = await createPolicyService(loaded.config.policy, { configDir: loaded.configDir, log, events, approverIssuers: approverIssuerCount(loaded.config), ...maskingPolicyHooks(maskingOptions) });
+  const policy = await createPolicyService(loaded.config.policy, { configDir: loaded.configDir, log, events, approverIssuers: approverIssuerCount(loaded.config), counters: state.counters, leaseMs: state.leaseMs, ...maskingPolicyHooks(maskingOptions) });
+  await state.start(() => policy.version);
   // A policy without masking rules still gets the default audit masking.
   const noPolicyMasking = compileMaskingRules([], maskingOptions);
   const masking = createMaskingService(loaded.config.masking, {
@@ -63,7 +76,7 @@ export async function createServices(loaded: LoadedConfig, log: Logger, events: 
       adminRouter: adminRouter(rt),
       publicRoutes,
       // Requests would only get 503 while the audit log cannot be written (fail closed).
-      notReady: () => (audit.stats().healthy ? [] : ['audit log not writable']),
+      notReady: () => [...(audit.stats().healthy ? [] : ['audit log not writable']), ...state.notReady()],
     },
     close: async () => {
       // Held requests are refused first, so nothing waits on the services closing after.
@@ -71,6 +84,7 @@ export async function createServices(loaded: LoadedConfig, log: Logger, events: 
       await alerts.close();
       await Promise.all([identity.close(), policy.close(), approverIdentity?.close()]);
       await audit.close();
+      await state.close();
     },
   };
 }

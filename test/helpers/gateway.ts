@@ -19,8 +19,8 @@ export interface TestGateway extends GatewayHandle {
  * Starts a real gateway in this process on 127.0.0.1 port 0, with a fresh data dir. The config is
  * validated against the schema first, so a typo in a test fails loudly instead of being ignored.
  */
-/** `options.dataDir`: reuse a data folder (a restart); the caller then removes it, not close(). */
-export async function startGateway(config: GatehouseConfig, options: { configDir?: string; dataDir?: string } = {}): Promise<TestGateway> {
+/** `options.dataDir`: reuse a data folder (a restart); the caller then removes it, not close(). `migrate`: as `serve --migrate`. */
+export async function startGateway(config: GatehouseConfig, options: { configDir?: string; dataDir?: string; migrate?: boolean } = {}): Promise<TestGateway> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   const full: GatehouseConfig = {
     ...config,
@@ -30,7 +30,7 @@ export async function startGateway(config: GatehouseConfig, options: { configDir
   if (!validate(full)) throw new Error(`test config invalid: ${JSON.stringify(validate.errors)}`);
   const logLines: string[] = [];
   const log: Logger = createLogger({ level: 'debug', write: (line) => logLines.push(line) });
-  const gateway = await createGateway({ config: full, configDir: options.configDir ?? process.cwd(), dataDir }, log);
+  const gateway = await createGateway({ config: full, configDir: options.configDir ?? process.cwd(), dataDir }, log, { migrate: options.migrate });
   return {
     ...gateway,
     dataDir,

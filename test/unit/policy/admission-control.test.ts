@@ -3,8 +3,25 @@ import type { Decision } from '../../../gateway/core/types';
 import { GatehouseError } from '../../../gateway/errors';
 import { AdmissionControl } from '../../../gateway/policy/admission-control';
 import { principal } from '../../builders/policy';
+import { MemoryCounterStore } from '../../../gateway/state/memory-counter-store';
 
 const decision = (limits: Decision['limits'], rule = 'r'): Decision => ({ action: 'allow', rule, reasons: [], limits, masks: [], explain: [], policyVersion: 'v' });
+
+/** Admission with the in-memory store, whose answers are synchronous. */
+function memoryAdmission(options: { now: () => number; maxTrackedKeys?: number }) {
+  const store = new MemoryCounterStore({ maxTrackedKeys: options.maxTrackedKeys });
+  const ac = new AdmissionControl({ store, now: options.now });
+  return {
+    admit: (p: Parameters<AdmissionControl['admit']>[0], d: Decision) => {
+      const release = ac.admit(p, d);
+      assert.ok(!(release instanceof Promise), 'the in-memory store answers synchronously');
+      return release;
+    },
+    get size() {
+      return store.size;
+    },
+  };
+}
 
 function refused(fn: () => unknown): GatehouseError {
   try {
@@ -21,7 +38,7 @@ describe('policy/admission-control', () => {
   const clock = () => now;
 
   it('allows N requests per window, then 429 with Retry-After until the window ends', () => {
-    const ac = new AdmissionControl({ now: clock });
+    const ac = memoryAdmission({ now: clock });
     const d = decision({ rate: { requests: 2, windowSeconds: 60 } });
     const alice = principal();
     ac.admit(alice, d);
@@ -40,7 +57,7 @@ describe('policy/admission-control', () => {
   });
 
   it('limits concurrency per principal and frees a slot on release (idempotently)', () => {
-    const ac = new AdmissionControl({ now: clock });
+    const ac = memoryAdmission({ now: clock });
     const d = decision({ concurrent: 2 });
     const a = ac.admit(principal(), d);
     const b = ac.admit(principal(), d);
@@ -56,7 +73,7 @@ describe('policy/admission-control', () => {
   });
 
   it('does not charge the rate window for a request refused by concurrency', () => {
-    const ac = new AdmissionControl({ now: clock });
+    const ac = memoryAdmission({ now: clock });
     const d = decision({ concurrent: 1, rate: { requests: 2, windowSeconds: 60 } });
     const release = ac.admit(principal(), d);
     refused(() => ac.admit(principal(), d));
@@ -66,7 +83,7 @@ describe('policy/admission-control', () => {
   });
 
   it('keeps memory bounded: windows are evicted past the cap', () => {
-    const ac = new AdmissionControl({ now: clock, maxTrackedKeys: 100 });
+    const ac = memoryAdmission({ now: clock, maxTrackedKeys: 100 });
     const d = decision({ rate: { requests: 1, windowSeconds: 3600 } });
     for (let i = 0; i < 1000; i++) ac.admit(principal({ subject: `caller-${i}` }), d);
     assert.ok(ac.size.windows <= 100, `tracked ${ac.size.windows} windows`);
@@ -74,7 +91,7 @@ describe('policy/admission-control', () => {
   });
 
   it('costs nothing without limits', () => {
-    const ac = new AdmissionControl({ now: clock });
+    const ac = memoryAdmission({ now: clock });
     for (let i = 0; i < 10; i++) ac.admit(principal(), decision({}))();
     assert.deepEqual(ac.size, { windows: 0, inFlight: 0 });
   });

@@ -1,0 +1,14 @@
+import instances from './001_instances.sql';
+import counters from './002_counters.sql';
+
+/**
+ * The schema's versions, in order. Never edit a migration that has shipped: add the next file
+ * (`NNN_what.sql`) and list it here. Each runs once, in one transaction, with the schema as its
+ * search_path (write unqualified names).
+ */
+export const migrations: readonly { version: number; name: string; sql: string }[] = [
+  { version: 1, name: 'instances', sql: instances },
+  { version: 2, name: 'counters', sql: counters },
+];
+
+export const latestVersion = migrations[migrations.length - 1].version;

@@ -1,0 +1,98 @@
+import { Pool, type QueryResultRow } from 'pg';
+import type { Logger } from '../log';
+import { StateHealth } from './state-health';
+import { StateStartError, stateUnavailable } from './state-errors';
+import { latestVersion, migrate, pendingMigrations, quoteIdent } from './migrate';
+
+export interface PostgresSettings {
+  url: string;
+  schema: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+}
+
+/**
+ * The fleet's PostgreSQL: one pool per instance (search_path set to the Gatehouse schema, so
+ * queries name tables unqualified) and its health. Every query goes through `query`, which fails
+ * closed with 503 ERR_STATE_UNAVAILABLE and marks the store down on a connection failure.
+ */
+export class PostgresState {
+  readonly health: StateHealth;
+
+  private constructor(readonly pool: Pool, readonly schema: string, log: Logger) {
+    this.health = new StateHealth('postgres', async () => void (await pool.query('SELECT 1')), log);
+    // An idle client whose server went away emits 'error' on the pool; without a listener it would
+    // crash the process. The next query finds out and marks the store down.
+    pool.on('error', (err) => log.warn('postgres: an idle connection failed', { reason: err.message }));
+  }
+
+  /**
+   * Connects (PostgreSQL unreachable → StateStartError, `serve` exits 2 with the reason) and
+   * checks the schema is migrated, migrating it first when `migrateFirst`.
+   */
+  static async open(settings: PostgresSettings, log: Logger, options: { migrateFirst?: boolean } = {}): Promise<PostgresState> {
+    const pool = createPool(settings);
+    const state = new PostgresState(pool, settings.schema, log);
+    try {
+      await pool.query('SELECT 1');
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw new StateStartError('ERR_STATE_UNAVAILABLE', `PostgreSQL (state.postgres.url) is unreachable: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      if (options.migrateFirst) {
+        const applied = await migrate(pool, settings.schema);
+        if (applied.length) log.info('postgres: schema migrated', { schema: settings.schema, applied });
+      }
+      const pending = await pendingMigrations(pool, settings.schema);
+      if (pending.length) {
+        throw new StateStartError('ERR_STATE_SCHEMA', `the PostgreSQL schema "${settings.schema}" lacks migration${pending.length === 1 ? '' : 's'} ${pending.join(', ')} (this gateway needs version ${latestVersion}): run \`gatehouse db migrate\`, or start with --migrate`);
+      }
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      if (err instanceof StateStartError) throw err;
+      throw new StateStartError('ERR_STATE_UNAVAILABLE', `PostgreSQL schema check failed: ${(err as Error).message}`, { cause: err });
+    }
+    return state;
+  }
+
+  /** Runs one statement; fails closed (503 ERR_STATE_UNAVAILABLE) when the store does not answer. */
+  async query<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<R[]> {
+    if (!this.health.available) throw stateUnavailable('postgres', this.health.problem);
+    try {
+      return (await this.pool.query<R>(text, values)).rows;
+    } catch (err) {
+      if (isConnectionFailure(err)) this.health.down(err);
+      throw stateUnavailable('postgres', err);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.health.close();
+    await this.pool.end().catch(() => undefined);
+  }
+}
+
+export function createPool(settings: PostgresSettings): Pool {
+  return new Pool({
+    connectionString: settings.url,
+    max: settings.poolSize,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    // A statement stuck behind a lock or a dead server must not hold a request forever.
+    query_timeout: Math.max(5000, settings.connectTimeoutMs),
+    keepAlive: true,
+    application_name: 'gatehouse',
+    options: `-c search_path=${quoteIdent(settings.schema)}`,
+  });
+}
+
+/**
+ * A failure of the connection rather than of the statement: no SQLSTATE (socket errors, "Connection
+ * terminated", connect timeouts), or class 08 (connection exception), 53 (insufficient resources),
+ * 57 (operator intervention: shutdown, cannot connect now).
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  return code.startsWith('08') || code.startsWith('53') || code.startsWith('57');
+}

@@ -1,0 +1,105 @@
+/**
+ * A real PostgreSQL for tests (Debian's `postgresql` package, installed by .ci/run): initdb and
+ * pg_ctl with the data and socket directories in a temporary folder, listening on a free
+ * 127.0.0.1 port, trust authentication, durability off (fast). One server per test file; each
+ * test takes a fresh schema (`freshSchema()`), which is cheaper than a database.
+ *
+ * initdb refuses to run as root, so as root every server command runs as the `postgres` user
+ * (`runuser -u postgres --`), in a folder it owns. Missing binaries fail the test with the fix.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { freePort, waitForPort } from './ports';
+
+export interface TestPostgres {
+  /** postgres://gatehouse@127.0.0.1:PORT/postgres */
+  url: string;
+  port: number;
+  /** A new, empty schema name (the gateway's `state.postgres.schema`), different for every call. */
+  freshSchema(): string;
+  /** Runs SQL as the superuser (test setup and assertions). */
+  sql<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
+  /** Stops the server, keeping its data (`pg_ctl stop -m fast`): clients see their connections end. */
+  pause(): void;
+  /** Starts it again on the same port and data. */
+  resume(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** PostgreSQL's server binaries: $GATEHOUSE_PG_BIN, else the newest /usr/lib/postgresql/N/bin. */
+export function postgresBinDir(): string {
+  const fromEnv = process.env.GATEHOUSE_PG_BIN;
+  if (fromEnv) return fromEnv;
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a)) : [];
+  if (!versions.length) {
+    throw new Error('PostgreSQL server binaries not found (no /usr/lib/postgresql/<version>/bin/initdb): install them with `apt-get install postgresql` (.ci/run does), or set GATEHOUSE_PG_BIN');
+  }
+  return join(root, versions[0], 'bin');
+}
+
+const isRoot = process.getuid?.() === 0;
+
+function runAsServerUser(bin: string, args: string[]): string {
+  const [cmd, argv] = isRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.stdout || r.error?.message}`);
+  return r.stdout;
+}
+
+export async function startPostgres(): Promise<TestPostgres> {
+  const bin = postgresBinDir();
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-pg-'));
+  if (isRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    chownSync(dir, uid, gid);
+  }
+  const data = join(dir, 'data');
+  const logFile = join(dir, 'server.log');
+  const port = await freePort();
+  runAsServerUser(join(bin, 'initdb'), ['-D', data, '-U', 'gatehouse', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  let running = false;
+  const start = async () => {
+    runAsServerUser(join(bin, 'pg_ctl'), ['-D', data, '-l', logFile, '-o', serverOptions, '-w', '-t', '60', 'start']);
+    running = true;
+    await waitForPort('postgres', port, () => false, () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''));
+  };
+  const halt = (mode: 'fast' | 'immediate') => {
+    if (!running) return;
+    runAsServerUser(join(bin, 'pg_ctl'), ['-D', data, '-m', mode, '-w', 'stop']);
+    running = false;
+  };
+  try {
+    await start();
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const url = `postgres://gatehouse@127.0.0.1:${port}/postgres`;
+  let schemas = 0;
+  return {
+    url,
+    port,
+    freshSchema: () => `t${process.pid}_${++schemas}`,
+    async sql(text, values) {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      try {
+        return (await client.query(text, values)).rows;
+      } finally {
+        await client.end();
+      }
+    },
+    pause: () => halt('fast'),
+    resume: start,
+    async stop() {
+      halt('immediate');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
