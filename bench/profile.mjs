@@ -4,14 +4,14 @@
 // bundle's source map) and by part (Express, prom-client, node:http internals, our code, GC ...).
 // Env: TARGET=proxy|full (default proxy), MODE=json-160B|sse-160B|json-4KB|sse-4KB, DUR (10), TOP (30).
 import { readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { SourceMap } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runWrk } from './lib/load.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 import { cpuTicks } from './lib/proc-stats.mjs';
 import { request } from './lib/http-util.mjs';
+import { summarize } from './lib/profile-summary.mjs';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const root = dirname(bench);
@@ -56,42 +56,7 @@ async function main() {
   const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no profile written');
   console.log(`${target} ${mode}: ${r.rps.toFixed(0)} req/s, ${us.toFixed(0)} µs CPU/req (with the profiler on), profile ${join(profDir, file)}\n`);
-  console.log(summarize(JSON.parse(readFileSync(join(profDir, file), 'utf8'))));
-}
-
-/** Self time by function (source-mapped) and by part of the stack. */
-function summarize(profile) {
-  const map = new SourceMap(JSON.parse(readFileSync(join(root, 'dist/gateway.js.map'), 'utf8')));
-  const total = profile.endTime - profile.startTime;
-  const sampleUs = total / profile.samples.length;
-  const byFn = new Map();
-  const byPart = new Map();
-  for (const n of profile.nodes) {
-    if (!n.hitCount) continue;
-    const where = locate(n.callFrame, map);
-    const key = `${n.callFrame.functionName || '(anonymous)'}  ${where.file}:${where.line}`;
-    byFn.set(key, (byFn.get(key) ?? 0) + n.hitCount);
-    byPart.set(where.part, (byPart.get(where.part) ?? 0) + n.hitCount);
-  }
-  const pct = (hits) => ((hits * 100) / profile.samples.length).toFixed(1).padStart(5) + ' %';
-  const lines = ['Self time by part:'];
-  for (const [part, hits] of [...byPart].sort((a, b) => b[1] - a[1])) lines.push(`  ${pct(hits)}  ${part}`);
-  lines.push('', `Top ${top} functions by self time (${(sampleUs).toFixed(0)} µs per sample):`);
-  for (const [fn, hits] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(hits)}  ${fn}`);
-  return lines.join('\n');
-}
-
-function locate(frame, map) {
-  const { url, functionName, lineNumber, columnNumber } = frame;
-  if (!url) return { file: '', line: '', part: ['(garbage collector)', '(idle)', '(program)'].includes(functionName) ? functionName : '(native)' };
-  if (url.startsWith('node:')) return { file: url, line: lineNumber + 1, part: `node ${url.slice(5).replace(/\/.*$/, '').replace(/^internal\/?/, 'internal/')}` };
-  if (url.endsWith('dist/gateway.js')) {
-    const e = map.findEntry(lineNumber, columnNumber);
-    const src = e?.originalSource ? relative(root, fileURLToPath(new URL(e.originalSource, `file://${root}/dist/`))) : 'dist/gateway.js';
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(src)?.[1];
-    return { file: src, line: (e?.originalLine ?? lineNumber) + 1, part: pkg ? `package ${pkg}` : `gatehouse ${src.split('/').slice(0, 2).join('/')}` };
-  }
-  return { file: url, line: lineNumber + 1, part: 'other' };
+  console.log(summarize(JSON.parse(readFileSync(join(profDir, file), 'utf8')), { root, top }));
 }
 
 main().then(() => procs.stopAll().then(() => process.exit(0)), async (err) => {

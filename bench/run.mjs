@@ -134,9 +134,10 @@ async function main() {
   log(`stopped ${(await procs.stopAll()).join(' ')}`);
 
   const memoryBound = env.MEMORY === '0' ? undefined : await runMemory();
+  const bigPrompts = (env.BIG ?? (quick ? '0' : '1')) === '0' ? undefined : await runBigPrompts();
   const micro = env.MICRO === '0' ? [] : await runMicro();
   const diskSync = fdatasyncLatency(out);
-  const results = { environment, options: opts, diskSync, labels, unavailable, fullParts, cells, memory, latency, memoryBound, micro, elapsedS: Math.round((Date.now() - started) / 1000) };
+  const results = { environment, options: opts, diskSync, labels, unavailable, fullParts, cells, memory, latency, memoryBound, bigPrompts, micro, elapsedS: Math.round((Date.now() - started) / 1000) };
   writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   const summary = renderSummary(results);
   writeFileSync(join(out, 'summary.md'), summary);
@@ -192,6 +193,17 @@ async function runMemory() {
     env: { MEMORY_BYTES: String(opts.memoryBytes), BENCH_OUT: out }, timeoutMs: 180_000,
   });
   // Exit code 1 means a bound was exceeded: the figures are still in the JSON line.
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop());
+  } catch {
+    return { error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ') };
+  }
+}
+
+/** bench/big-prompt.mjs: added first byte of 64 KB–4 MB requests (its own targets, after the others stopped). */
+async function runBigPrompts() {
+  log('big prompts (bench/big-prompt.mjs)');
+  const r = await procs.run('node', [join(bench, 'big-prompt.mjs'), '--json'], { env: { BENCH_OUT: join(out, 'big-prompt') }, timeoutMs: 600_000 });
   try {
     return JSON.parse(r.stdout.trim().split('\n').pop());
   } catch {

@@ -91,6 +91,12 @@ export function renderSummary(results) {
     for (const u of m.unavailable ?? []) lines.push(`- ${u.name}: not available yet — ${u.reason}`);
     lines.push('');
   }
+  const big = results.bigPrompts;
+  if (big) {
+    lines.push('## Big prompts (bench/big-prompt.mjs)', '');
+    if (big.error) lines.push(`- big-prompt.mjs failed: ${big.error}`);
+    else lines.push(renderBigPrompt(big), ...checkBigPrompts(big), '');
+  }
   if (results.micro?.length) {
     lines.push('## Micro-benchmarks (bench/micro/*.bench.ts)', '');
     for (const r of results.micro) {
@@ -144,3 +150,26 @@ function flatten(obj, prefix = '') {
   }
   return out;
 }
+
+/** Issue 23's targets: the full pipeline adds ≤ 20 ms before the first byte at 1 MB, ≤ 80 ms at 4 MB. */
+export function checkBigPrompts(big) {
+  const limits = { '1MB': 20, '4MB': 80 };
+  return big.rows.filter((r) => r.target === 'gatehouse-full' && limits[r.mode.split('-')[1]] && r.added_ttfb_ms).map((r) => {
+    const limit = limits[r.mode.split('-')[1]];
+    return `- ${r.added_ttfb_ms.p50 <= limit ? 'PASS' : 'MISS'} ${r.mode} full pipeline added first byte: ${f(r.added_ttfb_ms.p50, 2)} ms (target ≤ ${limit} ms)`;
+  });
+}
+
+/** Markdown table of one big-prompt run (bench/big-prompt.mjs). */
+export function renderBigPrompt(result) {
+  const r = (s) => (s ? `${s.p50.toFixed(2)} [${s.min.toFixed(2)}–${s.max.toFixed(2)}]` : '–');
+  const lines = [
+    `Big prompts: median over ${result.rounds} rounds [range]; ${result.pinning}. Added = minus direct in the same round; MB/s = body size / time to first byte.`,
+    '',
+    '| mode | target | first byte ms | added first byte ms | end ms | MB/s to first byte |',
+    '|---|---|---:|---:|---:|---:|',
+  ];
+  for (const row of result.rows) lines.push(`| ${row.mode} | ${row.label} | ${r(row.ttfb_ms)} | ${r(row.added_ttfb_ms)} | ${r(row.total_ms)} | ${row.mb_per_s ? r(row.mb_per_s) : '–'} |`);
+  return lines.join('\n') + '\n';
+}
+

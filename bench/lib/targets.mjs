@@ -38,6 +38,9 @@ export async function startPortkey(ctx) {
   return { name: 'portkey', label: `Portkey ${version}`, url: `http://127.0.0.1:${port}${CHAT}`, pids: () => [pid] };
 }
 
+/** The bundle to run: ctx.gatewayJs (an A/B of a change) or this checkout's build. */
+const gatewayJs = (ctx) => ctx.gatewayJs ?? join(ctx.root, 'dist/gateway.js');
+
 function gatehouseConfig(ctx, template, dataDir, upstreamBase) {
   const text = readFileSync(join(ctx.bench, 'configs', template), 'utf8')
     .replaceAll('__UPSTREAM_URL__', upstreamBase).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', ctx.bench);
@@ -47,7 +50,7 @@ function gatehouseConfig(ctx, template, dataDir, upstreamBase) {
 }
 
 async function startGatehouse(ctx, name, configFile, dataDir, extraArgs) {
-  const args = [...ctx.nodeFlags(name), join(ctx.root, 'dist/gateway.js'), 'serve', '--config', configFile, '--port', '0', '--admin-port', '0', '--data-dir', dataDir, ...extraArgs];
+  const args = [...ctx.nodeFlags(name), gatewayJs(ctx), 'serve', '--config', configFile, '--port', '0', '--admin-port', '0', '--data-dir', dataDir, ...extraArgs];
   const { pid, match } = await ctx.procs.start(name, 'node', args, { cpu: ctx.serverCpu, env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR });
   return { pid, dataUrl: match[1], adminUrl: match[2] };
 }
@@ -79,7 +82,7 @@ export async function startGatehouseFull(ctx, upstreamBase, bodies) {
     const log = safeRead(join(ctx.out, 'logs/gatehouse-full.log'));
     return { name: 'gatehouse-full', unavailable: `the full config does not load on this build (${firstLine(log) || err.message})` };
   }
-  const minted = await ctx.procs.run('node', [join(ctx.root, 'dist/gateway.js'), 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir]);
+  const minted = await ctx.procs.run('node', [gatewayJs(ctx), 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir]);
   const token = minted.code === 0 ? minted.stdout.trim() : undefined;
   const url = gw.dataUrl + CHAT;
   const parts = await probeParts(url, token, dataDir, bodies);

@@ -1,0 +1,151 @@
+// Big prompts (issue 23): the time a 64 KB, 1 MB or 4 MB chat request adds before its first byte,
+// through Gatehouse's full pipeline (same config, policy, masking and audit as `npm run bench`)
+// and proxy-only, against the mock upstream directly. JSON and SSE answers.
+//
+// Each round runs every target once per mode (targets interleaved, so drift on the machine spreads
+// over all of them): a sequential probe (lib/latency-probe.mjs, one request in flight on one
+// keep-alive connection) gives that round's p50 time to first byte and to the end of the response.
+// "Added" is a target's p50 minus direct's p50 in the same round; every figure is the median over
+// the rounds with its range. MB/s end to end = the body's size / the full pipeline's time to first
+// byte (the request must have been read, checked, masked, recorded and forwarded by then).
+//
+// Usage: node bench/big-prompt.mjs [--json]   (npm run bench runs it too unless BIG=0)
+// Env: BIG_MODES (json-64KB sse-64KB json-1MB sse-1MB json-4MB sse-4MB), BIG_ROUNDS (5),
+//      BIG_TARGETS (direct gatehouse-proxy gatehouse-full), GATEWAY_JS (one or more bundles,
+//      space-separated: each gets its own full-pipeline target, for interleaved A/B of a change;
+//      default dist/gateway.js), PROFILE=1 (--cpu-prof of the full pipeline(s); `node
+//      bench/profile.mjs FILE.cpuprofile` prints the per-stage breakdown), BENCH_OUT, BENCH_PIDFILE.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bigChatBody, bigSizes } from './lib/big-bodies.mjs';
+import { request } from './lib/http-util.mjs';
+import { ProcessGroup } from './lib/processes.mjs';
+import { checkBigPrompts, renderBigPrompt } from './lib/report.mjs';
+import { stageBreakdown } from './lib/profile-summary.mjs';
+import { startGatehouseFull, startGatehouseProxy, startUpstream } from './lib/targets.mjs';
+
+const bench = dirname(fileURLToPath(import.meta.url));
+const root = dirname(bench);
+const env = process.env;
+const asJson = process.argv.includes('--json');
+const modes = (env.BIG_MODES ?? 'json-64KB sse-64KB json-1MB sse-1MB json-4MB sse-4MB').split(/\s+/).filter(Boolean);
+const rounds = Number(env.BIG_ROUNDS ?? 5);
+const wanted = (env.BIG_TARGETS ?? 'direct gatehouse-proxy gatehouse-full').split(/\s+/).filter(Boolean);
+const bundles = (env.GATEWAY_JS ?? join(root, 'dist/gateway.js')).split(/\s+/).filter(Boolean).map((p) => resolve(p));
+// Requests per probe: enough for a p50, few enough that a 4 MB round stays short.
+const probeN = { '64KB': [30, 10], '1MB': [12, 4], '4MB': [6, 2] };
+const out = env.BENCH_OUT ?? join(bench, 'results', `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-big-prompt`);
+mkdirSync(join(out, 'logs'), { recursive: true });
+mkdirSync(join(out, 'big-bodies'), { recursive: true });
+const procs = new ProcessGroup(join(out, 'logs'), env.BENCH_PIDFILE);
+const pin = env.PIN !== undefined ? env.PIN === '1' : availableParallelism() >= 2;
+const log = (m) => process.stderr.write(`big-prompt: ${m}\n`);
+process.on('SIGINT', () => procs.stopAll().then(() => process.exit(130)));
+process.on('SIGTERM', () => procs.stopAll().then(() => process.exit(143)));
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const stat = (xs) => ({ p50: round(median(xs)), min: round(Math.min(...xs)), max: round(Math.max(...xs)) });
+const round = (x) => Math.round(x * 100) / 100;
+
+async function main() {
+  const files = {};
+  for (const mode of modes) {
+    const [kind, size] = mode.split('-');
+    if (!bigSizes[size] || !['json', 'sse'].includes(kind)) throw new Error(`unknown mode ${mode} (json|sse)-(64KB|1MB|4MB)`);
+    files[mode] = join(out, 'big-bodies', `chat-${size}${kind === 'sse' ? '-stream' : ''}.json`);
+    writeFileSync(files[mode], bigChatBody(bigSizes[size], kind === 'sse'));
+  }
+  const ctx = {
+    bench, root, out, procs, streamChunks: 20, serverCpu: pin ? 0 : undefined, loadCpu: pin ? 1 : undefined,
+    nodeFlags: () => (env.PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(out, 'profiles')}`] : []),
+  };
+  const direct = await startUpstream(ctx);
+  ctx.customHost = `${direct.base}/v1`;
+  const targets = [];
+  if (wanted.includes('direct')) targets.push(direct);
+  for (const [i, bundle] of bundles.entries()) {
+    const suffix = bundles.length > 1 ? `-${i}` : '';
+    const c = { ...ctx, out: join(out, `build${suffix}`), gatewayJs: bundle };
+    mkdirSync(c.out, { recursive: true });
+    if (wanted.includes('gatehouse-proxy') && i === 0) {
+      const t = await startGatehouseProxy(c, direct.base);
+      if (t.unavailable) throw new Error(`gatehouse-proxy: ${t.unavailable}`);
+      targets.push(t);
+    }
+    if (wanted.includes('gatehouse-full')) {
+      const t = await startGatehouseFull(c, direct.base, smokeBodies);
+      if (t.unavailable || t.note) throw new Error(`gatehouse-full (${bundle}): ${t.unavailable ?? t.note}`);
+      targets.push({ ...t, bundle, name: `gatehouse-full${suffix}`, label: bundles.length > 1 ? `full pipeline ${basename(dirname(bundle))}/${basename(bundle)}` : t.label });
+    }
+  }
+  for (const t of targets) {
+    for (const mode of modes) {
+      const r = await request(t.url, { body: readFileSync(files[mode]), headers: { authorization: `Bearer ${t.auth ?? 'sk-dummy'}` }, timeoutMs: 30_000 });
+      if (r.status !== 200) throw new Error(`${t.name} ${mode} answered ${r.status}: ${r.text.slice(0, 300)}`);
+    }
+  }
+  log(`targets ${targets.map((t) => t.name).join(', ')}; ${rounds} rounds; results in ${out}`);
+
+  const samples = {}; // mode → target → [{ttfb, total}]
+  for (let r = 1; r <= rounds; r++) {
+    for (const mode of modes) {
+      const [n, warm] = probeN[mode.split('-')[1]];
+      for (const t of targets) {
+        const p = await procs.run('node', [join(bench, 'lib/latency-probe.mjs'), t.url, files[mode], String(n), String(warm)], {
+          cpu: ctx.loadCpu, env: { AUTH: t.auth ?? 'sk-dummy', CUSTOM_HOST: ctx.customHost }, timeoutMs: 120_000,
+        });
+        if (p.code !== 0) throw new Error(`probe failed for ${t.name} ${mode}: ${p.stderr}`);
+        const v = JSON.parse(p.stdout);
+        ((samples[mode] ??= {})[t.name] ??= []).push({ ttfb: v.ttfb_p50_ms, total: v.total_p50_ms });
+      }
+      log(`round ${r} ${mode}: ${targets.map((t) => `${t.name} ${samples[mode][t.name].at(-1).ttfb} ms`).join(', ')}`);
+    }
+  }
+
+  const rows = [];
+  for (const mode of modes) {
+    const bytes = bigSizes[mode.split('-')[1]];
+    const d = samples[mode].direct;
+    for (const t of targets) {
+      const s = samples[mode][t.name];
+      const row = { mode, target: t.name, label: t.label ?? t.name, bytes, rounds: s.length, ttfb_ms: stat(s.map((x) => x.ttfb)), total_ms: stat(s.map((x) => x.total)) };
+      if (d && t.name !== 'direct') row.added_ttfb_ms = stat(s.map((x, i) => x.ttfb - d[i].ttfb));
+      if (t.name !== 'direct') row.mb_per_s = stat(s.map((x) => bytes / 2 ** 20 / (x.ttfb / 1000)));
+      rows.push(row);
+    }
+  }
+  const result = { rounds, pinning: pin ? 'servers on CPU 0, probe on CPU 1' : 'not pinned', rows };
+  writeFileSync(join(out, 'big-prompt.json'), JSON.stringify(result, null, 2) + '\n');
+  await procs.stopAll(15_000);
+  if (asJson) console.log(JSON.stringify(result));
+  else console.log(renderBigPrompt(result) + '\n' + checkBigPrompts(result).join('\n'));
+  if (env.PROFILE === '1') printStages(targets);
+}
+
+const smokeBodies = { json160: readFileSync(join(bench, 'bodies/chat-160B.json'), 'utf8'), json4k: readFileSync(join(bench, 'bodies/chat-4KB.json'), 'utf8') };
+
+/** Per-stage breakdown of each full pipeline's profile (one mode per run, so the per-request figure means something). */
+function printStages(targets) {
+  const dir = join(out, 'profiles');
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
+  const requests = modes.length === 1 ? 1 + rounds * probeN[modes[0].split('-')[1]].reduce((a, b) => a + b, 0) : undefined;
+  for (const file of files) {
+    const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    // Each gateway's profile is named after its pid; the bundle's source map maps it back.
+    const t = targets.find((x) => x.pid !== undefined && file.includes(`.${x.pid}.`));
+    if (!t?.name.startsWith('gatehouse-full')) continue;
+    console.log(`\n${t.label} (${modes.join(' ')}), ${file}:\n${stageBreakdown(profile, { root, bundle: t.bundle, requests })}`);
+  }
+}
+
+main().catch(async (err) => {
+  log(`failed: ${err.stack ?? err}`);
+  await procs.stopAll();
+  process.exit(1);
+});

@@ -1,0 +1,122 @@
+// Summaries of a V8 CPU profile of the gateway bundle, mapped back to the TypeScript sources:
+// self time by function and by part (summarize), and by pipeline stage (stageBreakdown).
+import { readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Self time by function (source-mapped) and by part of the stack. */
+export function summarize(profile, { root, top = 30, bundle = join(root, 'dist/gateway.js') }) {
+  const map = new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, 'utf8')));
+  const total = profile.endTime - profile.startTime;
+  const sampleUs = total / profile.samples.length;
+  const byFn = new Map();
+  const byPart = new Map();
+  for (const n of profile.nodes) {
+    if (!n.hitCount) continue;
+    const where = locate(n.callFrame, map, root);
+    const key = `${n.callFrame.functionName || '(anonymous)'}  ${where.file}:${where.line}`;
+    byFn.set(key, (byFn.get(key) ?? 0) + n.hitCount);
+    byPart.set(where.part, (byPart.get(where.part) ?? 0) + n.hitCount);
+  }
+  const pct = (hits) => ((hits * 100) / profile.samples.length).toFixed(1).padStart(5) + ' %';
+  const lines = ['Self time by part:'];
+  for (const [part, hits] of [...byPart].sort((a, b) => b[1] - a[1])) lines.push(`  ${pct(hits)}  ${part}`);
+  lines.push('', `Top ${top} functions by self time (${(sampleUs).toFixed(0)} µs per sample):`);
+  for (const [fn, hits] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(hits)}  ${fn}`);
+  return lines.join('\n');
+}
+
+function locate(frame, map, root, bundleName = '/gateway.js') {
+  const { url, functionName, lineNumber, columnNumber } = frame;
+  if (!url) return { file: '', line: '', part: ['(garbage collector)', '(idle)', '(program)'].includes(functionName) ? functionName : '(native)' };
+  if (url.startsWith('node:')) return { file: url, line: lineNumber + 1, part: `node ${url.slice(5).replace(/\/.*$/, '').replace(/^internal\/?/, 'internal/')}` };
+  if (url.endsWith(bundleName)) {
+    const e = map.findEntry(lineNumber, columnNumber);
+    // Sources are named relative to dist/, also in a copy of the bundle kept elsewhere for an A/B.
+    const src = e?.originalSource ? relative(root, fileURLToPath(new URL(e.originalSource, `file://${root}/dist/`))) : 'dist/gateway.js';
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(src)?.[1];
+    return { file: src, line: (e?.originalLine ?? lineNumber) + 1, part: pkg ? `package ${pkg}` : `gatehouse ${src.split('/').slice(0, 2).join('/')}` };
+  }
+  return { file: url, line: lineNumber + 1, part: 'other' };
+}
+
+
+/**
+ * Where the time goes, by pipeline stage: each sample is charged to the stage of the innermost
+ * Gatehouse frame on its stack (a builtin such as JSON.parse or Buffer.from counts for the
+ * Gatehouse function that called it), with a few function-level splits (the re-serializations,
+ * SHA-256, the log write). With `requests`, also CPU ms per request.
+ */
+export function stageBreakdown(profile, { root, bundle = join(root, 'dist/gateway.js'), requests }) {
+  const map = new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, 'utf8')));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const frames = new Map();
+  const frameOf = (id) => {
+    if (!frames.has(id)) {
+      const f = byId.get(id).callFrame;
+      frames.set(id, { fn: f.functionName, url: f.url, file: locate(f, map, root).file });
+    }
+    return frames.get(id);
+  };
+  // Time per node from the sampling intervals (a sample stands for the time until the next one).
+  const usByNode = new Map();
+  for (let k = 0; k < profile.samples.length; k++) {
+    const us = profile.timeDeltas[k + 1] ?? 0;
+    usByNode.set(profile.samples[k], (usByNode.get(profile.samples[k]) ?? 0) + us);
+  }
+  const byStage = new Map();
+  for (const [nodeId, us] of usByNode) {
+    const stack = [];
+    for (let id = nodeId; id !== undefined; id = parent.get(id)) stack.push(frameOf(id));
+    const stage = stageOf(stack);
+    byStage.set(stage, (byStage.get(stage) ?? 0) + us);
+  }
+  const busy = [...byStage].filter(([s]) => s !== '(idle)' && s !== '(start-up)').reduce((a, [, us]) => a + us, 0);
+  const lines = [`CPU by stage (${(busy / 1000).toFixed(0)} ms busy in ${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s, start-up excluded${requests ? `, ${requests} requests` : ''}; % of busy time):`];
+  for (const [stage, us] of [...byStage].sort((a, b) => b[1] - a[1])) {
+    if (stage === '(idle)' || stage === '(start-up)') continue;
+    const perReq = requests ? `  ${(us / 1000 / requests).toFixed(2).padStart(7)} ms/req` : '';
+    lines.push(`  ${((us * 100) / busy).toFixed(1).padStart(5)} %${perReq}  ${stage}`);
+  }
+  return lines.join('\n');
+}
+
+// First match on the innermost Gatehouse frame (file, function) of a stack.
+const stageRules = [
+  [/pipeline\/read-body/, null, 'body read + JSON.parse'],
+  [/pipeline\/route-request|core\/inference-request/, null, 'route (describe the body)'],
+  [/pipeline\/evaluate-policy/, /enforceMaxTokens/, 'policy: max_tokens clamp (re-serializes the body)'],
+  [/pipeline\/evaluate-policy|core\/policy\/|policy\/|core\/linear-regex|core\/glob/, null, 'policy'],
+  [/masking\/masking-service/, /boundAudit/, 'audit copy: size bound (re-serializes the masked body)'],
+  [/masking\/masking-service/, /maskRequest/, 'request masking: upstream body (re-serializes)'],
+  [/masking\/response-maskers|core\/masking\/(sse|stream)/, null, 'response masking'],
+  [/core\/masking\/|masking\//, null, 'request masking: scan + copy'],
+  [/core\/audit\/canonical-json/, null, 'audit: canonical JSON (RFC 8785)'],
+  [/core\/audit\/(hash-record|merkle)|audit\/record-id/, null, 'audit: hash + tree'],
+  [/audit\/(log-writer|segment-|fd-retirement)/, null, 'audit: log write + fdatasync'],
+  [/audit\/record-builder/, null, 'audit: record build'],
+  [/audit\/|core\/audit\//, null, 'audit: other'],
+  [/identity\//, null, 'identity'],
+  [/pipeline\/(forward-upstream|upstream-response)|upstream\//, null, 'forward + response relay'],
+  [/^gateway\//, null, 'gatehouse: other'],
+];
+
+function stageOf(stack) {
+  const leaf = stack[0];
+  if (['(idle)', '(garbage collector)', '(program)'].includes(leaf.fn) && !leaf.url) return leaf.fn;
+  // Start-up (module load, config and policy compile) is not per-request work.
+  if (stack.some((f) => /modules\/(cjs|esm)\/loader|run_main/.test(f.url) || /^gateway\/(cli|config)\/|^gateway\/server\/(create-gateway|services)|core\/config-schema/.test(f.file))) return '(start-up)';
+  const i = stack.findIndex((f) => f.file.startsWith('gateway/'));
+  if (i === -1) return stack.some((f) => /node_modules\//.test(f.file)) ? 'packages' : 'node: http, sockets, timers';
+  // Builtins called from Gatehouse code: SHA-256 and the log write get their own lines.
+  const below = stack.slice(0, i);
+  if (below.some((f) => /crypto\/hash/.test(f.url) || f.fn === 'hash' && !f.url)) return 'SHA-256 (body, record)';
+  if (below.some((f) => /^(fdatasync|fsync|writeSync|writeString|writeBuffer)$/.test(f.fn))) return 'audit: log write + fdatasync';
+  const { file, fn } = stack[i];
+  if (process.env.STAGE_DEBUG) process.stderr.write(`${file} ${fn}\n`);
+  for (const [fileRe, fnRe, stage] of stageRules) if (fileRe.test(file) && (!fnRe || fnRe.test(fn))) return stage;
+  return 'gatehouse: other';
+}
