@@ -8,6 +8,8 @@
 // "Added" is a target's p50 minus direct's p50 in the same round; every figure is the median over
 // the rounds with its range. MB/s end to end = the body's size / the full pipeline's time to first
 // byte (the request must have been read, checked, masked, recorded and forwarded by then).
+// Server CPU ms/req: the target's process CPU (utime + stime) over its probe, per request: far
+// less disturbed by other load on the machine than the times, so the figure to A/B a change by.
 //
 // Usage: node bench/big-prompt.mjs [--json]   (npm run bench runs it too unless BIG=0)
 // Env: BIG_MODES (json-64KB sse-64KB json-1MB sse-1MB json-4MB sse-4MB), BIG_ROUNDS (5),
@@ -15,6 +17,7 @@
 //      space-separated: each gets its own full-pipeline target, for interleaved A/B of a change;
 //      default dist/gateway.js), PROFILE=1 (--cpu-prof of the full pipeline(s); `node
 //      bench/profile.mjs FILE.cpuprofile` prints the per-stage breakdown), BENCH_OUT, BENCH_PIDFILE.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -22,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { bigChatBody, bigSizes } from './lib/big-bodies.mjs';
 import { request } from './lib/http-util.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
+import { cpuTicks } from './lib/proc-stats.mjs';
 import { checkBigPrompts, renderBigPrompt } from './lib/report.mjs';
 import { stageBreakdown } from './lib/profile-summary.mjs';
 import { startGatehouseFull, startGatehouseProxy, startUpstream } from './lib/targets.mjs';
@@ -44,6 +48,10 @@ const pin = env.PIN !== undefined ? env.PIN === '1' : availableParallelism() >= 
 const log = (m) => process.stderr.write(`big-prompt: ${m}\n`);
 process.on('SIGINT', () => procs.stopAll().then(() => process.exit(130)));
 process.on('SIGTERM', () => procs.stopAll().then(() => process.exit(143)));
+
+const clk = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+/** CPU ticks of a target's server process(es): for direct, the mock upstream's own. */
+const serverTicks = (t) => t.pids().reduce((a, pid) => a + cpuTicks(pid), 0);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -97,12 +105,14 @@ async function main() {
     for (const mode of modes) {
       const [n, warm] = probeN[mode.split('-')[1]];
       for (const t of targets) {
+        const c0 = serverTicks(t);
         const p = await procs.run('node', [join(bench, 'lib/latency-probe.mjs'), t.url, files[mode], String(n), String(warm)], {
           cpu: ctx.loadCpu, env: { AUTH: t.auth ?? 'sk-dummy', CUSTOM_HOST: ctx.customHost }, timeoutMs: 120_000,
         });
         if (p.code !== 0) throw new Error(`probe failed for ${t.name} ${mode}: ${p.stderr}`);
         const v = JSON.parse(p.stdout);
-        ((samples[mode] ??= {})[t.name] ??= []).push({ ttfb: v.ttfb_p50_ms, total: v.total_p50_ms });
+        const cpu = ((serverTicks(t) - c0) / clk) * 1000 / (n + warm);
+        ((samples[mode] ??= {})[t.name] ??= []).push({ ttfb: v.ttfb_p50_ms, total: v.total_p50_ms, cpu });
       }
       log(`round ${r} ${mode}: ${targets.map((t) => `${t.name} ${samples[mode][t.name].at(-1).ttfb} ms`).join(', ')}`);
     }
@@ -114,7 +124,7 @@ async function main() {
     const d = samples[mode].direct;
     for (const t of targets) {
       const s = samples[mode][t.name];
-      const row = { mode, target: t.name, label: t.label ?? t.name, bytes, rounds: s.length, ttfb_ms: stat(s.map((x) => x.ttfb)), total_ms: stat(s.map((x) => x.total)) };
+      const row = { mode, target: t.name, label: t.label ?? t.name, bytes, rounds: s.length, ttfb_ms: stat(s.map((x) => x.ttfb)), total_ms: stat(s.map((x) => x.total)), cpu_ms: stat(s.map((x) => x.cpu)) };
       if (d && t.name !== 'direct') row.added_ttfb_ms = stat(s.map((x, i) => x.ttfb - d[i].ttfb));
       if (t.name !== 'direct') row.mb_per_s = stat(s.map((x) => bytes / 2 ** 20 / (x.ttfb / 1000)));
       rows.push(row);

@@ -166,10 +166,10 @@ export function renderBigPrompt(result) {
   const lines = [
     `Big prompts: median over ${result.rounds} rounds [range]; ${result.pinning}. Added = minus direct in the same round; MB/s = body size / time to first byte.`,
     '',
-    '| mode | target | first byte ms | added first byte ms | end ms | MB/s to first byte |',
-    '|---|---|---:|---:|---:|---:|',
+    '| mode | target | first byte ms | added first byte ms | end ms | MB/s to first byte | server CPU ms/req |',
+    '|---|---|---:|---:|---:|---:|---:|',
   ];
-  for (const row of result.rows) lines.push(`| ${row.mode} | ${row.label} | ${r(row.ttfb_ms)} | ${r(row.added_ttfb_ms)} | ${r(row.total_ms)} | ${row.mb_per_s ? r(row.mb_per_s) : '–'} |`);
+  for (const row of result.rows) lines.push(`| ${row.mode} | ${row.label} | ${r(row.ttfb_ms)} | ${r(row.added_ttfb_ms)} | ${r(row.total_ms)} | ${row.mb_per_s ? r(row.mb_per_s) : '–'} | ${r(row.cpu_ms)} |`);
   return lines.join('\n') + '\n';
 }
 
