@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { jsonPrefix } from '../core/json-prefix';
 import type { Principal } from '../core/types';
 import type { Exchange } from '../pipeline/exchange';
 import type { AuditRecord } from '../generated/audit-record';
@@ -98,8 +99,9 @@ function decisionPart(x: Exchange): AuditRecord['decision'] {
  */
 function bounded(body: unknown, max: number, smallEnough: boolean): { body: unknown; truncated: boolean } {
   if (smallEnough && typeof body !== 'string') return { body, truncated: false };
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  if (text === undefined || Buffer.byteLength(text) <= max) return { body, truncated: false };
+  // Serialized only up to the cut: its first `max` characters hold at least its first `max` bytes.
+  const { text, complete } = typeof body === 'string' ? { text: body, complete: true } : jsonPrefix(body, max);
+  if (complete && Buffer.byteLength(text) <= max) return { body, truncated: false };
   // Cut on a code point boundary so the record stays valid I-JSON.
   let cut = Buffer.from(text).subarray(0, max).toString('utf8');
   if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1);

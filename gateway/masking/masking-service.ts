@@ -1,4 +1,5 @@
 import type { Masking } from '../generated/gatehouse.config';
+import { jsonPrefix } from '../core/json-prefix';
 import type { CompileMaskingOptions, CompiledMasking } from '../core/masking/compile';
 import { maskJson } from '../core/masking/mask-json';
 import { maskText, selectRules } from '../core/masking/mask-text';
@@ -96,10 +97,12 @@ function auditTextCopy(body: Buffer | undefined, compiled: CompiledMasking, mask
   return body.length > max ? { truncated: true, bytes: body.length, text: masked } : masked;
 }
 
-/** A masked body larger than the audit bound is stored as a truncated masked JSON text. */
+/**
+ * A masked body larger than the audit bound is stored as a truncated masked JSON text, serialized
+ * only as far as the cut (a 4 MB body costs what its first 256 KB cost).
+ */
 export function boundAudit(value: unknown, bytes: number, max: number): unknown {
   if (bytes <= max) return value;
-  const text = JSON.stringify(value);
-  if (text.length <= max) return value;
-  return { truncated: true, bytes, text: text.slice(0, max) };
+  const { text, complete } = jsonPrefix(value, max);
+  return complete ? value : { truncated: true, bytes, text };
 }
