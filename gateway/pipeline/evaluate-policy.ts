@@ -13,6 +13,7 @@
  * x.decision is set before anything is refused, so the audit record names the deciding rule.
  * require_approval passes through (limits included) to the approval stage.
  */
+import { prependMember } from '../core/json-member';
 import { GatehouseError } from '../errors';
 import type { Decision, InferenceRequest } from '../core/types';
 import type { Runtime } from '../runtime';
@@ -66,6 +67,7 @@ function enforceMaxTokens(x: Exchange, request: InferenceRequest, decision: Deci
   }
   let rewritten = false;
   let present = false;
+  let added: string | undefined;
   for (const field of tokenFields) {
     const value = json[field];
     if (typeof value !== 'number') continue;
@@ -79,11 +81,16 @@ function enforceMaxTokens(x: Exchange, request: InferenceRequest, decision: Deci
   if (!present) {
     const field = request.endpoint === 'responses' ? 'max_output_tokens' : request.endpoint === 'chat' || request.endpoint === 'completions' || request.endpoint === 'messages' ? 'max_tokens' : undefined;
     if (!field) return;
+    if (!Object.hasOwn(json, field)) added = field;
     json[field] = limit;
     rewritten = true;
     decision.reasons.push(`${field} set to ${limit} by rule ${decision.rule} (the request set none)`);
   }
-  if (rewritten) x.upstreamBody = Buffer.from(JSON.stringify(json));
+  if (!rewritten) return;
+  // A member the body lacks is added to its bytes as sent (the common case: a big prompt is not
+  // serialized again); otherwise the parsed body is serialized with the new values.
+  const spliced = added !== undefined && x.body ? prependMember(x.body, added, limit) : undefined;
+  x.upstreamBody = spliced ?? Buffer.from(JSON.stringify(json));
 }
 
 function tooManyTokens(d: Decision, field: string, value: number, limit: number): GatehouseError {

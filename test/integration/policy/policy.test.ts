@@ -109,6 +109,25 @@ describe('policy through the gateway (openai SDK)', () => {
     assert.equal(JSON.parse(upstream.last.body.toString()).max_tokens, 100);
   });
 
+  it('adds the cap to the body as the client wrote it, not to a re-serialization of it', async () => {
+    // Blanks, escapes and member order as sent; only the new member in front differs.
+    const sent = ' {\n  "model": "clamped",  "messages": [{"role":"user","content":"caf\\u00e9 \\/ ok"}]}';
+    const res = await fetch(`${gateway.dataUrl}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: sent });
+    assert.equal(res.status, 200);
+    assert.equal(upstream.last.body.toString(), ' {"max_tokens":100,\n  "model": "clamped",  "messages": [{"role":"user","content":"caf\\u00e9 \\/ ok"}]}');
+  });
+
+  it('a max_tokens member that is not a number is replaced by the cap, never left beside it', async () => {
+    // Added in front of the bytes, the client's own member would come last and win at the upstream.
+    for (const value of ['null', '"5000"']) {
+      const res = await fetch(`${gateway.dataUrl}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: `{"model":"clamped","max_tokens":${value},"messages":[{"role":"user","content":"hi"}]}` });
+      assert.equal(res.status, 200);
+      const text = upstream.last.body.toString();
+      assert.equal(JSON.parse(text).max_tokens, 100);
+      assert.equal(text.split('"max_tokens"').length, 2, text);
+    }
+  });
+
   it('rate-limits per principal with 429 ERR_POLICY_RATE_LIMITED and Retry-After', async () => {
     await chat(client, 'rated');
     await chat(client, 'rated');
