@@ -88,7 +88,9 @@ export function stageBreakdown(profile, { root, bundle = join(root, 'dist/gatewa
 const stageRules = [
   [/pipeline\/read-body/, null, 'body read + JSON.parse'],
   [/pipeline\/route-request|core\/inference-request/, null, 'route (describe the body)'],
-  [/pipeline\/evaluate-policy/, /enforceMaxTokens/, 'policy: max_tokens clamp (re-serializes the body)'],
+  [/pipeline\/evaluate-policy/, /enforceMaxTokens/, 'policy: max_tokens cap (re-serializes the body)'],
+  [/core\/json-member/, null, 'policy: max_tokens cap (added to the bytes)'],
+  [/core\/json-prefix/, null, 'audit copy: size bound (serialized up to the cut)'],
   [/pipeline\/evaluate-policy|core\/policy\/|policy\/|core\/linear-regex|core\/glob/, null, 'policy'],
   [/masking\/masking-service/, /boundAudit/, 'audit copy: size bound (re-serializes the masked body)'],
   [/masking\/masking-service/, /maskRequest/, 'request masking: upstream body (re-serializes)'],
@@ -116,7 +118,6 @@ function stageOf(stack) {
   if (below.some((f) => /crypto\/hash/.test(f.url) || f.fn === 'hash' && !f.url)) return 'SHA-256 (body, record)';
   if (below.some((f) => /^(fdatasync|fsync|writeSync|writeString|writeBuffer)$/.test(f.fn))) return 'audit: log write + fdatasync';
   const { file, fn } = stack[i];
-  if (process.env.STAGE_DEBUG) process.stderr.write(`${file} ${fn}\n`);
   for (const [fileRe, fnRe, stage] of stageRules) if (fileRe.test(file) && (!fnRe || fnRe.test(fn))) return stage;
   return 'gatehouse: other';
 }
