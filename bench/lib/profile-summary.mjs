@@ -94,7 +94,7 @@ const stageRules = [
   [/pipeline\/evaluate-policy|core\/policy\/|policy\/|core\/linear-regex|core\/glob/, null, 'policy'],
   [/masking\/masking-service/, /boundAudit/, 'audit copy: size bound (re-serializes the masked body)'],
   [/masking\/masking-service/, /maskRequest/, 'request masking: upstream body (re-serializes)'],
-  [/masking\/response-maskers|core\/masking\/(sse|stream)/, null, 'response masking'],
+  [/masking\/response-maskers|pipeline\/mask-response|core\/masking\/(sse|stream)/, null, 'response masking'],
   [/core\/masking\/|masking\//, null, 'request masking: scan + copy'],
   [/core\/audit\/canonical-json/, null, 'audit: canonical JSON (RFC 8785)'],
   [/core\/audit\/(hash-record|merkle)|audit\/record-id/, null, 'audit: hash + tree'],
@@ -102,7 +102,8 @@ const stageRules = [
   [/audit\/record-builder/, null, 'audit: record build'],
   [/audit\/|core\/audit\//, null, 'audit: other'],
   [/identity\//, null, 'identity'],
-  [/pipeline\/(forward-upstream|upstream-response)|upstream\//, null, 'forward + response relay'],
+  [/pipeline\/record-outcome/, null, 'audit: record build'],
+  [/pipeline\/(forward-upstream|upstream-response|relay-response|response-stage)|upstream\//, null, 'forward + response relay'],
   [/^gateway\//, null, 'gatehouse: other'],
 ];
 
