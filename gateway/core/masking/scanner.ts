@@ -64,6 +64,9 @@ interface CombinedAlternative {
   source: string;
 }
 
+/** From this length on, a string of a batch is scanned alone (see `scanEach`). */
+export const scanAloneLength = 64 * 1024;
+
 export function createScanner(builtins: Iterable<BuiltinDetectorName>, custom: readonly CustomDetector[], settings: DetectorSettings = {}): Scanner {
   const wanted = new Set<string>(builtins);
   const alternatives = builtinAlternatives(settings);
@@ -85,7 +88,7 @@ export function createScanner(builtins: Iterable<BuiltinDetectorName>, custom: r
     return compiledPasses.length + custom.length > 1 ? resolveOverlaps(out) : out;
   };
 
-  return {
+  const scanner: Scanner = {
     detectors,
     custom,
     scan(text, names = '') {
@@ -93,6 +96,18 @@ export function createScanner(builtins: Iterable<BuiltinDetectorName>, custom: r
     },
     scanEach(texts, names) {
       if (texts.length === 0) return [];
+      // A long string (a big prompt) is scanned alone where it stands: joining it with the others
+      // would copy it for nothing, as batching only saves the fixed cost per scan of short strings.
+      let long = -1;
+      for (let i = 0; i < texts.length && long === -1; i++) if (texts[i].length >= scanAloneLength) long = i;
+      if (long !== -1 && texts.length > 1) {
+        const before = long === 0 ? [] : scanner.scanEach(texts.slice(0, long), names);
+        const alone = scanner.scan(texts[long], names(long)) as SegmentDetection[];
+        for (const d of alone) d.segment = long;
+        const after = long === texts.length - 1 ? [] : scanner.scanEach(texts.slice(long + 1), (i) => names(long + 1 + i));
+        for (const d of after) d.segment += long + 1;
+        return before.concat(alone, after);
+      }
       const starts: number[] = new Array(texts.length);
       let at = 0;
       for (let i = 0; i < texts.length; i++) {
@@ -112,6 +127,7 @@ export function createScanner(builtins: Iterable<BuiltinDetectorName>, custom: r
       return found;
     },
   };
+  return scanner;
 }
 
 interface CompiledPass {

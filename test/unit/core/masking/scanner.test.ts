@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { alternatives, builtinDetectorNames } from '../../../../gateway/core/masking/detectors';
 import { passes } from '../../../../gateway/core/masking/passes';
-import { createScanner, type Detection } from '../../../../gateway/core/masking/scanner';
+import { createScanner, scanAloneLength, type Detection } from '../../../../gateway/core/masking/scanner';
 import { textContext } from '../../../../gateway/core/masking/value-context';
 import { createCorpus } from '../../../corpus/generator';
 
@@ -84,6 +84,22 @@ describe('core/masking scanner', () => {
       found += got.length;
     }
     assert.ok(found > 200, `the texts hold values (${found})`);
+  });
+
+  it('scanEach finds in a long text scanned alone (a big prompt) what scan finds in it, wherever it stands in the batch', () => {
+    const scanner = createScanner(builtinDetectorNames, []);
+    const names = ['', 'customer ssn', 'aws_secret_access_key', 'billing phone', 'note'];
+    let long = '';
+    for (let i = 0; long.length < scanAloneLength; i++) long += texts[i % texts.length] + '\n';
+    const longer = long + texts.slice(0, 50).join(' ');
+    const short = texts.slice(0, 6);
+    const batches = [[long, ...short], [...short, long], [short[0], long, short[1], longer, short[2]], [long, longer], [short[3], long, longer, short[4]]];
+    for (const batch of batches) {
+      const got = scanner.scanEach(batch, (k) => names[k % names.length]);
+      const alone = batch.flatMap((t, k) => scanner.scan(t, names[k % names.length]).map((d) => ({ ...d, segment: k })));
+      assert.deepEqual(got, alone);
+      assert.ok(got.filter((d) => batch[d.segment].length >= scanAloneLength).length > 10, 'the long texts hold values');
+    }
   });
 
   it('no match of a pass is shorter than its minLength (the windows opened by member names skip shorter strings)', () => {
