@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { GatewayEventName, GatewayEvents } from './core/admin-api';
 import type { EventFanout, FanoutEvent } from './state/event-fanout';
-import { MemoryEventFanout } from './state/memory/memory-event-fanout';
+import { MemoryEventFanout } from './state/memory-event-fanout';
 
 export type { GatewayEventName, GatewayEvents };
 

@@ -32,7 +32,6 @@ export const approvalErrors = {
   alreadyVoted: (id: string) => new GatehouseError(409, 'ERR_APPROVAL_ALREADY_DECIDED', `You already approved ${id}; another approver must add theirs.`),
   self: () => new GatehouseError(403, 'ERR_APPROVAL_SELF', 'You cannot decide on your own request.'),
   notApprover: (rule: string) => new GatehouseError(403, 'ERR_APPROVAL_NOT_APPROVER', `You are not an approver of rule ${rule}.`),
-  stateUnavailable: (cause: unknown) => new GatehouseError(503, 'ERR_STATE_UNAVAILABLE', 'Shared state is unavailable; the request was not forwarded.', { cause }),
   grantNotFound: (id: string) => new GatehouseError(404, 'ERR_APPROVAL_GRANT_NOT_FOUND', `No active grant ${id}.`),
 };
 

@@ -4,15 +4,16 @@ import type { ApprovalEvent, ApprovalRefusal } from '../core/approvals/approval-
 import { approvalOutcome, approvalView, resolvedEvent, type ApprovalOutcome } from '../core/approvals/approval-view';
 import type { GatewayEvents } from '../core/admin-api';
 import type { Principal } from '../core/types';
-import type { GatehouseError } from '../errors';
+import { GatehouseError } from '../errors';
 import type { EventBus } from '../events';
 import type { Approvals } from '../generated/gatehouse.config';
 import type { Logger } from '../log';
 import type { ApprovalHoldRequest, ApprovalHoldResult, ApprovalService, AuditService } from '../runtime';
 import type { ApprovalStore } from '../state/approval-store';
 import type { GrantStore } from '../state/grant-store';
-import { MemoryApprovalStore } from '../state/memory/memory-approval-store';
-import { MemoryGrantStore } from '../state/memory/memory-grant-store';
+import { MemoryApprovalStore } from '../state/memory-approval-store';
+import { MemoryGrantStore } from '../state/memory-grant-store';
+import { stateUnavailable } from '../state/state-errors';
 import { approvalErrors } from './approval-errors';
 import { approvalDefaults, ruleApproval } from './approval-settings';
 import { restoreGrants } from './restore-grants';
@@ -76,7 +77,7 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
       step = await approvals.apply(id, event);
     } catch (err) {
       log.error('approval store failed', { approvalId: id, error: String(err) });
-      const release = { record: undefined, error: approvalErrors.stateUnavailable(err) };
+      const release = { record: undefined, error: stateUnavailable('approvals', err) };
       held.take(id)?.(release);
       return release;
     }
@@ -242,18 +243,23 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
       // Approved: the request goes upstream only once its approval is durable in the audit log.
       // The grant's window is in the record too: `restoreGrants` reads it back after a restart.
       const approvedBy = record.votes.map(actorOf);
-      let failure: Error | undefined;
+      let failure: GatehouseError | undefined;
+      let grant: GrantView | undefined;
       try {
-        const grant = record.grantId
-          ? await grants.make({ id: record.grantId, principal: record.principal, rule: record.rule, model: record.model, ttlMs: record.approval.grantTtlMs, approvalId: id, approvedBy })
-          : undefined;
-        events.emit('approval.resolved', resolvedEvent(record));
-        await note('approval_approved', record, { by: approvedBy, reason, grantId: grant?.id, grantCreatedAt: grant?.createdAt, grantExpiresAt: grant?.expiresAt });
+        if (record.grantId) grant = await grants.make({ id: record.grantId, principal: record.principal, rule: record.rule, model: record.model, ttlMs: record.approval.grantTtlMs, approvalId: id, approvedBy });
       } catch (err) {
-        failure = err instanceof Error ? err : new Error(String(err));
+        failure = stateUnavailable('grants', err);
+      }
+      events.emit('approval.resolved', resolvedEvent(record));
+      if (!failure) {
+        try {
+          await note('approval_approved', record, { by: approvedBy, reason, grantId: grant?.id, grantCreatedAt: grant?.createdAt, grantExpiresAt: grant?.expiresAt });
+        } catch (err) {
+          failure = approvalErrors.audit(err);
+        }
       }
       await approvals.publishDecided(record, failure);
-      if (failure) throw approvalErrors.audit(failure);
+      if (failure) throw failure;
       return approvalView(record);
     },
 
@@ -295,7 +301,8 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
 
 /** The error a decision releases its held request with: none to go on. */
 function decisionError(record: ApprovalRecord, failure: Error | undefined): GatehouseError | undefined {
-  if (failure) return approvalErrors.audit(failure);
+  // The deciding instance's error when it is one of ours (this process); from elsewhere, an Error.
+  if (failure) return failure instanceof GatehouseError ? failure : approvalErrors.audit(failure);
   if (record.state === 'denied') return approvalErrors.denied(record.id, record.deniedBy?.subject ?? 'an approver', record.reason);
   return undefined;
 }

@@ -13,7 +13,7 @@ import type { ApprovalEvent, ApprovalStep } from '../core/approvals/approval-rul
  * two decisions racing anywhere, exactly one is applied and the other is refused by the rules
  * (409 already decided), and a vote short of quorum is never lost.
  *
- * Contract: test/contract/approval-store.contract.ts. Records come out as copies (changing one
+ * Contract: test/contract/approval-store.ts. Records come out as copies (changing one
  * changes nothing stored); `create` takes ownership of the record it is given (the caller does
  * not change it afterwards), so one held request keeps one copy in a one-process store.
  */
@@ -33,7 +33,9 @@ export interface ApprovalStore {
    * whichever instance the decision was made: `failure` when the decision could not be made
    * durable (the held request then fails closed instead of proceeding). A fleet carries it
    * between instances (e.g. PostgreSQL NOTIFY); listeners on every instance receive it, the
-   * publishing one's before `publishDecided` resolves.
+   * publishing one's before `publishDecided` resolves. At least once: a fleet store that may
+   * have missed some (a dropped LISTEN connection) delivers again the decisions of records this
+   * instance holds; a second delivery is harmless (a held request is released once).
    */
   publishDecided(record: ApprovalRecord, failure?: Error): Promise<void>;
   /** Subscribes to `publishDecided` from every instance; returns the unsubscribe function. */

@@ -9,7 +9,7 @@ export type FanoutEvent = { [K in GatewayEventName]: { name: K; payload: Gateway
  * to any instance sees them all. The event bus (`events.ts`) publishes through it and delivers
  * what it receives. One process by default (`memory/memory-event-fanout.ts`).
  *
- * Contract: test/contract/event-fanout.contract.ts.
+ * Contract: test/contract/event-fanout.ts.
  */
 export interface EventFanout {
   /**

@@ -18,7 +18,7 @@ export interface NewGrant {
  * a fleet shares them, so a grant made through one instance admits the caller on another and a
  * revocation reaches every instance. Times come from the store's clock, given at construction.
  *
- * Contract: test/contract/grant-store.contract.ts.
+ * Contract: test/contract/grant-store.ts.
  */
 export interface GrantStore {
   /** Makes a grant lasting ttlMs from now, replacing the one for the same principal, rule and model. */

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { MemoryApprovalStore } from '../../../gateway/state/memory/memory-approval-store';
-import { MemoryEventFanout } from '../../../gateway/state/memory/memory-event-fanout';
-import { MemoryGrantStore } from '../../../gateway/state/memory/memory-grant-store';
-import { describeApprovalStoreContract } from '../../contract/approval-store.contract';
-import { describeEventFanoutContract } from '../../contract/event-fanout.contract';
-import { describeGrantStoreContract } from '../../contract/grant-store.contract';
+import { MemoryApprovalStore } from '../../../gateway/state/memory-approval-store';
+import { MemoryEventFanout } from '../../../gateway/state/memory-event-fanout';
+import { MemoryGrantStore } from '../../../gateway/state/memory-grant-store';
+import { describeApprovalStoreContract } from '../../contract/approval-store';
+import { describeEventFanoutContract } from '../../contract/event-fanout';
+import { describeGrantStoreContract } from '../../contract/grant-store';
 import { pendingRecord, t0 } from '../../builders/approval-record';
 
 // One process: both "instances" are the same object.

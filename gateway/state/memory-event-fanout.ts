@@ -1,4 +1,4 @@
-import type { EventFanout, FanoutEvent } from '../event-fanout';
+import type { EventFanout, FanoutEvent } from './event-fanout';
 
 /** Events within one process: delivered to every subscriber synchronously, in publish order. */
 export class MemoryEventFanout implements EventFanout {

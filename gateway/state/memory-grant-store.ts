@@ -1,6 +1,6 @@
-import type { Grant } from '../../core/admin-api';
-import type { ApprovalActor } from '../../core/approvals/approval-record';
-import type { GrantStore, NewGrant } from '../grant-store';
+import type { Grant } from '../core/admin-api';
+import type { ApprovalActor } from '../core/approvals/approval-record';
+import type { GrantStore, NewGrant } from './grant-store';
 
 interface Held {
   id: string;

@@ -1,7 +1,7 @@
-import type { ApprovalState } from '../../core/admin-api';
-import type { ApprovalRecord } from '../../core/approvals/approval-record';
-import { applyApprovalEvent, type ApprovalEvent, type ApprovalStep } from '../../core/approvals/approval-rules';
-import type { ApprovalStore } from '../approval-store';
+import type { ApprovalState } from '../core/admin-api';
+import type { ApprovalRecord } from '../core/approvals/approval-record';
+import { applyApprovalEvent, type ApprovalEvent, type ApprovalStep } from '../core/approvals/approval-rules';
+import type { ApprovalStore } from './approval-store';
 
 type DecidedListener = (record: ApprovalRecord, failure?: Error) => void;
 
