@@ -56,7 +56,7 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
   if (identity.devIssuer) publicRoutes.get('/dev-issuer/jwks.json', devIssuerJwksHandler(identity.devIssuer));
   const audit = await createAuditService(loaded.config.audit, { dataDir: loaded.dataDir, log, events, configDir: loaded.configDir });
   const approverIdentity = await createApproverIdentity(loaded.config, { dataDir: loaded.dataDir, log });
-  const approvals = createApprovalService(loaded.config.approvals, { log, events, audit });
+  const approvals = createApprovalService(loaded.config.approvals, { log, events, audit, instance: state.instance.id });
   const restored = await approvals.restoreGrants();
   if (restored) log.info('approvals: restored grants from the audit log', { grants: restored });
   const alerts = createAlertService(loaded.config.alerts, {
