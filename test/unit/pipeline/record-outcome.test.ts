@@ -12,7 +12,9 @@ const gateway = join(__dirname, '../../../gateway');
 function countingAudit(answer: () => void | Promise<void>): { rt: Runtime; writes: () => number } {
   let writes = 0;
   const audit = { outcome: () => (writes++, answer()) } as unknown as AuditService;
-  return { rt: { audit } as Runtime, writes: () => writes };
+  // The usage service (issue 21) settles tokens and cost before the write: nothing to settle here.
+  const usage = { settle: () => ({}) };
+  return { rt: { audit, usage } as unknown as Runtime, writes: () => writes };
 }
 
 const exchange = () => ({ id: 'r1', outcome: { responseBytes: 0, clientAborted: false } }) as unknown as Exchange;
