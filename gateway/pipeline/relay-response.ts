@@ -1,6 +1,7 @@
 import type { Runtime } from '../runtime';
 import { isHeldStream } from '../sse/sse-error';
 import { clientResponseHeaders } from '../upstream/headers';
+import { ClientBodyWriter } from './client-body-writer';
 import type { Exchange } from './exchange';
 import { recordOutcome } from './record-outcome';
 import { relayIntoHeldStream } from './relay-into-held-stream';
@@ -14,7 +15,7 @@ import { noteUpstreamReset, type UpstreamBodySink, type UpstreamResponse } from 
  *   at end:     each step's `end` (what it held back, and its part of the record) → the outcome
  *               record (record-outcome.ts), durable → the response's last bytes and its end
  *   when cut:   no step ends; the client's response is destroyed; finish (run-pipeline.ts) records.
- * Writes x.outcome's status, firstByteMs, responseBytes and deliveredBytes.
+ * Writes x.outcome.status; the client writer (client-body-writer.ts) counts the bytes.
  */
 export function relayResponse(rt: Runtime, x: Exchange, stages: readonly ResponseStage[], upstreamRes: UpstreamResponse, done: () => void): UpstreamBodySink {
   const { res } = x;
@@ -44,66 +45,15 @@ export function relayResponse(rt: Runtime, x: Exchange, stages: readonly Respons
   // With a Content-Length the client sees the response complete at its last byte, not at res.end():
   // hold the last byte back until the outcome record is durable (chunked responses end at res.end()).
   const holdLastByte = !heldStream && !rewrites && hasLength;
-  let held: Buffer | undefined;
-  // Chunks that arrive in one read from the upstream (an SSE burst: a chunk per event) leave in one
-  // res.write at the end of this tick: each chunked res.write costs its own framing and iovecs.
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let flushQueued = false;
-  let waitingForDrain = false;
-  // What the client's connection accepted: writes complete in order, so one callback and a FIFO of sizes.
-  x.outcome.deliveredBytes = 0;
-  const writing: number[] = [];
-  const onWritten = (err?: Error | null) => {
-    const n = writing.shift() ?? 0;
-    if (!err) x.outcome.deliveredBytes! += n;
-  };
-  const onDrain = () => {
-    waitingForDrain = false;
-    upstreamRes.resume();
-  };
-  const flush = () => {
-    flushQueued = false;
-    if (pendingBytes === 0 || res.destroyed) return;
-    const out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
-    writing.push(out.length);
-    if (!res.write(out, onWritten) && !waitingForDrain) {
-      waitingForDrain = true;
-      res.once('drain', onDrain);
-    }
-  };
-  const write = (chunk: Buffer): boolean => {
-    if (chunk.length === 0) return !waitingForDrain;
-    if (x.outcome.firstByteMs === undefined) x.outcome.firstByteMs = elapsedMs(x);
-    x.outcome.responseBytes += chunk.length;
-    if (holdLastByte) {
-      if (held) {
-        pending.push(held);
-        pendingBytes += held.length;
-      }
-      held = chunk.subarray(chunk.length - 1);
-      chunk = chunk.subarray(0, chunk.length - 1);
-    }
-    if (chunk.length > 0) {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-    }
-    if (!flushQueued) {
-      flushQueued = true;
-      process.nextTick(flush);
-    }
-    return !waitingForDrain;
-  };
+  const client = new ClientBodyWriter(x, res, holdLastByte, upstreamRes.resume);
   let broken = false;
   return {
-    data: steps ? (chunk) => write(steps.chunk(chunk)) : write,
+    data: steps ? (chunk) => client.write(steps.chunk(chunk)) : (chunk) => client.write(chunk),
     end() {
-      if (steps) write(steps.end());
-      flush();
+      if (steps) client.write(steps.end());
+      client.flush();
       const finish = () => {
-        res.end(held);
+        client.end();
         done();
       };
       // The outcome record is durable before the client sees the end of the response (a crash
@@ -129,8 +79,4 @@ export function relayResponse(rt: Runtime, x: Exchange, stages: readonly Respons
       done();
     },
   };
-}
-
-function elapsedMs(x: Exchange): number {
-  return Number(process.hrtime.bigint() - x.startNs) / 1e6;
 }

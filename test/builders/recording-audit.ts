@@ -24,7 +24,6 @@ export class RecordingAudit implements AuditService {
 
   async arrival(): Promise<void> {}
   outcome(): void {}
-  async refused(): Promise<void> {}
   async rejected(): Promise<void> {}
 
   async note(kind: string, fields: Record<string, unknown>): Promise<void> {

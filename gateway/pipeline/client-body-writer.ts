@@ -1,0 +1,87 @@
+import type { ServerResponse } from 'node:http';
+import type { Exchange } from './exchange';
+
+/**
+ * Writes a relayed body to the client with as few syscalls as the stream allows, and counts it:
+ * x.outcome.firstByteMs, responseBytes (handed to the response) and deliveredBytes (accepted by
+ * the client's connection). Backpressure: `write` returns false while the client's socket is
+ * full; `onDrain` is called when it has room again.
+ */
+export class ClientBodyWriter {
+  // Chunks that arrive in one read from the upstream (an SSE burst: a chunk per event) leave in one
+  // res.write at the end of this tick: each chunked res.write costs its own framing and iovecs.
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private flushQueued = false;
+  private waitingForDrain = false;
+  /** The body's last byte, held back (see `holdLastByte`). */
+  private held: Buffer | undefined;
+  // What the client's connection accepted: writes complete in order, so one callback and a FIFO of sizes.
+  private readonly writing: number[] = [];
+  private readonly onWritten = (err?: Error | null) => {
+    const n = this.writing.shift() ?? 0;
+    if (!err) this.x.outcome.deliveredBytes! += n;
+  };
+  private readonly drained = () => {
+    this.waitingForDrain = false;
+    this.onDrain();
+  };
+  private readonly flushNow = () => this.flush();
+
+  /**
+   * @param holdLastByte With a Content-Length the client sees the response complete at its last
+   *   byte, not at res.end(): that byte is held back until `end` (after the outcome record is durable).
+   */
+  constructor(
+    private readonly x: Exchange,
+    private readonly res: ServerResponse,
+    private readonly holdLastByte: boolean,
+    private readonly onDrain: () => void,
+  ) {
+    x.outcome.deliveredBytes = 0;
+  }
+
+  /** Queues a chunk for this tick's write; false while the client's socket is full. */
+  write(chunk: Buffer): boolean {
+    if (chunk.length === 0) return !this.waitingForDrain;
+    const outcome = this.x.outcome;
+    if (outcome.firstByteMs === undefined) outcome.firstByteMs = Number(process.hrtime.bigint() - this.x.startNs) / 1e6;
+    outcome.responseBytes += chunk.length;
+    if (this.holdLastByte) {
+      if (this.held) this.queue(this.held);
+      this.held = chunk.subarray(chunk.length - 1);
+      chunk = chunk.subarray(0, chunk.length - 1);
+    }
+    if (chunk.length > 0) this.queue(chunk);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      process.nextTick(this.flushNow);
+    }
+    return !this.waitingForDrain;
+  }
+
+  /** Writes what is queued now. */
+  flush(): void {
+    this.flushQueued = false;
+    const { res } = this;
+    if (this.pendingBytes === 0 || res.destroyed) return;
+    const out = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.writing.push(out.length);
+    if (!res.write(out, this.onWritten) && !this.waitingForDrain) {
+      this.waitingForDrain = true;
+      res.once('drain', this.drained);
+    }
+  }
+
+  /** Ends the response, with the held-back last byte. */
+  end(): void {
+    this.res.end(this.held);
+  }
+
+  private queue(chunk: Buffer): void {
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+  }
+}
