@@ -21,6 +21,7 @@ import type { Runtime } from '../runtime';
 import type { AdminAppParts } from './admin-app';
 import { createAuditService } from '../audit/audit-service';
 import { openSharedState, type SharedState } from '../state/shared-state';
+import { fleetAuditView, postgresIndexSink } from '../state/postgres-audit-index';
 
 type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'audit' | 'approvals' | 'approverIdentity'>;
 
@@ -54,7 +55,12 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
   });
   const publicRoutes = Router();
   if (identity.devIssuer) publicRoutes.get('/dev-issuer/jwks.json', devIssuerJwksHandler(identity.devIssuer));
-  const audit = await createAuditService(loaded.config.audit, { dataDir: loaded.dataDir, log, events, configDir: loaded.configDir });
+  const pg = state.store === 'postgres' ? state.postgres : undefined;
+  const audit = await createAuditService(loaded.config.audit, {
+    dataDir: loaded.dataDir, log, events, configDir: loaded.configDir,
+    // Each instance keeps its chain on its own disk and feeds the fleet's index, like a sink.
+    extraSinks: pg ? [{ name: 'postgres-index', transport: (auditDir) => postgresIndexSink(pg, state.instance, auditDir) }] : [],
+  });
   const approverIdentity = await createApproverIdentity(loaded.config, { dataDir: loaded.dataDir, log });
   const approvals = createApprovalService(loaded.config.approvals, { log, events, audit });
   const restored = await approvals.restoreGrants();
@@ -73,7 +79,7 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
     runtime,
     admin: {
       requireAdmin: requireAdmin(rt, { adminToken }),
-      adminRouter: adminRouter(rt),
+      adminRouter: adminRouter(rt, pg ? { audit: fleetAuditView(pg, audit) } : {}),
       publicRoutes,
       // Requests would only get 503 while the audit log cannot be written (fail closed).
       notReady: () => [...(audit.stats().healthy ? [] : ['audit log not writable']), ...state.notReady()],

@@ -15,6 +15,8 @@ import { stateConfigProblems, stateSettings } from './state-settings';
 /** The state a gateway shares with its fleet (or keeps to itself when embedded). */
 export interface SharedState {
   instance: { id: string; name: string };
+  /** Where approvals, grants, events and the audit index live. */
+  store: 'embedded' | 'postgres';
   counters: CounterStore;
   /** Lease of a concurrency slot in a shared store. */
   leaseMs: number;
@@ -73,6 +75,7 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
   if (settings.store !== 'embedded' || settings.counters !== 'embedded') log.info('shared state', { store: settings.store, counters: settings.counters, instance: instance.id, name: instance.name });
   return {
     instance,
+    store: settings.store,
     counters,
     leaseMs: settings.leaseMs,
     ...(postgres ? { postgres } : {}),

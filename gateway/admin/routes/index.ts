@@ -20,7 +20,7 @@ export function adminRouter(rt: Runtime, extra: AdminDeps = {}): Router {
   const router = Router();
   router.use(express.json({ limit: '5mb' }));
   router.use(eventsRoutes(extra.eventLog ?? new EventLog(rt.events), { heartbeatMs: extra.heartbeatMs ?? 15_000, maxBufferedBytes: extra.maxBufferedBytes ?? 1 << 20 }));
-  router.use(auditRoutes(rt.audit));
+  router.use(auditRoutes(extra.audit ?? rt.audit));
   router.use(approvalRoutes(rt.approvals));
   router.use(policyRoutes(rt.policy));
   router.use(previewRoutes(rt));
