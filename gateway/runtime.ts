@@ -1,6 +1,9 @@
 import type { EventBus } from './events';
 import type { Logger } from './log';
-import type { Decision, InferenceRequest, MaskReportEntry, Principal } from './core/types';
+import type { ServerResponse } from 'node:http';
+import type { ApprovalOutcome } from './core/approvals/approval-view';
+import type { Decision, EndpointKind, InferenceRequest, MaskReportEntry, Principal } from './core/types';
+import type { GatehouseError } from './errors';
 import type { CompiledPolicy } from './core/policy/compiled-policy';
 import type { Exchange } from './pipeline/exchange';
 import type { GatehouseConfig } from './generated/gatehouse.config';
@@ -141,20 +144,53 @@ export interface AuditService {
 
 /** gateway/approvals/ — holds require_approval requests until decided; the admin API's approval desk. */
 export interface ApprovalService {
-  /** Resolves when approved or granted; throws GatehouseError 403 approval_denied / approval_timeout, or on withdrawal. */
-  await(x: Exchange): Promise<void>;
+  /**
+   * Holds a require_approval request until it is approved or covered by a grant, or refused.
+   * Throws GatehouseError when it cannot be held at all (503 capacity, audit or shutdown; client
+   * already gone); once an approval exists it resolves with its outcome and, when refused
+   * (403 approval_denied / approval_timeout, withdrawal), the error to answer with.
+   */
+  hold(request: ApprovalHoldRequest): Promise<ApprovalHoldResult>;
   /** Requests held right now (Prometheus gauge gatehouse_approvals_pending). */
   readonly pendingCount: number;
   /** Approvals in a state (default pending), oldest first; decided ones only while remembered (historySize). */
-  list(state?: ApprovalState | 'all'): Approval[];
-  get(id: string): Approval | undefined;
+  list(state?: ApprovalState | 'all'): Promise<Approval[]>;
+  get(id: string): Promise<Approval | undefined>;
   /** Records an approver's verdict. Throws GatehouseError 403/404/409/410 (see approvals/approval-errors.ts). */
   decide(id: string, approver: Principal, verdict: ApprovalVerdict, reason?: string): Promise<Approval>;
   /** Grants that are neither expired nor revoked. */
-  listGrants(): Grant[];
+  listGrants(): Promise<Grant[]>;
   /** Puts back the unexpired, unrevoked grants recorded in the audit log (after a restart); how many. */
   restoreGrants(): Promise<number>;
   /** Throws GatehouseError 404 ERR_APPROVAL_GRANT_NOT_FOUND when no active grant has that id. */
   revokeGrant(id: string, by: Principal): Promise<Grant>;
   close(): Promise<void>;
+}
+
+/** What the approval service needs of a request to hold it (the await-approval stage gives it). */
+export interface ApprovalHoldRequest {
+  requestId: string;
+  principal: Principal | undefined;
+  /** A require_approval decision. */
+  decision: Decision;
+  method: string;
+  path: string;
+  model?: string;
+  endpoint?: EndpointKind;
+  /** The client asked for a stream: it is answered 200 with SSE keep-alive comments while it waits. */
+  stream: boolean;
+  /** The caller's response, where a streaming request's keep-alive stream opens. */
+  res: ServerResponse;
+  /** Aborted when the client goes away: the approval is withdrawn. */
+  clientGone: AbortSignal;
+}
+
+/** How a held request's wait ended. */
+export interface ApprovalHoldResult {
+  /** What its records say of the approval (the exchange's `approval`). */
+  approval?: ApprovalOutcome;
+  /** Why it is refused; absent: go on. */
+  error?: GatehouseError;
+  /** When its keep-alive stream answered 200 (ms since the epoch): its first byte. */
+  streamOpenedAt?: number;
 }

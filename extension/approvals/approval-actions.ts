@@ -12,7 +12,7 @@ export type DecideOutcome =
   | { kind: 'cancelled' }
   | { kind: 'failed'; message: string };
 
-const PAST: Record<Resolution['state'], string> = { approved: 'approved', denied: 'denied', timeout: 'timed out', withdrawn: 'withdrawn by its caller' };
+const PAST: Record<Resolution['state'], string> = { approved: 'approved', denied: 'denied', timeout: 'timed out', withdrawn: 'withdrawn by its caller', abandoned: 'abandoned (its gateway instance stopped)' };
 
 /** "already approved by alice (…)": what a stale toast or tree item answers. */
 export function describeResolution(r: Resolution): string {

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { localAdminPrincipal } from '../approvals/types';
+import { localAdminPrincipal } from '../core/approvals/approval-record';
 import type { Principal } from '../core/types';
 import { GatehouseError, asGatehouseError, errorBody } from '../errors';
 import type { Runtime } from '../runtime';

@@ -26,11 +26,13 @@ export const approvalErrors = {
   shutdown: () => new GatehouseError(503, 'ERR_APPROVAL_SHUTDOWN', 'The gateway is shutting down; the request was not forwarded.'),
   noPrincipal: () => new GatehouseError(500, 'ERR_APPROVAL_NO_PRINCIPAL', 'approval requested for an unidentified caller'),
   notFound: (id: string) => new GatehouseError(404, 'ERR_APPROVAL_NOT_FOUND', `No approval ${id} (unknown, or decided too long ago to be remembered).`),
-  expired: (id: string, state: string) =>
-    new GatehouseError(410, 'ERR_APPROVAL_EXPIRED', `Approval ${id} is no longer waiting: ${state === 'timeout' ? 'it timed out' : 'the client withdrew it'}.`),
+  expired: (id: string, state: 'timeout' | 'withdrawn' | 'abandoned') =>
+    new GatehouseError(410, 'ERR_APPROVAL_EXPIRED', `Approval ${id} is no longer waiting: ${expiredBecause[state]}.`),
   alreadyDecided: (id: string, state: string) => new GatehouseError(409, 'ERR_APPROVAL_ALREADY_DECIDED', `Approval ${id} was already decided (${state}).`),
   alreadyVoted: (id: string) => new GatehouseError(409, 'ERR_APPROVAL_ALREADY_DECIDED', `You already approved ${id}; another approver must add theirs.`),
   self: () => new GatehouseError(403, 'ERR_APPROVAL_SELF', 'You cannot decide on your own request.'),
   notApprover: (rule: string) => new GatehouseError(403, 'ERR_APPROVAL_NOT_APPROVER', `You are not an approver of rule ${rule}.`),
   grantNotFound: (id: string) => new GatehouseError(404, 'ERR_APPROVAL_GRANT_NOT_FOUND', `No active grant ${id}.`),
 };
+
+const expiredBecause = { timeout: 'it timed out', withdrawn: 'the client withdrew it', abandoned: 'the gateway instance holding it stopped' };

@@ -1,18 +1,24 @@
 import { randomUUID } from 'node:crypto';
+import { actorOf, type ApprovalRecord } from '../core/approvals/approval-record';
+import type { ApprovalEvent, ApprovalRefusal } from '../core/approvals/approval-rules';
+import { approvalOutcome, approvalView, resolvedEvent, type ApprovalOutcome } from '../core/approvals/approval-view';
+import type { GatewayEvents } from '../core/admin-api';
 import type { Principal } from '../core/types';
-import type { GatehouseError } from '../errors';
+import { GatehouseError } from '../errors';
 import type { EventBus } from '../events';
 import type { Approvals } from '../generated/gatehouse.config';
 import type { Logger } from '../log';
-import type { Exchange } from '../pipeline/exchange';
-import type { ApprovalService, AuditService } from '../runtime';
-import { CommentTicker } from '../sse/comment-ticker';
-import { openHeldStream } from '../sse/sse-error';
+import type { ApprovalHoldRequest, ApprovalHoldResult, ApprovalService, AuditService } from '../runtime';
+import type { ApprovalStore } from '../state/approval-store';
+import type { GrantStore } from '../state/grant-store';
+import { MemoryApprovalStore } from '../state/memory-approval-store';
+import { MemoryGrantStore } from '../state/memory-grant-store';
+import { stateUnavailable } from '../state/state-errors';
 import { approvalErrors } from './approval-errors';
-import { approvalDefaults, ruleApproval, type RuleApproval } from './approval-settings';
-import { GrantStore } from './grant-store';
-import { actor, mayApprove, toView, type Held } from './held-approval';
-import { sameActor, type ApprovalState, type ApprovalVerdict, type ApprovalView, type GrantView } from './types';
+import { approvalDefaults, ruleApproval } from './approval-settings';
+import { restoreGrants } from './restore-grants';
+import { HeldRequests, type Release } from './held-approval';
+import type { ApprovalState, ApprovalVerdict, ApprovalView, GrantView } from './types';
 
 export interface ApprovalServiceDeps {
   log: Logger;
@@ -21,100 +27,89 @@ export interface ApprovalServiceDeps {
   audit: Pick<AuditService, 'note' | 'query'>;
   /** Wall clock in ms; tests move it to expire grants. Wait timers use real time. */
   now?: () => number;
+  /** Where approvals live (default: this process's memory, remembering `historySize` settled ones). */
+  approvals?: ApprovalStore;
+  /** Where grants live (default: this process's memory, on the `now` clock). */
+  grants?: GrantStore;
+  /** This instance's id, recorded as the holder of the approvals it holds (default 'local'). */
+  instance?: string;
 }
 
 /**
- * Holds require_approval requests until enough approvers decide, the wait runs out or the
- * client leaves. A held request costs one Map entry, one timer (Node keeps all timers of one
- * duration in a single list behind one native timer), one promise and an abort listener;
- * held streaming requests share one keep-alive interval.
- *
- * Streaming requests (stream: true) get 200 and SSE headers at once, then a
- * `: waiting for approval` comment every keepAliveSeconds, so proxies and SDKs with idle
- * timeouts keep the connection. A denial or timeout after that arrives as an SSE `error`
- * event written by the pipeline's error path (respondError sees isHeldStream(res)); the OpenAI
- * SDK raises it as an APIError with code approval_denied / approval_timeout. An approval lets
- * the forwarder stream the upstream's events into the already-open response.
- * Non-streaming requests are held without headers and denied with a plain 403.
+ * Holds require_approval requests until enough approvers decide, the wait runs out or the client
+ * leaves. Orchestration only: the rules are core's (`core/approvals/approval-rules.ts`, applied
+ * by the approval store), the records and grants live in the stores (`state/`), the callers'
+ * connections are held by the transport (`held-approval.ts`). Every step is audited here, and
+ * nothing goes upstream on an approval that is not durable in the audit log.
  */
 export function createApprovalService(cfg: Approvals | undefined, deps: ApprovalServiceDeps): ApprovalService {
   const settings = approvalDefaults(cfg);
   const now = deps.now ?? Date.now;
   const { log, events, audit } = deps;
-  const pending = new Map<string, Held>();
-  const history = new Map<string, Held>();
-  const grants = new GrantStore(now);
-  const keepAlive = new CommentTicker(settings.keepAliveSeconds * 1000, 'waiting for approval');
+  const approvals = deps.approvals ?? new MemoryApprovalStore(settings.historySize);
+  const grants = deps.grants ?? new MemoryGrantStore(now);
+  const instance = deps.instance ?? 'local';
+  const held = new HeldRequests(settings.keepAliveSeconds * 1000, {
+    expire: (id) => void settleUndecided(id, { kind: 'timeout', at: now() }),
+    gone: (id) => void withdraw(id, 'client_closed'),
+  });
   let closed = false;
+  // A decision made on any instance releases the caller here if this instance holds it.
+  const stopListening = approvals.onDecided((record, failure) => held.take(record.id)?.({ record, error: decisionError(record, failure) }));
 
-  function remember(held: Held): void {
-    if (settings.historySize === 0) return;
-    history.set(held.id, held);
-    if (history.size > settings.historySize) history.delete(history.keys().next().value as string);
-  }
-
-  /** Moves a held approval to a final state (once: callers check state === 'pending'). */
-  function settle(held: Held, state: Exclude<ApprovalState, 'pending'>): void {
-    held.state = state;
-    held.decidedAt = now();
-    pending.delete(held.id);
-    remember(held);
-    if (held.timer) clearTimeout(held.timer);
-    held.detach?.();
-    held.timer = undefined;
-    held.detach = undefined;
-    // A held stream stays open: the pipeline's error path ends it with an SSE error event once
-    // the outcome (status, code, x.approval) is set, so the audit record is complete.
-    if (held.stream) {
-      keepAlive.delete(held.stream);
-      held.stream = undefined;
-    }
-    const by = state === 'denied' ? held.deniedBy?.subject : state === 'approved' ? held.votes.map((v) => v.subject).join(', ') : undefined;
-    events.emit('approval.resolved', { id: held.id, state, ...(by ? { by } : {}), ...(held.reason ? { reason: held.reason } : {}) });
-  }
-
-  /** Ends the held promise once and drops its closures, so remembered approvals keep no request alive. */
-  function release(held: Held, err?: Error): void {
-    const { resolve, reject } = held;
-    held.resolve = held.reject = undefined;
-    if (err) reject?.(err);
-    else resolve?.();
-  }
-
-  async function note(kind: string, held: Held, fields: Record<string, unknown>): Promise<void> {
-    await audit.note(kind, { approvalId: held.id, requestId: held.requestId, principal: actor(held.principal), model: held.model, rule: held.rule, ...fields });
+  async function note(kind: string, r: ApprovalRecord, fields: Record<string, unknown>): Promise<void> {
+    await audit.note(kind, { approvalId: r.id, requestId: r.requestId, principal: actorOf(r.principal), model: r.model, rule: r.rule, ...fields });
   }
 
   /** Notes a final step; its failure is logged (the request fails anyway, so it is already closed). */
-  function noteQuietly(kind: string, held: Held, fields: Record<string, unknown>): void {
-    note(kind, held, fields).catch((err) => log.error('approval audit failed', { approvalId: held.id, kind, error: String(err) }));
+  function noteQuietly(kind: string, r: ApprovalRecord, fields: Record<string, unknown>): void {
+    note(kind, r, fields).catch((err) => log.error('approval audit failed', { approvalId: r.id, kind, error: String(err) }));
   }
 
-  function timeOut(held: Held): void {
-    if (held.state !== 'pending') return;
-    const err = approvalErrors.timeout(held.id, Math.round((held.expiresAt - held.requestedAt) / 1000));
-    settle(held, 'timeout');
-    noteQuietly('approval_timeout', held, { waitedMs: now() - held.requestedAt });
-    release(held, err);
+  /**
+   * Settles an approval without a decision (the wait ran out, the client left, shutdown) and
+   * releases its caller. Nothing happens when it was settled meanwhile: whoever settled it
+   * releases the caller.
+   */
+  async function settleUndecided(id: string, event: Extract<ApprovalEvent, { kind: 'timeout' | 'withdraw' }>): Promise<Release | undefined> {
+    let step;
+    try {
+      step = await approvals.apply(id, event);
+    } catch (err) {
+      log.error('approval store failed', { approvalId: id, error: String(err) });
+      const release = { record: undefined, error: stateUnavailable('approvals', err) };
+      held.take(id)?.(release);
+      return release;
+    }
+    if (!step.ok) return undefined;
+    const record = step.record;
+    const end = held.take(id);
+    events.emit('approval.resolved', resolvedEvent(record));
+    const waitedMs = now() - record.requestedAt;
+    let error: GatehouseError;
+    if (event.kind === 'timeout') {
+      error = approvalErrors.timeout(id, Math.round((record.expiresAt - record.requestedAt) / 1000));
+      noteQuietly('approval_timeout', record, { waitedMs });
+    } else {
+      error = event.cause === 'shutdown' ? approvalErrors.shutdown() : approvalErrors.withdrawn(id);
+      noteQuietly('approval_withdrawn', record, { reason: event.cause, waitedMs });
+    }
+    const release = { record, error };
+    end?.(release);
+    return release;
   }
 
-  function withdraw(held: Held, reason: string): GatehouseError {
-    const err = reason === 'shutdown' ? approvalErrors.shutdown() : approvalErrors.withdrawn(held.id);
-    held.reason = reason === 'shutdown' ? 'gateway shutting down' : undefined;
-    settle(held, 'withdrawn');
-    noteQuietly('approval_withdrawn', held, { reason, waitedMs: now() - held.requestedAt });
-    return err;
-  }
+  const withdraw = (id: string, cause: 'client_closed' | 'shutdown') => settleUndecided(id, { kind: 'withdraw', cause, at: now() });
 
-  async function useGrant(x: Exchange, principal: Principal, rule: string): Promise<boolean> {
-    const grant = grants.use(principal, rule, x.request?.model);
-    if (!grant) return false;
+  async function useGrant(request: ApprovalHoldRequest, principal: Principal, rule: string): Promise<ApprovalOutcome | undefined> {
+    const grant = await grants.use(principal, rule, request.model);
+    if (!grant) return undefined;
     try {
       await audit.note('grant_used', {
         grantId: grant.id,
         approvalId: grant.approvalId,
-        requestId: x.id,
-        principal: actor(principal),
+        requestId: request.requestId,
+        principal: actorOf(principal),
         rule,
         model: grant.model,
         expiresAt: grant.expiresAt,
@@ -122,215 +117,172 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
     } catch (err) {
       throw approvalErrors.audit(err);
     }
-    x.approval = { id: grant.approvalId, state: 'granted', by: grant.approvedBy.map((a) => a.subject) };
-    return true;
+    return { id: grant.approvalId, state: 'granted', by: grant.approvedBy.map((a) => a.subject) };
   }
 
-  function hold(x: Exchange, held: Held): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      held.resolve = resolve;
-      held.reject = reject;
-      held.timer = setTimeout(timeOut, Math.max(0, held.expiresAt - now()), held);
-      const onAbort = () => {
-        if (held.state === 'pending') release(held, withdraw(held, 'client_closed'));
-      };
-      x.clientGone.addEventListener('abort', onAbort, { once: true });
-      held.detach = () => x.clientGone.removeEventListener('abort', onAbort);
-    });
+  function newRecord(request: ApprovalHoldRequest, principal: Principal): ApprovalRecord {
+    const { decision } = request;
+    const approval = ruleApproval(decision.approval, settings);
+    const requestedAt = now();
+    return {
+      id: `apr_${randomUUID()}`,
+      requestId: request.requestId,
+      state: 'pending',
+      revision: 0,
+      holder: instance,
+      principal: { issuer: principal.issuer, subject: principal.subject, groups: principal.groups },
+      method: request.method,
+      path: request.path,
+      ...(request.model !== undefined ? { model: request.model } : {}),
+      ...(request.endpoint !== undefined ? { endpoint: request.endpoint } : {}),
+      rule: decision.rule,
+      ...(decision.policyVersion !== undefined ? { policyVersion: decision.policyVersion } : {}),
+      approval,
+      requestedAt,
+      expiresAt: requestedAt + approval.waitMs,
+      votes: [],
+      streaming: request.stream && settings.streamKeepAlive,
+    };
   }
 
-  /** Tells approvers (event stream) and opens the keep-alive stream of a streaming request. */
-  function announce(x: Exchange, held: Held): void {
-    events.emit('approval.requested', {
-      id: held.id,
-      principal: held.principal.subject,
-      method: held.method,
-      path: held.path,
-      ...(held.model !== undefined ? { model: held.model } : {}),
-      rule: held.rule,
-      expiresAt: new Date(held.expiresAt).toISOString(),
-    });
-    if (!held.streaming) return;
-    openHeldStream(x.res, held.id, 'waiting for approval');
-    x.outcome.firstByteMs ??= Date.now() - x.receivedAt;
-    held.stream = x.res;
-    keepAlive.add(x.res);
+  /** Records a new pending approval (audited first); the store owns the record from here. Returns what holding it needs. */
+  async function open(request: ApprovalHoldRequest, principal: Principal) {
+    const record = newRecord(request, principal);
+    try {
+      await note('approval_requested', record, {
+        method: record.method,
+        path: record.path,
+        policyVersion: record.policyVersion,
+        approvers: { groups: record.approval.groups, subjects: record.approval.subjects },
+        minApprovals: record.approval.minApprovals,
+        expiresAt: new Date(record.expiresAt).toISOString(),
+      });
+    } catch (err) {
+      throw approvalErrors.audit(err);
+    }
+    if (closed) throw approvalErrors.shutdown();
+    await approvals.create(record);
+    const announcement: GatewayEvents['approval.requested'] = {
+      id: record.id,
+      principal: record.principal.subject,
+      method: record.method,
+      path: record.path,
+      ...(record.model !== undefined ? { model: record.model } : {}),
+      rule: record.rule,
+      expiresAt: new Date(record.expiresAt).toISOString(),
+    };
+    return { id: record.id, waitMs: Math.max(0, record.expiresAt - now()), streaming: record.streaming, announcement };
+  }
+
+  /** What the held request gets from its release: its approval outcome and, when refused, why. */
+  function result(release: Release, streamOpenedAt?: number): ApprovalHoldResult {
+    return {
+      ...(release.record ? { approval: approvalOutcome(release.record) } : {}),
+      ...(release.error ? { error: release.error } : {}),
+      ...(streamOpenedAt !== undefined ? { streamOpenedAt } : {}),
+    };
   }
 
   const service: ApprovalService = {
     get pendingCount() {
-      return pending.size;
+      return held.size;
     },
 
-    async await(x: Exchange): Promise<void> {
-      const decision = x.decision;
-      if (!decision || decision.action !== 'require_approval') return;
-      const principal = x.principal;
+    async hold(request: ApprovalHoldRequest): Promise<ApprovalHoldResult> {
+      const { decision, principal } = request;
       if (!principal) throw approvalErrors.noPrincipal();
       if (closed) throw approvalErrors.shutdown();
-      if (x.clientGone.aborted) throw approvalErrors.withdrawn(undefined);
-      if (await useGrant(x, principal, decision.rule)) return;
-      if (pending.size >= settings.maxPending) throw approvalErrors.capacity(settings.maxPending);
-
-      const rule: RuleApproval = ruleApproval(decision.approval, settings);
-      const requestedAt = now();
-      const request = x.request;
-      const held: Held = {
-        id: `apr_${randomUUID()}`,
-        requestId: x.id,
-        state: 'pending',
-        principal,
-        method: request?.method ?? x.req.method ?? 'GET',
-        path: request?.path ?? x.path ?? '/',
-        model: request?.model,
-        endpoint: request?.endpoint,
-        rule: decision.rule,
-        policyVersion: decision.policyVersion,
-        approval: rule,
-        requestedAt,
-        expiresAt: requestedAt + rule.waitMs,
-        votes: [],
-        streaming: !!request?.stream && settings.streamKeepAlive,
-      };
-      try {
-        await note('approval_requested', held, {
-          method: held.method,
-          path: held.path,
-          policyVersion: held.policyVersion,
-          approvers: { groups: rule.groups, subjects: rule.subjects },
-          minApprovals: rule.minApprovals,
-          expiresAt: new Date(held.expiresAt).toISOString(),
-        });
-      } catch (err) {
-        throw approvalErrors.audit(err);
+      if (request.clientGone.aborted) throw approvalErrors.withdrawn(undefined);
+      const granted = await useGrant(request, principal, decision.rule);
+      if (granted) return { approval: granted };
+      if (held.size >= settings.maxPending) throw approvalErrors.capacity(settings.maxPending);
+      const { id, waitMs, streaming, announcement } = await open(request, principal);
+      // The store is async: the client may have left, or shutdown begun, meanwhile.
+      if (closed || request.clientGone.aborted) {
+        const release = await withdraw(id, closed ? 'shutdown' : 'client_closed');
+        return result(release ?? { record: undefined, error: approvalErrors.withdrawn(id) });
       }
-      if (closed) throw approvalErrors.shutdown();
-      pending.set(held.id, held);
-      try {
-        if (x.clientGone.aborted) throw withdraw(held, 'client_closed');
-        announce(x, held);
-        await hold(x, held);
-      } finally {
-        x.approval = {
-          id: held.id,
-          state: held.state === 'pending' ? 'withdrawn' : (held.state as 'approved' | 'denied' | 'timeout' | 'withdrawn'),
-          by: (held.state === 'denied' && held.deniedBy ? [held.deniedBy] : held.votes).map((v) => v.subject),
-          ...(held.reason ? { reason: held.reason } : {}),
-        };
-      }
+      // Held before this continuation yields, so a decision published from now on finds it.
+      // While it waits, this frame keeps the id, not the record (thousands may wait at once).
+      const waiting = held.hold(id, waitMs, request.clientGone);
+      events.emit('approval.requested', announcement);
+      const streamOpenedAt = streaming ? held.openStream(id, request.res) : undefined;
+      return result(await waiting, streamOpenedAt);
     },
 
     async decide(id: string, approver: Principal, verdict: ApprovalVerdict, reason?: string): Promise<ApprovalView> {
-      const held = pending.get(id);
-      if (!held) {
-        const past = history.get(id);
-        if (!past) throw approvalErrors.notFound(id);
-        if (past.state === 'timeout' || past.state === 'withdrawn') throw approvalErrors.expired(id, past.state);
-        throw approvalErrors.alreadyDecided(id, past.state);
-      }
-      if (sameActor(approver, held.principal)) throw approvalErrors.self();
-      if (!mayApprove(approver, held.approval)) throw approvalErrors.notApprover(held.rule);
-      if (held.votes.some((v) => sameActor(v, approver))) throw approvalErrors.alreadyVoted(id);
+      const at = now();
+      const grantId = verdict === 'approve' ? `grt_${randomUUID()}` : undefined;
+      const step = await approvals.apply(id, { kind: 'vote', approver, verdict, at, ...(reason ? { reason } : {}), ...(grantId ? { grantId } : {}) });
+      if (!step.ok) throw refusalError(id, step.refusal);
+      const record = step.record;
 
-      const vote = { issuer: approver.issuer, subject: approver.subject, at: now(), ...(reason ? { reason } : {}) };
-      if (verdict === 'deny') {
-        held.deniedBy = vote;
-        held.reason = reason;
-        const err = approvalErrors.denied(held.id, approver.subject, reason);
-        settle(held, 'denied');
-        release(held, err);
+      if (record.state === 'denied') {
+        events.emit('approval.resolved', resolvedEvent(record));
+        await approvals.publishDecided(record);
         try {
-          await note('approval_denied', held, { by: actor(approver), reason });
+          await note('approval_denied', record, { by: actorOf(approver), reason });
         } catch (auditErr) {
           log.error('approval audit failed', { approvalId: id, kind: 'approval_denied', error: String(auditErr) });
           throw approvalErrors.audit(auditErr);
         }
-        return toView(held);
+        return approvalView(record);
       }
 
-      held.votes.push(vote);
-      if (held.votes.length < held.approval.minApprovals) {
+      if (record.state === 'pending') {
         try {
-          await note('approval_vote', held, { by: actor(approver), reason, votes: held.votes.length, needed: held.approval.minApprovals });
+          await note('approval_vote', record, { by: actorOf(approver), reason, votes: record.votes.length, needed: record.approval.minApprovals });
         } catch (auditErr) {
           // An unaudited vote does not count: fail closed.
-          held.votes.splice(held.votes.indexOf(vote), 1);
+          await approvals.apply(id, { kind: 'retract', approver, at: now() });
           throw approvalErrors.audit(auditErr);
         }
-        return toView(held);
+        return approvalView(record);
       }
 
-      held.reason = reason;
-      const approvedBy = held.votes.map(actor);
-      const grant = held.approval.grantTtlMs > 0 ? grants.create(held.principal, held.rule, held.model, held.approval.grantTtlMs, held.id, approvedBy) : undefined;
-      held.grantId = grant?.id;
-      settle(held, 'approved');
+      // Approved: the request goes upstream only once its approval is durable in the audit log.
+      // The grant's window is in the record too: `restoreGrants` reads it back after a restart.
+      const approvedBy = record.votes.map(actorOf);
+      let failure: GatehouseError | undefined;
+      let grant: GrantView | undefined;
       try {
-        // The request goes upstream only once its approval is durable in the audit log. The
-        // grant's window is in the record too: `restoreGrants` reads it back after a restart.
-        await note('approval_approved', held, { by: approvedBy, reason, grantId: grant?.id, grantCreatedAt: grant?.createdAt, grantExpiresAt: grant?.expiresAt });
-      } catch (auditErr) {
-        const err = approvalErrors.audit(auditErr);
-        release(held, err);
-        throw err;
+        if (record.grantId) grant = await grants.make({ id: record.grantId, principal: record.principal, rule: record.rule, model: record.model, ttlMs: record.approval.grantTtlMs, approvalId: id, approvedBy });
+      } catch (err) {
+        failure = stateUnavailable('grants', err);
       }
-      release(held);
-      return toView(held);
-    },
-
-    list(state: ApprovalState | 'all' = 'pending'): ApprovalView[] {
-      const out: ApprovalView[] = [];
-      if (state === 'pending' || state === 'all') for (const h of pending.values()) out.push(toView(h));
-      if (state !== 'pending') for (const h of history.values()) if (state === 'all' || h.state === state) out.push(toView(h));
-      return out.sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
-    },
-
-    get(id: string): ApprovalView | undefined {
-      const held = pending.get(id) ?? history.get(id);
-      return held && toView(held);
-    },
-
-    async restoreGrants(): Promise<number> {
-      // The log is the durable record of grants: the latest approvals that made one, minus the
-      // revoked. Only the last maxGrantTtlSeconds of the log can hold a live grant, so start-up
-      // reads no further back. (Grants made more than 1,000 approvals ago are not restored:
-      // the caller is asked again, which fails closed.)
-      const since = new Date(now() - settings.maxGrantTtlSeconds * 1000).toISOString();
-      const [approved, revoked] = await Promise.all([
-        audit.query({ kind: 'approval_approved', since, limit: 1000 }),
-        audit.query({ kind: 'grant_revoked', since, limit: 1000 }),
-      ]);
-      const gone = new Set(revoked.map((r) => (r.details as Record<string, unknown> | undefined)?.grantId));
-      let restored = 0;
-      for (const r of approved) {
-        const d = (r.details ?? {}) as Record<string, unknown>;
-        if (typeof d.grantId !== 'string' || gone.has(d.grantId) || !r.principal || typeof d.rule !== 'string') continue;
-        if (typeof d.grantCreatedAt !== 'string' || typeof d.grantExpiresAt !== 'string') continue;
-        const grant: GrantView = {
-          id: d.grantId,
-          principal: { issuer: r.principal.issuer, subject: r.principal.subject },
-          rule: d.rule,
-          ...(r.model !== undefined ? { model: r.model } : {}),
-          approvalId: typeof d.approvalId === 'string' ? d.approvalId : '',
-          approvedBy: Array.isArray(d.by) ? (d.by as GrantView['approvedBy']) : [],
-          createdAt: d.grantCreatedAt,
-          expiresAt: d.grantExpiresAt,
-          uses: 0,
-        };
-        if (grants.restore(grant)) restored++;
+      events.emit('approval.resolved', resolvedEvent(record));
+      if (!failure) {
+        try {
+          await note('approval_approved', record, { by: approvedBy, reason, grantId: grant?.id, grantCreatedAt: grant?.createdAt, grantExpiresAt: grant?.expiresAt });
+        } catch (err) {
+          failure = approvalErrors.audit(err);
+        }
       }
-      return restored;
+      await approvals.publishDecided(record, failure);
+      if (failure) throw failure;
+      return approvalView(record);
     },
 
-    listGrants(): GrantView[] {
+    async list(state: ApprovalState | 'all' = 'pending'): Promise<ApprovalView[]> {
+      return (await approvals.list(state)).map(approvalView);
+    },
+
+    async get(id: string): Promise<ApprovalView | undefined> {
+      const record = await approvals.get(id);
+      return record && approvalView(record);
+    },
+
+    restoreGrants: () => restoreGrants({ audit, grants, since: now() - settings.maxGrantTtlSeconds * 1000 }),
+
+    listGrants(): Promise<GrantView[]> {
       return grants.list();
     },
 
     async revokeGrant(id: string, by: Principal): Promise<GrantView> {
-      const grant = grants.revoke(id, by);
+      const grant = await grants.revoke(id, by);
       if (!grant) throw approvalErrors.grantNotFound(id);
       try {
-        await audit.note('grant_revoked', { grantId: id, approvalId: grant.approvalId, principal: grant.principal, rule: grant.rule, model: grant.model, by: actor(by) });
+        await audit.note('grant_revoked', { grantId: id, approvalId: grant.approvalId, principal: grant.principal, rule: grant.rule, model: grant.model, by: actorOf(by) });
       } catch (err) {
         throw approvalErrors.audit(err);
       }
@@ -339,9 +291,38 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
 
     async close(): Promise<void> {
       closed = true;
-      for (const held of [...pending.values()]) release(held, withdraw(held, 'shutdown'));
-      keepAlive.close();
+      await Promise.all(held.ids().map((id) => withdraw(id, 'shutdown')));
+      stopListening();
+      held.close();
     },
   };
   return service;
+}
+
+/** The error a decision releases its held request with: none to go on. */
+function decisionError(record: ApprovalRecord, failure: Error | undefined): GatehouseError | undefined {
+  // The deciding instance's error when it is one of ours (this process); from elsewhere, an Error.
+  if (failure) return failure instanceof GatehouseError ? failure : approvalErrors.audit(failure);
+  if (record.state === 'denied') return approvalErrors.denied(record.id, record.deniedBy?.subject ?? 'an approver', record.reason);
+  return undefined;
+}
+
+/** The admin API's answer to a refused decision. */
+function refusalError(id: string, refusal: ApprovalRefusal): GatehouseError {
+  switch (refusal.code) {
+    case 'not_found':
+      return approvalErrors.notFound(id);
+    case 'expired':
+      return approvalErrors.expired(id, refusal.state);
+    case 'already_decided':
+      return approvalErrors.alreadyDecided(id, refusal.state);
+    case 'already_voted':
+      return approvalErrors.alreadyVoted(id);
+    case 'self':
+      return approvalErrors.self();
+    case 'not_approver':
+      return approvalErrors.notApprover(refusal.rule);
+    case 'not_voted':
+      return approvalErrors.notFound(id);
+  }
 }

@@ -1,5 +1,5 @@
+import type { ApprovalTerms } from '../core/approvals/approval-record';
 import type { Decision } from '../core/types';
-import type { SubjectEntry } from '../core/principal-list';
 import type { Approvals } from '../generated/gatehouse.config';
 
 /** The config section with its defaults applied. */
@@ -25,20 +25,11 @@ export function approvalDefaults(cfg: Approvals | undefined): ApprovalDefaults {
   };
 }
 
-/** One rule's approval settings, bounded by the config. */
-export interface RuleApproval {
-  groups: string[];
-  subjects: SubjectEntry[];
-  minApprovals: number;
-  waitMs: number;
-  grantTtlMs: number;
-}
-
 /**
  * A rule without approvers can still be approved by the local admin (the machine owner);
  * a missing or invalid timeout takes the default; every wait is clamped to maxWaitSeconds.
  */
-export function ruleApproval(approval: Decision['approval'], d: ApprovalDefaults): RuleApproval {
+export function ruleApproval(approval: Decision['approval'], d: ApprovalDefaults): ApprovalTerms {
   const wait = positive(approval?.timeoutSeconds) ?? d.defaultWaitSeconds;
   const ttl = positive(approval?.grantTtlSeconds) ?? 0;
   return {

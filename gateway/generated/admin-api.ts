@@ -61,7 +61,10 @@ export type SubjectEntry =
       issuer: string;
       subject: string;
     };
-export type ApprovalState = 'pending' | 'approved' | 'denied' | 'timeout' | 'withdrawn';
+/**
+ * abandoned — the gateway instance holding the caller's connection stopped before a decision (a fleet marks it; the caller's retry asks again).
+ */
+export type ApprovalState = 'pending' | 'approved' | 'denied' | 'timeout' | 'withdrawn' | 'abandoned';
 export type ApprovalVerdict = 'approve' | 'deny';
 export type PolicyAction = 'allow' | 'deny' | 'require_approval';
 export type MaskWhere = 'audit' | 'upstream' | 'client';
@@ -509,7 +512,7 @@ export interface ApprovalRequestedEvent {
 }
 export interface ApprovalResolvedEvent {
   id: string;
-  state: 'approved' | 'denied' | 'timeout' | 'withdrawn';
+  state: 'approved' | 'denied' | 'timeout' | 'withdrawn' | 'abandoned';
   /**
    * Approver subject(s), comma-separated.
    */

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApprovalOutcome } from '../core/approvals/approval-view';
 import type { Decision, InferenceRequest, MaskReportEntry, Principal } from '../core/types';
 import type { CompiledUpstream } from '../upstream/upstream-table';
 
@@ -38,7 +39,7 @@ export interface Exchange {
   /** What the audit log stores of the request body: always masked. */
   auditRequestBody?: unknown;
   maskReport: MaskReportEntry[];
-  approval?: { id: string; state: 'approved' | 'denied' | 'timeout' | 'withdrawn' | 'granted'; by?: string[]; reason?: string };
+  approval?: ApprovalOutcome;
   outcome: ExchangeOutcome;
   /** The outcome record's write, once made (record-outcome.ts): null when there was nothing to wait for. */
   outcomeRecord?: Promise<void> | null;

@@ -62,7 +62,7 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
     extraSinks: pg ? [{ name: 'postgres-index', transport: (auditDir) => postgresIndexSink(pg, state.instance, auditDir) }] : [],
   });
   const approverIdentity = await createApproverIdentity(loaded.config, { dataDir: loaded.dataDir, log });
-  const approvals = createApprovalService(loaded.config.approvals, { log, events, audit });
+  const approvals = createApprovalService(loaded.config.approvals, { log, events, audit, instance: state.instance.id });
   const restored = await approvals.restoreGrants();
   if (restored) log.info('approvals: restored grants from the audit log', { grants: restored });
   const alerts = createAlertService(loaded.config.alerts, {

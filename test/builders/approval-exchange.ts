@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Decision, InferenceRequest, Principal } from '../../gateway/core/types';
+import { awaitApproval } from '../../gateway/pipeline/await-approval';
 import type { Exchange } from '../../gateway/pipeline/exchange';
+import type { ApprovalService, Runtime } from '../../gateway/runtime';
 
 export const caller = (subject = 'ci-deployer', groups: string[] = ['ci']): Principal => ({ issuer: 'https://issuer.test', subject, groups });
 export const approver = (subject = 'ml-lead', groups: string[] = ['ml-leads']): Principal => ({ issuer: 'https://issuer.test', subject, groups });
@@ -60,4 +62,9 @@ export function buildExchange(
     clientGone: controller.signal,
     abort: () => controller.abort(),
   };
+}
+
+/** Runs the await-approval stage with this approval service, as the pipeline does (it writes x.approval). */
+export function awaitApprovalOf(service: ApprovalService, x: Exchange): Promise<void> {
+  return Promise.resolve(awaitApproval({ approvals: service } as Runtime)(x));
 }

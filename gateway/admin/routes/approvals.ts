@@ -6,7 +6,7 @@ import type { ApprovalService } from '../../runtime';
 import { adminPrincipal } from '../auth';
 import { badRequest } from './admin-deps';
 
-const states = new Set(['pending', 'approved', 'denied', 'timeout', 'withdrawn', 'all']);
+const states = new Set(['pending', 'approved', 'denied', 'timeout', 'withdrawn', 'abandoned', 'all']);
 
 /**
  * GET /approvals?state=, GET /approvals/:id, POST /approvals/:id/decision, GET /grants,
@@ -16,14 +16,14 @@ const states = new Set(['pending', 'approved', 'denied', 'timeout', 'withdrawn',
 export function approvalRoutes(service: ApprovalService): Router {
   const router = Router();
 
-  router.get('/approvals', (req, res) => {
+  router.get('/approvals', async (req, res) => {
     const state = typeof req.query.state === 'string' ? req.query.state : 'pending';
     if (!states.has(state)) throw badRequest(`state must be one of ${[...states].join(', ')}.`);
-    res.json({ data: service.list(state as ApprovalState | 'all') } satisfies ApprovalList);
+    res.json({ data: await service.list(state as ApprovalState | 'all') } satisfies ApprovalList);
   });
 
-  router.get('/approvals/:id', (req, res) => {
-    const view = service.get(req.params.id);
+  router.get('/approvals/:id', async (req, res) => {
+    const view = await service.get(req.params.id);
     if (!view) throw approvalErrors.notFound(req.params.id);
     res.json(view satisfies Approval);
   });
@@ -36,8 +36,8 @@ export function approvalRoutes(service: ApprovalService): Router {
     res.json(view satisfies Approval);
   });
 
-  router.get('/grants', (_req, res) => {
-    res.json({ data: service.listGrants() } satisfies GrantList);
+  router.get('/grants', async (_req, res) => {
+    res.json({ data: await service.listGrants() } satisfies GrantList);
   });
 
   router.delete('/grants/:id', async (req, res) => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { approver, buildExchange, caller, requireApproval } from '../../builders/approval-exchange';
+import { approver, buildExchange, caller, requireApproval, awaitApprovalOf } from '../../builders/approval-exchange';
 import { startAdmin, scriptedPolicy, type AdminHarness } from '../../builders/admin-runtime';
 import { SseClient } from '../../builders/sse-client';
 import { nextEvent } from '../../builders/wait-for';
@@ -19,7 +19,7 @@ describe('admin API', () => {
   /** Holds one request through the approval service and returns its id. */
   async function holdOne(decision = requireApproval(), principal = caller()) {
     const requested = nextEvent(h.events, 'approval.requested');
-    const wait = h.approvals.await(buildExchange({ decision, principal }));
+    const wait = awaitApprovalOf(h.approvals, buildExchange({ decision, principal }));
     wait.catch(() => {});
     return { id: (await requested).id, wait };
   }

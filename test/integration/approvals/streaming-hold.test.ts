@@ -8,7 +8,7 @@ import { asGatehouseError, errorBody } from '../../../gateway/errors';
 import { EventBus } from '../../../gateway/events';
 import { endSseWithError, isHeldStream } from '../../../gateway/sse/sse-error';
 import { silentLogger } from '../../../gateway/log';
-import { approver, buildExchange, requireApproval } from '../../builders/approval-exchange';
+import { approver, buildExchange, requireApproval, awaitApprovalOf } from '../../builders/approval-exchange';
 import { RecordingAudit } from '../../builders/recording-audit';
 import { nextEvent } from '../../builders/wait-for';
 
@@ -33,7 +33,7 @@ describe('approvals: held streaming requests over HTTP', () => {
       res.on('close', () => {
         if (!res.writableFinished) x.abort();
       });
-      service.await(x).then(
+      awaitApprovalOf(service, x).then(
         () => {
           if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream' });
           const chunk = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { content: 'approved answer' }, finish_reason: null }] };

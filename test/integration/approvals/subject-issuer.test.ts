@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buildExchange, caller, requireApproval } from '../../builders/approval-exchange';
+import { buildExchange, caller, requireApproval, awaitApprovalOf } from '../../builders/approval-exchange';
 import { startAdmin, type AdminHarness } from '../../builders/admin-runtime';
 import { nextEvent } from '../../builders/wait-for';
 
@@ -33,7 +33,7 @@ describe('admin API: listed subjects match their issuer too', () => {
   it('approvers: only the named issuer\'s ml-lead may approve', async () => {
     h = await startAdmin({ approvers });
     const requested = nextEvent(h.events, 'approval.requested');
-    const wait = h.approvals.await(buildExchange({ decision: requireApproval({ approvers: { subjects: [{ issuer: staff, subject: 'ml-lead' }] } }), principal: caller() }));
+    const wait = awaitApprovalOf(h.approvals, buildExchange({ decision: requireApproval({ approvers: { subjects: [{ issuer: staff, subject: 'ml-lead' }] } }), principal: caller() }));
     wait.catch(() => {});
     const { id } = await requested;
     const refused = await h.call('POST', `/admin/approvals/${id}/decision`, { token: 'tok-other-ml', body: { decision: 'approve' } });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { createApprovalService } from '../../../gateway/approvals/approval-service';
-import { localAdminPrincipal } from '../../../gateway/approvals/types';
+import { localAdminPrincipal } from '../../../gateway/core/approvals/approval-record';
 import type { ApprovalService } from '../../../gateway/runtime';
 import { GatehouseError } from '../../../gateway/errors';
 import { EventBus } from '../../../gateway/events';
 import { silentLogger } from '../../../gateway/log';
 import type { Approvals } from '../../../gateway/generated/gatehouse.config';
-import { approver, buildExchange, caller, requireApproval } from '../../builders/approval-exchange';
+import { approver, buildExchange, caller, requireApproval, awaitApprovalOf } from '../../builders/approval-exchange';
 import { RecordingAudit } from '../../builders/recording-audit';
 import { collectEvents, nextEvent, waitFor } from '../../builders/wait-for';
 
@@ -37,7 +37,7 @@ describe('approvals/approval-service', () => {
   /** Starts waiting and resolves with the approval id once it is announced. */
   async function held(x = buildExchange()): Promise<{ id: string; wait: Promise<void>; x: typeof x }> {
     const requested = nextEvent(events, 'approval.requested');
-    const wait = service.await(x);
+    const wait = awaitApprovalOf(service, x);
     wait.catch(() => {}); // observed by the test when it matters
     const { id } = await requested;
     return { id, wait, x };
@@ -54,7 +54,7 @@ describe('approvals/approval-service', () => {
 
   it('passes other decisions through without holding', async () => {
     const x = buildExchange({ decision: { ...requireApproval(), action: 'allow' } });
-    await service.await(x);
+    await awaitApprovalOf(service, x);
     assert.equal(x.approval, undefined);
     assert.deepEqual(audit.kinds(), []);
   });
@@ -63,7 +63,7 @@ describe('approvals/approval-service', () => {
     const seen = collectEvents(events, ['approval.requested', 'approval.resolved']);
     const { id, wait, x } = await held();
     assert.equal(service.pendingCount, 1);
-    const pending = service.list('pending');
+    const pending = await service.list('pending');
     assert.equal(pending.length, 1);
     assert.equal(pending[0].id, id);
     assert.equal(pending[0].principal.subject, 'ci-deployer');
@@ -101,7 +101,7 @@ describe('approvals/approval-service', () => {
     const { id } = await held(buildExchange({ principal: self }));
     await rejectsWith(service.decide(id, { ...self }, 'approve'), 403, 'ERR_APPROVAL_SELF');
     await rejectsWith(service.decide(id, { ...self }, 'deny'), 403, 'ERR_APPROVAL_SELF');
-    assert.equal(service.get(id)?.state, 'pending');
+    assert.equal((await service.get(id))?.state, 'pending');
   });
 
   it('refuses a local admin approving a request the local admin made', async () => {
@@ -124,7 +124,7 @@ describe('approvals/approval-service', () => {
         await wait;
       } else {
         await rejectsWith(service.decide(id, who, 'approve'), 403, 'ERR_APPROVAL_NOT_APPROVER', /fine-tune-needs-approval/);
-        assert.equal(service.get(id)?.state, 'pending');
+        assert.equal((await service.get(id))?.state, 'pending');
         await service.decide(id, approver(), 'deny');
         await wait.catch(() => {});
       }
@@ -167,16 +167,16 @@ describe('approvals/approval-service', () => {
     const view = await service.decide(first.id, approver(), 'approve');
     await first.wait;
     assert.ok(view.grantId);
-    const [grant] = service.listGrants();
+    const [grant] = (await service.listGrants());
     assert.equal(grant.id, view.grantId);
     assert.equal(grant.model, 'gpt-4o');
 
     const again = buildExchange({ decision });
-    await service.await(again); // no approver involved
+    await awaitApprovalOf(service, again); // no approver involved
     assert.deepEqual(again.approval, { id: first.id, state: 'granted', by: ['ml-lead'] });
     assert.equal(audit.ofKind('grant_used').length, 1);
     assert.equal(audit.ofKind('grant_used')[0].fields.grantId, grant.id);
-    assert.equal(service.listGrants()[0].uses, 1);
+    assert.equal((await service.listGrants())[0].uses, 1);
 
     // Not for another model, another principal or another rule.
     for (const x of [
@@ -186,21 +186,21 @@ describe('approvals/approval-service', () => {
       buildExchange({ decision, principal: { ...caller(), issuer: 'https://other-issuer.test' } }),
     ]) {
       const h = await held(x);
-      assert.equal(service.get(h.id)?.state, 'pending');
+      assert.equal((await service.get(h.id))?.state, 'pending');
       await service.decide(h.id, approver(), 'deny');
     }
 
     clock += 61_000;
     const expired = await held(buildExchange({ decision }));
-    assert.equal(service.get(expired.id)?.state, 'pending');
-    assert.equal(service.listGrants().some((g) => g.id === grant.id), false);
+    assert.equal((await service.get(expired.id))?.state, 'pending');
+    assert.equal((await service.listGrants()).some((g) => g.id === grant.id), false);
   });
 
   it('clamps a grant to maxGrantTtlSeconds', async () => {
     start({ maxGrantTtlSeconds: 10 });
     const first = await held(buildExchange({ decision: requireApproval({ grantTtlSeconds: 3600 }) }));
     await service.decide(first.id, approver(), 'approve');
-    const [grant] = service.listGrants();
+    const [grant] = (await service.listGrants());
     assert.equal(Date.parse(grant.expiresAt) - Date.parse(grant.createdAt), 10_000);
   });
 
@@ -208,21 +208,21 @@ describe('approvals/approval-service', () => {
     const decision = requireApproval({ grantTtlSeconds: 600 });
     const first = await held(buildExchange({ decision }));
     await service.decide(first.id, approver(), 'approve');
-    const [grant] = service.listGrants();
+    const [grant] = (await service.listGrants());
     const revoked = await service.revokeGrant(grant.id, approver());
     assert.equal(revoked.revokedBy?.subject, 'ml-lead');
-    assert.deepEqual(service.listGrants(), []);
+    assert.deepEqual((await service.listGrants()), []);
     assert.equal(audit.ofKind('grant_revoked').length, 1);
     await rejectsWith(service.revokeGrant(grant.id, approver()), 404, 'ERR_APPROVAL_GRANT_NOT_FOUND');
     const next = await held(buildExchange({ decision }));
-    assert.equal(service.get(next.id)?.state, 'pending');
+    assert.equal((await service.get(next.id))?.state, 'pending');
   });
 
   it('times out with 403 approval_timeout, clamped to maxWaitSeconds', async () => {
     start({ maxWaitSeconds: 0.05 });
     const resolved = nextEvent(events, 'approval.resolved');
     const { id, wait, x } = await held(buildExchange({ decision: requireApproval({ timeoutSeconds: 3600 }) }));
-    const view = service.get(id)!;
+    const view = (await service.get(id))!;
     assert.equal(Date.parse(view.expiresAt) - Date.parse(view.requestedAt), 50);
     await rejectsWith(wait, 403, 'approval_timeout');
     assert.deepEqual(await resolved, { id, state: 'timeout' });
@@ -236,7 +236,7 @@ describe('approvals/approval-service', () => {
     const decision = requireApproval();
     delete (decision.approval as { timeoutSeconds?: number }).timeoutSeconds;
     const { id } = await held(buildExchange({ decision }));
-    const view = service.get(id)!;
+    const view = (await service.get(id))!;
     assert.equal(Date.parse(view.expiresAt) - Date.parse(view.requestedAt), 7000);
   });
 
@@ -255,10 +255,10 @@ describe('approvals/approval-service', () => {
   it('fails closed: refuses beyond maxPending and when the request cannot be audited', async () => {
     start({ maxPending: 1 });
     await held();
-    await rejectsWith(service.await(buildExchange()), 503, 'ERR_APPROVAL_CAPACITY');
+    await rejectsWith(awaitApprovalOf(service, buildExchange()), 503, 'ERR_APPROVAL_CAPACITY');
     start();
     audit.failWith = new Error('disk full');
-    await rejectsWith(service.await(buildExchange()), 503, 'ERR_APPROVAL_AUDIT');
+    await rejectsWith(awaitApprovalOf(service, buildExchange()), 503, 'ERR_APPROVAL_AUDIT');
     assert.equal(service.pendingCount, 0);
   });
 

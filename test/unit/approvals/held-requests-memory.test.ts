@@ -4,7 +4,7 @@ import { runInNewContext } from 'node:vm';
 import { createApprovalService } from '../../../gateway/approvals/approval-service';
 import { EventBus } from '../../../gateway/events';
 import { silentLogger } from '../../../gateway/log';
-import { buildExchange, requireApproval } from '../../builders/approval-exchange';
+import { buildExchange, requireApproval, awaitApprovalOf } from '../../builders/approval-exchange';
 import { waitFor } from '../../builders/wait-for';
 
 v8.setFlagsFromString('--expose-gc');
@@ -34,7 +34,7 @@ describe('approvals: thousands of held requests', () => {
       const before = heapAfterGc();
       const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
       const t0 = process.hrtime.bigint();
-      const waits = exchanges.map((x) => service.await(x).catch(() => {}));
+      const waits = exchanges.map((x) => awaitApprovalOf(service, x).catch(() => {}));
       await waitFor(() => service.pendingCount === N, 'all requests held', 60_000);
       const holdMs = ms(t0);
       const perRequest = (heapAfterGc() - before) / N;

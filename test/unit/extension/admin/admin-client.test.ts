@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { AdminApiError, AdminClient, toAuditSummary, toPendingApproval } from '../../../../extension/admin/admin-client';
 import type { Approval, AuditRecord } from '../../../../gateway/core/admin-api';
 import { startAdmin, type AdminHarness } from '../../../builders/admin-runtime';
-import { approver, buildExchange, caller } from '../../../builders/approval-exchange';
+import { approver, buildExchange, caller, awaitApprovalOf } from '../../../builders/approval-exchange';
 import { nextEvent } from '../../../builders/wait-for';
 
 const chained = { prev: '0'.repeat(64), hash: 'f'.repeat(64), chain: 'gw-1', time: '2026-01-01T00:00:00.000Z' };
@@ -41,7 +41,7 @@ describe('AdminClient against the admin API', () => {
 
   async function holdOne(): Promise<string> {
     const requested = nextEvent(h.events, 'approval.requested');
-    h.approvals.await(buildExchange({ principal: caller() })).catch(() => {});
+    awaitApprovalOf(h.approvals, buildExchange({ principal: caller() })).catch(() => {});
     return (await requested).id;
   }
 
