@@ -1,14 +1,13 @@
 import { createLogger } from '../../../gateway/log';
-import { migrate } from '../../../gateway/state/migrate';
 import { PgListener } from '../../../gateway/state/postgres/pg-listener';
 import { PostgresApprovalStore } from '../../../gateway/state/postgres/postgres-approval-store';
 import { PostgresEventFanout } from '../../../gateway/state/postgres/postgres-event-fanout';
 import { PostgresGrantStore } from '../../../gateway/state/postgres/postgres-grant-store';
-import { createPool, PostgresState } from '../../../gateway/state/postgres-state';
+import { PostgresState } from '../../../gateway/state/postgres-state';
 import { describeApprovalStoreContract } from '../../contract/approval-store.contract';
 import { describeEventFanoutContract } from '../../contract/event-fanout.contract';
 import { describeGrantStoreContract } from '../../contract/grant-store.contract';
-import { startPostgres, type TestPostgres } from '../../helpers/postgres';
+import { usePostgres } from '../../helpers/postgres';
 
 /**
  * The approval, grant and event fan-out contracts against real PostgreSQL: each "instance" of a
@@ -16,22 +15,15 @@ import { startPostgres, type TestPostgres } from '../../helpers/postgres';
  */
 describe('state/postgres approvals, grants and events (contracts, real PostgreSQL)', function () {
   this.timeout(60_000);
-  let pg: TestPostgres;
+  const pg = usePostgres();
   const log = createLogger({ write: () => {} });
-  before(async () => {
-    pg = await startPostgres();
-  });
-  after(async () => pg?.stop());
 
   /** Two instances on a fresh schema: `make` builds each one's store. */
   async function pairOn<T extends { close(): Promise<void> }>(make: (state: PostgresState, listener: PgListener) => Promise<T> | T) {
-    const settings = { url: pg.url, schema: pg.freshSchema(), poolSize: 5, connectTimeoutMs: 2000 };
-    const pool = createPool(settings);
-    await migrate(pool, settings.schema);
-    await pool.end();
+    const settings = await pg().migratedSchema();
     const instance = async () => {
       const state = await PostgresState.open(settings, log);
-      const listener = new PgListener(pg.url, log);
+      const listener = new PgListener(pg().url, log);
       const store = await make(state, listener);
       return { store, close: async () => (await store.close(), await listener.close(), await state.close()) };
     };
