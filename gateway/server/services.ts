@@ -74,6 +74,8 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
     // The running snapshot's array: the same reference until a reload swaps the policy.
     getRules: () => policy.compiled?.alerts as Rule[] | undefined,
     configDir: loaded.configDir,
+    // A fleet evaluates every instance's records (the fan-out) and fires each incident once.
+    ...(state.alertClaims ? { claim: state.alertClaims } : {}),
   });
   const runtime: Services = { identity, policy, masking, audit, approvals, ...(approverIdentity ? { approverIdentity } : {}) };
   // Registered once everything it reports on runs; what a vanished instance held is settled here.

@@ -7,6 +7,7 @@ import type { EventFanout } from './event-fanout';
 import type { GrantStore } from './grant-store';
 import { FleetSignal } from './postgres/fleet-signal';
 import { PgListener } from './postgres/pg-listener';
+import { postgresAlertClaims } from './postgres/postgres-alert-claims';
 import { PostgresApprovalStore } from './postgres/postgres-approval-store';
 import { PostgresEventFanout } from './postgres/postgres-event-fanout';
 import { PostgresGrantStore } from './postgres/postgres-grant-store';
@@ -30,6 +31,8 @@ export interface SharedState {
   approvals?: ApprovalStore;
   grants?: GrantStore;
   fanout?: EventFanout;
+  /** Claims an alert's firing for the fleet (absent when embedded: this instance fires alone). */
+  alertClaims?: (key: string, atMs: number, untilMs: number) => Promise<boolean>;
   /** Asks the other instances to reload their policy (POST /admin/policy/reload {"fleet": true}). */
   askFleetToReload(): Promise<void>;
   /** Runs `reload` when another instance asks (nothing ever asks an embedded gateway). */
@@ -71,7 +74,7 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
   const closers: (() => Promise<void>)[] = [];
   let postgres: PostgresState | undefined;
   let counters: CounterStore;
-  let fleet: Pick<SharedState, 'approvals' | 'grants' | 'fanout'> = {};
+  let fleet: Pick<SharedState, 'approvals' | 'grants' | 'fanout' | 'alertClaims'> = {};
   let reloadSignal: FleetSignal | undefined;
   try {
     if (settings.store === 'postgres' || settings.counters === 'postgres') {
@@ -96,6 +99,7 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
         approvals: await PostgresApprovalStore.open(postgres!, listener),
         grants: new PostgresGrantStore(postgres!),
         fanout: await PostgresEventFanout.open(postgres!, listener),
+        alertClaims: postgresAlertClaims(postgres!, instance.id),
       };
       reloadSignal = await FleetSignal.open(postgres!, listener, 'reload');
     }

@@ -2,6 +2,7 @@ import instances from './001_instances.sql';
 import counters from './002_counters.sql';
 import auditIndex from './003_audit_index.sql';
 import approvals from './004_approvals.sql';
+import alertClaims from './005_alert_claims.sql';
 
 /**
  * The schema's versions, in order. Never edit a migration that has shipped: add the next file
@@ -13,6 +14,7 @@ export const migrations: readonly { version: number; name: string; sql: string }
   { version: 2, name: 'counters', sql: counters },
   { version: 3, name: 'audit index', sql: auditIndex },
   { version: 4, name: 'approvals, grants', sql: approvals },
+  { version: 5, name: 'alert claims', sql: alertClaims },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;
