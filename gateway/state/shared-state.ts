@@ -5,12 +5,12 @@ import type { ApprovalStore } from './approval-store';
 import type { CounterStore } from './counter-store';
 import type { EventFanout } from './event-fanout';
 import type { GrantStore } from './grant-store';
-import { FleetSignal } from './postgres/fleet-signal';
-import { PgListener } from './postgres/pg-listener';
-import { postgresAlertClaims } from './postgres/postgres-alert-claims';
-import { PostgresApprovalStore } from './postgres/postgres-approval-store';
-import { PostgresEventFanout } from './postgres/postgres-event-fanout';
-import { PostgresGrantStore } from './postgres/postgres-grant-store';
+import { FleetSignal } from './fleet-signal';
+import { PgListener } from './pg-listener';
+import { postgresAlertClaims } from './postgres-alert-claims';
+import { PostgresApprovalStore } from './postgres-approval-store';
+import { PostgresEventFanout } from './postgres-event-fanout';
+import { PostgresGrantStore } from './postgres-grant-store';
 import { InstanceRegistry } from './instance-registry';
 import { instanceId } from './instance-id';
 import { MemoryCounterStore } from './memory-counter-store';
@@ -78,7 +78,7 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
   let reloadSignal: FleetSignal | undefined;
   try {
     if (settings.store === 'postgres' || settings.counters === 'postgres') {
-      postgres = await PostgresState.open({ url: secret(config.state!.postgres!.url, '/state/postgres/url'), schema: settings.schema, poolSize: settings.poolSize, connectTimeoutMs: settings.connectTimeoutMs }, log, { migrateFirst: options.migrate });
+      postgres = await PostgresState.open({ url: secret(config.state!.postgres!.url, '/state/url'), schema: settings.schema, poolSize: settings.poolSize, connectTimeoutMs: settings.connectTimeoutMs }, log, { migrateFirst: options.migrate });
       healths.push(postgres.health);
       closers.push(() => postgres!.close());
     }
@@ -93,7 +93,7 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
     }
     if (settings.store === 'postgres') {
       // One LISTEN connection per instance carries decisions and events from the others.
-      const listener = new PgListener(secret(config.state!.postgres!.url, '/state/postgres/url'), log);
+      const listener = new PgListener(secret(config.state!.postgres!.url, '/state/url'), log);
       closers.unshift(() => listener.close());
       fleet = {
         approvals: await PostgresApprovalStore.open(postgres!, listener),

@@ -1,4 +1,4 @@
--- Approvals, grants and the instances' liveness for a fleet (gateway/state/postgres/*).
+-- Approvals, grants and the instances' liveness for a fleet (gateway/state/*).
 
 -- One row per approval: the record as the core rules read and return it (JSON), with the columns
 -- the queries need beside it. `apply` compare-and-sets on revision.

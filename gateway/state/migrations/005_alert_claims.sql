@@ -1,4 +1,4 @@
--- Fleet-wide alerts (gateway/state/postgres/postgres-alert-claims.ts): every instance evaluates
+-- Fleet-wide alerts (gateway/state/postgres-alert-claims.ts): every instance evaluates
 -- the fleet's records; the one that claims a rule's finding here fires it, the others stay quiet
 -- until the claim's cooldown ends.
 CREATE TABLE alert_claims (

@@ -1,12 +1,12 @@
 import { createLogger } from '../../../gateway/log';
-import { PgListener } from '../../../gateway/state/postgres/pg-listener';
-import { PostgresApprovalStore } from '../../../gateway/state/postgres/postgres-approval-store';
-import { PostgresEventFanout } from '../../../gateway/state/postgres/postgres-event-fanout';
-import { PostgresGrantStore } from '../../../gateway/state/postgres/postgres-grant-store';
+import { PgListener } from '../../../gateway/state/pg-listener';
+import { PostgresApprovalStore } from '../../../gateway/state/postgres-approval-store';
+import { PostgresEventFanout } from '../../../gateway/state/postgres-event-fanout';
+import { PostgresGrantStore } from '../../../gateway/state/postgres-grant-store';
 import { PostgresState } from '../../../gateway/state/postgres-state';
-import { describeApprovalStoreContract } from '../../contract/approval-store.contract';
-import { describeEventFanoutContract } from '../../contract/event-fanout.contract';
-import { describeGrantStoreContract } from '../../contract/grant-store.contract';
+import { describeApprovalStoreContract } from '../../contract/approval-store';
+import { describeEventFanoutContract } from '../../contract/event-fanout';
+import { describeGrantStoreContract } from '../../contract/grant-store';
 import { usePostgres } from '../../helpers/postgres';
 
 /**

@@ -1,7 +1,7 @@
-import type { Grant } from '../../core/admin-api';
-import type { ApprovalActor } from '../../core/approvals/approval-record';
-import type { GrantStore, NewGrant } from '../grant-store';
-import type { PostgresState } from '../postgres-state';
+import type { Grant } from '../core/admin-api';
+import type { ApprovalActor } from '../core/approvals/approval-record';
+import type { GrantStore, NewGrant } from './grant-store';
+import type { PostgresState } from './postgres-state';
 
 interface GrantRow {
   id: string;

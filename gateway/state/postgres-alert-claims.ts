@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PostgresState } from '../postgres-state';
+import type { PostgresState } from './postgres-state';
 
 /**
  * One firing per incident across the fleet: a claim is an upsert that takes the row only when the

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PostgresState } from '../postgres-state';
+import type { PostgresState } from './postgres-state';
 import { PgListener } from './pg-listener';
 
 /**

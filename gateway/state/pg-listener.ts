@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
-import type { Logger } from '../../log';
-import { quoteIdent } from '../migrate';
+import type { Logger } from '../log';
+import { quoteIdent } from './migrate';
 
 type Handler = (payload: string) => void;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EventFanout, FanoutEvent } from '../event-fanout';
-import type { PostgresState } from '../postgres-state';
+import type { EventFanout, FanoutEvent } from './event-fanout';
+import type { PostgresState } from './postgres-state';
 import { PgListener } from './pg-listener';
 
 /** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more. */

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { ApprovalState } from '../../core/admin-api';
-import type { ApprovalRecord } from '../../core/approvals/approval-record';
-import { applyApprovalEvent, type ApprovalEvent, type ApprovalStep } from '../../core/approvals/approval-rules';
-import type { ApprovalStore } from '../approval-store';
-import type { PostgresState } from '../postgres-state';
+import type { ApprovalState } from '../core/admin-api';
+import type { ApprovalRecord } from '../core/approvals/approval-record';
+import { applyApprovalEvent, type ApprovalEvent, type ApprovalStep } from '../core/approvals/approval-rules';
+import type { ApprovalStore } from './approval-store';
+import type { PostgresState } from './postgres-state';
 import { PgListener } from './pg-listener';
 
 type DecidedListener = (record: ApprovalRecord, failure?: Error) => void;
