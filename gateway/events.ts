@@ -18,14 +18,18 @@ export type { GatewayEventName, GatewayEvents };
  */
 export class EventBus {
   private readonly emitter = new EventEmitter();
+  /** This instance's own events only (`onLocal`). */
+  private readonly local = new EventEmitter();
 
   constructor(private readonly fanout: EventFanout = new MemoryEventFanout()) {
     // Many admin clients may listen at once; each SSE connection is one listener per event.
     this.emitter.setMaxListeners(0);
+    this.local.setMaxListeners(0);
     fanout.subscribe((e) => this.emitter.emit(e.name, e.payload));
   }
 
   emit<K extends GatewayEventName>(name: K, payload: GatewayEvents[K]): void {
+    this.local.emit(name, payload);
     // This instance's subscribers have it before publish returns; a fleet fan-out that cannot
     // reach the others reports that itself.
     this.fanout.publish({ name, payload } as FanoutEvent).catch(ignore);
@@ -34,6 +38,15 @@ export class EventBus {
   on<K extends GatewayEventName>(name: K, listener: (payload: GatewayEvents[K]) => void): () => void {
     this.emitter.on(name, listener);
     return () => this.emitter.off(name, listener);
+  }
+
+  /**
+   * Only the events this instance emits, not the fleet's: for a side effect that one instance
+   * must do once (posting its own alert to the webhooks), where `on` would do it on every instance.
+   */
+  onLocal<K extends GatewayEventName>(name: K, listener: (payload: GatewayEvents[K]) => void): () => void {
+    this.local.on(name, listener);
+    return () => this.local.off(name, listener);
   }
 }
 

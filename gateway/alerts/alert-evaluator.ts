@@ -23,6 +23,13 @@ export interface AlertEvaluatorDeps {
    * outcome follows its arrival and is not counted again.
    */
   requestKinds?: string[];
+  /**
+   * Claims one firing for the fleet: `key` (rule and finding) is quiet until `untilMs` for every
+   * instance once one claims it; false when another instance did. In a fleet every instance sees
+   * every instance's records (the event fan-out), so each evaluates the fleet-wide window and
+   * the claim makes one incident one alert. Default: this instance alone (always true).
+   */
+  claim?: (key: string, atMs: number, untilMs: number) => Promise<boolean>;
 }
 
 export interface AlertEvaluator {
@@ -68,6 +75,15 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps): AlertEvaluator {
     const cooldownKey = `${d.rule.id}\u0000${f.key}`;
     if ((quietUntil.get(cooldownKey) ?? 0) > at) return;
     quietUntil.set(cooldownKey, at + d.cooldownMs);
+    if (!deps.claim) return announce(d, f, at);
+    deps.claim(cooldownKey, at, at + d.cooldownMs).then(
+      (mine) => (mine ? announce(d, f, at) : log.debug('alert fired by another instance of the fleet', { rule: d.rule.id })),
+      // An alert twice is better than none: a store that cannot be asked lets this instance fire.
+      (err: Error) => (log.warn('alert claim failed; firing here', { rule: d.rule.id, error: err.message }), announce(d, f, at)),
+    );
+  }
+
+  function announce(d: Detector, f: Finding, at: number): void {
     const alert: AlertFired = {
       id: `alr_${randomUUID()}`,
       rule: d.rule.id,

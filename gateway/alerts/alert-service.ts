@@ -3,7 +3,7 @@ import type { Rule } from '../generated/alert-rules';
 import type { Alerts } from '../generated/gatehouse.config';
 import type { Logger } from '../log';
 import type { AuditService } from '../runtime';
-import { createAlertEvaluator } from './alert-evaluator';
+import { createAlertEvaluator, type AlertEvaluatorDeps } from './alert-evaluator';
 import { createWebhookDelivery } from './webhook-delivery';
 
 export interface AlertServiceDeps {
@@ -16,6 +16,8 @@ export interface AlertServiceDeps {
   now?: () => number;
   random?: () => number;
   requestKinds?: string[];
+  /** Claims a firing for the fleet (see AlertEvaluatorDeps.claim). */
+  claim?: AlertEvaluatorDeps['claim'];
 }
 
 export interface AlertService {
@@ -31,7 +33,8 @@ export interface AlertService {
  */
 export function createAlertService(cfg: Alerts | undefined, deps: AlertServiceDeps): AlertService {
   const delivery = createWebhookDelivery(cfg, { log: deps.log, configDir: deps.configDir, ...(deps.random ? { random: deps.random } : {}) });
-  const off = deps.events.on('alert.fired', (alert) => delivery.deliver(alert));
+  // In a fleet every instance hears every alert: the one that fired it delivers it.
+  const off = deps.events.onLocal('alert.fired', (alert) => delivery.deliver(alert));
   const evaluator = createAlertEvaluator(deps);
   return {
     idle: () => delivery.idle(),

@@ -16,7 +16,7 @@ import { RecordIndex, matchesQuery, type AuditQuery } from './record-index';
 import { pruneSegments } from './retention';
 import { loadOrCreateSigningKey, signingKeySource } from './signing-key';
 import { createSinkTransport } from './sinks/create-sink';
-import { SinkRunner } from './sinks/sink-runner';
+import { SinkRunner, type SinkTransport } from './sinks/sink-runner';
 import { anchorFileName, verifyAuditDir } from './verify-log';
 import { createWitnessExporter, type WitnessExporter } from './witness-export';
 
@@ -26,6 +26,8 @@ export interface AuditDeps {
   events: EventBus;
   /** Folder relative paths in the config (anchorFile, secret files, CA files) are resolved against. Default: dataDir. */
   configDir?: string;
+  /** Sinks the gateway adds itself (the fleet's audit index), run like configured ones; `transport` gets `<dataDir>/audit`. */
+  extraSinks?: { name: string; transport: (auditDir: string) => SinkTransport }[];
 }
 
 /** The audit service plus what the admin API, the CLI and metrics need. */
@@ -159,15 +161,17 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     log.warn('audit: recorded torn-line recovery', { ...recovered });
   }
 
-  for (const s of c.sinks ?? []) {
-    const transport = await createSinkTransport(s, configDir);
+  const startSink = async (name: string, transport: SinkTransport, o: { batchSize?: number; backoffMinMs?: number; backoffMaxMs?: number }) => {
     const runner = new SinkRunner(transport, {
-      name: s.name, dir, durable: () => writer.durablePosition(), batchSize: s.batchSize ?? 500,
-      backoffMinMs: s.backoffMinMs ?? 500, backoffMaxMs: s.backoffMaxMs ?? 30_000, log, events,
+      name, dir, durable: () => writer.durablePosition(), batchSize: o.batchSize ?? 500,
+      backoffMinMs: o.backoffMinMs ?? 500, backoffMaxMs: o.backoffMaxMs ?? 30_000, log, events,
     });
     sinks.push(runner);
     await runner.start();
-  }
+  };
+  for (const s of c.sinks ?? []) await startSink(s.name, await createSinkTransport(s, configDir), s);
+  // The fleet's index catches up within seconds of PostgreSQL coming back.
+  for (const s of deps.extraSinks ?? []) await startSink(s.name, s.transport(dir), { backoffMaxMs: 2000 });
 
   const timers: NodeJS.Timeout[] = [];
   const neededFrom = () => Object.fromEntries(sinks.map((s) => [s.name, s.neededSegment()]));

@@ -32,6 +32,11 @@ const usage = `Usage:
                      pass an outside copy, since an intruder could replace those)
       --json         print the report as JSON
 
+  gatehouse audit verify --dir DIR --dir DIR... | --fleet --config FILE [--dir DIR...] [--json]
+      Verifies several chains (a fleet's: one per instance) and reports per chain. --fleet lists the
+      chains from the fleet's PostgreSQL (the --config's state.postgres) with where each one's files
+      are; a chain this host cannot read is reported NOT VERIFIED. Exit 0 when every chain is intact.
+
   gatehouse audit tail [--dir DIR | --config FILE | --data-dir DIR] [-n N] [--follow] [--principal SUB] [--decision ACTION] [--model M] [--kind K] [--json]
       Prints the last N (default 20) matching records, then with --follow new ones as they are written.
       Filters combine (a record must match all of them):
@@ -73,7 +78,7 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
       args: rest,
       allowPositionals: command === 'verify-proof',
       options: {
-        dir: { type: 'string' }, config: { type: 'string', short: 'c' }, 'data-dir': { type: 'string' }, anchor: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' },
+        dir: { type: 'string', multiple: true }, fleet: { type: 'boolean' }, config: { type: 'string', short: 'c' }, 'data-dir': { type: 'string' }, anchor: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' },
         witness: { type: 'string' }, id: { type: 'string' }, at: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, 'new-key': { type: 'string' },
         follow: { type: 'boolean', short: 'f' }, principal: { type: 'string' }, decision: { type: 'string' },
         model: { type: 'string' }, kind: { type: 'string' }, n: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' },
@@ -90,9 +95,15 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
   }
   if (command === 'verify-proof') return verifyProofCommand(parsed.positionals[0], v.key, out, err);
   if (command === 'rotate-key') return rotateKeyCommand(v, out, err);
+  // Loaded only here: it brings the PostgreSQL client (--fleet).
+  if (command === 'verify' && ((v.dir?.length ?? 0) > 1 || v.fleet)) return (await import('./audit-verify-chains')).verifyChains({ dirs: v.dir ?? [], fleet: !!v.fleet, config: v.config, anchor: v.anchor, key: v.key, json: !!v.json }, out, err);
+  if ((v.dir?.length ?? 0) > 1 || v.fleet) {
+    err(`gatehouse audit ${command}: several --dir and --fleet are for verify only\n`);
+    return 2;
+  }
   let dir: string;
   try {
-    dir = await auditDir(v);
+    dir = await auditDir({ ...v, dir: v.dir?.[0] });
   } catch (e) {
     err(`gatehouse audit: ${e instanceof ConfigError ? `invalid config:\n${e.message}` : (e as Error).message}\n`);
     return 2;

@@ -96,6 +96,7 @@ export interface AdminApiSchemas {
   PolicyAction: PolicyAction;
   PolicyInfo: PolicyInfo;
   LoadError: LoadError;
+  ReloadRequest: ReloadRequest;
   ReloadResult: ReloadResult;
   MaskWhere: MaskWhere;
   MaskPreviewRequest: MaskPreviewRequest;
@@ -331,6 +332,12 @@ export interface LoadError {
    */
   path: string;
   message: string;
+}
+export interface ReloadRequest {
+  /**
+   * Ask every instance of the fleet to reload (default false: this one only).
+   */
+  fleet?: boolean;
 }
 export interface ReloadResult {
   ok: boolean;

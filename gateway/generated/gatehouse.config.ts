@@ -832,6 +832,10 @@ export interface State {
     keyPrefix?: string;
   };
   /**
+   * An instance not heard from for this long (it refreshes its row every third of it) is gone: the approvals it held are marked abandoned, so the callers' retries ask again. Default 15.
+   */
+  instanceTimeoutSeconds?: number;
+  /**
    * A concurrency slot is a lease renewed by the instance holding the request; when that instance dies, the slot frees itself after this long. Default 30.
    */
   leaseSeconds?: number;

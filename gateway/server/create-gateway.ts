@@ -6,7 +6,6 @@ import type { LoadedConfig } from '../config/load-config';
 import { GatehouseError } from '../errors';
 import { serverDefaults } from '../config/defaults';
 import { startDemoUpstream } from '../demo/demo-upstream';
-import { EventBus } from '../events';
 import type { Logger } from '../log';
 import { buildPipeline } from '../pipeline';
 import type { Runtime } from '../runtime';
@@ -66,9 +65,9 @@ async function startLocked(loaded: LoadedConfig, log: Logger, options: GatewayOp
   const demoByName = new Map(demos);
   const upstreams = compileUpstreams(config.upstreams ?? [], loaded.configDir, (u) => u.url ?? demoByName.get(u.name)!.url);
 
-  const events = new EventBus();
   const metrics = createMetrics();
-  const services = await createServices(loaded, log, events, { migrate: options.migrate });
+  const services = await createServices(loaded, log, { migrate: options.migrate });
+  const { events } = services;
   registerServiceGauges(metrics, {
     pendingApprovals: () => services.runtime.approvals.pendingCount,
     sinkLag: () => services.runtime.audit.lag(),

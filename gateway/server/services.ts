@@ -7,7 +7,7 @@ import { createApprovalService } from '../approvals/approval-service';
 import { createApproverIdentity } from '../approvals/approver-identity';
 import type { LoadedConfig } from '../config/load-config';
 import type { Rule } from '../generated/alert-rules';
-import type { EventBus } from '../events';
+import { EventBus } from '../events';
 import { devIssuerJwksHandler } from '../identity/dev-issuer';
 import { createIdentityService } from '../identity/identity-service';
 import { approverIssuerCount } from '../identity/issuer-settings';
@@ -21,6 +21,8 @@ import type { Runtime } from '../runtime';
 import type { AdminAppParts } from './admin-app';
 import { createAuditService } from '../audit/audit-service';
 import { openSharedState, type SharedState } from '../state/shared-state';
+import { abandonHeldBy } from '../approvals/abandon-held';
+import { fleetAuditView, postgresIndexSink } from '../state/postgres-audit-index';
 
 type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'audit' | 'approvals' | 'approverIdentity'>;
 
@@ -28,23 +30,23 @@ type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'audit' | 'app
  * Builds the services of a gateway from its config. This is the one place that knows which
  * implementation backs each seam of the Runtime.
  */
-export async function createServices(loaded: LoadedConfig, log: Logger, events: EventBus, options: { migrate?: boolean } = {}): Promise<{ runtime: Services; admin: AdminAppParts; close(): Promise<void> }> {
+export async function createServices(loaded: LoadedConfig, log: Logger, options: { migrate?: boolean } = {}): Promise<{ runtime: Services; events: EventBus; admin: AdminAppParts; close(): Promise<void> }> {
   // First: a fleet store that cannot be reached stops the start before anything is opened.
   const state = await openSharedState(loaded, log, options);
   try {
-    return await createServicesWith(loaded, log, events, state);
+    // Events go through the fleet's fan-out when there is one: an admin client sees every instance's.
+    return await createServicesWith(loaded, log, new EventBus(state.fanout), state);
   } catch (err) {
     await state.close();
     throw err;
   }
 }
 
-async function createServicesWith(loaded: LoadedConfig, log: Logger, events: EventBus, state: SharedState): Promise<{ runtime: Services; admin: AdminAppParts; close(): Promise<void> }> {
+async function createServicesWith(loaded: LoadedConfig, log: Logger, events: EventBus, state: SharedState): Promise<{ runtime: Services; events: EventBus; admin: AdminAppParts; close(): Promise<void> }> {
   const adminToken = ensureAdminToken(loaded.dataDir);
   const identity = await createIdentityService(loaded.config.identity, { dataDir: loaded.dataDir, log });
   const maskingOptions = maskingCompileOptions(loaded.config.masking, loaded.configDir);
   const policy = await createPolicyService(loaded.config.policy, { configDir: loaded.configDir, log, events, approverIssuers: approverIssuerCount(loaded.config), counters: state.counters, leaseMs: state.leaseMs, ...maskingPolicyHooks(maskingOptions) });
-  await state.start(() => policy.version);
   // A policy without masking rules still gets the default audit masking.
   const noPolicyMasking = compileMaskingRules([], maskingOptions);
   const masking = createMaskingService(loaded.config.masking, {
@@ -54,9 +56,15 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
   });
   const publicRoutes = Router();
   if (identity.devIssuer) publicRoutes.get('/dev-issuer/jwks.json', devIssuerJwksHandler(identity.devIssuer));
-  const audit = await createAuditService(loaded.config.audit, { dataDir: loaded.dataDir, log, events, configDir: loaded.configDir });
+  const pg = state.store === 'postgres' ? state.postgres : undefined;
+  const audit = await createAuditService(loaded.config.audit, {
+    dataDir: loaded.dataDir, log, events, configDir: loaded.configDir,
+    // Each instance keeps its chain on its own disk and feeds the fleet's index, like a sink.
+    extraSinks: pg ? [{ name: 'postgres-index', transport: (auditDir) => postgresIndexSink(pg, state.instance, auditDir) }] : [],
+  });
   const approverIdentity = await createApproverIdentity(loaded.config, { dataDir: loaded.dataDir, log });
-  const approvals = createApprovalService(loaded.config.approvals, { log, events, audit, instance: state.instance.id });
+  // In a fleet the approval records, grants and decisions are shared; this instance holds its callers.
+  const approvals = createApprovalService(loaded.config.approvals, { log, events, audit, approvals: state.approvals, grants: state.grants, instance: state.instance.id });
   const restored = await approvals.restoreGrants();
   if (restored) log.info('approvals: restored grants from the audit log', { grants: restored });
   const alerts = createAlertService(loaded.config.alerts, {
@@ -66,14 +74,20 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
     // The running snapshot's array: the same reference until a reload swaps the policy.
     getRules: () => policy.compiled?.alerts as Rule[] | undefined,
     configDir: loaded.configDir,
+    // A fleet evaluates every instance's records (the fan-out) and fires each incident once.
+    ...(state.alertClaims ? { claim: state.alertClaims } : {}),
   });
   const runtime: Services = { identity, policy, masking, audit, approvals, ...(approverIdentity ? { approverIdentity } : {}) };
+  // Registered once everything it reports on runs; what a vanished instance held is settled here.
+  await state.start(() => policy.version, (gone) => abandonHeldBy(gone, { store: state.approvals, audit, events, log }));
+  state.onReloadAsked(() => void policy.reload().catch((err: Error) => log.error('policy reload asked by the fleet failed', { error: err.message })));
   const rt: Runtime = { config: loaded.config, dataDir: loaded.dataDir, configDir: loaded.configDir, log, events, ...runtime };
   return {
     runtime,
+    events,
     admin: {
       requireAdmin: requireAdmin(rt, { adminToken }),
-      adminRouter: adminRouter(rt),
+      adminRouter: adminRouter(rt, { askFleetToReload: () => state.askFleetToReload(), ...(pg ? { audit: fleetAuditView(pg, audit) } : {}) }),
       publicRoutes,
       // Requests would only get 503 while the audit log cannot be written (fail closed).
       notReady: () => [...(audit.stats().healthy ? [] : ['audit log not writable']), ...state.notReady()],

@@ -4,7 +4,7 @@ import type { ApprovalEvent, ApprovalStep } from '../core/approvals/approval-rul
 
 /**
  * Where approvals live while pending and, for a while, once settled (the admin API's 409/410
- * answers and history). One instance's memory by default (`memory/memory-approval-store.ts`); a
+ * answers and history). One instance's memory by default (`memory-approval-store.ts`); a
  * fleet shares one store, so a decision posted to any instance applies to the same record.
  *
  * Every change goes through `apply`, which runs the core rules (`core/approvals/approval-rules.ts`)

@@ -7,7 +7,7 @@ export type FanoutEvent = { [K in GatewayEventName]: { name: K; payload: Gateway
  * Carries admin events (approvals requested and resolved, audit appended, alerts, reloads) to
  * every subscriber, on this instance and, for a fleet, on the others, so an extension connected
  * to any instance sees them all. The event bus (`events.ts`) publishes through it and delivers
- * what it receives. One process by default (`memory/memory-event-fanout.ts`).
+ * what it receives. One process by default (`memory-event-fanout.ts`).
  *
  * Contract: test/contract/event-fanout.ts.
  */

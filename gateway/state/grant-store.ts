@@ -14,7 +14,7 @@ export interface NewGrant {
 
 /**
  * Grants made by approvals: "this principal may call this rule on this model until T", one per
- * (issuer, subject, rule, model). One instance's memory by default (`memory/memory-grant-store.ts`);
+ * (issuer, subject, rule, model). One instance's memory by default (`memory-grant-store.ts`);
  * a fleet shares them, so a grant made through one instance admits the caller on another and a
  * revocation reaches every instance. Times come from the store's clock, given at construction.
  *

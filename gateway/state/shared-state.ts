@@ -1,7 +1,16 @@
 import type { LoadedConfig } from '../config/load-config';
 import { readSecret, SecretError } from '../config/secrets';
 import type { Logger } from '../log';
+import type { ApprovalStore } from './approval-store';
 import type { CounterStore } from './counter-store';
+import type { EventFanout } from './event-fanout';
+import type { GrantStore } from './grant-store';
+import { FleetSignal } from './fleet-signal';
+import { PgListener } from './pg-listener';
+import { postgresAlertClaims } from './postgres-alert-claims';
+import { PostgresApprovalStore } from './postgres-approval-store';
+import { PostgresEventFanout } from './postgres-event-fanout';
+import { PostgresGrantStore } from './postgres-grant-store';
 import { InstanceRegistry } from './instance-registry';
 import { instanceId } from './instance-id';
 import { MemoryCounterStore } from './memory-counter-store';
@@ -15,13 +24,28 @@ import { stateConfigProblems, stateSettings } from './state-settings';
 /** The state a gateway shares with its fleet (or keeps to itself when embedded). */
 export interface SharedState {
   instance: { id: string; name: string };
+  /** Where approvals, grants, events and the audit index live. */
+  store: 'embedded' | 'postgres';
   counters: CounterStore;
+  /** The fleet's approvals, grants and event fan-out (absent when embedded: each owner's in-memory default). */
+  approvals?: ApprovalStore;
+  grants?: GrantStore;
+  fanout?: EventFanout;
+  /** Claims an alert's firing for the fleet (absent when embedded: this instance fires alone). */
+  alertClaims?: (key: string, atMs: number, untilMs: number) => Promise<boolean>;
+  /** Asks the other instances to reload their policy (POST /admin/policy/reload {"fleet": true}). */
+  askFleetToReload(): Promise<void>;
+  /** Runs `reload` when another instance asks (nothing ever asks an embedded gateway). */
+  onReloadAsked(reload: () => void): void;
   /** Lease of a concurrency slot in a shared store. */
   leaseMs: number;
   /** The fleet's PostgreSQL (state.store: postgres, or counters there). */
   postgres?: PostgresState;
-  /** Registers this instance in the fleet; `policyVersion` is reported with every heartbeat. */
-  start(policyVersion: () => string): Promise<void>;
+  /**
+   * Registers this instance in the fleet; `policyVersion` is reported with every heartbeat;
+   * `onGone` deals with what an instance that stopped without saying so held (its approvals).
+   */
+  start(policyVersion: () => string, onGone: (instance: string) => Promise<void>): Promise<void>;
   /** Shared stores that do not answer right now (for /readyz). */
   notReady(): string[];
   close(): Promise<void>;
@@ -50,9 +74,11 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
   const closers: (() => Promise<void>)[] = [];
   let postgres: PostgresState | undefined;
   let counters: CounterStore;
+  let fleet: Pick<SharedState, 'approvals' | 'grants' | 'fanout' | 'alertClaims'> = {};
+  let reloadSignal: FleetSignal | undefined;
   try {
     if (settings.store === 'postgres' || settings.counters === 'postgres') {
-      postgres = await PostgresState.open({ url: secret(config.state!.postgres!.url, '/state/postgres/url'), schema: settings.schema, poolSize: settings.poolSize, connectTimeoutMs: settings.connectTimeoutMs }, log, { migrateFirst: options.migrate });
+      postgres = await PostgresState.open({ url: secret(config.state!.postgres!.url, '/state/url'), schema: settings.schema, poolSize: settings.poolSize, connectTimeoutMs: settings.connectTimeoutMs }, log, { migrateFirst: options.migrate });
       healths.push(postgres.health);
       closers.push(() => postgres!.close());
     }
@@ -65,22 +91,39 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
     } else {
       counters = new MemoryCounterStore();
     }
+    if (settings.store === 'postgres') {
+      // One LISTEN connection per instance carries decisions and events from the others.
+      const listener = new PgListener(secret(config.state!.postgres!.url, '/state/url'), log);
+      closers.unshift(() => listener.close());
+      fleet = {
+        approvals: await PostgresApprovalStore.open(postgres!, listener),
+        grants: new PostgresGrantStore(postgres!),
+        fanout: await PostgresEventFanout.open(postgres!, listener),
+        alertClaims: postgresAlertClaims(postgres!, instance.id),
+      };
+      reloadSignal = await FleetSignal.open(postgres!, listener, 'reload');
+    }
   } catch (err) {
     for (const close of closers) await close();
     throw err;
   }
-  const registry = settings.store === 'postgres' ? new InstanceRegistry(postgres!, instance.id, instance.name, log) : undefined;
+  const registry = settings.store === 'postgres' ? new InstanceRegistry(postgres!, instance.id, instance.name, log, settings.instanceTimeoutMs) : undefined;
   if (settings.store !== 'embedded' || settings.counters !== 'embedded') log.info('shared state', { store: settings.store, counters: settings.counters, instance: instance.id, name: instance.name });
   return {
     instance,
+    store: settings.store,
     counters,
+    ...fleet,
     leaseMs: settings.leaseMs,
     ...(postgres ? { postgres } : {}),
-    start: async (policyVersion) => registry?.start(policyVersion),
+    start: async (policyVersion, onGone) => registry?.start(policyVersion, onGone),
+    askFleetToReload: async () => reloadSignal?.send(),
+    onReloadAsked: (reload) => reloadSignal?.on(reload),
     notReady: () => healths.filter((h) => !h.available).map((h) => `shared state unavailable (${h.store}: ${h.problem})`),
     async close() {
       await registry?.stop();
       await counters.close();
+      await Promise.all([fleet.approvals?.close(), fleet.grants?.close(), fleet.fanout?.close()]);
       for (const close of closers) await close();
     },
   };

@@ -16,6 +16,7 @@ export function stateSettings(config: GatehouseConfig) {
     connectTimeoutMs: state.postgres?.connectTimeoutMs ?? 2000,
     redisKeyPrefix: state.redis?.keyPrefix ?? 'gatehouse:',
     leaseMs: (state.leaseSeconds ?? 30) * 1000,
+    instanceTimeoutMs: (state.instanceTimeoutSeconds ?? 15) * 1000,
     instanceName: config.server?.instance?.name ?? hostname(),
   } as const;
 }

@@ -1,6 +1,6 @@
 /**
  * The CounterStore contract: what every implementation (memory, PostgreSQL, Redis) must do.
- * A runner calls `counterStoreContract(name, harness)` inside its own describe; the harness gives
+ * A runner calls `describeCounterStoreContract(name, harness)`; the harness gives
  * each test a fresh namespace and, for shared stores, several clients of it (the instances).
  */
 import assert from 'node:assert/strict';
@@ -17,7 +17,11 @@ const minute = 60_000;
 /** A key as the admission control makes them: rule, issuer and subject joined with NUL. */
 const k = 'rule\u0000https://idp.test\u0000sübject 😀';
 
-export function counterStoreContract(harness: CounterStoreHarness): void {
+export function describeCounterStoreContract(name: string, harness: CounterStoreHarness): void {
+  describe(`CounterStore contract: ${name}`, () => contract(harness));
+}
+
+function contract(harness: CounterStoreHarness): void {
   const opened: CounterStore[] = [];
   let ns: { instance(): Promise<CounterStore> };
   const instance = async () => {

@@ -18,8 +18,10 @@ export interface TestFleet {
   lb: RoundRobin;
   /** The schema the fleet's state lives in. */
   schema: string;
-  /** A token for `sub`, accepted by every instance. */
-  token(sub?: string): string;
+  /** A token for `sub` (with `groups`), accepted by every instance. */
+  token(sub?: string, groups?: string[]): string;
+  /** The config of one more instance of this fleet (e.g. for a `gatehouse serve` process). */
+  instanceConfig(name: string): GatehouseConfig;
   close(): Promise<void>;
 }
 
@@ -48,7 +50,8 @@ export async function startFleet(pg: TestPostgres, config: GatehouseConfig, opti
     gateways,
     lb,
     schema,
-    token: (sub = 'ci-bot') => tokenBuilder({ key, issuer, audience, typ: 'JWT' }).claims({ sub }).lifetime(600).build(),
+    token: (sub = 'ci-bot', groups?: string[]) => tokenBuilder({ key, issuer, audience, typ: 'JWT' }).claims({ sub, ...(groups ? { groups } : {}) }).lifetime(600).build(),
+    instanceConfig: (name) => fleetConfig(config, schema, jwks.url, name, options.state),
     async close() {
       await lb.close();
       await Promise.all(gateways.map((g) => g.close()));

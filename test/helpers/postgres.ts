@@ -12,6 +12,8 @@ import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { migrate } from '../../gateway/state/migrate';
+import { createPool, type PostgresSettings } from '../../gateway/state/postgres-state';
 import { freePort, waitForPort } from './ports';
 
 export interface TestPostgres {
@@ -20,6 +22,8 @@ export interface TestPostgres {
   port: number;
   /** A new, empty schema name (the gateway's `state.postgres.schema`), different for every call. */
   freshSchema(): string;
+  /** A fresh schema, migrated, as a gateway's pool settings (what a store under test opens). */
+  migratedSchema(): Promise<PostgresSettings>;
   /** Runs SQL as the superuser (test setup and assertions). */
   sql<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
   /** Stops the server, keeping its data (`pg_ctl stop -m fast`): clients see their connections end. */
@@ -86,6 +90,16 @@ export async function startPostgres(): Promise<TestPostgres> {
     url,
     port,
     freshSchema: () => `t${process.pid}_${++schemas}`,
+    async migratedSchema() {
+      const settings = { url, schema: `t${process.pid}_${++schemas}`, poolSize: 5, connectTimeoutMs: 2000 };
+      const pool = createPool(settings);
+      try {
+        await migrate(pool, settings.schema);
+      } finally {
+        await pool.end();
+      }
+      return settings;
+    },
     async sql(text, values) {
       const client = new Client({ connectionString: url });
       await client.connect();
@@ -102,4 +116,15 @@ export async function startPostgres(): Promise<TestPostgres> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** One PostgreSQL for the enclosing describe (started before its tests, stopped after); call the result for it. */
+export function usePostgres(): () => TestPostgres {
+  let pg: TestPostgres | undefined;
+  before(async function () {
+    this.timeout(60_000);
+    pg = await startPostgres();
+  });
+  after(async () => pg?.stop());
+  return () => pg!;
 }

@@ -1,4 +1,5 @@
 import { GatehouseError } from '../../errors';
+import type { AuditService } from '../../runtime';
 import type { EventLog } from '../event-log';
 
 /** Settings of the admin router that tests change; the services come from the Runtime. */
@@ -9,6 +10,10 @@ export interface AdminDeps {
   heartbeatMs?: number;
   /** A client whose unsent events pass this many bytes is dropped (it resumes with Last-Event-ID). Default 1 MiB. */
   maxBufferedBytes?: number;
+  /** Asks the other instances of the fleet to reload their policy (POST /admin/policy/reload {"fleet": true}); none when absent. */
+  askFleetToReload?: () => Promise<void>;
+  /** What GET /admin/audit reads: the fleet's index when state.store is postgres; rt.audit when absent. */
+  audit?: Pick<AuditService, 'query' | 'get' | 'verify'>;
 }
 
 export function badRequest(message: string): GatehouseError {

@@ -20,9 +20,9 @@ export function adminRouter(rt: Runtime, extra: AdminDeps = {}): Router {
   const router = Router();
   router.use(express.json({ limit: '5mb' }));
   router.use(eventsRoutes(extra.eventLog ?? new EventLog(rt.events), { heartbeatMs: extra.heartbeatMs ?? 15_000, maxBufferedBytes: extra.maxBufferedBytes ?? 1 << 20 }));
-  router.use(auditRoutes(rt.audit));
+  router.use(auditRoutes(extra.audit ?? rt.audit));
   router.use(approvalRoutes(rt.approvals));
-  router.use(policyRoutes(rt.policy));
+  router.use(policyRoutes(rt.policy, extra.askFleetToReload ?? (async () => {})));
   router.use(previewRoutes(rt));
   router.use((req: Request) => {
     throw new GatehouseError(404, 'ERR_ADMIN_NOT_FOUND', `No admin route ${req.method} ${req.baseUrl}${req.path}.`);

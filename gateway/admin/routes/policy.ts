@@ -1,13 +1,15 @@
 import { Router } from 'express';
-import type { PolicyInfo, ReloadResult } from '../../core/admin-api';
+import type { PolicyInfo, ReloadRequest, ReloadResult } from '../../core/admin-api';
+import { badRequest } from './admin-deps';
 import type { PolicyService } from '../../runtime';
 
 /**
  * GET /policy — the running policy: version, files, rule ids and actions.
  * POST /policy/reload — loads the policy files again; a bad policy never replaces a good one,
- * so a failed reload answers 422 with the errors and the version still running.
+ * so a failed reload answers 422 with the errors and the version still running. With
+ * {"fleet": true} the other instances are asked to reload too (each reports its own events).
  */
-export function policyRoutes(policy: PolicyService): Router {
+export function policyRoutes(policy: PolicyService, askFleetToReload: () => Promise<void>): Router {
   const router = Router();
   router.get('/policy', (_req, res) => {
     const compiled = policy.compiled;
@@ -24,7 +26,13 @@ export function policyRoutes(policy: PolicyService): Router {
         : {};
     res.json({ version: policy.version, ...builtIn } satisfies PolicyInfo);
   });
-  router.post('/policy/reload', async (_req, res) => {
+  router.post('/policy/reload', async (req, res) => {
+    const body = (req.body ?? {}) as ReloadRequest;
+    if (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).some((k) => k !== 'fleet') || (body.fleet !== undefined && typeof body.fleet !== 'boolean')) {
+      throw badRequest('the body is optional: {"fleet": true} asks every instance of the fleet to reload.');
+    }
+    // The others first: they reload while this one does.
+    if (body.fleet) await askFleetToReload();
     const result = await policy.reload();
     res.status(result.ok ? 200 : 422).json(result satisfies ReloadResult);
   });

@@ -1,5 +1,8 @@
 import instances from './001_instances.sql';
 import counters from './002_counters.sql';
+import auditIndex from './003_audit_index.sql';
+import approvals from './004_approvals.sql';
+import alertClaims from './005_alert_claims.sql';
 
 /**
  * The schema's versions, in order. Never edit a migration that has shipped: add the next file
@@ -9,6 +12,9 @@ import counters from './002_counters.sql';
 export const migrations: readonly { version: number; name: string; sql: string }[] = [
   { version: 1, name: 'instances', sql: instances },
   { version: 2, name: 'counters', sql: counters },
+  { version: 3, name: 'audit index', sql: auditIndex },
+  { version: 4, name: 'approvals, grants', sql: approvals },
+  { version: 5, name: 'alert claims', sql: alertClaims },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;

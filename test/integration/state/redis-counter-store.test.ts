@@ -1,6 +1,6 @@
 import { createLogger } from '../../../gateway/log';
 import { RedisCounterStore } from '../../../gateway/state/redis-counter-store';
-import { contractLeaseMs, counterStoreContract } from '../../contract/counter-store';
+import { contractLeaseMs, describeCounterStoreContract } from '../../contract/counter-store';
 import { startRedis, type TestRedis } from '../../helpers/redis';
 
 describe('state/redis-counter-store (CounterStore contract, real Redis)', function () {
@@ -12,7 +12,7 @@ describe('state/redis-counter-store (CounterStore contract, real Redis)', functi
   });
   after(async () => redis?.stop());
 
-  counterStoreContract({ shared: true, fresh: async () => {
+  describeCounterStoreContract('redis', { shared: true, fresh: async () => {
     const keyPrefix = redis.freshPrefix();
     return { instance: () => RedisCounterStore.open(redis.url, { keyPrefix, leaseMs: contractLeaseMs, log }) };
   } });

@@ -1,0 +1,133 @@
+import { hostname } from 'node:os';
+import type { AuditQuery } from '../audit/record-index';
+import type { SinkTransport } from '../audit/sinks/sink-runner';
+import { GatehouseError } from '../errors';
+import type { AuditRecord } from '../generated/audit-record';
+import type { AuditService } from '../runtime';
+import type { PostgresState } from './postgres-state';
+
+/** The columns of one index entry, in insert order. */
+const columns = ['chain', 'seq', 'id', 'time', 'kind', 'prev', 'hash', 'request_id', 'issuer', 'principal', 'client_id', 'decision', 'rule', 'model', 'status', 'error_code'] as const;
+
+interface IndexRow {
+  chain: string;
+  seq: string;
+  id: string;
+  time: string;
+  kind: string;
+  prev: string;
+  hash: string;
+  request_id: string | null;
+  issuer: string | null;
+  principal: string | null;
+  client_id: string | null;
+  decision: NonNullable<AuditRecord['decision']>['action'] | null;
+  rule: string | null;
+  model: string | null;
+  status: number | null;
+  error_code: string | null;
+}
+
+function entryOf(r: AuditRecord): unknown[] {
+  return [r.chain, r.seq, r.id, r.time, r.kind, r.prev, r.hash, r.requestId ?? null, r.principal?.issuer ?? null, r.principal?.subject ?? null,
+    r.principal?.clientId ?? null, r.decision?.action ?? null, r.decision?.rule ?? null, r.model ?? null, r.status ?? null, r.errorCode ?? null];
+}
+
+/** An index entry as the admin API answers it: a record with the indexed fields only (no bodies). */
+function recordOf(row: IndexRow): AuditRecord {
+  return {
+    id: row.id, seq: Number(row.seq), prev: row.prev, hash: row.hash, time: row.time, kind: row.kind, chain: row.chain,
+    ...(row.request_id !== null ? { requestId: row.request_id } : {}),
+    ...(row.principal !== null ? { principal: { issuer: row.issuer ?? '', subject: row.principal, ...(row.client_id !== null ? { clientId: row.client_id } : {}) } } : {}),
+    ...(row.decision !== null ? { decision: { action: row.decision, rule: row.rule ?? '' } } : {}),
+    ...(row.model !== null ? { model: row.model } : {}),
+    ...(row.status !== null ? { status: row.status } : {}),
+    ...(row.error_code !== null ? { errorCode: row.error_code } : {}),
+  };
+}
+
+/**
+ * Feeds this instance's chain into the fleet's index: the audit service runs it like a sink (from
+ * a persisted cursor, at least once, retried with backoff while PostgreSQL is down); the unique
+ * (chain, seq) makes a batch sent twice add nothing. The chain's location is registered with it.
+ */
+export function postgresIndexSink(pg: PostgresState, instance: { id: string; name: string }, auditDir: string): SinkTransport {
+  let registered = '';
+  return {
+    async deliver(records) {
+      const chain = records[0]?.chain;
+      if (chain && registered !== chain) {
+        await pg.query(`INSERT INTO audit_chains (chain, instance, instance_name, host, audit_dir) VALUES ($1, $2, $3, $4, $5)
+          ON CONFLICT (chain) DO UPDATE SET instance = EXCLUDED.instance, instance_name = EXCLUDED.instance_name, host = EXCLUDED.host, audit_dir = EXCLUDED.audit_dir, updated_at = now()`,
+        [chain, instance.id, instance.name, hostname(), auditDir]);
+        registered = chain;
+      }
+      const values: unknown[] = [];
+      const tuples = records.map((r) => {
+        const entry = entryOf(r);
+        const at = values.length;
+        values.push(...entry);
+        return `(${entry.map((_, i) => `$${at + i + 1}`).join(', ')})`;
+      });
+      // PostgreSQL takes at most 65 535 parameters per statement: batches are far below that (16 × batchSize).
+      await pg.query(`INSERT INTO audit_index (${columns.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (chain, seq) DO NOTHING`, values);
+    },
+    async close() {},
+  };
+}
+
+/** A chain of the fleet and where its files are. */
+export interface FleetChain {
+  chain: string;
+  instance: string;
+  instanceName: string;
+  host: string;
+  auditDir: string;
+}
+
+/** The chains the fleet's index knows, with where their files are; `query` runs one statement. */
+export async function fleetChains(query: (text: string) => Promise<Record<string, unknown>[]>): Promise<FleetChain[]> {
+  const rows = await query('SELECT chain, instance, instance_name, host, audit_dir FROM audit_chains ORDER BY instance_name, chain');
+  return rows.map((r) => ({ chain: String(r.chain), instance: String(r.instance), instanceName: String(r.instance_name), host: String(r.host), auditDir: String(r.audit_dir) }));
+}
+
+/**
+ * The admin API's audit view of a fleet: `GET /admin/audit` pages through every instance's index
+ * entries (in the order they reached the index; `after` is a record id), `GET /admin/audit/{id}`
+ * answers the whole record when this instance has it, else its index entry. Verify stays local.
+ */
+export function fleetAuditView(pg: PostgresState, local: Pick<AuditService, 'get' | 'verify'>): Pick<AuditService, 'query' | 'get' | 'verify'> {
+  return {
+    async query(q: AuditQuery) {
+      const where: string[] = [];
+      const values: unknown[] = [];
+      const add = (sql: string, value: unknown) => {
+        values.push(value);
+        where.push(sql.replaceAll('?', `$${values.length}`));
+      };
+      if (q.principal !== undefined) add('(principal = ? OR client_id = ?)', q.principal);
+      if (q.decision !== undefined) add('decision = ?', q.decision);
+      if (q.model !== undefined) add('model = ?', q.model);
+      if (q.kind !== undefined) add('kind = ?', q.kind);
+      if (q.requestId !== undefined) add('request_id = ?', q.requestId);
+      if (q.since !== undefined) add('time >= ?', q.since);
+      const limit = Math.min(q.limit ?? 100, 1000);
+      const cond = () => (where.length ? `WHERE ${where.join(' AND ')}` : '');
+      if (q.after !== undefined) {
+        if (!/^[0-9a-f-]{36}$/.test(String(q.after))) throw new GatehouseError(400, 'ERR_ADMIN_BAD_REQUEST', 'in a fleet (state.store: postgres), after is a record id (the previous page\'s last id).');
+        add('position > coalesce((SELECT position FROM audit_index WHERE id = ? ORDER BY position LIMIT 1), 0)', String(q.after));
+        const rows = await pg.query<IndexRow>(`SELECT * FROM audit_index ${cond()} ORDER BY position LIMIT ${limit}`, values);
+        return rows.map(recordOf);
+      }
+      const rows = await pg.query<IndexRow>(`SELECT * FROM audit_index ${cond()} ORDER BY position DESC LIMIT ${limit}`, values);
+      return rows.reverse().map(recordOf);
+    },
+    async get(id) {
+      const own = await local.get(id);
+      if (own) return own;
+      const [row] = await pg.query<IndexRow>('SELECT * FROM audit_index WHERE id = $1 ORDER BY position LIMIT 1', [id]);
+      return row ? recordOf(row) : undefined;
+    },
+    verify: () => local.verify(),
+  };
+}
