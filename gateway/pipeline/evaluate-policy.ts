@@ -89,7 +89,8 @@ function enforceMaxTokens(x: Exchange, request: InferenceRequest, decision: Deci
   if (!rewritten) return;
   // A member the body lacks is added to its bytes as sent (the common case: a big prompt is not
   // serialized again); otherwise the parsed body is serialized with the new values.
-  const spliced = added !== undefined && x.body ? prependMember(x.body, added, limit) : undefined;
+  const sent = x.upstreamBody ?? x.body;
+  const spliced = added !== undefined && sent ? prependMember(sent, added, limit) : undefined;
   x.upstreamBody = spliced ?? Buffer.from(JSON.stringify(json));
 }
 
