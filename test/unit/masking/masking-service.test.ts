@@ -46,6 +46,26 @@ describe('gateway/masking service', () => {
     assert.equal((masked.auditBody as typeof request).messages[0].content, 'card 4111 1111 1111 1111, mail a@b.io, key [REDACTED:API-KEY]');
   });
 
+  it('maskRequest: a body over the audit bound is stored as its serialization cut at the bound, serialized no further (a big prompt)', () => {
+    const big = { model: 'gpt-4o', messages: [{ role: 'user', content: 'a long prompt, mail a@b.io. '.repeat(40_000) }] };
+    const request = input(big, []);
+    const longest: number[] = [];
+    const stringify = JSON.stringify;
+    JSON.stringify = ((...args: Parameters<typeof JSON.stringify>) => {
+      const out = stringify(...args);
+      longest.push(out?.length ?? 0);
+      return out;
+    }) as typeof JSON.stringify;
+    let masked: ReturnType<typeof service.maskRequest>;
+    try {
+      masked = service.maskRequest(request);
+    } finally {
+      JSON.stringify = stringify;
+    }
+    assert.deepEqual(masked.auditBody, { truncated: true, bytes: Buffer.byteLength(stringify(big)), text: stringify(big).slice(0, 4096) });
+    assert.ok(Math.max(...longest) <= 4096 + 2, `longest serialization: ${Math.max(...longest)} characters of ${stringify(big).length}`);
+  });
+
   it('responseMasker JSON: masked for the client where rules say client; audit copy and usage recorded', () => {
     const m = service.responseMasker({ masks: ['pci', 'contacts'] }, 'application/json; charset=utf-8')!;
     const body = Buffer.from(JSON.stringify({ choices: [{ message: { content: 'card 4111 1111 1111 1111 to a@b.io' } }], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }));
