@@ -1,11 +1,10 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventBus } from './events';
 import type { Logger } from './log';
-import type { ServerResponse } from 'node:http';
 import type { ApprovalOutcome } from './core/approvals/approval-view';
 import type { Decision, EndpointKind, InferenceRequest, MaskReportEntry, Principal } from './core/types';
 import type { GatehouseError } from './errors';
 import type { CompiledPolicy } from './core/policy/compiled-policy';
-import type { Exchange } from './pipeline/exchange';
 import type { GatehouseConfig } from './generated/gatehouse.config';
 import type { AuditRecord } from './generated/audit-record';
 import type { AuditQuery } from './audit/record-index';
@@ -31,6 +30,53 @@ export interface Runtime {
   approvals: ApprovalService;
   /** Verifies approver/admin tokens on the admin API (config approvals.approverIdentity); absent: local admin token only. */
   approverIdentity?: IdentityService;
+}
+
+/**
+ * The request record as services read it (the audit's input): the pipeline's Exchange
+ * (pipeline/exchange.ts, where each field is described) is the one implementation, and only the
+ * pipeline's stages write it. Read-only here: a service returns what it makes.
+ */
+export interface ExchangeRecord {
+  readonly id: string;
+  readonly req: IncomingMessage;
+  readonly receivedAt: number;
+  readonly startNs: bigint;
+  readonly path?: string;
+  readonly clientAddress?: string;
+  readonly principal?: Principal;
+  readonly request?: InferenceRequest;
+  readonly decision?: Decision;
+  readonly body?: Buffer;
+  readonly auditRequestBody?: unknown;
+  readonly maskReport: MaskReportEntry[];
+  readonly approval?: ApprovalOutcome;
+  readonly outcome: Readonly<ExchangeOutcome>;
+}
+
+/** How the request ended, as its outcome record tells it (written by the pipeline's stages and response stages). */
+export interface ExchangeOutcome {
+  status?: number;
+  errorCode?: string;
+  /** The error's machine-readable details (e.g. the rejected token's hash, the deny rule): for audit, never secrets. */
+  errorDetails?: Record<string, unknown>;
+  /** ms from arrival to the first response byte sent to the client. */
+  firstByteMs?: number;
+  responseBytes: number;
+  /**
+   * Bytes of the response body the client's connection accepted (each write's callback returned
+   * without error: handed to the kernel). Counted by the forwarder; what the outcome record reports
+   * when the response did not end whole (client abort, upstream reset).
+   */
+  deliveredBytes?: number;
+  /** SHA-256 hex of the response body as sent, when the forwarder computed it (audit). */
+  responseSha256?: string;
+  clientAborted: boolean;
+  upstreamError?: string;
+  usage?: Usage;
+  /** Masked response body for the audit record (bounded). */
+  auditResponseBody?: unknown;
+  responseTruncated?: boolean;
 }
 
 /** gateway/identity/ — verifies bearer tokens, maps claims to a Principal. */
@@ -117,14 +163,14 @@ export interface DataPathMetrics {
 /** gateway/audit/ — the durable, hash-chained log. */
 export interface AuditService {
   /** Writes the arrival record and resolves once it is durable (group commit). Rejects → 503, fail closed. */
-  arrival(x: Exchange): Promise<void>;
+  arrival(x: ExchangeRecord): Promise<void>;
   /**
    * Writes the outcome record (pipeline/record-outcome.ts calls it once per exchange): resolves when
    * it is durable; rejects with 503 ERR_AUDIT_UNAVAILABLE when it cannot be written (fail closed:
    * a refusal is then not sent either). A request refused before its arrival record gets one
    * combined record, named for why it ended. May return nothing when there is nothing to wait for.
    */
-  outcome(x: Exchange): void | Promise<void>;
+  outcome(x: ExchangeRecord): void | Promise<void>;
   /** Records a connection the HTTP parser refused (malformed HTTP); rejects like `outcome`. */
   rejected(fields: { requestId: string; status: number; errorCode: string; source?: string }): Promise<void>;
   /** Writes a record that is neither (approval steps, torn-line recovery, alerts). */

@@ -5,8 +5,7 @@ import type { VerifyReport } from '../core/audit/findings';
 import type { AuditRecord } from '../generated/audit-record';
 import type { Audit } from '../generated/gatehouse.config';
 import type { Logger } from '../log';
-import type { Exchange } from '../pipeline/exchange';
-import type { AuditService } from '../runtime';
+import type { AuditService, ExchangeRecord } from '../runtime';
 import { createAnchorExporter } from './anchor-export';
 import { AuthFailureSummary } from './auth-failure-summary';
 import { keepChainId, newChainId, readKeptChainId } from './chain-id';
@@ -33,7 +32,7 @@ export interface AuditDeps {
 /** The audit service plus what the admin API, the CLI and metrics need. */
 export interface AuditServiceImpl extends AuditService {
   /** Writes the outcome record; resolves when durable, rejects with 503 ERR_AUDIT_UNAVAILABLE (the failure is logged). */
-  outcome(x: Exchange): Promise<void>;
+  outcome(x: ExchangeRecord): Promise<void>;
   /** `GET /admin/audit`: records matching the filters, ascending by seq. */
   query(filter: AuditQuery): Promise<AuditRecord[]>;
   /** `GET /admin/audit/{id}`. */
@@ -184,7 +183,7 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
   const unavailable = (err: unknown) =>
     new GatehouseError(503, 'ERR_AUDIT_UNAVAILABLE', 'The audit log cannot be written; the request was not forwarded.', { cause: err, headers: { 'retry-after': '1' } });
   // Exchanges whose arrival is durable: their end is an `outcome`; the others get one combined record.
-  const arrived = new WeakSet<Exchange>();
+  const arrived = new WeakSet<ExchangeRecord>();
   const authFailures = new AuthFailureSummary({
     perSource: c.authFailureRecords?.perSource ?? 10,
     intervalMs: (c.authFailureRecords?.intervalSeconds ?? 10) * 1000,

@@ -1,16 +1,16 @@
 import { hash } from 'node:crypto';
 import { jsonPrefix } from '../core/json-prefix';
 import type { Principal } from '../core/types';
-import type { Exchange } from '../pipeline/exchange';
 import type { AuditRecord } from '../generated/audit-record';
+import type { ExchangeRecord } from '../runtime';
 import type { RecordFields } from './log-writer';
 
 /**
- * Builds arrival and outcome records from an Exchange. Only what masking prepared for the audit
+ * Builds arrival and outcome records from an ExchangeRecord. Only what masking prepared for the audit
  * (x.auditRequestBody, x.outcome.auditResponseBody) is stored; of the raw body, only its size and
  * SHA-256.
  */
-export function arrivalFields(x: Exchange, maxBodyBytes: number): RecordFields {
+export function arrivalFields(x: ExchangeRecord, maxBodyBytes: number): RecordFields {
   const fields: RecordFields = { kind: 'arrival', time: new Date(x.receivedAt).toISOString(), requestId: x.id };
   requestPart(x, maxBodyBytes, fields);
   return fields;
@@ -21,7 +21,7 @@ export function arrivalFields(x: Exchange, maxBodyBytes: number): RecordFields {
  * the record carries the request part too and is named for why it ended: auth_failed (401),
  * denied (other 4xx), error (5xx).
  */
-export function outcomeFields(x: Exchange, maxBodyBytes: number, arrived: boolean): RecordFields {
+export function outcomeFields(x: ExchangeRecord, maxBodyBytes: number, arrived: boolean): RecordFields {
   const o = x.outcome;
   const status = o.status ?? (o.clientAborted ? 499 : undefined);
   // Filled in place rather than spread together: V8 spreads record-sized literals on a slow path.
@@ -56,7 +56,7 @@ export function outcomeFields(x: Exchange, maxBodyBytes: number, arrived: boolea
 }
 
 /** Adds the request's members to `part`. */
-function requestPart(x: Exchange, maxBodyBytes: number, part: Partial<AuditRecord>): void {
+function requestPart(x: ExchangeRecord, maxBodyBytes: number, part: Partial<AuditRecord>): void {
   const r = x.request;
   part.principal = principalPart(x.principal);
   part.source = x.req.socket?.remoteAddress;
@@ -88,7 +88,7 @@ function principalPart(p: Principal | undefined): AuditRecord['principal'] {
   return { issuer: p.issuer, subject: p.subject, clientId: p.clientId, groups: p.groups, tokenHash: p.tokenHash };
 }
 
-function decisionPart(x: Exchange): AuditRecord['decision'] {
+function decisionPart(x: ExchangeRecord): AuditRecord['decision'] {
   const d = x.decision;
   return d ? { action: d.action, rule: d.rule, reasons: d.reasons } : undefined;
 }

@@ -1,13 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApprovalOutcome } from '../core/approvals/approval-view';
 import type { Decision, InferenceRequest, MaskReportEntry, Principal } from '../core/types';
+import type { ExchangeOutcome, ExchangeRecord } from '../runtime';
 import type { CompiledUpstream } from '../upstream/upstream-table';
+
+export type { ExchangeOutcome } from '../runtime';
 
 /**
  * Everything the pipeline knows about one request, filled stage by stage.
  * A stage reads what earlier stages wrote and adds its own part; it never reaches back.
+ * Only stages write it: services get it read-only (`ExchangeRecord`, runtime.ts) or get inputs,
+ * and return what they make.
  */
-export interface Exchange {
+export interface Exchange extends ExchangeRecord {
   /** Request id: sent back as x-request-id and used as the audit record id. */
   readonly id: string;
   readonly req: IncomingMessage;
@@ -45,30 +50,6 @@ export interface Exchange {
   outcomeRecord?: Promise<void> | null;
   /** Aborted when the client goes away; stages waiting on something should listen. */
   readonly clientGone: AbortSignal;
-}
-
-export interface ExchangeOutcome {
-  status?: number;
-  errorCode?: string;
-  /** The error's machine-readable details (e.g. the rejected token's hash, the deny rule): for audit, never secrets. */
-  errorDetails?: Record<string, unknown>;
-  /** ms from arrival to the first response byte sent to the client. */
-  firstByteMs?: number;
-  responseBytes: number;
-  /**
-   * Bytes of the response body the client's connection accepted (each write's callback returned
-   * without error: handed to the kernel). Counted by the forwarder; what the outcome record reports
-   * when the response did not end whole (client abort, upstream reset).
-   */
-  deliveredBytes?: number;
-  /** SHA-256 hex of the response body as sent, when the forwarder computed it (audit). */
-  responseSha256?: string;
-  clientAborted: boolean;
-  upstreamError?: string;
-  usage?: { promptTokens?: number; completionTokens?: number; totalTokens?: number };
-  /** Masked response body for the audit record (bounded). */
-  auditResponseBody?: unknown;
-  responseTruncated?: boolean;
 }
 
 /** A pipeline stage. Returns nothing when done synchronously (the hot path avoids needless promises). */
