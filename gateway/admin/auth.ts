@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { localAdminPrincipal } from '../core/approvals/approval-record';
+import type { CompiledRule } from '../core/policy/compiled-policy';
 import type { Principal } from '../core/types';
 import { GatehouseError, asGatehouseError, errorBody } from '../errors';
 import type { Runtime } from '../runtime';
@@ -20,7 +21,9 @@ import { isListed } from '../core/principal-list';
  * itself). An approver token is an `admin` only when its principal is listed in `server.admins`;
  * otherwise it is an `approver`, kept to what deciding needs (403 elsewhere): approving
  * must not also open the audit log (who sent what) or the policy reload to everyone who can
- * get a token for the admin audience.
+ * get a token for the admin audience. An approver whom no rule of the running policy names is
+ * refused everywhere (403 ERR_ADMIN_NOT_APPROVER, saying why): signing in at the identity
+ * provider proves who someone is, not that they approve anything here.
  */
 export function requireAdmin(rt: Runtime, opts: { adminToken?: string } = {}): RequestHandler {
   const localDigest = digest(opts.adminToken ?? ensureAdminToken(rt.dataDir));
@@ -46,6 +49,7 @@ export function requireAdmin(rt: Runtime, opts: { adminToken?: string } = {}): R
     }
     const path = req.originalUrl.split('?', 1)[0]!;
     if (adminRole(res) === 'approver' && !approverPaths.test(path)) return sendError(res, adminOnly(path));
+    if (adminRole(res) === 'approver' && !namesAsApprover(rt.policy.compiled?.rules, res.locals.principal)) return sendError(res, notApprover(res.locals.principal));
     next();
   };
 }
@@ -59,6 +63,22 @@ const approverPaths = /^\/admin\/(?:approvals|grants)(?:\/|$)|^\/admin\/events\/
 export function adminOnly(what: string): GatehouseError {
   return new GatehouseError(403, 'ERR_ADMIN_FORBIDDEN',
     `Approver tokens may list and decide approvals and grants and follow approval events; ${what} needs an admin (the local admin token, or a principal listed in server.admins).`);
+}
+
+/**
+ * Whether a rule of the running policy names the principal as an approver. Anyone the approver
+ * identity provider can sign in gets a valid token; only those some rule names may see the
+ * pending requests (who asks for what) and grants. Checked per request: a policy reload changes it.
+ */
+function namesAsApprover(rules: readonly CompiledRule[] | undefined, p: Principal): boolean {
+  return (rules ?? []).some((r) => r.approval && isListed(p, r.approval.approvers));
+}
+
+/** 403 for a verified approver token whose principal no rule names: the sign-in worked, the role is missing. */
+function notApprover(p: Principal): GatehouseError {
+  const groups = p.groups.length ? `groups ${p.groups.join(', ')}` : 'no groups';
+  return new GatehouseError(403, 'ERR_ADMIN_NOT_APPROVER',
+    `${p.subject} (${groups}) is signed in but is not an approver on this gateway: no rule of its policy names this subject or these groups as approvers, and server.admins does not list it. Ask the gateway's admins to add you to an approver group.`);
 }
 
 /** The role requireAdmin gave this request. */

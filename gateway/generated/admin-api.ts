@@ -4,6 +4,10 @@ import type {AuditRecord} from './audit-record';
 import type {MaskingRules} from './masking-rules';
 
 /**
+ * authorization_code (with PKCE, loopback redirect, RFC 8252) or device_code (RFC 8628 device authorization grant).
+ */
+export type SignInGrant = 'authorization_code' | 'device_code';
+/**
  * What the verifier found (one `INVALID:` line of `gatehouse audit verify` each):
  * - `modified`: the record's content does not match its own hash
  * - `chain_broken`: prev does not match the record before it (altered and re-hashed, or replaced)
@@ -75,6 +79,8 @@ export type MaskWhere = 'audit' | 'upstream' | 'client';
 export interface AdminApiSchemas {
   Error: Error;
   Health: Health;
+  SignInDocument: SignInDocument;
+  SignInGrant: SignInGrant;
   Readiness: Readiness;
   AuditPage: AuditPage;
   FindingKind: FindingKind;
@@ -134,6 +140,28 @@ export interface Error {
 }
 export interface Health {
   status: 'ok';
+}
+export interface SignInDocument {
+  /**
+   * The identity provider (OpenID discovery at <issuer>/.well-known/openid-configuration); one of approvals.approverIdentity.issuers.
+   */
+  issuer: string;
+  /**
+   * A public client (no secret).
+   */
+  clientId: string;
+  /**
+   * Scopes to ask for, e.g. [openid, offline_access].
+   */
+  scopes: string[];
+  /**
+   * RFC 8707 resource indicator to send with the authorization and token requests.
+   */
+  resource?: string;
+  /**
+   * @minItems 1
+   */
+  grants: [SignInGrant, ...SignInGrant[]];
 }
 export interface Readiness {
   status: 'ready' | 'not ready';

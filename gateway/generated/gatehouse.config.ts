@@ -82,6 +82,10 @@ export type Upstream1 = {
   [k: string]: unknown;
 };
 /**
+ * Trusted token issuers (identity providers). A token is checked against the issuer named by its `iss` claim; tokens from any other issuer are refused.
+ */
+export type Issuers = TrustedIssuer[];
+/**
  * Where a secret comes from: an environment variable or a file readable only by its owner (mode 0600).
  */
 export type SecretRef2 = {
@@ -375,40 +379,13 @@ export interface Listener1 {
  */
 export interface Identity {
   devIssuer?: DevIssuer;
-  /**
-   * Trusted token issuers (identity providers). A token is checked against the issuer named by its `iss` claim; tokens from any other issuer are refused.
-   */
-  issuers?: TrustedIssuer[];
+  issuers?: Issuers;
   /**
    * Largest token accepted, in bytes; larger ones are refused (ERR_TOKEN_TOO_LARGE) before any parsing. Default 8192.
    */
   maxTokenBytes?: number;
-  /**
-   * Cache of verified tokens, keyed by the token's SHA-256, each entry expiring with its token, so signatures are not re-verified on every request.
-   */
-  cache?: {
-    /**
-     * Most tokens kept; the least recently used is dropped beyond it. 0 turns the cache off. Default 10000.
-     */
-    maxEntries?: number;
-  };
-  /**
-   * How remote key sets (JWKS) are fetched. An unknown key id (`kid`) triggers a refetch, at most once per cooldown, so a rotated key is accepted without restart.
-   */
-  jwks?: {
-    /**
-     * Time allowed for a discovery or JWKS request. Default 5000.
-     */
-    timeoutMs?: number;
-    /**
-     * Least time between two JWKS fetches triggered by unknown key ids. Default 30000.
-     */
-    cooldownMs?: number;
-    /**
-     * Age after which a cached key set is fetched again. Default 600000 (10 minutes).
-     */
-    cacheMaxAgeMs?: number;
-  };
+  cache?: Cache;
+  jwks?: Jwks;
 }
 /**
  * The built-in development issuer: an Ed25519 key pair generated in the data directory (dev-issuer.jwk.json, mode 0600); `gatehouse token` mints tokens with it and the admin listener serves its JWKS at /dev-issuer/jwks.json. For local use: the gateway logs a warning while it is on. A production config sets enabled: false.
@@ -504,6 +481,32 @@ export interface ClaimMapping {
   attributes?: {
     [k: string]: string;
   };
+}
+/**
+ * Cache of verified tokens, keyed by the token's SHA-256, each entry expiring with its token, so signatures are not re-verified on every request.
+ */
+export interface Cache {
+  /**
+   * Most tokens kept; the least recently used is dropped beyond it. 0 turns the cache off. Default 10000.
+   */
+  maxEntries?: number;
+}
+/**
+ * How remote key sets (JWKS) are fetched. An unknown key id (`kid`) triggers a refetch, at most once per cooldown, so a rotated key is accepted without restart.
+ */
+export interface Jwks {
+  /**
+   * Time allowed for a discovery or JWKS request. Default 5000.
+   */
+  timeoutMs?: number;
+  /**
+   * Least time between two JWKS fetches triggered by unknown key ids. Default 30000.
+   */
+  cooldownMs?: number;
+  /**
+   * Age after which a cached key set is fetched again. Default 600000 (10 minutes).
+   */
+  cacheMaxAgeMs?: number;
 }
 /**
  * Where policies come from. Without paths, the embedded default policy applies: every authenticated caller is allowed, and audit records are masked with the default detectors.
@@ -691,47 +694,48 @@ export interface Approvals {
    * How many decided, timed-out or withdrawn approvals are remembered for the admin API (GET /admin/approvals/{id} and the 409/410 answers). Default 1000.
    */
   historySize?: number;
-  approverIdentity?: Identity1;
+  approverIdentity?: ApproverIdentity;
 }
 /**
- * How callers prove who they are: short-lived OIDC/JWT access tokens, verified on every request (Authorization: Bearer, or x-api-key for Anthropic SDKs).
+ * How approvers prove who they are on the admin API: an identity section (the top-level identity's shape, plus the sign-in client) verified by a second identity service instance. Typically the same issuers as callers with a distinct audience (e.g. gatehouse-admin), so a caller's data-path token never works as an approver token. Leave it out to accept only the local admin token.
  */
-export interface Identity1 {
+export interface ApproverIdentity {
   devIssuer?: DevIssuer;
-  /**
-   * Trusted token issuers (identity providers). A token is checked against the issuer named by its `iss` claim; tokens from any other issuer are refused.
-   */
-  issuers?: TrustedIssuer[];
+  issuers?: Issuers;
   /**
    * Largest token accepted, in bytes; larger ones are refused (ERR_TOKEN_TOO_LARGE) before any parsing. Default 8192.
    */
   maxTokenBytes?: number;
+  cache?: Cache;
+  jwks?: Jwks;
+  client?: ApproverSignInClient;
+}
+/**
+ * The OAuth client approvers sign in with from VS Code (Accounts menu, Connect to Gateway…). The admin listener advertises it, unauthenticated, at GET /.well-known/gatehouse-sign-in, so the user types only the admin URL. Register it at the identity provider as a public client (no secret) with the authorization code grant (PKCE, loopback redirect http://127.0.0.1/callback on any port, RFC 8252) and/or the device authorization grant (RFC 8628), and the refresh token grant. Its access tokens must pass this approverIdentity (issuer, audience, lifetime).
+ */
+export interface ApproverSignInClient {
   /**
-   * Cache of verified tokens, keyed by the token's SHA-256, each entry expiring with its token, so signatures are not re-verified on every request.
+   * The client id registered at the identity provider, e.g. gatehouse-vscode.
    */
-  cache?: {
-    /**
-     * Most tokens kept; the least recently used is dropped beyond it. 0 turns the cache off. Default 10000.
-     */
-    maxEntries?: number;
-  };
+  clientId: string;
   /**
-   * How remote key sets (JWKS) are fetched. An unknown key id (`kid`) triggers a refetch, at most once per cooldown, so a rotated key is accepted without restart.
+   * Which of issuers the client signs in with (its issuer URL). Default: the only one listed; required when issuers lists several.
    */
-  jwks?: {
-    /**
-     * Time allowed for a discovery or JWKS request. Default 5000.
-     */
-    timeoutMs?: number;
-    /**
-     * Least time between two JWKS fetches triggered by unknown key ids. Default 30000.
-     */
-    cooldownMs?: number;
-    /**
-     * Age after which a cached key set is fetched again. Default 600000 (10 minutes).
-     */
-    cacheMaxAgeMs?: number;
-  };
+  issuer?: string;
+  /**
+   * Scopes asked for. Default [openid, offline_access] (offline_access: a refresh token, so the session outlives one access token).
+   */
+  scopes?: string[];
+  /**
+   * Resource indicator (RFC 8707) sent with the authorization and token requests, for identity providers that pick the access token's audience from it. Default: none.
+   */
+  resource?: string;
+  /**
+   * The sign-in flows the client is registered for: authorization_code (browser on the same machine, PKCE, loopback redirect) and device_code (RFC 8628: code-server, Codespaces, remote). The extension picks one it can run. Default both.
+   *
+   * @minItems 1
+   */
+  grants?: ['authorization_code' | 'device_code', ...('authorization_code' | 'device_code')[]];
 }
 /**
  * Where alerts go. The alert rules themselves live in the policy (spec.alerts). Owned by the alerts work.

@@ -2,8 +2,10 @@ import { Router } from 'express';
 import { ensureAdminToken } from '../admin/admin-token';
 import { requireAdmin } from '../admin/auth';
 import { adminRouter } from '../admin/routes';
+import { signInRoutes } from '../admin/sign-in-route';
 import { createAlertService } from '../alerts/alert-service';
 import { createApprovalService } from '../approvals/approval-service';
+import { approverSignInDocument } from '../approvals/approver-sign-in';
 import { createApproverIdentity } from '../approvals/approver-identity';
 import type { LoadedConfig } from '../config/load-config';
 import type { Rule } from '../generated/alert-rules';
@@ -62,6 +64,8 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
     // Each instance keeps its chain on its own disk and feeds the fleet's index, like a sink.
     extraSinks: pg ? [{ name: 'postgres-index', transport: (auditDir) => postgresIndexSink(pg, state.instance, auditDir) }] : [],
   });
+  // Checked before the approver identity starts fetching keys: a bad sign-in client is a config error.
+  publicRoutes.use(signInRoutes(approverSignInDocument(loaded.config.approvals?.approverIdentity)));
   const approverIdentity = await createApproverIdentity(loaded.config, { dataDir: loaded.dataDir, log });
   // In a fleet the approval records, grants and decisions are shared; this instance holds its callers.
   const approvals = createApprovalService(loaded.config.approvals, { log, events, audit, approvals: state.approvals, grants: state.grants, instance: state.instance.id });

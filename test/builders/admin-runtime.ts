@@ -9,6 +9,8 @@ import { ensureAdminToken } from '../../gateway/admin/admin-token';
 import { adminRouter, type AdminDeps } from '../../gateway/admin/routes';
 import { createApprovalService } from '../../gateway/approvals/approval-service';
 import type { Decision, Principal } from '../../gateway/core/types';
+import type { CompiledPolicy } from '../../gateway/core/policy/compiled-policy';
+import { requireApproval } from './approval-exchange';
 import { GatehouseError } from '../../gateway/errors';
 import { EventBus } from '../../gateway/events';
 import type { Approvals, GatehouseConfig } from '../../gateway/generated/gatehouse.config';
@@ -32,6 +34,18 @@ export function tokenTableIdentity(table: Record<string, Principal>): IdentitySe
     async close() {},
   };
 }
+
+/**
+ * The rules of the default harness policy, for whom the admin API lets in as an approver: the
+ * groups of requireApproval()'s rule (ml-leads), and interns for another rule.
+ */
+const approverRules = {
+  files: [], names: [], defaultAction: 'allow', alerts: [],
+  rules: [
+    { id: 'fine-tune-needs-approval', action: 'require_approval', approval: requireApproval().approval },
+    { id: 'intern-review', action: 'require_approval', approval: requireApproval({ approvers: { groups: ['interns'] } }, 'intern-review').approval },
+  ],
+} as unknown as CompiledPolicy;
 
 /** A policy that decides from a function and reloads to a scripted result. */
 export function scriptedPolicy(decide: (p: Principal) => Decision): PolicyService & { reloadResult: Awaited<ReturnType<PolicyService['reload']>> } {
@@ -74,7 +88,7 @@ export async function startAdmin(opts: { approvals?: Approvals; approvers?: Reco
     log: silentLogger,
     events,
     identity: tokenTableIdentity({}),
-    policy: opts.policy ?? scriptedPolicy(() => ({ action: 'allow', rule: 'default', reasons: [], limits: {}, masks: [], explain: [], policyVersion: 'sha256:v1' })),
+    policy: opts.policy ?? { ...scriptedPolicy(() => ({ action: 'allow', rule: 'default', reasons: [], limits: {}, masks: [], explain: [], policyVersion: 'sha256:v1' })), compiled: approverRules },
     masking: { maskRequest: () => ({ auditBody: undefined, report: [] }), responseMasker: () => null },
     audit: opts.audit ?? audit,
     approvals,

@@ -77,7 +77,15 @@ describe('admin API contract (a running gateway against schemas/admin-api.openap
       {
         upstreams: [{ name: 'fake', url: upstream.url }],
         policy: { paths: ['team.policy.yaml'], watch: false },
-        approvals: { keepAliveSeconds: 0.1, approverIdentity: { devIssuer: { enabled: true, audience: 'gatehouse-admin' } } },
+        approvals: {
+          keepAliveSeconds: 0.1,
+          approverIdentity: {
+            devIssuer: { enabled: true, audience: 'gatehouse-admin' },
+            // Advertised by /.well-known/gatehouse-sign-in; never contacted by this test.
+            issuers: [{ issuer: 'https://idp.example.com/realms/team', audience: 'gatehouse-admin', maxTokenLifetimeSeconds: 900 }],
+            client: { clientId: 'gatehouse-vscode', resource: 'urn:gatehouse:admin' },
+          },
+        },
       },
       { configDir: dir },
     );
@@ -95,7 +103,12 @@ describe('admin API contract (a running gateway against schemas/admin-api.openap
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('health, readiness and metrics', async () => {
+  it('health, readiness, metrics and the sign-in document', async () => {
+    const signIn = await call('GET', '/.well-known/gatehouse-sign-in', { as: 'nobody' });
+    assert.deepEqual(signIn, {
+      issuer: 'https://idp.example.com/realms/team', clientId: 'gatehouse-vscode', scopes: ['openid', 'offline_access'],
+      grants: ['authorization_code', 'device_code'], resource: 'urn:gatehouse:admin',
+    });
     await call('GET', '/healthz');
     await call('GET', '/readyz');
     await call('GET', '/metrics');
@@ -121,6 +134,11 @@ describe('admin API contract (a running gateway against schemas/admin-api.openap
     assert.equal((await approved.answer).status, 200);
     await call('GET', '/admin/approvals?state=all', { as: 'lead' });
     await call('GET', '/admin/approvals', { as: 'nobody', status: 401 });
+    const refused = await call('GET', '/admin/approvals', { as: 'intern', status: 403 });
+    assert.equal(refused.error.code, 'ERR_ADMIN_NOT_APPROVER');
+    await call('GET', `/admin/approvals/${approved.id}`, { as: 'intern', status: 403 });
+    await call('GET', '/admin/grants', { as: 'intern', status: 403 });
+    await call('DELETE', `/admin/grants/${view.grantId}`, { as: 'intern', status: 403 });
     await call('GET', '/admin/grants', { as: 'lead' });
     await call('DELETE', `/admin/grants/${view.grantId}`, { as: 'lead' });
     await call('DELETE', `/admin/grants/${view.grantId}`, { as: 'lead', status: 404 });

@@ -9,6 +9,7 @@ const approvers = {
   'tok-ml-lead': approver('ml-lead', ['ml-leads']),
   'tok-other-lead': approver('other-lead', ['ml-leads']),
   'tok-intern': approver('intern', ['interns']),
+  'tok-visitor': approver('visitor', ['contractors']),
   'tok-ci-deployer': caller('ci-deployer', ['ci', 'ml-leads']),
 };
 
@@ -40,6 +41,14 @@ describe('admin API', () => {
     it('accepts the local admin token and approver tokens', async () => {
       assert.equal((await h.call('GET', '/admin/approvals')).status, 200);
       assert.equal((await h.call('GET', '/admin/approvals', { token: 'tok-intern' })).status, 200);
+    });
+
+    it('refuses a valid approver token whose principal no rule names as an approver, saying why', async () => {
+      for (const [method, path] of [['GET', '/admin/approvals'], ['GET', '/admin/approvals/apr_x'], ['GET', '/admin/grants'], ['GET', '/admin/events']] as const) {
+        const res = await h.call(method, path, { token: 'tok-visitor' });
+        assert.deepEqual([res.status, res.json.error.code, res.json.error.type], [403, 'ERR_ADMIN_NOT_APPROVER', 'permission_error'], `${method} ${path}`);
+        assert.match(res.json.error.message, /^visitor \(groups contractors\) is signed in but is not an approver on this gateway/);
+      }
     });
 
     it('keeps approver tokens to approvals, grants and approval events; server.admins and the local token get everything', async () => {

@@ -19,6 +19,7 @@ const spec: Spec = {
     { id: 'two-leads', match: { models: ['gpt-4o-two'] }, action: 'require_approval', approval: { approvers, minApprovals: 2, timeout: '30s' } },
     { id: 'granted', match: { models: ['gpt-4o-granted'] }, action: 'require_approval', approval: { approvers, grantTtl: '1s', timeout: '30s' } },
     { id: 'quick', match: { models: ['gpt-4o-quick'] }, action: 'require_approval', approval: { approvers, timeout: '1s' } },
+    { id: 'reviewed', match: { models: ['gpt-4o-reviewed'] }, action: 'require_approval', approval: { approvers: { groups: ['reviewers'] }, timeout: '30s' } },
     { id: 'forbidden', match: { models: ['forbidden'] }, action: 'deny' },
     { id: 'allow-rest', action: 'allow' },
   ],
@@ -85,6 +86,7 @@ describe('approvals end to end (openai SDK, admin API)', function () {
     tokens.lead = await gateway.token({ sub: 'ml-lead', groups: ['ml-leads'], aud: 'gatehouse-admin' });
     tokens.otherLead = await gateway.token({ sub: 'other-lead', groups: ['ml-leads'], aud: 'gatehouse-admin' });
     tokens.intern = await gateway.token({ sub: 'intern', groups: ['interns'], aud: 'gatehouse-admin' });
+    tokens.reviewer = await gateway.token({ sub: 'reviewer', groups: ['reviewers'], aud: 'gatehouse-admin' });
     // An admin through server.admins: reads the audit log and metrics, which approvers may not.
     tokens.auditor = await gateway.token({ sub: 'sec-officer', groups: ['security'], aud: 'gatehouse-admin' });
     client = new OpenAI({ baseURL: `${gateway.dataUrl}/v1`, apiKey: tokens.caller, maxRetries: 0 });
@@ -144,8 +146,12 @@ describe('approvals end to end (openai SDK, admin API)', function () {
     const mine = await held('gpt-4o', { as: selfClient });
     const self = await decide(mine.id, 'lead', 'approve');
     assert.deepEqual([self.status, self.json.error.code], [403, 'ERR_APPROVAL_SELF']);
+    const reviewer = await decide(mine.id, 'reviewer', 'approve');
+    assert.deepEqual([reviewer.status, reviewer.json.error.code], [403, 'ERR_APPROVAL_NOT_APPROVER']);
+    // Approver of no rule at all: refused by the admin API itself, saying why.
     const intern = await decide(mine.id, 'intern', 'approve');
-    assert.deepEqual([intern.status, intern.json.error.code], [403, 'ERR_APPROVAL_NOT_APPROVER']);
+    assert.deepEqual([intern.status, intern.json.error.code], [403, 'ERR_ADMIN_NOT_APPROVER']);
+    assert.match(intern.json.error.message, /^intern \(groups interns\) is signed in but is not an approver on this gateway/);
     assert.equal((await decide(mine.id, 'otherLead', 'approve')).status, 200);
     await mine.answer;
     const again = await decide(mine.id, 'lead', 'deny');
