@@ -28,6 +28,14 @@ export interface OidcProviderOptions {
   accessTokenTTL?: number;
   /** Extra claims put in every access token (e.g. groups). */
   extraClaims?: Record<string, unknown>;
+  /**
+   * A public sign-in client (approvers in VS Code), `signInClientId`: authorization code with
+   * PKCE and a loopback redirect (RFC 8252, any port), the device authorization grant (RFC 8628),
+   * refresh tokens and revocation, with oidc-provider's development login and consent pages (any
+   * login, any password; `test/helpers/oidc-login.ts` drives them). `groups` maps a login to the
+   * groups claim of its access tokens.
+   */
+  signIn?: { groups: Record<string, string[]> };
 }
 
 export interface TestOidcProvider {
@@ -37,6 +45,8 @@ export interface TestOidcProvider {
   readonly clientSecret: string;
   readonly resource: string;
   readonly audience: string;
+  /** The public sign-in client's id (with options.signIn). */
+  readonly signInClientId: string;
   /** Key ids in the current key set, signing key first. */
   readonly kids: string[];
   /** How many times the JWKS endpoint was requested. */
@@ -60,6 +70,15 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
   const alg = options.alg ?? 'RS256';
   const clientId = 'ci-deployer';
   const clientSecret = 'a-test-client-secret-that-is-long-enough';
+  const signInClientId = 'gatehouse-vscode';
+  const signInClient = {
+    client_id: signInClientId,
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+    response_types: ['code'],
+    redirect_uris: ['http://127.0.0.1/callback'],
+  };
   let keys: JWK[] = [await signingKey(alg)];
   let jwksRequests = 0;
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -73,11 +92,16 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
 
   const build = () => {
     const provider = new Provider(issuer, {
-      clients: [{ client_id: clientId, client_secret: clientSecret, grant_types: ['client_credentials'], redirect_uris: [], response_types: [] }],
+      clients: [
+        { client_id: clientId, client_secret: clientSecret, grant_types: ['client_credentials'], redirect_uris: [], response_types: [] },
+        ...(options.signIn ? [signInClient] : []),
+      ],
       jwks: { keys: keys as Record<string, unknown>[] },
       ttl: { ClientCredentials: options.accessTokenTTL ?? 600 },
       features: {
-        devInteractions: { enabled: false },
+        devInteractions: { enabled: !!options.signIn },
+        deviceFlow: { enabled: !!options.signIn },
+        revocation: { enabled: !!options.signIn },
         clientCredentials: { enabled: true },
         resourceIndicators: {
           enabled: true,
@@ -85,11 +109,13 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
           useGrantedResource: () => true,
           getResourceServerInfo: (_ctx, indicator) => {
             if (indicator !== resource) throw new Error(`unknown resource ${indicator}`);
-            return { scope: 'inference', audience, accessTokenTTL: options.accessTokenTTL ?? 600, accessTokenFormat: 'jwt', jwt: { sign: { alg } } };
+            return { scope: 'inference approve', audience, accessTokenTTL: options.accessTokenTTL ?? 600, accessTokenFormat: 'jwt', jwt: { sign: { alg } } };
           },
         },
       },
-      extraTokenClaims: options.extraClaims ? () => options.extraClaims : undefined,
+      extraTokenClaims: options.extraClaims || options.signIn
+        ? (_ctx, token) => ({ ...options.extraClaims, ...(options.signIn && (token as { accountId?: string }).accountId ? { groups: options.signIn.groups[(token as { accountId: string }).accountId] ?? [] } : {}) })
+        : undefined,
     });
     handler = provider.callback();
   };
@@ -101,6 +127,7 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
     clientSecret,
     resource,
     audience,
+    signInClientId,
     get kids() { return keys.map((k) => k.kid!); },
     get jwksRequests() { return jwksRequests; },
     async clientCredentialsToken() {
