@@ -33,9 +33,10 @@ export interface AuditQuery {
 export class AdminClient {
   readonly baseUrl: URL;
 
+  /** `token`: the bearer token, or a function giving the current one (a signed-in session refreshes it). */
   constructor(
     baseUrl: string,
-    private readonly token: string,
+    private readonly token: string | (() => string),
     private readonly timeoutMs = 15_000,
   ) {
     this.baseUrl = new URL(baseUrl.endsWith('/') ? baseUrl : baseUrl + '/');
@@ -97,7 +98,7 @@ export class AdminClient {
           method,
           timeout: this.timeoutMs,
           headers: {
-            authorization: `Bearer ${this.token}`,
+            authorization: `Bearer ${typeof this.token === 'function' ? this.token() : this.token}`,
             accept: 'application/json',
             ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
           },
@@ -130,7 +131,7 @@ export class AdminClient {
   private open(path: string, headers: Record<string, string>): http.ClientRequest {
     return this.client().request(new URL(path, this.baseUrl), {
       method: 'GET',
-      headers: { authorization: `Bearer ${this.token}`, ...headers },
+      headers: { authorization: `Bearer ${typeof this.token === 'function' ? this.token() : this.token}`, ...headers },
     });
   }
 

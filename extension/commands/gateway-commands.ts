@@ -1,10 +1,14 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import type { SignInDocument } from '../../gateway/core/admin-api';
+import { connectWithSignIn } from '../auth/connect-with-sign-in';
+import type { GatehouseAuthProvider } from '../auth/gatehouse-auth-provider';
+import { fetchSignInDocument } from '../auth/sign-in-document';
 import type { GatewayConnectionService } from '../gateway/gateway-connection-service';
 import { GatewayStartError, type GatewayProcessService } from '../gateway/gateway-process-service';
 
 /** Start, Stop, Restart, Connect to Gateway, Show Gateway Log, Copy Development Token. */
-export function registerGatewayCommands(gateway: GatewayProcessService, connection: GatewayConnectionService, log: vscode.LogOutputChannel): vscode.Disposable[] {
+export function registerGatewayCommands(gateway: GatewayProcessService, connection: GatewayConnectionService, auth: GatehouseAuthProvider, log: vscode.LogOutputChannel): vscode.Disposable[] {
   const start = async (restart: boolean) => {
     try {
       const running = await vscode.window.withProgress(
@@ -25,15 +29,31 @@ export function registerGatewayCommands(gateway: GatewayProcessService, connecti
       await gateway.stop();
     }),
     vscode.commands.registerCommand('gatehouse.showGatewayLog', () => log.show()),
-    vscode.commands.registerCommand('gatehouse.connectGateway', async () => {
-      const adminUrl = await vscode.window.showInputBox({
-        title: 'Connect to Gateway (1/2)',
+    vscode.commands.registerCommand('gatehouse.connectGateway', async (urlArg?: string) => {
+      const adminUrl = urlArg ?? await vscode.window.showInputBox({
+        title: 'Connect to Gateway',
         prompt: 'Admin URL of the gateway',
         value: connection.lastRemoteUrl ?? 'http://127.0.0.1:8788',
         ignoreFocusOut: true,
         validateInput: (v) => (/^https?:\/\/[^/\s]+/.test(v) ? undefined : 'An http:// or https:// URL'),
       });
       if (!adminUrl) return;
+      // The gateway says how approvers sign in; only a gateway without a sign-in client needs a pasted token.
+      let doc: SignInDocument | undefined;
+      try {
+        doc = await fetchSignInDocument(adminUrl);
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Could not connect to ${adminUrl}: ${(e as Error).message}`);
+        return;
+      }
+      if (doc) {
+        try {
+          return await connectWithSignIn(adminUrl, doc, auth, connection);
+        } catch (e) {
+          void vscode.window.showErrorMessage(`Could not sign in to ${adminUrl}: ${(e as Error).message}`);
+          return;
+        }
+      }
       const stored = await connection.storedToken(adminUrl);
       const token = await vscode.window.showInputBox({
         title: 'Connect to Gateway (2/2)',

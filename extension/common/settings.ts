@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { SignInFlowSetting } from '../auth/sign-in-flow';
 
 /** Every setting the extension reads, by key. Declared in package.json `contributes.configuration`. */
 export const SettingKey = {
@@ -7,6 +8,7 @@ export const SettingKey = {
   approvalNotifications: 'approvals.showNotifications',
   auditMaxRecords: 'auditLog.maxRecords',
   previewSamples: 'maskingPreview.samples',
+  signInFlow: 'signIn.flow',
 } as const;
 
 const SECTION = 'gatehouse';
@@ -23,6 +25,8 @@ export interface GatehouseSettings {
   auditMaxRecords: number;
   /** Glob of sample payloads the masking preview offers. */
   previewSamples: string;
+  /** How Connect to Gateway… signs in: auto (device flow in web and remote windows), loopback or device. */
+  signInFlow: SignInFlowSetting;
 }
 
 /**
@@ -45,6 +49,7 @@ export function getSettings(scope?: vscode.ConfigurationScope): GatehouseSetting
     approvalNotifications: read(SettingKey.approvalNotifications, true),
     auditMaxRecords: Math.max(10, read(SettingKey.auditMaxRecords, 500)),
     previewSamples: read(SettingKey.previewSamples, '**/samples/**/*.json'),
+    signInFlow: read<SignInFlowSetting>(SettingKey.signInFlow, 'auto'),
   };
 }
 

@@ -11,7 +11,7 @@ export type ConnectionState =
   | { kind: 'starting' }
   | { kind: 'crashed'; message: string }
   | { kind: 'local'; adminUrl: string; dataUrl: string; pid: number }
-  | { kind: 'remote'; adminUrl: string };
+  | { kind: 'remote'; adminUrl: string; via: 'token' | 'sign-in' };
 
 /** The `gatehouse.state` context key: drives welcome content, menus and palette visibility. */
 export type StateContext = 'stopped' | 'starting' | 'running' | 'connected' | 'crashed';
@@ -70,7 +70,19 @@ export class GatewayConnectionService extends Disposable {
     await client.pendingApprovals();
     await this.secrets.store(REMOTE_TOKEN_KEY, token);
     await this.memento.update(REMOTE_URL_KEY, adminUrl);
-    this.attach(client, { kind: 'remote', adminUrl: client.baseUrl.href });
+    this.attach(client, { kind: 'remote', adminUrl: client.baseUrl.href, via: 'token' });
+  }
+
+  /**
+   * Connects to a remote admin listener as a signed-in approver: `token` gives the session's
+   * current access token (refreshed in place); nothing is written to SecretStorage here (the
+   * authentication provider keeps the session). Checked with a real call before switching.
+   */
+  async connectSignedIn(adminUrl: string, token: () => string): Promise<void> {
+    const client = new AdminClient(adminUrl, token);
+    await client.pendingApprovals();
+    await this.memento.update(REMOTE_URL_KEY, adminUrl);
+    this.attach(client, { kind: 'remote', adminUrl: client.baseUrl.href, via: 'sign-in' });
   }
 
   /** The stored token for `adminUrl`, when it is the one last connected to. */
