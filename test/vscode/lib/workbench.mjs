@@ -6,6 +6,7 @@ export const SEL = {
   quickInput: '.quick-input-widget',
   quickInputBox: '.quick-input-widget .quick-input-box input',
   quickInputRow: '.quick-input-widget .quick-input-list .monaco-list-row',
+  quickInputTitle: '.quick-input-widget .quick-input-title',
   toast: '.notifications-toasts .notification-toast',
   bell: '[id="status.notifications"] a',
   centerItem: '.notifications-center .notification-list-item',
@@ -33,8 +34,12 @@ export class Workbench {
     if (activityLabel) await this.page.locator(SEL.activityItem(activityLabel)).waitFor();
   }
 
-  /** Runs a command through the palette by its "Category: Title". */
-  async runCommand(title) {
+  /**
+   * Runs a command through the palette by its "Category: Title". A command that opens an input
+   * box at once reuses the palette's widget: pass `input`, that box's title, to wait for it
+   * instead of for the palette to close.
+   */
+  async runCommand(title, { input } = {}) {
     const p = this.page;
     await p.keyboard.press('F1');
     await p.locator(SEL.quickInputBox).waitFor({ state: 'visible' });
@@ -42,7 +47,8 @@ export class Workbench {
     const row = p.locator(SEL.quickInputRow).filter({ hasText: title }).first();
     await row.waitFor({ state: 'visible' });
     await row.click();
-    await p.locator(SEL.quickInput).waitFor({ state: 'hidden' });
+    if (input) await p.locator(SEL.quickInputTitle, { hasText: input }).waitFor({ state: 'visible' });
+    else await p.locator(SEL.quickInput).waitFor({ state: 'hidden' });
   }
 
   /** Answers an open input box (e.g. an optional reason) with `text` and Enter. */
