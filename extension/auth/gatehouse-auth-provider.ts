@@ -3,15 +3,13 @@ import * as vscode from 'vscode';
 import type * as oidc from 'openid-client';
 import type { SignInDocument } from '../../gateway/core/admin-api';
 import { Disposable, toDisposable } from '../common/lifecycle';
-import { discoverSignIn, refreshSignIn, revokeSignIn, type SignInTokens } from './oidc-sign-in';
+import { discoverSignIn, revokeSignIn, type SignInTokens } from './oidc-sign-in';
+import { SessionRefresher } from './session-refresher';
 import { chooseGrant, type SignInFlowSetting, type WindowKind } from './sign-in-flow';
 import { signInWithBrowser, signInWithDeviceCode } from './sign-in-prompts';
-import { delayUntil, refreshAt, refreshFailure } from './token-timing';
 
 export const GATEHOUSE_AUTH_ID = 'gatehouse';
 const SESSION_KEY = 'gatehouse.signIn.session';
-/** After a refresh that failed for a passing reason (network, 5xx), try again this much later. */
-const retryMs = 30_000;
 
 /** A signed-in approver, as kept in SecretStorage: the gateway, how to reach its identity provider, the tokens. */
 interface StoredSession {
@@ -38,7 +36,7 @@ export class GatehouseAuthProvider extends Disposable implements vscode.Authenti
 
   private stored: StoredSession | undefined;
   private readonly loaded: Promise<void>;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly refresher: SessionRefresher;
   private config: { issuer: string; clientId: string; value: Promise<oidc.Configuration> } | undefined;
 
   constructor(
@@ -48,7 +46,22 @@ export class GatehouseAuthProvider extends Disposable implements vscode.Authenti
   ) {
     super();
     this.register(vscode.authentication.registerAuthenticationProvider(GATEHOUSE_AUTH_ID, 'Gatehouse', this, { supportsMultipleAccounts: false }));
-    this.register(toDisposable(() => clearTimeout(this.timer)));
+    this.refresher = new SessionRefresher({
+      config: (doc) => this.configFor(doc),
+      refreshed: async (tokens) => {
+        await this.store({ ...this.stored!, tokens });
+        this.changed.fire({ added: [], removed: [], changed: [toSession(this.stored!)] });
+      },
+      ended: async (reason) => {
+        const s = this.stored!;
+        this.log.info('sign-in: the identity provider refused the refresh token; signing out');
+        await this.store(undefined);
+        this.changed.fire({ added: [], removed: [toSession(s)], changed: [] });
+        this.requireSignIn.fire({ adminUrl: s.adminUrl, reason });
+      },
+      log: (m) => this.log.warn(m),
+    });
+    this.register(toDisposable(() => this.refresher.dispose()));
     this.loaded = this.load();
   }
 
@@ -113,43 +126,14 @@ export class GatehouseAuthProvider extends Disposable implements vscode.Authenti
     } catch {
       this.stored = undefined;
     }
-    this.schedule();
+    this.refresher.watch(this.stored);
   }
 
   private async store(s: StoredSession | undefined): Promise<void> {
     this.stored = s;
     if (s) await this.secrets.store(SESSION_KEY, JSON.stringify(s));
     else await this.secrets.delete(SESSION_KEY);
-    this.schedule();
-  }
-
-  private schedule(after?: number): void {
-    clearTimeout(this.timer);
-    const t = this.stored?.tokens;
-    const at = after ?? (t?.refreshToken ? refreshAt(t.obtainedAt, t.expiresAt) : undefined);
-    if (at === undefined || this.isDisposed) return;
-    this.timer = setTimeout(() => void this.refresh(), delayUntil(at, Date.now()));
-  }
-
-  private async refresh(): Promise<void> {
-    const s = this.stored;
-    if (!s?.tokens.refreshToken) return;
-    try {
-      const tokens = await refreshSignIn(await this.configFor(s.doc), s.doc, s.tokens.refreshToken, s.tokens.account);
-      if (this.stored?.id !== s.id) return; // signed out or in again meanwhile
-      await this.store({ ...s, tokens });
-      this.changed.fire({ added: [], removed: [], changed: [toSession(this.stored!)] });
-    } catch (e) {
-      if (this.stored?.id !== s.id) return;
-      if (refreshFailure(e) === 'retry') {
-        this.log.warn(`sign-in refresh failed, retrying in ${retryMs / 1000} s: ${(e as Error).message}`);
-        return this.schedule(Date.now() + retryMs);
-      }
-      this.log.info('sign-in: the identity provider refused the refresh token; signing out');
-      await this.store(undefined);
-      this.changed.fire({ added: [], removed: [toSession(s)], changed: [] });
-      this.requireSignIn.fire({ adminUrl: s.adminUrl, reason: describe(e) });
-    }
+    this.refresher.watch(s);
   }
 
   /** Discovery once per issuer and client. */
@@ -165,9 +149,4 @@ export class GatehouseAuthProvider extends Disposable implements vscode.Authenti
 
 function toSession(s: StoredSession): vscode.AuthenticationSession {
   return { id: s.id, accessToken: s.tokens.accessToken, account: s.tokens.account, scopes: s.doc.scopes };
-}
-
-function describe(e: unknown): string {
-  const o = e as { error?: string; error_description?: string; message?: string };
-  return o.error_description ?? o.error ?? o.message ?? String(e);
 }

@@ -6,6 +6,7 @@ import type * as oidc from 'openid-client';
 import { AdminApiError, AdminClient } from '../../../extension/admin/admin-client';
 import { deviceSignIn, discoverSignIn, loopbackSignIn, refreshSignIn, revokeSignIn, type SignInTokens } from '../../../extension/auth/oidc-sign-in';
 import { parseSignInDocument, signInDocumentPath } from '../../../extension/auth/sign-in-document';
+import { SessionRefresher } from '../../../extension/auth/session-refresher';
 import { refreshFailure } from '../../../extension/auth/token-timing';
 import type { SignInDocument } from '../../../gateway/core/admin-api';
 import type { Spec } from '../../../gateway/generated/gatehouse.policy';
@@ -127,6 +128,43 @@ describe('approver sign-in (openid-client against oidc-provider, tokens used on 
     const err = await refreshSignIn(config, doc, first.refreshToken!, first.account).then(() => undefined, (e: unknown) => e);
     assert.ok(err, 'the refresh failed');
     assert.equal(refreshFailure(err), 'sign-in');
+  });
+
+  /**
+   * A refresher on `tokens` as if they expired 2 s from now (refresh due 1.5 s from now, a quarter
+   * of the lifetime before); resolves with what it reported, and when it started refreshing.
+   */
+  function watchNearExpiry(tokens: SignInTokens): Promise<{ refreshed?: SignInTokens; ended?: string; startedAt?: number; expiresAt: number }> {
+    const now = Date.now();
+    const expiresAt = now + 2000;
+    let startedAt: number | undefined;
+    return new Promise((resolve) => {
+      const refresher = new SessionRefresher({
+        config: async () => ((startedAt ??= Date.now()), config),
+        refreshed: (next) => { refresher.dispose(); resolve({ refreshed: next, startedAt, expiresAt }); },
+        ended: (reason) => { refresher.dispose(); resolve({ ended: reason, startedAt, expiresAt }); },
+        log: () => {},
+      });
+      refresher.watch({ doc, tokens: { ...tokens, obtainedAt: now, expiresAt } });
+    });
+  }
+
+  it('the session refresher refreshes an access token before it expires', async () => {
+    const first = await signInWithLoopback('alice');
+    const { refreshed, ended, startedAt, expiresAt } = await watchNearExpiry(first);
+    assert.equal(ended, undefined);
+    assert.ok(refreshed);
+    assert.ok(startedAt! < expiresAt, 'the refresh started before the (pretended) expiry');
+    assert.notEqual(refreshed.accessToken, first.accessToken);
+    assert.deepEqual(await approvalsAs(refreshed), []);
+  });
+
+  it('the session refresher ends the session when the provider refuses the refresh token', async () => {
+    const first = await signInWithLoopback('alice');
+    await revokeSignIn(config, first.refreshToken!);
+    const { refreshed, ended } = await watchNearExpiry(first);
+    assert.equal(refreshed, undefined);
+    assert.match(String(ended), /grant request is invalid|invalid_grant/);
   });
 
   it('a user outside the approver groups signs in but is refused by the admin API with 403, saying why', async () => {
