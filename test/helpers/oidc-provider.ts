@@ -113,12 +113,15 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
           },
         },
       },
-      extraTokenClaims: options.extraClaims || options.signIn
-        ? (_ctx, token) => ({ ...options.extraClaims, ...(options.signIn && (token as { accountId?: string }).accountId ? { groups: options.signIn.groups[(token as { accountId: string }).accountId] ?? [] } : {}) })
-        : undefined,
+      extraTokenClaims: options.extraClaims || options.signIn ? (_ctx, token) => ({ ...options.extraClaims, ...signedInGroups(token) }) : undefined,
     });
     handler = provider.callback();
   };
+  /** The groups claim of a signed-in login's access token (client credentials tokens have no account). */
+  function signedInGroups(token: unknown): Record<string, unknown> {
+    const accountId = (token as { accountId?: string }).accountId;
+    return options.signIn && accountId ? { groups: options.signIn.groups[accountId] ?? [] } : {};
+  }
   build();
 
   return {

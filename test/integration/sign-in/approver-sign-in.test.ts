@@ -11,10 +11,11 @@ import { refreshFailure } from '../../../extension/auth/token-timing';
 import type { SignInDocument } from '../../../gateway/core/admin-api';
 import type { Spec } from '../../../gateway/generated/gatehouse.policy';
 import { policyYaml } from '../../builders/policy';
+import { signInApproverIdentity, startSignInProvider } from '../../builders/sign-in-gateway';
 import { FakeUpstream } from '../../helpers/fake-upstream';
 import { startGateway, type TestGateway } from '../../helpers/gateway';
 import { completeLogin } from '../../helpers/oidc-login';
-import { startOidcProvider, type TestOidcProvider } from '../../helpers/oidc-provider';
+import type { TestOidcProvider } from '../../helpers/oidc-provider';
 
 const spec: Spec = {
   rules: [
@@ -38,19 +39,14 @@ describe('approver sign-in (openid-client against oidc-provider, tokens used on 
   let config: oidc.Configuration;
 
   before(async () => {
-    idp = await startOidcProvider({ audience: 'gatehouse-admin', resource: 'urn:gatehouse:admin', accessTokenTTL: 300, signIn: { groups: { alice: ['ml-leads'], mallory: ['contractors'] } } });
+    idp = await startSignInProvider({ alice: ['ml-leads'], mallory: ['contractors'] });
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-sign-in-'));
     writeFileSync(join(dir, 'team.policy.yaml'), policyYaml(spec));
     upstream = await new FakeUpstream().start();
     gateway = await startGateway({
       upstreams: [{ name: 'fake', url: upstream.url }],
       policy: { paths: ['team.policy.yaml'], watch: false },
-      approvals: {
-        approverIdentity: {
-          issuers: [{ issuer: idp.issuer, audience: 'gatehouse-admin', maxTokenLifetimeSeconds: 600 }],
-          client: { clientId: idp.signInClientId, scopes: ['openid', 'offline_access', 'approve'], resource: idp.resource },
-        },
-      },
+      approvals: { approverIdentity: signInApproverIdentity(idp) },
     }, { configDir: dir });
     const res = await fetch(gateway.adminUrl + signInDocumentPath);
     assert.equal(res.status, 200);
