@@ -36,16 +36,14 @@ export function tokenTableIdentity(table: Record<string, Principal>): IdentitySe
 }
 
 /**
- * The rules of the default harness policy, for whom the admin API lets in as an approver: the
- * groups of requireApproval()'s rule (ml-leads), and interns for another rule.
+ * A policy for the harness whose rules name `approvers` (one require_approval rule each): the
+ * admin API lets in as an approver only principals some rule names. It always allows.
  */
-const approverRules = {
-  files: [], names: [], defaultAction: 'allow', alerts: [],
-  rules: [
-    { id: 'fine-tune-needs-approval', action: 'require_approval', approval: requireApproval().approval },
-    { id: 'intern-review', action: 'require_approval', approval: requireApproval({ approvers: { groups: ['interns'] } }, 'intern-review').approval },
-  ],
-} as unknown as CompiledPolicy;
+export function approverPolicy(approvers: NonNullable<Decision['approval']>['approvers'][]): PolicyService {
+  const rules = approvers.map((a, i) => ({ id: `rule-${i}`, action: 'require_approval', approval: requireApproval({ approvers: a }).approval }));
+  const compiled = { files: [], names: [], defaultAction: 'allow', alerts: [], rules } as unknown as CompiledPolicy;
+  return { ...scriptedPolicy(() => ({ action: 'allow', rule: 'default', reasons: [], limits: {}, masks: [], explain: [], policyVersion: 'sha256:v1' })), compiled };
+}
 
 /** A policy that decides from a function and reloads to a scripted result. */
 export function scriptedPolicy(decide: (p: Principal) => Decision): PolicyService & { reloadResult: Awaited<ReturnType<PolicyService['reload']>> } {
@@ -88,7 +86,8 @@ export async function startAdmin(opts: { approvals?: Approvals; approvers?: Reco
     log: silentLogger,
     events,
     identity: tokenTableIdentity({}),
-    policy: opts.policy ?? { ...scriptedPolicy(() => ({ action: 'allow', rule: 'default', reasons: [], limits: {}, masks: [], explain: [], policyVersion: 'sha256:v1' })), compiled: approverRules },
+    // By default ml-leads (requireApproval()'s approvers) and interns (for another rule) are approvers.
+    policy: opts.policy ?? approverPolicy([{ groups: ['ml-leads'] }, { groups: ['interns'] }]),
     masking: { maskRequest: () => ({ auditBody: undefined, report: [] }), responseMasker: () => null },
     audit: opts.audit ?? audit,
     approvals,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { buildExchange, caller, requireApproval, awaitApprovalOf } from '../../builders/approval-exchange';
-import { startAdmin, type AdminHarness } from '../../builders/admin-runtime';
+import { approverPolicy, startAdmin, type AdminHarness } from '../../builders/admin-runtime';
 import { nextEvent } from '../../builders/wait-for';
 
 const staff = 'https://staff.idp.test';
@@ -31,13 +31,14 @@ describe('admin API: listed subjects match their issuer too', () => {
   });
 
   it('approvers: only the named issuer\'s ml-lead may approve', async () => {
-    h = await startAdmin({ approvers });
+    h = await startAdmin({ approvers, policy: approverPolicy([{ subjects: [{ issuer: staff, subject: 'ml-lead' }] }]) });
     const requested = nextEvent(h.events, 'approval.requested');
     const wait = awaitApprovalOf(h.approvals, buildExchange({ decision: requireApproval({ approvers: { subjects: [{ issuer: staff, subject: 'ml-lead' }] } }), principal: caller() }));
     wait.catch(() => {});
     const { id } = await requested;
     const refused = await h.call('POST', `/admin/approvals/${id}/decision`, { token: 'tok-other-ml', body: { decision: 'approve' } });
-    assert.deepEqual([refused.status, refused.json.error.code], [403, 'ERR_APPROVAL_NOT_APPROVER']);
+    // No rule names the other issuer's ml-lead: the admin API refuses it before the rule's own check.
+    assert.deepEqual([refused.status, refused.json.error.code], [403, 'ERR_ADMIN_NOT_APPROVER']);
     const approved = await h.call('POST', `/admin/approvals/${id}/decision`, { token: 'tok-staff-ml', body: { decision: 'approve' } });
     assert.equal(approved.status, 200);
     await wait;
