@@ -1,9 +1,11 @@
+import { mkdirSync } from 'node:fs';
 import { access, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { JWK } from 'jose';
 import { EventBus } from '../events';
 import type { Audit } from '../generated/gatehouse.config';
 import type { Logger } from '../log';
+import { DataDirLockedError, lockDataDir } from '../server/data-dir-lock';
 import { createAuditService } from './audit-service';
 import { generateSigningJwk, signingKeyFromJwk, signingKeySource, writeKeyFile } from './signing-key';
 
@@ -19,7 +21,7 @@ export interface RotationResult {
 }
 
 /**
- * Hands the checkpoints over to a new key (`gatehouse audit rotate-key`, gateway stopped): opens
+ * Hands the checkpoints over to a new key (`gatehouse audit rotate-key`, gateway stopped: it takes the data dir's lock): opens
  * the log as the gateway would (the same anchors, witness and sinks), writes a checkpoint signed
  * by the current key that names the new public key, then one signed by the new key, and installs
  * the new key: at `newKeyFile` when given (point audit.signingKey at it), else in place of the
@@ -29,6 +31,25 @@ export interface RotationResult {
  * gateway refuses to start with the old key after a hand-over, so the state is never ambiguous.
  */
 export async function rotateSigningKey(cfg: Audit, deps: { dataDir: string; configDir: string; log: Logger }, newKeyFile?: string): Promise<RotationResult> {
+  // The gateway's lock: a rotation beside a running gateway would fork its chain and leave it
+  // signing with the retired key.
+  mkdirSync(deps.dataDir, { recursive: true, mode: 0o700 });
+  let lock;
+  try {
+    lock = lockDataDir(deps.dataDir);
+  } catch (err) {
+    if (err instanceof DataDirLockedError && err.holder) throw new Error(`a gateway is running on ${deps.dataDir} (pid ${err.holder.pid} on ${err.holder.host}, started ${err.holder.startedAt}; lock file ${err.file}): stop it, then rotate the key`);
+    throw err;
+  }
+  if (lock.takenOver) deps.log.warn('took over the data dir lock of a gateway that is no longer running', { ...lock.takenOver });
+  try {
+    return await rotateLocked(cfg, deps, newKeyFile);
+  } finally {
+    lock.release();
+  }
+}
+
+async function rotateLocked(cfg: Audit, deps: { dataDir: string; configDir: string; log: Logger }, newKeyFile?: string): Promise<RotationResult> {
   const source = signingKeySource(cfg.signingKey, deps.dataDir, deps.configDir);
   if ('file' in source) {
     await access(source.file).catch(() => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
+import { lockFileName } from '../../../gateway/server/data-dir-lock';
 import { runCli } from '../../helpers/cli';
 import { readJwk, resignCheckpointLine } from '../../helpers/audit-attacker';
 import { WitnessScenario } from '../../helpers/witness-scenario';
@@ -57,5 +59,31 @@ describe('audit signing key: outside the data dir, rotated by hand-over (real ga
     const outside = await runCli(['audit', 'verify', '--data-dir', s.dataDir, '--key', key1.jwks]);
     assert.equal(outside.code, 1);
     assert.match(outside.stdout, /INVALID: (key not introduced|bad checkpoint signature)/);
+  });
+
+  it('rotate-key refuses while a gateway serves the data dir (the data-dir lock) and changes nothing; once it stops, the rotation runs and leaves no lock behind', async () => {
+    s = await new WitnessScenario().start();
+    const key1 = await s.makeKey(join(s.root, 'keys', 'audit-1.jwk.json'));
+    await s.writeConfig([`signingKey: { file: ${key1.file} }`]);
+    const serve = await s.startServe();
+    await s.chat(2);
+    const linesBefore = await s.lines();
+    const key2File = join(s.root, 'keys', 'audit-2.jwk.json');
+
+    const refused = await runCli(['audit', 'rotate-key', '--config', s.configFile, '--new-key', key2File]);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(refused.stderr, new RegExp(`a gateway is running on .* \\(pid ${serve.child.pid} on .*\\): stop it, then rotate the key`));
+    assert.equal(existsSync(key2File), false, 'no new key was made');
+    // (The live gateway goes on writing its own records and checkpoints; no hand-over among them.)
+    const linesAfter = await s.lines();
+    assert.deepEqual(linesAfter.slice(0, linesBefore.length), linesBefore);
+    assert.ok(linesAfter.every((l) => !(JSON.parse(l) as { checkpoint?: { next?: unknown } }).checkpoint?.next), 'no hand-over checkpoint');
+    // The gateway still holds its lock and still serves.
+    await s.chat(1);
+
+    await serve.stop('SIGTERM');
+    const rotated = await runCli(['audit', 'rotate-key', '--config', s.configFile, '--new-key', key2File]);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    assert.equal(existsSync(join(s.dataDir, lockFileName)), false, 'rotate-key released the lock');
   });
 });
