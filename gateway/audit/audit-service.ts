@@ -187,6 +187,7 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
   const authFailures = new AuthFailureSummary({
     perSource: c.authFailureRecords?.perSource ?? 10,
     intervalMs: (c.authFailureRecords?.intervalSeconds ?? 10) * 1000,
+    maxSources: c.authFailureRecords?.maxSources ?? 10_000,
     append: (fields) => writer.append(fields),
   });
   /**

@@ -600,7 +600,7 @@ export interface Audit {
    */
   outageRetryMs?: number;
   /**
-   * Bounds the records an unauthenticated flood can write. Each source address (the TCP peer) gets its own record for its first `perSource` 401 refusals per interval (malformed HTTP always gets one: its connection closes); further 401s from it in that interval are counted into one `auth_failed_summary` record written at the interval's end, and they are answered only once that summary is durable (every refusal is still preceded by a durable record that counts it; a flood is slowed down to one interval). At most perSource + 1 records per address per interval.
+   * Bounds the records an unauthenticated flood can write. Each source address (the TCP peer) gets its own record for its first `perSource` 401 refusals per interval (malformed HTTP always gets one: its connection closes); further 401s from it in that interval are counted into one `auth_failed_summary` record written at the interval's end, and they are answered only once that summary is durable (every refusal is still preceded by a durable record that counts it; a flood is slowed down to one interval). At most perSource + 1 records per address per interval, for at most maxSources addresses, plus one overflow summary.
    */
   authFailureRecords?: {
     /**
@@ -611,6 +611,10 @@ export interface Audit {
      * Length of the counting interval, in seconds; also the longest a refusal over the limit waits for its summary. Default 10.
      */
     intervalSeconds?: number;
+    /**
+     * Distinct source addresses tracked per interval, so a spray of addresses cannot grow memory or the log without bound. 401s from further addresses in that interval get no record of their own: they are all counted into one `auth_failed_summary` without `source` (details.overflow: maxSources and the first and last such address), durable before they are answered. Default 10000.
+     */
+    maxSources?: number;
   };
   /**
    * How many recent records the admin API answers from memory; older ones are read from the segment files. Default 10000.

@@ -13,6 +13,7 @@ import { FakeUpstream } from '../../helpers/fake-upstream';
 
 const perSource = 3;
 const intervalSeconds = 2;
+const maxSources = 2;
 
 /**
  * Every refusal the client sees is preceded by its durable record: the gateway is killed with
@@ -44,7 +45,7 @@ describe('audit: refusals are durable before they are answered (kill -9)', funct
       'policy: { paths: [team.policy.yaml], watch: false }',
       'audit:',
       '  groupCommitMaxDelayMs: 100',
-      `  authFailureRecords: { perSource: ${perSource}, intervalSeconds: ${intervalSeconds} }`,
+      `  authFailureRecords: { perSource: ${perSource}, intervalSeconds: ${intervalSeconds}, maxSources: ${maxSources} }`,
       '',
     ].join('\n'));
   });
@@ -178,6 +179,45 @@ describe('audit: refusals are durable before they are answered (kill -9)', funct
       assert.equal(r.source, '127.0.0.1');
       assert.deepEqual((r.details as { codes: Record<string, number> }).codes, { ERR_TOKEN_MALFORMED: (r.details as { count: number }).count });
     }
+    assert.deepEqual((await verifyAuditDir(auditDir())).findings, []);
+  });
+
+  it(`a spray of 401s from many addresses: ${maxSources} addresses are tracked, the rest share one overflow summary, durable before they are answered`, async () => {
+    const s = await start();
+    const before = (await readAuditRecords(auditDir())).length;
+    // Five client addresses on the loopback net (127.0.0.0/8), one bad token each, all at once.
+    const sources = ['127.0.0.11', '127.0.0.12', '127.0.0.13', '127.0.0.14', '127.0.0.15'];
+    const answers: { status: number; source: string }[] = [];
+    await Promise.all(sources.map((source) => new Promise<void>((resolve, reject) => {
+      const body = chat('gpt-4o-mini');
+      const req = request(`${s.dataUrl}/v1/chat/completions`, { method: 'POST', localAddress: source, headers: { authorization: 'Bearer nope', 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+        answers.push({ status: res.statusCode!, source });
+        // The last refusal acknowledged, the gateway dies: the overflow summary must already be on disk.
+        if (answers.length === sources.length) s.child.kill('SIGKILL');
+        res.resume();
+        resolve();
+      });
+      req.on('error', reject);
+      req.end(body);
+    })));
+    assert.deepEqual(answers.map((a) => a.status), Array(sources.length).fill(401));
+    await once(s.child, 'exit').catch(() => undefined);
+
+    const records = (await readAuditRecords(auditDir())).slice(before);
+    const own = records.filter((r) => r.kind === 'auth_failed');
+    const summaries = records.filter((r) => r.kind === 'auth_failed_summary');
+    assert.equal(own.length, maxSources, JSON.stringify(records.map((r) => [r.kind, r.source, r.details])));
+    assert.equal(new Set(own.map((r) => r.source)).size, maxSources);
+    assert.equal(summaries.length, 1);
+    const [overflow] = summaries;
+    assert.equal(overflow.source, undefined, 'the overflow is no one address');
+    const d = overflow.details as { count: number; recordedSeparately: number; codes: Record<string, number>; overflow: { maxSources: number; firstSource: string; lastSource: string } };
+    assert.equal(d.count, sources.length - maxSources);
+    assert.equal(d.recordedSeparately, 0);
+    assert.deepEqual(d.codes, { ERR_TOKEN_MALFORMED: sources.length - maxSources });
+    assert.equal(d.overflow.maxSources, maxSources);
+    const untracked = sources.filter((a) => !own.some((r) => r.source === a));
+    assert.ok(untracked.includes(d.overflow.firstSource) && untracked.includes(d.overflow.lastSource), JSON.stringify(d.overflow));
     assert.deepEqual((await verifyAuditDir(auditDir())).findings, []);
   });
 });
