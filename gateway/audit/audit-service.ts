@@ -15,6 +15,7 @@ import { RecordIndex, matchesQuery, type AuditQuery } from './record-index';
 import { pruneSegments } from './retention';
 import { loadOrCreateSigningKey, signingKeySource } from './signing-key';
 import { createSinkTransport } from './sinks/create-sink';
+import { readSecretRef } from './sinks/secret-ref';
 import { SinkRunner, type SinkTransport } from './sinks/sink-runner';
 import { anchorFileName, verifyAuditDir } from './verify-log';
 import { createWitnessExporter, type WitnessExporter } from './witness-export';
@@ -149,6 +150,8 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     );
   }
   if (keptChainId === undefined) await keepChainId(dir, writer.chain);
+  const witnessSources = c.witness ? [c.witness.url, c.witness.file && resolve(configDir, c.witness.file)].filter((w): w is string => !!w) : undefined;
+  const witnessToken = c.witness?.token ? await readSecretRef(c.witness.token, configDir) : undefined;
   if (c.witness) witness = await createWitnessExporter(c.witness, { auditDir: dir, configDir, log, range: () => writer.durableRange() });
   index = new RecordIndex(dir, c.recentRecords ?? 10_000, () => writer.durablePosition());
 
@@ -245,7 +248,8 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     append: (fields) => writer.append(fields),
     query: (filter) => index!.query(filter),
     get: (id) => index!.get(id),
-    verify: () => verifyAuditDir(dir, { limit: writer.durablePosition() }),
+    // With audit.witness, also what the witness holds (as `verify --witness` does for one source).
+    verify: () => verifyAuditDir(dir, { limit: writer.durablePosition(), witness: witnessSources, witnessToken, unreadableWitnessIsFinding: true }),
     tail(filter, onRecord) {
       const l = { filter, onRecord };
       listeners.add(l);

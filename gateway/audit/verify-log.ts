@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import { createChainVerifier } from '../core/audit/chain-verifier';
 import { publicKeySet, type AnchorFile } from '../core/audit/checkpoint';
-import type { VerifyReport } from '../core/audit/findings';
+import type { Finding, VerifyReport } from '../core/audit/findings';
 import { listSegments, readSegmentLines } from './segment-files';
 import { publicKeysFile, signingKeyFile } from './signing-key';
 
@@ -14,8 +14,12 @@ export interface VerifyDirOptions {
   keyFile?: string;
   /** An outside anchor (an exported checkpoint). Default: `<dir>/anchor.json` when present. */
   anchorFile?: string;
-  /** What a witness holds: its URL (GET answers {heads}) or a witness file (one checkpoint per line). */
-  witness?: string;
+  /** What a witness holds: its URL (GET answers {heads}) or a witness file (one checkpoint per line); the heads of several are merged. */
+  witness?: string | string[];
+  /** Sent as a bearer token to a witness URL (audit.witness.token). */
+  witnessToken?: string;
+  /** A witness that cannot be read is a `bad_witness` finding (the admin API) instead of an error (the CLI). */
+  unreadableWitnessIsFinding?: boolean;
   /** Stop at the writer's durable position (verifying a live log). */
   limit?: { segment: string; size: number };
 }
@@ -25,20 +29,41 @@ export async function verifyAuditDir(dir: string, options: VerifyDirOptions = {}
   const { keys, source: keySource } = await loadKeys(dir, options.keyFile);
   const anchorPath = options.anchorFile ?? join(dir, anchorFileName);
   const anchor = await readJson<AnchorFile>(anchorPath, options.anchorFile !== undefined);
-  const witnessed = options.witness === undefined ? undefined : { jws: await readWitnessed(options.witness), source: options.witness };
+  const { witnessed, unreadable } = await readAllWitnessed(options);
   const verifier = createChainVerifier({ keys, anchor: anchor ? { ...anchor, source: anchorPath } : undefined, witnessed });
   for (const seg of await listSegments(dir)) {
     const live = options.limit && options.limit.segment === seg.name;
     if (options.limit?.segment && seg.name > options.limit.segment) break;
     for await (const l of readSegmentLines(seg.path, 0, live ? options.limit!.size : undefined)) verifier.push(l.text, { file: seg.name, line: l.line, terminated: l.terminated });
   }
-  return { ...(await verifier.finish()), keySource };
+  const report = await verifier.finish();
+  report.findings.push(...unreadable);
+  return { ...report, keySource };
+}
+
+/** The heads every witness source holds (deduplicated), and the sources that could not be read when that is a finding. */
+async function readAllWitnessed(options: VerifyDirOptions): Promise<{ witnessed?: { jws: string[]; source: string }; unreadable: Finding[] }> {
+  const sources = options.witness === undefined ? [] : [options.witness].flat();
+  const unreadable: Finding[] = [];
+  if (sources.length === 0) return { unreadable };
+  const jws = new Set<string>();
+  for (const source of sources) {
+    try {
+      for (const j of await readWitnessed(source, options.witnessToken)) jws.add(j);
+    } catch (err) {
+      if (!options.unreadableWitnessIsFinding) throw err;
+      // Fail closed: a comparison that could not be made is no clean result.
+      unreadable.push({ kind: 'bad_witness', message: `${(err as Error).message}: the log was not checked against it` });
+    }
+  }
+  return { witnessed: { jws: [...jws], source: sources.join(', ') }, unreadable };
 }
 
 /** The signed heads a witness holds: from its URL (`gatehouse witness serve`) or a witness file. */
-async function readWitnessed(source: string): Promise<string[]> {
+async function readWitnessed(source: string, token?: string): Promise<string[]> {
   if (/^https?:\/\//.test(source)) {
-    const res = await fetch(source, { signal: AbortSignal.timeout(10_000) }).catch((err: Error) => {
+    const headers = token ? { authorization: `Bearer ${token}` } : undefined;
+    const res = await fetch(source, { headers, signal: AbortSignal.timeout(10_000) }).catch((err: Error) => {
       throw new Error(`cannot reach the witness ${source}: ${err.message}`);
     });
     if (!res.ok) throw new Error(`the witness ${source} answered ${res.status}`);

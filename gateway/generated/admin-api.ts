@@ -220,7 +220,7 @@ export interface VerifyReport {
     source?: string;
   };
   /**
-   * The witnessed heads checked (`verify --witness`): how many, and the latest one.
+   * The witnessed heads checked (`verify --witness`, or audit.witness for GET /admin/audit/verify): how many, and the latest one.
    */
   witness?: {
     heads: number;

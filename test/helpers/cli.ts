@@ -91,7 +91,7 @@ export async function startWitness(args: string[]): Promise<WitnessProcess> {
     child,
     url,
     async stop() {
-      if (child.exitCode !== null) return child.exitCode;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
       const [code] = (await once(child, 'exit')) as [number | null];
       return code;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli } from '../../helpers/cli';
 import { readJwk, rewriteAndResign, rollBackAnchor } from '../../helpers/audit-attacker';
@@ -57,6 +57,33 @@ describe('audit witness: evidence outside the host (real gateway and witness pro
     await until(() => /the witness refused a checkpoint/.test(again.stderr()), 20_000, 'the witness refusal logged');
     assert.match(again.stderr(), /ERR_WITNESS_ROLLBACK/);
     assert.equal((await s.witnessHead())!.seq, witnessed, 'the witness keeps its head');
+  });
+
+  it('GET /admin/audit/verify compares the live log with the configured witness (URL and file), and an unreachable witness is a finding, not a clean result', async () => {
+    const serve = await s.startServe();
+    await s.chat(5);
+    const end = lastRequestSeq(await s.lines());
+    await until(async () => ((await s.witnessHead())?.seq ?? 0) >= end, 20_000, 'witness head covering the requests');
+    await until(async () => (await s.witnessFileLines()).some((w) => w.seq >= end), 20_000, 'the witness file covering the requests');
+    const adminToken = (await readFile(join(s.dataDir, 'admin.token'), 'utf8')).trim();
+    const verify = async () => {
+      const res = await fetch(`${serve.adminUrl}/admin/audit/verify`, { headers: { authorization: `Bearer ${adminToken}` } });
+      assert.equal(res.status, 200);
+      return (await res.json()) as { findings: { kind: string; message: string }[]; witness?: { heads: number; latestSeq?: number; source?: string } };
+    };
+
+    const clean = await verify();
+    assert.deepEqual(clean.findings, []);
+    assert.ok(clean.witness, 'the report has the witness comparison');
+    assert.ok(clean.witness.latestSeq! >= end, JSON.stringify(clean.witness));
+    assert.equal(clean.witness.source, `${s.witness!.url}, ${s.witnessFile}`);
+
+    await s.witness!.stop();
+    const away = await verify();
+    assert.deepEqual(away.findings.map((f) => f.kind), ['bad_witness']);
+    assert.match(away.findings[0].message, new RegExp(`cannot reach the witness ${s.witness!.url}.*: the log was not checked against it`));
+    // The file is still read: its heads are compared.
+    assert.ok(away.witness!.latestSeq! >= end);
   });
 
   it('rewriting a record and re-signing everything with the in-dir key (anchor rolled back) is caught through the witness', async () => {
