@@ -7,12 +7,11 @@
 //   AUDIT_YAML is added under `audit:` for that bundle, e.g. '{authFailureRecords: {perSource: 1000000}}'
 //   to measure durable refusals one record each, without the flood summary.
 // Env: ROUNDS (3), DUR (3), CONN (20), N (300 sequential probes per round).
-import http from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProcessGroup } from './lib/processes.mjs';
-import { cpuTicks } from './lib/proc-stats.mjs';
+import { concurrent, median, sequential } from './lib/request-cost.mjs';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const env = process.env;
@@ -35,43 +34,7 @@ const ADDR = /^data\s+(http\S+)\s*$/m;
 const body = readFileSync(join(bench, 'bodies', 'chat-160B.json'));
 process.on('SIGINT', () => procs.stopAll().then(() => process.exit(130)));
 
-function refuse(url, agent) {
-  return new Promise((resolvePromise, reject) => {
-    const t0 = process.hrtime.bigint();
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: 'Bearer not-a-token' } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 401 ? resolvePromise(Number(process.hrtime.bigint() - t0) / 1e6) : reject(new Error(`status ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-async function sequential(url) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const ms = [];
-  for (let i = 0; i < probes; i++) ms.push(await refuse(url, agent));
-  agent.destroy();
-  ms.sort((a, b) => a - b);
-  return { p50: ms[Math.floor(ms.length / 2)], p99: ms[Math.min(ms.length - 1, Math.floor(ms.length * 0.99))] };
-}
-
-async function concurrent(url, pid) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: conn });
-  const t0 = cpuTicks(pid);
-  const start = Date.now();
-  let n = 0;
-  await Promise.all(Array.from({ length: conn }, async () => {
-    while (Date.now() - start < dur * 1000) {
-      await refuse(url, agent);
-      n++;
-    }
-  }));
-  const seconds = (Date.now() - start) / 1000;
-  const cpuUs = ((cpuTicks(pid) - t0) / 100) * 1e6;
-  agent.destroy();
-  return { rps: n / seconds, usPerReq: cpuUs / n };
-}
+const refusal = { auth: 'not-a-token', expect: 401 };
 
 async function main() {
   const up = await procs.start('upstream', 'node', [join(bench, 'upstream.mjs')], { ready: /listening (http\S+)/ });
@@ -84,13 +47,13 @@ async function main() {
     const g = await procs.start(`build-${i}`, 'node', [b.path, 'serve', '--config', config, '--port', '0', '--admin-port', '0'], { env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR });
     targets.push({ name: `${basename(dirname(b.path))}/${basename(b.path)}${b.extra ? ' ' + b.extra : ''}`, pid: g.pid, url: g.match[1] + '/v1/chat/completions' });
   }
-  for (const t of targets) await concurrent(t.url, t.pid); // warm-up
+  const load = { conn, dur };
+  for (const t of targets) await concurrent(t.url, t.pid, body, refusal, load); // warm-up
   const rows = targets.map(() => []);
   for (let r = 1; r <= rounds; r++) {
-    for (const [i, t] of targets.entries()) rows[i].push({ ...(await sequential(t.url)), ...(await concurrent(t.url, t.pid)) });
+    for (const [i, t] of targets.entries()) rows[i].push({ ...(await sequential(t.url, body, refusal, probes)), ...(await concurrent(t.url, t.pid, body, refusal, load)) });
     console.error(`round ${r}: ${targets.map((t, i) => `${t.name} p50 ${rows[i][r - 1].p50.toFixed(3)} ms, ${rows[i][r - 1].usPerReq.toFixed(0)} µs/req`).join('; ')}`);
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   console.log(`\n401 refusals, ${rounds} rounds: sequential ${probes} on one connection; concurrent ${conn} connections × ${dur} s (medians over rounds)\n`);
   console.log('| build | sequential p50 ms | p99 ms | concurrent refusals/s | gateway CPU µs/refusal |');
   console.log('|---|---:|---:|---:|---:|');

@@ -14,6 +14,7 @@ import { renderSummary } from './lib/report.mjs';
 import { fdatasyncLatency } from './lib/disk-sync.mjs';
 import { request } from './lib/http-util.mjs';
 import { startGatehouseFull, startGatehouseProxy, startNginx, startPortkey, startUpstream } from './lib/targets.mjs';
+import { measureAuditCost } from './lib/audit-cost.mjs';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const root = dirname(bench);
@@ -40,6 +41,7 @@ const opts = {
   targets: (env.TARGETS ?? 'direct nginx gatehouse-proxy gatehouse-full portkey').split(/\s+/).filter(Boolean),
   streamChunks: num('STREAM_CHUNKS', 20),
   profile: (env.PROFILE ?? '').split(/[\s,]+/).filter(Boolean),
+  audit: { rounds: num('AUDIT_ROUNDS', 3, 1), dur: num('AUDIT_DUR', 3, 1), conn: num('AUDIT_CONN', 20), probes: num('AUDIT_N', 150, 40) },
 };
 const bodyFiles = {
   'json-160B': join(bench, 'bodies/chat-160B.json'),
@@ -136,8 +138,9 @@ async function main() {
   const memoryBound = env.MEMORY === '0' ? undefined : await runMemory();
   const bigPrompts = (env.BIG ?? (quick ? '0' : '1')) === '0' ? undefined : await runBigPrompts();
   const micro = env.MICRO === '0' ? [] : await runMicro();
+  const auditCost = env.AUDIT === '0' ? undefined : await runAuditCost();
   const diskSync = fdatasyncLatency(out);
-  const results = { environment, options: opts, diskSync, labels, unavailable, fullParts, cells, memory, latency, memoryBound, bigPrompts, micro, elapsedS: Math.round((Date.now() - started) / 1000) };
+  const results = { environment, options: opts, diskSync, labels, unavailable, fullParts, cells, memory, latency, memoryBound, bigPrompts, micro, auditCost, elapsedS: Math.round((Date.now() - started) / 1000) };
   writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   const summary = renderSummary(results);
   writeFileSync(join(out, 'summary.md'), summary);
@@ -208,6 +211,18 @@ async function runBigPrompts() {
     return JSON.parse(r.stdout.trim().split('\n').pop());
   } catch {
     return { error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ') };
+  }
+}
+
+/** The audit's cost before and after (lib/audit-cost.mjs), on its own upstream; a failure is reported, not fatal. */
+async function runAuditCost() {
+  log('audit cost: durable refusals and checkpoint cadence against same-run baselines');
+  try {
+    const up = await startUpstream(ctx);
+    return await measureAuditCost(ctx, up.base, { ...opts.audit, log });
+  } catch (err) {
+    await procs.stopAll();
+    return { error: String(err.message ?? err) };
   }
 }
 

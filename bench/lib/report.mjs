@@ -110,7 +110,27 @@ export function renderSummary(results) {
     }
     lines.push('');
   }
+  lines.push(...renderAuditCost(results.auditCost));
   return lines.join('\n') + '\n';
+}
+
+/** The audit's cost before → after (lib/audit-cost.mjs): each pair's medians and after ÷ baseline. */
+export function renderAuditCost(a) {
+  if (!a) return [];
+  const lines = ['## Audit cost: before → after, same run (lib/audit-cost.mjs)', ''];
+  if (a.error) return [...lines, `- failed — ${a.error}`, ''];
+  lines.push(`Full pipeline, 160 B JSON; medians over ${a.rounds} interleaved round(s): ${a.probes} sequential requests on one connection, then ${a.conn} connections × ${a.dur} s. Ratio = after ÷ baseline.`, '');
+  lines.push('| what | baseline → after | sequential p50 ms | p99 ms | req/s | gateway CPU µs/req |', '|---|---|---:|---:|---:|---:|');
+  const cell = (b, x, k, d) => `${f(b[k], d)} → ${f(x[k], d)} (${ratio(x[k], b[k])})`;
+  for (const p of a.pairs) {
+    if (p.unavailable) {
+      lines.push(`| ${p.what} | not measured: ${p.unavailable} | | | | |`);
+      continue;
+    }
+    lines.push(`| ${p.what} | ${p.baselineLabel} → ${p.afterLabel} | ${cell(p.baseline, p.after, 'p50', 3)} | ${cell(p.baseline, p.after, 'p99', 3)} | ${cell(p.baseline, p.after, 'rps', 0)} | ${cell(p.baseline, p.after, 'usPerReq', 0)} |`);
+  }
+  lines.push('');
+  return lines;
 }
 
 function checkTargets(table, labels) {

@@ -41,12 +41,23 @@ export async function startPortkey(ctx) {
 /** The bundle to run: ctx.gatewayJs (an A/B of a change) or this checkout's build. */
 const gatewayJs = (ctx) => ctx.gatewayJs ?? join(ctx.root, 'dist/gateway.js');
 
-function gatehouseConfig(ctx, template, dataDir, upstreamBase) {
+/** Writes a config from `template` (to `file` under the results); `audit` lines are added under its `audit:`. */
+function gatehouseConfig(ctx, template, dataDir, upstreamBase, { file = template, audit = [] } = {}) {
   const text = readFileSync(join(ctx.bench, 'configs', template), 'utf8')
-    .replaceAll('__UPSTREAM_URL__', upstreamBase).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', ctx.bench);
-  const file = join(ctx.out, template);
-  writeFileSync(file, text);
-  return file;
+    .replaceAll('__UPSTREAM_URL__', upstreamBase).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', ctx.bench)
+    .replace(/^audit:\n/m, `audit:\n${audit.map((l) => `  ${l}\n`).join('')}`);
+  const path = join(ctx.out, file);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** The full pipeline with `audit` lines added to its config, on `dataDir`, and a dev-issuer token the bench policy allows. */
+export async function startGatehouseAuditVariant(ctx, name, upstreamBase, dataDir, audit) {
+  const config = gatehouseConfig(ctx, 'full.yaml', dataDir, upstreamBase, { file: `${name}.yaml`, audit });
+  const gw = await startGatehouse(ctx, name, config, dataDir, []);
+  const minted = await ctx.procs.run('node', [gatewayJs(ctx), 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir]);
+  if (minted.code !== 0) throw new Error(`${name}: gatehouse token failed: ${minted.stderr ?? minted.stdout}`);
+  return { name, pid: gw.pid, url: gw.dataUrl + CHAT, token: minted.stdout.trim() };
 }
 
 async function startGatehouse(ctx, name, configFile, dataDir, extraArgs) {
