@@ -249,7 +249,7 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     query: (filter) => index!.query(filter),
     get: (id) => index!.get(id),
     // With audit.witness, also what the witness holds (as `verify --witness` does for one source).
-    verify: () => verifyAuditDir(dir, { limit: writer.durablePosition(), witness: witnessSources, witnessToken, unreadableWitnessIsFinding: true }),
+    verify: () => verifyAuditDir(dir, { limit: () => writer.durablePosition(), witness: witnessSources, witnessToken, unreadableWitnessIsFinding: true }),
     tail(filter, onRecord) {
       const l = { filter, onRecord };
       listeners.add(l);

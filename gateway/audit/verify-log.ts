@@ -20,8 +20,12 @@ export interface VerifyDirOptions {
   witnessToken?: string;
   /** A witness that cannot be read is a `bad_witness` finding (the admin API) instead of an error (the CLI). */
   unreadableWitnessIsFinding?: boolean;
-  /** Stop at the writer's durable position (verifying a live log). */
-  limit?: { segment: string; size: number };
+  /**
+   * Stop at the writer's durable position (verifying a live log). A function is called after the
+   * anchor and the witness are read: they only ever hold what was durable then, so the log read
+   * reaches every head they hold (a position taken before could miss one made meanwhile).
+   */
+  limit?: { segment: string; size: number } | (() => { segment: string; size: number });
 }
 
 /** Verifies every segment of an audit directory in order and returns the report. */
@@ -31,10 +35,11 @@ export async function verifyAuditDir(dir: string, options: VerifyDirOptions = {}
   const anchor = await readJson<AnchorFile>(anchorPath, options.anchorFile !== undefined);
   const { witnessed, unreadable } = await readAllWitnessed(options);
   const verifier = createChainVerifier({ keys, anchor: anchor ? { ...anchor, source: anchorPath } : undefined, witnessed });
+  const limit = typeof options.limit === 'function' ? options.limit() : options.limit;
   for (const seg of await listSegments(dir)) {
-    const live = options.limit && options.limit.segment === seg.name;
-    if (options.limit?.segment && seg.name > options.limit.segment) break;
-    for await (const l of readSegmentLines(seg.path, 0, live ? options.limit!.size : undefined)) verifier.push(l.text, { file: seg.name, line: l.line, terminated: l.terminated });
+    const live = limit && limit.segment === seg.name;
+    if (limit?.segment && seg.name > limit.segment) break;
+    for await (const l of readSegmentLines(seg.path, 0, live ? limit.size : undefined)) verifier.push(l.text, { file: seg.name, line: l.line, terminated: l.terminated });
   }
   const report = await verifier.finish();
   report.findings.push(...unreadable);
