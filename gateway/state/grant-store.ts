@@ -37,3 +37,31 @@ export interface GrantStore {
   restore(grant: Grant): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** A grant as the stores keep it (times in ms since the epoch). */
+export interface StoredGrant {
+  id: string;
+  principal: ApprovalActor;
+  rule: string;
+  model: string | undefined;
+  approvalId: string;
+  approvedBy: ApprovalActor[];
+  createdAt: number;
+  expiresAt: number;
+  uses: number;
+}
+
+/** The admin API's view of a stored grant (one shape for every store). */
+export function grantView(g: StoredGrant): Grant {
+  return {
+    id: g.id,
+    principal: g.principal,
+    rule: g.rule,
+    ...(g.model !== undefined ? { model: g.model } : {}),
+    approvalId: g.approvalId,
+    approvedBy: g.approvedBy,
+    createdAt: new Date(g.createdAt).toISOString(),
+    expiresAt: new Date(g.expiresAt).toISOString(),
+    uses: g.uses,
+  };
+}

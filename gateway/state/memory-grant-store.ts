@@ -1,18 +1,10 @@
 import type { Grant } from '../core/admin-api';
 import type { ApprovalActor } from '../core/approvals/approval-record';
-import type { GrantStore, NewGrant } from './grant-store';
+import { grantView, type GrantStore, type NewGrant, type StoredGrant } from './grant-store';
 
-interface Held {
-  id: string;
+/** A grant with its lookup key. */
+interface Held extends StoredGrant {
   key: string;
-  principal: ApprovalActor;
-  rule: string;
-  model: string | undefined;
-  approvalId: string;
-  approvedBy: ApprovalActor[];
-  createdAt: number;
-  expiresAt: number;
-  uses: number;
 }
 
 /**
@@ -98,16 +90,4 @@ function grantKey(p: ApprovalActor, rule: string, model: string | undefined): st
   return `${p.issuer}\u0000${p.subject}\u0000${rule}\u0000${model ?? ''}`;
 }
 
-function view(g: Held): Grant {
-  return {
-    id: g.id,
-    principal: g.principal,
-    rule: g.rule,
-    ...(g.model !== undefined ? { model: g.model } : {}),
-    approvalId: g.approvalId,
-    approvedBy: g.approvedBy,
-    createdAt: new Date(g.createdAt).toISOString(),
-    expiresAt: new Date(g.expiresAt).toISOString(),
-    uses: g.uses,
-  };
-}
+const view = (g: Held): Grant => grantView(g);

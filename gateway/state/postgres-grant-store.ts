@@ -1,6 +1,6 @@
 import type { Grant } from '../core/admin-api';
 import type { ApprovalActor } from '../core/approvals/approval-record';
-import type { GrantStore, NewGrant } from './grant-store';
+import { grantView, type GrantStore, type NewGrant } from './grant-store';
 import type { PostgresState } from './postgres-state';
 
 interface GrantRow {
@@ -76,16 +76,5 @@ function grantKey(p: ApprovalActor, rule: string, model: string | undefined): st
 }
 
 function view(row: GrantRow): Grant {
-  const b = row.body;
-  return {
-    id: row.id,
-    principal: b.principal,
-    rule: b.rule,
-    ...(b.model !== undefined ? { model: b.model } : {}),
-    approvalId: b.approvalId,
-    approvedBy: b.approvedBy,
-    createdAt: new Date(Number(row.created_at)).toISOString(),
-    expiresAt: new Date(Number(row.expires_at)).toISOString(),
-    uses: row.uses,
-  };
+  return grantView({ id: row.id, ...row.body, model: row.body.model, createdAt: Number(row.created_at), expiresAt: Number(row.expires_at), uses: row.uses });
 }
