@@ -29,9 +29,9 @@ export class PostgresCounterStore implements CounterStore {
 
   async admit({ key, now, window, slot }: Admission): Promise<AdmitResult> {
     const rowKey = counterKeyDigest(key);
-    const [row] = await this.pg.query<AdmitRow>('SELECT * FROM admit($1, $2, $3, $4, $5, $6, $7, $8)', [
+    const [row] = await this.pg.query<AdmitRow>('SELECT admitted, refused_by, window_start, window_ms FROM admit($1, $2, $3, $4, $5, $6, $7, $8)', [
       rowKey, now, window?.amount ?? null, window?.limit ?? null, window?.ms ?? null, slot?.id ?? null, slot?.limit ?? null, slot?.leaseMs ?? null,
-    ]);
+    ], 'gatehouse-admit');
     if (!row.admitted) {
       if (row.refused_by === 'concurrency') return { admitted: false, refusedBy: 'concurrency' };
       return windowRefusal(now, Number(row.window_start), Number(row.window_ms));
@@ -42,7 +42,7 @@ export class PostgresCounterStore implements CounterStore {
 
   release(key: string, slot: string): void {
     if (!this.held.delete(slot)) return;
-    this.pg.query('UPDATE concurrency_slots SET holders = holders - $2 WHERE key = $1', [counterKeyDigest(key), slot]).catch((err: Error) =>
+    this.pg.query('UPDATE concurrency_slots SET holders = holders - $2 WHERE key = $1', [counterKeyDigest(key), slot], 'gatehouse-release').catch((err: Error) =>
       this.log.warn('counters: a slot could not be given back; its lease will expire', { reason: err.message }));
   }
 
