@@ -75,3 +75,12 @@ export function fleetConfig(config: GatehouseConfig, schema: string, jwksUri: st
     },
   };
 }
+
+/** Resolves once the instance's /readyz answers 200 again (after an outage), within `ms`. */
+export async function untilReady(g: { adminUrl: string }, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while ((await fetch(`${g.adminUrl}/readyz`)).status !== 200) {
+    if (Date.now() > deadline) throw new Error(`${g.adminUrl}/readyz did not recover within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

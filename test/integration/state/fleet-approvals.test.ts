@@ -10,8 +10,9 @@ import { policyYaml } from '../../builders/policy';
 import { collectEvents, nextEvent, waitFor } from '../../builders/wait-for';
 import { startServe } from '../../helpers/cli';
 import { FakeUpstream } from '../../helpers/fake-upstream';
-import { fleetEnv, startFleet, type TestFleet } from '../../helpers/fleet';
+import { fleetEnv, startFleet, untilReady, type TestFleet } from '../../helpers/fleet';
 import type { TestGateway } from '../../helpers/gateway';
+import type { AuditServiceImpl } from '../../../gateway/audit/audit-service';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres';
 
 const approvers = { groups: ['ml-leads'] };
@@ -132,6 +133,20 @@ describe('fleet approvals: records, decisions and grants in PostgreSQL', functio
       await doomed.stop('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it('PostgreSQL down: a request that needs an approval fails closed (503 ERR_STATE_UNAVAILABLE, audited), one that needs none flows', async () => {
+    pg.pause();
+    try {
+      const err = await chatOn(a.dataUrl, 'gpt-4o').then(() => undefined, (e: { status?: number; code?: string }) => e);
+      assert.deepEqual([err?.status, err?.code], [503, 'ERR_STATE_UNAVAILABLE']);
+      const records = await (a.runtime.audit as AuditServiceImpl).query({ limit: 1000 });
+      assert.ok(records.some((r) => r.errorCode === 'ERR_STATE_UNAVAILABLE' && r.status === 503 && r.decision?.rule === 'needs-approval'), 'the refusal is audited');
+      assert.match((await chatOn(a.dataUrl, 'other-model')).choices[0]!.message.content ?? '', /ship it/);
+    } finally {
+      await pg.resume();
+    }
+    for (const g of [a, b]) await untilReady(g);
   });
 
   it('POST /admin/policy/reload {"fleet": true} on A reloads every instance', async () => {

@@ -9,7 +9,7 @@ import { apiError } from '../../builders/api-error';
 import { auditRecordOf } from '../../builders/audit-record-of';
 import { policyYaml } from '../../builders/policy';
 import { FakeUpstream } from '../../helpers/fake-upstream';
-import { startFleet, type TestFleet } from '../../helpers/fleet';
+import { startFleet, untilReady, type TestFleet } from '../../helpers/fleet';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres';
 import { startRedis, type TestRedis } from '../../helpers/redis';
 
@@ -129,11 +129,7 @@ for (const counters of ['postgres', 'redis'] as const) {
         }
         // Back by itself: the probe finds PostgreSQL again; the window kept its count (1 used of 3).
         const a = fleet.gateways[0]!;
-        const deadline = Date.now() + 15_000;
-        while ((await fetch(`${a.adminUrl}/readyz`)).status !== 200) {
-          assert.ok(Date.now() < deadline, '/readyz never recovered');
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        await untilReady(a);
         const direct = new OpenAI({ baseURL: `${a.dataUrl}/v1`, apiKey: fleet.token('outage'), maxRetries: 0 });
         assert.equal((await chat(direct, 'rated')).object, 'chat.completion');
         assert.equal((await chat(direct, 'rated')).object, 'chat.completion');
