@@ -56,8 +56,10 @@ const builds = [
   {
     name: 'gateway',
     ...nodeCommon,
-    entryPoints: { gateway: 'gateway/cli/main.ts' },
+    // dist/tokenizer.js: the usage estimate's tokenizer, loaded by the gateway on first use (gateway/usage/tokenizer.ts).
+    entryPoints: { gateway: 'gateway/cli/main.ts', tokenizer: 'gateway/usage/tokenizer-entry.ts' },
     outdir: 'dist',
+    define: { ...nodeCommon.define, GATEHOUSE_TOKENIZER_BUNDLE: '"tokenizer.js"' },
     banner: { js: '#!/usr/bin/env node\n' + nodeCommon.banner.js },
     // The `gatehouse` bin: `npx gatehouse` in this folder runs the file itself, so it must be executable.
     plugins: [{ name: 'executable', setup: (b) => b.onEnd((r) => { if (r.errors.length === 0) chmodSync('dist/gateway.js', 0o755); }) }],

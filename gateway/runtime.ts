@@ -5,6 +5,8 @@ import type { ApprovalOutcome } from './core/approvals/approval-view';
 import type { Decision, EndpointKind, InferenceRequest, MaskReportEntry, Principal } from './core/types';
 import type { GatehouseError } from './errors';
 import type { CompiledPolicy } from './core/policy/compiled-policy';
+import type { Cost } from './core/usage/pricing';
+import type { Usage } from './core/usage/usage';
 import type { GatehouseConfig } from './generated/gatehouse.config';
 import type { AuditRecord } from './generated/audit-record';
 import type { AuditQuery } from './audit/record-index';
@@ -26,6 +28,7 @@ export interface Runtime {
   identity: IdentityService;
   policy: PolicyService;
   masking: MaskingService;
+  usage: UsageService;
   audit: AuditService;
   approvals: ApprovalService;
   /** Verifies approver/admin tokens on the admin API (config approvals.approverIdentity); absent: local admin token only. */
@@ -73,7 +76,10 @@ export interface ExchangeOutcome {
   responseSha256?: string;
   clientAborted: boolean;
   upstreamError?: string;
+  /** Tokens of the exchange, reported by the upstream or counted by the gateway (settled once, before the outcome record). */
   usage?: Usage;
+  /** What the usage cost at the configured price; absent when no price matches. */
+  cost?: Cost;
   /** Masked response body for the audit record (bounded). */
   auditResponseBody?: unknown;
   responseTruncated?: boolean;
@@ -128,6 +134,39 @@ export interface RequestMasking {
   report: MaskReportEntry[];
 }
 
+/** gateway/usage/ — token usage and cost of each exchange (issue 21). Takes inputs, returns values; stages write the exchange. */
+export interface UsageService {
+  /**
+   * Request side: the body to send instead, asking an OpenAI chat/completions stream for its usage
+   * when the caller did not (config usage.includeStreamUsage); undefined to send it as it is.
+   */
+  askStreamUsage(request: InferenceRequest, json: unknown, body: Buffer | undefined): Buffer | undefined;
+  /**
+   * Response side: a reader of the body on its way to the client (before masking), taking out what
+   * askStreamUsage added when `asked`; null when the answer carries no usage.
+   */
+  responseTap(request: InferenceRequest | undefined, head: { status: number; contentType: string | undefined }, asked: boolean): UsageTap | null;
+  /**
+   * Once per exchange, before its outcome record: the usage (reported, or counted where the
+   * upstream said nothing) and its cost; counts both in the metrics.
+   */
+  settle(ended: { request?: InferenceRequest; status?: number; tap?: UsageTap; auditResponseBody?: unknown }): { usage?: Usage; cost?: Cost };
+}
+
+/** The response body on its way to the client, read for usage (and stripped of what the gateway asked for). */
+export interface UsageTap {
+  /** True when it takes the gateway's own usage request back out of the bytes (the client then gets no Content-Length). */
+  readonly rewrites: boolean;
+  /** The bytes to send on for this chunk (the chunk itself unless the gateway's own usage request is taken out). */
+  push(chunk: Buffer): Buffer;
+  /** Whatever was held back, at the end of the body. */
+  end(): Buffer;
+  /** The usage read so far; `final` once the response's closing usage arrived. */
+  reported(): { usage?: Usage; final: boolean; stream: boolean };
+  /** A stream's generated text so far, and the factor a count of it scales by (read only to estimate). */
+  outputText(): { text: string; scale: number };
+}
+
 export interface ResponseMasker {
   /** Masked bytes to send to the client for this chunk (may hold back a tail). */
   push(chunk: Buffer): Buffer;
@@ -141,15 +180,7 @@ export interface ResponseMasking {
   /** Masked response body (a parsed JSON value, a text, or a stream's final texts). */
   body: unknown;
   truncated: boolean;
-  usage?: Usage;
   report: MaskReportEntry[];
-}
-
-/** Token counts the upstream reported. */
-export interface Usage {
-  promptTokens?: number;
-  completionTokens?: number;
-  totalTokens?: number;
 }
 
 /** What the data path reports to metrics (server/metrics.ts implements it): the pipeline depends on this, not on the server. */

@@ -39,6 +39,7 @@ export function outcomeFields(x: ExchangeRecord, maxBodyBytes: number, arrived: 
   fields.latencyMs = round(Number(process.hrtime.bigint() - x.startNs) / 1e6);
   fields.firstByteMs = o.firstByteMs === undefined ? undefined : round(o.firstByteMs);
   fields.usage = o.usage;
+  fields.cost = o.cost;
   fields.responseBytes = o.responseBytes;
   fields.responseSha256 = o.responseSha256;
   fields.clientAborted = o.clientAborted || undefined;

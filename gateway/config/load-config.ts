@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics';
 import { isPhoneRegion } from '../core/masking/phone-numbers';
 import { unqualifiedSubjects } from '../core/principal-list';
+import { shadowedPrices } from '../core/usage/pricing';
 import { schemaDiagnostics } from '../core/schema-diagnostics';
 import { parseYamlDocument } from '../core/yaml-document';
 import type { GatehouseConfig } from '../generated/gatehouse.config';
@@ -87,6 +88,10 @@ export function parseConfigText(text: string, file: string): GatehouseConfig {
   (config.masking?.phoneRegions ?? []).forEach((region, i) => {
     if (!isPhoneRegion(region)) diagnostics.push(doc.diagnostic(`/masking/phoneRegions/${i}`, `unknown phone region "${region}" (no numbering plan for it)`, 'error', 'ERR_CONFIG_PHONE_REGION'));
   });
+  // A price that can never apply is a mistake in the table (its author meant it to price something).
+  for (const [i, earlier] of shadowedPrices(config.pricing ?? [])) {
+    diagnostics.push(doc.diagnostic(`/pricing/${i}`, `this price never applies: entry ${earlier} before it already prices every model it names`, 'error', 'ERR_CONFIG_PRICE_SHADOWED'));
+  }
   if (diagnostics.length) throw new ConfigError(diagnostics);
   const issuers = approverIssuerCount(config);
   const ambiguous = unqualifiedSubjects(config.server?.admins?.subjects, issuers).map((i) =>

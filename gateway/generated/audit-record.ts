@@ -112,6 +112,7 @@ export interface AuditRecord {
    */
   firstByteMs?: number;
   usage?: Usage;
+  cost?: Cost;
   /**
    * The response body as masked for the audit copy (bounded); a string prefix when truncated.
    */
@@ -232,21 +233,50 @@ export interface MaskEntry {
   count: number;
 }
 /**
- * Token usage reported by the upstream (response body or the stream's final event).
+ * Token usage of the exchange (outcome records): the upstream's own figures (response body, or the stream's usage events), or the gateway's count when it reported none. inputTokens and outputTokens are whole; the cached, cache-write and reasoning counts are parts of them.
  */
 export interface Usage {
   /**
-   * Input tokens.
+   * Every input token: OpenAI prompt_tokens / input_tokens; Anthropic input_tokens + cache_read_input_tokens + cache_creation_input_tokens.
    */
-  promptTokens?: number;
+  inputTokens: number;
   /**
-   * Output tokens.
+   * Input tokens read from the prompt cache (OpenAI cached_tokens, Anthropic cache_read_input_tokens).
    */
-  completionTokens?: number;
+  cachedInputTokens?: number;
   /**
-   * Total tokens.
+   * Input tokens written to the prompt cache (Anthropic cache_creation_input_tokens).
    */
-  totalTokens?: number;
+  cacheCreationInputTokens?: number;
+  /**
+   * Every output token, reasoning included.
+   */
+  outputTokens: number;
+  /**
+   * Reasoning tokens (OpenAI reasoning_tokens).
+   */
+  reasoningTokens?: number;
+  /**
+   * inputTokens + outputTokens (OpenAI's total_tokens when it sends one).
+   */
+  totalTokens: number;
+  /**
+   * reported: the upstream's figures; estimated: counted by the gateway with a tokenizer (or the upstream's input with a counted output, for a stream cut short); bytes: UTF-8 bytes ÷ 4.
+   */
+  source: 'reported' | 'estimated' | 'bytes';
+}
+/**
+ * What the usage cost at the configured price of the upstream and model (config pricing). Absent when no price matches: never a guess.
+ */
+export interface Cost {
+  /**
+   * In units of the currency (not cents).
+   */
+  amount: number;
+  /**
+   * ISO 4217 code.
+   */
+  currency: string;
 }
 /**
  * A signed attestation that the chain's record `seq` has hash `head`. Written every N records or T seconds and at the start of every segment (so the chain start of each segment is attested after retention).

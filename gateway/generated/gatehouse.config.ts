@@ -267,6 +267,44 @@ export type SecretRef8 = {
 } & {
   [k: string]: unknown;
 };
+export type PriceGlob = string;
+/**
+ * Prices per million tokens, for the cost on each outcome record and gatehouse_cost_total. The first entry whose upstream and model globs match prices the request; a model no entry matches gets no cost (counted in gatehouse_cost_unpriced_total), never a guess.
+ */
+export type Pricing = {
+  /**
+   * Upstream names (globs) the price is for. Default: any upstream.
+   */
+  upstream?: PriceGlob | [PriceGlob, ...PriceGlob[]];
+  /**
+   * Model names (globs: * any run of characters, ? one character), e.g. gpt-4o-mini*.
+   */
+  model: PriceGlob | [PriceGlob, ...PriceGlob[]];
+  /**
+   * ISO 4217 code of these prices. Default USD.
+   */
+  currency?: string;
+  /**
+   * Per million input tokens not read from or written to a prompt cache.
+   */
+  input: number;
+  /**
+   * Per million input tokens read from the prompt cache (OpenAI cached_tokens, Anthropic cache_read_input_tokens). Default: input.
+   */
+  cachedInput?: number;
+  /**
+   * Per million input tokens written to the prompt cache (Anthropic cache_creation_input_tokens). Default: input.
+   */
+  cacheWriteInput?: number;
+  /**
+   * Per million output tokens.
+   */
+  output: number;
+  /**
+   * Per million reasoning tokens (the part of the output the provider reports as reasoning). Default: output.
+   */
+  reasoning?: number;
+}[];
 
 /**
  * Configuration of a Gatehouse gateway (gatehouse.yaml). Every section is optional; what is left out takes the embedded default.
@@ -284,6 +322,8 @@ export interface GatehouseConfig {
   approvals?: Approvals;
   alerts?: Alerts;
   state?: State;
+  usage?: Usage;
+  pricing?: Pricing;
 }
 /**
  * Listeners, data directory and request limits.
@@ -847,4 +887,17 @@ export interface State {
    * A concurrency slot is a lease renewed by the instance holding the request; when that instance dies, the slot frees itself after this long. Default 30.
    */
   leaseSeconds?: number;
+}
+/**
+ * Token usage on every outcome record: the upstream's own figures, or the gateway's estimate when it reports none (README "Usage and cost").
+ */
+export interface Usage {
+  /**
+   * For an OpenAI chat/completions stream that did not ask for usage, add stream_options.include_usage: true to what goes upstream, and take out of what the client receives what that adds (the usage-only last chunk, the "usage":null member of the others), so the client gets the stream it asked for. Turn off for an upstream that refuses stream_options. Default true.
+   */
+  includeStreamUsage?: boolean;
+  /**
+   * When the upstream reports no usage (some local servers, a stream cut short): tokenizer counts prompt and output with OpenAI's o200k_base for OpenAI model names (marked estimated) and bytes ÷ 4 for other models (marked bytes); bytes uses bytes ÷ 4 for every model; none records no usage then. Default tokenizer.
+   */
+  estimate?: 'tokenizer' | 'bytes' | 'none';
 }

@@ -5,7 +5,7 @@ import { maskText, selectRules } from '../core/masking/mask-text';
 import { auditSameAs } from '../core/masking/same-copy';
 import { SseMasker } from '../core/masking/sse-masker';
 import { StreamTextMasker } from '../core/masking/stream-text-masker';
-import type { ResponseMasker, ResponseMasking, Usage } from '../runtime';
+import type { ResponseMasker, ResponseMasking } from '../runtime';
 import type { MaskingLimits } from './masking-service';
 
 interface Ctx {
@@ -41,7 +41,6 @@ export function createSseResponseMasker({ compiled, masks, hashKey, limits }: Ct
       audit = {
         body: { stream: true, texts },
         truncated: sse.finalTexts().some((t) => t.truncated),
-        usage: sse.usage ?? undefined,
         report: sse.report.entries().map((e) => ({ ...e, part: 'response', where: ['audit', 'client'] })),
       };
       return passThrough ? empty : Buffer.from(tail);
@@ -113,7 +112,6 @@ export function createJsonResponseMasker({ compiled, masks, hashKey, limits }: C
           for (const e of client.report) audit.report.push({ ...e, part: 'response', where: ['audit', 'client'] });
         }
         audit.body = (client && auditSameAs(compiled, 'client', masks) ? client : maskJson(parsed, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false })).value;
-        audit.usage = readUsage(parsed);
       } else {
         // Not JSON (or cut): mask it as text; for the client this fails closed rather than leak.
         if (buffering) out = Buffer.from(maskText(text, compiled, { where: 'client', ruleNames: masks, hashKey, spans: false }).value);
@@ -123,14 +121,4 @@ export function createJsonResponseMasker({ compiled, masks, hashKey, limits }: C
     },
     audit: () => audit!,
   };
-}
-
-function readUsage(body: unknown): Usage | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const u = (body as { usage?: Record<string, unknown> }).usage;
-  if (!u || typeof u !== 'object') return undefined;
-  const n = (v: unknown) => (typeof v === 'number' ? v : undefined);
-  const prompt = n(u.prompt_tokens) ?? n(u.input_tokens);
-  const completion = n(u.completion_tokens) ?? n(u.output_tokens);
-  return { promptTokens: prompt, completionTokens: completion, totalTokens: n(u.total_tokens) ?? (prompt !== undefined && completion !== undefined ? prompt + completion : undefined) };
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApprovalOutcome } from '../core/approvals/approval-view';
 import type { Decision, InferenceRequest, MaskReportEntry, Principal } from '../core/types';
-import type { ExchangeOutcome, ExchangeRecord } from '../runtime';
+import type { ExchangeOutcome, ExchangeRecord, UsageTap } from '../runtime';
 import type { CompiledUpstream } from '../upstream/upstream-table';
 
 export type { ExchangeOutcome } from '../runtime';
@@ -44,6 +44,10 @@ export interface Exchange extends ExchangeRecord {
   /** What the audit log stores of the request body: always masked. */
   auditRequestBody?: unknown;
   maskReport: MaskReportEntry[];
+  /** The gateway added stream_options.include_usage to what went upstream (ask-stream-usage.ts): what it adds is taken out of the response. */
+  streamUsageAsked?: boolean;
+  /** What the usage reader saw of the response so far (usage-service.ts); set when the upstream answered. */
+  usageTap?: UsageTap;
   approval?: ApprovalOutcome;
   outcome: ExchangeOutcome;
   /** The outcome record's write, once made (record-outcome.ts): null when there was nothing to wait for. */

@@ -24,6 +24,8 @@ export class HttpExchange implements Exchange {
   upstreamBody?: Buffer;
   auditRequestBody?: unknown;
   maskReport: MaskReportEntry[] = [];
+  streamUsageAsked?: boolean;
+  usageTap?: Exchange['usageTap'];
   approval?: Exchange['approval'];
   outcome: ExchangeOutcome = { responseBytes: 0, clientAborted: false };
   outcomeRecord?: Promise<void> | null;

@@ -1,5 +1,6 @@
 import type { DataPathMetrics, Runtime } from '../runtime';
 import type { UpstreamTable } from '../upstream/upstream-table';
+import { askStreamUsage } from './ask-stream-usage';
 import { awaitApproval } from './await-approval';
 import { checkTarget } from './check-target';
 import type { Stage } from './exchange';
@@ -7,6 +8,7 @@ import { evaluatePolicy } from './evaluate-policy';
 import { forwardUpstream } from './forward-upstream';
 import { maskRequest } from './mask-request';
 import { maskResponse } from './mask-response';
+import { meterUsage } from './meter-usage';
 import { readBody } from './read-body';
 import { resolveClientAddress } from './resolve-client-address';
 import { recordArrival } from './record-arrival';
@@ -36,6 +38,7 @@ export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; met
     // Held here until approved; arrival is recorded after, so a refused request is one `denied` record.
     awaitApproval(rt),
     maskRequest(rt),
+    askStreamUsage(rt),
     recordArrival(rt),
     forwardUpstream(rt, { metrics: deps.metrics, responseStages: responseStages(rt) }),
   ];
@@ -49,6 +52,8 @@ export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; met
  */
 export function responseStages(rt: Runtime): ResponseStage[] {
   return [
+    // First, on the upstream's own bytes: the usage it reports (and what the gateway asked for, taken back out).
+    meterUsage(rt),
     // Last before the client: what it gets is masked, and the audit copy of the answer is made.
     maskResponse(rt),
   ];

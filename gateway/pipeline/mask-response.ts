@@ -9,8 +9,7 @@ import type { ResponseStage } from './response-stage';
  *    event, holding back at most masking.streamHoldbackMaxBytes of a possible match);
  *  - the audit copy (x.outcome.auditResponseBody) is always masked, bounded by
  *    masking.maxAuditBodyBytes (x.outcome.responseTruncated past it);
- *  - x.maskReport gets the response's entries (rule, detector, path, count; never the value);
- *  - the usage the body reports goes to x.outcome.usage.
+ *  - x.maskReport gets the response's entries (rule, detector, path, count; never the value).
  * JSON, text and SSE bodies; other content types pass untouched and unrecorded.
  */
 export function maskResponse(rt: Runtime): ResponseStage {
@@ -26,7 +25,6 @@ export function maskResponse(rt: Runtime): ResponseStage {
         const audit = masker.audit();
         x.outcome.auditResponseBody = audit.body;
         if (audit.truncated) x.outcome.responseTruncated = true;
-        if (audit.usage && !x.outcome.usage) x.outcome.usage = audit.usage;
         for (const e of audit.report) x.maskReport.push(e);
         return tail;
       },

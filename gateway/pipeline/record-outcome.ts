@@ -8,11 +8,16 @@ import type { Exchange } from './exchange';
  * - refused: the error path answers only once this resolves, and answers 503 when it rejects
  *   (fail closed: a refusal the client saw is one the log keeps);
  * - cut (client gone, upstream reset): run-pipeline's `finish`, when the response closes.
- * The first call writes; later calls return the same write (x.outcomeRecord). Its failure is
+ * The first call settles the exchange's usage and cost (rt.usage.settle), then writes; later
+ * calls return the same write (x.outcomeRecord). Its failure is
  * logged by the audit service; callers that wait decide what it means for the client.
  */
 export function recordOutcome(rt: Runtime, x: Exchange): Promise<void> | void {
   if (x.outcomeRecord === undefined) {
+    // Usage and cost settle once, however the exchange ended: what was read of the answer, counted where it said nothing.
+    const { usage, cost } = rt.usage.settle({ request: x.request, status: x.outcome.status, tap: x.usageTap, auditResponseBody: x.outcome.auditResponseBody });
+    if (usage) x.outcome.usage = usage;
+    if (cost) x.outcome.cost = cost;
     const written = rt.audit.outcome(x);
     x.outcomeRecord = written ?? null;
     // Whoever waits handles the rejection; nobody waiting is not an unhandled rejection.

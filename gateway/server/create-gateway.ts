@@ -66,7 +66,7 @@ async function startLocked(loaded: LoadedConfig, log: Logger, options: GatewayOp
   const upstreams = compileUpstreams(config.upstreams ?? [], loaded.configDir, (u) => u.url ?? demoByName.get(u.name)!.url);
 
   const metrics = createMetrics();
-  const services = await createServices(loaded, log, { migrate: options.migrate });
+  const services = await createServices(loaded, log, metrics, { migrate: options.migrate });
   const { events } = services;
   registerServiceGauges(metrics, {
     pendingApprovals: () => services.runtime.approvals.pendingCount,

@@ -4,13 +4,18 @@ import type { DataPathMetrics } from '../runtime';
 /**
  * Prometheus metrics of one gateway instance (its own registry, so several gateways in one test
  * process do not share counters). Labels are low-cardinality: endpoint kind and status class,
- * never principals or models. The data path sees only `DataPathMetrics` (runtime.ts).
+ * upstream and model for tokens and cost, never principals. The data path sees only `DataPathMetrics` (runtime.ts).
  */
 export interface GatewayMetrics extends DataPathMetrics {
   registry: Registry;
   requests: Counter<'endpoint' | 'status'>;
   duration: Histogram<'endpoint'>;
   upstreamErrors: Counter<'upstream' | 'code'>;
+  /** Tokens by direction (input, output), model and upstream: never by caller. */
+  tokens: Counter<'direction' | 'model' | 'upstream'>;
+  cost: Counter<'currency' | 'model' | 'upstream'>;
+  /** Exchanges with usage but no price for their model (cost left out, never guessed). */
+  unpriced: Counter<'upstream'>;
 }
 
 export function createMetrics(): GatewayMetrics {
@@ -37,6 +42,9 @@ export function createMetrics(): GatewayMetrics {
       duration.observe({ endpoint }, seconds);
     },
     upstreamFailed: (upstream, code) => upstreamErrors.inc({ upstream, code }),
+    tokens: new Counter({ name: 'gatehouse_tokens_total', help: 'Tokens of relayed responses (reported by the upstream or counted by the gateway), by direction (input, output), model and upstream.', labelNames: ['direction', 'model', 'upstream'] as const, registers: [registry] }),
+    cost: new Counter({ name: 'gatehouse_cost_total', help: 'Cost of relayed responses at the configured prices (config pricing), in units of the currency.', labelNames: ['currency', 'model', 'upstream'] as const, registers: [registry] }),
+    unpriced: new Counter({ name: 'gatehouse_cost_unpriced_total', help: 'Responses with usage whose model has no price (config pricing): their cost is left out, never guessed.', labelNames: ['upstream'] as const, registers: [registry] }),
   };
 }
 

@@ -1,7 +1,8 @@
 import { approvalErrors } from '../approvals/approval-errors';
 import type { Runtime } from '../runtime';
+import { noUsage } from '../usage/usage-service';
 
-type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'audit' | 'approvals'>;
+type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'usage' | 'audit' | 'approvals'>;
 
 /**
  * Services that govern nothing: what `serve --proxy-only` runs with, so the benchmark can tell the
@@ -19,6 +20,7 @@ export function passThroughServices(): Services {
       close: async () => {},
     },
     masking: { maskRequest: () => ({ auditBody: undefined, report: [] }), responseMasker: () => null },
+    usage: noUsage,
     audit: {
       arrival: async () => {},
       outcome: () => {},

@@ -20,31 +20,33 @@ import { createMaskingService, maskingCompileOptions } from '../masking/masking-
 import type { Logger } from '../log';
 import { createPolicyService } from '../policy/policy-service';
 import type { Runtime } from '../runtime';
+import { createUsageService } from '../usage/usage-service';
+import type { GatewayMetrics } from './metrics';
 import type { AdminAppParts } from './admin-app';
 import { createAuditService } from '../audit/audit-service';
 import { openSharedState, type SharedState } from '../state/shared-state';
 import { abandonHeldBy } from '../approvals/abandon-held';
 import { fleetAuditView, postgresIndexSink } from '../state/postgres-audit-index';
 
-type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'audit' | 'approvals' | 'approverIdentity'>;
+type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'usage' | 'audit' | 'approvals' | 'approverIdentity'>;
 
 /**
  * Builds the services of a gateway from its config. This is the one place that knows which
  * implementation backs each seam of the Runtime.
  */
-export async function createServices(loaded: LoadedConfig, log: Logger, options: { migrate?: boolean } = {}): Promise<{ runtime: Services; events: EventBus; admin: AdminAppParts; close(): Promise<void> }> {
+export async function createServices(loaded: LoadedConfig, log: Logger, metrics: GatewayMetrics, options: { migrate?: boolean } = {}): Promise<{ runtime: Services; events: EventBus; admin: AdminAppParts; close(): Promise<void> }> {
   // First: a fleet store that cannot be reached stops the start before anything is opened.
   const state = await openSharedState(loaded, log, options);
   try {
     // Events go through the fleet's fan-out when there is one: an admin client sees every instance's.
-    return await createServicesWith(loaded, log, new EventBus(state.fanout), state);
+    return await createServicesWith(loaded, log, new EventBus(state.fanout), metrics, state);
   } catch (err) {
     await state.close();
     throw err;
   }
 }
 
-async function createServicesWith(loaded: LoadedConfig, log: Logger, events: EventBus, state: SharedState): Promise<{ runtime: Services; events: EventBus; admin: AdminAppParts; close(): Promise<void> }> {
+async function createServicesWith(loaded: LoadedConfig, log: Logger, events: EventBus, metrics: GatewayMetrics, state: SharedState): Promise<{ runtime: Services; events: EventBus; admin: AdminAppParts; close(): Promise<void> }> {
   const adminToken = ensureAdminToken(loaded.dataDir);
   const identity = await createIdentityService(loaded.config.identity, { dataDir: loaded.dataDir, log });
   const maskingOptions = maskingCompileOptions(loaded.config.masking, loaded.configDir);
@@ -56,6 +58,7 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
     log,
     configDir: loaded.configDir,
   });
+  const usage = createUsageService(loaded.config.usage, loaded.config.pricing, { log, metrics });
   const publicRoutes = Router();
   if (identity.devIssuer) publicRoutes.get('/dev-issuer/jwks.json', devIssuerJwksHandler(identity.devIssuer));
   const pg = state.store === 'postgres' ? state.postgres : undefined;
@@ -81,7 +84,7 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
     // A fleet evaluates every instance's records (the fan-out) and fires each incident once.
     ...(state.alertClaims ? { claim: state.alertClaims } : {}),
   });
-  const runtime: Services = { identity, policy, masking, audit, approvals, ...(approverIdentity ? { approverIdentity } : {}) };
+  const runtime: Services = { identity, policy, masking, usage, audit, approvals, ...(approverIdentity ? { approverIdentity } : {}) };
   // Registered once everything it reports on runs; what a vanished instance held is settled here.
   await state.start(() => policy.version, (gone) => abandonHeldBy(gone, { store: state.approvals, audit, events, log }));
   state.onReloadAsked(() => void policy.reload().catch((err: Error) => log.error('policy reload asked by the fleet failed', { error: err.message })));

@@ -1,3 +1,4 @@
+import { noUsage } from '../../gateway/usage/usage-service';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -89,6 +90,7 @@ export async function startAdmin(opts: { approvals?: Approvals; approvers?: Reco
     // By default ml-leads (requireApproval()'s approvers) and interns (for another rule) are approvers.
     policy: opts.policy ?? approverPolicy([{ groups: ['ml-leads'] }, { groups: ['interns'] }]),
     masking: { maskRequest: () => ({ auditBody: undefined, report: [] }), responseMasker: () => null },
+    usage: noUsage,
     audit: opts.audit ?? audit,
     approvals,
     ...(opts.approvers ? { approverIdentity: tokenTableIdentity(opts.approvers) } : {}),

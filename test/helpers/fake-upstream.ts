@@ -115,3 +115,20 @@ function lastUser(body: { messages?: { role: string; content: unknown }[]; input
   if (typeof m?.content === 'string') return m.content;
   return typeof body.input === 'string' ? body.input : '';
 }
+
+/**
+ * A chat stream as OpenAI documents stream_options.include_usage: with it, every chunk carries
+ * `"usage":null` and one more chunk with `"choices":[]` and the usage comes before [DONE];
+ * without it, neither. The member order is the API's (id, object, created, model,
+ * system_fingerprint, choices, usage).
+ */
+export function chatSseAsDocumented(res: ServerResponse, body: { model: string; stream_options?: { include_usage?: boolean } }, deltas: string[], usage: object): void {
+  const withUsage = body.stream_options?.include_usage === true;
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+  const chunk = (choices: object[], extra: object = {}) => `data: ${JSON.stringify({ id: 'chatcmpl-9', object: 'chat.completion.chunk', created: 1733400000, model: body.model, system_fingerprint: 'fp_44709d6fcb', choices, ...(withUsage ? { usage: null } : {}), ...extra })}\n\n`;
+  res.write(chunk([{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }]));
+  for (const d of deltas) res.write(chunk([{ index: 0, delta: { content: d }, logprobs: null, finish_reason: null }]));
+  res.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]));
+  if (withUsage) res.write(chunk([], { usage }));
+  res.end('data: [DONE]\n\n');
+}

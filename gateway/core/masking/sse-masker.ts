@@ -1,4 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
+import { findEventEnd } from '../sse-frame';
 import type { CompiledMasking, CompiledRule } from './compile';
 import { matchPath, parseConcretePath } from './json-path';
 import { maskText, ReportBuilder } from './mask-text';
@@ -13,12 +14,6 @@ export interface SseMaskerOptions {
   maxHoldChars?: number;
   /** Raw text kept per slot for the audit copy (characters). Default 262144. */
   maxFinalChars?: number;
-}
-
-export interface SseUsage {
-  promptTokens?: number;
-  completionTokens?: number;
-  totalTokens?: number;
 }
 
 interface SlotState {
@@ -49,8 +44,6 @@ interface SlotState {
  */
 export class SseMasker {
   readonly report = new ReportBuilder();
-  /** Usage seen in the stream (last value wins; Anthropic's message_delta completes message_start's). */
-  usage: SseUsage | undefined;
   private buffer = '';
   private readonly decoder = new StringDecoder('utf8');
   /** The decoder may hold the start of a character (the last chunk it got ended on a non-ASCII byte). */
@@ -124,12 +117,6 @@ export class SseMasker {
       return raw;
     }
     const reading = readEvent(obj, eventName);
-    if (reading.usage) {
-      const u: SseUsage = { ...this.usage, ...definedOnly(reading.usage) };
-      // Anthropic reports input and output in different events and no total: derive it.
-      if (reading.usage.totalTokens === undefined && u.promptTokens !== undefined && u.completionTokens !== undefined) u.totalTokens = u.promptTokens + u.completionTokens;
-      this.usage = u;
-    }
     if (Array.isArray(obj.choices) && obj.id !== undefined) {
       this.template = obj;
       this.templateText = undefined;
@@ -309,20 +296,3 @@ function endsSlot(end: string, key: string): boolean {
   return end === key;
 }
 
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** End of the first complete event: after the blank line. */
-function findEventEnd(buf: string): { end: number; bodyEnd: number } | null {
-  const n = buf.indexOf('\n\n');
-  // Servers frame with LF; one scan for a CR spares two failed searches for CR framings.
-  if (buf.indexOf('\r') < 0) return n >= 0 ? { end: n + 2, bodyEnd: n } : null;
-  const rn = buf.indexOf('\r\n\r\n');
-  const r = buf.indexOf('\r\r');
-  let best: { end: number; bodyEnd: number } | null = null;
-  if (n >= 0) best = { end: n + 2, bodyEnd: n };
-  if (rn >= 0 && (!best || rn < best.bodyEnd)) best = { end: rn + 4, bodyEnd: rn };
-  if (r >= 0 && (!best || r < best.bodyEnd)) best = { end: r + 2, bodyEnd: r };
-  return best;
-}

@@ -19,7 +19,6 @@ export interface EventReading {
   ends: string[];
   /** Full texts carried by completion events (Responses *.done): masked whole. */
   wholeTexts: TextSlot[];
-  usage?: { promptTokens?: number; completionTokens?: number; totalTokens?: number };
 }
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -67,10 +66,6 @@ export function readEvent(data: Json, eventName: string | undefined): EventReadi
       }
       if (choice.finish_reason) out.ends.push(`c${i}*`, `l${i}`);
     }
-    if (isObj(data.usage)) {
-      const u = data.usage;
-      out.usage = { promptTokens: num(u.prompt_tokens), completionTokens: num(u.completion_tokens), totalTokens: num(u.total_tokens) };
-    }
     return out;
   }
 
@@ -96,12 +91,6 @@ export function readEvent(data: Json, eventName: string | undefined): EventReadi
     }
     case 'content_block_stop':
       out.ends.push(`a${num(data.index) ?? 0}`);
-      break;
-    case 'message_start':
-      if (isObj(data.message) && isObj(data.message.usage)) out.usage = anthropicUsage(data.message.usage);
-      break;
-    case 'message_delta':
-      if (isObj(data.usage)) out.usage = anthropicUsage(data.usage);
       break;
     case 'message_stop':
       out.ends.push('*');
@@ -149,20 +138,12 @@ export function readEvent(data: Json, eventName: string | undefined): EventReadi
       out.ends.push('*');
       if (isObj(data.response)) {
         if (Array.isArray(data.response.output)) for (const item of data.response.output) if (isObj(item)) collectItemTexts(item, out.wholeTexts);
-        if (isObj(data.response.usage)) {
-          const u = data.response.usage;
-          out.usage = { promptTokens: num(u.input_tokens), completionTokens: num(u.output_tokens), totalTokens: num(u.total_tokens) };
-        }
       }
       break;
     default:
       break;
   }
   return out;
-}
-
-function anthropicUsage(u: Json): EventReading['usage'] {
-  return { promptTokens: num(u.input_tokens), completionTokens: num(u.output_tokens) };
 }
 
 function collectItemTexts(item: Json, into: TextSlot[]): void {

@@ -27,7 +27,7 @@ function exchange(over: Partial<Exchange> = {}): Exchange {
     decision: { action: 'allow', rule: 'ci-may-chat', reasons: ['group ml'], limits: {}, masks: ['cards'], explain: [], policyVersion: 'pv1' },
     auditRequestBody: { model: 'gpt-4o', messages: [{ role: 'user', content: 'card [CARD]' }] },
     maskReport: [{ rule: 'cards', detector: 'card', path: '$.messages[0].content', count: 1 }],
-    outcome: { status: 200, responseBytes: 321, clientAborted: false, firstByteMs: 12.5, usage: { promptTokens: 5, completionTokens: 7, totalTokens: 12 }, auditResponseBody: { choices: [] } },
+    outcome: { status: 200, responseBytes: 321, clientAborted: false, firstByteMs: 12.5, usage: { inputTokens: 5, outputTokens: 7, totalTokens: 12, source: 'reported' }, cost: { amount: 0.0001, currency: 'USD' }, auditResponseBody: { choices: [] } },
     clientGone: new AbortController().signal,
     ...over,
   };
@@ -80,7 +80,8 @@ describe('audit service: records from the pipeline, queries, events', () => {
     const [out] = await audit.query({ kind: 'outcome' });
     assert.equal(out.requestId, ok.id);
     assert.equal(out.status, 200);
-    assert.deepEqual(out.usage, { promptTokens: 5, completionTokens: 7, totalTokens: 12 });
+    assert.deepEqual(out.usage, { inputTokens: 5, outputTokens: 7, totalTokens: 12, source: 'reported' });
+    assert.deepEqual(out.cost, { amount: 0.0001, currency: 'USD' });
     assert.equal(out.firstByteMs, 12.5);
     assert.equal(out.responseBytes, 321);
     assert.ok(typeof out.latencyMs === 'number' && out.latencyMs >= 0);

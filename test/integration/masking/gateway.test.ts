@@ -89,7 +89,7 @@ describe('masking through the gateway', () => {
     const { outcome } = await records(response);
     const audit = JSON.stringify(outcome.responseBody);
     assert.ok(audit.includes('[REDACTED:EMAIL]') && !audit.includes('ops@example.com') && !audit.includes('4111'), audit);
-    assert.deepEqual(outcome.usage, { promptTokens: 1, completionTokens: 2, totalTokens: 3 });
+    assert.deepEqual(outcome.usage, { inputTokens: 1, outputTokens: 2, totalTokens: 3, source: 'reported' });
   });
 
   /** The request's arrival and outcome records: durable before the client saw its response end. */

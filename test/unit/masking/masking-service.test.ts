@@ -66,14 +66,13 @@ describe('gateway/masking service', () => {
     assert.ok(Math.max(...longest) <= 4096 + 2, `longest serialization: ${Math.max(...longest)} characters of ${stringify(big).length}`);
   });
 
-  it('responseMasker JSON: masked for the client where rules say client; audit copy and usage recorded', () => {
+  it('responseMasker JSON: masked for the client where rules say client; audit copy recorded', () => {
     const m = service.responseMasker({ masks: ['pci', 'contacts'] }, 'application/json; charset=utf-8')!;
     const body = Buffer.from(JSON.stringify({ choices: [{ message: { content: 'card 4111 1111 1111 1111 to a@b.io' } }], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }));
     const out = Buffer.concat([m.push(body.subarray(0, 10)), m.push(body.subarray(10)), m.end()]);
     assert.equal(JSON.parse(out.toString()).choices[0].message.content, 'card [REDACTED:CARD] to a@b.io');
     const audit = m.audit();
     assert.equal((audit.body as { choices: { message: { content: string } }[] }).choices[0].message.content, 'card [REDACTED:CARD] to [REDACTED:EMAIL]');
-    assert.deepEqual(audit.usage, { promptTokens: 1, completionTokens: 2, totalTokens: 3 });
     assert.deepEqual(audit.report.map((e) => [e.part, e.rule, e.detector, e.where]), [['response', 'pci', 'card', ['audit', 'client']]]);
   });
 
@@ -86,7 +85,7 @@ describe('gateway/masking service', () => {
     assert.ok(!String(m.audit().body).includes('a@b.io'));
   });
 
-  it('responseMasker SSE: client masking inline, audit text masked, usage read', () => {
+  it('responseMasker SSE: client masking inline, audit text masked', () => {
     const m = service.responseMasker({ masks: ['pci', 'contacts'] }, 'text/event-stream')!;
     const ev = (content: string) => `data: ${JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
     const out = [m.push(Buffer.from(ev('pay 4111 1111 '))), m.push(Buffer.from(ev('1111 1111 and mail a@b.io'))), m.push(Buffer.from('data: {"id":"c","choices":[],"usage":{"prompt_tokens":4,"completion_tokens":5,"total_tokens":9}}\n\ndata: [DONE]\n\n')), m.end()]
@@ -94,7 +93,6 @@ describe('gateway/masking service', () => {
     assert.ok(!out.includes('4111'), out);
     assert.ok(out.includes('a@b.io'), 'email is masked for audit only');
     assert.deepEqual(m.audit().body, { stream: true, texts: [{ path: '$.choices[0].message.content', text: 'pay [REDACTED:CARD] and mail [REDACTED:EMAIL]' }] });
-    assert.deepEqual(m.audit().usage, { promptTokens: 4, completionTokens: 5, totalTokens: 9 });
   });
 
   it('responseMasker: binary content types are left alone', () => {

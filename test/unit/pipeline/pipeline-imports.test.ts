@@ -39,7 +39,7 @@ describe('pipeline seams: who may import what', () => {
     assert.deepEqual(imports('gateway').filter((i) => i.file === 'gateway/runtime.ts' && i.target.startsWith('gateway/pipeline/')).map((i) => i.target), []);
   });
 
-  for (const service of ['audit', 'masking', 'approvals', 'state']) {
+  for (const service of ['audit', 'masking', 'approvals', 'state', 'usage']) {
     it(`gateway/${service}/ does not import the pipeline (it returns values; stages write the exchange)`, () => {
       assert.deepEqual(offending(`gateway/${service}`, 'gateway/pipeline/'), []);
     });

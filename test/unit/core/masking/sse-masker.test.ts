@@ -105,10 +105,9 @@ describe('core/masking SseMasker', () => {
     assert.equal(clientText(out), 'key [REDACTED:AWS-KEY]');
     assert.ok(out.indexOf('content_block_stop') > out.lastIndexOf('content_block_delta'));
     assert.ok(out.includes('event: content_block_delta\ndata: '));
-    assert.deepEqual(sse.usage, { promptTokens: 10, completionTokens: 7, totalTokens: 17 });
   });
 
-  it('Responses API: deltas masked, done text masked whole, usage from response.completed', () => {
+  it('Responses API: deltas masked, done text masked whole', () => {
     const ev = (data: { type: string }) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
     const sse = new SseMasker(compiled, { rules });
     const out = sse.push(
@@ -119,7 +118,6 @@ describe('core/masking SseMasker', () => {
     );
     assert.equal(clientText(out), 'token [REDACTED:GITHUB-TOKEN]');
     assert.ok(!out.includes('ghp_'), out);
-    assert.deepEqual(sse.usage, { promptTokens: 3, completionTokens: 4, totalTokens: 7 });
   });
 
   it('end of stream without [DONE] flushes the held tail, masked', () => {

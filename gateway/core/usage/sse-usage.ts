@@ -1,0 +1,197 @@
+import { eventData, findEventEnd } from '../sse-frame';
+import { valueStart } from './json-scan';
+import { normalizeUsage, type Usage, type UsageDialect } from './usage';
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Reads token usage from a streamed response, event by event, without touching the bytes:
+ * - OpenAI chat/completions: the last chunk's `usage` (with `stream_options.include_usage`; the
+ *   other chunks then carry `"usage":null`);
+ * - OpenAI Responses: `response.completed` / `.incomplete` / `.failed` carry `response.usage`;
+ * - Anthropic: `message_start` carries `message.usage` (the input, and an output count so far),
+ *   each `message_delta` a cumulative `usage` whose members replace the earlier ones.
+ *
+ * Only events holding `"usage"` followed by an object are parsed (a key in JSON text: a quote in
+ * a string is escaped, so the bare `"usage"` cannot be inside one); the rest cost a search.
+ *
+ * @example
+ * const r = new SseUsageReader('anthropic');
+ * r.push('event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":12,"output_tokens":1}}}\n\n');
+ * r.push('event: message_delta\ndata: {"type":"message_delta","delta":{},"usage":{"output_tokens":30}}\n\n');
+ * r.usage // => { inputTokens: 12, outputTokens: 30, totalTokens: 42, source: 'reported' }
+ * r.final // => true
+ */
+export class SseUsageReader {
+  /** The text after the last complete event. */
+  private carry = '';
+  /** The provider's usage members seen so far. */
+  private raw: Json | undefined;
+  private sawFinal = false;
+  /**
+   * The stream's complete events as text (bounded), when asked for: what an estimate reads if
+   * the stream ends without its usage. Kept as received (a push per chunk) and read only then.
+   */
+  private kept: string[] | undefined;
+  private keptChars = 0;
+  private seenChars = 0;
+
+  constructor(private readonly dialect: UsageDialect, options: { collectText?: boolean } = {}) {
+    if (options.collectText) this.kept = [];
+  }
+
+  /** The usage the stream reported so far, normalized; undefined when none. */
+  get usage(): Usage | undefined {
+    return normalizeUsage(this.raw, this.dialect);
+  }
+
+  /**
+   * Whether the stream's closing usage arrived (OpenAI's usage chunk, a Responses terminal event,
+   * Anthropic's message_delta); before it, Anthropic's figures are the input and a partial output.
+   */
+  get final(): boolean {
+    return this.sawFinal;
+  }
+
+  /**
+   * The generated text of the events kept ('' unless collectText), and the factor to scale a
+   * count of it by when the stream went on past what was kept (1 when all was kept).
+   */
+  outputText(): { text: string; scale: number } {
+    if (!this.kept || this.keptChars === 0) return { text: '', scale: 1 };
+    return { text: generatedText(this.kept.join('')), scale: this.seenChars / this.keptChars };
+  }
+
+  push(text: string): void {
+    const all = this.carry.length ? this.carry + text : text;
+    const complete = lastEventEnd(all);
+    this.carry = complete < all.length ? all.slice(complete) : '';
+    if (complete === 0) return;
+    if (this.kept) {
+      this.seenChars += complete;
+      if (this.keptChars < maxKeptChars) {
+        this.kept.push(complete === all.length ? all : all.slice(0, complete));
+        this.keptChars += complete;
+      }
+    }
+    let at = all.indexOf('"usage"');
+    while (at >= 0 && at < complete) {
+      const next = this.readEventAround(all, at, complete);
+      at = all.indexOf('"usage"', next);
+    }
+  }
+
+  /** End of the stream: a last event without its blank line still counts. */
+  end(): void {
+    if (this.carry.includes('"usage"')) this.readEvent(this.carry);
+    this.carry = '';
+  }
+
+  /** Reads the event holding position `at` when its usage is an object; returns where the next search starts. */
+  private readEventAround(all: string, at: number, complete: number): number {
+    if (!objectFollows(all, at + 7)) return at + 7;
+    const start = lastEventEnd(all.slice(0, at));
+    const bounds = findEventEnd(all.slice(start, complete));
+    const end = bounds ? start + bounds.end : complete;
+    this.readEvent(all.slice(start, bounds ? start + bounds.bodyEnd : complete));
+    return end;
+  }
+
+  private readEvent(body: string): void {
+    const data = eventData(body);
+    if (data === undefined || data.charCodeAt(0) !== 123) return;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (!isObj(obj)) return;
+    if (this.dialect === 'anthropic') {
+      // message_start: message.usage; message_delta: usage, cumulative (its members replace).
+      const u = obj.type === 'message_start' && isObj(obj.message) ? obj.message.usage : obj.usage;
+      if (!isObj(u)) return;
+      this.raw = { ...this.raw, ...numbersOf(u) };
+      if (obj.type === 'message_delta') this.onFinal();
+      return;
+    }
+    const u = isObj(obj.response) && isObj(obj.response.usage) ? obj.response.usage : obj.usage;
+    if (!isObj(u)) return;
+    this.raw = u;
+    this.onFinal();
+  }
+
+  /** The closing usage arrived: nothing will be estimated, the kept text can go. */
+  private onFinal(): void {
+    this.sawFinal = true;
+    if (this.kept) {
+      this.kept = [];
+      this.keptChars = this.seenChars = 0;
+    }
+  }
+}
+
+/** Stream text kept for an estimate (characters): past it, the count is scaled by what followed. */
+const maxKeptChars = 256 * 1024;
+/** A member whose string value is generated text, up to the value's opening quote. */
+const textMember = /"(?:content|text|delta|thinking|partial_json|arguments)":\s*"/g;
+
+/**
+ * The values of the members that carry generated text in the three formats (chat `content`,
+ * tool-call `arguments`, Responses `delta`, Anthropic `text` / `thinking` / `partial_json`),
+ * JSON escapes decoded, joined.
+ */
+function generatedText(all: string): string {
+  const parts: string[] = [];
+  textMember.lastIndex = 0;
+  for (let m = textMember.exec(all); m; m = textMember.exec(all)) {
+    const start = textMember.lastIndex;
+    let end = start;
+    let escaped = false;
+    for (; end < all.length && all.charCodeAt(end) !== 34; end++) {
+      if (all.charCodeAt(end) === 92) {
+        escaped = true;
+        end++;
+      }
+    }
+    if (end >= all.length) break;
+    const raw = all.slice(start, end);
+    if (!escaped) parts.push(raw);
+    else {
+      try {
+        parts.push(JSON.parse(`"${raw}"`) as string);
+      } catch {
+        // not a JSON string after all: skipped
+      }
+    }
+    textMember.lastIndex = end + 1;
+  }
+  return parts.join('');
+}
+
+/** The members that hold counts (Anthropic's deltas leave the others out or null). */
+function numbersOf(u: Json): Json {
+  const out: Json = {};
+  for (const k in u) if (typeof u[k] === 'number') out[k] = u[k];
+  return out;
+}
+
+/** Whether `"usage"` ending at i is followed by `:` and an object (not `null`). */
+function objectFollows(s: string, i: number): boolean {
+  const start = valueStart(s, i);
+  return start >= 0 && s.charCodeAt(start) === 123;
+}
+
+/** Where the last complete event of `s` ends (0 when none has). */
+export function lastEventEnd(s: string): number {
+  let end = s.lastIndexOf('\n\n');
+  end = end < 0 ? 0 : end + 2;
+  if (s.indexOf('\r') < 0) return end;
+  // CR framings: a blank line is also CRCR, LFCR (LF CR LF, CR LF CR LF).
+  const rr = s.lastIndexOf('\r\r');
+  if (rr >= 0 && rr + 2 > end) end = rr + 2;
+  const nr = s.lastIndexOf('\n\r');
+  if (nr >= 0) end = Math.max(end, s.charCodeAt(nr + 2) === 10 ? nr + 3 : nr + 2);
+  return end;
+}

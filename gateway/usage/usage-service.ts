@@ -1,0 +1,119 @@
+import type { Pricing, Usage as UsageSettings } from '../generated/gatehouse.config';
+import { bytesOver4, completeOutput, estimateUsage, isOpenAiModel, type TokenCounter } from '../core/usage/estimate';
+import type { Usage } from '../core/usage/usage';
+import { outputTextOf } from '../core/usage/output-text';
+import type { Counter } from 'prom-client';
+import { compilePricing, costOf, type PriceEntry } from '../core/usage/pricing';
+import { usageDialect } from '../core/usage/usage';
+import type { Logger } from '../log';
+import type { UsageService } from '../runtime';
+import type { GatewayMetrics } from '../server/metrics';
+import { openAiTokenCounter } from './tokenizer';
+import { createUsageTap } from './usage-tap';
+import { withStreamUsage } from '../core/usage/stream-usage-request';
+
+/** Endpoints whose responses carry token usage. */
+const metered = new Set(['chat', 'completions', 'responses', 'embeddings', 'messages']);
+/** Endpoints whose streams report usage only when asked (stream_options.include_usage). */
+const askable = new Set(['chat', 'completions']);
+/** Upstream and model pairs whose price and series are kept at hand. */
+const maxCachedSeries = 1000;
+
+interface Series {
+  price: PriceEntry | undefined;
+  input: Counter.Internal;
+  output: Counter.Internal;
+  cost?: Counter.Internal;
+}
+
+/** Distinct unpriced models warned about in the log (the counter counts them all). */
+const maxUnpricedWarnings = 100;
+
+/**
+ * Usage and cost of each exchange: asks OpenAI streams for their usage, reads it from every
+ * relayed response, counts it when the upstream reported none (config usage.estimate), prices it
+ * (config pricing) and counts tokens and cost in the metrics. One settle per exchange, before its
+ * outcome record is built, wherever the exchange ends (whole, cut, aborted).
+ */
+export function createUsageService(settings: UsageSettings | undefined, pricing: Pricing | undefined, deps: { log: Logger; metrics: GatewayMetrics; counter?: () => TokenCounter | undefined }): UsageService {
+  const askStreams = settings?.includeStreamUsage ?? true;
+  const estimate = settings?.estimate ?? 'tokenizer';
+  const prices = compilePricing(pricing);
+  const counter = deps.counter ?? (() => openAiTokenCounter(deps.log));
+  // Per upstream and model: the price and the metric series, looked up once (a labelled inc hashes its labels each time).
+  const seriesByModel = new Map<string, Series>();
+  const seriesOf = (upstream: string, model: string): Series => {
+    const key = `${upstream}\u0000${model}`;
+    let s = seriesByModel.get(key);
+    if (!s) {
+      if (seriesByModel.size >= maxCachedSeries) seriesByModel.clear();
+      s = {
+        price: prices(upstream, model),
+        input: deps.metrics.tokens.labels({ direction: 'input', model, upstream }),
+        output: deps.metrics.tokens.labels({ direction: 'output', model, upstream }),
+      };
+      seriesByModel.set(key, s);
+    }
+    return s;
+  };
+  const warned = new Set<string>();
+
+  return {
+    askStreamUsage(request, json, body) {
+      if (!askStreams || !request.stream || !askable.has(request.endpoint)) return undefined;
+      return withStreamUsage(json, body);
+    },
+
+    responseTap(request, head, asked) {
+      if (!metered.has(request?.endpoint ?? 'other')) return null;
+      return createUsageTap(usageDialect(request?.endpoint), head.contentType, {
+        // Only a success carries the extra chunk (an error is one event or a JSON body).
+        stripAsked: asked && head.status >= 200 && head.status < 300,
+        collectText: estimate !== 'none',
+      });
+    },
+
+    settle({ request, status = 0, tap, auditResponseBody }) {
+      if (!tap) return {};
+      const seen = tap.reported();
+      let usage = seen.usage;
+      // An error answer was not generated: it counts what it reports, and nothing is guessed for it.
+      if (status >= 200 && status < 300 && estimate !== 'none') {
+        const count = estimate === 'tokenizer' && isOpenAiModel(request?.model) ? counter() : undefined;
+        const output = seen.stream ? tap.outputText() : { text: outputTextOf(auditResponseBody), scale: 1 };
+        if (!usage) usage = scaleOutput(estimateUsage({ promptText: request?.promptText ?? '', outputText: output.text }, count), output.scale);
+        // A stream cut before its closing usage: Anthropic's message_start gave the input, the output is counted.
+        else if (seen.stream && !seen.final) usage = completeOutput(usage, Math.round((count ?? bytesOver4)(output.text) * output.scale), count ? 'estimated' : 'bytes');
+      }
+      if (!usage) return {};
+      const upstream = request?.upstream ?? 'unknown';
+      const model = request?.model ?? 'unknown';
+      const series = seriesOf(upstream, model);
+      series.input.inc(usage.inputTokens);
+      series.output.inc(usage.outputTokens);
+      const price = series.price;
+      if (!price) {
+        deps.metrics.unpriced.inc({ upstream });
+        const key = `${upstream}\u0000${model}`;
+        if (!warned.has(key) && warned.size < maxUnpricedWarnings) {
+          warned.add(key);
+          deps.log.warn('usage: no price for this model; its cost is left out of the records', { upstream, model });
+        }
+        return { usage };
+      }
+      const cost = costOf(usage, price);
+      (series.cost ??= deps.metrics.cost.labels({ currency: cost.currency, model, upstream })).inc(cost.amount);
+      return { usage, cost };
+    },
+  };
+}
+
+/** A stream longer than what was kept of it: the output count scaled by the share that was read. */
+function scaleOutput(usage: Usage, scale: number): Usage {
+  if (scale === 1) return usage;
+  const outputTokens = Math.round(usage.outputTokens * scale);
+  return { ...usage, outputTokens, totalTokens: usage.inputTokens + outputTokens };
+}
+
+/** `serve --proxy-only`: nothing asked, read or counted. */
+export const noUsage: UsageService = { askStreamUsage: () => undefined, responseTap: () => null, settle: () => ({}) };

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { createUsageTap } from '../../../gateway/usage/usage-tap';
+
+/** The tap's bytes: the stream without what the gateway asked for, whatever the chunking, characters split included. */
+describe('usage tap: the bytes the client receives', () => {
+  const chunk = (content: string, usage: boolean) => `data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"finish_reason":null}]${usage ? ',"usage":null' : ''}}\n\n`;
+  const events = (usage: boolean) => [
+    chunk('Grüße ', usage), chunk('😀 ok', usage), chunk('"usage":null', usage),
+    ...(usage ? ['data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":3,"total_tokens":6}}\n\n'] : []),
+    'data: [DONE]\n\n',
+  ];
+  const through = (pieces: Buffer[]) => {
+    const tap = createUsageTap('openai', 'text/event-stream', { stripAsked: true, collectText: true })!;
+    const out = Buffer.concat([...pieces.map((p) => tap.push(p)), tap.end()]);
+    return { out, usage: tap.reported().usage };
+  };
+  const want = Buffer.from(events(false).join(''));
+
+  it('a chunk per event (the fast path)', () => {
+    const { out, usage } = through(events(true).map((e) => Buffer.from(e)));
+    assert.ok(out.equals(want), out.toString());
+    assert.deepEqual(usage, { inputTokens: 3, outputTokens: 3, totalTokens: 6, source: 'reported' });
+  });
+
+  it('cut at every byte, through multi-byte characters', () => {
+    const all = Buffer.from(events(true).join(''));
+    for (let i = 1; i < all.length; i++) assert.ok(through([all.subarray(0, i), all.subarray(i)]).out.equals(want), `cut at ${i}`);
+  });
+
+  it('without stripping, every chunk passes as it came', () => {
+    const tap = createUsageTap('anthropic', 'text/event-stream; charset=utf-8', { stripAsked: false, collectText: false })!;
+    const c = Buffer.from('event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":4,"output_tokens":1}}}\n\n');
+    assert.equal(tap.push(c), c);
+    assert.equal(createUsageTap('openai', 'audio/mpeg', { stripAsked: false, collectText: false }), null);
+  });
+});
