@@ -162,5 +162,7 @@ export function toAuditSummary(r: AuditRecord): AuditSummary {
     status: r.status,
     method: r.method,
     path: r.path,
+    ...(r.usage ? { tokens: r.usage.totalTokens } : {}),
+    ...(r.cost ? { cost: r.cost.amount, costCurrency: r.cost.currency } : {}),
   };
 }

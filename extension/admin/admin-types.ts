@@ -19,6 +19,10 @@ export interface AuditSummary {
   method?: string;
   path?: string;
   rule?: string;
+  /** Total tokens of an outcome, and what they cost. */
+  tokens?: number;
+  cost?: number;
+  costCurrency?: string;
 }
 
 /**

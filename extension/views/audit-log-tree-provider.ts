@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { displayText } from '../../gateway/core/display-text';
 import type { AuditSummary } from '../admin/admin-types';
 import type { AuditStore } from '../audit/audit-store';
+import { usageText } from '../audit/usage-text';
 import { Disposable } from '../common/lifecycle';
 
 export const auditFields = ['decision', 'principal', 'model'] as const;
@@ -94,7 +95,7 @@ export class AuditLogTreeProvider extends Disposable implements vscode.TreeDataP
     // Principal, model and path come from callers: control characters are shown escaped.
     const item = new vscode.TreeItem(displayText(r.principal ?? r.kind), vscode.TreeItemCollapsibleState.None);
     item.id = `record:${r.id}:${this.groupBy}`;
-    item.description = displayText([r.kind, r.decision, r.method && r.path ? `${r.method} ${r.path}` : undefined, r.model, r.status, shortTime(r.time)]
+    item.description = displayText([r.kind, r.decision, r.method && r.path ? `${r.method} ${r.path}` : undefined, r.model, r.status, usageText(r), shortTime(r.time)]
       .filter((x) => x !== undefined && x !== '')
       .join(' · '));
     // Plain text, not Markdown: a caller's model name must not become a link or an image.

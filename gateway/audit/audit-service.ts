@@ -107,7 +107,10 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
       witness?.leaves(leaves);
       index?.add(records);
       for (const r of records) {
-        events.emit('audit.appended', { id: r.id, seq: r.seq, kind: r.kind, principal: r.principal?.subject, decision: r.decision?.action, model: r.model, status: r.status });
+        events.emit('audit.appended', {
+          id: r.id, seq: r.seq, kind: r.kind, principal: r.principal?.subject, decision: r.decision?.action, model: r.model, status: r.status,
+          tokens: r.usage?.totalTokens, cost: r.cost?.amount, costCurrency: r.cost?.currency,
+        });
         for (const l of listeners) if (matchesQuery(r, l.filter)) l.onRecord(r);
       }
       for (const s of sinks) s.wake();

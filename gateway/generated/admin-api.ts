@@ -532,6 +532,15 @@ export interface AuditAppendedEvent {
   decision?: string;
   model?: string;
   status?: number;
+  /**
+   * Total tokens of an outcome record (usage.totalTokens).
+   */
+  tokens?: number;
+  /**
+   * What they cost (cost.amount), in costCurrency.
+   */
+  cost?: number;
+  costCurrency?: string;
 }
 export interface ApprovalRequestedEvent {
   id: string;

@@ -7,6 +7,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { GatehouseConfig } from '../../../gateway/generated/gatehouse.config';
 import { auditRecordOf } from '../../builders/audit-record-of';
+import { collectEvents } from '../../builders/wait-for';
 import { chatSseAsDocumented, FakeUpstream, sendJson } from '../../helpers/fake-upstream';
 import { startGateway, type TestGateway } from '../../helpers/gateway';
 
@@ -64,8 +65,13 @@ describe('usage and cost through the gateway', () => {
       usage: { prompt_tokens: 1200, completion_tokens: 300, total_tokens: 1500, prompt_tokens_details: { cached_tokens: 1000 }, completion_tokens_details: { reasoning_tokens: 100 } },
     });
     const before = await metrics(gateway);
+    const appended = collectEvents(gateway.runtime.events, ['audit.appended']);
     const { response } = await openai.chat.completions.create(chat).withResponse();
     const record = await outcome(gateway, response.headers.get('x-request-id'));
+    appended.stop();
+    // The event the extension's Audit Log view lists it from.
+    const event = appended.list.find((e) => e.payload.id === record.id)?.payload;
+    assert.deepEqual([event?.tokens, event?.cost, event?.costCurrency], [1500, 0.000285, 'USD']);
     assert.deepEqual(record.usage, { inputTokens: 1200, cachedInputTokens: 1000, outputTokens: 300, reasoningTokens: 100, totalTokens: 1500, source: 'reported' });
     // (200 × 0.15 + 1000 × 0.075 + 300 × 0.6) / 1e6
     assert.deepEqual(record.cost, { amount: 0.000285, currency: 'USD' });
