@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
-import { stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { formatReport } from '../core/audit/findings';
 import { displayText } from '../core/display-text';
 import type { AuditRecord } from '../generated/audit-record';
 import { matchesQuery, type AuditQuery } from '../audit/record-index';
 import { listSegments, readSegmentLines } from '../audit/segment-files';
 import { verifyAuditDir } from '../audit/verify-log';
-import { ConfigError, loadConfig } from '../config/load-config';
+import { ConfigError } from '../config/load-config';
+import { auditDir } from './audit-dir';
 import auditRecordSchema from '../../schemas/audit-record.schema.json';
 import { proofCommand, rotateKeyCommand, verifyProofCommand } from './audit-proofs';
 
@@ -137,20 +137,6 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
   }
   err(`gatehouse audit: unknown command ${command}\n\n${usage}`);
   return 2;
-}
-
-/** --dir wins; then the data dir `gatehouse serve` would use: --data-dir, $GATEHOUSE_DATA_DIR, the --config's, ./.gatehouse. */
-async function auditDir(v: { dir?: string; config?: string; 'data-dir'?: string }): Promise<string> {
-  const dir = await whichAuditDir(v);
-  if (!(await stat(dir).then((st) => st.isDirectory(), () => false))) {
-    throw new Error(`no audit log at ${dir}: give its folder with --dir, the gateway's --data-dir, or its --config`);
-  }
-  return dir;
-}
-
-async function whichAuditDir(v: { dir?: string; config?: string; 'data-dir'?: string }): Promise<string> {
-  if (v.dir) return resolve(v.dir);
-  return join((await loadConfig(v.config, { dataDir: v['data-dir'] })).dataDir, 'audit');
 }
 
 async function tail(dir: string, filter: AuditQuery, n: number, follow: boolean, json: boolean, out: (s: string) => void): Promise<number> {

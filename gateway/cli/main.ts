@@ -18,6 +18,7 @@ Commands:
   witness serve    run a checkpoint witness (on another host)
   mask preview     show what masking rules do to a sample payload
   db migrate       create or update the fleet's PostgreSQL schema (state.postgres)
+  usage            tokens and cost per caller, group, model or upstream over a window (from the audit log)
 
 Run 'gatehouse <command> --help' for a command's options.
 Options: -h, --help   -v, --version`;
@@ -33,6 +34,7 @@ const commands: Record<string, () => Promise<Command>> = {
   mask: () => import('./mask'),
   witness: () => import('./witness'),
   db: () => import('./db'),
+  usage: () => import('./usage'),
 };
 
 async function main(argv: string[]): Promise<number> {
