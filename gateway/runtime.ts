@@ -7,6 +7,7 @@ import type { GatehouseError } from './errors';
 import type { CompiledPolicy } from './core/policy/compiled-policy';
 import type { Cost } from './core/usage/pricing';
 import type { Usage } from './core/usage/usage';
+import type { BudgetReservation } from './core/usage/budget';
 import type { GatehouseConfig } from './generated/gatehouse.config';
 import type { AuditRecord } from './generated/audit-record';
 import type { AuditQuery } from './audit/record-index';
@@ -29,6 +30,7 @@ export interface Runtime {
   policy: PolicyService;
   masking: MaskingService;
   usage: UsageService;
+  budgets: BudgetService;
   audit: AuditService;
   approvals: ApprovalService;
   /** Verifies approver/admin tokens on the admin API (config approvals.approverIdentity); absent: local admin token only. */
@@ -165,6 +167,14 @@ export interface UsageTap {
   reported(): { usage?: Usage; final: boolean; stream: boolean };
   /** A stream's generated text so far, and the factor a count of it scales by (read only to estimate). */
   outputText(): { text: string; scale: number };
+}
+
+/** gateway/usage/budget-service.ts — token and spend budgets of the policy's limits (issue 21). */
+export interface BudgetService {
+  /** Reserves the request's prompt and max_tokens in each budget it counts against; throws 429 (or 403 for a spend limit without a price). undefined: no budget applies. */
+  reserve(principal: Principal, decision: Decision, request: InferenceRequest): BudgetReservation | undefined | Promise<BudgetReservation>;
+  /** Settles a reservation with what the exchange used (nothing: all of it goes back). */
+  settle(reservation: BudgetReservation, used: { usage?: Usage; cost?: Cost }): void;
 }
 
 export interface ResponseMasker {

@@ -8,6 +8,7 @@ import { SseUsageReader } from '../../gateway/core/usage/sse-usage';
 import type { InferenceRequest } from '../../gateway/core/types';
 import { silentLogger } from '../../gateway/log';
 import { createMetrics } from '../../gateway/server/metrics';
+import { compilePricing } from '../../gateway/core/usage/pricing';
 import { createUsageService } from '../../gateway/usage/usage-service';
 
 const json = process.argv.includes('--json');
@@ -32,7 +33,7 @@ const asked = stream(true);
 const plain = stream(false);
 
 const metrics = createMetrics();
-const usage = createUsageService({}, [{ model: 'gpt-4o*', input: 2.5, cachedInput: 1.25, output: 10 }], { log: silentLogger, metrics, counter: () => undefined });
+const usage = createUsageService({}, compilePricing([{ model: 'gpt-4o*', input: 2.5, cachedInput: 1.25, output: 10 }]), { log: silentLogger, metrics, counter: () => undefined });
 const request: InferenceRequest = { method: 'POST', path: '/v1/chat/completions', endpoint: 'chat', upstream: 'openai', model: 'gpt-4o-mini', stream: true, promptText: 'hi', bodyBytes: 100 };
 
 /** The gateway's part for one response: its tap on every relayed chunk, then settle. */

@@ -64,7 +64,14 @@ export interface DecisionLimits {
   maxTokensMode?: 'reject' | 'clamp';
   rate?: { requests: number; windowSeconds: number };
   concurrent?: number;
+  /** Tokens per window (issue 21): reserved before forwarding, settled with the answer's usage. */
+  tokens?: { total?: number; input?: number; output?: number; windowSeconds: number; scope: BudgetScope };
+  /** Cost per window at the gateway's prices. */
+  spend?: { amount: number; currency: string; windowSeconds: number; scope: BudgetScope };
 }
+
+/** Who shares a budget: each caller, each of the caller's groups, or everyone the rule lets through. */
+export type BudgetScope = 'principal' | 'group' | 'rule';
 
 /** The policy's answer for one request. Pure data; the gateway enforces it. */
 export interface Decision {

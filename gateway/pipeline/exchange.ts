@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApprovalOutcome } from '../core/approvals/approval-view';
 import type { Decision, InferenceRequest, MaskReportEntry, Principal } from '../core/types';
 import type { ExchangeOutcome, ExchangeRecord, UsageTap } from '../runtime';
+import type { BudgetReservation } from '../core/usage/budget';
 import type { CompiledUpstream } from '../upstream/upstream-table';
 
 export type { ExchangeOutcome } from '../runtime';
@@ -46,6 +47,8 @@ export interface Exchange extends ExchangeRecord {
   maskReport: MaskReportEntry[];
   /** The gateway added stream_options.include_usage to what went upstream (ask-stream-usage.ts): what it adds is taken out of the response. */
   streamUsageAsked?: boolean;
+  /** What the request holds of its token and spend budgets until it ends (reserve-budget.ts; settled by record-outcome.ts). */
+  budget?: BudgetReservation;
   /** What the usage reader saw of the response so far (usage-service.ts); set when the upstream answered. */
   usageTap?: UsageTap;
   approval?: ApprovalOutcome;

@@ -26,6 +26,7 @@ export class HttpExchange implements Exchange {
   maskReport: MaskReportEntry[] = [];
   streamUsageAsked?: boolean;
   usageTap?: Exchange['usageTap'];
+  budget?: Exchange['budget'];
   approval?: Exchange['approval'];
   outcome: ExchangeOutcome = { responseBytes: 0, clientAborted: false };
   outcomeRecord?: Promise<void> | null;

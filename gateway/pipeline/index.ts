@@ -10,6 +10,7 @@ import { maskRequest } from './mask-request';
 import { maskResponse } from './mask-response';
 import { meterUsage } from './meter-usage';
 import { readBody } from './read-body';
+import { reserveBudget } from './reserve-budget';
 import { resolveClientAddress } from './resolve-client-address';
 import { recordArrival } from './record-arrival';
 import type { ResponseStage } from './response-stage';
@@ -37,6 +38,7 @@ export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; met
     evaluatePolicy(rt),
     // Held here until approved; arrival is recorded after, so a refused request is one `denied` record.
     awaitApproval(rt),
+    reserveBudget(rt),
     maskRequest(rt),
     askStreamUsage(rt),
     recordArrival(rt),

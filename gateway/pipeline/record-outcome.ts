@@ -18,6 +18,8 @@ export function recordOutcome(rt: Runtime, x: Exchange): Promise<void> | void {
     const { usage, cost } = rt.usage.settle({ request: x.request, status: x.outcome.status, tap: x.usageTap, auditResponseBody: x.outcome.auditResponseBody });
     if (usage) x.outcome.usage = usage;
     if (cost) x.outcome.cost = cost;
+    // The budgets it reserved at admission now count what it used (all of it back when it used nothing).
+    if (x.budget) rt.budgets.settle(x.budget, { usage, cost });
     const written = rt.audit.outcome(x);
     x.outcomeRecord = written ?? null;
     // Whoever waits handles the rejection; nobody waiting is not an unhandled rejection.

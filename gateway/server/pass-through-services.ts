@@ -1,8 +1,8 @@
 import { approvalErrors } from '../approvals/approval-errors';
 import type { Runtime } from '../runtime';
-import { noUsage } from '../usage/usage-service';
+import { noBudgets, noUsage } from '../usage/usage-service';
 
-type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'usage' | 'audit' | 'approvals'>;
+type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'usage' | 'budgets' | 'audit' | 'approvals'>;
 
 /**
  * Services that govern nothing: what `serve --proxy-only` runs with, so the benchmark can tell the
@@ -21,6 +21,7 @@ export function passThroughServices(): Services {
     },
     masking: { maskRequest: () => ({ auditBody: undefined, report: [] }), responseMasker: () => null },
     usage: noUsage,
+    budgets: noBudgets,
     audit: {
       arrival: async () => {},
       outcome: () => {},

@@ -20,6 +20,8 @@ import { createMaskingService, maskingCompileOptions } from '../masking/masking-
 import type { Logger } from '../log';
 import { createPolicyService } from '../policy/policy-service';
 import type { Runtime } from '../runtime';
+import { compilePricing } from '../core/usage/pricing';
+import { createBudgetService } from '../usage/budget-service';
 import { createUsageService } from '../usage/usage-service';
 import type { GatewayMetrics } from './metrics';
 import type { AdminAppParts } from './admin-app';
@@ -28,7 +30,7 @@ import { openSharedState, type SharedState } from '../state/shared-state';
 import { abandonHeldBy } from '../approvals/abandon-held';
 import { fleetAuditView, postgresIndexSink } from '../state/postgres-audit-index';
 
-type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'usage' | 'audit' | 'approvals' | 'approverIdentity'>;
+type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'usage' | 'budgets' | 'audit' | 'approvals' | 'approverIdentity'>;
 
 /**
  * Builds the services of a gateway from its config. This is the one place that knows which
@@ -58,7 +60,10 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
     log,
     configDir: loaded.configDir,
   });
-  const usage = createUsageService(loaded.config.usage, loaded.config.pricing, { log, metrics });
+  // One price table for the records' cost and the spend budgets.
+  const prices = compilePricing(loaded.config.pricing);
+  const usage = createUsageService(loaded.config.usage, prices, { log, metrics });
+  const budgets = createBudgetService({ counters: state.counters, prices, log });
   const publicRoutes = Router();
   if (identity.devIssuer) publicRoutes.get('/dev-issuer/jwks.json', devIssuerJwksHandler(identity.devIssuer));
   const pg = state.store === 'postgres' ? state.postgres : undefined;
@@ -84,7 +89,7 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
     // A fleet evaluates every instance's records (the fan-out) and fires each incident once.
     ...(state.alertClaims ? { claim: state.alertClaims } : {}),
   });
-  const runtime: Services = { identity, policy, masking, usage, audit, approvals, ...(approverIdentity ? { approverIdentity } : {}) };
+  const runtime: Services = { identity, policy, masking, usage, budgets, audit, approvals, ...(approverIdentity ? { approverIdentity } : {}) };
   // Registered once everything it reports on runs; what a vanished instance held is settled here.
   await state.start(() => policy.version, (gone) => abandonHeldBy(gone, { store: state.approvals, audit, events, log }));
   state.onReloadAsked(() => void policy.reload().catch((err: Error) => log.error('policy reload asked by the fleet failed', { error: err.message })));

@@ -1,12 +1,12 @@
-import type { Pricing, Usage as UsageSettings } from '../generated/gatehouse.config';
+import type { Usage as UsageSettings } from '../generated/gatehouse.config';
 import { bytesOver4, completeOutput, estimateUsage, isOpenAiModel, type TokenCounter } from '../core/usage/estimate';
 import type { Usage } from '../core/usage/usage';
 import { outputTextOf } from '../core/usage/output-text';
 import type { Counter } from 'prom-client';
-import { compilePricing, costOf, type PriceEntry } from '../core/usage/pricing';
+import { costOf, type PriceEntry, type PriceTable } from '../core/usage/pricing';
 import { usageDialect } from '../core/usage/usage';
 import type { Logger } from '../log';
-import type { UsageService } from '../runtime';
+import type { BudgetService, UsageService } from '../runtime';
 import type { GatewayMetrics } from '../server/metrics';
 import { openAiTokenCounter } from './tokenizer';
 import { createUsageTap } from './usage-tap';
@@ -35,10 +35,9 @@ const maxUnpricedWarnings = 100;
  * (config pricing) and counts tokens and cost in the metrics. One settle per exchange, before its
  * outcome record is built, wherever the exchange ends (whole, cut, aborted).
  */
-export function createUsageService(settings: UsageSettings | undefined, pricing: Pricing | undefined, deps: { log: Logger; metrics: GatewayMetrics; counter?: () => TokenCounter | undefined }): UsageService {
+export function createUsageService(settings: UsageSettings | undefined, prices: PriceTable, deps: { log: Logger; metrics: GatewayMetrics; counter?: () => TokenCounter | undefined }): UsageService {
   const askStreams = settings?.includeStreamUsage ?? true;
   const estimate = settings?.estimate ?? 'tokenizer';
-  const prices = compilePricing(pricing);
   const counter = deps.counter ?? (() => openAiTokenCounter(deps.log));
   // Per upstream and model: the price and the metric series, looked up once (a labelled inc hashes its labels each time).
   const seriesByModel = new Map<string, Series>();
@@ -114,6 +113,9 @@ function scaleOutput(usage: Usage, scale: number): Usage {
   const outputTokens = Math.round(usage.outputTokens * scale);
   return { ...usage, outputTokens, totalTokens: usage.inputTokens + outputTokens };
 }
+
+/** `serve --proxy-only`: no budgets kept. */
+export const noBudgets: BudgetService = { reserve: () => undefined, settle() {} };
 
 /** `serve --proxy-only`: nothing asked, read or counted. */
 export const noUsage: UsageService = { askStreamUsage: () => undefined, responseTap: () => null, settle: () => ({}) };

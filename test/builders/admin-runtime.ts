@@ -1,4 +1,4 @@
-import { noUsage } from '../../gateway/usage/usage-service';
+import { noBudgets, noUsage } from '../../gateway/usage/usage-service';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -91,6 +91,7 @@ export async function startAdmin(opts: { approvals?: Approvals; approvers?: Reco
     policy: opts.policy ?? approverPolicy([{ groups: ['ml-leads'] }, { groups: ['interns'] }]),
     masking: { maskRequest: () => ({ auditBody: undefined, report: [] }), responseMasker: () => null },
     usage: noUsage,
+    budgets: noBudgets,
     audit: opts.audit ?? audit,
     approvals,
     ...(opts.approvers ? { approverIdentity: tokenTableIdentity(opts.approvers) } : {}),

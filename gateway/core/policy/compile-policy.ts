@@ -181,11 +181,11 @@ export function compilePolicy(input: YamlDocument | YamlDocument[], options: Com
   return { policy, diagnostics };
 }
 
-/** "1m" → 60, "2h" → 7200, 30 → 30. */
+/** "1m" → 60, "2h" → 7200, "1d" → 86400, 30 → 30. */
 export function durationSeconds(value: number | string): number {
   if (typeof value === 'number') return value;
   const n = Number(value.slice(0, -1));
-  return value.endsWith('h') ? n * 3600 : value.endsWith('m') ? n * 60 : n;
+  return value.endsWith('d') ? n * 86400 : value.endsWith('h') ? n * 3600 : value.endsWith('m') ? n * 60 : n;
 }
 
 function normalizeLimits(limits: Limits | undefined): DecisionLimits {
@@ -198,6 +198,11 @@ function normalizeLimits(limits: Limits | undefined): DecisionLimits {
   }
   if (limits.rate) out.rate = { requests: limits.rate.requests, windowSeconds: durationSeconds(limits.rate.per) };
   if (limits.concurrent !== undefined) out.concurrent = limits.concurrent;
+  if (limits.tokens) {
+    const { total, input, output, per, scope } = limits.tokens;
+    out.tokens = { ...(total !== undefined ? { total } : {}), ...(input !== undefined ? { input } : {}), ...(output !== undefined ? { output } : {}), windowSeconds: durationSeconds(per), scope: scope ?? 'principal' };
+  }
+  if (limits.spend) out.spend = { amount: limits.spend.amount, currency: limits.spend.currency, windowSeconds: durationSeconds(limits.spend.per), scope: limits.spend.scope ?? 'principal' };
   return out;
 }
 
