@@ -22,6 +22,30 @@ export type Endpoint =
  */
 export type Globs = string | [string, ...string[]];
 /**
+ * Tokens per window (fixed windows), counted from each answer's usage. Before forwarding, the prompt (bytes ÷ 4) and max_tokens are reserved; a request the reservation would take past a limit answers 429 ERR_LIMIT_TOKENS with Retry-After and the window's reset. A stream that goes past its reservation is not cut; what it used counts.
+ */
+export type Tokens = {
+  [k: string]: unknown;
+} & {
+  /**
+   * Input + output tokens per window.
+   */
+  total?: number;
+  /**
+   * Input tokens per window.
+   */
+  input?: number;
+  /**
+   * Output tokens per window.
+   */
+  output?: number;
+  /**
+   * Window length.
+   */
+  per: number | string;
+  scope?: BudgetScope;
+};
+/**
  * Who shares a token or spend budget: principal (each caller its own, the default), group (each of the caller's groups one, shared by its members; a caller without groups counts alone), rule (everyone the rule lets through).
  */
 export type BudgetScope = 'principal' | 'group' | 'rule';
@@ -282,48 +306,26 @@ export interface Limits {
    * Requests in flight at once per principal; above it answers 429 ERR_POLICY_CONCURRENCY.
    */
   concurrent?: number;
+  tokens?: Tokens;
+  spend?: Spend;
+}
+/**
+ * Cost per window at the gateway's prices (config pricing). Before forwarding, the prompt and max_tokens are reserved at the model's price; a request the reservation would take past the amount answers 429 ERR_LIMIT_SPEND with Retry-After and the window's reset; a model without a price is refused (403 ERR_LIMIT_SPEND_UNPRICED): a budget is not kept with a guess.
+ */
+export interface Spend {
   /**
-   * Tokens per window (fixed windows), counted from each answer's usage. Before forwarding, the prompt (bytes ÷ 4) and max_tokens are reserved; a request the reservation would take past a limit answers 429 ERR_LIMIT_TOKENS with Retry-After and the window's reset. A stream that goes past its reservation is not cut; what it used counts.
+   * The budget per window, in units of the currency.
    */
-  tokens?: {
-    [k: string]: unknown;
-  } & {
-    /**
-     * Input + output tokens per window.
-     */
-    total?: number;
-    /**
-     * Input tokens per window.
-     */
-    input?: number;
-    /**
-     * Output tokens per window.
-     */
-    output?: number;
-    /**
-     * Window length.
-     */
-    per: number | string;
-    scope?: BudgetScope;
-  };
+  amount: number;
   /**
-   * Cost per window at the gateway's prices (config pricing). Before forwarding, the prompt and max_tokens are reserved at the model's price; a request the reservation would take past the amount answers 429 ERR_LIMIT_SPEND with Retry-After and the window's reset; a model without a price is refused (403 ERR_LIMIT_SPEND_UNPRICED): a budget is not kept with a guess.
+   * ISO 4217 code; only prices in this currency count toward it.
    */
-  spend?: {
-    /**
-     * The budget per window, in units of the currency.
-     */
-    amount: number;
-    /**
-     * ISO 4217 code; only prices in this currency count toward it.
-     */
-    currency: string;
-    /**
-     * Window length.
-     */
-    per: number | string;
-    scope?: BudgetScope;
-  };
+  currency: string;
+  /**
+   * Window length.
+   */
+  per: number | string;
+  scope?: BudgetScope;
 }
 /**
  * Who approves a require_approval rule's requests, and for how long an approval holds.
@@ -869,5 +871,12 @@ export interface Test {
      * Expected masking rule names (exactly these, in any order).
      */
     masks?: string[];
+    /**
+     * The token and spend budgets the request is expected to count against, as the deciding rule's limits write them (tokens, spend; exactly these: {} expects none). Windows compare by length (1h = 60m = 3600).
+     */
+    budgets?: {
+      tokens?: Tokens;
+      spend?: Spend;
+    };
   };
 }

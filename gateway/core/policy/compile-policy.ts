@@ -188,7 +188,7 @@ export function durationSeconds(value: number | string): number {
   return value.endsWith('d') ? n * 86400 : value.endsWith('h') ? n * 3600 : value.endsWith('m') ? n * 60 : n;
 }
 
-function normalizeLimits(limits: Limits | undefined): DecisionLimits {
+export function normalizeLimits(limits: Limits | undefined): DecisionLimits {
   if (!limits) return {};
   const out: DecisionLimits = {};
   if (limits.maxBodyBytes !== undefined) out.maxBodyBytes = limits.maxBodyBytes;

@@ -1,5 +1,6 @@
 import type { Decision, ExplainStep, InferenceRequest, Principal } from '../types';
 import type { CompiledPolicy } from './compiled-policy';
+import { describeBudgets } from '../usage/budget';
 import { explainMatch, matchAll, promptOf, type MatchContext } from './match';
 
 export interface EvaluateOptions {
@@ -107,7 +108,9 @@ export function explainTrace(policy: CompiledPolicy, ctx: MatchContext): Explain
   }
   for (const rule of policy.rules) {
     const r = explainMatch(rule.match, ctx);
-    steps.push({ rule: rule.id, matched: r.matched, reason: r.reason });
+    // The budgets the request would count against are part of what the matching rule decides.
+    const budgets = r.matched ? describeBudgets(rule.limits) : '';
+    steps.push({ rule: rule.id, matched: r.matched, reason: budgets ? `${r.reason}; budgets: ${budgets}` : r.reason });
     if (r.matched) return steps;
   }
   steps.push({ rule: 'default', matched: true, reason: `no rule matched; default action ${policy.defaultAction}` });

@@ -1,6 +1,8 @@
 import type { Test } from '../../generated/gatehouse.policy';
 import type { EndpointKind, ExplainStep, InferenceRequest, PolicyAction, Principal } from '../types';
 import type { CompiledPolicy } from './compiled-policy';
+import { describeBudgets } from '../usage/budget';
+import { normalizeLimits } from './compile-policy';
 import { evaluatePolicy } from './evaluate-policy';
 
 export interface PolicyTestResult {
@@ -84,6 +86,11 @@ export function runPolicyTests(policy: CompiledPolicy): PolicyTestResult[] {
     if (e.rule !== undefined && d.rule !== e.rule) failures.push(`expected rule ${e.rule}, got ${d.rule}`);
     if (e.masks !== undefined && !sameSet(e.masks, d.masks)) {
       failures.push(`expected masks [${e.masks.join(', ')}], got [${d.masks.join(', ')}]`);
+    }
+    if (e.budgets !== undefined) {
+      const want = describeBudgets(normalizeLimits(e.budgets));
+      const got = describeBudgets(d.limits);
+      if (want !== got) failures.push(`expected budgets ${want || 'none'}, got ${got || 'none'}`);
     }
     const at = origin.doc.locate(origin.pointer);
     return {

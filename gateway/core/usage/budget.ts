@@ -98,3 +98,23 @@ export interface BudgetReservation {
   /** The price a spend line was reserved at. */
   price?: PriceEntry;
 }
+
+/**
+ * The token and spend limits in words, for the explain trace and policy test output.
+ *
+ * @example
+ * describeBudgets({ tokens: { total: 200000, windowSeconds: 3600, scope: 'principal' }, spend: { amount: 50, currency: 'USD', windowSeconds: 86400, scope: 'group' } })
+ * // => '200000 tokens (input + output) per 3600 s per caller; 50 USD per 86400 s per group'
+ */
+export function describeBudgets(limits: Pick<DecisionLimits, 'tokens' | 'spend'>): string {
+  const per = (seconds: number, scope: BudgetScope) => `per ${seconds} s per ${scope === 'principal' ? 'caller' : scope}`;
+  const parts: string[] = [];
+  const t = limits.tokens;
+  if (t) {
+    if (t.total !== undefined) parts.push(`${t.total} tokens (input + output) ${per(t.windowSeconds, t.scope)}`);
+    if (t.input !== undefined) parts.push(`${t.input} input tokens ${per(t.windowSeconds, t.scope)}`);
+    if (t.output !== undefined) parts.push(`${t.output} output tokens ${per(t.windowSeconds, t.scope)}`);
+  }
+  if (limits.spend) parts.push(`${limits.spend.amount} ${limits.spend.currency} ${per(limits.spend.windowSeconds, limits.spend.scope)}`);
+  return parts.join('; ');
+}
