@@ -109,7 +109,9 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
       for (const r of records) {
         events.emit('audit.appended', {
           id: r.id, seq: r.seq, kind: r.kind, principal: r.principal?.subject, decision: r.decision?.action, model: r.model, status: r.status,
-          tokens: r.usage?.totalTokens, cost: r.cost?.amount, costCurrency: r.cost?.currency,
+          // Only outcomes with usage carry these (and a cost only where a price matched).
+          ...(r.usage ? { tokens: r.usage.totalTokens } : {}),
+          ...(r.cost ? { cost: r.cost.amount, costCurrency: r.cost.currency } : {}),
         });
         for (const l of listeners) if (matchesQuery(r, l.filter)) l.onRecord(r);
       }

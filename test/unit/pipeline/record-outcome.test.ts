@@ -5,6 +5,7 @@ import { GatehouseError } from '../../../gateway/errors';
 import type { Exchange } from '../../../gateway/pipeline/exchange';
 import { recordOutcome } from '../../../gateway/pipeline/record-outcome';
 import type { AuditService, Runtime } from '../../../gateway/runtime';
+import { noBudgets, noUsage } from '../../../gateway/usage/usage-service';
 
 const gateway = join(__dirname, '../../../gateway');
 
@@ -12,9 +13,7 @@ const gateway = join(__dirname, '../../../gateway');
 function countingAudit(answer: () => void | Promise<void>): { rt: Runtime; writes: () => number } {
   let writes = 0;
   const audit = { outcome: () => (writes++, answer()) } as unknown as AuditService;
-  // The usage service (issue 21) settles tokens and cost before the write: nothing to settle here.
-  const usage = { settle: () => ({}) };
-  return { rt: { audit, usage } as unknown as Runtime, writes: () => writes };
+  return { rt: { audit, usage: noUsage, budgets: noBudgets } as unknown as Runtime, writes: () => writes };
 }
 
 const exchange = () => ({ id: 'r1', outcome: { responseBytes: 0, clientAborted: false } }) as unknown as Exchange;
