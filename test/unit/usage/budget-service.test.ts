@@ -4,7 +4,7 @@ import { compilePricing } from '../../../gateway/core/usage/pricing';
 import type { Decision, DecisionLimits, InferenceRequest, Principal } from '../../../gateway/core/types';
 import type { GatehouseError } from '../../../gateway/errors';
 import { silentLogger } from '../../../gateway/log';
-import { MemoryCounterStore } from '../../../gateway/state/memory/memory-counter-store';
+import { MemoryCounterStore } from '../../../gateway/state/memory-counter-store';
 import { createBudgetService } from '../../../gateway/usage/budget-service';
 
 /** Issue 21: token and spend budgets reserved before forwarding and settled with the real usage. */
