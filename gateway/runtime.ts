@@ -212,8 +212,12 @@ export interface AuditService {
    * combined record, named for why it ended. May return nothing when there is nothing to wait for.
    */
   outcome(x: ExchangeRecord): void | Promise<void>;
-  /** Records a connection the HTTP parser refused (malformed HTTP); rejects like `outcome`. */
-  rejected(fields: { requestId: string; status: number; errorCode: string; source?: string }): Promise<void>;
+  /**
+   * Records a request refused outside the pipeline; rejects like `outcome`: a connection the HTTP
+   * parser refused (malformed HTTP, kind rejected), or a failed admin authentication (kind
+   * auth_failed: counted into its source's auth-failure summary with the data path's 401s).
+   */
+  rejected(fields: { kind?: 'rejected' | 'auth_failed'; requestId: string; status: number; errorCode: string; source?: string; method?: string; path?: string }): Promise<void>;
   /** Writes a record that is neither (approval steps, torn-line recovery, alerts). */
   note(kind: string, fields: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
@@ -225,6 +229,8 @@ export interface AuditService {
   verify(): Promise<VerifyReport>;
   /** Records each sink is behind, by sink name (Prometheus gauge gatehouse_audit_sink_lag_records). */
   lag(): Record<string, number>;
+  /** Admin API (POST /admin/sinks/{name}/reset): sets the sink's cursor back to the log's start; the seq it was at, undefined for no such sink. */
+  resetSink(name: string): Promise<number | undefined>;
   /** What the log writer has done (Prometheus counters gatehouse_audit_records_total, gatehouse_audit_syncs_total ...). */
   stats(): { records: number; syncs: number; bytes: number; failures: number };
 }

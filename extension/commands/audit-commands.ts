@@ -47,10 +47,10 @@ export function registerAuditCommands(store: AuditStore, info: GatewayInfoStore,
       if (!filter) {
         const text = await vscode.window.showInputBox({
           title: 'Filter the Audit Log',
-          prompt: 'Space-separated field=value pairs; fields: decision, principal, model. Empty clears.',
+          prompt: `Space-separated field=value pairs; fields: ${auditFields.join(', ')} (kind=admin: what admins did). Empty clears.`,
           placeHolder: 'decision=deny principal=ci-deployer',
           value: Object.entries(auditView.filter).map(([k, v]) => `${k}=${v}`).join(' '),
-          validateInput: (v) => (parseFilter(v) ? undefined : 'Use decision=…, principal=… or model=…'),
+          validateInput: (v) => (parseFilter(v) ? undefined : `Use ${auditFields.map((f) => `${f}=…`).join(', ')}`),
         });
         if (text === undefined) return;
         filter = parseFilter(text)!;

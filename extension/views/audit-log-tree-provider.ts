@@ -5,7 +5,8 @@ import type { AuditStore } from '../audit/audit-store';
 import { usageText } from '../audit/usage-text';
 import { Disposable } from '../common/lifecycle';
 
-export const auditFields = ['decision', 'principal', 'model'] as const;
+/** Fields to filter and group on; kind=admin shows what admins did (reads of the log, decisions, reloads). */
+export const auditFields = ['decision', 'principal', 'model', 'kind'] as const;
 export type AuditField = (typeof auditFields)[number];
 export type AuditGroupBy = AuditField | 'none';
 export type AuditFilter = Partial<Record<AuditField, string>>;
@@ -25,13 +26,14 @@ export function recordIcon(r: AuditSummary): vscode.ThemeIcon {
   if (isDenial(r)) return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
   if (r.status !== undefined && r.status >= 500) return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   if (r.kind === 'arrival') return new vscode.ThemeIcon('arrow-right');
+  if (r.kind === 'admin') return new vscode.ThemeIcon('shield');
   if (r.kind === 'approval_approved') return new vscode.ThemeIcon('check', new vscode.ThemeColor('charts.green'));
   if (r.kind.startsWith('approval') || (r.decision === 'require_approval' && r.kind !== 'outcome')) return new vscode.ThemeIcon('question', new vscode.ThemeColor('charts.yellow'));
   if (r.kind === 'outcome' || r.decision === 'allow') return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
   return new vscode.ThemeIcon('circle-outline');
 }
 
-/** The Audit Log view: newest first, optionally grouped by and filtered on decision, principal, model. */
+/** The Audit Log view: newest first, optionally grouped by and filtered on decision, principal, model, kind. */
 export class AuditLogTreeProvider extends Disposable implements vscode.TreeDataProvider<Node> {
   private readonly changed = this.register(new vscode.EventEmitter<void>());
   readonly onDidChangeTreeData = this.changed.event;

@@ -5,6 +5,7 @@ import type { CompiledRule } from '../core/policy/compiled-policy';
 import type { Principal } from '../core/types';
 import { GatehouseError, asGatehouseError, errorBody } from '../errors';
 import type { Runtime } from '../runtime';
+import { adminRequestId, recordAdmin } from './admin-record';
 import { ensureAdminToken } from './admin-token';
 import { isListed } from '../core/principal-list';
 
@@ -24,6 +25,10 @@ import { isListed } from '../core/principal-list';
  * get a token for the admin audience. An approver whom no rule of the running policy names is
  * refused everywhere (403 ERR_ADMIN_NOT_APPROVER, saying why): signing in at the identity
  * provider proves who someone is, not that they approve anything here.
+ *
+ * A refusal is on the record before it is answered: a 401 as an `auth_failed` record counted
+ * into its source's auth-failure summary with the data path's (audit.authFailureRecords), a 403
+ * as an `admin` record. An accepted request's own record is written by its route.
  */
 export function requireAdmin(rt: Runtime, opts: { adminToken?: string } = {}): RequestHandler {
   const localDigest = digest(opts.adminToken ?? ensureAdminToken(rt.dataDir));
@@ -31,25 +36,34 @@ export function requireAdmin(rt: Runtime, opts: { adminToken?: string } = {}): R
   return async (req: Request, res: Response, next: NextFunction) => {
     const header = req.headers.authorization;
     const token = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
-    if (!token) return unauthorized(res, 'Send Authorization: Bearer <admin token or approver token>.');
+    if (!token) return unauthorized(rt, req, res, 'Send Authorization: Bearer <admin token or approver token>.', 'ERR_ADMIN_UNAUTHENTICATED');
     // Hashing both sides gives equal lengths for timingSafeEqual and leaks nothing about the token's length.
     if (timingSafeEqual(digest(token), localDigest)) {
       res.locals.principal = { ...localAdminPrincipal, groups: [...localAdminPrincipal.groups] } satisfies Principal;
       res.locals.role = 'admin' satisfies AdminRole;
+      res.locals.credential = 'admin-token';
       return next();
     }
-    if (!rt.approverIdentity) return unauthorized(res, 'Invalid admin token.');
+    if (!rt.approverIdentity) return unauthorized(rt, req, res, 'Invalid admin token.', 'ERR_ADMIN_UNAUTHENTICATED');
     try {
       const principal = await rt.approverIdentity.verify(header);
       res.locals.principal = principal;
       res.locals.role = (isListed(principal, rt.config.server?.admins) ? 'admin' : 'approver') satisfies AdminRole;
     } catch (err) {
       const e = asGatehouseError(err);
-      return unauthorized(res, e.status === 401 ? e.message : 'Invalid admin token.');
+      return unauthorized(rt, req, res, e.status === 401 ? e.message : 'Invalid admin token.', e.status === 401 ? e.code : 'ERR_ADMIN_UNAUTHENTICATED');
     }
     const path = req.originalUrl.split('?', 1)[0]!;
-    if (adminRole(res) === 'approver' && !approverPaths.test(path)) return sendError(res, adminOnly(path));
-    if (adminRole(res) === 'approver' && !namesAsApprover(rt.policy.compiled?.rules, res.locals.principal)) return sendError(res, notApprover(res.locals.principal));
+    const refusal = adminRole(res) !== 'approver' ? undefined
+      : !approverPaths.test(path) ? adminOnly(path)
+      : !namesAsApprover(rt.policy.compiled?.rules, res.locals.principal) ? notApprover(res.locals.principal)
+      : undefined;
+    if (refusal) {
+      return recordAdmin(rt.audit, req, res, refusal.status, { errorCode: refusal.code }).then(
+        () => sendError(res, refusal),
+        (failed: unknown) => sendError(res, asGatehouseError(failed)),
+      );
+    }
     next();
   };
 }
@@ -97,10 +111,20 @@ function digest(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 
-function unauthorized(res: Response, message: string): void {
-  sendError(res, new GatehouseError(401, 'ERR_ADMIN_UNAUTHENTICATED', message, { headers: { 'www-authenticate': 'Bearer realm="gatehouse-admin"' } }));
+/**
+ * Answers 401 once a durable record accounts for it. The record keeps the identity service's
+ * reason code (ERR_IDENTITY_EXPIRED ...), the answer says only ERR_ADMIN_UNAUTHENTICATED.
+ */
+async function unauthorized(rt: Runtime, req: Request, res: Response, message: string, reason: string): Promise<void> {
+  const err = new GatehouseError(401, 'ERR_ADMIN_UNAUTHENTICATED', message, { headers: { 'www-authenticate': 'Bearer realm="gatehouse-admin"' } });
+  try {
+    await rt.audit.rejected({ kind: 'auth_failed', requestId: adminRequestId(res), status: 401, errorCode: reason, source: req.socket.remoteAddress, method: req.method, path: req.originalUrl.split('?', 1)[0]! });
+  } catch (failed) {
+    return sendError(res, asGatehouseError(failed));
+  }
+  sendError(res, err);
 }
 
 function sendError(res: Response, err: GatehouseError): void {
-  res.status(err.status).set(err.headers).type('application/json').send(errorBody(err, String(res.getHeader('x-request-id') ?? '')));
+  res.status(err.status).set(err.headers).set('x-request-id', adminRequestId(res)).type('application/json').send(errorBody(err, adminRequestId(res)));
 }

@@ -61,7 +61,7 @@ interface Outage {
   writing: boolean;
 }
 
-const topLevelNoteFields = new Set(['requestId', 'principal', 'model', 'decision', 'approval', 'status', 'errorCode', 'method', 'path', 'upstream', 'endpoint', 'policyVersion']);
+const topLevelNoteFields = new Set(['requestId', 'principal', 'model', 'decision', 'approval', 'status', 'errorCode', 'method', 'path', 'upstream', 'endpoint', 'policyVersion', 'source', 'admin']);
 
 /**
  * Opens the audit log under `<dataDir>/audit` (recovering a torn tail, which it records), writes
@@ -233,7 +233,8 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
       );
     },
     rejected(fields) {
-      return writeRefusal({ kind: 'rejected', ...fields }, fields.source).then(
+      const { kind = 'rejected', ...rest } = fields;
+      return writeRefusal({ kind, ...rest }, fields.source).then(
         () => undefined,
         (err) => {
           throw unavailable(err);
@@ -261,6 +262,7 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
       return () => listeners.delete(l);
     },
     lag: () => Object.fromEntries(sinks.map((s) => [s.name, s.lag()])),
+    resetSink: async (name) => sinks.find((s) => s.name === name)?.reset(),
     prune,
     stats: () => ({ ...writer.stats, healthy }),
     async close() {

@@ -84,7 +84,8 @@ function requestPart(x: ExchangeRecord, maxBodyBytes: number, part: Partial<Audi
   }
 }
 
-function principalPart(p: Principal | undefined): AuditRecord['principal'] {
+/** The principal as records keep it (never the token itself). */
+export function principalPart(p: Principal | undefined): AuditRecord['principal'] {
   if (!p) return undefined;
   return { issuer: p.issuer, subject: p.subject, clientId: p.clientId, groups: p.groups, tokenHash: p.tokenHash };
 }

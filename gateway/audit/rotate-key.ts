@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { access, rename, rm } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JWK } from 'jose';
 import { EventBus } from '../events';
@@ -68,6 +69,8 @@ async function rotateLocked(cfg: Audit, deps: { dataDir: string; configDir: stri
   const next = await signingKeyFromJwk(jwk, target, join(deps.dataDir, 'audit'));
   let first;
   try {
+    // Who rotated, in the chain before the hand-over (so the old key's last checkpoint signs it).
+    await audit.append({ kind: 'admin', principal: operatorPrincipal(), admin: { action: 'signing_key.rotate', credential: 'operator', role: 'admin', oldKid, newKid: next.kid } });
     first = await audit.writer.rotateKey(next);
   } finally {
     await audit.close();
@@ -78,4 +81,15 @@ async function rotateLocked(cfg: Audit, deps: { dataDir: string; configDir: stri
     keyFile: newKeyFile ? target : (source as { file: string }).file,
     publicJwk: next.publicJwk,
   };
+}
+
+/** The operator running a command on the gateway's host: whoever can read its data dir and key. */
+function operatorPrincipal(): { issuer: string; subject: string } {
+  let user = process.env.USER ?? 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (a container's arbitrary uid): keep $USER.
+  }
+  return { issuer: 'urn:gatehouse:operator', subject: `${user}@${hostname()}` };
 }

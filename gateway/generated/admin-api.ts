@@ -104,6 +104,7 @@ export interface AdminApiSchemas {
   LoadError: LoadError;
   ReloadRequest: ReloadRequest;
   ReloadResult: ReloadResult;
+  SinkReset: SinkReset;
   MaskWhere: MaskWhere;
   MaskPreviewRequest: MaskPreviewRequest;
   MaskSpan: MaskSpan;
@@ -374,6 +375,16 @@ export interface ReloadResult {
    */
   version: string;
   errors: LoadError[];
+}
+export interface SinkReset {
+  /**
+   * The sink's name (audit.sinks[].name).
+   */
+  sink: string;
+  /**
+   * The seq of the last record the sink had acknowledged before the reset (0 when it had none).
+   */
+  fromSeq: number;
 }
 export interface MaskPreviewRequest {
   /**

@@ -25,7 +25,7 @@ export interface AuditRecord {
    */
   time: string;
   /**
-   * What the record is about. arrival: a request passed the checks and is about to be forwarded; outcome: how it ended; denied / auth_failed: a request refused before forwarding (arrival and outcome fields in one record), durable before the refusal was sent; auth_failed_summary: 401 refusals from one `source` over audit.authFailureRecords.perSource in one interval, counted (details: count, codes, recordedSeparately, interval, first, last) and durable before any of them was answered (one without `source`, with details.overflow, counts the 401s from addresses past audit.authFailureRecords.maxSources); rejected: a request the HTTP parser refused (malformed HTTP); start: a gateway started on this data dir (details: host — a label, not the chain id —, pid, and staleLock: the lock of a gateway no longer running that it took over); approval_*: approval steps; grant_used: a request allowed by an earlier approval's grant; checkpoint: a signed (seq, head hash) attestation; recovery: start-up truncated a torn last line; outage: the log could not be written from details.since until this record (requests in between were refused, none forwarded); alert: an alert fired.
+   * What the record is about. arrival: a request passed the checks and is about to be forwarded; outcome: how it ended; denied / auth_failed: a request refused before forwarding (arrival and outcome fields in one record), durable before the refusal was sent; auth_failed_summary: 401 refusals from one `source` over audit.authFailureRecords.perSource in one interval, counted (details: count, codes, recordedSeparately, interval, first, last) and durable before any of them was answered (one without `source`, with details.overflow, counts the 401s from addresses past audit.authFailureRecords.maxSources); rejected: a request the HTTP parser refused (malformed HTTP); start: a gateway started on this data dir (details: host — a label, not the chain id —, pid, and staleLock: the lock of a gateway no longer running that it took over); approval_*: approval steps; grant_used: a request allowed by an earlier approval's grant; checkpoint: a signed (seq, head hash) attestation; recovery: start-up truncated a torn last line; outage: the log could not be written from details.since until this record (requests in between were refused, none forwarded); alert: an alert fired. admin: an admin API request or an operator command (reading the log, deciding an approval, revoking a grant, reloading policy, resetting a sink cursor, rotating the signing key, any use of the local admin token), with the admin principal, durable before the admin got the answer (its failed authentications are auth_failed records, counted per source like the data path's).
    */
   kind: string;
   /**
@@ -141,6 +141,7 @@ export interface AuditRecord {
    * Why the upstream call failed (connect refused, timeout, reset), when it did. For a reset after the headers (ERR_UPSTREAM_RESET), details.upstreamCause has the upstream connection's own error.
    */
   upstreamError?: string;
+  admin?: Admin;
   checkpoint?: Checkpoint;
   recovery?: Recovery;
   /**
@@ -277,6 +278,82 @@ export interface Cost {
    * ISO 4217 code.
    */
   currency: string;
+}
+/**
+ * What an admin did (kind admin). The record's principal is the admin, method/path/status what was asked and answered.
+ */
+export interface Admin {
+  /**
+   * The action: audit.query (GET /admin/audit), audit.read (one record), audit.verify, events.follow (the event stream opened), approvals.list, approval.read, approval.decide, grants.list, grant.revoke, policy.read, policy.reload, preview.mask, preview.decision, sink.reset (a sink's cursor set back), metrics.read, signing_key.rotate (gatehouse audit rotate-key), unknown (no such admin route).
+   */
+  action:
+    | 'audit.query'
+    | 'audit.read'
+    | 'audit.verify'
+    | 'events.follow'
+    | 'approvals.list'
+    | 'approval.read'
+    | 'approval.decide'
+    | 'grants.list'
+    | 'grant.revoke'
+    | 'policy.read'
+    | 'policy.reload'
+    | 'preview.mask'
+    | 'preview.decision'
+    | 'sink.reset'
+    | 'metrics.read'
+    | 'signing_key.rotate'
+    | 'unknown';
+  /**
+   * How the admin proved who they are: admin-token (the local admin token file), token (an approver/admin OIDC token), operator (a command run on the gateway's host with access to its data dir).
+   */
+  credential: 'admin-token' | 'token' | 'operator';
+  /**
+   * The role the credential gave: admin, or approver (approval and grant routes only).
+   */
+  role?: 'admin' | 'approver';
+  /**
+   * What the action was about: the record, approval or grant id, or the sink name.
+   */
+  target?: string;
+  /**
+   * The filters of a read, as asked (audit.query: after, principal, decision, model, kind, limit; approvals.list: state).
+   */
+  query?: {
+    [k: string]: string | number;
+  };
+  /**
+   * How many records or items the answer carried (one admin record per request, whatever the count).
+   */
+  returned?: number;
+  /**
+   * approval.decide: approve or deny.
+   */
+  verdict?: 'approve' | 'deny';
+  /**
+   * approval.decide: the reason the admin gave.
+   */
+  reason?: string;
+  /**
+   * policy.reload: the policy version running before.
+   */
+  fromVersion?: string;
+  /**
+   * policy.reload: the version running after (the same when the reload was refused).
+   */
+  toVersion?: string;
+  /**
+   * sink.reset: the seq the sink's cursor was at.
+   */
+  fromSeq?: number;
+  /**
+   * signing_key.rotate: the outgoing key's id.
+   */
+  oldKid?: string;
+  /**
+   * signing_key.rotate: the incoming key's id.
+   */
+  newKid?: string;
 }
 /**
  * A signed attestation that the chain's record `seq` has hash `head`. Written every N records or T seconds and at the start of every segment (so the chain start of each segment is attested after retention).

@@ -2,6 +2,7 @@ import express, { type Express, type RequestHandler, type Router } from 'express
 import { GatehouseError, errorBody } from '../errors';
 import type { Health, Readiness } from '../core/admin-api';
 import type { Runtime } from '../runtime';
+import { recordAdmin } from '../admin/admin-record';
 import type { GatewayMetrics } from './metrics';
 
 export interface AdminAppParts {
@@ -31,8 +32,16 @@ export function createAdminApp(rt: Runtime, metrics: GatewayMetrics, parts: Admi
     else res.json({ status: 'ready', policyVersion: rt.policy.version } satisfies Readiness);
   });
   if (parts.publicRoutes) app.use(parts.publicRoutes);
-  app.get('/metrics', parts.requireAdmin, async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  app.get('/metrics', parts.requireAdmin, async (req, res) => {
+    const text = await metrics.registry.metrics();
+    // A scrape uses the admin credential like any admin request, so it is on the record too.
+    try {
+      await recordAdmin(rt.audit, req, res, 200);
+    } catch (err) {
+      const e = err as GatehouseError;
+      return void res.status(e.status).set(e.headers).type('application/json').send(errorBody(e, '-'));
+    }
+    res.type(metrics.registry.contentType).send(text);
   });
   if (parts.adminRouter) app.use('/admin', parts.requireAdmin, parts.adminRouter);
   app.use((req, res) => {

@@ -32,6 +32,7 @@ export function passThroughServices(): Services {
       get: async () => undefined,
       verify: async () => ({ records: { total: 0, valid: 0 }, checkpoints: { total: 0, valid: 0 }, findings: [] }),
       lag: () => ({}),
+      resetSink: async () => undefined,
       stats: () => ({ records: 0, syncs: 0, bytes: 0, failures: 0 }),
     },
     approvals: {

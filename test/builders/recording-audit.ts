@@ -57,6 +57,10 @@ export class RecordingAudit implements AuditService {
     return {};
   }
 
+  async resetSink(): Promise<undefined> {
+    return undefined;
+  }
+
   stats() {
     return { records: this.records.length, syncs: 0, bytes: 0, failures: 0 };
   }

@@ -3,6 +3,8 @@ import { adminOnly, adminRole } from '../auth';
 import { CommentTicker } from '../../sse/comment-ticker';
 import type { EventLog, LoggedEvent } from '../event-log';
 import { streamedEvents } from '../event-log';
+import type { AuditService } from '../../runtime';
+import { recordAdmin } from '../admin-record';
 import { badRequest } from './admin-deps';
 
 /**
@@ -13,13 +15,13 @@ import { badRequest } from './admin-deps';
  * `?types=a,b` narrows the stream. Heartbeat comments keep proxies from closing it. An
  * approver (not an admin) gets the approval events only: the others carry audit records.
  */
-export function eventsRoutes(log: EventLog, opts: { heartbeatMs: number; maxBufferedBytes: number }): Router {
+export function eventsRoutes(log: EventLog, audit: Pick<AuditService, 'note'>, opts: { heartbeatMs: number; maxBufferedBytes: number }): Router {
   const router = Router();
   const heartbeat = new CommentTicker(opts.heartbeatMs, 'heartbeat');
   const known = new Set<string>(streamedEvents);
   const approvalEvents = new Set<string>(['approval.requested', 'approval.resolved']);
 
-  router.get('/events', (req, res) => {
+  router.get('/events', async (req, res) => {
     const typesParam = typeof req.query.types === 'string' ? req.query.types : undefined;
     const asked = typesParam ? new Set(typesParam.split(',').map((t) => t.trim()).filter(Boolean)) : undefined;
     if (asked) for (const t of asked) if (!known.has(t)) throw badRequest(`Unknown event type ${t}; known: ${[...known].join(', ')}.`);
@@ -27,6 +29,9 @@ export function eventsRoutes(log: EventLog, opts: { heartbeatMs: number; maxBuff
     if (approverOnly && asked) for (const t of asked) if (!approvalEvents.has(t)) throw adminOnly(`the ${t} event`);
     const types = asked ?? (approverOnly ? approvalEvents : undefined);
     const lastEventId = req.get('last-event-id') ?? (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : undefined);
+    // One record per stream opened (not per event sent), before the stream's first byte.
+    await recordAdmin(audit, req, res, 200, typesParam ? { query: { types: typesParam } } : {});
+    if (res.closed || res.destroyed) return;
 
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { GatehouseError, asGatehouseError, errorBody } from '../../errors';
 import type { Runtime } from '../../runtime';
+import { adminRequestId, recordAdmin } from '../admin-record';
 import { EventLog } from '../event-log';
 import type { AdminDeps } from './admin-deps';
 import { approvalRoutes } from './approvals';
@@ -9,6 +9,7 @@ import { auditRoutes } from './audit';
 import { eventsRoutes } from './events';
 import { policyRoutes } from './policy';
 import { previewRoutes } from './preview';
+import { sinkRoutes } from './sinks';
 
 export type { AdminDeps } from './admin-deps';
 
@@ -19,19 +20,25 @@ export type { AdminDeps } from './admin-deps';
 export function adminRouter(rt: Runtime, extra: AdminDeps = {}): Router {
   const router = Router();
   router.use(express.json({ limit: '5mb' }));
-  router.use(eventsRoutes(extra.eventLog ?? new EventLog(rt.events), { heartbeatMs: extra.heartbeatMs ?? 15_000, maxBufferedBytes: extra.maxBufferedBytes ?? 1 << 20 }));
-  router.use(auditRoutes(extra.audit ?? rt.audit));
-  router.use(approvalRoutes(rt.approvals));
-  router.use(policyRoutes(rt.policy, extra.askFleetToReload ?? (async () => {})));
+  router.use(eventsRoutes(extra.eventLog ?? new EventLog(rt.events), rt.audit, { heartbeatMs: extra.heartbeatMs ?? 15_000, maxBufferedBytes: extra.maxBufferedBytes ?? 1 << 20 }));
+  // Reads come from the fleet's index when there is one; the read's own record goes to this instance's chain.
+  router.use(auditRoutes(extra.audit ?? rt.audit, rt.audit));
+  router.use(approvalRoutes(rt.approvals, rt.audit));
+  router.use(policyRoutes(rt.policy, rt.audit, extra.askFleetToReload ?? (async () => {})));
   router.use(previewRoutes(rt));
+  router.use(sinkRoutes(rt.audit));
   router.use((req: Request) => {
     throw new GatehouseError(404, 'ERR_ADMIN_NOT_FOUND', `No admin route ${req.method} ${req.baseUrl}${req.path}.`);
   });
-  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const e = bodyParserError(err) ?? asGatehouseError(err);
+  router.use(async (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let e = bodyParserError(err) ?? asGatehouseError(err);
     if (e.status >= 500 && e.status !== 501) rt.log.error('admin request failed', { method: req.method, path: req.originalUrl, code: e.code, error: String((err as Error)?.message ?? err) });
-    const requestId = String(res.getHeader('x-request-id') ?? randomUUID());
     if (res.headersSent) return void res.destroy();
+    // A refused or failed admin request is on the record too, before its answer (unless the record is what failed).
+    if (e.code !== 'ERR_AUDIT_UNAVAILABLE') {
+      await recordAdmin(rt.audit, req, res, e.status, { ...(res.locals.adminFacts ?? {}), errorCode: e.code }).catch((failed: unknown) => (e = asGatehouseError(failed)));
+    }
+    const requestId = adminRequestId(res);
     res.status(e.status).set(e.headers).set('x-request-id', requestId).type('application/json').send(errorBody(e, requestId));
   });
   return router;

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import type { PolicyInfo, ReloadRequest, ReloadResult } from '../../core/admin-api';
 import { badRequest } from './admin-deps';
-import type { PolicyService } from '../../runtime';
+import type { AuditService, PolicyService } from '../../runtime';
+import { answerRecorded } from '../admin-record';
 
 /**
  * GET /policy — the running policy: version, files, rule ids and actions.
@@ -9,9 +10,9 @@ import type { PolicyService } from '../../runtime';
  * so a failed reload answers 422 with the errors and the version still running. With
  * {"fleet": true} the other instances are asked to reload too (each reports its own events).
  */
-export function policyRoutes(policy: PolicyService, askFleetToReload: () => Promise<void>): Router {
+export function policyRoutes(policy: PolicyService, audit: Pick<AuditService, 'note'>, askFleetToReload: () => Promise<void>): Router {
   const router = Router();
-  router.get('/policy', (_req, res) => {
+  router.get('/policy', async (req, res) => {
     const compiled = policy.compiled;
     const builtIn = compiled
       ? {
@@ -24,7 +25,7 @@ export function policyRoutes(policy: PolicyService, askFleetToReload: () => Prom
       : policy.files
         ? { files: [...policy.files] }
         : {};
-    res.json({ version: policy.version, ...builtIn } satisfies PolicyInfo);
+    await answerRecorded(audit, req, res, { version: policy.version, ...builtIn } satisfies PolicyInfo);
   });
   router.post('/policy/reload', async (req, res) => {
     const body = (req.body ?? {}) as ReloadRequest;
@@ -33,8 +34,9 @@ export function policyRoutes(policy: PolicyService, askFleetToReload: () => Prom
     }
     // The others first: they reload while this one does.
     if (body.fleet) await askFleetToReload();
+    const fromVersion = policy.version;
     const result = await policy.reload();
-    res.status(result.ok ? 200 : 422).json(result satisfies ReloadResult);
+    await answerRecorded(audit, req, res, result satisfies ReloadResult, { fromVersion, toVersion: policy.version }, result.ok ? 200 : 422);
   });
   return router;
 }

@@ -5,6 +5,7 @@ import { previewMasking } from '../../core/masking/preview';
 import { endpointKinds, type EndpointKind, type InferenceRequest, type Principal } from '../../core/types';
 import type { MaskingRules } from '../../generated/masking-rules';
 import type { Runtime } from '../../runtime';
+import { answerRecorded } from '../admin-record';
 import { badRequest } from './admin-deps';
 
 /**
@@ -13,12 +14,12 @@ import { badRequest } from './admin-deps';
  * POST /preview/decision — what the running policy decides for a sample principal and request,
  * with the explain trace. Nothing is forwarded or audited.
  */
-export function previewRoutes(rt: Pick<Runtime, 'policy' | 'config'>): Router {
+export function previewRoutes(rt: Pick<Runtime, 'policy' | 'config' | 'audit'>): Router {
   const router = Router();
   const auditDetectors = rt.config.masking?.auditDetectors;
   const phoneRegions = rt.config.masking?.phoneRegions;
 
-  router.post('/preview/mask', (req, res) => {
+  router.post('/preview/mask', async (req, res) => {
     const body = req.body as { spec?: unknown; sample?: unknown; where?: unknown; ruleNames?: unknown } | undefined;
     if (!body || typeof body !== 'object' || !('sample' in body)) throw badRequest('Send {"spec": <masking rules>, "sample": <payload>, "where"?: "audit"|"upstream"|"client", "ruleNames"?: [...]}.');
     if (body.where !== undefined && !['audit', 'upstream', 'client'].includes(body.where as string)) throw badRequest('where must be audit, upstream or client.');
@@ -29,14 +30,14 @@ export function previewRoutes(rt: Pick<Runtime, 'policy' | 'config'>): Router {
       ...(auditDetectors ? { auditDetectors } : {}),
       ...(phoneRegions ? { phoneRegions } : {}),
     });
-    res.status(result.ok ? 200 : 422).json(result satisfies MaskPreview | MaskPreviewFailure);
+    await answerRecorded(rt.audit, req, res, result satisfies MaskPreview | MaskPreviewFailure, {}, result.ok ? 200 : 422);
   });
 
-  router.post('/preview/decision', (req, res) => {
+  router.post('/preview/decision', async (req, res) => {
     const body = (req.body ?? {}) as { principal?: Partial<Principal>; request?: Partial<InferenceRequest> & { body?: unknown } };
     const principal = samplePrincipal(body.principal);
     const request = sampleRequest(body.request);
-    res.json({ principal, request, decision: rt.policy.decide(principal, request) } satisfies DecisionPreview);
+    await answerRecorded(rt.audit, req, res, { principal, request, decision: rt.policy.decide(principal, request) } satisfies DecisionPreview);
   });
   return router;
 }

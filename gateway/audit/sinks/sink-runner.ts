@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventBus } from '../../events';
 import type { AuditRecord } from '../../generated/audit-record';
@@ -38,6 +38,9 @@ export class SinkRunner {
   private wakeUp?: () => void;
   private loop?: Promise<void>;
   private readonly cursorFile: string;
+  /** Bumped by reset(): a batch read before it must not move the cursor it set back. */
+  private generation = 0;
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly transport: SinkTransport, private readonly o: SinkRunnerOptions) {
     this.cursorFile = join(o.dir, 'cursors', `${o.name}.json`);
@@ -67,6 +70,21 @@ export class SinkRunner {
     return Math.max(0, this.o.durable().seq - (this.cursor?.seq ?? 0));
   }
 
+  /**
+   * Sets the cursor back to the start of the kept log (the sink receives everything again and
+   * de-duplicates by record id), e.g. after the SIEM lost an index. Returns the seq it was at.
+   */
+  async reset(): Promise<number> {
+    const fromSeq = this.cursor?.seq ?? 0;
+    this.generation++;
+    this.cursor = undefined;
+    await this.saving;
+    await rm(this.cursorFile, { force: true });
+    this.o.log.info('audit sink: cursor reset to the start of the log', { sink: this.o.name, fromSeq });
+    this.wake();
+    return fromSeq;
+  }
+
   /** New durable records: read them now instead of waiting. */
   wake(): void {
     const w = this.wakeUp;
@@ -85,6 +103,7 @@ export class SinkRunner {
     let attempt = 0;
     while (!this.stopped) {
       const waiting = new Promise<void>((resolve) => (this.wakeUp = resolve));
+      const generation = this.generation;
       try {
         const batch = await readFromCursor(this.o.dir, this.cursor, this.o.batchSize, this.o.durable());
         if (batch.skipped) this.o.log.warn('audit sink: segments removed by retention before delivery', { sink: this.o.name, from: batch.skipped[0] });
@@ -92,9 +111,10 @@ export class SinkRunner {
           await this.transport.deliver(batch.records, batch.lines);
           this.delivered += batch.records.length;
         }
+        if (generation !== this.generation) continue;
         if (batch.records.length || batch.skipped || !sameCursor(batch.next, this.cursor)) {
           this.cursor = batch.next;
-          await this.saveCursor();
+          await (this.saving = this.saveCursor());
         }
         if (attempt > 0) this.o.log.info('audit sink: delivering again', { sink: this.o.name });
         attempt = 0;

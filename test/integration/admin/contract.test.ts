@@ -9,6 +9,7 @@ import { SseClient } from '../../builders/sse-client';
 import { nextEvent } from '../../builders/wait-for';
 import { AdminContract, routesOf } from '../../helpers/admin-contract';
 import { FakeUpstream } from '../../helpers/fake-upstream';
+import { HttpReceiver } from '../../helpers/http-receiver';
 import { startGateway, type TestGateway } from '../../helpers/gateway';
 
 const approvers = { groups: ['ml-leads'] };
@@ -33,6 +34,7 @@ describe('admin API contract (a running gateway against schemas/admin-api.openap
   const contract = new AdminContract();
   let dir: string;
   let upstream: FakeUpstream;
+  let siem: HttpReceiver;
   let gateway: TestGateway;
   let stream: SseClient;
   const tokens: Record<string, string> = {};
@@ -73,9 +75,11 @@ describe('admin API contract (a running gateway against schemas/admin-api.openap
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-contract-'));
     writeFileSync(join(dir, 'team.policy.yaml'), policyYaml(spec));
     upstream = await new FakeUpstream().start();
+    siem = await new HttpReceiver().start();
     gateway = await startGateway(
       {
         upstreams: [{ name: 'fake', url: upstream.url }],
+        audit: { sinks: [{ type: 'http', name: 'siem', url: `${siem.url}/ingest`, backoffMinMs: 10, backoffMaxMs: 50 }] },
         policy: { paths: ['team.policy.yaml'], watch: false },
         approvals: {
           keepAliveSeconds: 0.1,
@@ -100,6 +104,7 @@ describe('admin API contract (a running gateway against schemas/admin-api.openap
     stream?.close();
     await gateway?.close();
     await upstream?.stop();
+    await siem?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -156,6 +161,12 @@ describe('admin API contract (a running gateway against schemas/admin-api.openap
     await call('GET', '/admin/audit/rec_missing', { status: 404 });
     const report = await call('GET', '/admin/audit/verify');
     assert.deepEqual(report.findings, []);
+  });
+
+  it('sink cursor resets', async () => {
+    await call('POST', '/admin/sinks/siem/reset');
+    await call('POST', '/admin/sinks/nope/reset', { status: 404 });
+    await call('POST', '/admin/sinks/siem/reset', { as: 'lead', status: 403 });
   });
 
   it('policy and reloads', async () => {
