@@ -156,7 +156,7 @@ describe('admin actions on the record (kind admin, durable before the answer)', 
 
   it('a policy reload, with the version before and after', async () => {
     const before = gateway.runtime.policy.version;
-    writeFileSync(join(dir, 'team.policy.yaml'), policyYaml({ rules: [...spec.rules, { id: 'never', match: { models: ['nope'] }, action: 'deny' }] }));
+    writeFileSync(join(dir, 'team.policy.yaml'), policyYaml({ rules: [...spec.rules!, { id: 'never', match: { models: ['nope'] }, action: 'deny' }] }));
     const { status, body, record } = await act('POST', '/admin/policy/reload');
     assert.equal(status, 200);
     assert.notEqual(body.version, before);
@@ -201,7 +201,7 @@ describe('admin actions on the record (kind admin, durable before the answer)', 
     ]);
     // The other two were answered only once the summary counting them was durable.
     for (const counted of results.filter((r) => !r.record)) {
-      const summary = counted.onDisk.findLast((r) => r.kind === 'auth_failed_summary');
+      const summary = [...counted.onDisk].reverse().find((r) => r.kind === 'auth_failed_summary');
       assert.ok(summary, 'the summary was on disk before the answers it counts');
       assert.deepEqual((summary.details as { count: number; codes: object }).count, 2);
       assert.deepEqual((summary.details as { codes: object }).codes, { ERR_TOKEN_MALFORMED: 2 });
