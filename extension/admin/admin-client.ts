@@ -164,5 +164,7 @@ export function toAuditSummary(r: AuditRecord): AuditSummary {
     path: r.path,
     ...(r.usage ? { tokens: r.usage.totalTokens } : {}),
     ...(r.cost ? { cost: r.cost.amount, costCurrency: r.cost.currency } : {}),
+    ...(r.clientAddress !== undefined ? { clientAddress: r.clientAddress } : {}),
+    ...(r.userAgent !== undefined ? { userAgent: r.userAgent } : {}),
   };
 }

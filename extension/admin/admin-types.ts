@@ -23,6 +23,9 @@ export interface AuditSummary {
   tokens?: number;
   cost?: number;
   costCurrency?: string;
+  /** Where the call came from and with what (caller text: shown through displayText). */
+  clientAddress?: string;
+  userAgent?: string;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { boundAttributes, boundText, callerContext, callerTextLimits } from '../core/caller-context';
 import { jsonPrefix } from '../core/json-prefix';
 import type { Principal } from '../core/types';
 import type { AuditRecord } from '../generated/audit-record';
@@ -31,6 +32,8 @@ export function outcomeFields(x: ExchangeRecord, maxBodyBytes: number, arrived: 
   };
   if (arrived) {
     fields.principal = principalPart(x.principal);
+    fields.clientAddress = x.clientAddress;
+    callerPart(x, fields);
     fields.model = x.request?.model;
     fields.decision = decisionPart(x);
   } else requestPart(x, maxBodyBytes, fields);
@@ -65,6 +68,7 @@ function requestPart(x: ExchangeRecord, maxBodyBytes: number, part: Partial<Audi
   // A refused target is recorded as sent: the audit shows the attempt.
   part.path = r?.path ?? x.path ?? (x.req.url ?? '').split('?', 1)[0];
   part.clientAddress = x.clientAddress;
+  callerPart(x, part);
   part.upstream = r?.upstream;
   part.endpoint = r?.endpoint;
   part.model = r?.model;
@@ -84,10 +88,22 @@ function requestPart(x: ExchangeRecord, maxBodyBytes: number, part: Partial<Audi
   }
 }
 
-/** The principal as records keep it (never the token itself). */
+/** Who the caller says it is beyond its token: user agent, its own request id, its trace (bounded; core/caller-context.ts). */
+function callerPart(x: Exchange, part: Partial<AuditRecord>): void {
+  const c = callerContext(x.req.headers);
+  part.userAgent = c.userAgent;
+  part.callerRequestId = c.requestId;
+  part.traceparent = c.traceparent;
+}
+
+/** The principal as records keep it (never the token itself), with its jti and mapped claim attributes, bounded. */
 export function principalPart(p: Principal | undefined): AuditRecord['principal'] {
   if (!p) return undefined;
-  return { issuer: p.issuer, subject: p.subject, clientId: p.clientId, groups: p.groups, tokenHash: p.tokenHash };
+  return {
+    issuer: p.issuer, subject: p.subject, clientId: p.clientId, groups: p.groups, tokenHash: p.tokenHash,
+    tokenId: p.tokenId === undefined ? undefined : boundText(p.tokenId, callerTextLimits.attribute),
+    attributes: p.attributes && boundAttributes(p.attributes),
+  };
 }
 
 function decisionPart(x: ExchangeRecord): AuditRecord['decision'] {

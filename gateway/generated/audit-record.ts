@@ -54,6 +54,18 @@ export interface AuditRecord {
    */
   clientAddress?: string;
   /**
+   * The caller's User-Agent header, as sent, cut to 512 characters (a cut one ends with …). Shown through the same escaping as every caller text.
+   */
+  userAgent?: string;
+  /**
+   * The caller's own x-request-id, when it sent one (cut to 128 characters): joins the caller's logs to this record. The gateway answers with its own id (requestId).
+   */
+  callerRequestId?: string;
+  /**
+   * The caller's W3C Trace Context traceparent header, when it sent a valid one (invalid ones are left out): joins the record to the caller's trace.
+   */
+  traceparent?: string;
+  /**
    * Name of the upstream the request was routed to.
    */
   upstream?: string;
@@ -173,6 +185,16 @@ export interface Principal {
    * SHA-256 (base64url) of the raw token: correlates calls made with one token without storing it.
    */
   tokenHash?: string;
+  /**
+   * The token's jti claim, when it has one (cut to 256 characters).
+   */
+  tokenId?: string;
+  /**
+   * The claims the issuer's claims.attributes maps (e.g. GitHub Actions' repository, workflow, ref; a Kubernetes service account's name), by attribute name; each string cut to 256 characters, at most 32 per list.
+   */
+  attributes?: {
+    [k: string]: string | string[];
+  };
 }
 /**
  * The policy's decision.

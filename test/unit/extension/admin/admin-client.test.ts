@@ -12,10 +12,11 @@ describe('admin API shapes', () => {
     const record: AuditRecord = {
       ...chained, id: 'r1', seq: 4, kind: 'denied', principal: { issuer: 'urn:gatehouse:dev', subject: 'ci-deployer' },
       method: 'POST', path: '/v1/chat/completions', model: 'gpt-4o', decision: { action: 'deny', rule: 'no-gpt-4o' }, status: 403,
+      clientAddress: '203.0.113.7', userAgent: 'OpenAI/Python 1.40.0',
     };
     assert.deepEqual(toAuditSummary(record), {
       id: 'r1', seq: 4, kind: 'denied', time: '2026-01-01T00:00:00.000Z', principal: 'ci-deployer', decision: 'deny', rule: 'no-gpt-4o',
-      model: 'gpt-4o', status: 403, method: 'POST', path: '/v1/chat/completions',
+      model: 'gpt-4o', status: 403, method: 'POST', path: '/v1/chat/completions', clientAddress: '203.0.113.7', userAgent: 'OpenAI/Python 1.40.0',
     });
   });
 
