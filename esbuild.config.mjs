@@ -52,17 +52,27 @@ const nodeCommon = {
   banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 
+// OpenTelemetry (telemetry.otlp) is its own file, dist/telemetry.js, that the gateway requires only
+// when tracing is on: a gateway without it never reads or parses that code (~0.7 MB, ~0.1 s of start).
+const telemetryApart = {
+  name: 'telemetry-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/otlp-tracing$/ }, (args) =>
+      args.importer.endsWith(path.join('gateway', 'telemetry', 'tracing.ts')) ? { path: './telemetry.js', external: true } : undefined);
+  },
+};
+
 const builds = [
   {
     name: 'gateway',
     ...nodeCommon,
     // dist/tokenizer.js: the usage estimate's tokenizer, loaded by the gateway on first use (gateway/usage/tokenizer.ts).
-    entryPoints: { gateway: 'gateway/cli/main.ts', tokenizer: 'gateway/usage/tokenizer-entry.ts' },
+    entryPoints: { gateway: 'gateway/cli/main.ts', tokenizer: 'gateway/usage/tokenizer-entry.ts', telemetry: 'gateway/telemetry/otlp-tracing.ts' },
     outdir: 'dist',
     define: { ...nodeCommon.define, GATEHOUSE_TOKENIZER_BUNDLE: '"tokenizer.js"' },
     banner: { js: '#!/usr/bin/env node\n' + nodeCommon.banner.js },
     // The `gatehouse` bin: `npx gatehouse` in this folder runs the file itself, so it must be executable.
-    plugins: [{ name: 'executable', setup: (b) => b.onEnd((r) => { if (r.errors.length === 0) chmodSync('dist/gateway.js', 0o755); }) }],
+    plugins: [telemetryApart, { name: 'executable', setup: (b) => b.onEnd((r) => { if (r.errors.length === 0) chmodSync('dist/gateway.js', 0o755); }) }],
   },
   {
     name: 'extension',

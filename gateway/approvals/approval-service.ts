@@ -206,7 +206,7 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
       // While it waits, this frame keeps the id, not the record (thousands may wait at once).
       const waiting = held.hold(id, waitMs, request.clientGone);
       events.emit('approval.requested', announcement);
-      const streamOpenedAt = streaming ? held.openStream(id, request.res) : undefined;
+      const streamOpenedAt = streaming ? held.openStream(id, request.res, request.requestId) : undefined;
       return result(await waiting, streamOpenedAt);
     },
 

@@ -69,10 +69,10 @@ export class HeldRequests {
   }
 
   /** Answers a held streaming request 200 with SSE headers now and keeps it alive; returns when (ms since the epoch). */
-  openStream(id: string, res: ServerResponse): number {
+  openStream(id: string, res: ServerResponse, requestId: string): number {
     const holding = this.held.get(id);
     if (!holding) throw new Error(`approval ${id} is not held here`);
-    openHeldStream(res, id, 'waiting for approval');
+    openHeldStream(res, id, 'waiting for approval', requestId);
     holding.stream = res;
     this.keepAlive.add(res);
     return Date.now();

@@ -324,6 +324,7 @@ export interface GatehouseConfig {
   state?: State;
   usage?: Usage;
   pricing?: Pricing;
+  telemetry?: Telemetry;
 }
 /**
  * Listeners, data directory and request limits.
@@ -900,4 +901,28 @@ export interface Usage {
    * When the upstream reports no usage (some local servers, a stream cut short): tokenizer counts prompt and output with OpenAI's o200k_base for OpenAI model names (marked estimated) and bytes ÷ 4 for other models (marked bytes); bytes uses bytes ÷ 4 for every model; none records no usage then. Default tokenizer.
    */
   estimate?: 'tokenizer' | 'bytes' | 'none';
+}
+/**
+ * OpenTelemetry export. Off unless a section below is set; when off, nothing of it is loaded.
+ */
+export interface Telemetry {
+  /**
+   * Export a trace of each data-path request over OTLP/HTTP (JSON): a server span named by the GenAI semantic conventions ('chat gpt-4o': gen_ai.operation.name, gen_ai.request.model, gen_ai.response.model, gen_ai.usage.input_tokens/output_tokens when known) with the gateway's decision and rule (gatehouse.decision, gatehouse.rule), and child spans gatehouse.policy, gatehouse.approval_wait (only for held requests), gatehouse.audit_durability (the arrival record's sync) and gatehouse.upstream, whose context goes to the upstream as traceparent. A caller's valid traceparent makes the request span its child (and an unsampled caller trace is not recorded). Never bodies, prompts or tokens.
+   */
+  otlp?: {
+    /**
+     * The collector's OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces.
+     */
+    endpoint: string;
+    /**
+     * Headers sent with each export, e.g. a tracing backend's API key: each value is a secretRef (env or a 0600 file), read at start.
+     */
+    headers?: {
+      [k: string]: SecretRef;
+    };
+    /**
+     * The service.name resource attribute. Default gatehouse.
+     */
+    serviceName?: string;
+  };
 }

@@ -29,6 +29,8 @@ export interface Exchange extends ExchangeRecord {
   query?: string;
   /** The client's IP address (resolve-client-address.ts): the peer, or what a trusted proxy says. */
   clientAddress?: string;
+  /** The traceparent the upstream gets when tracing is on: the upstream span's (telemetry/); else the caller's passes through. */
+  upstreamTraceparent?: string;
   principal?: Principal;
   request?: InferenceRequest;
   /** Where the request goes: the chosen upstream and the path to send there (with query). */

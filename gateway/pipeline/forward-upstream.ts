@@ -25,7 +25,7 @@ export function forwardUpstream(rt: Runtime, deps: { metrics: DataPathMetrics; r
       const { upstream, path } = x.target!;
       const body = x.upstreamBody ?? x.body;
       const handler = new ForwardHandler(rt, x, deps, resolve, reject);
-      const headers = upstreamRequestHeaders(x.req.headers, upstream, x.id, x.streamBody ? undefined : (body?.length ?? 0), x.clientAddress);
+      const headers = upstreamRequestHeaders(x.req.headers, upstream, x.id, x.streamBody ? undefined : (body?.length ?? 0), x.clientAddress, x.upstreamTraceparent);
       const requestBody = x.streamBody ? limitedBody(x, limit, handler) : (body ?? null);
       upstream.pool.dispatch({ method: x.req.method as Dispatcher.HttpMethod, path, headers, body: requestBody, headersTimeout: 0, bodyTimeout: 0 }, handler);
     });

@@ -14,6 +14,7 @@ export class HttpExchange implements Exchange {
   path?: string;
   query?: string;
   clientAddress?: string;
+  upstreamTraceparent?: string;
   principal?: Principal;
   request?: InferenceRequest;
   target?: Exchange['target'];

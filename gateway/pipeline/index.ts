@@ -3,7 +3,7 @@ import type { UpstreamTable } from '../upstream/upstream-table';
 import { askStreamUsage } from './ask-stream-usage';
 import { awaitApproval } from './await-approval';
 import { checkTarget } from './check-target';
-import type { Stage } from './exchange';
+import type { Exchange, Stage } from './exchange';
 import { evaluatePolicy } from './evaluate-policy';
 import { forwardUpstream } from './forward-upstream';
 import { maskRequest } from './mask-request';
@@ -14,6 +14,7 @@ import { reserveBudget } from './reserve-budget';
 import { resolveClientAddress } from './resolve-client-address';
 import { recordArrival } from './record-arrival';
 import type { ResponseStage } from './response-stage';
+import type { Tracing } from '../telemetry/tracing';
 import { routeRequest } from './route-request';
 import { verifyIdentity } from './verify-identity';
 
@@ -23,10 +24,13 @@ import { verifyIdentity } from './verify-identity';
  * To add a stage: write `gateway/pipeline/<verb-noun>.ts` exporting `(rt) => Stage`, and list it
  * here in its place (a response stage in `responseStages`).
  */
-export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; metrics: DataPathMetrics; proxyOnly?: boolean }): Stage[] {
+export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; metrics: DataPathMetrics; proxyOnly?: boolean; tracing?: Tracing }): Stage[] {
   // `serve --proxy-only` (benchmarks, debugging on loopback): the forwarding stages alone, no response stages.
   if (deps.proxyOnly) return [resolveClientAddress(rt), checkTarget(), readBody(rt), routeRequest(deps.upstreams), forwardUpstream(rt, { metrics: deps.metrics, responseStages: [] })];
-  return [
+  // Tracing (telemetry.otlp) wraps the stages that take time in child spans; off, the stages are used as they are.
+  const t = deps.tracing;
+  const traced: Tracing['child'] = t ? (name, stage, options) => t.child(name, stage, options) : (_name, stage) => stage;
+  const stages = [
     // Who is calling from where: every record, refusals included, carries the client address.
     resolveClientAddress(rt),
     // Before anything reads the path: one normal form for routing, policy, audit and forwarding.
@@ -35,15 +39,22 @@ export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; met
     verifyIdentity(rt),
     readBody(rt),
     routeRequest(deps.upstreams),
-    evaluatePolicy(rt),
+    traced('gatehouse.policy', evaluatePolicy(rt)),
     // Held here until approved; arrival is recorded after, so a refused request is one `denied` record.
-    awaitApproval(rt),
+    traced('gatehouse.approval_wait', awaitApproval(rt), { onlyWhenWaiting: true }),
     reserveBudget(rt),
     maskRequest(rt),
     askStreamUsage(rt),
-    recordArrival(rt),
-    forwardUpstream(rt, { metrics: deps.metrics, responseStages: responseStages(rt) }),
+    traced('gatehouse.audit_durability', recordArrival(rt)),
+    traced('gatehouse.upstream', forwardUpstream(rt, { metrics: deps.metrics, responseStages: responseStages(rt) }), { kind: 'client', propagate: true, attributes: upstreamAttributes }),
   ];
+  // The request's own span first, so refusals at any stage are traced too.
+  return t ? [t.requestStage, ...stages] : stages;
+}
+
+function upstreamAttributes(x: Exchange): Record<string, string> {
+  const u = x.target!.upstream;
+  return { 'gatehouse.upstream': u.name, 'server.address': u.hostname };
 }
 
 /**

@@ -8,6 +8,7 @@ import { serverDefaults } from '../config/defaults';
 import { startDemoUpstream } from '../demo/demo-upstream';
 import type { Logger } from '../log';
 import { buildPipeline } from '../pipeline';
+import { startTracing } from '../telemetry/tracing';
 import type { Runtime } from '../runtime';
 import { compileUpstreams } from '../upstream/upstream-table';
 import { createAdminApp } from './admin-app';
@@ -79,7 +80,9 @@ async function startLocked(loaded: LoadedConfig, log: Logger, options: GatewayOp
   // Who started, where (the host name is a label here, not the chain id), and whose stale lock it took over.
   await services.runtime.audit.note('start', { host: hostname(), pid: process.pid, staleLock: lock.takenOver });
 
-  const dataHandler = createDataHandler(runtime, buildPipeline(runtime, { upstreams, metrics, proxyOnly }), metrics);
+  // Off (no telemetry.otlp, or --proxy-only): undefined, and OpenTelemetry is never loaded.
+  const tracing = proxyOnly ? undefined : await startTracing(config.telemetry, loaded.configDir);
+  const dataHandler = createDataHandler(runtime, buildPipeline(runtime, { upstreams, metrics, proxyOnly, tracing }), metrics);
   const dataServer = createServer(
     { maxHeaderSize: server.maxHeaderBytes ?? serverDefaults.maxHeaderBytes, ...requestTimeouts(server.requestTimeoutMs ?? serverDefaults.requestTimeoutMs), keepAliveTimeout: 65_000 },
     dataHandler,
@@ -102,6 +105,8 @@ async function startLocked(loaded: LoadedConfig, log: Logger, options: GatewayOp
       await Promise.all([closeServer(dataServer), closeServer(adminServer)]);
       upstreams.close();
       await services.close();
+      // The spans of the last requests (the data listener is closed: no more come).
+      await tracing?.shutdown().catch((err: Error) => log.warn('telemetry: the last spans were not exported', { message: err.message }));
       await Promise.all(demos.map(([, d]) => d.close()));
       lock.release();
     },

@@ -26,8 +26,10 @@ export const heldStreamHeader = 'x-gatehouse-approval-id';
  * The headers are set (not passed to writeHead) so later stages can tell an open held stream
  * by `isHeldStream(res)`.
  */
-export function openHeldStream(res: ServerResponse, approvalId: string, firstComment: string): void {
+export function openHeldStream(res: ServerResponse, approvalId: string, firstComment: string, requestId: string): void {
   res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+  // Like every answer: the id that finds the request's records (and its trace).
+  res.setHeader('x-request-id', requestId);
   res.setHeader('cache-control', 'no-cache');
   res.setHeader('x-accel-buffering', 'no');
   res.setHeader(heldStreamHeader, approvalId);

@@ -60,6 +60,7 @@ export function upstreamRequestHeaders(
   requestId: string,
   bodyLength: number | undefined,
   clientAddress: string | undefined,
+  traceparent?: string,
 ): IncomingHttpHeaders {
   const named = connectionNamed(incoming.connection);
   const out: IncomingHttpHeaders = {};
@@ -72,6 +73,8 @@ export function upstreamRequestHeaders(
   if (bodyLength !== undefined) out['content-length'] = String(bodyLength);
   out['x-request-id'] = requestId;
   if (clientAddress !== undefined) out['x-forwarded-for'] = clientAddress;
+  // Tracing on: the upstream call is a child of the gateway's span (W3C Trace Context); tracestate passes as sent.
+  if (traceparent !== undefined) out.traceparent = traceparent;
   for (const [name, value] of upstream.extraHeaders) out[name] = value;
   if (upstream.credential) out[upstream.credential[0]] = upstream.credential[1];
   return out;
