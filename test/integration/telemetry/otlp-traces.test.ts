@@ -37,7 +37,7 @@ const CLIENT = 3;
  * context sent to the upstream as traceparent.
  */
 describe('telemetry: OTLP/HTTP traces of data-path requests', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let dir: string;
   let receiver: OtlpReceiver;
   let upstream: FakeUpstream;
@@ -186,6 +186,31 @@ describe('telemetry: OTLP/HTTP traces of data-path requests', function () {
       assert.ok(byName.has('gatehouse.upstream'));
     } finally {
       await serve.stop();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('off (no telemetry.otlp), the bundled gateway never loads the OpenTelemetry file; on, it does', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'gatehouse-otlp-off-'));
+    try {
+      const loaded: Record<string, boolean> = {};
+      for (const mode of ['off', 'on'] as const) {
+        const config = join(home, `${mode}.yaml`);
+        writeFileSync(config, `upstreams:\n  - { name: fake, url: ${JSON.stringify(upstream.url)} }\n` + (mode === 'on' ? `telemetry:\n  otlp: { endpoint: ${JSON.stringify(receiver.endpoint)} }\n` : ''));
+        // NODE_DEBUG=esm: node reports each module its loader loads (the import of dist/telemetry.js is one).
+        const serve = await startServe(['--config', config, '--port', '0', '--admin-port', '0', '--data-dir', join(home, mode)], { cwd: home, env: { NODE_DEBUG: 'esm' } });
+        const token = (await runCli(['token', '--data-dir', join(home, mode), '--sub', 'probe'], { cwd: home })).stdout.trim();
+        const res = await fetch(`${serve.dataUrl}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        assert.equal(res.status, 200, await res.text());
+        await serve.stop();
+        loaded[mode] = serve.stderr().includes('/dist/telemetry.js');
+      }
+      assert.deepEqual(loaded, { off: false, on: true });
+    } finally {
       rmSync(home, { recursive: true, force: true });
     }
   });
