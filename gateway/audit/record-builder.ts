@@ -89,7 +89,7 @@ function requestPart(x: ExchangeRecord, maxBodyBytes: number, part: Partial<Audi
 }
 
 /** Who the caller says it is beyond its token: user agent, its own request id, its trace (bounded; core/caller-context.ts). */
-function callerPart(x: Exchange, part: Partial<AuditRecord>): void {
+function callerPart(x: ExchangeRecord, part: Partial<AuditRecord>): void {
   const c = callerContext(x.req.headers);
   part.userAgent = c.userAgent;
   part.callerRequestId = c.requestId;
