@@ -45,8 +45,10 @@ export function responseAttributes(x: Exchange): Attributes {
   const responseModel = modelOf(x.outcome.auditResponseBody);
   if (responseModel !== undefined) a['gen_ai.response.model'] = boundText(responseModel, maxText);
   const usage = x.outcome.usage;
-  if (usage?.promptTokens !== undefined) a['gen_ai.usage.input_tokens'] = usage.promptTokens;
-  if (usage?.completionTokens !== undefined) a['gen_ai.usage.output_tokens'] = usage.completionTokens;
+  if (usage) {
+    a['gen_ai.usage.input_tokens'] = usage.inputTokens;
+    a['gen_ai.usage.output_tokens'] = usage.outputTokens;
+  }
   if (x.principal) a['gatehouse.principal'] = boundText(x.principal.subject, maxText);
   const d = x.decision;
   if (d) {
