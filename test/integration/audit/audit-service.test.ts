@@ -16,7 +16,7 @@ function exchange(over: Partial<Exchange> = {}): Exchange {
   const raw = Buffer.from(JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'card 4111 1111 1111 1111' }] }));
   return {
     id: `req-${Math.random().toString(16).slice(2)}`,
-    req: { method: 'POST', url: '/v1/chat/completions?x=1' } as IncomingMessage,
+    req: { method: 'POST', url: '/v1/chat/completions?x=1', headers: {} } as IncomingMessage,
     res: {} as ServerResponse,
     receivedAt: Date.parse('2025-03-01T10:00:00.000Z'),
     startNs: process.hrtime.bigint(),
