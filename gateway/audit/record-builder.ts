@@ -101,8 +101,8 @@ export function principalPart(p: Principal | undefined): AuditRecord['principal'
   if (!p) return undefined;
   return {
     issuer: p.issuer, subject: p.subject, clientId: p.clientId, groups: p.groups, tokenHash: p.tokenHash,
-    tokenId: p.tokenId === undefined ? undefined : boundText(p.tokenId, callerTextLimits.attribute),
-    attributes: p.attributes && boundAttributes(p.attributes),
+    ...(p.tokenId !== undefined ? { tokenId: boundText(p.tokenId, callerTextLimits.attribute) } : {}),
+    ...(p.attributes !== undefined ? { attributes: boundAttributes(p.attributes) } : {}),
   };
 }
 

@@ -56,7 +56,8 @@ describe('audit service: records from the pipeline, queries, events', () => {
     const [r] = await audit.query({ kind: 'arrival' });
     assert.equal(r.requestId, x.id);
     assert.equal(r.time, '2025-03-01T10:00:00.000Z');
-    assert.deepEqual(r.principal, { issuer: 'https://idp.test', subject: 'ci-deployer', clientId: 'ci', groups: ['ml'], tokenHash: 'abc' });
+    // The mapped claim attributes are kept (bounded), the token itself never.
+    assert.deepEqual(r.principal, { issuer: 'https://idp.test', subject: 'ci-deployer', clientId: 'ci', groups: ['ml'], tokenHash: 'abc', attributes: { repo: 'x' } });
     assert.deepEqual([r.method, r.path, r.upstream, r.endpoint, r.model, r.stream], ['POST', '/v1/chat/completions', 'openai', 'chat', 'gpt-4o', false]);
     assert.deepEqual(r.decision, { action: 'allow', rule: 'ci-may-chat', reasons: ['group ml'] });
     assert.equal(r.policyVersion, 'pv1');
