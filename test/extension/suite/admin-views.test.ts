@@ -114,10 +114,19 @@ describe('views fed by a real gateway', function () {
     const auditDir = path.join(running.launch.dataDir, 'audit');
     const chainRow = () => String(api.views.gateway.getChildren().find((r) => r.id === 'chain')!.description);
     // Segments hold ~2 records here (fixture audit.segmentMaxBytes): the next ones become /dev/full.
-    const latest = await fetch(`${running.adminUrl}/admin/audit?limit=1`, { headers: { authorization: `Bearer ${running.adminToken}` } });
-    const { data } = (await latest.json()) as { data: { seq: number }[] };
-    const full = Array.from({ length: 40 }, (_, i) => path.join(auditDir, `audit-${String(data[0].seq + 1 + i).padStart(20, '0')}.jsonl`));
-    for (const f of full) await fs.promises.symlink('/dev/full', f);
+    // Named from the newest segment on disk, not from a read of the log: every admin read is itself
+    // a record now, so the log moves on while the names are made (a name already taken is skipped).
+    const segmentSeqs = (await fs.promises.readdir(auditDir)).map((f) => /^audit-(\d{20})\.jsonl$/.exec(f)?.[1]).filter((s) => s !== undefined).map(Number);
+    const newest = Math.max(...segmentSeqs);
+    const full: string[] = [];
+    for (let seq = newest + 1; seq <= newest + 80; seq++) {
+      const f = path.join(auditDir, `audit-${String(seq).padStart(20, '0')}.jsonl`);
+      const made = await fs.promises.symlink('/dev/full', f).then(() => true, (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+        return false;
+      });
+      if (made) full.push(f);
+    }
     try {
       // A few calls until one meets the full disk: its arrival record cannot be written, so 503.
       let refused: { status?: number } | undefined;
