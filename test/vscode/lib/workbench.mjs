@@ -103,7 +103,10 @@ export class Workbench {
   }
 
   async openViewContainer(name) {
-    await this.page.locator(SEL.activityItem(name)).click();
+    const item = this.page.locator(SEL.activityItem(name));
+    // The activity bar toggles: a click on the container already shown would close the side bar.
+    const shown = await item.evaluate((el) => el.closest('.action-item')?.classList.contains('checked') ?? false);
+    if (!shown) await item.click();
   }
 
   /** Rows of a tree view, as [{ label, description, ariaLabel }]. */
