@@ -11,6 +11,7 @@ import type { BudgetReservation } from './core/usage/budget';
 import type { GatehouseConfig } from './generated/gatehouse.config';
 import type { AuditRecord } from './generated/audit-record';
 import type { AuditQuery } from './audit/record-index';
+import type { Tracing } from './telemetry/tracing';
 import type { Approval, ApprovalState, ApprovalVerdict, Grant, ReloadResult, VerifyReport } from './core/admin-api';
 
 /**
@@ -35,6 +36,8 @@ export interface Runtime {
   approvals: ApprovalService;
   /** Verifies approver/admin tokens on the admin API (config approvals.approverIdentity); absent: local admin token only. */
   approverIdentity?: IdentityService;
+  /** Request traces (telemetry.otlp), for the writes outside the stages (the outcome record); absent when off. */
+  tracing?: Tracing;
 }
 
 /**
@@ -163,8 +166,8 @@ export interface UsageTap {
   push(chunk: Buffer): Buffer;
   /** Whatever was held back, at the end of the body. */
   end(): Buffer;
-  /** The usage read so far; `final` once the response's closing usage arrived. */
-  reported(): { usage?: Usage; final: boolean; stream: boolean };
+  /** The usage the answer reported so far (`final` once its closing usage came) and, for a stream, the model it says answered. */
+  reported(): { usage?: Usage; final: boolean; stream: boolean; model?: string };
   /** A stream's generated text so far, and the factor a count of it scales by (read only to estimate). */
   outputText(): { text: string; scale: number };
 }

@@ -907,7 +907,7 @@ export interface Usage {
  */
 export interface Telemetry {
   /**
-   * Export a trace of each data-path request over OTLP/HTTP (JSON): a server span named by the GenAI semantic conventions ('chat gpt-4o': gen_ai.operation.name, gen_ai.request.model, gen_ai.response.model, gen_ai.usage.input_tokens/output_tokens when known) with the gateway's decision and rule (gatehouse.decision, gatehouse.rule), and child spans gatehouse.policy, gatehouse.approval_wait (only for held requests), gatehouse.audit_durability (the arrival record's sync) and gatehouse.upstream, whose context goes to the upstream as traceparent. A caller's valid traceparent makes the request span its child (and an unsampled caller trace is not recorded). Never bodies, prompts or tokens.
+   * Export a trace of each data-path request over OTLP/HTTP (JSON): a server span named by the GenAI semantic conventions ('chat gpt-4o': gen_ai.operation.name, gen_ai.request.model, gen_ai.response.model, gen_ai.usage.input_tokens/output_tokens when known) with the gateway's decision and rule (gatehouse.decision, gatehouse.rule), and child spans gatehouse.policy, gatehouse.approval_wait (only for held requests), gatehouse.audit_durability (the arrival and the outcome record's sync, told apart by gatehouse.audit.record) and gatehouse.upstream, whose context goes to the upstream as traceparent. A caller's valid traceparent makes the request span its child (and an unsampled caller trace is not recorded). Never bodies, prompts or tokens.
    */
   otlp?: {
     /**

@@ -45,12 +45,15 @@ export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; met
     reserveBudget(rt),
     maskRequest(rt),
     askStreamUsage(rt),
-    traced('gatehouse.audit_durability', recordArrival(rt)),
+    // The arrival record's write and sync (the outcome record's span is made where it is written: record-outcome.ts).
+    traced('gatehouse.audit_durability', recordArrival(rt), { attributes: arrivalRecordSpan }),
     traced('gatehouse.upstream', forwardUpstream(rt, { metrics: deps.metrics, responseStages: responseStages(rt) }), { kind: 'client', propagate: true, attributes: upstreamAttributes }),
   ];
   // The request's own span first, so refusals at any stage are traced too.
   return t ? [t.requestStage, ...stages] : stages;
 }
+
+const arrivalRecordSpan = () => ({ 'gatehouse.audit.record': 'arrival' });
 
 function upstreamAttributes(x: Exchange): Record<string, string> {
   const u = x.target!.upstream;

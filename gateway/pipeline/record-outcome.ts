@@ -20,7 +20,8 @@ export function recordOutcome(rt: Runtime, x: Exchange): Promise<void> | void {
     if (cost) x.outcome.cost = cost;
     // The budgets it reserved at admission now count what it used (all of it back when it used nothing).
     if (x.budget) rt.budgets.settle(x.budget, { usage, cost });
-    const written = rt.audit.outcome(x);
+    // Tracing on: its durability is a child span of the request's, like the arrival record's.
+    const written = rt.tracing ? rt.tracing.around(x, 'gatehouse.audit_durability', () => rt.audit.outcome(x), outcomeRecordSpan) : rt.audit.outcome(x);
     x.outcomeRecord = written ?? null;
     // Whoever waits handles the rejection; nobody waiting is not an unhandled rejection.
     written?.catch(ignore);
@@ -29,3 +30,5 @@ export function recordOutcome(rt: Runtime, x: Exchange): Promise<void> | void {
 }
 
 function ignore(): void {}
+
+const outcomeRecordSpan = { 'gatehouse.audit.record': 'outcome' };

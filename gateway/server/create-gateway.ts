@@ -76,12 +76,12 @@ async function startLocked(loaded: LoadedConfig, log: Logger, options: GatewayOp
   });
   // Built whole and then shadowed, so the admin listener and close() stay the same in both modes.
   const governed = proxyOnly ? passThroughServices() : services.runtime;
-  const runtime: Runtime = { config, dataDir, configDir: loaded.configDir, log, events, ...governed };
+  // Off (no telemetry.otlp, or --proxy-only): undefined, and OpenTelemetry is never loaded.
+  const tracing = proxyOnly ? undefined : await startTracing(config.telemetry, loaded.configDir);
+  const runtime: Runtime = { config, dataDir, configDir: loaded.configDir, log, events, ...governed, ...(tracing ? { tracing } : {}) };
   // Who started, where (the host name is a label here, not the chain id), and whose stale lock it took over.
   await services.runtime.audit.note('start', { host: hostname(), pid: process.pid, staleLock: lock.takenOver });
 
-  // Off (no telemetry.otlp, or --proxy-only): undefined, and OpenTelemetry is never loaded.
-  const tracing = proxyOnly ? undefined : await startTracing(config.telemetry, loaded.configDir);
   const dataHandler = createDataHandler(runtime, buildPipeline(runtime, { upstreams, metrics, proxyOnly, tracing }), metrics);
   const dataServer = createServer(
     { maxHeaderSize: server.maxHeaderBytes ?? serverDefaults.maxHeaderBytes, ...requestTimeouts(server.requestTimeoutMs ?? serverDefaults.requestTimeoutMs), keepAliveTimeout: 65_000 },

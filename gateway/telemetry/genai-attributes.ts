@@ -42,7 +42,8 @@ export function responseAttributes(x: Exchange): Attributes {
   if (r?.maxTokens !== undefined) a['gen_ai.request.max_tokens'] = r.maxTokens;
   if (r) a['gatehouse.endpoint'] = r.endpoint;
   if (r) a['gatehouse.upstream'] = r.upstream;
-  const responseModel = modelOf(x.outcome.auditResponseBody);
+  // A stream names its model in its events (read by the usage reader); a JSON answer in its body.
+  const responseModel = x.usageTap?.reported().model ?? modelOf(x.outcome.auditResponseBody);
   if (responseModel !== undefined) a['gen_ai.response.model'] = boundText(responseModel, maxText);
   const usage = x.outcome.usage;
   if (usage) {

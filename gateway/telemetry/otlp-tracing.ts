@@ -81,6 +81,22 @@ export function createOtlpTracing(o: { endpoint: string; headers: Record<string,
       };
     },
 
+    around(x, name, work, attributes) {
+      const parent = spans.get(x);
+      if (!parent) return work();
+      const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, ...(attributes ? { attributes } : {}) }, parent.context);
+      let pending: void | Promise<void>;
+      try {
+        pending = work();
+      } catch (err) {
+        endFailed(span, err);
+        throw err;
+      }
+      if (!pending) span.end();
+      else pending.then(() => span.end(), (err: unknown) => endFailed(span, err));
+      return pending;
+    },
+
     async shutdown() {
       await provider.shutdown();
     },

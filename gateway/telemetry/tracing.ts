@@ -19,6 +19,11 @@ export interface Tracing {
   requestStage: Stage;
   /** The stage, inside a child span of the request's span named `name`. */
   child(name: string, stage: Stage, options?: ChildOptions): Stage;
+  /**
+   * Runs `work` (what the request waits on outside the stages: its outcome record) inside a child
+   * span of the request's span named `name`, until what it returns settles; returns that.
+   */
+  around(x: Exchange, name: string, work: () => void | Promise<void>, attributes?: Attributes): void | Promise<void>;
   /** Sends the spans still buffered; at stop. */
   shutdown(): Promise<void>;
 }

@@ -53,7 +53,7 @@ function sseTap(dialect: UsageDialect, options: { stripAsked: boolean; collectTe
       const out = stripper.push(rest) + stripper.end();
       return out ? Buffer.from(out) : empty;
     },
-    reported: () => ({ usage: reader.usage, final: reader.final, stream: true }),
+    reported: () => ({ usage: reader.usage, final: reader.final, stream: true, model: reader.model }),
     outputText: () => reader.outputText(),
   };
 }

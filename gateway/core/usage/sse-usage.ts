@@ -6,15 +6,20 @@ type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Reads token usage from a streamed response, event by event, without touching the bytes:
+ * Reads token usage, and the model that answered, from a streamed response, event by event,
+ * without touching the bytes:
  * - OpenAI chat/completions: the last chunk's `usage` (with `stream_options.include_usage`; the
  *   other chunks then carry `"usage":null`);
  * - OpenAI Responses: `response.completed` / `.incomplete` / `.failed` carry `response.usage`;
  * - Anthropic: `message_start` carries `message.usage` (the input, and an output count so far),
  *   each `message_delta` a cumulative `usage` whose members replace the earlier ones.
  *
- * Only events holding `"usage"` followed by an object are parsed (a key in JSON text: a quote in
- * a string is escaped, so the bare `"usage"` cannot be inside one); the rest cost a search.
+ * The model (`model`) is each OpenAI chunk's `model`, Responses' `response.model`, Anthropic's
+ * `message_start.message.model`: read from the first event that names it.
+ *
+ * Only events holding `"usage"` followed by an object are parsed, and, until the model is known,
+ * the first event holding `"model"` followed by a string (keys in JSON text: a quote in a string
+ * is escaped, so a bare `"usage"` cannot be inside one); the rest cost a search.
  *
  * @example
  * const r = new SseUsageReader('anthropic');
@@ -22,6 +27,7 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
  * r.push('event: message_delta\ndata: {"type":"message_delta","delta":{},"usage":{"output_tokens":30}}\n\n');
  * r.usage // => { inputTokens: 12, outputTokens: 30, totalTokens: 42, source: 'reported' }
  * r.final // => true
+ * r.model // => 'claude-sonnet-4-5' (had message_start said "model":"claude-sonnet-4-5")
  */
 export class SseUsageReader {
   /** The text after the last complete event. */
@@ -29,6 +35,7 @@ export class SseUsageReader {
   /** The provider's usage members seen so far. */
   private raw: Json | undefined;
   private sawFinal = false;
+  private answeredBy: string | undefined;
   /**
    * The stream's complete events as text (bounded), when asked for: what an estimate reads if
    * the stream ends without its usage. Kept as received (a push per chunk) and read only then.
@@ -44,6 +51,11 @@ export class SseUsageReader {
   /** The usage the stream reported so far, normalized; undefined when none. */
   get usage(): Usage | undefined {
     return normalizeUsage(this.raw, this.dialect);
+  }
+
+  /** The model the stream says answered (the provider's own name for it), once an event said it. */
+  get model(): string | undefined {
+    return this.answeredBy;
   }
 
   /**
@@ -75,22 +87,31 @@ export class SseUsageReader {
         this.keptChars += complete;
       }
     }
-    let at = all.indexOf('"usage"');
+    let at = this.nextKey(all, 0);
     while (at >= 0 && at < complete) {
       const next = this.readEventAround(all, at, complete);
-      at = all.indexOf('"usage"', next);
+      at = this.nextKey(all, next);
     }
+  }
+
+  /** Where the next `"usage"` (or, while the model is unknown, `"model"`) key is, from `from`; -1 when none. */
+  private nextKey(s: string, from: number): number {
+    const usage = s.indexOf('"usage"', from);
+    if (this.answeredBy !== undefined) return usage;
+    const model = s.indexOf('"model"', from);
+    return usage < 0 ? model : model < 0 ? usage : Math.min(usage, model);
   }
 
   /** End of the stream: a last event without its blank line still counts. */
   end(): void {
-    if (this.carry.includes('"usage"')) this.readEvent(this.carry);
+    if (this.carry.includes('"usage"') || (this.answeredBy === undefined && this.carry.includes('"model"'))) this.readEvent(this.carry);
     this.carry = '';
   }
 
-  /** Reads the event holding position `at` when its usage is an object; returns where the next search starts. */
+  /** Reads the event holding the key at `at` when its usage is an object (its model a string); returns where the next search starts. */
   private readEventAround(all: string, at: number, complete: number): number {
-    if (!objectFollows(all, at + 7)) return at + 7;
+    // Both keys are 7 characters long.
+    if (!valueFollows(all, at + 7, all.charCodeAt(at + 1) === 117 /* u */ ? 123 /* { */ : 34 /* " */)) return at + 7;
     const start = lastEventEnd(all.slice(0, at));
     const bounds = findEventEnd(all.slice(start, complete));
     const end = bounds ? start + bounds.end : complete;
@@ -108,6 +129,7 @@ export class SseUsageReader {
       return;
     }
     if (!isObj(obj)) return;
+    this.answeredBy ??= modelOf(obj, this.dialect);
     if (this.dialect === 'anthropic') {
       // message_start: message.usage; message_delta: usage, cumulative (its members replace).
       const u = obj.type === 'message_start' && isObj(obj.message) ? obj.message.usage : obj.usage;
@@ -177,10 +199,17 @@ function numbersOf(u: Json): Json {
   return out;
 }
 
-/** Whether `"usage"` ending at i is followed by `:` and an object (not `null`). */
-function objectFollows(s: string, i: number): boolean {
+/** Whether the key ending at i is followed by `:` and a value starting with `open` (`{` an object, `"` a string; not `null`). */
+function valueFollows(s: string, i: number, open: number): boolean {
   const start = valueStart(s, i);
-  return start >= 0 && s.charCodeAt(start) === 123;
+  return start >= 0 && s.charCodeAt(start) === open;
+}
+
+/** The answering model an event names: an OpenAI chunk's `model`, Responses' `response.model`, Anthropic's message_start `message.model`. */
+function modelOf(event: Json, dialect: UsageDialect): string | undefined {
+  const holder = dialect === 'anthropic' ? (event.type === 'message_start' ? event.message : undefined) : isObj(event.response) ? event.response : event;
+  const model = isObj(holder) ? holder.model : undefined;
+  return typeof model === 'string' && model.length > 0 ? model : undefined;
 }
 
 /** Where the last complete event of `s` ends (0 when none has). */

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { Spec } from '../../../gateway/generated/gatehouse.policy';
 import { policyYaml } from '../../builders/policy';
 import { nextEvent } from '../../builders/wait-for';
 import { until } from '../../helpers/audit-log';
 import { runCli, startServe } from '../../helpers/cli';
-import { FakeUpstream } from '../../helpers/fake-upstream';
+import { chatSse, FakeUpstream } from '../../helpers/fake-upstream';
 import { startGateway, type TestGateway } from '../../helpers/gateway';
 import { OtlpReceiver, type ReceivedSpan } from '../../helpers/otlp-receiver';
 
@@ -77,15 +78,19 @@ describe('telemetry: OTLP/HTTP traces of data-path requests', function () {
   });
   beforeEach(() => upstream.reset());
 
-  /** The request span of the request with this gateway request id, and its children, once exported. */
-  async function traceOf(requestId: string, children: number): Promise<{ request: ReceivedSpan; byName: Map<string, ReceivedSpan>; all: ReceivedSpan[] }> {
+  /**
+   * The request span of the request with this gateway request id, and its children, once exported:
+   * by name, the two audit durability spans by the record they made durable (`arrival`, `outcome`).
+   */
+  async function traceOf(requestId: string, children: number): Promise<{ request: ReceivedSpan; byName: Map<string, ReceivedSpan>; all: ReceivedSpan[]; names: string[] }> {
     let request: ReceivedSpan | undefined;
     await until(() => {
       request = receiver.spans.find((s) => s.attributes['gatehouse.request_id'] === requestId);
       return !!request && receiver.spans.filter((s) => s.parentSpanId === request!.spanId).length >= children;
     }, 20_000, `the spans of ${requestId}`);
     const kids = receiver.spans.filter((s) => s.parentSpanId === request!.spanId);
-    return { request: request!, byName: new Map(kids.map((s) => [s.name, s])), all: kids };
+    const key = (s: ReceivedSpan) => (s.name === 'gatehouse.audit_durability' ? String(s.attributes['gatehouse.audit.record']) : s.name);
+    return { request: request!, byName: new Map(kids.map((s) => [key(s), s])), all: kids, names: kids.map(key).sort() };
   }
 
   it('a chat call: a server span named by the GenAI conventions, child of the caller\'s traceparent, with policy, audit and upstream children', async () => {
@@ -93,7 +98,7 @@ describe('telemetry: OTLP/HTTP traces of data-path requests', function () {
       .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] }, { headers: { traceparent: `00-${callerTrace}-${callerSpan}-01` } })
       .withResponse();
     assert.equal(data.choices[0]!.message.content, 'echo: hello');
-    const { request, byName } = await traceOf(response.headers.get('x-request-id')!, 3);
+    const { request, byName, names } = await traceOf(response.headers.get('x-request-id')!, 4);
 
     assert.equal(request.name, 'chat gpt-4o-mini');
     assert.equal(request.kind, SERVER);
@@ -108,7 +113,8 @@ describe('telemetry: OTLP/HTTP traces of data-path requests', function () {
         'gatehouse.decision': 'allow', 'gatehouse.rule': 'allow-rest', 'http.response.status_code': 200, 'gatehouse.principal': 'ci-deployer',
       },
     );
-    assert.deepEqual([...byName.keys()].sort(), ['gatehouse.audit_durability', 'gatehouse.policy', 'gatehouse.upstream']);
+    // Audit durability twice: the arrival record before forwarding, the outcome record before the answer ends.
+    assert.deepEqual(names, ['arrival', 'gatehouse.policy', 'gatehouse.upstream', 'outcome']);
     const up = byName.get('gatehouse.upstream')!;
     assert.equal(up.kind, CLIENT);
     assert.equal(up.traceId, callerTrace);
@@ -116,8 +122,12 @@ describe('telemetry: OTLP/HTTP traces of data-path requests', function () {
     // The upstream got the gateway's span as its parent, not the caller's.
     assert.equal(upstream.last.headers.traceparent, `00-${callerTrace}-${up.spanId}-01`);
     // In order: policy, then the arrival record's sync, then the upstream call.
-    assert.ok(endsBefore(byName.get('gatehouse.policy')!, byName.get('gatehouse.audit_durability')!));
-    assert.ok(endsBefore(byName.get('gatehouse.audit_durability')!, up));
+    assert.ok(endsBefore(byName.get('gatehouse.policy')!, byName.get('arrival')!));
+    assert.ok(endsBefore(byName.get('arrival')!, up));
+    // The outcome record is made durable once the upstream's answer is in, before the client's response ends.
+    const outcome = byName.get('outcome')!;
+    assert.equal(outcome.attributes['gatehouse.audit.record'], 'outcome');
+    assert.ok(up.startNs <= outcome.startNs + slack && outcome.endNs <= request.endNs + slack, 'the outcome record\'s sync within the exchange, after the upstream call started');
     assert.ok(request.startNs <= byName.get('gatehouse.policy')!.startNs + slack && up.endNs <= request.endNs + slack, 'children inside the request span');
     // The exporter's header came from its secretRef.
     assert.ok(receiver.exports.every((e) => e.headers['x-api-key'] === 'otlp-key-123'));
@@ -139,13 +149,14 @@ describe('telemetry: OTLP/HTTP traces of data-path requests', function () {
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
     assert.equal(text, 'echo: stream it');
 
-    const { request, byName } = await traceOf(response.headers.get('x-request-id')!, 4);
+    const { request, byName, names } = await traceOf(response.headers.get('x-request-id')!, 5);
     assert.equal(request.name, 'chat gpt-4o');
     assert.equal(request.parentSpanId, undefined, 'no caller trace: a root span');
     assert.equal(request.attributes['gatehouse.decision'], 'require_approval');
     assert.equal(request.attributes['gatehouse.rule'], 'frontier-needs-approval');
     assert.equal(request.attributes['gatehouse.approval.state'], 'approved');
-    assert.deepEqual([...byName.keys()].sort(), ['gatehouse.approval_wait', 'gatehouse.audit_durability', 'gatehouse.policy', 'gatehouse.upstream']);
+    assert.deepEqual(names, ['arrival', 'gatehouse.approval_wait', 'gatehouse.policy', 'gatehouse.upstream', 'outcome']);
+    assert.equal(request.attributes['gen_ai.response.model'], 'gpt-4o');
     const wait = byName.get('gatehouse.approval_wait')!;
     assert.equal(wait.parentSpanId, request.spanId);
     assert.ok(endsBefore(byName.get('gatehouse.policy')!, wait) && endsBefore(wait, byName.get('gatehouse.upstream')!), 'policy, then the wait, then the upstream');
@@ -157,14 +168,40 @@ describe('telemetry: OTLP/HTTP traces of data-path requests', function () {
     const err = await client.chat.completions.create({ model: 'forbidden', messages: [{ role: 'user', content: 'x' }] }).then(() => null, (e: unknown) => e);
     assert.ok(err instanceof OpenAI.PermissionDeniedError, String(err));
     const requestId = (err.headers as Headers).get('x-request-id')!;
-    const { request, byName } = await traceOf(requestId, 1);
+    const { request, names } = await traceOf(requestId, 2);
     assert.equal(request.name, 'chat forbidden');
     assert.deepEqual(
       [request.attributes['gatehouse.decision'], request.attributes['gatehouse.rule'], request.attributes['http.response.status_code'], request.attributes['error.type']],
       ['deny', 'no-forbidden', 403, 'ERR_POLICY_DENIED'],
     );
-    assert.deepEqual([...byName.keys()], ['gatehouse.policy']);
+    // No arrival record (nothing was forwarded); the refusal's record is durable before the 403 is sent.
+    assert.deepEqual(names, ['gatehouse.policy', 'outcome']);
     assert.equal(upstream.requests.length, 0);
+  });
+
+  it('streaming answers: gen_ai.response.model is the model the stream names (OpenAI chunks, Anthropic message_start)', async () => {
+    // As OpenAI answers: the dated snapshot that served the alias asked for, in every chunk.
+    upstream.handler = (_req, res) => chatSse(res, 'gpt-4o-mini-2024-07-18', ['streamed ', 'words']);
+    const { data: stream, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'x' }] }).withResponse();
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    assert.equal(text, 'streamed words');
+    const openaiTrace = await traceOf(response.headers.get('x-request-id')!, 4);
+    assert.deepEqual(
+      [openaiTrace.request.attributes['gen_ai.request.model'], openaiTrace.request.attributes['gen_ai.response.model']],
+      ['gpt-4o-mini', 'gpt-4o-mini-2024-07-18'],
+    );
+
+    upstream.reset();
+    // The fake upstream's Anthropic stream names its model "claude" in message_start.
+    const anthropic = new Anthropic({ baseURL: gateway.dataUrl, apiKey: await gateway.token({ sub: 'ci-deployer', groups: ['ci'] }), maxRetries: 0 });
+    const messages = anthropic.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hello' }] });
+    assert.equal((await messages.finalMessage()).model, 'claude');
+    const anthropicTrace = await traceOf((await messages.withResponse()).response.headers.get('x-request-id')!, 4);
+    assert.deepEqual(
+      [anthropicTrace.request.name, anthropicTrace.request.attributes['gen_ai.response.model'], anthropicTrace.request.attributes['gen_ai.usage.input_tokens']],
+      ['chat claude-sonnet-4-5', 'claude', 3],
+    );
   });
 
   it('the bundled gateway (dist/) loads its tracing from dist/telemetry.js and exports the spans of a request', async () => {
@@ -180,7 +217,7 @@ describe('telemetry: OTLP/HTTP traces of data-path requests', function () {
         body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
       });
       assert.equal(res.status, 200, await res.text());
-      const { request, byName } = await traceOf(res.headers.get('x-request-id')!, 3);
+      const { request, byName } = await traceOf(res.headers.get('x-request-id')!, 4);
       assert.equal(request.resource['service.name'], 'gatehouse-bundled');
       assert.equal(request.name, 'chat gpt-4o-mini');
       assert.ok(byName.has('gatehouse.upstream'));

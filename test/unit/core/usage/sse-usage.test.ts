@@ -81,6 +81,40 @@ describe('core/usage: usage read from SSE streams', () => {
   });
 });
 
+describe('core/usage: the model a stream says answered', () => {
+  const modelOf = (dialect: 'openai' | 'anthropic', pieces: string[]) => {
+    const r = new SseUsageReader(dialect);
+    for (const p of pieces) r.push(p);
+    r.end();
+    return r.model;
+  };
+  const everyCut = (text: string) => Array.from({ length: text.length - 1 }, (_, i) => [text.slice(0, i + 1), text.slice(i + 1)]);
+
+  it('OpenAI chat: each chunk\'s model, with or without a usage chunk, at any cut', () => {
+    const dated = 'data: {"id":"c","object":"chat.completion.chunk","model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{"content":"a \\"model\\":\\"not-it\\""},"finish_reason":null}]}\n\ndata: [DONE]\n\n';
+    assert.equal(modelOf('openai', [dated]), 'gpt-4o-mini-2024-07-18');
+    for (const cut of everyCut(dated)) assert.equal(modelOf('openai', cut), 'gpt-4o-mini-2024-07-18', JSON.stringify(cut[0].slice(-20)));
+    const chatWithUsage = 'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1}}\n\n';
+    assert.equal(modelOf('openai', [chatWithUsage]), 'gpt-4o');
+  });
+
+  it('Responses API: response.model of the first event naming it', () => {
+    const stream = 'event: response.created\ndata: {"type":"response.created","response":{"id":"r","model":"gpt-4.1-2025-04-14","usage":null}}\n\nevent: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"Hi"}\n\n';
+    assert.equal(modelOf('openai', [stream]), 'gpt-4.1-2025-04-14');
+  });
+
+  it('Anthropic: message_start\'s message.model; other events do not name it', () => {
+    const stream = 'event: message_start\ndata: {"type":"message_start","message":{"id":"m","model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":3,"output_tokens":1}}}\n\nevent: message_delta\ndata: {"type":"message_delta","delta":{},"usage":{"output_tokens":2}}\n\n';
+    assert.equal(modelOf('anthropic', [stream]), 'claude-sonnet-4-5-20250929');
+    assert.equal(modelOf('anthropic', ['event: content_block_delta\ndata: {"type":"content_block_delta","model":"x","delta":{"type":"text_delta","text":"Hi"}}\n\n']), undefined);
+  });
+
+  it('none when no event names one (a string, not null or an object)', () => {
+    assert.equal(modelOf('openai', ['data: {"choices":[{"delta":{"content":"hi"}}],"model":null}\n\ndata: [DONE]\n\n']), undefined);
+    assert.equal(modelOf('openai', ['data: {"model":{"id":"x"}}\n\n']), undefined);
+  });
+});
+
 describe('core/usage: generated text kept for an estimate', () => {
   const collect = (dialect: 'openai' | 'anthropic', text: string, cut?: number) => {
     const r = new SseUsageReader(dialect, { collectText: true });
