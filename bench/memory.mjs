@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ProcessGroup } from './lib/processes.mjs';
 import { memoryKb } from './lib/proc-stats.mjs';
 import { request } from './lib/http-util.mjs';
+import { startGatehouseServe } from './lib/gatehouse-serve.mjs';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const root = dirname(bench);
@@ -24,29 +25,10 @@ const out = process.env.BENCH_OUT ?? join(bench, 'results', `${new Date().toISOS
 mkdirSync(join(out, 'logs'), { recursive: true });
 const procs = new ProcessGroup(join(out, 'logs'), process.env.BENCH_PIDFILE);
 const log = (m) => process.stderr.write(`memory: ${m}\n`);
-const ADDR = /^data\s+(http\S+)\s*$[\s\S]*^admin\s+(http\S+)\s*$/m;
 process.on('SIGINT', () => procs.stopAll().then(() => process.exit(130)));
 process.on('SIGTERM', () => procs.stopAll().then(() => process.exit(143)));
 
-async function startGateway(name, template, upstreamBase, extra) {
-  const dataDir = join(out, `${name}-data`);
-  const text = readFileSync(join(bench, 'configs', template), 'utf8')
-    .replaceAll('__UPSTREAM_URL__', upstreamBase).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', bench);
-  const config = join(out, `${name}.yaml`);
-  writeFileSync(config, text);
-  const { pid, match } = await procs.start(name, 'node', [gatewayJs, 'serve', '--config', config, '--port', '0', '--admin-port', '0', '--data-dir', dataDir, ...extra], {
-    env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR,
-  });
-  let auth = 'sk-dummy';
-  if (!extra.includes('--proxy-only')) {
-    const minted = await procs.run('node', [gatewayJs, 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir]);
-    if (minted.code !== 0) throw new Error(`token minting failed: ${minted.stderr.trim()}`);
-    auth = minted.stdout.trim();
-    const anon = await request(match[1] + '/v1/chat/completions', { body: '{"model":"gpt-4o-mini","messages":[]}' });
-    if (anon.status !== 401) throw new Error('identity is not on yet');
-  }
-  return { pid, url: match[1] + '/v1/chat/completions', adminUrl: match[2], dataDir, auth };
-}
+const startGateway = (name, template, upstreamBase, extra) => startGatehouseServe({ procs, bench, out, gatewayJs }, name, template, upstreamBase, extra);
 
 /** Streams `bytes` of SSE through `url`, discarding it; samples the gateway's RSS every 100 ms. */
 function streamThrough(url, auth, bytes, pid) {

@@ -137,10 +137,11 @@ async function main() {
 
   const memoryBound = env.MEMORY === '0' ? undefined : await runMemory();
   const bigPrompts = (env.BIG ?? (quick ? '0' : '1')) === '0' ? undefined : await runBigPrompts();
+  const manyStreams = (env.STREAMS ?? (quick ? '0' : undefined)) === '0' ? undefined : await runManyStreams();
   const micro = env.MICRO === '0' ? [] : await runMicro();
   const auditCost = env.AUDIT === '0' ? undefined : await runAuditCost();
   const diskSync = fdatasyncLatency(out);
-  const results = { environment, options: opts, diskSync, labels, unavailable, fullParts, cells, memory, latency, memoryBound, bigPrompts, micro, auditCost, elapsedS: Math.round((Date.now() - started) / 1000) };
+  const results = { environment, options: opts, diskSync, labels, unavailable, fullParts, cells, memory, latency, memoryBound, bigPrompts, manyStreams, micro, auditCost, elapsedS: Math.round((Date.now() - started) / 1000) };
   writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   const summary = renderSummary(results);
   writeFileSync(join(out, 'summary.md'), summary);
@@ -207,6 +208,17 @@ async function runMemory() {
 async function runBigPrompts() {
   log('big prompts (bench/big-prompt.mjs)');
   const r = await procs.run('node', [join(bench, 'big-prompt.mjs'), '--json'], { env: { BENCH_OUT: join(out, 'big-prompt') }, timeoutMs: 600_000 });
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop());
+  } catch {
+    return { error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ') };
+  }
+}
+
+/** bench/many-streams.mjs: RSS per stream and added inter-event delay of ~10,000 concurrent SSE streams. */
+async function runManyStreams() {
+  log('many streams (bench/many-streams.mjs)');
+  const r = await procs.run('node', [join(bench, 'many-streams.mjs'), '--json'], { env: { BENCH_OUT: join(out, 'many-streams') }, timeoutMs: 900_000 });
   try {
     return JSON.parse(r.stdout.trim().split('\n').pop());
   } catch {

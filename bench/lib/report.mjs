@@ -97,6 +97,7 @@ export function renderSummary(results) {
     if (big.error) lines.push(`- big-prompt.mjs failed: ${big.error}`);
     else lines.push(renderBigPrompt(big), ...checkBigPrompts(big), '');
   }
+  lines.push(...renderManyStreams(results.manyStreams));
   if (results.micro?.length) {
     lines.push('## Micro-benchmarks (bench/micro/*.bench.ts)', '');
     for (const r of results.micro) {
@@ -112,6 +113,22 @@ export function renderSummary(results) {
   }
   lines.push(...renderAuditCost(results.auditCost));
   return lines.join('\n') + '\n';
+}
+
+/** bench/many-streams.mjs: per target, RSS per open stream and each event's delay; the full pipeline against its targets. */
+export function renderManyStreams(m) {
+  if (!m) return [];
+  const lines = ['## Many concurrent SSE streams (bench/many-streams.mjs)', ''];
+  if (m.error) return [...lines, `- many-streams.mjs failed: ${m.error}`, ''];
+  lines.push(`${m.streams} streams at once (open-file limit ${m.openFiles}), ${m.events} events each, one per ${m.periodMs} ms per stream, spread over the period. Delay = arrival − the upstream's due time; added = target − direct, same run.`, '');
+  lines.push('| target | streams | events | RSS KB/stream open | peak | delay p50 ms | p99 ms | added p50 ms | added p99 ms |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of m.runs) {
+    lines.push(`| ${r.target} | ${r.streams} | ${r.events}/${r.expectedEvents} | ${f(r.rssKbPerStream, 1)} | ${f(r.rssPeakKbPerStream, 1)} | ${f(r.delayMs.p50, 2)} | ${f(r.delayMs.p99, 2)} | ${r.addedMs ? f(r.addedMs.p50, 2) : ''} | ${r.addedMs ? f(r.addedMs.p99, 2) : ''} |`);
+  }
+  const v = m.verdict;
+  lines.push('', `- full pipeline RSS per stream (peak) ${f(v.rssKbPerStream.value, 1)} KB, target ≤ ${v.rssKbPerStream.target}: ${v.rssKbPerStream.pass ? 'PASS' : 'MISS'}`);
+  lines.push(`- full pipeline added p99 delay ${f(v.addedP99Ms.value, 2)} ms, target ≤ ${v.addedP99Ms.target}: ${v.addedP99Ms.pass ? 'PASS' : 'MISS'}${v.complete ? '' : ' (INCOMPLETE: streams or events were lost)'}`, '');
+  return lines;
 }
 
 /** The audit's cost before → after (lib/audit-cost.mjs): each pair's medians and after ÷ baseline. */

@@ -4,8 +4,6 @@
  * masking returns MaskReportEntry. Each area may add optional fields; do not rename.
  */
 
-import type { SubjectEntry } from './principal-list';
-
 /** The verified caller. Filled by identity from the token's claims. */
 export interface Principal {
   issuer: string;
@@ -47,64 +45,14 @@ export interface InferenceRequest {
   bodyBytes: number;
 }
 
-export type PolicyAction = 'allow' | 'deny' | 'require_approval';
-
-/** One rule's verdict in the explain trace. */
-export interface ExplainStep {
-  rule: string;
-  matched: boolean;
-  /** Why it matched or which condition failed, e.g. "model gpt-4o does not match gpt-4o-mini*". */
-  reason: string;
-}
-
-export interface DecisionLimits {
-  maxBodyBytes?: number;
-  maxTokens?: number;
-  /** 'reject' (default) or 'clamp' max_tokens to maxTokens. */
-  maxTokensMode?: 'reject' | 'clamp';
-  rate?: { requests: number; windowSeconds: number };
-  concurrent?: number;
-  /** Tokens per window (issue 21): reserved before forwarding, settled with the answer's usage. */
-  tokens?: { total?: number; input?: number; output?: number; windowSeconds: number; scope: BudgetScope };
-  /** Cost per window at the gateway's prices. */
-  spend?: { amount: number; currency: string; windowSeconds: number; scope: BudgetScope };
-}
-
-/** Who shares a budget: each caller, each of the caller's groups, or everyone the rule lets through. */
-export type BudgetScope = 'principal' | 'group' | 'rule';
-
-/** The policy's answer for one request. Pure data; the gateway enforces it. */
-export interface Decision {
-  action: PolicyAction;
-  /** The deciding rule's id, or "default" when no rule matched. */
-  rule: string;
-  reasons: string[];
-  limits: DecisionLimits;
-  /** Names of masking rules that apply to this request. */
-  masks: string[];
-  /** Approval settings of a require_approval rule (consumed by approvals). */
-  approval?: {
-    approvers: { groups?: string[]; subjects?: SubjectEntry[] };
-    minApprovals: number;
-    timeoutSeconds: number;
-    grantTtlSeconds?: number;
-  };
-  explain: ExplainStep[];
-  /** Content hash of the policy snapshot that decided. */
-  policyVersion: string;
-  /** Set when a deny list (spec.denyContent / spec.denyEndpoints) decided, rather than a rule. */
-  denyList?: 'content' | 'endpoint';
-}
-
-/** One line of a mask report: never the original value. */
-export interface MaskReportEntry {
-  rule: string;
-  detector: string;
-  /** JSON path of the value, e.g. $.messages[0].content */
-  path: string;
-  count: number;
-  /** Which body: the request (default) or the response. */
-  part?: 'request' | 'response';
-  /** The copies the value was masked in (audit always; upstream/client where a rule says so). */
-  where?: ('audit' | 'upstream' | 'client')[];
-}
+// The policy's answer and the mask report are part of the admin API's wire contract (decision
+// previews, the explain trace, audit records): one definition, generated from
+// schemas/admin-api.openapi.yaml. Pure data; the gateway enforces a Decision.
+export type {
+  BudgetScope,
+  Decision,
+  DecisionLimits,
+  ExplainStep,
+  MaskReportEntry,
+  PolicyAction,
+} from '../generated/admin-api';

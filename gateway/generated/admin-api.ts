@@ -72,6 +72,10 @@ export type ApprovalState = 'pending' | 'approved' | 'denied' | 'timeout' | 'wit
 export type ApprovalVerdict = 'approve' | 'deny';
 export type PolicyAction = 'allow' | 'deny' | 'require_approval';
 export type MaskWhere = 'audit' | 'upstream' | 'client';
+/**
+ * Who shares a budget: each caller, each of the caller's groups, or everyone the rule lets through.
+ */
+export type BudgetScope = 'principal' | 'group' | 'rule';
 
 /**
  * Every schema of the admin API contract, by name.
@@ -118,6 +122,7 @@ export interface AdminApiSchemas {
   DecisionPreview: DecisionPreview;
   ExplainStep: ExplainStep;
   DecisionLimits: DecisionLimits;
+  BudgetScope: BudgetScope;
   Decision: Decision;
   GatewayEvents: GatewayEvents;
   AuditAppendedEvent: AuditAppendedEvent;
@@ -419,12 +424,24 @@ export interface MaskPreview {
   spans: MaskSpan[];
   report: MaskReportEntry[];
 }
+/**
+ * One line of a mask report; never the original value.
+ */
 export interface MaskReportEntry {
   rule: string;
   detector: string;
+  /**
+   * JSON path of the value, e.g. $.messages[0].content
+   */
   path: string;
   count: number;
+  /**
+   * Which body: the request (default) or the response.
+   */
   part?: 'request' | 'response';
+  /**
+   * The copies the value was masked in (audit always; upstream/client where a rule says so).
+   */
   where?: MaskWhere[];
 }
 export interface MaskPreviewFailure {
@@ -515,6 +532,25 @@ export interface DecisionLimits {
     windowSeconds: number;
   };
   concurrent?: number;
+  /**
+   * Tokens per window, reserved before forwarding and settled with the answer's usage.
+   */
+  tokens?: {
+    total?: number;
+    input?: number;
+    output?: number;
+    windowSeconds: number;
+    scope: BudgetScope;
+  };
+  /**
+   * Cost per window at the gateway's prices.
+   */
+  spend?: {
+    amount: number;
+    currency: string;
+    windowSeconds: number;
+    scope: BudgetScope;
+  };
 }
 export interface ExplainStep {
   rule: string;

@@ -12,8 +12,9 @@ const maxBodyBytes = 64 * 1024;
  * delivered as one SSE event instead — an `error` event carrying the upstream's error body for a
  * failure (the OpenAI and Anthropic SDKs raise it with the upstream's code), a data event for an
  * unexpected non-streaming success. The audit outcome records the upstream's real status.
- * A success's body (bounded) goes through the response stages as one chunk; an error body is
- * passed on as the upstream wrote it, for the SDK to raise.
+ * Either body (bounded) goes through the response stages as one chunk, as the same answer to a
+ * request that was never held would: an error may echo what the caller sent or carry what the
+ * client rules mask, so it is masked for the client and for the audit copy like any other body.
  */
 export function relayIntoHeldStream(rt: Runtime, x: Exchange, stages: readonly ResponseStage[], upstreamRes: UpstreamResponse, done: () => void): UpstreamBodySink {
   const status = upstreamRes.statusCode;
@@ -32,14 +33,11 @@ export function relayIntoHeldStream(rt: Runtime, x: Exchange, stages: readonly R
   };
   const onEnd = () => {
     const text = Buffer.concat(chunks).toString('utf8').slice(0, maxBodyBytes);
-    const ok = status >= 200 && status < 300;
-    if (ok) {
-      const steps = openResponseSteps(stages, x, { status, headers: upstreamRes.headers });
-      const body = steps ? Buffer.concat([steps.chunk(Buffer.from(text)), steps.end()]).toString('utf8') : text;
-      return finish(`data: ${body.replace(/\r?\n/g, ' ')}\n\ndata: [DONE]\n\n`);
-    }
+    const steps = openResponseSteps(stages, x, { status, headers: upstreamRes.headers });
+    const body = steps ? Buffer.concat([steps.chunk(Buffer.from(text)), steps.end()]).toString('utf8') : text;
+    if (status >= 200 && status < 300) return finish(`data: ${body.replace(/\r?\n/g, ' ')}\n\ndata: [DONE]\n\n`);
     x.outcome.errorCode = `upstream_${status}`;
-    finish(`event: error\ndata: ${errorData(text, status, x)}\n\n`);
+    finish(`event: error\ndata: ${errorData(body, status, x)}\n\n`);
   };
   return {
     data(chunk) {

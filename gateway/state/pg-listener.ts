@@ -8,11 +8,15 @@ type Handler = (payload: string) => void;
 /**
  * This instance's one LISTEN connection (a pool's connections cannot hold a LISTEN): dispatches
  * notifications by channel and, when the connection drops (PostgreSQL restarted), reconnects and
- * listens again by itself.
+ * listens again by itself. NOTIFY is not queued for a listener that is away: what was sent while
+ * the connection was down is lost, so `onReconnect` tells the subscribers to catch up from the
+ * tables once it listens again.
  */
 export class PgListener {
   private client: Client | undefined;
   private readonly handlers = new Map<string, Set<Handler>>();
+  private readonly reconnected = new Set<() => void>();
+  private connectedBefore = false;
   private closed = false;
   private connecting: Promise<void> | undefined;
 
@@ -32,6 +36,12 @@ export class PgListener {
     set.add(handler);
     await this.connect();
     return () => void set.delete(handler);
+  }
+
+  /** Called each time the connection listens again after a drop (never on the first connect). */
+  onReconnect(handler: () => void): () => void {
+    this.reconnected.add(handler);
+    return () => void this.reconnected.delete(handler);
   }
 
   async close(): Promise<void> {
@@ -68,6 +78,8 @@ export class PgListener {
       throw err;
     }
     this.client = client;
+    if (this.connectedBefore) for (const h of [...this.reconnected]) h();
+    this.connectedBefore = true;
   }
 
   private retry(): void {

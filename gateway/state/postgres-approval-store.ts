@@ -13,7 +13,10 @@ type DecidedListener = (record: ApprovalRecord, failure?: Error) => void;
  * result only if the revision is still the one it read (compare-and-set; on a lost race it reads
  * again and re-runs the rules), so of two decisions racing on two instances exactly one applies.
  * A decision reaches the holder through NOTIFY (`<schema>` decided channel): the payload names the
- * approval, the holder reads it. Settled approvals past the newest `historySize` are swept.
+ * approval, the holder reads it. A notification sent while this instance's LISTEN connection was
+ * down is lost, so after a reconnect the store reads the approvals it created that are settled
+ * meanwhile and delivers them again (at least once, as the contract says). Settled approvals
+ * past the newest `historySize` are swept.
  */
 export class PostgresApprovalStore implements ApprovalStore {
   private readonly listeners = new Set<DecidedListener>();
@@ -21,6 +24,9 @@ export class PostgresApprovalStore implements ApprovalStore {
   private readonly origin = randomUUID();
   private readonly channel: string;
   private stopListening: (() => void) | undefined;
+  private stopCatchingUp: (() => void) | undefined;
+  /** Approvals created here whose decision has not reached this instance yet. */
+  private readonly undelivered = new Set<string>();
   private readonly sweeper: NodeJS.Timeout;
 
   private constructor(private readonly pg: PostgresState, private readonly historySize: number) {
@@ -32,12 +38,14 @@ export class PostgresApprovalStore implements ApprovalStore {
   static async open(pg: PostgresState, listener: PgListener, historySize = 1000): Promise<PostgresApprovalStore> {
     const store = new PostgresApprovalStore(pg, historySize);
     store.stopListening = await listener.listen(store.channel, (payload) => void store.received(payload));
+    store.stopCatchingUp = listener.onReconnect(() => void store.catchUp().catch(() => undefined));
     return store;
   }
 
   async create(record: ApprovalRecord): Promise<void> {
     await this.pg.query('INSERT INTO approvals (id, state, holder, revision, requested_at, record) VALUES ($1, $2, $3, $4, $5, $6)',
       [record.id, record.state, record.holder, record.revision, record.requestedAt, JSON.stringify(record)]);
+    this.undelivered.add(record.id);
   }
 
   async get(id: string): Promise<ApprovalRecord | undefined> {
@@ -79,6 +87,7 @@ export class PostgresApprovalStore implements ApprovalStore {
   }
 
   async publishDecided(record: ApprovalRecord, failure?: Error): Promise<void> {
+    this.undelivered.delete(record.id);
     for (const l of [...this.listeners]) l(structuredClone(record), failure);
     await this.pg.query('SELECT pg_notify($1, $2)', [this.channel, JSON.stringify({ origin: this.origin, id: record.id, ...(failure ? { failure: failure.message } : {}) })]);
   }
@@ -91,6 +100,7 @@ export class PostgresApprovalStore implements ApprovalStore {
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.stopListening?.();
+    this.stopCatchingUp?.();
     this.listeners.clear();
   }
 
@@ -104,7 +114,18 @@ export class PostgresApprovalStore implements ApprovalStore {
     if (note.origin === this.origin || !this.listeners.size) return;
     const record = await this.get(note.id).catch(() => undefined);
     if (!record) return;
+    this.undelivered.delete(record.id);
     for (const l of [...this.listeners]) l(structuredClone(record), note.failure !== undefined ? new Error(note.failure) : undefined);
+  }
+
+  /** Delivers the decisions this instance may have missed while its LISTEN connection was down. */
+  private async catchUp(): Promise<void> {
+    if (!this.undelivered.size) return;
+    const rows = await this.pg.query<{ record: ApprovalRecord }>("SELECT record FROM approvals WHERE id = ANY($1) AND state <> 'pending'", [[...this.undelivered]]);
+    for (const { record } of rows) {
+      if (!this.undelivered.delete(record.id)) continue;
+      for (const l of [...this.listeners]) l(structuredClone(record));
+    }
   }
 
   private async sweep(): Promise<void> {

@@ -82,6 +82,23 @@ describe('fleet approvals: records, decisions and grants in PostgreSQL', functio
     }
   });
 
+  it('a decision made while the holder\'s LISTEN connection was down still reaches the caller once it listens again', async () => {
+    const requested = nextEvent(b.runtime.events, 'approval.requested', () => true, 10_000);
+    const answer = chatOn(a.dataUrl, 'gpt-4o');
+    answer.catch(() => {});
+    const { id } = await requested;
+    // Every instance's LISTEN connection is cut; the decision's NOTIFY is sent while none listens
+    // (they retry after half a second), so it is lost: the holder must catch up on reconnect.
+    await pg.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'gatehouse-listen'");
+    for (const until = Date.now() + 5000; (await pg.sql("SELECT 1 FROM pg_stat_activity WHERE application_name = 'gatehouse-listen'")).length > 0; ) {
+      assert.ok(Date.now() < until, 'the LISTEN connections are gone');
+    }
+    const decided = await admin(b, 'POST', `/approvals/${id}/decision`, { decision: 'approve' });
+    assert.equal(decided.status, 200, JSON.stringify(decided.json));
+    // Without the catch-up the caller waits out the rule's 30 s and is refused (approval_timeout).
+    assert.match((await answer).choices[0]!.message.content ?? '', /ship it/);
+  });
+
   it('a grant made through A admits the caller on B; a revocation on B holds it again on A at once', async () => {
     const requested = nextEvent(a.runtime.events, 'approval.requested');
     const first = chatOn(a.dataUrl, 'gpt-4o-granted');

@@ -1,0 +1,78 @@
+// Opens N streaming chat requests (one connection each, in bursts), waits until every response has
+// its headers, starts the paced upstream's schedule, and measures when each event arrives against
+// when the upstream was due to write it. Prints `open N`, then one JSON line with the delays.
+// Usage: node stream-client.mjs <chat url> <token|none> <n> <events> <period ms> <upstream base>
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+const [url, token, nArg, eventsArg, periodArg, upstreamBase] = process.argv.slice(2);
+const n = Number(nArg);
+const events = Number(eventsArg);
+const period = Number(periodArg);
+const u = new URL(url);
+const now = () => performance.timeOrigin + performance.now();
+const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+const burst = 200;
+let schedule; // {t0, n, events, period} once /go answered
+const delays = new Float64Array(n * events).fill(NaN);
+const early = []; // events that came before /go answered: timed once it does
+let headers = 0;
+let ended = 0;
+let broken = 0; // streams that had headers, then an error
+const failures = new Map();
+const fail = (why) => failures.set(why, (failures.get(why) ?? 0) + 1);
+
+function record(k, i, at) {
+  if (!schedule) return void early.push([k, i, at]);
+  delays[i * n + k] = at - (schedule.t0 + (i * n + k) * (schedule.period / n));
+}
+
+function open(k) {
+  return new Promise((resolve) => {
+    const body = JSON.stringify({ model: 'gpt-4o-mini', stream: true, x_bench_stream: k, messages: [{ role: 'user', content: 'stream please' }] });
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: {
+      'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(token !== 'none' ? { authorization: `Bearer ${token}` } : {}),
+    } }, (res) => {
+      if (res.statusCode !== 200) {
+        fail(`status ${res.statusCode}`);
+        res.resume();
+        return resolve();
+      }
+      headers++;
+      resolve();
+      let tail = '';
+      let i = 0;
+      res.setEncoding('utf8');
+      res.on('data', (text) => {
+        const at = now();
+        tail += text;
+        let end;
+        while ((end = tail.indexOf('\n\n')) >= 0) {
+          const event = tail.slice(0, end);
+          tail = tail.slice(end + 2);
+          if (event.startsWith('data: {')) record(k, i++, at);
+        }
+      });
+      res.on('end', () => { ended++; if (i !== events) fail(`stream ended after ${i} of ${events} events`); });
+      res.on('error', (e) => { broken++; fail(e.code ?? e.message); });
+    });
+    req.on('error', (e) => { fail(e.code ?? e.message); resolve(); });
+    req.end(body);
+  });
+}
+
+for (let k = 0; k < n; k += burst) {
+  const batch = [];
+  for (let j = k; j < Math.min(n, k + burst); j++) batch.push(open(j));
+  await Promise.all(batch);
+}
+console.log(`open ${headers}`);
+const go = await fetch(`${upstreamBase}/go?n=${n}&events=${events}&period=${period}`, { method: 'POST' });
+schedule = await go.json();
+for (const [k, i, at] of early.splice(0)) record(k, i, at);
+const deadline = Date.now() + period * (events + 30);
+while (ended + broken < headers && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+const got = Array.from(delays).filter((d) => !Number.isNaN(d)).sort((a, b) => a - b);
+const pct = (p) => (got.length ? got[Math.min(got.length - 1, Math.floor((p / 100) * got.length))] : NaN);
+console.log(JSON.stringify({ streams: headers, ended, events: got.length, expected: n * events, p50: pct(50), p90: pct(90), p99: pct(99), max: got.at(-1) ?? NaN, failures: Object.fromEntries(failures) }));
+process.exit(0);
