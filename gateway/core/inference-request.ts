@@ -1,11 +1,13 @@
 import { classifyEndpoint } from './endpoints';
+import { definePromptText, promptSource } from './prompt-text';
 import type { EndpointKind, InferenceRequest } from './types';
 
 /**
  * Reads what policy and audit need from a parsed request body: model, stream flag, token cap and
  * the prompt text (every message, input and system text joined by newlines), for OpenAI chat,
  * completions, responses and embeddings, and Anthropic messages. Pure and allocation-light: the
- * prompt text is built only from string parts.
+ * prompt text is built only from string parts, and joined only when it is read
+ * (`core/prompt-text.ts`: a megabyte prompt is not copied for policy to read its ends).
  *
  * @example
  * describeBody({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] })
@@ -19,7 +21,7 @@ export interface BodyFacts {
 }
 
 export function describeBody(json: unknown): BodyFacts {
-  if (!json || typeof json !== 'object' || Array.isArray(json)) return { stream: false, promptText: '' };
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return definePromptText({ stream: false }, '');
   const body = json as Record<string, unknown>;
   const parts: string[] = [];
   collectText(body.system, parts);
@@ -28,12 +30,7 @@ export function describeBody(json: unknown): BodyFacts {
   collectText(body.input, parts);
   collectText(body.prompt, parts);
   const maxTokens = firstNumber(body.max_tokens, body.max_completion_tokens, body.max_output_tokens);
-  return {
-    model: typeof body.model === 'string' ? body.model : undefined,
-    stream: body.stream === true,
-    promptText: parts.join('\n'),
-    maxTokens,
-  };
+  return definePromptText({ model: typeof body.model === 'string' ? body.model : undefined, stream: body.stream === true, maxTokens }, parts);
 }
 
 /** Strings, arrays of strings, and content parts ({type:'text', text}) / Responses input items. */
@@ -78,15 +75,16 @@ export interface RequestTarget {
  * //      stream: false, promptText: 'hi', maxTokens: undefined, bodyBytes: 58 }
  */
 export function describeRequest(target: RequestTarget, facts: BodyFacts): InferenceRequest {
-  return {
+  const request = {
     method: target.method,
     path: target.path,
     endpoint: target.endpoint ?? classifyEndpoint(target.path),
     upstream: target.upstream,
     model: facts.model,
     stream: facts.stream,
-    promptText: facts.promptText,
     maxTokens: facts.maxTokens,
     bodyBytes: target.bodyBytes,
   };
+  // The prompt is handed on unjoined (core/prompt-text.ts).
+  return definePromptText(request, promptSource(facts));
 }

@@ -47,8 +47,9 @@ function decide(policy: CompiledPolicy, ctx: MatchContext): Decision {
   for (const e of policy.denyEndpoints) {
     if (matchAll(e.match, ctx)) return denyListDecision(policy, e.id, e.reason, 'endpoint', masks);
   }
-  if (policy.denyContent.length && ctx.request.promptText) {
-    const text = promptOf(ctx);
+  // The bounded prompt: a long one is never joined whole for the patterns (core/prompt-text.ts).
+  const text = policy.denyContent.length ? promptOf(ctx) : '';
+  if (text) {
     if (policy.denyContentAny && !policy.denyContentAny.test(text)) return decideByRules(policy, ctx, masks);
     for (const e of policy.denyContent) {
       if (e.regex.test(text)) return denyListDecision(policy, e.id, e.reason, 'content', masks);
@@ -101,7 +102,7 @@ export function explainTrace(policy: CompiledPolicy, ctx: MatchContext): Explain
     if (r.matched) return steps;
   }
   for (const e of policy.denyContent) {
-    const text = ctx.request.promptText ? promptOf(ctx) : '';
+    const text = promptOf(ctx);
     const matched = text !== '' && e.regex.test(text);
     steps.push({ rule: e.id, matched, reason: `deny list: ${text === '' ? 'no prompt text' : `prompt ${matched ? 'matches' : 'does not match'} ${String(e.regex)}`}` });
     if (matched) return steps;

@@ -3,6 +3,7 @@ import type { InferenceRequest, Principal } from '../types';
 import { compileGlobs, globList } from '../glob';
 import { anyOf, type LinearRegex } from '../linear-regex';
 import { boundPromptText, compileSafeRegex } from './safe-regex';
+import { promptSource } from '../prompt-text';
 
 /** What one evaluation looks at. The bounded prompt is computed at most once per request. */
 export interface MatchContext {
@@ -13,7 +14,7 @@ export interface MatchContext {
 }
 
 export function promptOf(ctx: MatchContext): string {
-  return (ctx.scanned ??= boundPromptText(ctx.request.promptText ?? '', ctx.maxPromptScanBytes));
+  return (ctx.scanned ??= boundPromptText(promptSource(ctx.request), ctx.maxPromptScanBytes));
 }
 
 /** One condition of a match, compiled. `failure`/`success` build the explain text (off the hot path). */

@@ -1,4 +1,5 @@
 import { compileLinearRegex, type LinearRegex } from '../linear-regex';
+import { joinedLength, joinedSlice } from '../prompt-text';
 
 /** Longest pattern accepted: longer ones are nearly always a mistake (or an attack on the matcher). */
 export const maxPatternLength = 1000;
@@ -27,15 +28,18 @@ export function compileSafeRegex(pattern: string): SafeRegexResult {
 /**
  * The part of a prompt content patterns scan: all of it when short, otherwise the first and last
  * `maxChars / 2` characters joined by a newline (the start holds the system prompt, the end the
- * latest user turn). This bounds the cost of every content pattern on every request.
+ * latest user turn). This bounds the cost of every content pattern on every request. The prompt
+ * may be given as its parts (`promptSource`): the ends are then cut from them, never from the
+ * whole text joined.
  *
  * @example
  * boundPromptText('x'.repeat(100_000), 65_536).length // => 65_537
  */
-export function boundPromptText(text: string, maxChars: number): string {
-  if (text.length <= maxChars) return text;
+export function boundPromptText(text: string | readonly string[], maxChars: number): string {
+  const length = joinedLength(text);
+  if (length <= maxChars) return typeof text === 'string' ? text : joinedSlice(text, 0, length);
   const half = maxChars >> 1;
-  return text.slice(0, half) + '\n' + text.slice(text.length - half);
+  return joinedSlice(text, 0, half) + '\n' + joinedSlice(text, length - half, length);
 }
 
 /** Default for `maxPromptScanBytes` (config `policy.maxPromptScanBytes`): 64 KiB. */

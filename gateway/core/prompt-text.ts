@@ -1,0 +1,76 @@
+/**
+ * A request's prompt text is its parts (system, messages, input, ...) joined by newlines. A
+ * long-context prompt is megabytes, and on the data path nothing reads all of it: policy content
+ * patterns scan only its two ends (`maxPromptScanBytes`), and often there are none. So the text
+ * is joined on first read, and its ends are cut from the parts directly (`promptSource`), never
+ * from a joined copy of the whole prompt.
+ *
+ * The parts are known only for the very object `definePromptText` gave the property to, and only
+ * while its text is theirs: setting `promptText` drops them, and a copy (`{ ...request }`) holds
+ * the joined text, not the parts.
+ *
+ * @example
+ * const facts = definePromptText({ model: 'gpt-4o' }, ['be brief', 'hi']);
+ * promptSource(facts) // => ['be brief', 'hi'] (nothing joined yet)
+ * facts.promptText    // => 'be brief\nhi'
+ */
+const unjoined = new WeakMap<object, readonly string[]>();
+
+/** Gives `target` an enumerable `promptText`: `source` itself, or its parts joined by newlines on first read. */
+export function definePromptText<T extends object>(target: T, source: string | readonly string[]): T & { promptText: string } {
+  let text = typeof source === 'string' ? source : source.length === 0 ? '' : source.length === 1 ? source[0]! : undefined;
+  if (text === undefined) unjoined.set(target, source as readonly string[]);
+  return Object.defineProperty(target, 'promptText', {
+    enumerable: true,
+    configurable: true,
+    get(this: object): string {
+      if (text === undefined) {
+        text = unjoined.get(this)!.join(promptSeparator);
+        unjoined.delete(this);
+      }
+      return text;
+    },
+    set(this: object, value: string) {
+      unjoined.delete(this);
+      text = value;
+    },
+  }) as T & { promptText: string };
+}
+
+/** The prompt as parts while they are not joined yet, else its text: what `joinedLength` and `joinedSlice` take. */
+export function promptSource(holder: { promptText: string }): string | readonly string[] {
+  return unjoined.get(holder) ?? holder.promptText ?? '';
+}
+
+/** What joins the parts of a prompt. */
+export const promptSeparator = '\n';
+
+/** `source.join('\n').length` (a string is its own text), without joining. */
+export function joinedLength(source: string | readonly string[]): number {
+  if (typeof source === 'string') return source.length;
+  let n = source.length === 0 ? 0 : source.length - 1;
+  for (const p of source) n += p.length;
+  return n;
+}
+
+/**
+ * `source.join('\n').slice(from, to)` (0 ≤ from ≤ to ≤ the joined length) in time and memory
+ * proportional to `to - from` and the number of parts: the whole text is never built.
+ *
+ * @example
+ * joinedSlice(['abc', 'def'], 2, 5) // => 'c\nd'
+ */
+export function joinedSlice(source: string | readonly string[], from: number, to: number): string {
+  if (typeof source === 'string') return source.slice(from, to);
+  const pieces: string[] = [];
+  let at = 0; // where the current part starts in the joined text
+  for (let i = 0; i < source.length && at < to; i++) {
+    const part = source[i]!;
+    const end = at + part.length;
+    if (end > from) pieces.push(part.slice(Math.max(0, from - at), Math.min(part.length, to - at)));
+    // The separator after this part sits at `end`.
+    if (i < source.length - 1 && end >= from && end < to) pieces.push(promptSeparator);
+    at = end + 1;
+  }
+  return pieces.join('');
+}
