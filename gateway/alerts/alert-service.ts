@@ -4,7 +4,7 @@ import type { Alerts } from '../generated/gatehouse.config';
 import type { Logger } from '../log';
 import type { AuditService } from '../runtime';
 import { createAlertEvaluator, type AlertEvaluatorDeps } from './alert-evaluator';
-import { createWebhookDelivery } from './webhook-delivery';
+import { createWebhookDelivery, type WebhookDeliveryDeps } from './webhook-delivery';
 
 export interface AlertServiceDeps {
   log: Logger;
@@ -18,6 +18,8 @@ export interface AlertServiceDeps {
   requestKinds?: string[];
   /** Claims a firing for the fleet (see AlertEvaluatorDeps.claim). */
   claim?: AlertEvaluatorDeps['claim'];
+  /** The webhooks' retry queue (and, for a shared one, how often to look at it). */
+  webhookQueue: Pick<WebhookDeliveryDeps, 'queue' | 'pollMs' | 'onGivenUp'>;
 }
 
 export interface AlertService {
@@ -32,16 +34,16 @@ export interface AlertService {
  * Throws at start when a webhook's secret cannot be read.
  */
 export function createAlertService(cfg: Alerts | undefined, deps: AlertServiceDeps): AlertService {
-  const delivery = createWebhookDelivery(cfg, { log: deps.log, configDir: deps.configDir, ...(deps.random ? { random: deps.random } : {}) });
-  // In a fleet every instance hears every alert: the one that fired it delivers it.
-  const off = deps.events.onLocal('alert.fired', (alert) => delivery.deliver(alert));
+  const delivery = createWebhookDelivery(cfg, { log: deps.log, configDir: deps.configDir, ...deps.webhookQueue, ...(deps.random ? { random: deps.random } : {}) });
+  // In a fleet every instance hears every alert: the one that fired it queues it (any instance may post it).
+  const off = deps.events.onLocal('alert.fired', (alert) => void delivery.deliver(alert));
   const evaluator = createAlertEvaluator(deps);
   return {
     idle: () => delivery.idle(),
     async close() {
       evaluator.close();
       off();
-      delivery.close();
+      await delivery.close();
     },
   };
 }

@@ -6,6 +6,8 @@ import type { Alerts, AlertWebhook } from '../generated/gatehouse.config';
 import type { Logger } from '../log';
 import { jsonPayload, slackPayload } from './alert-payload';
 import { SecretError, readSecret } from '../config/secrets';
+import { isRetryableStatus, retryDelayMs } from '../core/retry-backoff';
+import type { ClaimedDelivery, WebhookQueueStore } from '../state/webhook-queue-store';
 
 type Alert = GatewayEvents['alert.fired'];
 
@@ -15,15 +17,22 @@ export interface WebhookDeliveryDeps {
   log: Logger;
   /** Folder secret files are resolved against. */
   configDir: string;
+  /** Where deliveries wait for their attempts (a file in the data dir, or the fleet's table). */
+  queue: WebhookQueueStore;
   /** Jitter source (0 ≤ r < 1). */
   random?: () => number;
+  now?: () => number;
+  /** A delivery given up on (attempts exhausted, refused, or dropped from a full queue), for the metric. */
+  onGivenUp?: (webhook: string) => void;
+  /** How often an idle instance looks for entries other (perhaps dead) instances queued: only for a shared queue. */
+  pollMs?: number;
 }
 
 export interface WebhookDelivery {
-  deliver(alert: Alert): void;
-  /** Resolves when no delivery is in flight or waiting for a retry. */
+  deliver(alert: Alert): Promise<void>;
+  /** Resolves when the queue holds nothing for this gateway's webhooks and nothing is in flight. */
   idle(): Promise<void>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 interface Target {
@@ -37,77 +46,166 @@ interface Target {
 }
 
 /**
- * Posts alerts to webhooks, retrying failures (network error, timeout, 408, 429, 5xx) with
- * exponential backoff and "equal jitter": attempt k waits between half and all of
- * min(maxDelay, initialDelay × 2^(k-1)), or the receiver's Retry-After when longer.
- * Every attempt carries the same x-gatehouse-alert-id, so a receiver can drop duplicates
- * (an attempt that timed out may still have arrived). Other 4xx are not retried.
+ * Posts alerts to webhooks through a queue that survives a restart (`WebhookQueueStore`): an alert
+ * is queued first, then each webhook's head is claimed, posted, and removed, or rescheduled after a
+ * failure (network error, timeout, 408, 429, 5xx) with exponential backoff and equal jitter
+ * (`core/retry-backoff.ts`), or the receiver's Retry-After when longer, until `maxAttempts`. A
+ * webhook's alerts go out in order. Every attempt carries the same x-gatehouse-alert-id, so a
+ * receiver can drop duplicates (an attempt that timed out, or cut short by a crash, may have
+ * arrived). Other 4xx are not retried. In a fleet any instance delivers what is due: the one that
+ * queued it, or another once that one's claim lapses.
  */
 export function createWebhookDelivery(cfg: Alerts | undefined, deps: WebhookDeliveryDeps): WebhookDelivery {
-  const { log } = deps;
+  const { log, queue } = deps;
   const random = deps.random ?? Math.random;
+  const now = deps.now ?? Date.now;
   const maxAttempts = cfg?.retry?.maxAttempts ?? 6;
-  const initialDelayMs = cfg?.retry?.initialDelayMs ?? 500;
-  const maxDelayMs = cfg?.retry?.maxDelayMs ?? 60_000;
-  const targets = (cfg?.webhooks ?? []).map((w) => target(w, deps.configDir));
-  const timers = new Set<NodeJS.Timeout>();
-  let inFlight = 0;
+  const schedule = { initialDelayMs: cfg?.retry?.initialDelayMs ?? 500, maxDelayMs: cfg?.retry?.maxDelayMs ?? 60_000 };
+  const targets = new Map((cfg?.webhooks ?? []).map((w) => [w.name, target(w, deps.configDir)]));
+  const channels = [...targets.keys()];
+  // A claim outlives the longest attempt, so no other instance takes an entry still being posted.
+  const leaseMs = Math.max(0, ...[...targets.values()].map((t) => t.timeoutMs)) + 2000;
+  const { pollMs } = deps;
+  const inFlight = new Map<string, { abort(): void; done: Promise<void> }>();
+  let timer: NodeJS.Timeout | undefined;
+  let pumping: Promise<void> | undefined;
+  let again = false;
+  let empty = false;
   let idleWaiters: (() => void)[] = [];
   let closed = false;
 
-  const done = () => {
-    if (--inFlight > 0) return;
+  const gaveUp = (webhook: string, alertId: string, attempts: number, why: string) => {
+    log.error('alert webhook delivery failed; giving up', { webhook, alertId, attempts, error: why });
+    deps.onGivenUp?.(webhook);
+  };
+
+  /** Claims what is due, starts posting it, and sleeps until the next entry is due (or the poll). */
+  const pump = (): Promise<void> => {
+    if (closed || channels.length === 0) {
+      empty = true;
+      return Promise.resolve().finally(settle);
+    }
+    if (pumping) {
+      again = true;
+      return pumping;
+    }
+    pumping = (async () => {
+      do {
+        again = false;
+        clearTimeout(timer);
+        try {
+          for (const claimed of await queue.claim(channels, now(), leaseMs)) start(claimed);
+          const next = await queue.nextDueMs(channels);
+          empty = next === undefined;
+          if (closed) return;
+          const wake = Math.min(pollMs ?? Infinity, (next ?? Infinity) - now());
+          if (wake === Infinity) continue;
+          timer = setTimeout(() => void pump(), Math.min(Math.max(0, wake), 2 ** 31 - 1));
+          timer.unref();
+        } catch (err) {
+          log.warn('alert webhook queue unavailable; retrying', { error: (err as Error).message });
+          if (closed) return;
+          timer = setTimeout(() => void pump(), pollMs ?? 5000);
+          timer.unref();
+        }
+      } while (again && !closed);
+    })().finally(() => {
+      pumping = undefined;
+      settle();
+    });
+    return pumping;
+  };
+
+  function settle(): void {
+    if (!empty || inFlight.size > 0) return;
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const w of waiters) w();
-  };
-
-  function attempt(t: Target, alert: Alert, body: string, n: number): void {
-    post(t, alert, body, n).then(
-      ({ status, retryAfterMs }) => {
-        if (status >= 200 && status < 300) return done();
-        const retryable = status === 408 || status === 429 || status >= 500;
-        if (retryable) return retry(t, alert, body, n, `HTTP ${status}`, retryAfterMs);
-        log.error('alert webhook refused the alert', { webhook: t.name, alertId: alert.id, status });
-        done();
-      },
-      (err: Error) => retry(t, alert, body, n, err.message, undefined),
-    );
   }
 
-  function retry(t: Target, alert: Alert, body: string, n: number, why: string, retryAfterMs: number | undefined): void {
-    if (closed || n >= maxAttempts) {
-      log.error('alert webhook delivery failed', { webhook: t.name, alertId: alert.id, attempts: n, error: why });
-      return done();
+  function start(claimed: ClaimedDelivery): void {
+    const t = targets.get(claimed.channel)!;
+    const controller = new AbortController();
+    const done = attempt(t, claimed, controller.signal).catch((err: Error) => log.warn('alert webhook queue unavailable', { error: err.message }));
+    inFlight.set(claimed.id, { abort: () => controller.abort(), done });
+    void done.then(() => {
+      inFlight.delete(claimed.id);
+      void pump();
+    });
+  }
+
+  async function attempt(t: Target, claimed: ClaimedDelivery, signal: AbortSignal): Promise<void> {
+    const n = claimed.attempts;
+    if (n > maxAttempts) {
+      // The instance that made the last attempt died before it could record the outcome.
+      gaveUp(t.name, claimed.alertId, n - 1, 'attempts exhausted');
+      await queue.remove(claimed);
+      return;
     }
-    const base = Math.min(maxDelayMs, initialDelayMs * 2 ** (n - 1));
-    const delay = Math.min(maxDelayMs, Math.max(base / 2 + random() * (base / 2), retryAfterMs ?? 0));
-    log.warn('alert webhook attempt failed; retrying', { webhook: t.name, alertId: alert.id, attempt: n, error: why, retryInMs: Math.round(delay) });
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      attempt(t, alert, body, n + 1);
-    }, delay);
-    timers.add(timer);
+    let outcome: { status: number; retryAfterMs?: number } | Error;
+    try {
+      outcome = await post(t, claimed, n, signal);
+    } catch (err) {
+      outcome = err as Error;
+    }
+    // Closing: the claim stays; the entry is claimable again after a restart (embedded) or when its lease ends.
+    if (closed) return;
+    if (!(outcome instanceof Error) && outcome.status >= 200 && outcome.status < 300) {
+      await queue.remove(claimed);
+      return;
+    }
+    if (!(outcome instanceof Error) && !isRetryableStatus(outcome.status)) {
+      log.error('alert webhook refused the alert', { webhook: t.name, alertId: claimed.alertId, status: outcome.status });
+      deps.onGivenUp?.(t.name);
+      await queue.remove(claimed);
+      return;
+    }
+    const why = outcome instanceof Error ? outcome.message : `HTTP ${outcome.status}`;
+    if (n >= maxAttempts) {
+      gaveUp(t.name, claimed.alertId, n, why);
+      await queue.remove(claimed);
+      return;
+    }
+    const delay = retryDelayMs(n, schedule, random(), outcome instanceof Error ? undefined : outcome.retryAfterMs);
+    log.warn('alert webhook attempt failed; retrying', { webhook: t.name, alertId: claimed.alertId, attempt: n, error: why, retryInMs: Math.round(delay) });
+    await queue.retryAt(claimed, now() + delay);
   }
 
+  // What a previous run (or, in a fleet, another instance) left queued goes out from the start.
+  void pump();
   return {
-    deliver(alert) {
+    async deliver(alert) {
       if (closed) return;
       const rank = severityRank[alert.severity] ?? 0;
-      for (const t of targets) {
+      for (const t of targets.values()) {
         if (rank < t.minRank) continue;
-        inFlight++;
-        attempt(t, alert, t.format === 'slack' ? slackPayload(alert) : jsonPayload(alert), 1);
+        const body = t.format === 'slack' ? slackPayload(alert) : jsonPayload(alert);
+        try {
+          for (const dropped of await queue.enqueue({ channel: t.name, alertId: alert.id, body }, now())) {
+            gaveUp(dropped.channel, dropped.alertId, dropped.attempts, 'the retry queue is full');
+          }
+        } catch (err) {
+          gaveUp(t.name, alert.id, 0, `could not be queued: ${(err as Error).message}`);
+        }
       }
+      empty = false;
+      await pump();
     },
     idle() {
-      return inFlight === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r));
+      return new Promise((r) => {
+        idleWaiters.push(r);
+        void pump();
+      });
     },
-    close() {
+    async close() {
       closed = true;
-      for (const timer of timers) clearTimeout(timer);
-      for (let i = timers.size; i > 0; i--) done();
-      timers.clear();
+      clearTimeout(timer);
+      await pumping;
+      for (const f of inFlight.values()) f.abort();
+      await Promise.all([...inFlight.values()].map((f) => f.done));
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
     },
   };
 }
@@ -126,21 +224,22 @@ function target(w: AlertWebhook, configDir: string): Target {
   };
 }
 
-function post(t: Target, alert: Alert, body: string, n: number): Promise<{ status: number; retryAfterMs?: number }> {
+function post(t: Target, claimed: ClaimedDelivery, n: number, signal: AbortSignal): Promise<{ status: number; retryAfterMs?: number }> {
+  const { body } = claimed;
   const timestamp = String(Math.floor(Date.now() / 1000));
   const headers: Record<string, string> = {
     ...t.headers,
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
     'user-agent': 'gatehouse-alerts',
-    'x-gatehouse-alert-id': alert.id,
+    'x-gatehouse-alert-id': claimed.alertId,
     'x-gatehouse-delivery-attempt': String(n),
     'x-gatehouse-timestamp': timestamp,
   };
   if (t.secret) headers['x-gatehouse-signature'] = `v1=${createHmac('sha256', t.secret).update(`${timestamp}.${body}`).digest('hex')}`;
   const request = t.url.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve, reject) => {
-    const req = request(t.url, { method: 'POST', headers, agent: false }, (res) => {
+    const req = request(t.url, { method: 'POST', headers, agent: false, signal }, (res) => {
       res.resume();
       res.on('error', reject);
       res.on('end', () => {

@@ -1,7 +1,8 @@
-import { mkdir, open, rename } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AnchorFile } from '../core/audit/checkpoint';
 import type { Logger } from '../log';
+import { writeFileAtomic } from '../state/atomic-file';
 
 /**
  * Writes the latest checkpoint to each anchor file (write to a temp file, fsync, rename), one
@@ -12,15 +13,7 @@ export function createAnchorExporter(files: string[], log: Logger): { export(anc
   let running: Promise<void> | undefined;
   const writeOne = async (file: string, anchor: AnchorFile) => {
     await mkdir(dirname(file), { recursive: true });
-    const tmp = `${file}.tmp`;
-    const fh = await open(tmp, 'w', 0o644);
-    try {
-      await fh.writeFile(JSON.stringify(anchor, null, 2) + '\n');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
+    await writeFileAtomic(file, JSON.stringify(anchor, null, 2) + '\n', 0o644);
   };
   const run = async () => {
     while (queued) {

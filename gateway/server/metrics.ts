@@ -16,6 +16,8 @@ export interface GatewayMetrics extends DataPathMetrics {
   cost: Counter<'currency' | 'model' | 'upstream'>;
   /** Exchanges with usage but no price for their model (cost left out, never guessed). */
   unpriced: Counter<'upstream'>;
+  /** Alert webhook deliveries given up on (attempts exhausted, refused, or dropped from a full queue). */
+  webhookGivenUp: Counter<'webhook'>;
 }
 
 export function createMetrics(): GatewayMetrics {
@@ -44,6 +46,7 @@ export function createMetrics(): GatewayMetrics {
     upstreamFailed: (upstream, code) => upstreamErrors.inc({ upstream, code }),
     tokens: new Counter({ name: 'gatehouse_tokens_total', help: 'Tokens of relayed responses (reported by the upstream or counted by the gateway), by direction (input, output), model and upstream.', labelNames: ['direction', 'model', 'upstream'] as const, registers: [registry] }),
     cost: new Counter({ name: 'gatehouse_cost_total', help: 'Cost of relayed responses at the configured prices (config pricing), in units of the currency.', labelNames: ['currency', 'model', 'upstream'] as const, registers: [registry] }),
+    webhookGivenUp: new Counter({ name: 'gatehouse_alert_webhook_given_up_total', help: 'Alert webhook deliveries given up on: attempts exhausted (alerts.retry.maxAttempts), refused with a 4xx, or dropped from a full retry queue.', labelNames: ['webhook'] as const, registers: [registry] }),
     unpriced: new Counter({ name: 'gatehouse_cost_unpriced_total', help: 'Responses with usage whose model has no price (config pricing): their cost is left out, never guessed.', labelNames: ['upstream'] as const, registers: [registry] }),
   };
 }

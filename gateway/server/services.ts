@@ -88,6 +88,7 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
     configDir: loaded.configDir,
     // A fleet evaluates every instance's records (the fan-out) and fires each incident once.
     ...(state.alertClaims ? { claim: state.alertClaims } : {}),
+    webhookQueue: { queue: state.webhookQueue, ...(state.webhookQueuePollMs ? { pollMs: state.webhookQueuePollMs } : {}), onGivenUp: (webhook) => metrics.webhookGivenUp.inc({ webhook }) },
   });
   const runtime: Services = { identity, policy, masking, usage, budgets, audit, approvals, ...(approverIdentity ? { approverIdentity } : {}) };
   // Registered once everything it reports on runs; what a vanished instance held is settled here.

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load-config';
 import { readSecret, SecretError } from '../config/secrets';
 import type { Logger } from '../log';
@@ -6,6 +7,9 @@ import type { CounterStore } from './counter-store';
 import type { EventFanout } from './event-fanout';
 import type { GrantStore } from './grant-store';
 import { FleetSignal } from './fleet-signal';
+import { FileWebhookQueue } from './file-webhook-queue';
+import { PostgresWebhookQueue } from './postgres-webhook-queue';
+import type { WebhookQueueStore } from './webhook-queue-store';
 import { PgListener } from './pg-listener';
 import { postgresAlertClaims } from './postgres-alert-claims';
 import { PostgresApprovalStore } from './postgres-approval-store';
@@ -21,6 +25,9 @@ import { StateConfigError } from './state-errors';
 import type { StateHealth } from './state-health';
 import { stateConfigProblems, stateSettings } from './state-settings';
 
+/** An idle instance of a fleet looks for webhook deliveries another instance queued (and perhaps left behind) this often. */
+const webhookQueuePollMs = 5000;
+
 /** The state a gateway shares with its fleet (or keeps to itself when embedded). */
 export interface SharedState {
   instance: { id: string; name: string };
@@ -31,6 +38,10 @@ export interface SharedState {
   approvals?: ApprovalStore;
   grants?: GrantStore;
   fanout?: EventFanout;
+  /** The alert webhooks' retry queue: a file in the data dir, or the fleet's table (any instance delivers). */
+  webhookQueue: WebhookQueueStore;
+  /** How often an idle instance looks at a shared webhook queue for what others queued (absent: not shared). */
+  webhookQueuePollMs?: number;
   /** Claims an alert's firing for the fleet (absent when embedded: this instance fires alone). */
   alertClaims?: (key: string, atMs: number, untilMs: number) => Promise<boolean>;
   /** Asks the other instances to reload their policy (POST /admin/policy/reload {"fleet": true}). */
@@ -76,6 +87,7 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
   let counters: CounterStore;
   let fleet: Pick<SharedState, 'approvals' | 'grants' | 'fanout' | 'alertClaims'> = {};
   let reloadSignal: FleetSignal | undefined;
+  let webhookQueue: WebhookQueueStore;
   try {
     if (settings.store === 'postgres' || settings.counters === 'postgres') {
       postgres = await PostgresState.open({ url: secret(config.state!.postgres!.url, '/state/url'), schema: settings.schema, poolSize: settings.poolSize, connectTimeoutMs: settings.connectTimeoutMs }, log, { migrateFirst: options.migrate });
@@ -103,6 +115,7 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
       };
       reloadSignal = await FleetSignal.open(postgres!, listener, 'reload');
     }
+    webhookQueue = settings.store === 'postgres' ? new PostgresWebhookQueue(postgres!, instance.id) : await FileWebhookQueue.open(join(dataDir, 'webhook-queue.json'), log);
   } catch (err) {
     for (const close of closers) await close();
     throw err;
@@ -115,6 +128,8 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
     counters,
     ...fleet,
     leaseMs: settings.leaseMs,
+    webhookQueue,
+    ...(settings.store === 'postgres' ? { webhookQueuePollMs } : {}),
     ...(postgres ? { postgres } : {}),
     start: async (policyVersion, onGone) => registry?.start(policyVersion, onGone),
     askFleetToReload: async () => reloadSignal?.send(),
@@ -123,7 +138,7 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
     async close() {
       await registry?.stop();
       await counters.close();
-      await Promise.all([fleet.approvals?.close(), fleet.grants?.close(), fleet.fanout?.close()]);
+      await Promise.all([fleet.approvals?.close(), fleet.grants?.close(), fleet.fanout?.close(), webhookQueue.close()]);
       for (const close of closers) await close();
     },
   };

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { retryDelayMs } from '../../core/retry-backoff';
 import type { EventBus } from '../../events';
 import type { AuditRecord } from '../../generated/audit-record';
 import type { Logger } from '../../log';
@@ -127,8 +128,7 @@ export class SinkRunner {
           this.o.log.warn('audit sink: delivery failed; retrying with backoff', { sink: this.o.name, message: (err as Error).message });
           this.o.events.emit('sink.failed', { sink: this.o.name, message: (err as Error).message });
         }
-        const ceiling = Math.min(this.o.backoffMaxMs, this.o.backoffMinMs * 2 ** Math.min(attempt - 1, 30));
-        const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+        const delay = retryDelayMs(attempt, { initialDelayMs: this.o.backoffMinMs, maxDelayMs: this.o.backoffMaxMs }, Math.random());
         await Promise.race([waitMs(delay), this.stopSignal()]);
       }
     }

@@ -10,6 +10,10 @@ import { silentLogger } from '../../../gateway/log';
 import { RecordingAudit } from '../../builders/recording-audit';
 import { SseClient } from '../../builders/sse-client';
 import { startAdmin } from '../../builders/admin-runtime';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileWebhookQueue } from '../../../gateway/state/file-webhook-queue';
 
 interface Received {
   headers: http.IncomingHttpHeaders;
@@ -46,7 +50,11 @@ describe('alerts delivered to webhooks', () => {
   let service: AlertService | undefined;
   const receivers: { close(): Promise<unknown> }[] = [];
 
-  beforeEach(() => {
+  let dir: string;
+  let queue: FileWebhookQueue;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gatehouse-webhooks-'));
+    queue = await FileWebhookQueue.open(join(dir, 'webhook-queue.json'), silentLogger);
     events = new EventBus();
     process.env.GATEHOUSE_TEST_WEBHOOK_SECRET = 's3cret';
   });
@@ -55,10 +63,12 @@ describe('alerts delivered to webhooks', () => {
     service = undefined;
     await Promise.all(receivers.splice(0).map((r) => r.close()));
     delete process.env.GATEHOUSE_TEST_WEBHOOK_SECRET;
+    await queue.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   function start(cfg: Alerts) {
-    service = createAlertService(cfg, { log: silentLogger, events, audit: new RecordingAudit(events), getRules: () => rules, configDir: process.cwd(), random: () => 0.5 });
+    service = createAlertService(cfg, { log: silentLogger, events, audit: new RecordingAudit(events), getRules: () => rules, configDir: process.cwd(), random: () => 0.5, webhookQueue: { queue } });
   }
   function denials(principal: string, n: number) {
     for (let i = 0; i < n; i++) events.emit('audit.appended', { id: `${principal}_${i}_${Math.random()}`, seq: i, kind: 'denied', principal, decision: 'deny' });
@@ -116,7 +126,7 @@ describe('alerts delivered to webhooks', () => {
     await gone.close();
     const logged: [string, Record<string, unknown> | undefined][] = [];
     const log = { ...silentLogger, warn: (m: string, f?: Record<string, unknown>) => logged.push([m, f]), error: (m: string, f?: Record<string, unknown>) => logged.push([m, f]) };
-    service = createAlertService({ webhooks: [{ name: 'down', url: gone.url }], retry: { maxAttempts: 3, initialDelayMs: 5 } }, { log, events, audit: new RecordingAudit(), getRules: () => rules, configDir: process.cwd() });
+    service = createAlertService({ webhooks: [{ name: 'down', url: gone.url }], retry: { maxAttempts: 3, initialDelayMs: 5 } }, { log, events, audit: new RecordingAudit(), getRules: () => rules, configDir: process.cwd(), webhookQueue: { queue } });
     denials('p', 3);
     await service.idle(); // resolves only once the attempts are exhausted
     assert.deepEqual(
@@ -124,7 +134,7 @@ describe('alerts delivered to webhooks', () => {
       [
         ['alert webhook attempt failed; retrying', 1],
         ['alert webhook attempt failed; retrying', 2],
-        ['alert webhook delivery failed', 3],
+        ['alert webhook delivery failed; giving up', 3],
       ],
     );
   });
@@ -147,7 +157,7 @@ describe('alerts delivered to webhooks', () => {
   it('streams fired alerts on the admin event stream', async () => {
     const h = await startAdmin();
     try {
-      service = createAlertService({}, { log: silentLogger, events: h.events, audit: h.audit, getRules: () => rules, configDir: process.cwd() });
+      service = createAlertService({}, { log: silentLogger, events: h.events, audit: h.audit, getRules: () => rules, configDir: process.cwd(), webhookQueue: { queue } });
       const client = await SseClient.open(`${h.url}/admin/events?types=alert.fired`, { authorization: `Bearer ${h.adminToken}` });
       for (let i = 0; i < 5; i++) h.events.emit('audit.appended', { id: `r${i}`, seq: i, kind: 'denied', principal: 'ci-deployer', decision: 'deny' });
       await client.until((c) => c.events.length === 1, 'alert event');

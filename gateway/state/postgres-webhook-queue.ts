@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { PostgresState } from './postgres-state';
+import type { ClaimedDelivery, QueuedDelivery, WebhookQueueStore } from './webhook-queue-store';
+
+interface Row {
+  id: string;
+  channel: string;
+  alert_id: string;
+  body: string;
+  attempts: number;
+  due_ms: string;
+}
+
+/**
+ * The fleet's webhook queue in PostgreSQL (migration 006). A claim is one statement: the head of
+ * each channel, if due and not under a live lease, locked FOR UPDATE SKIP LOCKED (an instance
+ * claiming the same head at the same moment skips it; one that claims it after re-checks the
+ * lease on the row it locks) and stamped with this claim and its lease end.
+ */
+export class PostgresWebhookQueue implements WebhookQueueStore {
+  /** `instance`: this gateway's id, the first part of its claims (which instance holds an entry shows in the table). */
+  constructor(private readonly pg: PostgresState, private readonly instance: string) {}
+
+  async enqueue(entry: { channel: string; alertId: string; body: string }, dueMs: number): Promise<QueuedDelivery[]> {
+    await this.pg.query('INSERT INTO webhook_queue (channel, alert_id, body, due_ms) VALUES ($1, $2, $3, $4)', [entry.channel, entry.alertId, entry.body, dueMs]);
+    return [];
+  }
+
+  async claim(channels: readonly string[], nowMs: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    const claim = `${this.instance}/${randomUUID()}`;
+    const rows = await this.pg.query<Row>(
+      `UPDATE webhook_queue q SET attempts = q.attempts + 1, claim = $3, lease_until_ms = $2::bigint + $4::bigint
+       WHERE q.id IN (
+         SELECT w.id FROM webhook_queue w
+         WHERE w.id IN (SELECT DISTINCT ON (channel) id FROM webhook_queue WHERE channel = ANY($1::text[]) ORDER BY channel, id)
+           AND w.due_ms <= $2 AND (w.lease_until_ms IS NULL OR w.lease_until_ms <= $2)
+         FOR UPDATE OF w SKIP LOCKED)
+       RETURNING q.id, q.channel, q.alert_id, q.body, q.attempts, q.due_ms`,
+      [channels, nowMs, claim, leaseMs],
+      'webhook-queue-claim',
+    );
+    return rows.map((r) => ({ id: r.id, channel: r.channel, alertId: r.alert_id, body: r.body, attempts: r.attempts, dueMs: Number(r.due_ms), claim }));
+  }
+
+  async remove(claimed: ClaimedDelivery): Promise<boolean> {
+    return (await this.pg.query('DELETE FROM webhook_queue WHERE id = $1 AND claim = $2 RETURNING 1', [claimed.id, claimed.claim])).length > 0;
+  }
+
+  async retryAt(claimed: ClaimedDelivery, dueMs: number): Promise<boolean> {
+    const rows = await this.pg.query('UPDATE webhook_queue SET due_ms = $3, claim = NULL, lease_until_ms = NULL WHERE id = $1 AND claim = $2 RETURNING 1', [claimed.id, claimed.claim, dueMs]);
+    return rows.length > 0;
+  }
+
+  async nextDueMs(channels: readonly string[]): Promise<number | undefined> {
+    const [row] = await this.pg.query<{ next: string | null }>(
+      `SELECT min(greatest(due_ms, coalesce(lease_until_ms, 0))) AS next FROM webhook_queue
+       WHERE id IN (SELECT DISTINCT ON (channel) id FROM webhook_queue WHERE channel = ANY($1::text[]) ORDER BY channel, id)`,
+      [channels],
+      'webhook-queue-next',
+    );
+    return row?.next == null ? undefined : Number(row.next);
+  }
+
+  async close(): Promise<void> {}
+}
