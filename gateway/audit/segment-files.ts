@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
+import { isUtf8 } from 'node:buffer';
 
 /**
  * Segment files: `audit-<first seq, 20 digits>.jsonl`, so names sort in chain order and a
@@ -45,6 +45,8 @@ export interface LineRead {
   end: number;
   /** False for a last line without its newline (torn). */
   terminated: boolean;
+  /** False when the line's bytes are not valid UTF-8: `text` then holds U+FFFD in their place. */
+  utf8: boolean;
 }
 
 /**
@@ -60,8 +62,8 @@ export interface LineRead {
 export async function* readSegmentLines(path: string, start = 0, end?: number): AsyncGenerator<LineRead> {
   if (end !== undefined && end <= start) return;
   const stream = createReadStream(path, { start, end: end === undefined ? undefined : end - 1, highWaterMark: 256 * 1024 });
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
+  // The bytes of a line that runs over a chunk's end: decoded with the rest of it, once.
+  let carry: Buffer[] = [];
   let carryBytes = 0;
   let offset = start;
   let line = 0;
@@ -87,16 +89,15 @@ export async function* readSegmentLines(path: string, start = 0, end?: number): 
     for (;;) {
       const nl = data.indexOf(10, from);
       if (nl === -1) {
-        carry += decoder.write(data.subarray(from));
+        if (from < data.length) carry.push(data.subarray(from));
         carryBytes += data.length - from;
         break;
       }
-      const text = carry + decoder.write(data.subarray(from, nl)) + decoder.end();
-      const bytes = carryBytes + nl - from;
+      const bytes = carryBytes ? Buffer.concat([...carry, data.subarray(from, nl)]) : data.subarray(from, nl);
       line++;
-      yield { text, line, offset, end: offset + bytes + 1, terminated: true };
-      offset += bytes + 1;
-      carry = '';
+      yield { ...decode(bytes), line, offset, end: offset + bytes.length + 1, terminated: true };
+      offset += bytes.length + 1;
+      carry = [];
       carryBytes = 0;
       from = nl + 1;
     }
@@ -106,14 +107,19 @@ export async function* readSegmentLines(path: string, start = 0, end?: number): 
     try {
       const buf = Buffer.alloc(strayEnd - offset);
       await fh.read(buf, 0, buf.length, offset);
-      yield { text: buf.toString('utf8'), line: line + 1, offset, end: strayEnd, terminated: false };
+      yield { ...decode(buf), line: line + 1, offset, end: strayEnd, terminated: false };
     } finally {
       await fh.close();
     }
     return;
   }
-  const rest = carry + decoder.end();
-  if (carryBytes > 0) yield { text: rest, line: line + 1, offset, end: offset + carryBytes, terminated: false };
+  if (carryBytes > 0) yield { ...decode(Buffer.concat(carry)), line: line + 1, offset, end: offset + carryBytes, terminated: false };
+}
+
+/** A line's text, and whether its bytes were valid UTF-8 (checked only when the text holds a U+FFFD: the rare case). */
+function decode(bytes: Buffer): { text: string; utf8: boolean } {
+  const text = bytes.toString('utf8');
+  return { text, utf8: !text.includes('\uFFFD') || isUtf8(bytes) };
 }
 
 let zeroPage: Buffer | undefined;

@@ -39,7 +39,7 @@ export async function verifyAuditDir(dir: string, options: VerifyDirOptions = {}
   for (const seg of await listSegments(dir)) {
     const live = limit && limit.segment === seg.name;
     if (limit?.segment && seg.name > limit.segment) break;
-    for await (const l of readSegmentLines(seg.path, 0, live ? limit.size : undefined)) verifier.push(l.text, { file: seg.name, line: l.line, terminated: l.terminated });
+    for await (const l of readSegmentLines(seg.path, 0, live ? limit.size : undefined)) verifier.push(l.text, { file: seg.name, line: l.line, terminated: l.terminated, utf8: l.utf8 });
   }
   const report = await verifier.finish();
   report.findings.push(...unreadable);

@@ -1,9 +1,13 @@
 /* Generated from schemas/audit-record.schema.json by scripts/gen-types.mjs. Do not edit; run npm run gen:types. */
 
 /**
- * One line of the Gatehouse audit log (JSON lines under <dataDir>/audit). Records form a hash chain per replica: hash = SHA-256 hex of (prev || RFC 8785 canonical JSON of the record without `hash`). Fields that do not apply to a kind are left out.
+ * One line of the Gatehouse audit log (JSON lines under <dataDir>/audit). Records form a hash chain per replica: hash = SHA-256 hex of (prev || the record without `hash`, as written in line format 2; as RFC 8785 canonical JSON in format 1). docs/audit-log-format.md specifies the line formats. Fields that do not apply to a kind are left out.
  */
 export interface AuditRecord {
+  /**
+   * Line format (docs/audit-log-format.md): 2, the first member of every line gateways write now (the hash covers the record's bytes as written). Absent in format 1 (older gateways: the hash covers the RFC 8785 canonical JSON).
+   */
+  v?: 2;
   /**
    * Record id (UUIDv7, unique across chains): the de-duplication key in sinks (Elasticsearch _id, syslog structured data).
    */
@@ -17,7 +21,7 @@ export interface AuditRecord {
    */
   prev: string;
   /**
-   * SHA-256 hex of prev followed by the RFC 8785 canonical JSON of this record without `hash`.
+   * SHA-256 hex of prev followed by this record without `hash`: in format 2 the line's bytes up to this member, closed with `}`; in format 1 its RFC 8785 canonical JSON. Always the line's last member.
    */
   hash: string;
   /**

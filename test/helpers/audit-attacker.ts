@@ -1,8 +1,7 @@
 import { createPrivateKey, sign } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { canonicalJson } from '../../gateway/core/audit/canonical-json';
-import { hashCanonical, serializeRecord } from '../../gateway/core/audit/hash-record';
 import { CompactRange, recordLeaf } from '../../gateway/core/audit/merkle';
+import { hashOf, sealLine } from './audit-line';
 
 type Rec = Record<string, any>;
 
@@ -12,7 +11,8 @@ type Rec = Record<string, any>;
  * recomputed, every checkpoint re-signed. Only a head kept outside the host can tell.
  *
  * `lines` is the whole log (seq 1 first); `edit` changes the records it is given in place, or
- * returns false to drop one. Returns the new lines.
+ * returns false to drop one. Returns the new lines: each in its own line format, except that
+ * `version` 1 (what gateways wrote before checkpoints carried a Merkle root) writes line format 1 too.
  */
 export function rewriteAndResign(lines: string[], privateJwk: Rec, edit: (r: Rec) => boolean | void, version: 1 | 2 = 2): string[] {
   const key = createPrivateKey({ key: privateJwk as import('node:crypto').JsonWebKey, format: 'jwk' });
@@ -22,6 +22,7 @@ export function rewriteAndResign(lines: string[], privateJwk: Rec, edit: (r: Rec
   for (const line of lines) {
     const { hash: _h, ...r } = JSON.parse(line) as Rec;
     if (edit(r) === false) continue;
+    if (version === 1) delete r.v;
     r.seq = out.length + 1;
     r.prev = prev;
     if (r.kind === 'checkpoint') {
@@ -31,10 +32,10 @@ export function rewriteAndResign(lines: string[], privateJwk: Rec, edit: (r: Rec
       const jws = signPayload(payload, privateJwk, key);
       r.checkpoint = version === 2 ? { seq: r.seq - 1, head: prev, kid: privateJwk.kid, root, frontier: tree.frontier(), jws } : { seq: r.seq - 1, head: prev, kid: privateJwk.kid, jws };
     }
-    const c = canonicalJson(r);
-    prev = hashCanonical(r.prev, c);
+    const sealed = sealLine(r);
+    prev = hashOf(sealed);
     tree.push(recordLeaf(prev));
-    out.push(serializeRecord(c, prev));
+    out.push(sealed);
   }
   return out;
 }
@@ -45,8 +46,7 @@ export function resignCheckpointLine(line: string, privateJwk: Rec): string {
   const { hash: _h, ...r } = JSON.parse(line) as Rec;
   const payload = JSON.parse(Buffer.from(r.checkpoint.jws.split('.')[1], 'base64url').toString('utf8'));
   r.checkpoint = { ...r.checkpoint, kid: privateJwk.kid, jws: signPayload(payload, privateJwk, key) };
-  const c = canonicalJson(r);
-  return serializeRecord(c, hashCanonical(r.prev, c));
+  return sealLine(r);
 }
 
 function signPayload(payload: unknown, privateJwk: Rec, key: ReturnType<typeof createPrivateKey>): string {

@@ -1,10 +1,10 @@
 import { decodeJwt, type JSONWebKeySet } from 'jose';
-import { canonicalJson } from './canonical-json';
-import { GENESIS_HASH, hashCanonical } from './hash-record';
+import { GENESIS_HASH } from './hash-record';
 import { verifyCheckpointJws, type AnchorFile } from './checkpoint';
 import { checkCheckpointTrail, type SettledCheckpoint } from './checkpoint-trail';
 import type { Finding, VerifyReport } from './findings';
 import { CompactRange, recordLeaf } from './merkle';
+import { readRecordLine } from './record-line';
 
 export interface ChainVerifierOptions {
   /** Public keys that checkpoints and the anchor must be signed with. */
@@ -22,6 +22,8 @@ export interface LineSource {
   file?: string;
   line?: number;
   terminated?: boolean;
+  /** False when the line's bytes are not valid UTF-8 (the text then holds U+FFFD in their place). */
+  utf8?: boolean;
 }
 
 interface Entry {
@@ -120,32 +122,22 @@ export class ChainVerifier {
       this.findings.push({ kind: 'torn_line', ...loc, message: `incomplete last line (${Buffer.byteLength(text)} bytes without a newline): a crash mid-write that start-up has not recovered yet` });
       return;
     }
-    let rec: Record<string, unknown>;
-    try {
-      rec = JSON.parse(text);
-    } catch {
-      this.findings.push({ kind: 'malformed', ...loc, message: 'not JSON' });
+    const read = readRecordLine(text);
+    if ('malformed' in read) {
+      this.findings.push({ kind: 'malformed', ...loc, id: read.record?.id, seq: read.record?.seq, message: read.malformed });
       return;
     }
-    const { hash, ...rest } = rec ?? {};
-    if (!isRecordShape(rec) || typeof hash !== 'string') {
-      this.findings.push({ kind: 'malformed', ...loc, message: 'not an audit record (id, seq, prev, hash, kind, time, chain)' });
-      return;
-    }
-    let computed: string;
-    try {
-      computed = hashCanonical(rec.prev, canonicalJson(rest));
-    } catch (err) {
-      this.findings.push({ kind: 'malformed', ...loc, id: rec.id, seq: rec.seq, message: (err as Error).message });
-      return;
-    }
+    const { record: rec, hash, computed } = read;
     this.total++;
-    const checkpoint = rec.kind === 'checkpoint' ? ((rec as Record<string, unknown>).checkpoint as { jws?: unknown; frontier?: unknown } | undefined) : undefined;
+    const checkpoint = rec.kind === 'checkpoint' ? (rec.checkpoint as { jws?: unknown; frontier?: unknown } | undefined) : undefined;
     const entry: Entry = {
       seq: rec.seq, hash, prev: rec.prev, id: rec.id, kind: rec.kind, time: rec.time, chain: rec.chain, ...loc,
       jws: typeof checkpoint?.jws === 'string' ? checkpoint.jws : undefined,
       frontier: Array.isArray(checkpoint?.frontier) ? (checkpoint.frontier as string[]) : undefined,
     };
+    // The writer writes UTF-8 only; a reader replaces bad bytes with U+FFFD, so they could hide behind a matching hash.
+    if (where.utf8 === false) this.flag(entry, 'modified', 'the line is not valid UTF-8 (bytes were changed after writing; each reader would decode them differently)');
+    if (read.problem) this.flag(entry, 'malformed', `line format ${read.version}: ${read.problem}`);
     if (computed !== hash) this.flag(entry, 'modified', 'content does not match its hash (a field was changed after writing)');
 
     const seen = this.recentHashes.get(hash);
@@ -345,12 +337,6 @@ export class ChainVerifier {
     if (s === this.anchorSeq) this.anchorSeen = chosen.hash;
     this.last = chosen;
   }
-}
-
-function isRecordShape(r: unknown): r is { id: string; seq: number; prev: string; kind: string; time: string; chain: string } {
-  if (!r || typeof r !== 'object') return false;
-  const o = r as Record<string, unknown>;
-  return typeof o.id === 'string' && Number.isSafeInteger(o.seq) && typeof o.prev === 'string' && typeof o.kind === 'string' && typeof o.time === 'string' && typeof o.chain === 'string';
 }
 
 /** The tree before a log's first kept record, from its checkpoint's frontier (checked against the signed root later). */

@@ -5,8 +5,9 @@ import { canonicalJson } from './canonical-json';
 export const GENESIS_HASH = '0'.repeat(64);
 
 /**
- * The chain link: SHA-256 hex of `prev` (64 hex chars) followed by the RFC 8785 canonical JSON
- * of the record without its `hash` member.
+ * The chain link of line format 1 (docs/audit-log-format.md; what gateways wrote before format 2,
+ * which the verifier still reads): SHA-256 hex of `prev` (64 hex chars) followed by the RFC 8785
+ * canonical JSON of the record without its `hash` member.
  *
  * @example
  * const r = { id: 'r1', seq: 1, prev: GENESIS_HASH, time: '2025-01-01T00:00:00.000Z', kind: 'checkpoint', chain: 'gw-1' };
@@ -16,16 +17,15 @@ export function hashRecord(prev: string, record: Record<string, unknown>): strin
   return hashCanonical(prev, canonicalJson(withoutHash(record)));
 }
 
-/** hashRecord when the canonical JSON (without `hash`) is already at hand: the writer's hot path. */
+/** hashRecord when the canonical JSON (without `hash`) is already at hand. */
 export function hashCanonical(prev: string, canonical: string): string {
   // One-shot crypto.hash (Node ≥ 20.12, our floor) skips the Hash object: ≈ 2× faster per record.
   return hash('sha256', prev + canonical, 'hex');
 }
 
 /**
- * The JSON line the log stores: the canonical JSON of the record without `hash`, with
- * `"hash":"…"` appended as the last member. One canonicalization per record; the verifier
- * parses the line, drops `hash` and canonicalizes again.
+ * A format 1 line: the canonical JSON of the record without `hash`, with `"hash":"…"` appended
+ * as the last member. The verifier requires a format 1 line to be exactly this.
  *
  * @example
  * serializeRecord('{"a":1}', 'ab…') // => '{"a":1,"hash":"ab…"}'

@@ -1,8 +1,7 @@
 import type { JSONWebKeySet } from 'jose';
-import { canonicalJson } from './canonical-json';
 import { verifyCheckpointJws, type CheckpointPayload } from './checkpoint';
-import { hashCanonical, serializeRecord } from './hash-record';
 import { recordLeaf, verifyConsistency, verifyInclusion } from './merkle';
+import { readRecordLine } from './record-line';
 
 /**
  * What `gatehouse audit prove` prints and `verify-proof` checks. Everything a verifier relies on
@@ -12,7 +11,7 @@ import { recordLeaf, verifyConsistency, verifyInclusion } from './merkle';
 export type ProofDocument =
   | {
       type: 'inclusion';
-      /** The record's line exactly as the log stores it (canonical JSON with its hash last). */
+      /** The record's line exactly as the log stores it (either line format, its hash last: docs/audit-log-format.md). */
       record: string;
       /** RFC 9162 inclusion path of leaf seq - 1 in the tree the checkpoint signs, hex. */
       path: string[];
@@ -79,28 +78,15 @@ async function signed(jws: unknown, keys: JSONWebKeySet): Promise<CheckpointPayl
   return check.payload;
 }
 
-/** The record, if the line is exactly the log's line for it and its hash is its own. */
+/** The record, if the line is exactly the log's line for it (either format) and its hash is its own. */
 function recordOf(line: unknown): { seq: number; id: string; chain: string; hash: string } | { ok: false; reason: string } {
   if (typeof line !== 'string') return no('record must be the record line as a string');
-  let r: Record<string, unknown>;
-  try {
-    r = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return no('record is not JSON');
-  }
-  if (!r || typeof r !== 'object' || typeof r.hash !== 'string' || typeof r.prev !== 'string' || !Number.isSafeInteger(r.seq) || (r.seq as number) < 1 || typeof r.chain !== 'string') {
-    return no('record is not an audit record (seq, prev, chain, hash)');
-  }
-  const { hash, ...rest } = r;
-  let canonical: string;
-  try {
-    canonical = canonicalJson(rest);
-  } catch (err) {
-    return no(`record: ${(err as Error).message}`);
-  }
-  if (serializeRecord(canonical, hash as string) !== line) return no('record is not in its canonical form (changed after writing)');
-  if (hashCanonical(r.prev as string, canonical) !== hash) return no('record content does not match its hash (changed after writing)');
-  return { seq: r.seq as number, id: String(r.id), chain: r.chain as string, hash: hash as string };
+  const r = readRecordLine(line);
+  if ('malformed' in r) return no(`record: ${r.malformed}`);
+  if (r.record.seq < 1) return no('record is not an audit record (seq, prev, chain, hash)');
+  if (r.problem) return no(`record is not in the form it was written in (changed after writing): ${r.problem}`);
+  if (r.computed !== r.hash) return no('record content does not match its hash (changed after writing)');
+  return { seq: r.record.seq, id: r.record.id, chain: r.record.chain, hash: r.hash };
 }
 
 function onlyKeys(d: Record<string, unknown>, keys: string[]): boolean {
