@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { bigChatBody, bigSizes } from './lib/big-bodies.mjs';
 import { request } from './lib/http-util.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
+import { stat } from './lib/stats.mjs';
 import { cpuTicks } from './lib/proc-stats.mjs';
 import { checkBigPrompts, renderBigPrompt } from './lib/report.mjs';
 import { stageBreakdown } from './lib/profile-summary.mjs';
@@ -53,13 +54,6 @@ const clk = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 /** CPU ticks of a target's server process(es): for direct, the mock upstream's own. */
 const serverTicks = (t) => t.pids().reduce((a, pid) => a + cpuTicks(pid), 0);
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const stat = (xs) => ({ p50: round(median(xs)), min: round(Math.min(...xs)), max: round(Math.max(...xs)) });
-const round = (x) => Math.round(x * 100) / 100;
 
 async function main() {
   const files = {};

@@ -138,10 +138,11 @@ async function main() {
   const memoryBound = env.MEMORY === '0' ? undefined : await runMemory();
   const bigPrompts = (env.BIG ?? (quick ? '0' : '1')) === '0' ? undefined : await runBigPrompts();
   const manyStreams = (env.STREAMS ?? (quick ? '0' : undefined)) === '0' ? undefined : await runManyStreams();
+  const fleet = (env.FLEET ?? (quick ? '0' : '1')) === '0' ? undefined : await runFleet();
   const micro = env.MICRO === '0' ? [] : await runMicro();
   const auditCost = env.AUDIT === '0' ? undefined : await runAuditCost();
   const diskSync = fdatasyncLatency(out);
-  const results = { environment, options: opts, diskSync, labels, unavailable, fullParts, cells, memory, latency, memoryBound, bigPrompts, manyStreams, micro, auditCost, elapsedS: Math.round((Date.now() - started) / 1000) };
+  const results = { environment, options: opts, diskSync, labels, unavailable, fullParts, cells, memory, latency, memoryBound, bigPrompts, manyStreams, fleet, micro, auditCost, elapsedS: Math.round((Date.now() - started) / 1000) };
   writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   const summary = renderSummary(results);
   writeFileSync(join(out, 'summary.md'), summary);
@@ -197,17 +198,25 @@ async function runMemory() {
     env: { MEMORY_BYTES: String(opts.memoryBytes), BENCH_OUT: out }, timeoutMs: 180_000,
   });
   // Exit code 1 means a bound was exceeded: the figures are still in the JSON line.
-  try {
-    return JSON.parse(r.stdout.trim().split('\n').pop());
-  } catch {
-    return { error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ') };
-  }
+  return lastJsonLine(r);
 }
 
 /** bench/big-prompt.mjs: added first byte of 64 KB–4 MB requests (its own targets, after the others stopped). */
 async function runBigPrompts() {
   log('big prompts (bench/big-prompt.mjs)');
   const r = await procs.run('node', [join(bench, 'big-prompt.mjs'), '--json'], { env: { BENCH_OUT: join(out, 'big-prompt') }, timeoutMs: 600_000 });
+  return lastJsonLine(r);
+}
+
+/** bench/many-streams.mjs: RSS per stream and added inter-event delay of ~10,000 concurrent SSE streams. */
+async function runManyStreams() {
+  log('many streams (bench/many-streams.mjs)');
+  const r = await procs.run('node', [join(bench, 'many-streams.mjs'), '--json'], { env: { BENCH_OUT: join(out, 'many-streams') }, timeoutMs: 900_000 });
+  return lastJsonLine(r);
+}
+
+/** A phase's figures: the JSON object its script printed last, or what went wrong. */
+function lastJsonLine(r) {
   try {
     return JSON.parse(r.stdout.trim().split('\n').pop());
   } catch {
@@ -215,15 +224,11 @@ async function runBigPrompts() {
   }
 }
 
-/** bench/many-streams.mjs: RSS per stream and added inter-event delay of ~10,000 concurrent SSE streams. */
-async function runManyStreams() {
-  log('many streams (bench/many-streams.mjs)');
-  const r = await procs.run('node', [join(bench, 'many-streams.mjs'), '--json'], { env: { BENCH_OUT: join(out, 'many-streams') }, timeoutMs: 900_000 });
-  try {
-    return JSON.parse(r.stdout.trim().split('\n').pop());
-  } catch {
-    return { error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ') };
-  }
+/** bench/fleet.mjs: the full pipeline with shared state in PostgreSQL or Redis against embedded (it starts both servers). */
+async function runFleet() {
+  log('shared state in a fleet (bench/fleet.mjs)');
+  const r = await procs.run(join(root, 'node_modules/.bin/tsx'), [join(bench, 'fleet.mjs'), '--json'], { cwd: root, env: { BENCH_OUT: join(out, 'fleet') }, timeoutMs: 600_000 });
+  return lastJsonLine(r);
 }
 
 /** The audit's cost before and after (lib/audit-cost.mjs), on its own upstream; a failure is reported, not fatal. */

@@ -24,6 +24,22 @@ export function memoryKb(pid) {
   }
 }
 
+/**
+ * CPU ticks of a server that forks a process per connection (PostgreSQL's postmaster): its own,
+ * what its exited children left (cutime + cstime), and its live children's. A backend that ends
+ * mid-run still counts, once it has been reaped.
+ */
+export function serverTreeTicks(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    const own = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    return childrenOf(pid).reduce((a, child) => a + cpuTicks(child), own);
+  } catch {
+    return 0;
+  }
+}
+
 export function childrenOf(pid) {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);

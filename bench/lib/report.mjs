@@ -98,6 +98,12 @@ export function renderSummary(results) {
     else lines.push(renderBigPrompt(big), ...checkBigPrompts(big), '');
   }
   lines.push(...renderManyStreams(results.manyStreams));
+  const fleet = results.fleet;
+  if (fleet) {
+    lines.push('## Shared state in a fleet (bench/fleet.mjs)', '');
+    if (fleet.error) lines.push(`- fleet.mjs failed: ${fleet.error}`);
+    else lines.push(renderFleet(fleet), ...checkFleet(fleet), '');
+  }
   if (results.micro?.length) {
     lines.push('## Micro-benchmarks (bench/micro/*.bench.ts)', '');
     for (const r of results.micro) {
@@ -210,3 +216,42 @@ export function renderBigPrompt(result) {
   return lines.join('\n') + '\n';
 }
 
+
+/** Markdown of one fleet run (bench/fleet.mjs): per state variant, medians over rounds [range]. */
+export function renderFleet(result) {
+  const r = (s, d = 0) => (s ? `${f(s.p50, d)} [${f(s.min, d)}–${f(s.max, d)}]` : '–');
+  const signed = (s, d = 0) => (s ? `${s.p50 >= 0 ? '+' : ''}${f(s.p50, d)} [${f(s.min, d)}–${f(s.max, d)}]` : '–');
+  const lines = [
+    `Shared state: full pipeline, 160 B JSON, median over ${result.rounds} round(s) [range]; ${result.conn} connections for ${result.dur} s per load, first byte from ${result.probeN} sequential requests; ${result.pinning}. ` +
+      '"Added" = minus store: embedded in the same round. Metered: the rule has a rate and a concurrency limit (every request admits and releases a slot); unmetered: a rule with neither.',
+    '',
+    '| state | gateway CPU µs/req | added vs embedded | PostgreSQL CPU µs/req | Redis CPU µs/req | PG transactions / Redis calls per req | first byte p50 ms | added ms | req/s one instance | req/s two instances | two ÷ one |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const x of result.rows) {
+    lines.push(`| ${x.label} (metered) | ${r(x.gatewayUs)} | ${signed(x.addedGatewayUs)} | ${r(x.pgUs)} | ${r(x.redisUs)} | ${r(x.pgXacts, 2)} / ${r(x.redisCommands, 2)} | ${r(x.ttfbMs, 2)} | ${signed(x.addedTtfbMs, 2)} | ${r(x.rpsOne)} | ${r(x.rpsTwo)} | ${r(x.twoOverOne, 2)}× |`);
+  }
+  for (const x of result.rows) {
+    const u = x.unmetered;
+    lines.push(`| ${x.label} (unmetered) | ${r(u.gatewayUs)} | ${signed(u.addedGatewayUs)} | ${r(u.pgUs)} | – | ${r(u.pgXacts, 2)} / – | ${r(u.ttfbMs, 2)} | ${signed(u.addedTtfbMs, 2)} | | | |`);
+  }
+  lines.push('', `Load average (1 min) at each round: ${result.rows.map((x) => `${x.variant} ${x.loadAvg.join('/')}`).join('; ')}; other processes' CPU-s during the loads: ${result.rows.map((x) => `${x.variant} ${x.otherCpuS.join('/')}`).join('; ')}; non-2xx or failed requests: ${result.rows.map((x) => `${x.variant} ${x.errors}`).join(', ')}.`);
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Issue 20's target: shared state adds ≤ 1 round trip and ≤ 50 µs of gateway CPU to a request that
+ * uses it, nothing to one that does not ("nothing": within the rounds' spread, at most 10 µs).
+ */
+export function checkFleet(result) {
+  const out = [];
+  for (const x of result.rows) {
+    if (!x.addedGatewayUs) continue;
+    const trips = x.variant === 'redis' ? x.redisCommands.p50 : x.pgXacts.p50;
+    out.push(`- ${x.addedGatewayUs.p50 <= 50 ? 'PASS' : 'MISS'} ${x.label}: metered request adds ${f(x.addedGatewayUs.p50, 0)} µs gateway CPU (target ≤ 50 µs)`);
+    out.push(`- ${trips <= 1.05 ? 'PASS' : 'MISS'} ${x.label}: ${f(trips, 2)} ${x.variant === 'redis' ? 'Redis calls' : 'PostgreSQL transactions'} per metered request (target ≤ 1 round trip)`);
+    const u = x.unmetered.addedGatewayUs;
+    out.push(`- ${u.p50 <= 10 || u.min <= 0 ? 'PASS' : 'MISS'} ${x.label}: unmetered request adds ${f(u.p50, 0)} [${f(u.min, 0)}–${f(u.max, 0)}] µs gateway CPU and ${f(x.unmetered.pgXacts.p50, 2)} PostgreSQL transactions (target: nothing)`);
+  }
+  return out;
+}

@@ -41,11 +41,14 @@ export async function startPortkey(ctx) {
 /** The bundle to run: ctx.gatewayJs (an A/B of a change) or this checkout's build. */
 const gatewayJs = (ctx) => ctx.gatewayJs ?? join(ctx.root, 'dist/gateway.js');
 
-/** Writes a config from `template` (to `file` under the results); `audit` lines are added under its `audit:`. */
-function gatehouseConfig(ctx, template, dataDir, upstreamBase, { file = template, audit = [] } = {}) {
+/**
+ * Writes a config from `template` (to `file` under the results); `audit` lines are added under its
+ * `audit:`, and `append` (top-level YAML sections the template lacks) at its end.
+ */
+function gatehouseConfig(ctx, template, dataDir, upstreamBase, { file = template, audit = [], append = '' } = {}) {
   const text = readFileSync(join(ctx.bench, 'configs', template), 'utf8')
     .replaceAll('__UPSTREAM_URL__', upstreamBase).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', ctx.bench)
-    .replace(/^audit:\n/m, `audit:\n${audit.map((l) => `  ${l}\n`).join('')}`);
+    .replace(/^audit:\n/m, `audit:\n${audit.map((l) => `  ${l}\n`).join('')}`) + append;
   const path = join(ctx.out, file);
   writeFileSync(path, text);
   return path;
@@ -53,11 +56,22 @@ function gatehouseConfig(ctx, template, dataDir, upstreamBase, { file = template
 
 /** The full pipeline with `audit` lines added to its config, on `dataDir`, and a dev-issuer token the bench policy allows. */
 export async function startGatehouseAuditVariant(ctx, name, upstreamBase, dataDir, audit) {
-  const config = gatehouseConfig(ctx, 'full.yaml', dataDir, upstreamBase, { file: `${name}.yaml`, audit });
-  const gw = await startGatehouse(ctx, name, config, dataDir, []);
+  return startGatehouseVariant(ctx, name, upstreamBase, dataDir, { audit });
+}
+
+/**
+ * A full pipeline that differs from configs/full.yaml in `audit` lines, `append`ed sections (e.g.
+ * `state:`) or serve `args`, on `dataDir`; with a dev-issuer token the bench policy allows, unless
+ * `mint` is false (an instance that shares another's issuer key: copy dev-issuer.jwk.json first).
+ */
+export async function startGatehouseVariant(ctx, name, upstreamBase, dataDir, { audit = [], append = '', args = [], mint = true } = {}) {
+  const config = gatehouseConfig(ctx, 'full.yaml', dataDir, upstreamBase, { file: `${name}.yaml`, audit, append });
+  const gw = await startGatehouse(ctx, name, config, dataDir, args);
+  const v = { name, pid: gw.pid, url: gw.dataUrl + CHAT, adminUrl: gw.adminUrl };
+  if (!mint) return v;
   const minted = await ctx.procs.run('node', [gatewayJs(ctx), 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir]);
   if (minted.code !== 0) throw new Error(`${name}: gatehouse token failed: ${minted.stderr ?? minted.stdout}`);
-  return { name, pid: gw.pid, url: gw.dataUrl + CHAT, token: minted.stdout.trim() };
+  return { ...v, token: minted.stdout.trim() };
 }
 
 async function startGatehouse(ctx, name, configFile, dataDir, extraArgs) {

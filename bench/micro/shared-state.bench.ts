@@ -108,12 +108,7 @@ async function main() {
   const redis = await startRedis();
   try {
     const store = await RedisCounterStore.open(redis.url, { keyPrefix: 'bench:', leaseMs: 30_000, log });
-    const port = new URL(redis.url).port;
-    const redisPid = async () => {
-      const { execFileSync } = await import('node:child_process');
-      return execFileSync('pgrep', ['-f', `redis-server 127.0.0.1:${port}`], { encoding: 'utf8' }).trim().split('\n').map(Number);
-    };
-    results.push(await measure('redis', store, redisPid));
+    results.push(await measure('redis', store, async () => [redis.pid]));
     await store.close();
   } finally {
     await redis.stop();

@@ -34,7 +34,7 @@ export async function waitForPort(name: string, port: number, dead: () => boolea
  * Spawns a test server in the foreground and waits for it to listen on each of `ports`.
  * `stop()` ends it (SIGTERM) and removes `dir`, its temporary folder.
  */
-export async function spawnServer(name: string, cmd: string, args: string[], dir: string, ports: number[]): Promise<{ output(): string; stop(): Promise<void> }> {
+export async function spawnServer(name: string, cmd: string, args: string[], dir: string, ports: number[]): Promise<{ pid: number; output(): string; stop(): Promise<void> }> {
   const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c));
@@ -53,5 +53,5 @@ export async function spawnServer(name: string, cmd: string, args: string[], dir
     await stop();
     throw err;
   }
-  return { output: () => output, stop };
+  return { pid: child.pid!, output: () => output, stop };
 }

@@ -20,6 +20,8 @@ export interface TestPostgres {
   /** postgres://gatehouse@127.0.0.1:PORT/postgres */
   url: string;
   port: number;
+  /** The postmaster's process id while it runs (benchmarks read the server's CPU time from /proc). */
+  serverPid(): number;
   /** A new, empty schema name (the gateway's `state.postgres.schema`), different for every call. */
   freshSchema(): string;
   /** A fresh schema, migrated, as a gateway's pool settings (what a store under test opens). */
@@ -89,6 +91,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   return {
     url,
     port,
+    serverPid: () => Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]),
     freshSchema: () => `t${process.pid}_${++schemas}`,
     async migratedSchema() {
       const settings = { url, schema: `t${process.pid}_${++schemas}`, poolSize: 5, connectTimeoutMs: 2000 };

@@ -10,6 +10,8 @@ import { freePort, spawnServer } from './ports';
 
 export interface TestRedis {
   url: string;
+  /** The server's process id (benchmarks read its CPU time). */
+  pid: number;
   /** A new key prefix (the gateway's `state.redis.keyPrefix`), different for every call. */
   freshPrefix(): string;
   stop(): Promise<void>;
@@ -21,7 +23,7 @@ export async function startRedis(): Promise<TestRedis> {
   if (!redisServer) throw new Error('redis-server not found: install it with `apt-get install redis-server` (.ci/run does), or set GATEHOUSE_REDIS_SERVER');
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-redis-'));
   const port = await freePort();
-  const { stop } = await spawnServer('redis-server', redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], dir, [port]);
+  const { pid, stop } = await spawnServer('redis-server', redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], dir, [port]);
   let prefixes = 0;
-  return { url: `redis://127.0.0.1:${port}`, freshPrefix: () => `t${process.pid}_${++prefixes}:`, stop };
+  return { url: `redis://127.0.0.1:${port}`, pid, freshPrefix: () => `t${process.pid}_${++prefixes}:`, stop };
 }
