@@ -103,9 +103,9 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     checkpointMaxMs: (c.checkpoint?.maxSeconds ?? c.checkpointIntervalSeconds ?? 1) * 1000,
     groupCommitMaxDelayMs: c.groupCommitMaxDelayMs ?? 0,
     preallocate: c.preallocateSegments ?? true,
-    onDurable(records, _position, leaves) {
+    onDurable(records, _position, leaves, lineBytes) {
       witness?.leaves(leaves);
-      index?.add(records);
+      index?.add(records, lineBytes);
       for (const r of records) {
         events.emit('audit.appended', {
           id: r.id, seq: r.seq, kind: r.kind, principal: r.principal?.subject, decision: r.decision?.action, model: r.model, status: r.status,
@@ -158,7 +158,7 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
   const witnessSources = c.witness ? [c.witness.url, c.witness.file && resolve(configDir, c.witness.file)].filter((w): w is string => !!w) : undefined;
   const witnessToken = c.witness?.token ? await readSecretRef(c.witness.token, configDir) : undefined;
   if (c.witness) witness = await createWitnessExporter(c.witness, { auditDir: dir, configDir, log, range: () => writer.durableRange() });
-  index = new RecordIndex(dir, c.recentRecords ?? 10_000, () => writer.durablePosition());
+  index = new RecordIndex(dir, c.recentRecords ?? 10_000, () => writer.durablePosition(), c.recentRecordsMaxBytes ?? 64 * 1024 * 1024);
 
   // The start checkpoint attests the head that start-up recovered (the tail a crash left unattested).
   await writer.checkpoint();

@@ -30,39 +30,66 @@ export function matchesQuery(r: AuditRecord, q: AuditQuery): boolean {
 }
 
 /**
- * Answers the admin API's queries. The most recent records (audit.recentRecords, default 10,000)
- * are kept in memory as they become durable and answer most queries; anything older is read
- * from the segment files (a forward scan from the segment holding `after`, or newest-first
- * segment by segment when looking for the latest matches). Lookups by id outside the window
- * scan the files: fine for an admin API, not for a hot path.
+ * Answers the admin API's queries. The most recent records are kept in memory as they become
+ * durable and answer most queries: at most `capacity` records (audit.recentRecords, default
+ * 10,000) and at most `maxBytes` of them as written (audit.recentRecordsMaxBytes, default 64 MiB;
+ * a record carries masked bodies of up to maxAuditBodyBytes, so a count alone would let big
+ * prompts hold gigabytes). Anything older is read from the segment files (a forward scan from the
+ * segment holding `after`, or newest-first segment by segment when looking for the latest
+ * matches). Lookups by id outside the window scan the files: fine for an admin API, not for a
+ * hot path.
  */
 export class RecordIndex {
-  private readonly ring: AuditRecord[] = [];
-  private start = 0;
+  /** Oldest first from `head`; the slots before it are dropped records, compacted now and then. */
+  private ring: (AuditRecord | undefined)[] = [];
+  private sizes: number[] = [];
+  private head = 0;
+  private bytes = 0;
   private readonly byId = new Map<string, AuditRecord>();
 
-  constructor(private readonly dir: string, private readonly capacity: number, private readonly durable: () => DurablePosition) {}
+  constructor(
+    private readonly dir: string,
+    private readonly capacity: number,
+    private readonly durable: () => DurablePosition,
+    private readonly maxBytes = 64 * 1024 * 1024,
+  ) {}
 
-  add(records: AuditRecord[]): void {
-    if (this.capacity === 0) return;
-    for (const r of records) {
-      if (this.ring.length < this.capacity) this.ring.push(r);
-      else {
-        this.byId.delete(this.ring[this.start].id);
-        this.ring[this.start] = r;
-        this.start = (this.start + 1) % this.capacity;
-      }
+  /** Durable records in chain order, with the size of each one's line in the log. */
+  add(records: readonly AuditRecord[], lineBytes: readonly number[]): void {
+    if (this.capacity === 0 || this.maxBytes === 0) return;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      this.ring.push(r);
+      this.sizes.push(lineBytes[i]!);
+      this.bytes += lineBytes[i]!;
       this.byId.set(r.id, r);
     }
+    // The newest record stays even when it alone is over the byte bound.
+    while (this.length > this.capacity || (this.bytes > this.maxBytes && this.length > 1)) {
+      this.byId.delete(this.ring[this.head]!.id);
+      this.bytes -= this.sizes[this.head]!;
+      this.ring[this.head++] = undefined;
+    }
+    if (this.head > 1024 && this.head * 2 > this.ring.length) {
+      this.ring = this.ring.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** How many records are in memory. */
+  get length(): number {
+    return this.ring.length - this.head;
   }
 
   /** Oldest seq held in memory. */
   private get oldestSeq(): number {
-    return this.ring.length ? this.ring[this.start].seq : Infinity;
+    return this.length ? this.at(0).seq : Infinity;
   }
 
+  /** The i-th record in memory, oldest first. */
   private at(i: number): AuditRecord {
-    return this.ring[(this.start + i) % this.ring.length];
+    return this.ring[this.head + i]!;
   }
 
   async get(id: string): Promise<AuditRecord | undefined> {
@@ -110,7 +137,7 @@ export class RecordIndex {
         }
       }
     }
-    for (let i = 0; i < this.ring.length && out.length < limit; i++) {
+    for (let i = 0; i < this.length && out.length < limit; i++) {
       const r = this.at(i);
       if (r.seq > afterSeq && matchesQuery(r, q)) out.push(r);
     }
@@ -119,7 +146,7 @@ export class RecordIndex {
 
   private async latest(q: AuditQuery, limit: number): Promise<AuditRecord[]> {
     const found: AuditRecord[] = [];
-    for (let i = this.ring.length - 1; i >= 0 && found.length < limit; i--) {
+    for (let i = this.length - 1; i >= 0 && found.length < limit; i--) {
       const r = this.at(i);
       if (matchesQuery(r, q)) found.push(r);
     }

@@ -662,6 +662,10 @@ export interface Audit {
    */
   recentRecords?: number;
   /**
+   * At most this many bytes of records (as written to the log) are kept in memory for the admin API, whatever recentRecords says: records carry masked bodies of up to maxAuditBodyBytes each, so a count alone does not bound the memory. Older records are read from the segment files. Default 67108864 (64 MiB).
+   */
+  recentRecordsMaxBytes?: number;
+  /**
    * Where records are streamed (SIEM). Each sink reads the durable log from its own persisted cursor: at-least-once delivery, the record id for de-duplication; a sink that is down falls behind and catches up.
    */
   sinks?: AuditSink[];
