@@ -110,8 +110,10 @@ const stageRules = [
 function stageOf(stack) {
   const leaf = stack[0];
   if (['(idle)', '(garbage collector)', '(program)'].includes(leaf.fn) && !leaf.url) return leaf.fn;
-  // Start-up (module load, config and policy compile) is not per-request work.
-  if (stack.some((f) => /modules\/(cjs|esm)\/loader|run_main/.test(f.url) || /^gateway\/(cli|config)\/|^gateway\/server\/(create-gateway|services)|core\/config-schema/.test(f.file))) return '(start-up)';
+  // Start-up (module load, config and policy compile) is not per-request work. The policy is
+  // loaded (schema validation, compile) from a stack of its own: without it, it counted as
+  // per-request "policy" (≈ 12 ms of a 1 MB request's 14 ms in a 50-request profile).
+  if (stack.some((f) => /modules\/(cjs|esm)\/loader|run_main/.test(f.url) || /^gateway\/(cli|config)\/|^gateway\/server\/(create-gateway|services)|core\/config-schema|^gateway\/policy\/load-policy/.test(f.file))) return '(start-up)';
   const i = stack.findIndex((f) => f.file.startsWith('gateway/'));
   if (i === -1) return stack.some((f) => /node_modules\//.test(f.file)) ? 'packages' : 'node: http, sockets, timers';
   // Builtins called from Gatehouse code: SHA-256 and the log write get their own lines.

@@ -1,3 +1,5 @@
+import { joinedLength, joinedSlice } from './joined-text';
+
 /**
  * The first `max` characters of `JSON.stringify(value)`, in time proportional to `max` rather than
  * to the value: a 4 MB request body whose audit copy keeps 64 KB is serialized only as far as
@@ -8,12 +10,14 @@
  * Written for JSON data (what JSON.parse and masking make): null, booleans, numbers, strings,
  * arrays and plain objects. Anything else (toJSON, undefined, functions) is serialized by
  * JSON.stringify itself, member by member, so the result stays that of JSON.stringify.
+ * `partsOf` may give a member string as its parts (see `StringParts`): only the parts before
+ * the cut are read.
  *
  * @example
  * jsonPrefix({ a: 'hello', b: [1, 2] }, 8)   // => { text: '{"a":"he', complete: false }
  * jsonPrefix({ a: 1 }, 100)                  // => { text: '{"a":1}', complete: true }
  */
-export function jsonPrefix(value: unknown, max: number): { text: string; complete: boolean } {
+export function jsonPrefix(value: unknown, max: number, partsOf?: StringParts): { text: string; complete: boolean } {
   const parts: string[] = [];
   // One character beyond the cut, so a text of exactly `max` characters is known to be complete.
   let left = max + 1;
@@ -22,15 +26,23 @@ export function jsonPrefix(value: unknown, max: number): { text: string; complet
     left -= s.length;
   };
 
-  const write = (v: unknown): void => {
-    if (typeof v === 'string') {
+  const write = (v: unknown, parts?: readonly string[]): void => {
+    // Past the cut nothing more is kept (a member name may have taken `left` below zero).
+    if (left <= 0) return;
+    if (parts !== undefined) {
+      // The member's text is its parts joined: cut from them as from a string (below).
+      const length = joinedLength(parts, '');
+      // cutAt on the one character before the cut: `left`, or one more to keep a surrogate pair whole.
+      const cut = length + 2 > left ? Math.min(length, left - 1 + cutAt(joinedSlice(parts, '', Math.min(length, left - 1), Math.min(length, left)), 1)) : length;
+      put(JSON.stringify(joinedSlice(parts, '', 0, cut)));
+    } else if (typeof v === 'string') {
       put(JSON.stringify(v.length + 2 > left ? v.slice(0, cutAt(v, left)) : v));
     } else if (Array.isArray(v) && !hasToJSON(v)) {
       put('[');
       for (let i = 0; i < v.length && left > 0; i++) {
         if (i > 0) put(',');
         if (omitted(v[i])) put('null');
-        else write(v[i]);
+        else write(v[i], partsOf?.(v, i));
       }
       put(']');
     } else if (v !== null && typeof v === 'object' && !hasToJSON(v)) {
@@ -42,7 +54,7 @@ export function jsonPrefix(value: unknown, max: number): { text: string; complet
         if (omitted(member)) continue;
         put(`${first ? '' : ','}${JSON.stringify(key)}:`);
         first = false;
-        write(member);
+        write(member, partsOf?.(v, key));
       }
       put('}');
     } else {
@@ -56,19 +68,27 @@ export function jsonPrefix(value: unknown, max: number): { text: string; complet
 }
 
 /**
+ * A member string given as its parts, in order (their concatenation is the string), or undefined:
+ * a long masked string is kept as the original text's slices and the replacements between them
+ * (core/masking/mask-json.ts `maskedParts`), so a serializer reading the parts never copies the
+ * whole string into one (V8 flattens a concatenated string on its first slice or scan).
+ */
+export type StringParts = (container: object, key: string | number) => readonly string[] | undefined;
+
+/**
  * Characters of `s` to serialize so that its escaped form reaches past `left` characters: `left`
  * itself (each character serializes to one or more), one more when that would split a surrogate pair.
  */
-function cutAt(s: string, left: number): number {
+export function cutAt(s: string, left: number): number {
   const code = s.charCodeAt(left - 1);
   return code >= 0xd800 && code <= 0xdbff ? left + 1 : left;
 }
 
 /** Values JSON.stringify leaves out of an object (and writes as null in an array). */
-function omitted(v: unknown): boolean {
+export function omitted(v: unknown): boolean {
   return v === undefined || typeof v === 'function' || typeof v === 'symbol';
 }
 
-function hasToJSON(v: object): boolean {
+export function hasToJSON(v: object): boolean {
   return typeof (v as { toJSON?: unknown }).toJSON === 'function';
 }

@@ -14,6 +14,8 @@
  * promptSource(facts) // => ['be brief', 'hi'] (nothing joined yet)
  * facts.promptText    // => 'be brief\nhi'
  */
+import { joinedLength, joinedSlice } from './joined-text';
+
 const unjoined = new WeakMap<object, readonly string[]>();
 
 /** Gives `target` an enumerable `promptText`: `source` itself, or its parts joined by newlines on first read. */
@@ -37,7 +39,7 @@ export function definePromptText<T extends object>(target: T, source: string | r
   }) as T & { promptText: string };
 }
 
-/** The prompt as parts while they are not joined yet, else its text: what `joinedLength` and `joinedSlice` take. */
+/** The prompt as parts while they are not joined yet, else its text: what `promptLength` and `promptSlice` take. */
 export function promptSource(holder: { promptText: string }): string | readonly string[] {
   return unjoined.get(holder) ?? holder.promptText ?? '';
 }
@@ -45,32 +47,12 @@ export function promptSource(holder: { promptText: string }): string | readonly 
 /** What joins the parts of a prompt. */
 export const promptSeparator = '\n';
 
-/** `source.join('\n').length` (a string is its own text), without joining. */
-export function joinedLength(source: string | readonly string[]): number {
-  if (typeof source === 'string') return source.length;
-  let n = source.length === 0 ? 0 : source.length - 1;
-  for (const p of source) n += p.length;
-  return n;
+/** The length of the prompt `promptSource` gave, without joining its parts. */
+export function promptLength(source: string | readonly string[]): number {
+  return typeof source === 'string' ? source.length : joinedLength(source, promptSeparator);
 }
 
-/**
- * `source.join('\n').slice(from, to)` (0 ≤ from ≤ to ≤ the joined length) in time and memory
- * proportional to `to - from` and the number of parts: the whole text is never built.
- *
- * @example
- * joinedSlice(['abc', 'def'], 2, 5) // => 'c\nd'
- */
-export function joinedSlice(source: string | readonly string[], from: number, to: number): string {
-  if (typeof source === 'string') return source.slice(from, to);
-  const pieces: string[] = [];
-  let at = 0; // where the current part starts in the joined text
-  for (let i = 0; i < source.length && at < to; i++) {
-    const part = source[i]!;
-    const end = at + part.length;
-    if (end > from) pieces.push(part.slice(Math.max(0, from - at), Math.min(part.length, to - at)));
-    // The separator after this part sits at `end`.
-    if (i < source.length - 1 && end >= from && end < to) pieces.push(promptSeparator);
-    at = end + 1;
-  }
-  return pieces.join('');
+/** `promptText.slice(from, to)` of the prompt `promptSource` gave, without joining its parts. */
+export function promptSlice(source: string | readonly string[], from: number, to: number): string {
+  return typeof source === 'string' ? source.slice(from, to) : joinedSlice(source, promptSeparator, from, to);
 }

@@ -1,7 +1,8 @@
 import type { Masking } from '../generated/gatehouse.config';
+import { jsonBytes } from '../core/json-bytes';
 import { jsonPrefix } from '../core/json-prefix';
 import type { CompileMaskingOptions, CompiledMasking } from '../core/masking/compile';
-import { maskJson } from '../core/masking/mask-json';
+import { maskedParts, maskJson } from '../core/masking/mask-json';
 import { maskText, selectRules } from '../core/masking/mask-text';
 import { auditSameAs } from '../core/masking/same-copy';
 import type { MaskReportEntry } from '../core/types';
@@ -63,7 +64,8 @@ export function createMaskingService(cfg: Masking | undefined, deps: MaskingServ
       if (upstreamRules.length) {
         const upstream = auditSameAs(compiled, 'upstream', masks) ? audit : maskJson(json, compiled, { where: 'upstream', ruleNames: masks, hashKey: key, spans: false });
         if (upstream.changed) {
-          result.upstreamBody = Buffer.from(JSON.stringify(upstream.value));
+          // Written from the masked pieces of a long prompt, never serialized whole as one string.
+          result.upstreamBody = jsonBytes(upstream.value, maskedParts);
           upstreamReport = upstream.report;
         }
       }
@@ -99,10 +101,11 @@ function auditTextCopy(body: Buffer | undefined, compiled: CompiledMasking, mask
 
 /**
  * A masked body larger than the audit bound is stored as a truncated masked JSON text, serialized
- * only as far as the cut (a 4 MB body costs what its first 256 KB cost).
+ * only as far as the cut (a 4 MB body costs what its first 256 KB cost; a long masked prompt is
+ * read from its pieces, so it is not copied whole either).
  */
 export function boundAudit(value: unknown, bytes: number, max: number): unknown {
   if (bytes <= max) return value;
-  const { text, complete } = jsonPrefix(value, max);
+  const { text, complete } = jsonPrefix(value, max, maskedParts);
   return complete ? value : { truncated: true, bytes, text };
 }

@@ -13,6 +13,7 @@
  * x.decision is set before anything is refused, so the audit record names the deciding rule.
  * require_approval passes through (limits included) to the approval stage.
  */
+import { jsonBytes } from '../core/json-bytes';
 import { prependMember } from '../core/json-member';
 import { GatehouseError } from '../errors';
 import type { Decision, InferenceRequest } from '../core/types';
@@ -91,7 +92,7 @@ function enforceMaxTokens(x: Exchange, request: InferenceRequest, decision: Deci
   // serialized again); otherwise the parsed body is serialized with the new values.
   const sent = x.upstreamBody ?? x.body;
   const spliced = added !== undefined && sent ? prependMember(sent, added, limit) : undefined;
-  x.upstreamBody = spliced ?? Buffer.from(JSON.stringify(json));
+  x.upstreamBody = spliced ?? jsonBytes(json);
 }
 
 function tooManyTokens(d: Decision, field: string, value: number, limit: number): GatehouseError {

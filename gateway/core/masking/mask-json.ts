@@ -1,6 +1,8 @@
 import type { CompiledMasking, CompiledRule } from './compile';
 import { formatPath, matchPath } from './json-path';
-import { applyMasks, detect, detectEach, ReportBuilder, selectRules, type AttributedDetection, type MaskOptions, type MaskResult, type MaskSpan } from './mask-text';
+import type { StringParts } from '../json-prefix';
+import { applyMasks, concatenate, detect, detectEach, maskedPieces, ReportBuilder, selectRules, type AttributedDetection, type MaskOptions, type MaskResult, type MaskSpan } from './mask-text';
+import { scanAloneLength } from './scanner';
 import { replacement } from './styles';
 import { memberNames } from './value-context';
 
@@ -215,6 +217,14 @@ function maskJsonBatched<T>(value: T, compiled: CompiledMasking, rules: Compiled
       report.add(d.rule.name, d.detector, formatted);
       if (wantSpans) spans.push({ rule: d.rule.name, detector: d.detector, path: formatted, start: d.start, end: d.end, confidence: d.confidence });
     }
+    if (leaf.frame && leaf.text.length >= scanAloneLength) {
+      // A long string (a big prompt) is kept as its pieces too, for serializers (`maskedParts`).
+      const pieces = maskedPieces(leaf.text, here, hashKey);
+      const masked = concatenate(pieces);
+      writeLeaf(leaf.frame, leaf.key, masked);
+      rememberPieces(leaf.frame.copy!, leaf.key, masked, pieces);
+      continue;
+    }
     const masked = applyMasks(leaf.text, here, hashKey);
     if (leaf.frame) writeLeaf(leaf.frame, leaf.key, masked);
     else root = masked;
@@ -237,3 +247,27 @@ function writeLeaf(frame: Frame, key: string | number, value: unknown): void {
     key = f.key;
   }
 }
+
+/**
+ * The pieces of each long masked string (`maskedPieces`: the original's slices and the
+ * replacements), by the copied container that holds it. The masked string itself is their
+ * concatenation, which V8 copies into one only when something first reads it character by
+ * character; serializers that take `maskedParts` (jsonBytes, jsonPrefix) read the pieces instead,
+ * so a masked megabyte prompt goes upstream and into the audit copy without being copied whole.
+ */
+const longMasked = new WeakMap<object, Map<string | number, { value: string; pieces: readonly string[] }>>();
+
+function rememberPieces(container: object, key: string | number, value: string, pieces: readonly string[]): void {
+  let byKey = longMasked.get(container);
+  if (!byKey) longMasked.set(container, (byKey = new Map()));
+  byKey.set(key, { value, pieces });
+}
+
+/**
+ * The pieces of the masked string at `container[key]`, if maskJson made it from pieces and it is
+ * still there (the same string: compared by reference, never by content).
+ */
+export const maskedParts: StringParts = (container, key) => {
+  const entry = longMasked.get(container)?.get(key);
+  return entry !== undefined && (container as Record<string | number, unknown>)[key] === entry.value ? entry.pieces : undefined;
+};

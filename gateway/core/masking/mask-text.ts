@@ -118,14 +118,38 @@ function ruleFor(rules: readonly CompiledRule[], d: Detection): CompiledRule | u
  * // => 'card [REDACTED:CARD]'
  */
 export function applyMasks(text: string, detections: readonly AttributedDetection[], hashKey: Uint8Array | string): string {
-  if (detections.length === 0) return text;
-  let out = '';
+  return detections.length === 0 ? text : concatenate(maskedPieces(text, detections, hashKey));
+}
+
+/**
+ * `applyMasks` as its pieces: the text's slices between the detections and each detection's
+ * replacement, in order. A serializer can read a long masked text from them where they are
+ * (core/masking/mask-json.ts `maskedParts`) instead of copying it whole.
+ *
+ * @example
+ * maskedPieces('card 4111111111111111.', [{ rule: pci, detector: 'card', start: 5, end: 21, confidence: 0.95 }], key)
+ * // => ['card ', '[REDACTED:CARD]', '.']
+ */
+export function maskedPieces(text: string, detections: readonly AttributedDetection[], hashKey: Uint8Array | string): string[] {
+  const pieces: string[] = [];
   let at = 0;
   for (const d of detections) {
-    out += text.slice(at, d.start) + replacement(d.rule.style, d.detector, text.slice(d.start, d.end), hashKey);
+    pieces.push(text.slice(at, d.start), replacement(d.rule.style, d.detector, text.slice(d.start, d.end), hashKey));
     at = d.end;
   }
-  return out + text.slice(at);
+  pieces.push(text.slice(at));
+  return pieces;
+}
+
+/**
+ * The pieces as one string, by `+`: V8 keeps such a string as a tree of its pieces and copies
+ * them into one only when it is first read character by character, where `join` would copy now
+ * (a megabyte prompt whose masked copy is only written out by pieces is never copied whole).
+ */
+export function concatenate(pieces: readonly string[]): string {
+  let out = '';
+  for (const p of pieces) out += p;
+  return out;
 }
 
 /** Collects report counts keyed by rule, detector and path (entries in first-seen order). */

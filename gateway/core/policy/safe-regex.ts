@@ -1,5 +1,5 @@
 import { compileLinearRegex, type LinearRegex } from '../linear-regex';
-import { joinedLength, joinedSlice } from '../prompt-text';
+import { promptLength, promptSlice } from '../prompt-text';
 
 /** Longest pattern accepted: longer ones are nearly always a mistake (or an attack on the matcher). */
 export const maxPatternLength = 1000;
@@ -36,10 +36,10 @@ export function compileSafeRegex(pattern: string): SafeRegexResult {
  * boundPromptText('x'.repeat(100_000), 65_536).length // => 65_537
  */
 export function boundPromptText(text: string | readonly string[], maxChars: number): string {
-  const length = joinedLength(text);
-  if (length <= maxChars) return typeof text === 'string' ? text : joinedSlice(text, 0, length);
+  const length = promptLength(text);
+  if (length <= maxChars) return promptSlice(text, 0, length);
   const half = maxChars >> 1;
-  return joinedSlice(text, 0, half) + '\n' + joinedSlice(text, length - half, length);
+  return promptSlice(text, 0, half) + '\n' + promptSlice(text, length - half, length);
 }
 
 /** Default for `maxPromptScanBytes` (config `policy.maxPromptScanBytes`): 64 KiB. */

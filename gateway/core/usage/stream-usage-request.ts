@@ -1,3 +1,5 @@
+import { jsonBytes } from '../json-bytes';
+
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -38,5 +40,5 @@ export function withStreamUsage(json: unknown, body: Buffer | undefined): Buffer
   }
   if (!isObj(parsed)) return undefined;
   parsed.stream_options = { ...(isObj(parsed.stream_options) ? parsed.stream_options : {}), include_usage: true };
-  return Buffer.from(JSON.stringify(parsed));
+  return jsonBytes(parsed);
 }

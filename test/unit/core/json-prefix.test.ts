@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonPrefix } from '../../../gateway/core/json-prefix';
+import { partsTable } from '../../builders/string-parts';
 
 /** The reference: serialize everything, then cut. */
 function reference(value: unknown, max: number): { text: string; complete: boolean } {
@@ -29,6 +30,16 @@ describe('core/json-prefix', () => {
       for (let max = 0; max <= full.length + 2; max++) assert.deepEqual(jsonPrefix(value, max), reference(value, max), `max ${max}`);
     });
   }
+
+  it('equals it with member strings given as parts cut anywhere (a pair\'s halves apart too), at every length', () => {
+    for (const [name, value] of values) {
+      const full = JSON.stringify(value)!;
+      for (let seed = 1; seed <= 8; seed++) {
+        const { partsOf } = partsTable(value, seed);
+        for (let max = 0; max <= full.length + 2; max++) assert.deepEqual(jsonPrefix(value, max, partsOf), reference(value, max), `${name}, seed ${seed}, max ${max}`);
+      }
+    }
+  });
 
   it('equals JSON.stringify cut, on the bench bodies and large generated ones', () => {
     const dir = join(__dirname, '../../../bench/bodies');

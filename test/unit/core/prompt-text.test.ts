@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describeBody, describeRequest } from '../../../gateway/core/inference-request';
 import { compilePolicy, evaluatePolicy } from '../../../gateway/core/policy';
 import { boundPromptText } from '../../../gateway/core/policy/safe-regex';
-import { definePromptText, joinedLength, joinedSlice, promptSource } from '../../../gateway/core/prompt-text';
+import { joinedLength, joinedSlice } from '../../../gateway/core/joined-text';
+import { definePromptText, promptSource } from '../../../gateway/core/prompt-text';
 import { parseYamlDocument } from '../../../gateway/core/yaml-document';
 
 /** A small deterministic generator (xorshift), so a failure names a reproducible case. */
@@ -17,14 +18,16 @@ function rng(seed: number): () => number {
 }
 
 describe('core: prompt text from its parts (core/prompt-text.ts)', () => {
-  it('joinedLength and joinedSlice equal the joined text and its slices, at every boundary', () => {
+  it('joinedLength and joinedSlice equal the joined text and its slices, at every boundary and separator', () => {
     const cases: string[][] = [[], [''], ['', ''], ['a'], ['ab', '', 'c'], ['', 'xyz', ''], ['abc', 'def', 'g']];
-    for (const parts of cases) {
-      const joined = parts.join('\n');
-      assert.equal(joinedLength(parts), joined.length, JSON.stringify(parts));
-      for (let from = 0; from <= joined.length; from++) {
-        for (let to = from; to <= joined.length; to++) {
-          assert.equal(joinedSlice(parts, from, to), joined.slice(from, to), `${JSON.stringify(parts)} [${from}, ${to})`);
+    for (const separator of ['\n', '', ', ']) {
+      for (const parts of cases) {
+        const joined = parts.join(separator);
+        assert.equal(joinedLength(parts, separator), joined.length, JSON.stringify(parts));
+        for (let from = 0; from <= joined.length; from++) {
+          for (let to = from; to <= joined.length; to++) {
+            assert.equal(joinedSlice(parts, separator, from, to), joined.slice(from, to), `${JSON.stringify(parts)} by ${JSON.stringify(separator)} [${from}, ${to})`);
+          }
         }
       }
     }
@@ -33,13 +36,14 @@ describe('core: prompt text from its parts (core/prompt-text.ts)', () => {
   it('joinedSlice equals the joined slice on random parts and ranges (surrogate pairs included)', () => {
     const next = rng(23);
     const alphabet = ['a', 'b', '\n', ' ', '\u00e9', '\ud83d\ude00', '\u017f'];
-    for (let n = 0; n < 400; n++) {
+    for (let n = 0; n < 600; n++) {
+      const separator = ['\n', '', '--'][n % 3];
       const parts = Array.from({ length: Math.floor(next() * 6) }, () => Array.from({ length: Math.floor(next() * 9) }, () => alphabet[Math.floor(next() * alphabet.length)]).join(''));
-      const joined = parts.join('\n');
+      const joined = parts.join(separator);
       const a = Math.floor(next() * (joined.length + 1));
       const b = Math.floor(next() * (joined.length + 1));
       const [from, to] = a <= b ? [a, b] : [b, a];
-      assert.equal(joinedSlice(parts, from, to), joined.slice(from, to), `${JSON.stringify(parts)} [${from}, ${to})`);
+      assert.equal(joinedSlice(parts, separator, from, to), joined.slice(from, to), `${JSON.stringify(parts)} [${from}, ${to})`);
     }
   });
 

@@ -19,6 +19,22 @@ function input(json: unknown, masks: string[]) {
   return { masks, body: Buffer.from(JSON.stringify(json)), json };
 }
 
+/** Runs `run` and reports the longest text any JSON.stringify call made meanwhile. */
+function longestSerialization<T>(run: () => T): { result: T; longest: number } {
+  let longest = 0;
+  const stringify = JSON.stringify;
+  JSON.stringify = ((...args: Parameters<typeof JSON.stringify>) => {
+    const out = stringify(...args);
+    longest = Math.max(longest, out?.length ?? 0);
+    return out;
+  }) as typeof JSON.stringify;
+  try {
+    return { result: run(), longest };
+  } finally {
+    JSON.stringify = stringify;
+  }
+}
+
 describe('gateway/masking service', () => {
   const service = createMaskingService({ maxAuditBodyBytes: 4096 }, { getCompiled: () => compiled, log: silentLogger });
   const request = {
@@ -49,21 +65,24 @@ describe('gateway/masking service', () => {
   it('maskRequest: a body over the audit bound is stored as its serialization cut at the bound, serialized no further (a big prompt)', () => {
     const big = { model: 'gpt-4o', messages: [{ role: 'user', content: 'a long prompt, mail a@b.io. '.repeat(40_000) }] };
     const request = input(big, []);
-    const longest: number[] = [];
-    const stringify = JSON.stringify;
-    JSON.stringify = ((...args: Parameters<typeof JSON.stringify>) => {
-      const out = stringify(...args);
-      longest.push(out?.length ?? 0);
-      return out;
-    }) as typeof JSON.stringify;
-    let masked: ReturnType<typeof service.maskRequest>;
-    try {
-      masked = service.maskRequest(request);
-    } finally {
-      JSON.stringify = stringify;
-    }
-    assert.deepEqual(masked.auditBody, { truncated: true, bytes: Buffer.byteLength(stringify(big)), text: stringify(big).slice(0, 4096) });
-    assert.ok(Math.max(...longest) <= 4096 + 2, `longest serialization: ${Math.max(...longest)} characters of ${stringify(big).length}`);
+    const { result: masked, longest } = longestSerialization(() => service.maskRequest(request));
+    assert.deepEqual(masked.auditBody, { truncated: true, bytes: Buffer.byteLength(JSON.stringify(big)), text: JSON.stringify(big).slice(0, 4096) });
+    assert.ok(longest <= 4096 + 2, `longest serialization: ${longest} characters of ${JSON.stringify(big).length}`);
+  });
+
+  it('maskRequest: a big masked prompt goes upstream and into the audit copy without being serialized whole (issue 23)', () => {
+    // One rule that masks upstream with every detector the default audit masking runs: one copy serves both.
+    const pii = compileMaskingRules([{ name: 'pii', detectors: ['all'], where: ['upstream'] }], { hashKey: 'test' });
+    const same = createMaskingService({ maxAuditBodyBytes: 4096 }, { getCompiled: () => pii, log: silentLogger });
+    const prompt = 'a long prompt \u{1F600}, mail a@b.io or call +1 415 555 0100.\n'.repeat(40_000);
+    const big = { model: 'gpt-4o', messages: [{ role: 'user', content: prompt }] };
+    const request = input(big, ['pii']);
+    const { result: masked, longest } = longestSerialization(() => same.maskRequest(request));
+    const expected = { ...big, messages: [{ role: 'user', content: maskText(prompt, pii, { where: 'upstream', ruleNames: ['pii'], path: '$.messages[0].content' }).value }] };
+    assert.ok(expected.messages[0].content.includes('[REDACTED:EMAIL]') && !expected.messages[0].content.includes('a@b.io'));
+    assert.deepEqual(masked.upstreamBody, Buffer.from(JSON.stringify(expected)));
+    assert.deepEqual(masked.auditBody, { truncated: true, bytes: request.body.length, text: JSON.stringify(expected).slice(0, 4096) });
+    assert.ok(longest <= 100_000, `longest serialization: ${longest} characters of ${masked.upstreamBody!.length} bytes`);
   });
 
   it('responseMasker JSON: masked for the client where rules say client; audit copy recorded', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { maskEachString } from '../../../builders/mask-each-string';
 import { compileMaskingRules, MaskingRulesError } from '../../../../gateway/core/masking/compile';
 import { formatPath, matchPath, parseJsonPath } from '../../../../gateway/core/masking/json-path';
-import { maskJson } from '../../../../gateway/core/masking/mask-json';
+import { maskedParts, maskJson } from '../../../../gateway/core/masking/mask-json';
 import { maskText } from '../../../../gateway/core/masking/mask-text';
 import { previewMasking } from '../../../../gateway/core/masking/preview';
 import { replacement } from '../../../../gateway/core/masking/styles';
@@ -119,6 +119,34 @@ describe('core/masking maskJson batched scan', () => {
       assert.ok(masked > bodies.length, `the corpus plants values (${masked} masked)`);
     });
   }
+});
+
+describe('core/masking maskJson: long masked strings as their pieces (maskedParts)', () => {
+  const compiled = compileMaskingRules([], { hashKey: 'k' });
+  const long = 'notes, mail jane@example.com or call +1 415 555 0100.\n'.repeat(2_000);
+  const body = { model: 'm', messages: [{ role: 'system', content: 'mail a@b.io' }, { role: 'user', content: long }] };
+
+  it('gives the pieces of a long masked string, which join to it; none for a short one, the input or an unmasked one', () => {
+    const r = maskJson(body, compiled, { where: 'audit' });
+    const messages = (r.value as typeof body).messages;
+    const pieces = maskedParts(messages[1], 'content');
+    assert.ok(pieces && pieces.length > 2, 'pieces of the long string');
+    assert.equal(pieces.join(''), messages[1].content);
+    assert.equal(messages[1].content, maskText(long, compiled, { where: 'audit', path: '$.messages[1].content' }).value);
+    assert.ok(!pieces.join('').includes('jane@example.com'));
+    assert.equal(maskedParts(messages[0], 'content'), undefined);
+    assert.equal(maskedParts(body.messages[1], 'content'), undefined);
+    const clean = maskJson({ messages: [{ content: 'no values here at all. '.repeat(4_000) }] }, compiled, { where: 'audit' });
+    assert.equal(clean.changed, false);
+    assert.equal(maskedParts((clean.value as { messages: object[] }).messages[0], 'content'), undefined);
+  });
+
+  it('gives none once the member holds another string', () => {
+    const r = maskJson(body, compiled, { where: 'audit' });
+    const message = (r.value as typeof body).messages[1];
+    message.content = 'replaced';
+    assert.equal(maskedParts(message, 'content'), undefined);
+  });
 });
 
 describe('core/masking styles', () => {
