@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type * as oidc from 'openid-client';
 import type { SignInDocument } from '../../gateway/core/admin-api';
 import { Disposable, toDisposable } from '../common/lifecycle';
-import { discoverSignIn, revokeSignIn, type SignInTokens } from './oidc-sign-in';
+import { discoverSignIn, revokeSignIn, type DeviceCodePrompt, type SignInTokens } from './oidc-sign-in';
 import { SessionRefresher } from './session-refresher';
 import { chooseGrant, type SignInFlowSetting, type WindowKind } from './sign-in-flow';
 import { signInWithBrowser, signInWithDeviceCode } from './sign-in-prompts';
@@ -33,6 +33,9 @@ export class GatehouseAuthProvider extends Disposable implements vscode.Authenti
   private readonly requireSignIn = this.register(new vscode.EventEmitter<{ adminUrl: string; reason: string }>());
   /** The session ended because the identity provider refused its refresh token. */
   readonly onDidRequireSignIn = this.requireSignIn.event;
+  private readonly deviceCode = this.register(new vscode.EventEmitter<DeviceCodePrompt>());
+  /** A device flow's code is on screen (what the extension-host tests enter at the identity provider). */
+  readonly onDidShowDeviceCode = this.deviceCode.event;
 
   private stored: StoredSession | undefined;
   private readonly loaded: Promise<void>;
@@ -95,7 +98,7 @@ export class GatehouseAuthProvider extends Disposable implements vscode.Authenti
     const { window, setting } = this.flow();
     const grant = chooseGrant(doc.grants, window, setting);
     this.log.info(`sign-in to ${doc.issuer} for ${adminUrl} (${grant === 'device_code' ? 'device code' : 'browser, loopback redirect'})`);
-    const tokens = await (grant === 'device_code' ? signInWithDeviceCode(config, doc) : signInWithBrowser(config, doc));
+    const tokens = await (grant === 'device_code' ? signInWithDeviceCode(config, doc, (p) => this.deviceCode.fire(p)) : signInWithBrowser(config, doc));
     const previous = this.stored;
     await this.store({ id: randomUUID(), adminUrl, doc, tokens });
     const session = toSession(this.stored!);

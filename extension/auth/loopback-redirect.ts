@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 export interface LoopbackRedirect {
   /** http://127.0.0.1:<port>/callback, the redirect_uri to send. */
   readonly redirectUri: string;
-  /** The full redirect URL the browser was sent to (code, state, iss or error), once it arrives. */
-  readonly redirect: Promise<URL>;
+  /** The authorization response's parameters (code, state, iss or error), once the browser brings them. */
+  readonly redirect: Promise<URLSearchParams>;
   close(): void;
 }
 
@@ -14,10 +14,12 @@ export interface LoopbackRedirect {
  * Listens on 127.0.0.1 on a free port (never on other interfaces: the code must not be
  * reachable from the network) for one GET /callback, answers the browser with a short page and
  * closes. Bounded: rejects after `timeoutMs` or when `signal` aborts, and closes either way.
+ * The browser may come through a port forward or a proxy that strips its own path prefix
+ * (VS Code's asExternalUri: code-server's /proxy/<port>/, Codespaces): the path is /callback here.
  */
 export async function listenForRedirect(opts: { timeoutMs: number; signal?: AbortSignal }): Promise<LoopbackRedirect> {
-  let settle!: { resolve: (u: URL) => void; reject: (e: Error) => void };
-  const redirect = new Promise<URL>((resolve, reject) => (settle = { resolve, reject }));
+  let settle!: { resolve: (p: URLSearchParams) => void; reject: (e: Error) => void };
+  const redirect = new Promise<URLSearchParams>((resolve, reject) => (settle = { resolve, reject }));
   redirect.catch(() => {});
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
@@ -25,7 +27,7 @@ export async function listenForRedirect(opts: { timeoutMs: number; signal?: Abor
     const failed = url.searchParams.has('error');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(`<!doctype html><meta charset="utf-8"><title>Gatehouse</title><p>${failed ? 'Sign-in did not complete; see VS Code for why.' : 'Signed in to Gatehouse. You can close this tab and return to VS Code.'}</p>`);
-    settle.resolve(url);
+    settle.resolve(url.searchParams);
     close();
   });
   await new Promise<void>((resolve, reject) => {

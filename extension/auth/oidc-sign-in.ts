@@ -56,19 +56,25 @@ export async function deviceSignIn(config: oidc.Configuration, doc: SignInDocume
  * 127.0.0.1, has `openBrowser` open the authorization URL, and exchanges the code that comes back
  * (state and, when the provider sends it, iss checked by openid-client). Asking for
  * offline_access sends prompt=consent, as OpenID Connect Core §11 requires for a refresh token.
+ *
+ * `externalRedirect` says where the browser reaches the listener when it runs elsewhere (VS Code's
+ * asExternalUri: a forwarded localhost port for a remote extension host, which RFC 8252's
+ * any-port rule covers; code-server's or Codespaces' port proxy, which the identity provider must
+ * have registered): that URL is the redirect_uri sent, and the one the code is exchanged with.
  */
 export async function loopbackSignIn(
   config: oidc.Configuration,
   doc: SignInDocument,
   openBrowser: (url: URL) => Promise<unknown>,
-  opts: { timeoutMs: number; signal?: AbortSignal },
+  opts: { timeoutMs: number; signal?: AbortSignal; externalRedirect?: (loopback: URL) => Promise<URL> },
 ): Promise<SignInTokens> {
   const listener = await listenForRedirect(opts);
   try {
+    const redirectUri = opts.externalRedirect ? (await opts.externalRedirect(new URL(listener.redirectUri))).href : listener.redirectUri;
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: listener.redirectUri,
+      redirect_uri: redirectUri,
       scope: doc.scopes.join(' '),
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
@@ -77,8 +83,10 @@ export async function loopbackSignIn(
       ...resource(doc),
     });
     await openBrowser(url);
-    const callback = await listener.redirect;
-    return toSignInTokens(await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }, { redirect_uri: listener.redirectUri, ...resource(doc) }));
+    // The response as it arrived at the redirect_uri sent (openid-client sends that URL, without its parameters, as redirect_uri).
+    const callback = new URL(redirectUri);
+    callback.search = (await listener.redirect).toString();
+    return toSignInTokens(await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }, resource(doc)));
   } finally {
     listener.close();
   }

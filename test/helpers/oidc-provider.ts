@@ -13,7 +13,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, calculateJwkThumbprint, type JWK } from 'jose';
-import Provider from 'oidc-provider';
+import Provider, { type ProviderClient } from 'oidc-provider';
 
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
 
@@ -35,7 +35,19 @@ export interface OidcProviderOptions {
    * login, any password; `test/helpers/oidc-login.ts` drives them). `groups` maps a login to the
    * groups claim of its access tokens.
    */
-  signIn?: { groups: Record<string, string[]> };
+  signIn?: {
+    groups: Record<string, string[]>;
+    /**
+     * Redirect URIs registered by pattern besides RFC 8252's loopback ones, as a deployment
+     * registers its code-server's port proxy (`https://code.example.com/proxy/<port>/callback`, by a
+     * Keycloak-style wildcard) for the loopback flow in a browser-only VS Code.
+     */
+    redirectUriPatterns?: RegExp[];
+    /** Refresh token lifetime (seconds) by login, as an IdP's session limit for some users; others get oidc-provider's 14 days. */
+    refreshTokenTTL?: Record<string, number>;
+  };
+  /** The loopback address to listen on (and name in the issuer). Default 127.0.0.1. */
+  host?: string;
 }
 
 export interface TestOidcProvider {
@@ -87,8 +99,9 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
     if (req.url?.startsWith('/jwks')) jwksRequests++;
     handler!(req, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const issuer = `http://${host}:${(server.address() as AddressInfo).port}`;
 
   const build = () => {
     const provider = new Provider(issuer, {
@@ -97,7 +110,7 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
         ...(options.signIn ? [signInClient] : []),
       ],
       jwks: { keys: keys as Record<string, unknown>[] },
-      ttl: { ClientCredentials: options.accessTokenTTL ?? 600 },
+      ttl: { ClientCredentials: options.accessTokenTTL ?? 600, RefreshToken: refreshTokenTTL },
       features: {
         devInteractions: { enabled: !!options.signIn },
         deviceFlow: { enabled: !!options.signIn },
@@ -115,8 +128,22 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
       },
       extraTokenClaims: options.extraClaims || options.signIn ? (_ctx, token) => ({ ...options.extraClaims, ...signedInGroups(token) }) : undefined,
     });
+    allowRedirectPatterns(provider);
     handler = provider.callback();
   };
+  /** oidc-provider's extension point for redirect URIs beyond its exact and loopback matches (its recipe for wildcards). */
+  function allowRedirectPatterns(provider: Provider): void {
+    const patterns = options.signIn?.redirectUriPatterns;
+    if (!patterns?.length) return;
+    const registered = provider.Client.prototype.redirectUriAllowed;
+    provider.Client.prototype.redirectUriAllowed = function (this: ProviderClient, value: string) {
+      return registered.call(this, value) || (this.clientId === signInClientId && patterns.some((p) => p.test(value)));
+    };
+  }
+  function refreshTokenTTL(_ctx: unknown, token: unknown): number {
+    const accountId = (token as { accountId?: string }).accountId;
+    return (accountId && options.signIn?.refreshTokenTTL?.[accountId]) || 14 * 24 * 3600;
+  }
   /** The groups claim of a signed-in login's access token (client credentials tokens have no account). */
   function signedInGroups(token: unknown): Record<string, unknown> {
     const accountId = (token as { accountId?: string }).accountId;

@@ -30,5 +30,11 @@ declare module 'oidc-provider' {
     constructor(issuer: string, configuration?: Configuration);
     readonly issuer: string;
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
+    /** The client model; its prototype's redirectUriAllowed is the documented place to widen redirect matching. */
+    readonly Client: { prototype: ProviderClient };
+  }
+  export interface ProviderClient {
+    readonly clientId: string;
+    redirectUriAllowed(value: string): boolean;
   }
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as oidc from 'openid-client';
@@ -38,8 +40,12 @@ describe('approver sign-in (openid-client against oidc-provider, tokens used on 
   let doc: SignInDocument;
   let config: oidc.Configuration;
 
+  let portProxy: PortProxy;
+
   before(async () => {
-    idp = await startSignInProvider({ alice: ['ml-leads'], mallory: ['contractors'] });
+    portProxy = await startPortProxy();
+    // The deployment registered its editor proxy's redirects (see the port proxy test below).
+    idp = await startSignInProvider({ alice: ['ml-leads'], mallory: ['contractors'] }, { redirectUriPatterns: [new RegExp(`^${portProxy.origin.replace(/\./g, '\\.')}/proxy/\\d+/callback$`)] });
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-sign-in-'));
     writeFileSync(join(dir, 'team.policy.yaml'), policyYaml(spec));
     upstream = await new FakeUpstream().start();
@@ -54,6 +60,7 @@ describe('approver sign-in (openid-client against oidc-provider, tokens used on 
     config = await discoverSignIn(doc);
   });
   after(async () => {
+    await portProxy?.close();
     await gateway?.close();
     await upstream?.stop();
     await idp?.close();
@@ -171,6 +178,29 @@ describe('approver sign-in (openid-client against oidc-provider, tokens used on 
     assert.match(err.message, /^mallory \(groups contractors\) is signed in but is not an approver on this gateway/);
   });
 
+  it('a loopback redirect through a port proxy (asExternalUri in code-server): the proxy\'s URL is the redirect_uri sent and the one the code is exchanged with', async () => {
+    let sent: URL | undefined;
+    let listener: URL | undefined;
+    const tokens = await loopbackSignIn(config, doc, async (url) => {
+      sent = url;
+      const { redirect } = await completeLogin(url.href, 'alice', { stopAt: url.searchParams.get('redirect_uri')! });
+      // The browser follows the redirect to the proxy, which passes it to the listener.
+      void fetch(redirect!).then((r) => r.text());
+    }, {
+      timeoutMs: 30_000,
+      // As code-server's asExternalUri: http://127.0.0.1:<listener port>/callback → <origin>/proxy/<listener port>/callback.
+      externalRedirect: async (loopback) => {
+        listener = loopback;
+        return new URL(`${portProxy.origin}/proxy/${loopback.port}${loopback.pathname}`);
+      },
+    });
+    assert.match(listener!.href, /^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+    assert.equal(sent!.searchParams.get('redirect_uri'), `${portProxy.origin}/proxy/${listener!.port}/callback`);
+    assert.equal(portProxy.forwarded, 1, 'the authorization response came through the proxy');
+    assert.equal(tokens.account.label, 'alice');
+    assert.deepEqual(await approvalsAs(tokens), []);
+  });
+
   it('a loopback sign-in that never comes back gives up at its time bound and closes the listener', async () => {
     let redirectUri = '';
     const err = await loopbackSignIn(config, doc, async (url) => void (redirectUri = url.searchParams.get('redirect_uri')!), { timeoutMs: 200 }).then(() => undefined, (e: unknown) => e as Error);
@@ -178,3 +208,35 @@ describe('approver sign-in (openid-client against oidc-provider, tokens used on 
     await assert.rejects(fetch(redirectUri), 'nothing listens there any more');
   });
 });
+
+interface PortProxy {
+  readonly origin: string;
+  /** Requests passed on to a loopback port. */
+  readonly forwarded: number;
+  close(): Promise<void>;
+}
+
+/** A path proxy like code-server's: GET /proxy/<port>/<path> is sent on to 127.0.0.1:<port>/<path>, the prefix stripped. */
+async function startPortProxy(): Promise<PortProxy> {
+  let forwarded = 0;
+  const server = createServer((req, res) => {
+    const m = /^\/proxy\/(\d+)(\/.*)$/.exec(req.url ?? '');
+    if (!m) return void res.writeHead(404).end();
+    forwarded++;
+    const upstream = request({ host: '127.0.0.1', port: Number(m[1]), path: m[2], method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get forwarded() { return forwarded; },
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

@@ -117,7 +117,10 @@ export function workbenchUrl(server, { folder, payload }) {
 /** A path on the server as the workbench client names it. */
 export const remoteUri = (server, p) => `vscode-remote://${server.authority}${path.resolve(p)}`;
 
-/** Headless chromium with a fresh profile; any host but loopback fails to resolve at once. */
+/**
+ * Headless chromium with a fresh profile; any host but loopback fails to resolve at once
+ * (127.0.0.2 is loopback too: the sign-in test's identity provider, a host code-server does not proxy).
+ */
 export async function launchChromium(profileDir) {
   const { chromium } = await import('playwright-core');
   return chromium.launchPersistentContext(profileDir, {
@@ -127,7 +130,7 @@ export async function launchChromium(profileDir) {
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE 127.0.0.2, EXCLUDE localhost',
     ],
     env: { ...process.env, XDG_CONFIG_HOME: path.join(profileDir, 'xdg-config'), XDG_CACHE_HOME: path.join(profileDir, 'xdg-cache'), TMPDIR: profileDir },
   });
