@@ -176,8 +176,8 @@ export interface UsageTap {
 export interface BudgetService {
   /** Reserves the request's prompt and max_tokens in each budget it counts against; throws 429 (or 403 for a spend limit without a price). undefined: no budget applies. */
   reserve(principal: Principal, decision: Decision, request: InferenceRequest): BudgetReservation | undefined | Promise<BudgetReservation>;
-  /** Settles a reservation with what the exchange used (nothing: all of it goes back). */
-  settle(reservation: BudgetReservation, used: { usage?: Usage; cost?: Cost }): void;
+  /** Settles a reservation with what the exchange used (nothing: all of it goes back); resolves once the counters have it (never rejects: a store that cannot be reached is logged, and the reservation stands). */
+  settle(reservation: BudgetReservation, used: { usage?: Usage; cost?: Cost }): Promise<void> | void;
 }
 
 export interface ResponseMasker {

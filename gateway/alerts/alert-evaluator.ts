@@ -1,18 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import type { EventBus, GatewayEvents } from '../events';
 import type { Rule } from '../generated/alert-rules';
 import type { Logger } from '../log';
-import type { AuditService } from '../runtime';
 import { compileDetector, type Detector, type Finding, type SeenRequest } from './alert-detectors';
+import type { AlertFiring } from './alert-firing';
 
 export const defaultRequestKinds = ['arrival', 'denied', 'error'];
 
-export type AlertFired = GatewayEvents['alert.fired'];
-
 export interface AlertEvaluatorDeps {
   events: EventBus;
-  audit: Pick<AuditService, 'note'>;
   log: Logger;
+  /**
+   * Fires what the rules find (alert-firing.ts): a rule that fired for a key stays quiet for its
+   * cooldown, here and, with the fleet's claim, on every instance. In a fleet every instance sees
+   * every instance's records (the event fan-out), so each evaluates the fleet-wide window and the
+   * claim makes one incident one alert.
+   */
+  firing: AlertFiring;
   /** The running policy's alert rules (spec.alerts); read on every signal, recompiled when the array changes. */
   getRules: () => readonly Rule[] | undefined;
   /** Wall clock in ms (tests step it through windows). */
@@ -23,13 +26,6 @@ export interface AlertEvaluatorDeps {
    * outcome follows its arrival and is not counted again.
    */
   requestKinds?: string[];
-  /**
-   * Claims one firing for the fleet: `key` (rule and finding) is quiet until `untilMs` for every
-   * instance once one claims it; false when another instance did. In a fleet every instance sees
-   * every instance's records (the event fan-out), so each evaluates the fleet-wide window and
-   * the claim makes one incident one alert. Default: this instance alone (always true).
-   */
-  claim?: (key: string, atMs: number, untilMs: number) => Promise<boolean>;
 }
 
 export interface AlertEvaluator {
@@ -43,10 +39,9 @@ export interface AlertEvaluator {
  * incident is one alert. State is per rule and principal, pruned when idle.
  */
 export function createAlertEvaluator(deps: AlertEvaluatorDeps): AlertEvaluator {
-  const { events, audit, log } = deps;
+  const { events, log } = deps;
   const now = deps.now ?? Date.now;
   const requestKinds = new Set(deps.requestKinds ?? defaultRequestKinds);
-  const quietUntil = new Map<string, number>();
   const approvalPrincipals = new Map<string, string>();
   let compiledFrom: readonly Rule[] | undefined;
   let detectors: Detector[] = [];
@@ -72,30 +67,10 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps): AlertEvaluator {
   function fire(d: Detector, f: Finding | undefined): void {
     if (!f) return;
     const at = now();
-    const cooldownKey = `${d.rule.id}\u0000${f.key}`;
-    if ((quietUntil.get(cooldownKey) ?? 0) > at) return;
-    quietUntil.set(cooldownKey, at + d.cooldownMs);
-    if (!deps.claim) return announce(d, f, at);
-    deps.claim(cooldownKey, at, at + d.cooldownMs).then(
-      (mine) => (mine ? announce(d, f, at) : log.debug('alert fired by another instance of the fleet', { rule: d.rule.id })),
-      // An alert twice is better than none: a store that cannot be asked lets this instance fire.
-      (err: Error) => (log.warn('alert claim failed; firing here', { rule: d.rule.id, error: err.message }), announce(d, f, at)),
+    deps.firing.fire(
+      { rule: d.rule.id, severity: d.severity, message: f.message, ...(f.principal !== undefined ? { principal: f.principal } : {}), ...(f.details ? { details: f.details } : {}) },
+      { key: `${d.rule.id}\u0000${f.key}`, fromMs: at, untilMs: at + d.cooldownMs },
     );
-  }
-
-  function announce(d: Detector, f: Finding, at: number): void {
-    const alert: AlertFired = {
-      id: `alr_${randomUUID()}`,
-      rule: d.rule.id,
-      severity: d.severity,
-      message: f.message,
-      ...(f.principal !== undefined ? { principal: f.principal } : {}),
-      at: new Date(at).toISOString(),
-    };
-    events.emit('alert.fired', alert);
-    audit
-      .note('alert', { alertId: alert.id, rule: alert.rule, severity: alert.severity, message: alert.message, principal: alert.principal, ...f.details })
-      .catch((err) => log.error('alert audit failed', { alertId: alert.id, error: String(err) }));
   }
 
   function onRecord(e: GatewayEvents['audit.appended']): void {
@@ -132,7 +107,6 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps): AlertEvaluator {
   const sweep = setInterval(() => {
     const t = now();
     for (const d of detectors) d.prune?.(t);
-    for (const [key, until] of quietUntil) if (until <= t) quietUntil.delete(key);
   }, 60_000);
   sweep.unref();
 

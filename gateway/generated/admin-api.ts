@@ -76,6 +76,10 @@ export type MaskWhere = 'audit' | 'upstream' | 'client';
  * Who shares a budget: each caller, each of the caller's groups, or everyone the rule lets through.
  */
 export type BudgetScope = 'principal' | 'group' | 'rule';
+/**
+ * Fractions of the limit at which the budget alerts, ascending (policy alertAt).
+ */
+export type BudgetAlertAt = number[];
 
 /**
  * Every schema of the admin API contract, by name.
@@ -122,6 +126,7 @@ export interface AdminApiSchemas {
   DecisionPreview: DecisionPreview;
   ExplainStep: ExplainStep;
   DecisionLimits: DecisionLimits;
+  BudgetAlertAt: BudgetAlertAt;
   BudgetScope: BudgetScope;
   Decision: Decision;
   GatewayEvents: GatewayEvents;
@@ -541,6 +546,7 @@ export interface DecisionLimits {
     output?: number;
     windowSeconds: number;
     scope: BudgetScope;
+    alertAt?: BudgetAlertAt;
   };
   /**
    * Cost per window at the gateway's prices.
@@ -550,6 +556,7 @@ export interface DecisionLimits {
     currency: string;
     windowSeconds: number;
     scope: BudgetScope;
+    alertAt?: BudgetAlertAt;
   };
 }
 export interface ExplainStep {

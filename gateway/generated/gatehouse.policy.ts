@@ -44,11 +44,18 @@ export type Tokens = {
    */
   per: number | string;
   scope?: BudgetScope;
+  alertAt?: BudgetAlertAt;
 };
 /**
  * Who shares a token or spend budget: principal (each caller its own, the default), group (each of the caller's groups one, shared by its members; a caller without groups counts alone), rule (everyone the rule lets through).
  */
 export type BudgetScope = 'principal' | 'group' | 'rule';
+/**
+ * Fractions of the limit at which the budget warns (0 < f ≤ 1, e.g. [0.8, 1]): when a window's count first reaches f × the limit, an alert fires (the alert.fired admin event, the alerts.webhooks channels, an alert audit record) naming the rule, limit, holder, fraction, used/limit and the reset; once per fraction, holder and window, across the fleet. The count is what admission checks: settled usage plus the reservations of requests in flight.
+ *
+ * @minItems 1
+ */
+export type BudgetAlertAt = [number, ...number[]];
 /**
  * Masking rules. Unlike rules, every masking rule whose match holds applies.
  */
@@ -326,6 +333,7 @@ export interface Spend {
    */
   per: number | string;
   scope?: BudgetScope;
+  alertAt?: BudgetAlertAt;
 }
 /**
  * Who approves a require_approval rule's requests, and for how long an approval holds.

@@ -8,7 +8,7 @@ import type { Exchange } from './exchange';
  * - refused: the error path answers only once this resolves, and answers 503 when it rejects
  *   (fail closed: a refusal the client saw is one the log keeps);
  * - cut (client gone, upstream reset): run-pipeline's `finish`, when the response closes.
- * The first call settles the exchange's usage and cost (rt.usage.settle), then writes; later
+ * The first call settles the exchange's usage and cost (rt.usage.settle) and its budgets, then writes; later
  * calls return the same write (x.outcomeRecord). Its failure is
  * logged by the audit service; callers that wait decide what it means for the client.
  */
@@ -19,9 +19,12 @@ export function recordOutcome(rt: Runtime, x: Exchange): Promise<void> | void {
     if (usage) x.outcome.usage = usage;
     if (cost) x.outcome.cost = cost;
     // The budgets it reserved at admission now count what it used (all of it back when it used nothing).
-    if (x.budget) rt.budgets.settle(x.budget, { usage, cost });
+    const settled = x.budget ? rt.budgets.settle(x.budget, { usage, cost }) : undefined;
     // Tracing on: its durability is a child span of the request's, like the arrival record's.
-    const written = rt.tracing ? rt.tracing.around(x, 'gatehouse.audit_durability', () => rt.audit.outcome(x), outcomeRecordSpan) : rt.audit.outcome(x);
+    const recorded = rt.tracing ? rt.tracing.around(x, 'gatehouse.audit_durability', () => rt.audit.outcome(x), outcomeRecordSpan) : rt.audit.outcome(x);
+    // Whoever waits for the record waits for the budgets too (a shared store is a round trip away,
+    // taken while the record syncs): the caller's next request meets them as this one left them.
+    const written = settled && recorded ? Promise.all([recorded, settled]).then(() => undefined) : recorded ?? settled;
     x.outcomeRecord = written ?? null;
     // Whoever waits handles the rejection; nobody waiting is not an unhandled rejection.
     written?.catch(ignore);

@@ -63,7 +63,6 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
   // One price table for the records' cost and the spend budgets.
   const prices = compilePricing(loaded.config.pricing);
   const usage = createUsageService(loaded.config.usage, prices, { log, metrics });
-  const budgets = createBudgetService({ counters: state.counters, prices, log });
   const publicRoutes = Router();
   if (identity.devIssuer) publicRoutes.get('/dev-issuer/jwks.json', devIssuerJwksHandler(identity.devIssuer));
   const pg = state.store === 'postgres' ? state.postgres : undefined;
@@ -90,6 +89,8 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
     ...(state.alertClaims ? { claim: state.alertClaims } : {}),
     webhookQueue: { queue: state.webhookQueue, ...(state.webhookQueuePollMs ? { pollMs: state.webhookQueuePollMs } : {}), onGivenUp: (webhook) => metrics.webhookGivenUp.inc({ webhook }) },
   });
+  // Budgets warn at their alert fractions through the same alerts (and the fleet's claim).
+  const budgets = createBudgetService({ counters: state.counters, prices, log, alerts });
   const runtime: Services = { identity, policy, masking, usage, budgets, audit, approvals, ...(approverIdentity ? { approverIdentity } : {}) };
   // Registered once everything it reports on runs; what a vanished instance held is settled here.
   await state.start(() => policy.version, (gone) => abandonHeldBy(gone, { store: state.approvals, audit, events, log }));

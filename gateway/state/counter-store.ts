@@ -20,9 +20,10 @@ export interface CounterStore {
   release(key: string, slot: string): void;
   /**
    * Corrects a window charge once the real amount is known (a reservation of n settled at m:
-   * delta m - n). Nothing happens when that window has already ended.
+   * delta m - n), in the same atomic step as admissions, and returns the window's count after it
+   * (never below 0). Nothing happens when that window has already ended: undefined.
    */
-  settle(charge: WindowCharge, delta: number): void | Promise<void>;
+  settle(charge: WindowCharge, delta: number): number | undefined | Promise<number | undefined>;
   /**
    * Extends the lease of every slot this instance holds to `now` + lease. Shared stores run it by
    * themselves every third of a lease; a holder that dies stops, and its slots expire.
@@ -46,7 +47,8 @@ export interface WindowCharge {
 }
 
 export type AdmitResult =
-  | { admitted: true; charge?: WindowCharge }
+  /** `used`: the window's count after this charge (with `charge`, when a window was asked). */
+  | { admitted: true; charge?: WindowCharge; used?: number }
   | { admitted: false; refusedBy: 'concurrency' }
   /** `retryAfterMs`: until the window ends. */
   | { admitted: false; refusedBy: 'rate'; retryAfterMs: number };

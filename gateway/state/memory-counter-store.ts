@@ -24,7 +24,7 @@ export class MemoryCounterStore implements CounterStore {
   admit({ key, now, window, slot }: Admission): AdmitResult {
     const held = this.slots.get(key);
     if (slot && (held?.size ?? 0) >= slot.limit) return { admitted: false, refusedBy: 'concurrency' };
-    let charge: WindowCharge | undefined;
+    let charged: { charge: WindowCharge; used: number } | undefined;
     if (window) {
       let w = this.windows.get(key);
       if (!w || now - w.start >= w.ms) {
@@ -35,13 +35,13 @@ export class MemoryCounterStore implements CounterStore {
       }
       if (w.used + window.amount > window.limit) return windowRefusal(now, w.start, w.ms);
       w.used += window.amount;
-      charge = { key, windowStart: w.start };
+      charged = { charge: { key, windowStart: w.start }, used: w.used };
     }
     if (slot) {
       if (held) held.add(slot.id);
       else this.slots.set(key, new Set([slot.id]));
     }
-    return charge ? { admitted: true, charge } : { admitted: true };
+    return charged ? { admitted: true, ...charged } : { admitted: true };
   }
 
   release(key: string, slot: string): void {
@@ -50,9 +50,11 @@ export class MemoryCounterStore implements CounterStore {
     if (held.size === 0) this.slots.delete(key);
   }
 
-  settle(charge: WindowCharge, delta: number): void {
+  settle(charge: WindowCharge, delta: number): number | undefined {
     const w = this.windows.get(charge.key);
-    if (w && w.start === charge.windowStart) w.used = Math.max(0, w.used + delta);
+    if (!w || w.start !== charge.windowStart) return undefined;
+    w.used = Math.max(0, w.used + delta);
+    return w.used;
   }
 
   /** Nothing to renew: the holder and this store die together. */

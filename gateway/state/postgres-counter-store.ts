@@ -8,6 +8,7 @@ interface AdmitRow {
   refused_by: 'rate' | 'concurrency' | null;
   window_start: string | null;
   window_ms: string | null;
+  used: string | null;
 }
 
 /**
@@ -29,7 +30,7 @@ export class PostgresCounterStore implements CounterStore {
 
   async admit({ key, now, window, slot }: Admission): Promise<AdmitResult> {
     const rowKey = counterKeyDigest(key);
-    const [row] = await this.pg.query<AdmitRow>('SELECT admitted, refused_by, window_start, window_ms FROM admit($1, $2, $3, $4, $5, $6, $7, $8)', [
+    const [row] = await this.pg.query<AdmitRow>('SELECT admitted, refused_by, window_start, window_ms, used FROM admit($1, $2, $3, $4, $5, $6, $7, $8)', [
       rowKey, now, window?.amount ?? null, window?.limit ?? null, window?.ms ?? null, slot?.id ?? null, slot?.limit ?? null, slot?.leaseMs ?? null,
     ], 'gatehouse-admit');
     if (!row.admitted) {
@@ -37,7 +38,7 @@ export class PostgresCounterStore implements CounterStore {
       return windowRefusal(now, Number(row.window_start), Number(row.window_ms));
     }
     if (slot) this.held.add(key, slot.id);
-    return window ? { admitted: true, charge: { key, windowStart: Number(row.window_start) } } : { admitted: true };
+    return window ? { admitted: true, charge: { key, windowStart: Number(row.window_start) }, used: Number(row.used) } : { admitted: true };
   }
 
   release(key: string, slot: string): void {
@@ -46,8 +47,10 @@ export class PostgresCounterStore implements CounterStore {
       this.log.warn('counters: a slot could not be given back; its lease will expire', { reason: err.message }));
   }
 
-  async settle(charge: WindowCharge, delta: number): Promise<void> {
-    await this.pg.query('UPDATE rate_windows SET used = greatest(0, used + $3) WHERE key = $1 AND window_start = $2', [counterKeyDigest(charge.key), charge.windowStart, delta]);
+  async settle(charge: WindowCharge, delta: number): Promise<number | undefined> {
+    const [row] = await this.pg.query<{ used: string }>('UPDATE rate_windows SET used = greatest(0, used + $3) WHERE key = $1 AND window_start = $2 RETURNING used',
+      [counterKeyDigest(charge.key), charge.windowStart, delta], 'gatehouse-settle');
+    return row ? Number(row.used) : undefined;
   }
 
   /** Extends the leases of held slots (only those still there: a slot given back stays given back). */

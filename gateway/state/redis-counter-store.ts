@@ -9,7 +9,7 @@ import { StateStartError, stateUnavailable } from './state-errors';
  * One admission, atomically (Redis runs a script alone): the slot hash (slot id -> lease expiry)
  * is checked first, then the window hash (start, ms, used) charged, then the slot taken.
  * KEYS: slots, window. ARGV: now, amount, limit, windowMs, slot, slots, leaseMs ('' = not asked).
- * Returns {admitted, refusedBy, windowStart, windowMs}.
+ * Returns {admitted, refusedBy, windowStart, windowMs, used after the charge}.
  */
 const admitScript = `
 local now = tonumber(ARGV[1])
@@ -19,17 +19,18 @@ if ARGV[5] ~= '' then
   for i = 1, #h, 2 do
     if tonumber(h[i + 1]) > now then live = live + 1 else redis.call('HDEL', KEYS[1], h[i]) end
   end
-  if live >= tonumber(ARGV[6]) then return {0, 'concurrency', 0, 0} end
+  if live >= tonumber(ARGV[6]) then return {0, 'concurrency', 0, 0, 0} end
 end
-local start, ms = 0, 0
+local start, ms, after = 0, 0, 0
 if ARGV[3] ~= '' then
   local amount, limit = tonumber(ARGV[2]), tonumber(ARGV[3])
   local w = redis.call('HMGET', KEYS[2], 'start', 'ms', 'used')
   start, ms = tonumber(w[1]), tonumber(w[2])
   local used = tonumber(w[3])
   if not start or start + ms <= now then start, ms, used = now, tonumber(ARGV[4]), 0 end
-  if used + amount > limit then return {0, 'rate', start, ms} end
-  redis.call('HSET', KEYS[2], 'start', start, 'ms', ms, 'used', used + amount)
+  if used + amount > limit then return {0, 'rate', start, ms, used} end
+  after = used + amount
+  redis.call('HSET', KEYS[2], 'start', start, 'ms', ms, 'used', after)
   redis.call('PEXPIRE', KEYS[2], math.max(1, start + ms - now) + 60000)
 end
 if ARGV[5] ~= '' then
@@ -37,7 +38,7 @@ if ARGV[5] ~= '' then
   redis.call('HSET', KEYS[1], ARGV[5], now + lease)
   redis.call('PEXPIRE', KEYS[1], lease * 2)
 end
-return {1, '', start, ms}
+return {1, '', start, ms, after}
 `;
 
 /** Extends held leases that are still there. KEYS: slot hashes; ARGV: expiry, then one slot id per key. */
@@ -51,18 +52,19 @@ end
 return 0
 `;
 
-/** Corrects a charge while its window is the same one. KEYS: window; ARGV: windowStart, delta. */
+/** Corrects a charge while its window is the same one. KEYS: window; ARGV: windowStart, delta. Returns the count after, -1 when the window has ended. */
 const settleScript = `
 if tonumber(redis.call('HGET', KEYS[1], 'start')) == tonumber(ARGV[1]) then
   local used = tonumber(redis.call('HGET', KEYS[1], 'used')) + tonumber(ARGV[2])
   if used < 0 then used = 0 end
   redis.call('HSET', KEYS[1], 'used', used)
+  return used
 end
-return 0
+return -1
 `;
 
 type Scripted = Redis & {
-  gatehouseAdmit(slots: string, window: string, ...args: (string | number)[]): Promise<[number, string, number, number]>;
+  gatehouseAdmit(slots: string, window: string, ...args: (string | number)[]): Promise<[number, string, number, number, number]>;
   gatehouseRenew(n: number, ...keysAndArgs: (string | number)[]): Promise<number>;
   gatehouseSettle(window: string, start: number, delta: number): Promise<number>;
 };
@@ -107,11 +109,11 @@ export class RedisCounterStore implements CounterStore {
   }
 
   async admit({ key, now, window, slot }: Admission): Promise<AdmitResult> {
-    const [admitted, refusedBy, start, ms] = await this.call(() => this.redis.gatehouseAdmit(this.keyOf(key, 's'), this.keyOf(key, 'w'),
+    const [admitted, refusedBy, start, ms, used] = await this.call(() => this.redis.gatehouseAdmit(this.keyOf(key, 's'), this.keyOf(key, 'w'),
       now, window?.amount ?? '', window?.limit ?? '', window?.ms ?? '', slot?.id ?? '', slot?.limit ?? '', slot?.leaseMs ?? ''));
     if (!admitted) return refusedBy === 'concurrency' ? { admitted: false, refusedBy: 'concurrency' } : windowRefusal(now, start, ms);
     if (slot) this.held.add(key, slot.id);
-    return window ? { admitted: true, charge: { key, windowStart: start } } : { admitted: true };
+    return window ? { admitted: true, charge: { key, windowStart: start }, used } : { admitted: true };
   }
 
   release(key: string, slot: string): void {
@@ -120,8 +122,9 @@ export class RedisCounterStore implements CounterStore {
       this.log.warn('counters: a slot could not be given back; its lease will expire', { reason: err.message }));
   }
 
-  async settle(charge: WindowCharge, delta: number): Promise<void> {
-    await this.call(() => this.redis.gatehouseSettle(this.keyOf(charge.key, 'w'), charge.windowStart, delta));
+  async settle(charge: WindowCharge, delta: number): Promise<number | undefined> {
+    const used = await this.call(() => this.redis.gatehouseSettle(this.keyOf(charge.key, 'w'), charge.windowStart, delta));
+    return used >= 0 ? used : undefined;
   }
 
   async renewLeases(now: number): Promise<void> {

@@ -16,3 +16,16 @@ export async function auditRecordOf(gateway: TestGateway, query: AuditQuery, mat
     await appended;
   }
 }
+
+/**
+ * The records of all these gateways (a fleet, or one) matching the query, once there are at least `atLeast`
+ * (an alert's record is durable a little after its event), waiting on audit.appended events.
+ */
+export async function recordsOf(gateways: TestGateway[], query: AuditQuery, atLeast = 1): Promise<AuditRecord[]> {
+  for (;;) {
+    const appended = Promise.race(gateways.map((g) => nextEvent(g.runtime.events, 'audit.appended').catch(() => undefined)));
+    const found = (await Promise.all(gateways.map((g) => g.runtime.audit.query!({ limit: 1000, ...query })))).flat();
+    if (found.length >= atLeast) return found;
+    await appended;
+  }
+}

@@ -91,6 +91,24 @@ function contract(harness: CounterStoreHarness): void {
     assert.equal((await admit(s, { key: k, now: t0 + minute, ...rate(10, 8) })).admitted, false, '3 + 8 > 10 in the new window');
   });
 
+  it('reports the window\'s count after each charge and settlement (budget alerts read it); nothing for an ended window', async () => {
+    const s = await instance();
+    const first = await admit(s, { key: k, now: t0, ...rate(100, 30) });
+    assert.ok(first.admitted && first.charge);
+    assert.equal(first.used, 30);
+    const second = await admit(s, { key: k, now: t0 + 1000, ...rate(100, 45) });
+    assert.ok(second.admitted);
+    assert.equal(second.used, 75);
+    assert.equal(await s.settle(first.charge, 40), 115, 'an overshoot past the limit counts');
+    assert.equal(await s.settle(first.charge, -200), 0, 'never below 0');
+    const slotOnly = await admit(s, { key: 'slots', now: t0, ...slot('a', 1) });
+    assert.deepEqual(slotOnly, { admitted: true }, 'no window asked, no count');
+    const next = await admit(s, { key: k, now: t0 + minute, ...rate(100, 5) });
+    assert.ok(next.admitted);
+    assert.equal(next.used, 5, 'a new window starts from the charge');
+    assert.equal(await s.settle(first.charge, 10), undefined, 'the charge\'s window has ended');
+  });
+
   it('refuses more than a whole window at once without touching it', async () => {
     const s = await instance();
     assert.equal((await admit(s, { key: k, now: t0, ...rate(5, 6) })).admitted, false);

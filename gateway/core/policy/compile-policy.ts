@@ -199,11 +199,16 @@ export function normalizeLimits(limits: Limits | undefined): DecisionLimits {
   if (limits.rate) out.rate = { requests: limits.rate.requests, windowSeconds: durationSeconds(limits.rate.per) };
   if (limits.concurrent !== undefined) out.concurrent = limits.concurrent;
   if (limits.tokens) {
-    const { total, input, output, per, scope } = limits.tokens;
-    out.tokens = { ...(total !== undefined ? { total } : {}), ...(input !== undefined ? { input } : {}), ...(output !== undefined ? { output } : {}), windowSeconds: durationSeconds(per), scope: scope ?? 'principal' };
+    const { total, input, output, per, scope, alertAt } = limits.tokens;
+    out.tokens = { ...(total !== undefined ? { total } : {}), ...(input !== undefined ? { input } : {}), ...(output !== undefined ? { output } : {}), windowSeconds: durationSeconds(per), scope: scope ?? 'principal', ...alertFractions(alertAt) };
   }
-  if (limits.spend) out.spend = { amount: limits.spend.amount, currency: limits.spend.currency, windowSeconds: durationSeconds(limits.spend.per), scope: limits.spend.scope ?? 'principal' };
+  if (limits.spend) out.spend = { amount: limits.spend.amount, currency: limits.spend.currency, windowSeconds: durationSeconds(limits.spend.per), scope: limits.spend.scope ?? 'principal', ...alertFractions(limits.spend.alertAt) };
   return out;
+}
+
+/** A budget's alert fractions, ascending (the schema has checked 0 < f ≤ 1). */
+function alertFractions(alertAt: number[] | undefined): { alertAt?: number[] } {
+  return alertAt?.length ? { alertAt: [...alertAt].sort((a, b) => a - b) } : {};
 }
 
 function normalizeApproval(a: Approval | undefined): Decision['approval'] {

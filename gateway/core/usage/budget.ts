@@ -18,6 +18,8 @@ export interface BudgetLine {
   /** Whose budget, for messages: the subject, the group, or the rule. */
   holder: string;
   currency?: string;
+  /** Fractions of the limit at which the budget warns, ascending (policy `alertAt`). */
+  alertAt?: readonly number[];
 }
 
 /** Spend is counted in billionths of the currency: integers, as every counter store keeps them. */
@@ -39,15 +41,17 @@ export function budgetLines(limits: DecisionLimits, rule: string, principal: Pri
     if (scope === 'group' && principal.groups.length) return principal.groups.map((g) => ({ id: `group\u0000${g}`, name: `group ${g}` }));
     return [{ id: `principal\u0000${principal.issuer}\u0000${principal.subject}`, name: principal.subject }];
   };
-  const add = (kind: BudgetKind, limit: number, windowSeconds: number, scope: BudgetScope, currency?: string) => {
-    for (const h of holders(scope)) lines.push({ kind, key: `${rule}\u0000${kind}\u0000${h.id}`, limit, windowMs: windowSeconds * 1000, scope, holder: h.name, ...(currency ? { currency } : {}) });
+  const add = (kind: BudgetKind, limit: number, of: { windowSeconds: number; scope: BudgetScope; alertAt?: readonly number[] }, currency?: string) => {
+    for (const h of holders(of.scope)) {
+      lines.push({ kind, key: `${rule}\u0000${kind}\u0000${h.id}`, limit, windowMs: of.windowSeconds * 1000, scope: of.scope, holder: h.name, ...(currency ? { currency } : {}), ...(of.alertAt ? { alertAt: of.alertAt } : {}) });
+    }
   };
   const t = limits.tokens;
-  if (t?.total !== undefined) add('tokens.total', t.total, t.windowSeconds, t.scope);
-  if (t?.input !== undefined) add('tokens.input', t.input, t.windowSeconds, t.scope);
-  if (t?.output !== undefined) add('tokens.output', t.output, t.windowSeconds, t.scope);
+  if (t?.total !== undefined) add('tokens.total', t.total, t);
+  if (t?.input !== undefined) add('tokens.input', t.input, t);
+  if (t?.output !== undefined) add('tokens.output', t.output, t);
   const s = limits.spend;
-  if (s) add('spend', Math.round(s.amount * nanoUnits), s.windowSeconds, s.scope, s.currency);
+  if (s) add('spend', Math.round(s.amount * nanoUnits), s, s.currency);
   return lines;
 }
 
@@ -82,17 +86,27 @@ export function lineAmount(kind: BudgetKind, tokens: { input: number; output: nu
  * // => 'token limit of rule r1 reached: 1000 tokens (input + output) per 3600 s for bob; this request needs 20 more; resets at 2026-01-01T01:00:00.000Z (in 1800 s)'
  */
 export function budgetMessage(line: BudgetLine, rule: string, at: { reserved: number; resetAt: string; retryAfterSeconds: number }): string {
+  return `${line.kind === 'spend' ? 'spend' : 'token'} limit of rule ${rule} reached: ${limitText(line)}; this request needs ${amountText(line, at.reserved)} more; resets at ${at.resetAt} (in ${at.retryAfterSeconds} s)`;
+}
+
+/** A line's limit in words: "100 tokens (input + output) per 3600 s for bob", "1 USD per 86400 s for group ml". */
+export function limitText(line: BudgetLine): string {
   const window = `per ${line.windowMs / 1000} s for ${line.holder}`;
-  const fmt = (n: number) => (line.kind === 'spend' ? `${trim(n / nanoUnits)} ${line.currency}` : String(n));
-  const what = line.kind === 'spend' ? `spend limit of rule ${rule} reached: ${fmt(line.limit)} ${window}`
-    : `token limit of rule ${rule} reached: ${line.limit} tokens (${line.kind === 'tokens.total' ? 'input + output' : line.kind.slice(7)}) ${window}`;
-  return `${what}; this request needs ${fmt(at.reserved)} more; resets at ${at.resetAt} (in ${at.retryAfterSeconds} s)`;
+  if (line.kind === 'spend') return `${amountText(line, line.limit)} ${window}`;
+  return `${line.limit} tokens (${line.kind === 'tokens.total' ? 'input + output' : line.kind.slice(7)}) ${window}`;
+}
+
+/** An amount in a line's units, for people: tokens as they are, spend in the currency. */
+export function amountText(line: BudgetLine, n: number): string {
+  return line.kind === 'spend' ? `${trim(n / nanoUnits)} ${line.currency}` : String(n);
 }
 
 const trim = (n: number) => Number(n.toPrecision(6));
 
 /** What a request holds of its budgets between admission and its outcome. */
 export interface BudgetReservation {
+  /** The rule whose limits these are. */
+  rule: string;
   lines: { line: BudgetLine; charge: { key: string; windowStart: number }; reserved: number }[];
   tokens: { input: number; output: number };
   /** The price a spend line was reserved at. */

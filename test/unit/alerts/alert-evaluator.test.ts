@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createAlertEvaluator, type AlertEvaluator } from '../../../gateway/alerts/alert-evaluator';
+import { createAlertFiring, type AlertFiring } from '../../../gateway/alerts/alert-firing';
 import { EventBus, type GatewayEvents } from '../../../gateway/events';
 import type { Rule } from '../../../gateway/generated/alert-rules';
 import { silentLogger } from '../../../gateway/log';
@@ -12,12 +13,14 @@ describe('alerts/alert-evaluator', () => {
   let clock: number;
   let rules: Rule[];
   let evaluator: AlertEvaluator;
+  let firing: AlertFiring;
   let fired: ReturnType<typeof collectEvents<'alert.fired'>>;
   let seq: number;
 
   function start(r: Rule[], opts: { requestKinds?: string[] } = {}) {
     rules = r;
-    evaluator = createAlertEvaluator({ events, audit, log: silentLogger, getRules: () => rules, now: () => clock, ...opts });
+    firing = createAlertFiring({ events, audit, log: silentLogger, now: () => clock });
+    evaluator = createAlertEvaluator({ events, log: silentLogger, firing, getRules: () => rules, now: () => clock, ...opts });
   }
   function request(principal: string, decision: string, model?: string, over: Partial<GatewayEvents['audit.appended']> = {}) {
     seq++;
@@ -35,6 +38,7 @@ describe('alerts/alert-evaluator', () => {
   });
   afterEach(() => {
     evaluator.close();
+    firing.close();
     fired.stop();
   });
 
