@@ -32,7 +32,8 @@ describe('the Gateway view lists the fleet\'s instances', function () {
   const admin: { url: string; token: string }[] = [];
 
   before(async () => {
-    pg = await startPostgres();
+    // The runner's TMPDIR is private to root; the server runs as `postgres` (see startPostgres).
+    pg = await startPostgres({ tmpRoot: os.platform() === 'linux' ? '/tmp' : undefined });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-ext-fleet-'));
     const schema = pg.freshSchema();
     const cli = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'gateway.js');
@@ -59,7 +60,7 @@ describe('the Gateway view lists the fleet\'s instances', function () {
     (await activateGatehouse()).connection.disconnect();
     await Promise.all(serves.map((s) => s.stop()));
     await pg?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('shows both instances with the differing policy versions flagged, and clears the flag when they agree', async () => {
