@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { AdminEvent, Approval, ApprovalList, ApprovalVerdict, AuditPage, AuditRecord, DecisionBody, PolicyInfo, VerifyReport } from '../../gateway/core/admin-api';
+import type { AdminEvent, Approval, ApprovalList, ApprovalVerdict, AuditPage, AuditRecord, DecisionBody, InstanceList, PolicyInfo, VerifyReport } from '../../gateway/core/admin-api';
 import type { AuditSummary, PendingApproval } from './admin-types';
 import { EventStream, type EventStreamOptions } from './event-stream';
 
@@ -77,6 +77,11 @@ export class AdminClient {
 
   policy(): Promise<PolicyInfo> {
     return this.request('GET', 'admin/policy') as Promise<PolicyInfo>;
+  }
+
+  /** `GET /admin/instances`: the fleet's instances (embedded: the one), a differing policy version flagged. */
+  instances(): Promise<InstanceList> {
+    return this.request('GET', 'admin/instances') as Promise<InstanceList>;
   }
 
   /** Opens `GET /admin/events`; it reconnects with backoff and resumes with Last-Event-ID. */

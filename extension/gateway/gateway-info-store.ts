@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { GatewayEvents, PolicyInfo, VerifyReport } from '../../gateway/core/admin-api';
+import type { GatewayEvents, InstanceList, PolicyInfo, VerifyReport } from '../../gateway/core/admin-api';
 import { Disposable } from '../common/lifecycle';
 import type { GatewayConnectionService } from './gateway-connection-service';
 
@@ -13,13 +13,17 @@ export interface ChainStatus {
   error?: string;
 }
 
-/** What the Gateway view shows besides the connection: policy version, last reload, chain status. */
+/** What the Gateway view shows besides the connection: policy version, last reload, chain status, the fleet's instances. */
 export class GatewayInfoStore extends Disposable {
   private readonly changed = this.register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
   policy: PolicyInfo | undefined;
   lastReload: ReloadResult | undefined;
   chain: ChainStatus | undefined;
+  /** GET /admin/instances, re-read when an instance starts, stops, is gone or reloads (undefined: not read, or a gateway without the route). */
+  instances: InstanceList | undefined;
+  private instancesRead: Promise<void> | undefined;
+  private instancesStale = false;
 
   constructor(private readonly connection: GatewayConnectionService) {
     super();
@@ -27,7 +31,10 @@ export class GatewayInfoStore extends Disposable {
     this.register(connection.onDidChangeStreamStatus(() => this.changed.fire()));
     this.register(
       connection.onEvent((e) => {
+        // A fleet's instance says instance.changed once its new version is in the fleet's table; embedded, the reload is the news.
+        if (e.name === 'instance.changed') return void this.readInstances();
         if (e.name === 'policy.reloaded') {
+          void this.readInstances();
           this.policy = { ...this.policy, version: e.data.version, files: e.data.files };
           this.lastReload = { ok: true, at: new Date(), version: e.data.version };
         } else if (e.name === 'policy.reload_failed') {
@@ -60,14 +67,39 @@ export class GatewayInfoStore extends Disposable {
     this.policy = undefined;
     this.lastReload = undefined;
     this.chain = undefined;
+    this.instances = undefined;
     this.changed.fire();
     const client = this.connection.client;
     if (!client) return;
+    void this.readInstances();
     try {
       this.policy = await client.policy();
       this.changed.fire();
     } catch {
       // shown as "unknown"; older gateways may not serve /admin/policy
     }
+  }
+
+  /** Reads the instances; events arriving meanwhile make one more read after it, never several at once. */
+  private readInstances(): Promise<void> {
+    if (this.instancesRead) {
+      this.instancesStale = true;
+      return this.instancesRead;
+    }
+    this.instancesRead = (async () => {
+      do {
+        this.instancesStale = false;
+        const client = this.connection.client;
+        if (!client) return;
+        try {
+          this.instances = await client.instances();
+        } catch {
+          // an older gateway without /admin/instances: no Instances row
+          this.instances = undefined;
+        }
+        this.changed.fire();
+      } while (this.instancesStale);
+    })().finally(() => (this.instancesRead = undefined));
+    return this.instancesRead;
   }
 }

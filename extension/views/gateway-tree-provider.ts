@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../common/lifecycle';
+import type { FleetInstance } from '../../gateway/core/admin-api';
 import { displayText } from '../../gateway/core/display-text';
 import type { GatewayConnectionService } from '../gateway/gateway-connection-service';
 import type { GatewayInfoStore } from '../gateway/gateway-info-store';
@@ -15,10 +16,26 @@ interface Row {
 }
 
 const icon = (id: string, color?: string) => new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
+const shortVersion = (v: string) => (v ? v.replace(/^sha256:/, '').slice(0, 12) : 'unknown');
+
+/** One instance: its name, state, policy version (flagged when it differs from the fleet's), last heartbeat and readiness. */
+function instanceRow(i: FleetInstance): Row {
+  const health = i.state !== 'running' ? i.state : i.ready ? 'ready' : 'not ready';
+  const parts = [`${health}${i.self ? ' (this one)' : ''}`, `policy ${shortVersion(i.policyVersion)}${i.policyDiffers ? ' ≠ fleet' : ''}`, `seen ${new Date(i.lastSeen).toLocaleTimeString()}`];
+  const tooltip = [
+    `${i.name} (${i.id})`,
+    `policy version ${i.policyVersion || 'unknown'}${i.policyDiffers ? ': differs from the fleet\'s' : ''}`,
+    `started ${new Date(i.startedAt).toLocaleString()}, last heartbeat ${new Date(i.lastSeen).toLocaleString()}`,
+    ...(i.stoppedAt ? [`stopped ${new Date(i.stoppedAt).toLocaleString()}`] : []),
+    ...i.notReady.map((r) => `not ready: ${r}`),
+  ].join('\n');
+  const [iconId, color] = i.state === 'stopped' ? ['vm-outline'] : i.state === 'silent' ? ['debug-disconnect', 'problemsWarningIcon.foreground'] : i.policyDiffers || !i.ready ? ['warning', 'problemsWarningIcon.foreground'] : ['vm-running', 'testing.iconPassed'];
+  return { id: `instance-${i.id}`, label: i.name, description: parts.join(' · '), tooltip, icon: icon(iconId!, color), contextValue: i.policyDiffers ? 'instancePolicyDiffers' : 'instance' };
+}
 
 /**
- * The Gateway view: state, addresses, policy version with its last reload result, audit chain
- * status and the event stream. Empty (so the welcome content shows) when nothing is connected.
+ * The Gateway view: state, addresses, policy version with its last reload result, the fleet's
+ * instances (a differing policy version flagged), audit chain status and the event stream. Empty (so the welcome content shows) when nothing is connected.
  */
 export class GatewayTreeProvider extends Disposable implements vscode.TreeDataProvider<Row> {
   private readonly changed = this.register(new vscode.EventEmitter<void>());
@@ -63,7 +80,23 @@ export class GatewayTreeProvider extends Disposable implements vscode.TreeDataPr
             { id: 'state', label: 'Connected', description: 'remote', icon: icon('plug', 'testing.iconPassed'), contextValue: 'gatewayRemote' },
             { id: 'admin', label: 'Admin', description: s.adminUrl, icon: icon('lock'), contextValue: 'address' },
           ];
-    return [...rows, this.policyRow(), this.chainRow(), this.streamRow()];
+    const instances = this.instancesRow();
+    return [...rows, this.policyRow(), ...(instances ? [instances] : []), this.chainRow(), this.streamRow()];
+  }
+
+  /** The fleet's instances (embedded: this one), a policy version that differs from the fleet's flagged. */
+  private instancesRow(): Row | undefined {
+    const list = this.info.instances;
+    if (!list) return undefined;
+    const running = list.data.filter((i) => i.state === 'running').length;
+    return {
+      id: 'instances',
+      label: 'Instances',
+      description: `${running} running${list.policyVersionsDiffer ? ' · policy versions differ' : ''}`,
+      icon: icon('server-environment', list.policyVersionsDiffer ? 'problemsWarningIcon.foreground' : undefined),
+      contextValue: list.policyVersionsDiffer ? 'instancesPolicyDiffers' : 'instances',
+      children: list.data.map((i) => instanceRow(i)),
+    };
   }
 
   private policyRow(): Row {

@@ -24,6 +24,7 @@ const actions: [method: string, path: RegExp, action: AdminAction][] = [
   ['DELETE', /^\/admin\/grants\/[^/]+\/?$/, 'grant.revoke'],
   ['GET', /^\/admin\/policy\/?$/, 'policy.read'],
   ['POST', /^\/admin\/policy\/reload\/?$/, 'policy.reload'],
+  ['GET', /^\/admin\/instances\/?$/, 'instances.list'],
   ['POST', /^\/admin\/preview\/mask\/?$/, 'preview.mask'],
   ['POST', /^\/admin\/preview\/decision\/?$/, 'preview.decision'],
   ['POST', /^\/admin\/sinks\/[^/]+\/reset\/?$/, 'sink.reset'],

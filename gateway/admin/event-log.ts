@@ -12,6 +12,7 @@ export const streamedEvents = [
   'audit.failed',
   'audit.recovered',
   'sink.failed',
+  'instance.changed',
 ] as const satisfies readonly GatewayEventName[];
 
 export interface LoggedEvent {

@@ -109,6 +109,8 @@ export interface AdminApiSchemas {
   GrantList: GrantList;
   PolicyAction: PolicyAction;
   PolicyInfo: PolicyInfo;
+  InstanceList: InstanceList;
+  FleetInstance: FleetInstance;
   LoadError: LoadError;
   ReloadRequest: ReloadRequest;
   ReloadResult: ReloadResult;
@@ -139,6 +141,7 @@ export interface AdminApiSchemas {
   AuditFailedEvent: AuditFailedEvent;
   AuditRecoveredEvent: AuditRecoveredEvent;
   SinkFailedEvent: SinkFailedEvent;
+  InstanceChangedEvent: InstanceChangedEvent;
   GapEvent: GapEvent;
 }
 export interface Error {
@@ -359,6 +362,56 @@ export interface PolicyInfo {
    */
   alerts?: number;
 }
+export interface InstanceList {
+  data: FleetInstance[];
+  /**
+   * The running instances do not all run the same policy version.
+   */
+  policyVersionsDiffer: boolean;
+}
+/**
+ * One gateway instance of the fleet.
+ */
+export interface FleetInstance {
+  /**
+   * The instance id, kept in <dataDir>/instance-id.
+   */
+  id: string;
+  /**
+   * server.instance.name (default the host name).
+   */
+  name: string;
+  /**
+   * This is the instance that answered.
+   */
+  self: boolean;
+  /**
+   * running — heard from within state.instanceTimeoutSeconds; silent — not heard from for longer (dead, or cut off from PostgreSQL); stopped — stopped cleanly, or found gone.
+   */
+  state: 'running' | 'silent' | 'stopped';
+  /**
+   * The policy version it runs (sha256:<hex>)
+   */
+  policyVersion: string;
+  /**
+   * A running instance whose policy version is not the one most of the running fleet runs (on a tie, every running instance is flagged).
+   */
+  policyDiffers: boolean;
+  startedAt: string;
+  /**
+   * Its last heartbeat.
+   */
+  lastSeen: string;
+  stoppedAt?: string;
+  /**
+   * Its /readyz answered 200 at its last heartbeat (audit log writable, shared state reachable).
+   */
+  ready: boolean;
+  /**
+   * What made it not ready, as /readyz says.
+   */
+  notReady: string[];
+}
 /**
  * One problem of a policy file, pinned to its place.
  */
@@ -577,6 +630,7 @@ export interface GatewayEvents {
   'audit.failed': AuditFailedEvent;
   'audit.recovered': AuditRecoveredEvent;
   'sink.failed': SinkFailedEvent;
+  'instance.changed': InstanceChangedEvent;
 }
 export interface AuditAppendedEvent {
   id: string;
@@ -651,6 +705,14 @@ export interface AuditRecoveredEvent {
 export interface SinkFailedEvent {
   sink: string;
   message: string;
+}
+/**
+ * An instance of the fleet started, stopped, was found gone (not heard from for state.instanceTimeoutSeconds), or reported the policy version it runs after a reload (policy: sent once the fleet's table has it, unlike policy.reloaded); re-read GET /admin/instances.
+ */
+export interface InstanceChangedEvent {
+  id: string;
+  name: string;
+  change: 'started' | 'stopped' | 'gone' | 'policy';
 }
 /**
  * Sent first when the events since Last-Event-ID are gone; re-read state after it.

@@ -310,7 +310,7 @@ export interface Cost {
  */
 export interface Admin {
   /**
-   * The action: audit.query (GET /admin/audit), audit.read (one record), audit.verify, events.follow (the event stream opened), approvals.list, approval.read, approval.decide, grants.list, grant.revoke, policy.read, policy.reload, preview.mask, preview.decision, sink.reset (a sink's cursor set back), metrics.read, signing_key.rotate (gatehouse audit rotate-key), unknown (no such admin route).
+   * The action: audit.query (GET /admin/audit), audit.read (one record), audit.verify, events.follow (the event stream opened), approvals.list, approval.read, approval.decide, grants.list, grant.revoke, policy.read, policy.reload, instances.list (GET /admin/instances), preview.mask, preview.decision, sink.reset (a sink's cursor set back), metrics.read, signing_key.rotate (gatehouse audit rotate-key), unknown (no such admin route).
    */
   action:
     | 'audit.query'
@@ -324,6 +324,7 @@ export interface Admin {
     | 'grant.revoke'
     | 'policy.read'
     | 'policy.reload'
+    | 'instances.list'
     | 'preview.mask'
     | 'preview.decision'
     | 'sink.reset'

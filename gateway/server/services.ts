@@ -93,7 +93,13 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
   const budgets = createBudgetService({ counters: state.counters, prices, log, alerts });
   const runtime: Services = { identity, policy, masking, usage, budgets, audit, approvals, ...(approverIdentity ? { approverIdentity } : {}) };
   // Registered once everything it reports on runs; what a vanished instance held is settled here.
-  await state.start(() => policy.version, (gone) => abandonHeldBy(gone, { store: state.approvals, audit, events, log }));
+  // Requests would only get 503 while the audit log cannot be written (fail closed).
+  const notReady = () => [...(audit.stats().healthy ? [] : ['audit log not writable']), ...state.notReady()];
+  await state.start(
+    { policyVersion: () => policy.version, notReady, announce: (change) => events.emit('instance.changed', change) },
+    (gone) => abandonHeldBy(gone, { store: state.approvals, audit, events, log }),
+  );
+  events.onLocal('policy.reloaded', () => void state.policyChanged().catch((err: Error) => log.warn('fleet: could not report the reloaded policy version', { reason: err.message })));
   state.onReloadAsked(() => void policy.reload().catch((err: Error) => log.error('policy reload asked by the fleet failed', { error: err.message })));
   const rt: Runtime = { config: loaded.config, dataDir: loaded.dataDir, configDir: loaded.configDir, log, events, ...runtime };
   return {
@@ -101,10 +107,13 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
     events,
     admin: {
       requireAdmin: requireAdmin(rt, { adminToken }),
-      adminRouter: adminRouter(rt, { askFleetToReload: () => state.askFleetToReload(), ...(pg ? { audit: fleetAuditView(pg, audit) } : {}) }),
+      adminRouter: adminRouter(rt, {
+        askFleetToReload: () => state.askFleetToReload(),
+        ...(pg ? { audit: fleetAuditView(pg, audit) } : {}),
+        instances: async () => (await state.listInstances()).map((i) => ({ ...i, self: i.id === state.instance.id })),
+      }),
       publicRoutes,
-      // Requests would only get 503 while the audit log cannot be written (fail closed).
-      notReady: () => [...(audit.stats().healthy ? [] : ['audit log not writable']), ...state.notReady()],
+      notReady,
     },
     close: async () => {
       // Held requests are refused first, so nothing waits on the services closing after.

@@ -1,17 +1,42 @@
+import type { FleetInstance, GatewayEvents } from '../core/admin-api';
 import type { Logger } from '../log';
 import type { PostgresState } from './postgres-state';
 
+/** What an instance reports about itself with every heartbeat, and how it tells the fleet it started, stopped or found one gone. */
+export interface InstanceReport {
+  policyVersion(): string;
+  /** What its /readyz reports as not ready (empty: ready). */
+  notReady(): string[];
+  announce(change: GatewayEvents['instance.changed']): void;
+}
+
+/** An instance as the registry lists it (the admin route adds `self` and `policyDiffers`). */
+export type RegisteredInstance = Omit<FleetInstance, 'self' | 'policyDiffers'>;
+
+interface InstanceRow {
+  id: string;
+  name: string;
+  started_at: Date;
+  last_seen: Date;
+  stopped_at: Date | null;
+  policy_version: string;
+  not_ready: string[];
+  live: boolean;
+}
+
 /**
  * Registers this instance in the fleet's `instances` table and keeps its row fresh (last seen,
- * policy version) every third of `timeoutMs`, so any instance can list the fleet; a clean stop
- * says so. An instance not seen for `timeoutMs` is gone: one live instance claims it (marks it
- * stopped, in one statement, so only one does) and `onGone` deals with what it held. A heartbeat
+ * policy version, readiness) every third of `timeoutMs`, so any instance can list the fleet; a
+ * clean stop says so. An instance not seen for `timeoutMs` is gone: one live instance claims it
+ * (marks it stopped, in one statement, so only one does) and `onGone` deals with what it held.
+ * Starts, stops and instances found gone are announced (the instance.changed event). A heartbeat
  * that fails is logged once per outage and retried at the next beat.
  */
 export class InstanceRegistry {
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
   private stopped = false;
+  private report: InstanceReport | undefined;
 
   private readonly heartbeatMs: number;
 
@@ -20,22 +45,25 @@ export class InstanceRegistry {
   }
 
   /** `onGone(id)`: an instance (this one's previous run included) stopped without saying so. */
-  async start(policyVersion: () => string, onGone: (instance: string) => Promise<void>): Promise<void> {
+  async start(report: InstanceReport, onGone: (instance: string) => Promise<void>): Promise<void> {
+    this.report = report;
     // This data dir's previous run, if it crashed, held connections that are gone now.
     await onGone(this.id);
     await this.pg.query(
-      `INSERT INTO instances (id, name, started_at, last_seen, policy_version) VALUES ($1, $2, now(), now(), $3)
-       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, started_at = now(), last_seen = now(), policy_version = EXCLUDED.policy_version, stopped_at = NULL`,
-      [this.id, this.name, policyVersion()],
+      `INSERT INTO instances (id, name, started_at, last_seen, policy_version, not_ready) VALUES ($1, $2, now(), now(), $3, $4)
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, started_at = now(), last_seen = now(), policy_version = EXCLUDED.policy_version, not_ready = EXCLUDED.not_ready, stopped_at = NULL`,
+      [this.id, this.name, report.policyVersion(), report.notReady()],
     );
+    report.announce({ id: this.id, name: this.name, change: 'started' });
     const beat = async () => {
       try {
-        await this.pg.query('UPDATE instances SET last_seen = now(), policy_version = $2 WHERE id = $1', [this.id, policyVersion()]);
+        await this.pg.query('UPDATE instances SET last_seen = now(), policy_version = $2, not_ready = $3 WHERE id = $1', [this.id, report.policyVersion(), report.notReady()]);
         const gone = await this.pg.query<{ id: string; name: string }>(
           `UPDATE instances SET stopped_at = now() WHERE stopped_at IS NULL AND id <> $1 AND last_seen < now() - make_interval(secs => $2) RETURNING id, name`,
           [this.id, this.timeoutMs / 1000]);
         for (const g of gone) {
           this.log.warn('fleet: an instance stopped without saying so', { instance: g.id, name: g.name });
+          report.announce({ id: g.id, name: g.name, change: 'gone' });
           await onGone(g.id);
         }
         this.failing = false;
@@ -51,9 +79,43 @@ export class InstanceRegistry {
     this.timer.unref();
   }
 
+  /**
+   * The fleet's instances: those running and those that stopped within the last day (a stopped
+   * instance's row stays; its data dir may start it again), running ones first.
+   */
+  async list(): Promise<RegisteredInstance[]> {
+    const rows = await this.pg.query<InstanceRow>(
+      `SELECT id, name, started_at, last_seen, stopped_at, policy_version, not_ready,
+              last_seen >= now() - make_interval(secs => $1) AS live
+       FROM instances WHERE stopped_at IS NULL OR stopped_at > now() - interval '1 day'
+       ORDER BY stopped_at IS NULL DESC, name, id`,
+      [this.timeoutMs / 1000],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      state: r.stopped_at ? 'stopped' : r.live ? 'running' : 'silent',
+      policyVersion: r.policy_version,
+      startedAt: r.started_at.toISOString(),
+      lastSeen: r.last_seen.toISOString(),
+      ...(r.stopped_at ? { stoppedAt: r.stopped_at.toISOString() } : {}),
+      ready: r.not_ready.length === 0,
+      notReady: r.not_ready,
+    }));
+  }
+
+  /** Writes this instance's policy version now (after a reload) rather than at the next beat, then announces it. */
+  async reportPolicy(): Promise<void> {
+    const report = this.report;
+    if (!report || this.stopped) return;
+    await this.pg.query('UPDATE instances SET policy_version = $2 WHERE id = $1', [this.id, report.policyVersion()]);
+    report.announce({ id: this.id, name: this.name, change: 'policy' });
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.pg.query('UPDATE instances SET stopped_at = now() WHERE id = $1', [this.id]).catch(() => undefined);
+    const said = await this.pg.query('UPDATE instances SET stopped_at = now() WHERE id = $1', [this.id]).then(() => true, () => false);
+    if (said) this.report?.announce({ id: this.id, name: this.name, change: 'stopped' });
   }
 }

@@ -15,7 +15,7 @@ import { postgresAlertClaims } from './postgres-alert-claims';
 import { PostgresApprovalStore } from './postgres-approval-store';
 import { PostgresEventFanout } from './postgres-event-fanout';
 import { PostgresGrantStore } from './postgres-grant-store';
-import { InstanceRegistry } from './instance-registry';
+import { InstanceRegistry, type InstanceReport, type RegisteredInstance } from './instance-registry';
 import { instanceId } from './instance-id';
 import { MemoryCounterStore } from './memory-counter-store';
 import { PostgresCounterStore } from './postgres-counter-store';
@@ -53,10 +53,15 @@ export interface SharedState {
   /** The fleet's PostgreSQL (state.store: postgres, or counters there). */
   postgres?: PostgresState;
   /**
-   * Registers this instance in the fleet; `policyVersion` is reported with every heartbeat;
-   * `onGone` deals with what an instance that stopped without saying so held (its approvals).
+   * Registers this instance in the fleet; `report` is read with every heartbeat (policy version,
+   * readiness) and told of starts, stops and instances gone; `onGone` deals with what an instance
+   * that stopped without saying so held (its approvals).
    */
-  start(policyVersion: () => string, onGone: (instance: string) => Promise<void>): Promise<void>;
+  start(report: InstanceReport, onGone: (instance: string) => Promise<void>): Promise<void>;
+  /** This instance reloaded its policy: the fleet's table says so now, and the fleet hears of it (instance.changed). */
+  policyChanged(): Promise<void>;
+  /** The fleet's instances (embedded: this one), for GET /admin/instances. */
+  listInstances(): Promise<RegisteredInstance[]>;
   /** Shared stores that do not answer right now (for /readyz). */
   notReady(): string[];
   close(): Promise<void>;
@@ -120,6 +125,8 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
     for (const close of closers) await close();
     throw err;
   }
+  const startedAt = new Date().toISOString();
+  let self: InstanceReport | undefined;
   const registry = settings.store === 'postgres' ? new InstanceRegistry(postgres!, instance.id, instance.name, log, settings.instanceTimeoutMs) : undefined;
   if (settings.store !== 'embedded' || settings.counters !== 'embedded') log.info('shared state', { store: settings.store, counters: settings.counters, instance: instance.id, name: instance.name });
   return {
@@ -131,7 +138,17 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
     webhookQueue,
     ...(settings.store === 'postgres' ? { webhookQueuePollMs } : {}),
     ...(postgres ? { postgres } : {}),
-    start: async (policyVersion, onGone) => registry?.start(policyVersion, onGone),
+    async start(report, onGone) {
+      self = report;
+      await registry?.start(report, onGone);
+    },
+    policyChanged: async () => registry?.reportPolicy(),
+    async listInstances() {
+      if (registry) return registry.list();
+      const notReady = self?.notReady() ?? [];
+      const now = new Date().toISOString();
+      return [{ ...instance, state: 'running', policyVersion: self?.policyVersion() ?? '', startedAt, lastSeen: now, ready: notReady.length === 0, notReady }];
+    },
     askFleetToReload: async () => reloadSignal?.send(),
     onReloadAsked: (reload) => reloadSignal?.on(reload),
     notReady: () => healths.filter((h) => !h.available).map((h) => `shared state unavailable (${h.store}: ${h.problem})`),

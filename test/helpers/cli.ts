@@ -32,9 +32,12 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `gatehouse serve ...args` and resolves once both address lines are printed. */
-export async function startServe(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [cliPath, 'serve', ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `gatehouse serve ...args` and resolves once both address lines are printed. `cli`: the
+ * bundled CLI elsewhere than this checkout's dist (the extension-host suite, bundled itself, passes the extension's).
+ */
+export async function startServe(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; cli?: string } = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [options.cli ?? cliPath, 'serve', ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c));
   const addresses: Record<string, string> = {};

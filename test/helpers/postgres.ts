@@ -56,9 +56,14 @@ function runAsServerUser(bin: string, args: string[]): string {
   return r.stdout;
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+/**
+ * `tmpRoot`: where the server's folder goes (default the temp dir). As root the server runs as
+ * `postgres`, which must be able to reach it: a temp dir private to root (the extension-host
+ * runner's) needs another root.
+ */
+export async function startPostgres(options: { tmpRoot?: string } = {}): Promise<TestPostgres> {
   const bin = postgresBinDir();
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-pg-'));
+  const dir = mkdtempSync(join(options.tmpRoot ?? tmpdir(), 'gatehouse-pg-'));
   if (isRoot) {
     const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());

@@ -1,3 +1,4 @@
+import type { FleetInstance } from '../../core/admin-api';
 import { GatehouseError } from '../../errors';
 import type { AuditService } from '../../runtime';
 import type { EventLog } from '../event-log';
@@ -14,6 +15,8 @@ export interface AdminDeps {
   askFleetToReload?: () => Promise<void>;
   /** What GET /admin/audit reads: the fleet's index when state.store is postgres; rt.audit when absent. */
   audit?: Pick<AuditService, 'query' | 'get' | 'verify'>;
+  /** The fleet's instances for GET /admin/instances (embedded: this one); none when absent. */
+  instances?: () => Promise<Omit<FleetInstance, 'policyDiffers'>[]>;
 }
 
 export function badRequest(message: string): GatehouseError {

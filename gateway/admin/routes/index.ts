@@ -7,6 +7,7 @@ import type { AdminDeps } from './admin-deps';
 import { approvalRoutes } from './approvals';
 import { auditRoutes } from './audit';
 import { eventsRoutes } from './events';
+import { instanceRoutes } from './instances';
 import { policyRoutes } from './policy';
 import { previewRoutes } from './preview';
 import { sinkRoutes } from './sinks';
@@ -25,6 +26,7 @@ export function adminRouter(rt: Runtime, extra: AdminDeps = {}): Router {
   router.use(auditRoutes(extra.audit ?? rt.audit, rt.audit));
   router.use(approvalRoutes(rt.approvals, rt.audit));
   router.use(policyRoutes(rt.policy, rt.audit, extra.askFleetToReload ?? (async () => {})));
+  router.use(instanceRoutes(extra.instances ?? (async () => []), rt.audit));
   router.use(previewRoutes(rt));
   router.use(sinkRoutes(rt.audit));
   router.use((req: Request) => {

@@ -4,6 +4,7 @@ import auditIndex from './003_audit_index.sql';
 import approvals from './004_approvals.sql';
 import alertClaims from './005_alert_claims.sql';
 import webhookQueue from './006_webhook_queue.sql';
+import instanceReadiness from './007_instance_readiness.sql';
 
 /**
  * The schema's versions, in order. Never edit a migration that has shipped: add the next file
@@ -17,6 +18,7 @@ export const migrations: readonly { version: number; name: string; sql: string }
   { version: 4, name: 'approvals, grants', sql: approvals },
   { version: 5, name: 'alert claims', sql: alertClaims },
   { version: 6, name: 'webhook queue', sql: webhookQueue },
+  { version: 7, name: 'instance readiness', sql: instanceReadiness },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;

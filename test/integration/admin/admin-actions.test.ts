@@ -175,9 +175,10 @@ describe('admin actions on the record (kind admin, durable before the answer)', 
     await until(() => deliveries() === 2, 10_000, 'the first record delivered again');
   });
 
-  it('any other use of the admin token (policy read, previews, metrics)', async () => {
+  it('any other use of the admin token (policy read, instances, previews, metrics)', async () => {
     for (const [method, path, action, body] of [
       ['GET', '/admin/policy', 'policy.read'],
+      ['GET', '/admin/instances', 'instances.list'],
       ['GET', '/admin/approvals?state=all', 'approvals.list'],
       ['POST', '/admin/preview/decision', 'preview.decision', { principal: { subject: 'x' }, request: { path: '/v1/chat/completions' } }],
       ['GET', '/metrics', 'metrics.read'],

@@ -171,6 +171,12 @@ describe('admin API contract (a running gateway against schemas/admin-api.openap
 
   it('policy and reloads', async () => {
     await call('GET', '/admin/policy');
+    // Embedded: the one instance, this one, running the policy /admin/policy reports.
+    const instances = await call('GET', '/admin/instances');
+    assert.equal(instances.data.length, 1);
+    assert.deepEqual([instances.data[0].self, instances.data[0].state, instances.data[0].ready, instances.data[0].policyDiffers, instances.policyVersionsDiffer], [true, 'running', true, false, false]);
+    assert.equal(instances.data[0].policyVersion, (await call('GET', '/admin/policy')).version);
+    await call('GET', '/admin/instances', { as: 'lead', status: 403 });
     await call('POST', '/admin/policy/reload');
     const good = readFileSync(join(dir, 'team.policy.yaml'), 'utf8');
     writeFileSync(join(dir, 'team.policy.yaml'), good.replace('action: deny', 'action: refuse'));
