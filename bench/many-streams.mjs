@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startGatehouseServe } from './lib/gatehouse-serve.mjs';
+import { recentRecordsWindow, startGatehouseServe, warmUp } from './lib/gatehouse-serve.mjs';
 import { request } from './lib/http-util.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 import { memoryKb } from './lib/proc-stats.mjs';
@@ -44,11 +44,8 @@ async function streamsThrough(name, gateway) {
   let gw;
   if (gateway) {
     gw = await startGatehouseServe({ procs, bench, out, gatewayJs }, name, gateway.template, upstreamBase, gateway.extra);
-    // Warm up: the code paths and the heap settle before the baseline is read.
-    for (let i = 0; i < 100; i++) {
-      const r = await request(gw.url, { body: '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"warm up"}]}', headers: { authorization: `Bearer ${gw.auth}` } });
-      if (r.status !== 400 && r.status !== 200) throw new Error(`${name}: warm-up request answered ${r.status}: ${r.text.slice(0, 200)}`);
-    }
+    // Warm up: the code paths, the heap and the audit's window of recent records settle before the baseline.
+    await warmUp(gw, recentRecordsWindow / 2 + 200);
   }
   const target = gw ? { url: gw.url, auth: gw.auth, pid: gw.pid } : { url: `${upstreamBase}/v1/chat/completions`, auth: 'none', pid: up.pid };
   const start = memoryKb(target.pid).rss;

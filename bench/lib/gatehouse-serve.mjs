@@ -29,3 +29,22 @@ export async function startGatehouseServe(ctx, name, template, upstreamBase, ext
   }
   return { pid, url: match[1] + '/v1/chat/completions', adminUrl: match[2], dataDir, auth };
 }
+
+/** The audit's in-memory window of recent records (audit.recentRecords' default). */
+export const recentRecordsWindow = 10_000;
+
+/**
+ * `n` ordinary chat requests, 32 at a time, each answered 200. Memory figures warm up past the
+ * window of recent records (two records per request): a running gateway's window is always full,
+ * so it is a fixed cost, not a cost of what is held or streamed afterwards.
+ */
+export async function warmUp(gw, n) {
+  const body = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"warm up"}]}';
+  let sent = 0;
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (sent++ < n) {
+      const r = await request(gw.url, { body, headers: { authorization: `Bearer ${gw.auth}` } });
+      if (r.status !== 200) throw new Error(`warm-up request answered ${r.status}: ${r.text.slice(0, 200)}`);
+    }
+  }));
+}

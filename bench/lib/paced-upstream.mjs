@@ -1,6 +1,7 @@
 // A mock OpenAI-compatible upstream that paces SSE streams for bench/many-streams.mjs (loopback only).
 //   POST /v1/chat/completions  {"stream": true, "x_bench_stream": k}: answers 200 with SSE headers at
-//                              once and holds the stream (no event) until /go
+//                              once and holds the stream (no event) until /go; without "stream", a
+//                              small JSON answer at once (the warm-up)
 //   GET  /open                 how many streams it holds
 //   POST /go?n=N&events=E&period=MS
 //                              starts the schedule and answers {t0, n, events, period}: stream k's
@@ -66,9 +67,14 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     const body = JSON.parse(Buffer.concat(parts).toString('utf8') || '{}');
     const k = Number(body.x_bench_stream);
-    if (!body.stream || !Number.isInteger(k)) {
+    if (!body.stream) {
+      // The warm-up's ordinary requests: a small answer at once.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ id: 'chatcmpl-warm', object: 'chat.completion', created: 1700000000, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }));
+    }
+    if (!Number.isInteger(k)) {
       res.writeHead(400, { 'content-type': 'application/json' });
-      return res.end('{"error":{"message":"stream and x_bench_stream required"}}');
+      return res.end('{"error":{"message":"x_bench_stream required"}}');
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     res.flushHeaders();
