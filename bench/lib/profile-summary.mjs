@@ -91,6 +91,7 @@ const stageRules = [
   [/pipeline\/evaluate-policy/, /enforceMaxTokens/, 'policy: max_tokens cap (re-serializes the body)'],
   [/core\/json-member/, null, 'policy: max_tokens cap (added to the bytes)'],
   [/core\/json-prefix/, null, 'audit copy: size bound (serialized up to the cut)'],
+  [/core\/json-bytes/, null, 'request masking: upstream body (written in chunks)'],
   [/pipeline\/evaluate-policy|core\/policy\/|policy\/|core\/linear-regex|core\/glob/, null, 'policy'],
   [/masking\/masking-service/, /boundAudit/, 'audit copy: size bound (re-serializes the masked body)'],
   [/masking\/masking-service/, /maskRequest/, 'request masking: upstream body (re-serializes)'],
