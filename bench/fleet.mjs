@@ -22,12 +22,15 @@
 // Nothing is pinned: two instances need two cores, and PostgreSQL and Redis share them too.
 //
 // Env: FLEET_ROUNDS (3), FLEET_DUR (3 s), CONN (50), FLEET_N (150 sequential requests per probe),
-//      FLEET_VARIANTS (embedded postgres redis), BENCH_OUT, BENCH_PIDFILE, GATEWAY_JS.
+//      FLEET_VARIANTS (embedded postgres redis; `name@path/to/gateway.js` runs that variant on
+//      another bundle, for an interleaved A/B of a change), PROFILE=1 (--cpu-prof of every A
+//      instance; prints its CPU by stage per request, lib/profile-summary.mjs, with the shared
+//      state's clients and stores as one stage), BENCH_OUT, BENCH_PIDFILE, GATEWAY_JS.
 import '../scripts/register-text-loaders.cjs';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Redis from 'ioredis';
 import pgClient from 'pg';
@@ -38,6 +41,7 @@ import { measureOthers } from './lib/noise.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 import { round, stat } from './lib/stats.mjs';
 import { cpuTicks, serverTreeTicks } from './lib/proc-stats.mjs';
+import { stageBreakdown } from './lib/profile-summary.mjs';
 import { checkFleet, renderFleet } from './lib/report.mjs';
 import { startGatehouseVariant, startUpstream } from './lib/targets.mjs';
 
@@ -60,8 +64,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** The `state:` a variant appends to configs/full.yaml (the hash key is set on all, as a fleet needs). */
 const stateYaml = {
   embedded: () => '',
-  postgres: () => 'state:\n  store: postgres\n  postgres: { url: { env: BENCH_PG_URL }, schema: bench_pg }\n',
-  redis: () => "state:\n  store: postgres\n  postgres: { url: { env: BENCH_PG_URL }, schema: bench_redis }\n  counters: redis\n  redis: { url: { env: BENCH_REDIS_URL }, keyPrefix: 'bench:' }\n",
+  postgres: (n) => `state:\n  store: postgres\n  postgres: { url: { env: BENCH_PG_URL }, schema: bench_pg_${n} }\n`,
+  redis: (n) => `state:\n  store: postgres\n  postgres: { url: { env: BENCH_PG_URL }, schema: bench_redis_${n} }\n  counters: redis\n  redis: { url: { env: BENCH_REDIS_URL }, keyPrefix: 'bench${n}:' }\n`,
 };
 const labels = { embedded: 'store: embedded', postgres: 'store: postgres (counters in PostgreSQL)', redis: 'store: postgres, counters: redis' };
 
@@ -89,20 +93,25 @@ async function main() {
   const metered = join(bench, 'bodies/chat-160B.json');
   const unmetered = join(out, 'chat-160B-unmetered.json');
   writeFileSync(unmetered, readFileSync(metered, 'utf8').replace('"gpt-4o-mini"', '"bench-unmetered"'));
-  const ctx = { bench, root, out, procs, streamChunks: 20, customHost: '', nodeFlags: () => [], ...(env.GATEWAY_JS ? { gatewayJs: env.GATEWAY_JS } : {}) };
+  const profiling = env.PROFILE === '1';
+  const nodeFlags = (name) => (profiling && name.endsWith('-a') ? ['--cpu-prof', `--cpu-prof-dir=${join(out, 'profiles', name)}`] : []);
+  const ctx = { bench, root, out, procs, streamChunks: 20, customHost: '', nodeFlags, ...(env.GATEWAY_JS ? { gatewayJs: env.GATEWAY_JS } : {}) };
   const upstream = await startUpstream(ctx);
 
   const variants = [];
-  for (const name of wanted) {
-    if (!stateYaml[name]) throw new Error(`unknown variant ${name} (embedded postgres redis)`);
-    const append = `masking:\n  hashKey: { env: BENCH_HASH_KEY }\n${stateYaml[name]()}`;
+  for (const [n, spec] of wanted.entries()) {
+    const [kind, bundle] = spec.split('@');
+    if (!stateYaml[kind]) throw new Error(`unknown variant ${kind} (embedded postgres redis)`);
+    const name = bundle ? `${kind}-${n}` : kind;
+    const c = bundle ? { ...ctx, gatewayJs: resolve(bundle) } : ctx;
+    const append = `masking:\n  hashKey: { env: BENCH_HASH_KEY }\n${stateYaml[kind](n)}`;
     const dirA = join(out, `${name}-a-data`);
     const dirB = join(out, `${name}-b-data`);
-    const a = await startGatehouseVariant(ctx, `${name}-a`, upstream.base, dirA, { append, args: name === 'embedded' ? [] : ['--migrate'] });
+    const a = await startGatehouseVariant(c, `${name}-a`, upstream.base, dirA, { append, args: kind === 'embedded' ? [] : ['--migrate'] });
     mkdirSync(dirB, { recursive: true });
     copyFileSync(join(dirA, 'dev-issuer.jwk.json'), join(dirB, 'dev-issuer.jwk.json'));
-    const b = await startGatehouseVariant(ctx, `${name}-b`, upstream.base, dirB, { append, mint: false });
-    variants.push({ name, label: labels[name], a, b, token: a.token, samples: [] });
+    const b = await startGatehouseVariant(c, `${name}-b`, upstream.base, dirB, { append, mint: false });
+    variants.push({ name, kind, label: bundle ? `${labels[kind]} [${bundle}]` : labels[kind], a: { ...a, served: 0 }, b: { ...b, served: 0 }, bundle: c.gatewayJs, token: a.token, samples: [] });
   }
   for (const v of variants) {
     for (const [g, body] of [[v.a, metered], [v.b, metered], [v.a, unmetered]]) await smoke(g.url, body, v.token);
@@ -114,8 +123,8 @@ async function main() {
   for (let r = 1; r <= rounds; r++) {
     for (const v of variants) {
       const s = { load: loadavg()[0] };
-      s.ttfb = await probe(v.a.url, metered, v.token);
-      s.ttfbUnmetered = await probe(v.a.url, unmetered, v.token);
+      s.ttfb = await probe(v.a, metered, v.token);
+      s.ttfbUnmetered = await probe(v.a, unmetered, v.token);
       s.one = await measureLoad(v, [v.a, v.a], metered, roundTrips);
       s.oneUnmetered = await measureLoad(v, [v.a, v.a], unmetered, roundTrips);
       s.two = await measureLoad(v, [v.a, v.b], metered, roundTrips);
@@ -128,9 +137,21 @@ async function main() {
   await redisClient.quit();
   await statsClient.end();
   const result = summarize(variants);
+  if (profiling) {
+    await procs.stopAll(15_000); // the profiles are written as the gateways exit
+    result.profiles = variants.map((v) => ({ variant: v.name, stages: profileStages(v) }));
+  }
   writeFileSync(join(out, 'fleet.json'), JSON.stringify(result, null, 2) + '\n');
   if (asJson) console.log(JSON.stringify(result));
-  else console.log(renderFleet(result) + '\n' + checkFleet(result).join('\n'));
+  else console.log(renderFleet(result) + '\n' + checkFleet(result).join('\n') + (result.profiles ?? []).map((p) => `\n\n${p.variant}, instance A:\n${p.stages}`).join(''));
+}
+
+/** CPU by stage of a variant's instance A over the whole run, per request it served. */
+function profileStages(v) {
+  const dir = join(out, 'profiles', `${v.name}-a`);
+  const [file] = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
+  if (!file) return 'no profile written';
+  return stageBreakdown(JSON.parse(readFileSync(join(dir, file), 'utf8')), { root, bundle: v.bundle ?? join(root, 'dist/gateway.js'), requests: v.a.served });
 }
 
 async function smoke(url, bodyFile, token) {
@@ -140,8 +161,10 @@ async function smoke(url, bodyFile, token) {
 }
 
 /** p50 time to first byte of `probeN` sequential requests (one connection), in ms. */
-async function probe(url, bodyFile, token) {
-  const p = await procs.run('node', [join(bench, 'lib/latency-probe.mjs'), url, bodyFile, String(probeN), String(Math.max(10, probeN >> 2))], { env: { AUTH: token } });
+async function probe(g, bodyFile, token) {
+  const warm = Math.max(10, probeN >> 2);
+  g.served += probeN + warm;
+  const p = await procs.run('node', [join(bench, 'lib/latency-probe.mjs'), g.url, bodyFile, String(probeN), String(warm)], { env: { AUTH: token } });
   if (p.code !== 0) throw new Error(`probe failed: ${p.stderr}`);
   return JSON.parse(p.stdout).ttfb_p50_ms;
 }
@@ -149,6 +172,7 @@ async function probe(url, bodyFile, token) {
 /** One wrk process per gateway in `gateways` (CONN/2 connections each), at once; their figures summed. */
 async function wrkOn(v, gateways, bodyFile, seconds) {
   const each = await Promise.all(gateways.map((g) => runWrk({ bench, procs, conn: Math.max(1, conn >> 1), customHost: '' }, { url: g.url, bodyFile, seconds, auth: v.token })));
+  each.forEach((r, i) => (gateways[i].served += r.requests));
   const requests = each.reduce((a, r) => a + r.requests, 0);
   return { requests, rps: each.reduce((a, r) => a + r.rps, 0), errors: each.reduce((a, r) => a + r.errors, 0), p50: Math.max(...each.map((r) => r.p50_ms)) };
 }
@@ -205,12 +229,12 @@ async function redisCommands(client) {
 
 /** Medians over rounds [range]; "added" figures against embedded in the same round. */
 function summarize(variants) {
-  const base = variants.find((v) => v.name === 'embedded');
+  const base = variants.find((v) => v.kind === 'embedded');
   const rows = variants.map((v) => {
     const s = v.samples;
     const added = (pick) => (base && v !== base ? stat(s.map((x, i) => pick(x) - pick(base.samples[i]))) : undefined);
     return {
-      variant: v.name, label: v.label,
+      variant: v.name, kind: v.kind, label: v.label,
       gatewayUs: stat(s.map((x) => x.one.gatewayUs)), addedGatewayUs: added((x) => x.one.gatewayUs),
       pgUs: stat(s.map((x) => x.one.pgUs)), redisUs: stat(s.map((x) => x.one.redisUs)),
       pgXacts: stat(s.map((x) => x.one.pgXacts)), redisCommands: stat(s.map((x) => x.one.redisCommands)),

@@ -115,6 +115,9 @@ function stageOf(stack) {
   // loaded (schema validation, compile) from a stack of its own: without it, it counted as
   // per-request "policy" (≈ 12 ms of a 1 MB request's 14 ms in a 50-request profile).
   if (stack.some((f) => /modules\/(cjs|esm)\/loader|run_main/.test(f.url) || /^gateway\/(cli|config)\/|^gateway\/server\/(create-gateway|services)|core\/config-schema|^gateway\/policy\/load-policy/.test(f.file))) return '(start-up)';
+  // The shared state's clients and stores, wherever they run (a socket's data reaches pg or
+  // ioredis with no Gatehouse frame below it), with the socket writes they make.
+  if (stack.some((f) => /node_modules\/(pg|pg-protocol|pg-pool|pg-types|ioredis|redis-parser)\/|^gateway\/state\//.test(f.file))) return 'shared state: PostgreSQL/Redis clients and stores';
   const i = stack.findIndex((f) => f.file.startsWith('gateway/'));
   if (i === -1) return stack.some((f) => /node_modules\//.test(f.file)) ? 'packages' : 'node: http, sockets, timers';
   // Builtins called from Gatehouse code: SHA-256 and the log write get their own lines.

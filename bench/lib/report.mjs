@@ -247,9 +247,10 @@ export function checkFleet(result) {
   const out = [];
   for (const x of result.rows) {
     if (!x.addedGatewayUs) continue;
-    const trips = x.variant === 'redis' ? x.redisCommands.p50 : x.pgXacts.p50;
+    const redis = (x.kind ?? x.variant) === 'redis';
+    const trips = redis ? x.redisCommands.p50 : x.pgXacts.p50;
     out.push(`- ${x.addedGatewayUs.p50 <= 50 ? 'PASS' : 'MISS'} ${x.label}: metered request adds ${f(x.addedGatewayUs.p50, 0)} µs gateway CPU (target ≤ 50 µs)`);
-    out.push(`- ${trips <= 1.05 ? 'PASS' : 'MISS'} ${x.label}: ${f(trips, 2)} ${x.variant === 'redis' ? 'Redis calls' : 'PostgreSQL transactions'} per metered request (target ≤ 1 round trip)`);
+    out.push(`- ${trips <= 1.05 ? 'PASS' : 'MISS'} ${x.label}: ${f(trips, 2)} ${redis ? 'Redis calls' : 'PostgreSQL transactions'} per metered request (target ≤ 1 round trip)`);
     const u = x.unmetered.addedGatewayUs;
     out.push(`- ${u.p50 <= 10 || u.min <= 0 ? 'PASS' : 'MISS'} ${x.label}: unmetered request adds ${f(u.p50, 0)} [${f(u.min, 0)}–${f(u.max, 0)}] µs gateway CPU and ${f(x.unmetered.pgXacts.p50, 2)} PostgreSQL transactions (target: nothing)`);
   }

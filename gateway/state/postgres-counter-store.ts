@@ -4,6 +4,7 @@ import { HeldSlots } from './held-slots';
 import type { PostgresState } from './postgres-state';
 
 interface AdmitRow {
+  i: number;
   admitted: boolean;
   refused_by: 'rate' | 'concurrency' | null;
   window_start: string | null;
@@ -11,15 +12,37 @@ interface AdmitRow {
   used: string | null;
 }
 
+interface Queued {
+  admission: Admission;
+  rowKey: string;
+  resolve(result: AdmitResult): void;
+  reject(err: unknown): void;
+}
+
+/** Most admissions in one statement (arrays of this length are cheap to send and to unnest). */
+const maxBatch = 256;
 /**
- * Counters in the fleet's PostgreSQL: one statement per admission (the `admit` function of
- * migration 002: slot check, window upsert `INSERT … ON CONFLICT … RETURNING`, slot lease), so
- * N instances never let more through than one would. Slots are leases renewed while held.
+ * How long a release waits for an admission to ride with (a sequential caller's next request
+ * comes within it) before it goes on its own. Meanwhile the slot still counts for other instances;
+ * this instance's own admissions send it first.
+ */
+const releaseDelayMs = 10;
+
+/**
+ * Counters in the fleet's PostgreSQL: one `admit_batch` statement (migration 008) carries what
+ * this instance gathered in one event-loop tick, each admission being the `admit` function of
+ * migration 002 (slot check, window upsert `INSERT … ON CONFLICT … RETURNING`, slot lease), so N
+ * instances never let more through than one would, with one round trip per admission at most.
+ * Released slots ride with the next statement. Slots are leases renewed while held.
  */
 export class PostgresCounterStore implements CounterStore {
   readonly name = 'postgres';
   private readonly held: HeldSlots;
   private readonly sweeper: NodeJS.Timeout;
+  private queue: Queued[] = [];
+  private releases: { rowKey: string; slot: string }[] = [];
+  private flushScheduled = false;
+  private releaseTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly pg: PostgresState, private readonly leaseMs: number, private readonly log: Logger, now: () => number = Date.now) {
     this.held = new HeldSlots(leaseMs, () => this.renewLeases(now()));
@@ -28,23 +51,22 @@ export class PostgresCounterStore implements CounterStore {
     this.sweeper.unref();
   }
 
-  async admit({ key, now, window, slot }: Admission): Promise<AdmitResult> {
-    const rowKey = counterKeyDigest(key);
-    const [row] = await this.pg.query<AdmitRow>('SELECT admitted, refused_by, window_start, window_ms, used FROM admit($1, $2, $3, $4, $5, $6, $7, $8)', [
-      rowKey, now, window?.amount ?? null, window?.limit ?? null, window?.ms ?? null, slot?.id ?? null, slot?.limit ?? null, slot?.leaseMs ?? null,
-    ], 'gatehouse-admit');
-    if (!row.admitted) {
-      if (row.refused_by === 'concurrency') return { admitted: false, refusedBy: 'concurrency' };
-      return windowRefusal(now, Number(row.window_start), Number(row.window_ms));
-    }
-    if (slot) this.held.add(key, slot.id);
-    return window ? { admitted: true, charge: { key, windowStart: Number(row.window_start) }, used: Number(row.used) } : { admitted: true };
+  admit(admission: Admission): Promise<AdmitResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ admission, rowKey: counterKeyDigest(admission.key), resolve, reject });
+      if (this.flushScheduled) return;
+      // After this tick's I/O callbacks: every admission they make goes in the same statement.
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    });
   }
 
   release(key: string, slot: string): void {
     if (!this.held.delete(slot)) return;
-    this.pg.query('UPDATE concurrency_slots SET holders = holders - $2 WHERE key = $1', [counterKeyDigest(key), slot], 'gatehouse-release').catch((err: Error) =>
-      this.log.warn('counters: a slot could not be given back; its lease will expire', { reason: err.message }));
+    this.releases.push({ rowKey: counterKeyDigest(key), slot });
+    if (this.flushScheduled || this.releaseTimer) return;
+    this.releaseTimer = setTimeout(() => this.flush(), releaseDelayMs);
+    this.releaseTimer.unref();
   }
 
   async settle(charge: WindowCharge, delta: number): Promise<number | undefined> {
@@ -53,24 +75,77 @@ export class PostgresCounterStore implements CounterStore {
     return row ? Number(row.used) : undefined;
   }
 
-  /** Extends the leases of held slots (only those still there: a slot given back stays given back). */
+  /**
+   * Extends the leases of held slots (only those still there: a slot given back stays given back).
+   * The rows are locked in key order first, as `admit_batch` locks them, so the two cannot deadlock.
+   */
   async renewLeases(now: number): Promise<void> {
     const slots = this.held.list();
     if (!slots.length) return;
     await this.pg.query(
-      `UPDATE concurrency_slots c SET holders = c.holders || coalesce((SELECT jsonb_object_agg(u.slot, $3::bigint) FROM unnest($1::text[], $2::text[]) AS u(key, slot) WHERE u.key = c.key AND c.holders ? u.slot), '{}')
-       WHERE c.key = ANY($1::text[])`,
+      `WITH locked AS (SELECT key FROM concurrency_slots WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE)
+       UPDATE concurrency_slots c SET holders = c.holders || coalesce((SELECT jsonb_object_agg(u.slot, $3::bigint) FROM unnest($1::text[], $2::text[]) AS u(key, slot) WHERE u.key = c.key AND c.holders ? u.slot), '{}')
+       FROM locked WHERE c.key = locked.key`,
       [slots.map((s) => counterKeyDigest(s.key)), slots.map((s) => s.slot), now + this.leaseMs],
     );
   }
 
+  /** Skips rows another statement holds (no waiting, so no deadlock with a batch): the next sweep gets them. */
   async sweep(now: number): Promise<void> {
-    await this.pg.query('DELETE FROM rate_windows WHERE window_start + window_ms < $1', [now]);
-    await this.pg.query(`DELETE FROM concurrency_slots c WHERE NOT EXISTS (SELECT 1 FROM jsonb_each(c.holders) AS e(k, v) WHERE (e.v)::bigint > $1)`, [now]);
+    await this.pg.query('DELETE FROM rate_windows WHERE key IN (SELECT key FROM rate_windows WHERE window_start + window_ms < $1 FOR UPDATE SKIP LOCKED)', [now]);
+    await this.pg.query(`DELETE FROM concurrency_slots WHERE key IN (SELECT c.key FROM concurrency_slots c WHERE NOT EXISTS (SELECT 1 FROM jsonb_each(c.holders) AS e(k, v) WHERE (e.v)::bigint > $1) FOR UPDATE SKIP LOCKED)`, [now]);
   }
 
   async close(): Promise<void> {
     this.held.close();
     clearInterval(this.sweeper);
+    // Slots given back just now still reach the store (best effort: otherwise their leases expire).
+    if (this.releases.length) await this.flush();
+  }
+
+  /** Sends what is queued: every pending release, and admissions in statements of at most maxBatch. */
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    clearTimeout(this.releaseTimer);
+    this.releaseTimer = undefined;
+    const releases = this.releases;
+    this.releases = [];
+    const queued = this.queue;
+    this.queue = [];
+    const sends: Promise<void>[] = [];
+    for (let at = 0; at === 0 || at < queued.length; at += maxBatch) sends.push(this.send(at === 0 ? releases : [], queued.slice(at, at + maxBatch)));
+    await Promise.all(sends);
+  }
+
+  private async send(releases: { rowKey: string; slot: string }[], batch: Queued[]): Promise<void> {
+    if (!releases.length && !batch.length) return;
+    let rows: AdmitRow[];
+    try {
+      rows = await this.pg.query<AdmitRow>('SELECT i, admitted, refused_by, window_start, window_ms, used FROM admit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
+        releases.map((r) => r.rowKey), releases.map((r) => r.slot),
+        batch.map((q) => q.rowKey), batch.map((q) => q.admission.now),
+        batch.map((q) => q.admission.window?.amount ?? null), batch.map((q) => q.admission.window?.limit ?? null), batch.map((q) => q.admission.window?.ms ?? null),
+        batch.map((q) => q.admission.slot?.id ?? null), batch.map((q) => q.admission.slot?.limit ?? null), batch.map((q) => q.admission.slot?.leaseMs ?? null),
+      ], 'gatehouse-admit-batch');
+    } catch (err) {
+      if (releases.length) this.log.warn('counters: slots could not be given back; their leases will expire', { slots: releases.length, reason: (err as Error).message });
+      for (const q of batch) q.reject(err);
+      return;
+    }
+    for (const row of rows) {
+      const q = batch[row.i - 1]!;
+      q.resolve(this.result(q.admission, row));
+    }
+    // Each admission has its row; one without would otherwise wait forever (settled promises ignore this).
+    for (const q of batch) q.reject(new Error('admit_batch returned no row for an admission'));
+  }
+
+  private result({ key, now, window, slot }: Admission, row: AdmitRow): AdmitResult {
+    if (!row.admitted) {
+      if (row.refused_by === 'concurrency') return { admitted: false, refusedBy: 'concurrency' };
+      return windowRefusal(now, Number(row.window_start), Number(row.window_ms));
+    }
+    if (slot) this.held.add(key, slot.id);
+    return window ? { admitted: true, charge: { key, windowStart: Number(row.window_start) }, used: Number(row.used) } : { admitted: true };
   }
 }

@@ -5,6 +5,7 @@ import approvals from './004_approvals.sql';
 import alertClaims from './005_alert_claims.sql';
 import webhookQueue from './006_webhook_queue.sql';
 import instanceReadiness from './007_instance_readiness.sql';
+import admitBatch from './008_admit_batch.sql';
 
 /**
  * The schema's versions, in order. Never edit a migration that has shipped: add the next file
@@ -19,6 +20,7 @@ export const migrations: readonly { version: number; name: string; sql: string }
   { version: 5, name: 'alert claims', sql: alertClaims },
   { version: 6, name: 'webhook queue', sql: webhookQueue },
   { version: 7, name: 'instance readiness', sql: instanceReadiness },
+  { version: 8, name: 'admissions in batches', sql: admitBatch },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;
