@@ -36,11 +36,12 @@ function sseTap(dialect: UsageDialect, options: { stripAsked: boolean; collectTe
     push(chunk) {
       const heldBefore = pending;
       const text = decode(chunk);
+      // The usual chunk, one whole event whose only usage member is the `"usage":null` the gateway
+      // caused, at its end: nothing in it for the reader (once it knows the model), and cut from
+      // the bytes (what the stripper would return, without decoding and encoding it again).
+      if (stripper && !heldBefore && !pending && stripper.idle && endsInNullUsage(text) && reader.pushWithoutUsage(text)) return withoutNullUsage(chunk);
       reader.push(text);
       if (!stripper) return chunk;
-      // The usual chunk, one whole event whose last member is the `"usage":null` the gateway caused:
-      // cut from the bytes (what the stripper would return, without decoding and encoding it again).
-      if (!heldBefore && !pending && stripper.idle && endsInNullUsage(text)) return withoutNullUsage(chunk);
       const out = stripper.push(text);
       // The chunk itself when the text is exactly its bytes and went through unchanged (no split character either side).
       return out === text && !heldBefore && !pending ? chunk : Buffer.from(out);
@@ -68,8 +69,7 @@ function endsInNullUsage(text: string): boolean {
   const n = text.length;
   const tail = nullUsageTail.length;
   return n > tail
-    && text.charCodeAt(n - 1) === 10
-    && text.slice(n - tail) === nullUsageTail
+    && text.endsWith(nullUsageTail)
     && text.indexOf('\n') === n - 2
     && text.indexOf('"usage"') === n - tail + 1
     && text.indexOf('\r') < 0;

@@ -80,17 +80,34 @@ export class SseUsageReader {
     const complete = lastEventEnd(all);
     this.carry = complete < all.length ? all.slice(complete) : '';
     if (complete === 0) return;
-    if (this.kept) {
-      this.seenChars += complete;
-      if (this.keptChars < maxKeptChars) {
-        this.kept.push(complete === all.length ? all : all.slice(0, complete));
-        this.keptChars += complete;
-      }
-    }
+    if (this.kept) this.keep(complete === all.length ? all : all.slice(0, complete));
     let at = this.nextKey(all, 0);
     while (at >= 0 && at < complete) {
       const next = this.readEventAround(all, at, complete);
       at = this.nextKey(all, next);
+    }
+  }
+
+  /**
+   * One whole event that the caller has already seen to hold no usage object (an OpenAI chunk whose
+   * only usage member is the `"usage":null` the gateway asked for): taken without searching it
+   * again (kept for an estimate like any other) when nothing is held back and the model is known;
+   * false when it must go through `push`.
+   *
+   * @example
+   * r.pushWithoutUsage('data: {"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hi"}}],"usage":null}\n\n') // => true once the model is known
+   */
+  pushWithoutUsage(event: string): boolean {
+    if (this.carry.length || this.answeredBy === undefined) return false;
+    if (this.kept) this.keep(event);
+    return true;
+  }
+
+  private keep(events: string): void {
+    this.seenChars += events.length;
+    if (this.keptChars < maxKeptChars) {
+      this.kept!.push(events);
+      this.keptChars += events.length;
     }
   }
 

@@ -27,6 +27,19 @@ describe('usage tap: the bytes the client receives', () => {
     for (let i = 1; i < all.length; i++) assert.ok(through([all.subarray(0, i), all.subarray(i)]).out.equals(want), `cut at ${i}`);
   });
 
+  it('the chunks it cuts without the reader still count: the model from the first, their text for an estimate of a stream cut short', () => {
+    const tap = createUsageTap('openai', 'text/event-stream', { stripAsked: true, collectText: true })!;
+    const cut = events(true).slice(0, 3); // the upstream broke before the usage chunk
+    const reader = createUsageTap('openai', 'text/event-stream', { stripAsked: false, collectText: true })!;
+    for (const e of cut) {
+      tap.push(Buffer.from(e));
+      reader.push(Buffer.from(e));
+    }
+    assert.deepEqual(tap.reported(), { usage: undefined, final: false, stream: true, model: 'gpt-4o-mini' });
+    assert.deepEqual(tap.outputText(), reader.outputText());
+    assert.equal(tap.outputText().text, 'Grüße 😀 ok"usage":null');
+  });
+
   it('without stripping, every chunk passes as it came', () => {
     const tap = createUsageTap('anthropic', 'text/event-stream; charset=utf-8', { stripAsked: false, collectText: false })!;
     const c = Buffer.from('event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":4,"output_tokens":1}}}\n\n');
