@@ -178,24 +178,61 @@ const textMember = /"(?:content|text|delta|thinking|partial_json|arguments)":\s*
 
 /**
  * The values of the members that carry generated text in the three formats (chat `content`,
- * tool-call `arguments`, Responses `delta`, Anthropic `text` / `thinking` / `partial_json`),
- * JSON escapes decoded, joined.
+ * tool-call `arguments`, Anthropic `text` / `thinking` / `partial_json`; Responses: see
+ * `responsesText`), JSON escapes decoded, joined.
  */
 function generatedText(all: string): string {
   const parts: string[] = [];
+  if (!responsesType.test(all)) memberTexts(all, parts);
+  else {
+    for (let rest = all, bounds = findEventEnd(rest); rest.length; bounds = findEventEnd(rest)) {
+      const event = bounds ? rest.slice(0, bounds.bodyEnd) : rest;
+      if (!responsesType.test(event)) memberTexts(event, parts);
+      else responsesText(event, parts);
+      rest = bounds ? rest.slice(bounds.end) : '';
+    }
+  }
+  return parts.join('');
+}
+
+/** A Responses streaming event's type member (a quote in a string value is escaped: text cannot match). */
+const responsesType = /"type":\s*"response\./;
+
+/**
+ * A Responses streaming event's generated text: the `delta` of its `*.delta` events (output text,
+ * refusal, reasoning and its summary, function-call and tool arguments, transcripts), never audio
+ * bytes; the `*.done`, `content_part`, `output_item` and `response.*` events only repeat what the
+ * deltas said (the OpenAI Responses streaming events reference), so a stream cut after them
+ * counts each text once.
+ */
+function responsesText(event: string, parts: string[]): void {
+  const data = eventData(event);
+  if (data === undefined) return;
+  let obj: unknown;
+  try {
+    obj = JSON.parse(data);
+  } catch {
+    return;
+  }
+  if (!isObj(obj) || typeof obj.delta !== 'string' || typeof obj.type !== 'string') return;
+  if (obj.type.endsWith('.delta') && obj.type !== 'response.audio.delta') parts.push(obj.delta);
+}
+
+/** The text members' values in `text`, appended to `parts`. */
+function memberTexts(text: string, parts: string[]): void {
   textMember.lastIndex = 0;
-  for (let m = textMember.exec(all); m; m = textMember.exec(all)) {
+  for (let m = textMember.exec(text); m; m = textMember.exec(text)) {
     const start = textMember.lastIndex;
     let end = start;
     let escaped = false;
-    for (; end < all.length && all.charCodeAt(end) !== 34; end++) {
-      if (all.charCodeAt(end) === 92) {
+    for (; end < text.length && text.charCodeAt(end) !== 34; end++) {
+      if (text.charCodeAt(end) === 92) {
         escaped = true;
         end++;
       }
     }
-    if (end >= all.length) break;
-    const raw = all.slice(start, end);
+    if (end >= text.length) break;
+    const raw = text.slice(start, end);
     if (!escaped) parts.push(raw);
     else {
       try {
@@ -206,7 +243,6 @@ function generatedText(all: string): string {
     }
     textMember.lastIndex = end + 1;
   }
-  return parts.join('');
 }
 
 /** The members that hold counts (Anthropic's deltas leave the others out or null). */

@@ -205,6 +205,43 @@ describe('usage and cost through the gateway', () => {
     assert.deepEqual([record.usage, record.cost], [{ inputTokens: 25, outputTokens: 3, totalTokens: 28, source: 'bytes' }, { amount: 0.00012, currency: 'USD' }]);
   });
 
+  it('a Responses stream cut after its done events: the text its deltas carried is counted once, not again for each event that repeats it', async () => {
+    let upstreamRes: ServerResponse | undefined;
+    upstream.handler = (_req, res) => {
+      upstreamRes = res;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      let n = 0;
+      const ev = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n++, ...data })}\n\n`);
+      const response = { id: 'resp_1', object: 'response', created_at: 0, status: 'in_progress', model: 'llama3', output: [], usage: null };
+      const done = { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hello, world', annotations: [] }] };
+      // The events of the OpenAI Responses streaming reference, up to (not including) response.completed.
+      ev('response.created', { response });
+      ev('response.in_progress', { response });
+      ev('response.output_item.added', { output_index: 0, item: { ...done, status: 'in_progress', content: [] } });
+      ev('response.content_part.added', { item_id: 'msg_1', output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+      ev('response.output_text.delta', { item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Hello,' });
+      ev('response.output_text.delta', { item_id: 'msg_1', output_index: 0, content_index: 0, delta: ' world' });
+      ev('response.output_text.done', { item_id: 'msg_1', output_index: 0, content_index: 0, text: 'Hello, world' });
+      ev('response.content_part.done', { item_id: 'msg_1', output_index: 0, content_index: 0, part: done.content[0] });
+      ev('response.output_item.done', { output_index: 0, item: done });
+    };
+    const { data: stream, response } = await openai.responses.create({ model: 'llama3', input: 'hello', stream: true }).withResponse();
+    const seen: string[] = [];
+    const err = await (async () => {
+      for await (const e of stream) {
+        seen.push(e.type);
+        // The upstream breaks once the client has the last event: the gateway relayed them all.
+        if (e.type === 'response.output_item.done') upstreamRes?.destroy();
+      }
+    })().then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof Error, 'the SDK sees a broken stream');
+    assert.equal(seen.at(-1), 'response.output_item.done');
+    const record = await outcome(gateway, response.headers.get('x-request-id'));
+    assert.equal(record.upstreamError, 'ERR_UPSTREAM_RESET');
+    // "Hello, world" once is 12 bytes → 3 output tokens ("hello" → 2 input); four times it would be 12.
+    assert.deepEqual(record.usage, { inputTokens: 2, outputTokens: 3, totalTokens: 5, source: 'bytes' });
+  });
+
   it('a model with no price: no cost on the record, counted as unpriced, never guessed', async () => {
     const { response } = await openai.chat.completions.create({ ...chat, model: 'gpt-5-nano' }).withResponse();
     const record = await outcome(gateway, response.headers.get('x-request-id'));

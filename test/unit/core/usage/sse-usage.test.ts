@@ -141,6 +141,22 @@ describe('core/usage: generated text kept for an estimate', () => {
     assert.equal(collect('openai', r), 'Hi');
   });
 
+  it('Responses: only the *.delta events count (their .done, content_part, output_item events repeat the text), never audio bytes, at any cut', () => {
+    const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+    const s = ev('response.output_item.added', { item: { type: 'function_call', arguments: '' } })
+      + ev('response.function_call_arguments.delta', { delta: '{"city":' })
+      + ev('response.function_call_arguments.delta', { delta: '"Paris"}' })
+      + ev('response.function_call_arguments.done', { arguments: '{"city":"Paris"}' })
+      + ev('response.output_item.done', { item: { type: 'function_call', arguments: '{"city":"Paris"}' } })
+      + ev('response.reasoning_summary_text.delta', { delta: 'Think.' })
+      + ev('response.reasoning_summary_text.done', { text: 'Think.' })
+      + ev('response.audio.delta', { delta: 'UklGRiQAAABXQVZF' })
+      + ev('response.output_text.delta', { delta: 'Hi' })
+      + ev('response.output_text.done', { text: 'Hi' })
+      + ev('response.content_part.done', { part: { type: 'output_text', text: 'Hi' } });
+    for (let i = 1; i < s.length; i += 7) assert.equal(collect('openai', s, i), '{"city":"Paris"}Think.Hi', `cut at ${i}`);
+  });
+
   it('the closing usage drops what was kept: nothing is left to estimate', () => {
     const r = new SseUsageReader('openai', { collectText: true });
     r.push('data: {"choices":[{"index":0,"delta":{"content":"x"}}]}\n\n');
