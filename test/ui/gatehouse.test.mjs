@@ -26,7 +26,7 @@ describe('Gatehouse in VS Code', function () {
     assert.ok(m, `status bar: ${text}`);
     dataUrl = `http://${m[1]}`;
     await workbench.openViewContainer('Gatehouse');
-    await workbench.treeRow('Gateway', 'Running').waitFor();
+    await workbench.treeRow('Gateway', /^Running/).waitFor(); // not the Instances row's "1 running"
     await ui.screenshot('01-gateway-running');
   });
 
