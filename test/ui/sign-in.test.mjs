@@ -75,7 +75,11 @@ describe('Gatehouse sign-in in VS Code (device flow and loopback redirect agains
 
   it('signs out from the Accounts menu: the session is gone and the window disconnects', async () => {
     await page.locator('.monaco-menu .action-label', { hasText: 'alice (Gatehouse)' }).first().hover();
-    await page.locator('.monaco-menu .action-label', { hasText: 'Sign Out' }).first().click();
+    // Hovered, the submenu's item takes the focus; Enter runs it. (A click on an item of a submenu
+    // that has just opened was sometimes swallowed after the other UI files had run.)
+    await page.locator('.monaco-menu .action-label', { hasText: 'Sign Out' }).first().hover();
+    await page.locator('.monaco-menu .action-item.focused', { hasText: 'Sign Out' }).first().waitFor();
+    await page.keyboard.press('Enter');
     await page.locator('.monaco-dialog-box').getByRole('button', { name: 'Sign Out' }).click();
     await page.locator('.welcome-view-content', { hasText: 'No gateway is running in this window.' }).first().waitFor();
     await page.locator('.codicon-accounts-view-bar-icon').first().click();
