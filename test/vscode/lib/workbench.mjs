@@ -41,9 +41,19 @@ export class Workbench {
    */
   async runCommand(title, { input } = {}) {
     const p = this.page;
-    await p.keyboard.press('F1');
-    await p.locator(SEL.quickInputBox).waitFor({ state: 'visible' });
-    await p.locator(SEL.quickInputBox).fill(`>${title}`);
+    // The palette can close again as it opens, when a transient modal (or the focus moving to a
+    // view that just updated) takes the focus: then it is opened afresh, a bounded number of times.
+    for (let attempt = 1; ; attempt++) {
+      await p.keyboard.press('F1');
+      await p.locator(SEL.quickInputBox).waitFor({ state: 'visible' });
+      try {
+        await p.locator(SEL.quickInputBox).fill(`>${title}`, { timeout: 5000 });
+        break;
+      } catch (err) {
+        if (attempt === 3) throw err;
+        await p.keyboard.press('Escape');
+      }
+    }
     const row = p.locator(SEL.quickInputRow).filter({ hasText: title }).first();
     await row.waitFor({ state: 'visible' });
     await row.click();
