@@ -34,8 +34,6 @@ const out = process.env.BENCH_OUT ?? join(bench, 'results', `${new Date().toISOS
 mkdirSync(join(out, 'logs'), { recursive: true });
 const procs = new ProcessGroup(join(out, 'logs'), process.env.BENCH_PIDFILE);
 const log = (m) => process.stderr.write(`many-streams: ${m}\n`);
-process.on('SIGINT', () => procs.stopAll().then(() => process.exit(130)));
-process.on('SIGTERM', () => procs.stopAll().then(() => process.exit(143)));
 
 /** One run of N streams, straight to a fresh paced upstream or through a gateway started from `gateway.template`. */
 async function streamsThrough(name, gateway) {
@@ -108,11 +106,4 @@ async function main() {
   return verdict.complete ? 0 : 1;
 }
 
-main().then(async (code) => {
-  await procs.stopAll(20_000);
-  process.exit(code);
-}, async (err) => {
-  log(`failed: ${err.stack ?? err}`);
-  await procs.stopAll();
-  process.exit(1);
-});
+procs.runMain(main, log, 20_000);

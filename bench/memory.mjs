@@ -25,8 +25,6 @@ const out = process.env.BENCH_OUT ?? join(bench, 'results', `${new Date().toISOS
 mkdirSync(join(out, 'logs'), { recursive: true });
 const procs = new ProcessGroup(join(out, 'logs'), process.env.BENCH_PIDFILE);
 const log = (m) => process.stderr.write(`memory: ${m}\n`);
-process.on('SIGINT', () => procs.stopAll().then(() => process.exit(130)));
-process.on('SIGTERM', () => procs.stopAll().then(() => process.exit(143)));
 
 const startGateway = (name, template, upstreamBase, extra) => startGatehouseServe({ procs, bench, out, gatewayJs }, name, template, upstreamBase, extra);
 
@@ -160,12 +158,5 @@ async function main() {
   return runs.every((r) => r.control || r.rssGrowthMb < 50) ? 0 : 1;
 }
 
-main().then(async (code) => {
-  // A gateway holding 10,000 requests writes an audit record for each withdrawal as it stops.
-  await procs.stopAll(20_000);
-  process.exit(code);
-}, async (err) => {
-  log(`failed: ${err.stack ?? err}`);
-  await procs.stopAll();
-  process.exit(1);
-});
+// A gateway holding 10,000 requests writes an audit record for each withdrawal as it stops.
+procs.runMain(main, log, 20_000);

@@ -63,6 +63,24 @@ export class ProcessGroup {
     });
   }
 
+  /**
+   * Runs a standalone bench's `main` (resolving to its exit code) and exits with that code once
+   * every process of this group has stopped (`graceMs` as stopAll's); SIGINT and SIGTERM stop them
+   * too. A failure is logged and exits 1.
+   */
+  runMain(main, log, graceMs = 3000) {
+    process.on('SIGINT', () => this.stopAll().then(() => process.exit(130)));
+    process.on('SIGTERM', () => this.stopAll().then(() => process.exit(143)));
+    main().then(async (code) => {
+      await this.stopAll(graceMs);
+      process.exit(code);
+    }, async (err) => {
+      log(`failed: ${err.stack ?? err}`);
+      await this.stopAll();
+      process.exit(1);
+    });
+  }
+
   /** SIGTERM to every child still running, SIGKILL after a grace period. */
   async stopAll(graceMs = 3000) {
     const alive = this.children.filter(({ child }) => child.exitCode === null && child.signalCode === null);
