@@ -35,9 +35,12 @@ export class GatewayInfoStore extends Disposable {
         if (e.name === 'instance.changed') return void this.readInstances();
         if (e.name === 'policy.reloaded') {
           void this.readInstances();
+          // Every instance's reloads reach this stream; the Policy row is the connected instance's.
+          if (!this.isConnectedInstance(e.data.instance)) return;
           this.policy = { ...this.policy, version: e.data.version, files: e.data.files };
           this.lastReload = { ok: true, at: new Date(), version: e.data.version };
         } else if (e.name === 'policy.reload_failed') {
+          if (!this.isConnectedInstance(e.data.instance)) return;
           this.lastReload = { ok: false, at: new Date(), errors: e.data.errors };
         } else if (e.name === 'audit.failed') {
           this.chain = { at: new Date(), error: e.data.message };
@@ -78,6 +81,16 @@ export class GatewayInfoStore extends Disposable {
     } catch {
       // shown as "unknown"; older gateways may not serve /admin/policy
     }
+  }
+
+  /**
+   * Whether an event's instance is the one connected to: the `self` entry of the instance list.
+   * Until the list is read (and from a gateway that names no instance on its events) the event is
+   * taken as this instance's, as a one-process gateway's always is.
+   */
+  private isConnectedInstance(instance: { id: string } | undefined): boolean {
+    const self = this.instances?.data.find((i) => i.self);
+    return !instance || !self || instance.id === self.id;
   }
 
   /** Reads the instances; events arriving meanwhile make one more read after it, never several at once. */

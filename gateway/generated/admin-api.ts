@@ -138,6 +138,7 @@ export interface AdminApiSchemas {
   AlertFiredEvent: AlertFiredEvent;
   PolicyReloadedEvent: PolicyReloadedEvent;
   PolicyReloadFailedEvent: PolicyReloadFailedEvent;
+  EventInstance: EventInstance;
   AuditFailedEvent: AuditFailedEvent;
   AuditRecoveredEvent: AuditRecoveredEvent;
   SinkFailedEvent: SinkFailedEvent;
@@ -679,12 +680,33 @@ export interface AlertFiredEvent {
   principal?: string;
   at: string;
 }
+/**
+ * The instance named reloaded its policy. In a fleet every instance's reloads reach every admin client: what one instance runs is the event whose instance is that one (the self entry of GET /admin/instances).
+ */
 export interface PolicyReloadedEvent {
   version: string;
   files: string[];
+  instance: EventInstance;
 }
+/**
+ * The instance an event is about (embedded, the one instance).
+ */
+export interface EventInstance {
+  /**
+   * The instance id (FleetInstance.id).
+   */
+  id: string;
+  /**
+   * server.instance.name.
+   */
+  name: string;
+}
+/**
+ * The instance named failed to reload its policy and keeps running the one it had.
+ */
 export interface PolicyReloadFailedEvent {
   errors: LoadError[];
+  instance: EventInstance;
 }
 export interface AuditFailedEvent {
   /**

@@ -25,6 +25,8 @@ export interface PolicyServiceDeps extends Pick<CompilePolicyOptions, 'compileMa
   counters?: CounterStore;
   /** Lease of a concurrency slot in a shared store (state.leaseSeconds). */
   leaseMs?: number;
+  /** This instance: its reload events say whose policy changed (in a fleet, every admin client hears every instance's). */
+  instance: { id: string; name: string };
 }
 
 const embeddedDefault = { file: defaultPolicyFile, text: defaultPolicyText };
@@ -43,7 +45,7 @@ interface Snapshot {
  * the failure is logged and emitted as `policy.reload_failed`. The next good reload after a failure
  * always emits `policy.reloaded`, which clears it.
  *
- * Wiring: `rt.policy = await createPolicyService(config.policy, { configDir, log, events })`.
+ * Wiring: `rt.policy = await createPolicyService(config.policy, { configDir, log, events, instance })`.
  */
 export async function createPolicyService(cfg: PolicyConfig | undefined, deps: PolicyServiceDeps): Promise<PolicyService> {
   const options: CompilePolicyOptions = {
@@ -162,7 +164,7 @@ class FilePolicyService implements PolicyService {
       for (const d of errors) log.error(formatDiagnostic(d));
       const payload = errors.map(toEventError);
       this.failing = true;
-      events.emit('policy.reload_failed', { errors: payload });
+      events.emit('policy.reload_failed', { errors: payload, instance: this.deps.instance });
       return { ok: false, version: this.version, errors: payload };
     }
     const changed = loaded.policy.version !== this.version;
@@ -174,7 +176,7 @@ class FilePolicyService implements PolicyService {
     this.failing = false;
     if (changed || requested || recovered) {
       log.info('policy reloaded', { version: loaded.policy.version, rules: loaded.policy.rules.length });
-      events.emit('policy.reloaded', { version: loaded.policy.version, files: loaded.files });
+      events.emit('policy.reloaded', { version: loaded.policy.version, files: loaded.files, instance: this.deps.instance });
     }
     return { ok: true, version: loaded.policy.version, errors: [] };
   }

@@ -52,7 +52,7 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
   const adminToken = ensureAdminToken(loaded.dataDir);
   const identity = await createIdentityService(loaded.config.identity, { dataDir: loaded.dataDir, log });
   const maskingOptions = maskingCompileOptions(loaded.config.masking, loaded.configDir);
-  const policy = await createPolicyService(loaded.config.policy, { configDir: loaded.configDir, log, events, approverIssuers: approverIssuerCount(loaded.config), counters: state.counters, leaseMs: state.leaseMs, ...maskingPolicyHooks(maskingOptions) });
+  const policy = await createPolicyService(loaded.config.policy, { configDir: loaded.configDir, log, events, approverIssuers: approverIssuerCount(loaded.config), counters: state.counters, leaseMs: state.leaseMs, instance: state.instance, ...maskingPolicyHooks(maskingOptions) });
   // A policy without masking rules still gets the default audit masking.
   const noPolicyMasking = compileMaskingRules([], maskingOptions);
   const masking = createMaskingService(loaded.config.masking, {

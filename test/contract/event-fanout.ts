@@ -9,7 +9,7 @@ export interface EventFanoutPair {
   close(): Promise<void>;
 }
 
-const reloaded = (version: string): FanoutEvent => ({ name: 'policy.reloaded', payload: { version, files: [] } });
+const reloaded = (version: string): FanoutEvent => ({ name: 'policy.reloaded', payload: { version, files: [], instance: { id: 'i-test', name: 'gw-test' } } });
 const versions = (events: FanoutEvent[]) => events.map((e) => (e.payload as { version: string }).version);
 
 /** The behaviour every EventFanout implementation must have. */

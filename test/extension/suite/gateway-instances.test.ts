@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { stringify } from 'yaml';
 import { startServe, type ServeProcess } from '../../helpers/cli';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres';
-import { EXTENSION_ID, activateGatehouse, waitFor } from './helpers';
+import { EXTENSION_ID, activateGatehouse, nextEvent, waitFor } from './helpers';
 
 /** What the test reads of the Gateway view's rows (the provider's own Row type is private). */
 interface ViewRow {
@@ -14,15 +14,18 @@ interface ViewRow {
   children?: ViewRow[];
 }
 
-const policy = (name: string, action: 'allow' | 'deny') =>
-  stringify({ apiVersion: 'gatehouse.dev/v1', kind: 'Policy', metadata: { name }, spec: { rules: [{ id: 'gpt-4o', match: { models: ['gpt-4o'] }, action }, { id: 'rest', action: 'allow' }] } });
+const policy = (name: string, action: 'allow' | 'deny', model = 'gpt-4o') =>
+  stringify({ apiVersion: 'gatehouse.dev/v1', kind: 'Policy', metadata: { name }, spec: { rules: [{ id: model, match: { models: [model] }, action }, { id: 'rest', action: 'allow' }] } });
+const short = (version: string) => version.replace(/^sha256:/, '').slice(0, 12);
 
 /**
  * The Gateway view lists the fleet's instances: two real `gatehouse serve` processes on one
  * PostgreSQL (started by the test), on different policy files; the extension is connected to
  * one of them (Connect to Gateway with its admin token). The view shows both, flags the
  * differing policy versions, and clears the flag when the other instance reloads the fleet's
- * policy (the instance.changed event on the connected instance's stream).
+ * policy (the instance.changed event on the connected instance's stream). The Policy row stays
+ * the connected instance's: the other instance's reloads (and failed reloads), which reach the
+ * same stream, change only the Instances row.
  */
 describe('the Gateway view lists the fleet\'s instances', function () {
   this.timeout(180_000);
@@ -81,6 +84,27 @@ describe('the Gateway view lists the fleet\'s instances', function () {
     assert.match(String(children[1]!.tooltip), /differs from the fleet's/);
     assert.equal((children[0]!.iconPath as vscode.ThemeIcon).id, 'warning');
 
+    // B reloads a third policy, then fails to reload a broken one: both events reach A's stream, the
+    // Instances row shows B's new version, and the Policy row still shows A's, with no reload of its own.
+    const policyRow = () => view.getTreeItem((view.getChildren() as ViewRow[]).find((r) => r.id === 'policy') as never);
+    const versionOfA = ((await (await fetch(`${admin[0]!.url}/admin/policy`, { headers: { authorization: `Bearer ${admin[0]!.token}` } })).json()) as { version: string }).version;
+    assert.equal(policyRow().description, `version ${short(versionOfA)}`);
+    const reloadB = (expected: number) => fetch(`${admin[1]!.url}/admin/policy/reload`, { method: 'POST', headers: { authorization: `Bearer ${admin[1]!.token}` } }).then((r) => assert.equal(r.status, expected));
+    fs.writeFileSync(path.join(dir, 'gw-b.policy.yaml'), policy('gw-c', 'deny', 'o3'));
+    const heardB = nextEvent(api.connection.onEvent, (e) => e.name === 'policy.reloaded');
+    await reloadB(200);
+    const fromB = await heardB;
+    assert.equal(fromB.name === 'policy.reloaded' && fromB.data.instance.name, 'gw-b', 'the event names the instance that reloaded');
+    const versionOfB = fromB.name === 'policy.reloaded' ? fromB.data.version : '';
+    await waitFor(() => api.info.instances?.data.find((i) => i.name === 'gw-b')?.policyVersion === versionOfB, "B's new version in the Instances row");
+    assert.notEqual(versionOfB, versionOfA);
+    assert.equal(policyRow().description, `version ${short(versionOfA)}`, "another instance's reload is not this one's");
+    fs.writeFileSync(path.join(dir, 'gw-b.policy.yaml'), 'apiVersion: [');
+    const failedB = nextEvent(api.connection.onEvent, (e) => e.name === 'policy.reload_failed');
+    await reloadB(422);
+    await failedB;
+    assert.equal(policyRow().description, `version ${short(versionOfA)}`, "another instance's failed reload is not this one's");
+
     // B is given A's policy and reloads: the view follows the fleet's event, no reconnect.
     fs.writeFileSync(path.join(dir, 'gw-b.policy.yaml'), fs.readFileSync(path.join(dir, 'gw-a.policy.yaml')));
     const reload = await fetch(`${admin[1]!.url}/admin/policy/reload`, { method: 'POST', headers: { authorization: `Bearer ${admin[1]!.token}` } });
@@ -90,5 +114,12 @@ describe('the Gateway view lists the fleet\'s instances', function () {
     const after = agreed.children!.map((c) => view.getTreeItem(c as never));
     assert.deepEqual(after.map((c) => c.contextValue), ['instance', 'instance']);
     assert.equal((after[1]!.iconPath as vscode.ThemeIcon).id, 'vm-running');
+
+    // A's own reload is the Policy row's.
+    const heardA = nextEvent(api.connection.onEvent, (e) => e.name === 'policy.reloaded' && e.data.instance.name === 'gw-a');
+    const reloadA = await fetch(`${admin[0]!.url}/admin/policy/reload`, { method: 'POST', headers: { authorization: `Bearer ${admin[0]!.token}` } });
+    assert.equal(reloadA.status, 200);
+    await heardA;
+    assert.match(String(policyRow().description), new RegExp(`^version ${short(versionOfA)} · reloaded `));
   });
 });

@@ -70,7 +70,7 @@ describe('admin API', () => {
       const asApprover = await SseClient.open(`${h.url}/admin/events`, { authorization: 'Bearer tok-intern' });
       const asAdmin = await SseClient.open(`${h.url}/admin/events`, { authorization: `Bearer ${h.adminToken}` });
       try {
-        h.events.emit('policy.reloaded', { version: 'sha256:v2', files: ['policy.yaml'] });
+        h.events.emit('policy.reloaded', { version: 'sha256:v2', files: ['policy.yaml'], instance: { id: 'i-test', name: 'gw-test' } });
         const { id } = await holdOne();
         await asAdmin.until((c) => c.named('approval.requested').length === 1, 'approval.requested (admin)');
         await asApprover.until((c) => c.named('approval.requested').length === 1, 'approval.requested (approver)');
@@ -207,7 +207,7 @@ describe('admin API', () => {
     });
 
     it('marks a gap when the Last-Event-ID is from another boot, then replays what it holds', async () => {
-      h.events.emit('policy.reloaded', { version: 'sha256:v2', files: ['policy.yaml'] });
+      h.events.emit('policy.reloaded', { version: 'sha256:v2', files: ['policy.yaml'], instance: { id: 'i-test', name: 'gw-test' } });
       // (types: opening the stream is itself recorded, and its audit.appended is in the ring too.)
       const client = await SseClient.open(`${h.url}/admin/events?types=policy.reloaded`, { authorization: `Bearer ${h.adminToken}`, 'last-event-id': 'deadbeef-12' });
       await client.until((c) => c.named('policy.reloaded').length === 1, 'replay');

@@ -11,7 +11,7 @@ import { createPolicyService } from '../../../gateway/policy/policy-service';
 describe('examples/', () => {
   it('gatehouse.yaml is a valid config whose policy loads, and the policy tests pass', async () => {
     const loaded = await loadConfig('examples/gatehouse.yaml');
-    const service = await createPolicyService({ ...loaded.config.policy, watch: false }, { configDir: loaded.configDir, log: silentLogger, events: new EventBus() });
+    const service = await createPolicyService({ ...loaded.config.policy, watch: false }, { configDir: loaded.configDir, log: silentLogger, events: new EventBus(), instance: { id: 'examples', name: 'examples' } });
     try {
       assert.equal(service.files!.length, 1);
       assert.match(service.files![0]!, /examples\/policies\/team\.policy\.yaml$/);

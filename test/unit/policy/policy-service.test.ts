@@ -23,7 +23,8 @@ describe('policy/policy-service', () => {
   let events: EventBus;
   let logLines: string[];
   let service: PolicyService | undefined;
-  const deps = () => ({ configDir: dir, events, log: createLogger({ level: 'debug', write: (l) => logLines.push(l) }), debounceMs: 20 });
+  const instance = { id: 'instance-under-test', name: 'gw-test' };
+  const deps = () => ({ configDir: dir, events, log: createLogger({ level: 'debug', write: (l) => logLines.push(l) }), debounceMs: 20, instance });
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-policy-'));
@@ -79,7 +80,7 @@ describe('policy/policy-service', () => {
     const ok = await service.reload();
     assert.equal(ok.ok, true);
     assert.notEqual(ok.version, v1);
-    assert.deepEqual(await reloaded, { version: ok.version, files: [file] });
+    assert.deepEqual(await reloaded, { version: ok.version, files: [file], instance }, 'the event names the instance that reloaded');
     assert.equal(service.decide(principal(), chatRequest({ model: 'b' })).action, 'allow');
 
     writeFileSync(file, allowModel('c').replace('action: allow', 'action: allwo'));
@@ -87,7 +88,7 @@ describe('policy/policy-service', () => {
     const bad = await service.reload();
     assert.equal(bad.ok, false);
     assert.equal(bad.version, ok.version);
-    assert.deepEqual((await failed).errors, bad.errors);
+    assert.deepEqual(await failed, { errors: bad.errors, instance });
     assert.equal(bad.errors[0]!.path, '/spec/rules/0/action');
     assert.equal(bad.errors[0]!.line, 11);
     assert.equal(service.version, ok.version, 'the running policy keeps serving');
