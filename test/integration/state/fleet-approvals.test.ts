@@ -9,11 +9,11 @@ import type { Spec } from '../../../gateway/generated/gatehouse.policy';
 import { policyYaml } from '../../builders/policy';
 import { collectEvents, nextEvent, waitFor } from '../../builders/wait-for';
 import { startServe } from '../../helpers/cli';
-import { FakeUpstream } from '../../helpers/fake-upstream';
 import { fleetEnv, startFleet, untilReady, type TestFleet } from '../../helpers/fleet';
+import { startFleetServers, type FleetServers } from '../../helpers/fleet-servers';
 import type { TestGateway } from '../../helpers/gateway';
 import type { AuditServiceImpl } from '../../../gateway/audit/audit-service';
-import { startPostgres, type TestPostgres } from '../../helpers/postgres';
+import type { TestPostgres } from '../../helpers/postgres';
 
 const approvers = { groups: ['ml-leads'] };
 const spec: Spec = {
@@ -31,26 +31,22 @@ const spec: Spec = {
  */
 describe('fleet approvals: records, decisions and grants in PostgreSQL', function () {
   this.timeout(90_000);
+  let servers: FleetServers;
   let pg: TestPostgres;
   let dir: string;
-  let upstream: FakeUpstream;
   let fleet: TestFleet;
   let a: TestGateway;
   let b: TestGateway;
 
   before(async () => {
-    pg = await startPostgres();
-    dir = mkdtempSync(join(tmpdir(), 'gatehouse-fleet-approvals-'));
-    writeFileSync(join(dir, 'team.policy.yaml'), policyYaml(spec));
-    upstream = await new FakeUpstream().start();
-    fleet = await startFleet(pg, { upstreams: [{ name: 'fake', url: upstream.url }], policy: { paths: [join(dir, 'team.policy.yaml')], watch: false } }, { instances: 2, configDir: dir, state: { instanceTimeoutSeconds: 1 } });
+    servers = await startFleetServers({ spec });
+    ({ pg, dir } = servers);
+    fleet = await startFleet(pg, { upstreams: [{ name: 'fake', url: servers.upstream.url }], policy: { paths: [servers.policyPath], watch: false } }, { instances: 2, configDir: dir, state: { instanceTimeoutSeconds: 1 } });
     [a, b] = fleet.gateways as [TestGateway, TestGateway];
   });
   after(async () => {
     await fleet?.close();
-    await upstream?.stop();
-    await pg?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await servers?.stop();
   });
 
   const chatOn = (url: string, model: string) => new OpenAI({ baseURL: `${url}/v1`, apiKey: fleet.token('ci-deployer', ['ci']), maxRetries: 0 })

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { stringify } from 'yaml';
 import type { Spec } from '../../../gateway/generated/gatehouse.policy';
 import { auditRecordOf } from '../../builders/audit-record-of';
-import { policyYaml } from '../../builders/policy';
 import { startServe, type ServeProcess } from '../../helpers/cli';
-import { FakeUpstream } from '../../helpers/fake-upstream';
+import type { FakeUpstream } from '../../helpers/fake-upstream';
 import { fleetEnv, startFleet, type TestFleet } from '../../helpers/fleet';
-import { startPostgres, type TestPostgres } from '../../helpers/postgres';
-import { startRedis, type TestRedis } from '../../helpers/redis';
+import { startFleetServers, type FleetServers } from '../../helpers/fleet-servers';
 
 const spec: Spec = { rules: [{ id: 'one-at-a-time', match: { models: ['slow'] }, action: 'allow', limits: { concurrent: 1 } }] };
 const leaseSeconds = 6;
@@ -26,21 +23,17 @@ const leaseSeconds = 6;
 for (const counters of ['postgres', 'redis'] as const) {
   describe(`fleet concurrency lease in ${counters}: kill -9 the holder of the slot`, function () {
     this.timeout(90_000);
-    let pg: TestPostgres;
-    let redis: TestRedis | undefined;
-    let dir: string;
+    let servers: FleetServers;
     let upstream: FakeUpstream;
     let fleet: TestFleet;
     let a: ServeProcess | undefined;
 
     before(async () => {
-      pg = await startPostgres();
-      if (counters === 'redis') redis = await startRedis();
-      dir = mkdtempSync(join(tmpdir(), 'gatehouse-fleet-lease-'));
-      writeFileSync(join(dir, 'team.policy.yaml'), policyYaml(spec));
-      upstream = await new FakeUpstream().start();
+      servers = await startFleetServers({ spec, counters });
+      const { pg, redis, dir } = servers;
+      upstream = servers.upstream;
       const state = { counters, leaseSeconds };
-      fleet = await startFleet(pg, { upstreams: [{ name: 'fake', url: upstream.url }], policy: { paths: [join(dir, 'team.policy.yaml')], watch: false } }, { instances: 1, configDir: dir, state, redisUrl: redis?.url });
+      fleet = await startFleet(pg, { upstreams: [{ name: 'fake', url: upstream.url }], policy: { paths: [servers.policyPath], watch: false } }, { instances: 1, configDir: dir, state, redisUrl: redis?.url });
       const c = fleet.instanceConfig('gw-a');
       writeFileSync(join(dir, 'gw-a.yaml'), stringify({ ...c, server: { ...c.server, dataDir: join(dir, 'gw-a'), listen: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } } }));
       a = await startServe(['-c', join(dir, 'gw-a.yaml')], { env: { [fleetEnv.pgUrl]: pg.url, [fleetEnv.hashKey]: process.env[fleetEnv.hashKey], ...(redis ? { [fleetEnv.redisUrl]: redis.url } : {}) } });
@@ -48,10 +41,7 @@ for (const counters of ['postgres', 'redis'] as const) {
     after(async () => {
       await a?.stop('SIGKILL');
       await fleet?.close();
-      await upstream?.stop();
-      await redis?.stop();
-      await pg?.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await servers?.stop();
     });
 
     it('B refuses the caller while the dead holder\'s lease lives, and admits it once the lease has expired', async () => {

@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { GatehouseConfig } from '../../../gateway/generated/gatehouse.config';
 import type { Spec } from '../../../gateway/generated/gatehouse.policy';
 import { apiError } from '../../builders/api-error';
 import { auditRecordOf } from '../../builders/audit-record-of';
-import { policyYaml } from '../../builders/policy';
-import { FakeUpstream } from '../../helpers/fake-upstream';
+import type { FakeUpstream } from '../../helpers/fake-upstream';
 import { startFleet, untilReady, type TestFleet } from '../../helpers/fleet';
-import { startPostgres, type TestPostgres } from '../../helpers/postgres';
-import { startRedis, type TestRedis } from '../../helpers/redis';
+import { startFleetServers, type FleetServers } from '../../helpers/fleet-servers';
+import type { TestPostgres } from '../../helpers/postgres';
 
 const spec: Spec = {
   rules: [
@@ -33,29 +29,20 @@ async function outcomes(requests: Promise<unknown>[]): Promise<{ ok: number; cod
 for (const counters of ['postgres', 'redis'] as const) {
   describe(`fleet counters in ${counters}: three instances behind an alternating load balancer`, function () {
     this.timeout(60_000);
+    let servers: FleetServers;
     let pg: TestPostgres;
-    let redis: TestRedis | undefined;
-    let dir: string;
     let upstream: FakeUpstream;
     let fleet: TestFleet;
 
     before(async () => {
-      pg = await startPostgres();
-      if (counters === 'redis') redis = await startRedis();
-      dir = mkdtempSync(join(tmpdir(), 'gatehouse-fleet-'));
-      writeFileSync(join(dir, 'team.policy.yaml'), policyYaml(spec));
-      upstream = await new FakeUpstream().start();
+      servers = await startFleetServers({ spec, counters });
+      ({ pg, upstream } = servers);
     });
-    after(async () => {
-      await upstream?.stop();
-      await redis?.stop();
-      await pg?.stop();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(async () => servers?.stop());
     beforeEach(async () => {
       upstream.reset();
-      const config: GatehouseConfig = { upstreams: [{ name: 'fake', url: upstream.url }], policy: { paths: ['team.policy.yaml'], watch: false } };
-      fleet = await startFleet(pg, config, { instances: 3, configDir: dir, state: { counters }, redisUrl: redis?.url });
+      const config: GatehouseConfig = { upstreams: [{ name: 'fake', url: upstream.url }], policy: { paths: [servers.policyPath], watch: false } };
+      fleet = await startFleet(pg, config, { instances: 3, configDir: servers.dir, state: { counters }, redisUrl: servers.redis?.url });
     });
     afterEach(async () => fleet?.close());
 

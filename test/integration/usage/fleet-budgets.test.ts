@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI from 'openai';
 import { recordsOf } from '../../builders/audit-record-of';
-import { policyYaml } from '../../builders/policy';
 import { collectEvents, waitFor } from '../../builders/wait-for';
-import { FakeUpstream, sendJson } from '../../helpers/fake-upstream';
+import { sendJson, type FakeUpstream } from '../../helpers/fake-upstream';
 import { startFleet, type TestFleet } from '../../helpers/fleet';
+import { startFleetServers, type FleetServers } from '../../helpers/fleet-servers';
 import { HttpReceiver } from '../../helpers/http-receiver';
-import { startPostgres, type TestPostgres } from '../../helpers/postgres';
-import { startRedis, type TestRedis } from '../../helpers/redis';
 
 /**
  * Issue 21: N instances cannot spend N budgets. Three gateways share their token counters
@@ -22,24 +17,22 @@ import { startRedis, type TestRedis } from '../../helpers/redis';
 for (const counters of ['postgres', 'redis'] as const) {
   describe(`token budgets across three instances (counters in ${counters})`, function () {
     this.timeout(60_000);
-    let pg: TestPostgres;
-    let redis: TestRedis | undefined;
-    let dir: string;
+    let servers: FleetServers;
     let upstream: FakeUpstream;
     let fleet: TestFleet;
     let hook: HttpReceiver;
 
     before(async () => {
-      pg = await startPostgres();
-      if (counters === 'redis') redis = await startRedis();
-      dir = mkdtempSync(join(tmpdir(), 'gatehouse-fleet-budgets-'));
-      writeFileSync(join(dir, 'budgets.policy.yaml'), policyYaml({
-        rules: [
-          { id: 'warned-tokens', match: { models: ['warned'] }, action: 'allow', limits: { tokens: { total: 100, per: '1h', alertAt: [0.8] } } },
-          { id: 'hundred-tokens', action: 'allow', limits: { tokens: { total: 100, per: '1h' } } },
-        ],
-      }));
-      upstream = await new FakeUpstream().start();
+      servers = await startFleetServers({
+        counters,
+        spec: {
+          rules: [
+            { id: 'warned-tokens', match: { models: ['warned'] }, action: 'allow', limits: { tokens: { total: 100, per: '1h', alertAt: [0.8] } } },
+            { id: 'hundred-tokens', action: 'allow', limits: { tokens: { total: 100, per: '1h' } } },
+          ],
+        },
+      });
+      upstream = servers.upstream;
       upstream.handler = (_req, res, body) => sendJson(res, 200, {
         id: 'c', object: 'chat.completion', created: 0, model: 'llama3',
         choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
@@ -47,16 +40,13 @@ for (const counters of ['postgres', 'redis'] as const) {
         usage: JSON.parse(body.toString()).model === 'warned' ? { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 } : { prompt_tokens: 2, completion_tokens: 18, total_tokens: 20 },
       });
       hook = await new HttpReceiver().start();
-      fleet = await startFleet(pg, { upstreams: [{ name: 'fake', url: upstream.url }], policy: { paths: ['budgets.policy.yaml'], watch: false }, alerts: { webhooks: [{ name: 'ops', url: hook.url }] } },
-        { instances: 3, configDir: dir, state: { counters }, redisUrl: redis?.url });
+      fleet = await startFleet(servers.pg, { upstreams: [{ name: 'fake', url: upstream.url }], policy: { paths: [servers.policyPath], watch: false }, alerts: { webhooks: [{ name: 'ops', url: hook.url }] } },
+        { instances: 3, configDir: servers.dir, state: { counters }, redisUrl: servers.redis?.url });
     });
     after(async () => {
       await fleet?.close();
-      await upstream?.stop();
       await hook?.stop();
-      await redis?.stop();
-      await pg?.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await servers?.stop();
     });
 
     it('24 concurrent requests through the three: exactly 5 admitted, the rest refused ERR_LIMIT_TOKENS', async () => {
