@@ -1,8 +1,11 @@
 // CPU profile of the gateway under load: `npm run bench:profile` (or node bench/profile.mjs).
 // Starts the mock upstream and one gateway with --cpu-prof, drives it with wrk, stops it, and prints
 // where its CPU went: self time by function (mapped back to the TypeScript sources through the
-// bundle's source map) and by part (Express, prom-client, node:http internals, our code, GC ...).
-// Env: TARGET=proxy|full (default proxy), MODE=json-160B|sse-160B|json-4KB|sse-4KB, DUR (10), TOP (30).
+// bundle's source map) and by part (Express, prom-client, node:http internals, our code, GC ...),
+// then CPU µs per request by pipeline stage over the measured run only (no warm-up, no start-up:
+// first-use loads such as the tokenizer's would otherwise count as per-request work).
+// Env: TARGET=proxy|full (default proxy), MODE=json-160B|sse-160B|json-4KB|sse-4KB, DUR (10), TOP (30),
+//      INTERVAL (sampling interval in µs, V8's default 1000; finer costs more CPU per request).
 import { readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,7 +14,7 @@ import { runWrk } from './lib/load.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 import { cpuTicks } from './lib/proc-stats.mjs';
 import { request } from './lib/http-util.mjs';
-import { summarize } from './lib/profile-summary.mjs';
+import { stageBreakdown, summarize } from './lib/profile-summary.mjs';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const root = dirname(bench);
@@ -36,7 +39,7 @@ async function main() {
   const template = target === 'full' ? 'full.yaml' : 'proxy-only.yaml';
   const config = join(out, template);
   writeFileSync(config, readFileSync(join(bench, 'configs', template), 'utf8').replaceAll('__UPSTREAM_URL__', up.match[1]).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', bench));
-  const gw = await procs.start('gateway', 'node', ['--cpu-prof', `--cpu-prof-dir=${profDir}`, join(root, 'dist/gateway.js'), 'serve', '--config', config, '--port', '0', '--admin-port', '0', '--data-dir', dataDir, ...(target === 'full' ? [] : ['--proxy-only'])], {
+  const gw = await procs.start('gateway', 'node', ['--cpu-prof', `--cpu-prof-dir=${profDir}`, ...(env.INTERVAL ? [`--cpu-prof-interval=${env.INTERVAL}`] : []), join(root, 'dist/gateway.js'), 'serve', '--config', config, '--port', '0', '--admin-port', '0', '--data-dir', dataDir, ...(target === 'full' ? [] : ['--proxy-only'])], {
     cpu: pin ? 0 : undefined, env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR,
   });
   let auth;
@@ -50,13 +53,18 @@ async function main() {
   if (probe.status !== 200) throw new Error(`gateway answered ${probe.status}: ${probe.text.slice(0, 200)}`);
   await runWrk(ctx, { url, bodyFile, seconds: 2, auth });
   const t0 = cpuTicks(gw.pid);
+  // The profile's clock is CLOCK_MONOTONIC in µs, as process.hrtime's in this process.
+  const from = Number(process.hrtime.bigint() / 1000n);
   const r = await runWrk(ctx, { url, bodyFile, seconds: dur, auth });
+  const to = Number(process.hrtime.bigint() / 1000n);
   const us = ((cpuTicks(gw.pid) - t0) / 100) * 1e6 / r.requests;
   await procs.stopAll(15_000);
   const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no profile written');
-  console.log(`${target} ${mode}: ${r.rps.toFixed(0)} req/s, ${us.toFixed(0)} µs CPU/req (with the profiler on), profile ${join(profDir, file)}\n`);
-  console.log(summarize(JSON.parse(readFileSync(join(profDir, file), 'utf8')), { root, top }));
+  console.log(`${target} ${mode}: ${r.rps.toFixed(0)} req/s, ${us.toFixed(0)} µs CPU/req (with the profiler on), profile ${join(profDir, file)}, measured from ${from} to ${to} µs on its clock\n`);
+  const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8'));
+  console.log(summarize(profile, { root, top }));
+  console.log(`\n${stageBreakdown(profile, { root, requests: r.requests, window: { from, to }, unit: 'µs' })}`);
 }
 
 main().then(() => procs.stopAll().then(() => process.exit(0)), async (err) => {

@@ -48,7 +48,7 @@ function locate(frame, map, root, bundleName = '/gateway.js') {
  * Gatehouse function that called it), with a few function-level splits (the re-serializations,
  * SHA-256, the log write). With `requests`, also CPU ms per request.
  */
-export function stageBreakdown(profile, { root, bundle = join(root, 'dist/gateway.js'), requests }) {
+export function stageBreakdown(profile, { root, bundle = join(root, 'dist/gateway.js'), requests, window, unit = 'ms' }) {
   const map = new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, 'utf8')));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
@@ -62,8 +62,13 @@ export function stageBreakdown(profile, { root, bundle = join(root, 'dist/gatewa
     return frames.get(id);
   };
   // Time per node from the sampling intervals (a sample stands for the time until the next one).
+  // With `window` ({ from, to } on the profile's clock, µs: CLOCK_MONOTONIC, as process.hrtime),
+  // only the samples taken inside it: the measured run, without warm-up, start-up and shutdown.
   const usByNode = new Map();
+  let at = profile.startTime;
   for (let k = 0; k < profile.samples.length; k++) {
+    at += profile.timeDeltas[k];
+    if (window && (at < window.from || at >= window.to)) continue;
     const us = profile.timeDeltas[k + 1] ?? 0;
     usByNode.set(profile.samples[k], (usByNode.get(profile.samples[k]) ?? 0) + us);
   }
@@ -75,10 +80,11 @@ export function stageBreakdown(profile, { root, bundle = join(root, 'dist/gatewa
     byStage.set(stage, (byStage.get(stage) ?? 0) + us);
   }
   const busy = [...byStage].filter(([s]) => s !== '(idle)' && s !== '(start-up)').reduce((a, [, us]) => a + us, 0);
-  const lines = [`CPU by stage (${(busy / 1000).toFixed(0)} ms busy in ${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s, start-up excluded${requests ? `, ${requests} requests` : ''}; % of busy time):`];
+  const span = window ? window.to - window.from : profile.endTime - profile.startTime;
+  const lines = [`CPU by stage (${(busy / 1000).toFixed(0)} ms busy in ${(span / 1e6).toFixed(1)} s${window ? ' (the measured run)' : ''}, start-up excluded${requests ? `, ${requests} requests` : ''}; % of busy time):`];
   for (const [stage, us] of [...byStage].sort((a, b) => b[1] - a[1])) {
     if (stage === '(idle)' || stage === '(start-up)') continue;
-    const perReq = requests ? `  ${(us / 1000 / requests).toFixed(2).padStart(7)} ms/req` : '';
+    const perReq = !requests ? '' : unit === 'µs' ? `  ${(us / requests).toFixed(1).padStart(7)} µs/req` : `  ${(us / 1000 / requests).toFixed(2).padStart(7)} ms/req`;
     lines.push(`  ${((us * 100) / busy).toFixed(1).padStart(5)} %${perReq}  ${stage}`);
   }
   return lines.join('\n');
