@@ -103,10 +103,10 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     checkpointMaxMs: (c.checkpoint?.maxSeconds ?? c.checkpointIntervalSeconds ?? 1) * 1000,
     groupCommitMaxDelayMs: c.groupCommitMaxDelayMs ?? 0,
     preallocate: c.preallocateSegments ?? true,
-    onDurable(records, _position, leaves, lineBytes) {
-      witness?.leaves(leaves);
-      index?.add(records, lineBytes);
-      for (const r of records) {
+    onDurable(run) {
+      witness?.leaves(run.map((c) => c.leaf));
+      index?.add(run);
+      for (const { record: r } of run) {
         events.emit('audit.appended', {
           id: r.id, seq: r.seq, kind: r.kind, principal: r.principal?.subject, decision: r.decision?.action, model: r.model, status: r.status,
           // Only outcomes with usage carry these (and a cost only where a price matched).

@@ -32,8 +32,8 @@ export interface LogWriterOptions {
   groupCommitMaxDelayMs: number;
   /** Keep the active segment zero-filled ahead of the writes (segment-space.ts). Default true. */
   preallocate?: boolean;
-  /** After every durable batch, in chain order; `leaves` are the records' Merkle leaf hashes (core/audit/merkle.ts), `lineBytes` their lines' sizes. */
-  onDurable?: (records: AuditRecord[], position: DurablePosition, leaves: Buffer[], lineBytes: number[]) => void;
+  /** After every durable batch, in chain order: each record with its line, the line's size and its Merkle leaf hash (core/audit/merkle.ts). */
+  onDurable?: (run: readonly ChainedRecord[], position: DurablePosition) => void;
   /** After a checkpoint is durable: the new anchor. */
   onCheckpoint?: (anchor: AnchorFile) => void;
   /** A write or sync failed (first failure after success). */
@@ -222,7 +222,7 @@ export class AuditLogWriter {
     this.records.durable(run[run.length - 1].record, u.tree, run);
     this.segments.settled(u.segment);
     const pos = this.durablePosition();
-    this.o.onDurable?.(run.map((p) => p.record), pos, run.map((p) => p.leaf), run.map((p) => p.bytes));
+    this.o.onDurable?.(run, pos);
     for (const p of run) {
       p.resolve?.(p.record);
       if (p.record.kind === 'checkpoint' && p.record.checkpoint) {
