@@ -24,7 +24,7 @@ export interface WebhookDeliveryDeps {
   now?: () => number;
   /** A delivery given up on (attempts exhausted, refused, or dropped from a full queue), for the metric. */
   onGivenUp?: (webhook: string) => void;
-  /** How often an idle instance looks for entries other (perhaps dead) instances queued: only for a shared queue. */
+  /** How often an idle instance looks for entries it was not told of (queue.onChanged): only for a shared queue. */
   pollMs?: number;
 }
 
@@ -168,10 +168,13 @@ export function createWebhookDelivery(cfg: Alerts | undefined, deps: WebhookDeli
     }
     const delay = retryDelayMs(n, schedule, random(), outcome instanceof Error ? undefined : outcome.retryAfterMs);
     log.warn('alert webhook attempt failed; retrying', { webhook: t.name, alertId: claimed.alertId, attempt: n, error: why, retryInMs: Math.round(delay) });
-    await queue.retryAt(claimed, now() + delay);
+    // Whole milliseconds: the jittered delay is fractional, and PostgreSQL's due_ms is a bigint (which refused it: the reschedule failed).
+    await queue.retryAt(claimed, Math.ceil(now() + delay));
   }
 
-  // What a previous run (or, in a fleet, another instance) left queued goes out from the start.
+  // What a previous run (or, in a fleet, another instance) left queued goes out from the start;
+  // what another instance queues or reschedules later, as soon as it says so.
+  queue.onChanged(() => void pump());
   void pump();
   return {
     async deliver(alert) {

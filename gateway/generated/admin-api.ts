@@ -729,12 +729,12 @@ export interface SinkFailedEvent {
   message: string;
 }
 /**
- * An instance of the fleet started, stopped, was found gone (not heard from for state.instanceTimeoutSeconds), or reported the policy version it runs after a reload (policy: sent once the fleet's table has it, unlike policy.reloaded); re-read GET /admin/instances.
+ * An instance of the fleet started, stopped, was found gone (not heard from for state.instanceTimeoutSeconds), reported the policy version it runs after a reload (policy: sent once the fleet's table has it, unlike policy.reloaded), or became ready or not ready (readiness: its /readyz changed, e.g. its audit log stopped being writable); re-read GET /admin/instances.
  */
 export interface InstanceChangedEvent {
   id: string;
   name: string;
-  change: 'started' | 'stopped' | 'gone' | 'policy';
+  change: 'started' | 'stopped' | 'gone' | 'policy' | 'readiness';
 }
 /**
  * Sent first when the events since Last-Event-ID are gone; re-read state after it.

@@ -889,6 +889,10 @@ export interface State {
    */
   instanceTimeoutSeconds?: number;
   /**
+   * How often an idle instance looks at the fleet's webhook queue for deliveries it was not told of. Instances tell each other at once (NOTIFY) when they queue or reschedule one; this look is the fallback, for what was sent while an instance's LISTEN connection was down. Default 5.
+   */
+  webhookQueuePollSeconds?: number;
+  /**
    * A concurrency slot is a lease renewed by the instance holding the request; when that instance dies, the slot frees itself after this long. Default 30.
    */
   leaseSeconds?: number;

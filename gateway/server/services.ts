@@ -100,6 +100,10 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
     (gone) => abandonHeldBy(gone, { store: state.approvals, audit, events, log }),
   );
   events.onLocal('policy.reloaded', () => void state.policyChanged().catch((err: Error) => log.warn('fleet: could not report the reloaded policy version', { reason: err.message })));
+  // The fleet hears at once that this instance's /readyz changed, not at the next heartbeat.
+  const readinessChanged = () => void state.readinessChanged().catch((err: Error) => log.warn('fleet: could not report this instance\'s readiness', { reason: err.message }));
+  events.onLocal('audit.failed', readinessChanged);
+  events.onLocal('audit.recovered', readinessChanged);
   state.onReloadAsked(() => void policy.reload().catch((err: Error) => log.error('policy reload asked by the fleet failed', { error: err.message })));
   const rt: Runtime = { config: loaded.config, dataDir: loaded.dataDir, configDir: loaded.configDir, log, events, ...runtime };
   return {

@@ -91,6 +91,9 @@ export class FileWebhookQueue implements WebhookQueueStore {
     return times.length ? Math.min(...times) : undefined;
   }
 
+  /** Only this process changes the file: nothing to hear of. */
+  onChanged(): void {}
+
   async close(): Promise<void> {
     await this.writing;
   }

@@ -29,14 +29,17 @@ interface InstanceRow {
  * policy version, readiness) every third of `timeoutMs`, so any instance can list the fleet; a
  * clean stop says so. An instance not seen for `timeoutMs` is gone: one live instance claims it
  * (marks it stopped, in one statement, so only one does) and `onGone` deals with what it held.
- * Starts, stops and instances found gone are announced (the instance.changed event). A heartbeat
- * that fails is logged once per outage and retried at the next beat.
+ * Starts, stops, instances found gone and changes of readiness are announced (the instance.changed
+ * event); a change of readiness is written and announced when it happens (`reportReadiness`), not
+ * at the next beat. A heartbeat that fails is logged once per outage and retried at the next beat.
  */
 export class InstanceRegistry {
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
   private stopped = false;
   private report: InstanceReport | undefined;
+  /** The readiness the fleet's table has for this instance (as written last). */
+  private written = '';
 
   private readonly heartbeatMs: number;
 
@@ -49,15 +52,20 @@ export class InstanceRegistry {
     this.report = report;
     // This data dir's previous run, if it crashed, held connections that are gone now.
     await onGone(this.id);
+    const notReady = report.notReady();
     await this.pg.query(
       `INSERT INTO instances (id, name, started_at, last_seen, policy_version, not_ready) VALUES ($1, $2, now(), now(), $3, $4)
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, started_at = now(), last_seen = now(), policy_version = EXCLUDED.policy_version, not_ready = EXCLUDED.not_ready, stopped_at = NULL`,
-      [this.id, this.name, report.policyVersion(), report.notReady()],
+      [this.id, this.name, report.policyVersion(), notReady],
     );
+    this.wrote(notReady);
     report.announce({ id: this.id, name: this.name, change: 'started' });
     const beat = async () => {
       try {
-        await this.pg.query('UPDATE instances SET last_seen = now(), policy_version = $2, not_ready = $3 WHERE id = $1', [this.id, report.policyVersion(), report.notReady()]);
+        const notReady = report.notReady();
+        await this.pg.query('UPDATE instances SET last_seen = now(), policy_version = $2, not_ready = $3 WHERE id = $1', [this.id, report.policyVersion(), notReady]);
+        // A change no one reported at once (the beat is the fallback) is still news.
+        if (this.wrote(notReady)) report.announce({ id: this.id, name: this.name, change: 'readiness' });
         const gone = await this.pg.query<{ id: string; name: string }>(
           `UPDATE instances SET stopped_at = now() WHERE stopped_at IS NULL AND id <> $1 AND last_seen < now() - make_interval(secs => $2) RETURNING id, name`,
           [this.id, this.timeoutMs / 1000]);
@@ -102,6 +110,25 @@ export class InstanceRegistry {
       ready: r.not_ready.length === 0,
       notReady: r.not_ready,
     }));
+  }
+
+  /** Writes this instance's readiness now, and announces it, if it is not what the fleet's table has. */
+  async reportReadiness(): Promise<void> {
+    const report = this.report;
+    if (!report || this.stopped) return;
+    const notReady = report.notReady();
+    if (JSON.stringify(notReady) === this.written) return;
+    // (When PostgreSQL itself is what went down, this fails: the beat after it is back writes what holds then.)
+    await this.pg.query('UPDATE instances SET not_ready = $2 WHERE id = $1', [this.id, notReady]);
+    if (this.wrote(notReady)) report.announce({ id: this.id, name: this.name, change: 'readiness' });
+  }
+
+  /** Notes the readiness the table now has; true when it differs from what it had. */
+  private wrote(notReady: string[]): boolean {
+    const key = JSON.stringify(notReady);
+    const changed = key !== this.written;
+    this.written = key;
+    return changed;
   }
 
   /** Writes this instance's policy version now (after a reload) rather than at the next beat, then announces it. */

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { FleetSignal } from './fleet-signal';
+import type { PgListener } from './pg-listener';
 import type { PostgresState } from './postgres-state';
 import type { ClaimedDelivery, QueuedDelivery, WebhookQueueStore } from './webhook-queue-store';
 
@@ -16,13 +18,23 @@ interface Row {
  * each channel, if due and not under a live lease, locked FOR UPDATE SKIP LOCKED (an instance
  * claiming the same head at the same moment skips it; one that claims it after re-checks the
  * lease on the row it locks) and stamped with this claim and its lease end.
+ *
+ * Queuing or rescheduling an entry tells the other instances (a NOTIFY on the `webhook-queue`
+ * signal), so an idle one looks at once: it claims what is due, or wakes when it will be (and when
+ * a claim's lease ends, should its holder die). The poll stays as the fallback for a notification
+ * missed while an instance's LISTEN connection was down; the reconnect itself also says look.
  */
 export class PostgresWebhookQueue implements WebhookQueueStore {
   /** `instance`: this gateway's id, the first part of its claims (which instance holds an entry shows in the table). */
-  constructor(private readonly pg: PostgresState, private readonly instance: string) {}
+  private constructor(private readonly pg: PostgresState, private readonly instance: string, private readonly signal: FleetSignal, private readonly listener: PgListener) {}
+
+  static async open(pg: PostgresState, listener: PgListener, instance: string): Promise<PostgresWebhookQueue> {
+    return new PostgresWebhookQueue(pg, instance, await FleetSignal.open(pg, listener, 'webhook-queue'), listener);
+  }
 
   async enqueue(entry: { channel: string; alertId: string; body: string }, dueMs: number): Promise<QueuedDelivery[]> {
     await this.pg.query('INSERT INTO webhook_queue (channel, alert_id, body, due_ms) VALUES ($1, $2, $3, $4)', [entry.channel, entry.alertId, entry.body, dueMs]);
+    await this.tell();
     return [];
   }
 
@@ -48,6 +60,7 @@ export class PostgresWebhookQueue implements WebhookQueueStore {
 
   async retryAt(claimed: ClaimedDelivery, dueMs: number): Promise<boolean> {
     const rows = await this.pg.query('UPDATE webhook_queue SET due_ms = $3, claim = NULL, lease_until_ms = NULL WHERE id = $1 AND claim = $2 RETURNING 1', [claimed.id, claimed.claim, dueMs]);
+    if (rows.length > 0) await this.tell();
     return rows.length > 0;
   }
 
@@ -61,5 +74,15 @@ export class PostgresWebhookQueue implements WebhookQueueStore {
     return row?.next == null ? undefined : Number(row.next);
   }
 
+  onChanged(handler: () => void): void {
+    this.signal.on(handler);
+    this.listener.onReconnect(handler);
+  }
+
   async close(): Promise<void> {}
+
+  /** Tells the other instances to look. The entry is stored already: a lost notification only leaves it to their poll. */
+  private async tell(): Promise<void> {
+    await this.signal.send().catch(() => undefined);
+  }
 }

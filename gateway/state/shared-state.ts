@@ -25,9 +25,6 @@ import { StateConfigError } from './state-errors';
 import type { StateHealth } from './state-health';
 import { stateConfigProblems, stateSettings } from './state-settings';
 
-/** An idle instance of a fleet looks for webhook deliveries another instance queued (and perhaps left behind) this often. */
-const webhookQueuePollMs = 5000;
-
 /** The state a gateway shares with its fleet (or keeps to itself when embedded). */
 export interface SharedState {
   instance: { id: string; name: string };
@@ -40,7 +37,7 @@ export interface SharedState {
   fanout?: EventFanout;
   /** The alert webhooks' retry queue: a file in the data dir, or the fleet's table (any instance delivers). */
   webhookQueue: WebhookQueueStore;
-  /** How often an idle instance looks at a shared webhook queue for what others queued (absent: not shared). */
+  /** How often an idle instance looks at a shared webhook queue for what it was not told of (absent: not shared). */
   webhookQueuePollMs?: number;
   /** Claims an alert's firing for the fleet (absent when embedded: this instance fires alone). */
   alertClaims?: (key: string, atMs: number, untilMs: number) => Promise<boolean>;
@@ -60,6 +57,8 @@ export interface SharedState {
   start(report: InstanceReport, onGone: (instance: string) => Promise<void>): Promise<void>;
   /** This instance reloaded its policy: the fleet's table says so now, and the fleet hears of it (instance.changed). */
   policyChanged(): Promise<void>;
+  /** This instance's readiness may have changed (its audit log failed or recovered): likewise, if it did. Shared stores going down or up call it themselves. */
+  readinessChanged(): Promise<void>;
   /** The fleet's instances (embedded: this one), for GET /admin/instances. */
   listInstances(): Promise<RegisteredInstance[]>;
   /** Shared stores that do not answer right now (for /readyz). */
@@ -92,6 +91,7 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
   let counters: CounterStore;
   let fleet: Pick<SharedState, 'approvals' | 'grants' | 'fanout' | 'alertClaims'> = {};
   let reloadSignal: FleetSignal | undefined;
+  let listener: PgListener | undefined;
   let webhookQueue: WebhookQueueStore;
   try {
     if (settings.store === 'postgres' || settings.counters === 'postgres') {
@@ -110,8 +110,8 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
     }
     if (settings.store === 'postgres') {
       // One LISTEN connection per instance carries decisions and events from the others.
-      const listener = new PgListener(secret(config.state!.postgres!.url, '/state/url'), log);
-      closers.unshift(() => listener.close());
+      listener = new PgListener(secret(config.state!.postgres!.url, '/state/url'), log);
+      closers.unshift(() => listener!.close());
       fleet = {
         approvals: await PostgresApprovalStore.open(postgres!, listener),
         grants: new PostgresGrantStore(postgres!),
@@ -120,7 +120,7 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
       };
       reloadSignal = await FleetSignal.open(postgres!, listener, 'reload');
     }
-    webhookQueue = settings.store === 'postgres' ? new PostgresWebhookQueue(postgres!, instance.id) : await FileWebhookQueue.open(join(dataDir, 'webhook-queue.json'), log);
+    webhookQueue = listener ? await PostgresWebhookQueue.open(postgres!, listener, instance.id) : await FileWebhookQueue.open(join(dataDir, 'webhook-queue.json'), log);
   } catch (err) {
     for (const close of closers) await close();
     throw err;
@@ -128,6 +128,8 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
   const startedAt = new Date().toISOString();
   let self: InstanceReport | undefined;
   const registry = settings.store === 'postgres' ? new InstanceRegistry(postgres!, instance.id, instance.name, log, settings.instanceTimeoutMs) : undefined;
+  const readinessChanged = async () => registry?.reportReadiness();
+  for (const h of healths) h.onChange(() => void readinessChanged().catch(() => undefined));
   if (settings.store !== 'embedded' || settings.counters !== 'embedded') log.info('shared state', { store: settings.store, counters: settings.counters, instance: instance.id, name: instance.name });
   return {
     instance,
@@ -136,13 +138,14 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
     ...fleet,
     leaseMs: settings.leaseMs,
     webhookQueue,
-    ...(settings.store === 'postgres' ? { webhookQueuePollMs } : {}),
+    ...(settings.store === 'postgres' ? { webhookQueuePollMs: settings.webhookQueuePollMs } : {}),
     ...(postgres ? { postgres } : {}),
     async start(report, onGone) {
       self = report;
       await registry?.start(report, onGone);
     },
     policyChanged: async () => registry?.reportPolicy(),
+    readinessChanged,
     async listInstances() {
       if (registry) return registry.list();
       const notReady = self?.notReady() ?? [];

@@ -10,6 +10,7 @@ export class StateHealth {
   private reason = '';
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly changed = new Set<() => void>();
 
   constructor(readonly store: string, private readonly probe: () => Promise<void>, private readonly log: Logger, private readonly probeMs = 500) {}
 
@@ -22,12 +23,18 @@ export class StateHealth {
     return this.reason;
   }
 
+  /** Calls `listener` each time the store goes down or comes back (the instance's readiness changed). */
+  onChange(listener: () => void): void {
+    this.changed.add(listener);
+  }
+
   down(err: unknown): void {
     this.reason = err instanceof Error ? err.message : String(err);
     if (this.downSince !== undefined || this.closed) return;
     this.downSince = Date.now();
     this.log.error('shared state unavailable: requests that need it are refused (503 ERR_STATE_UNAVAILABLE) until it answers again', { store: this.store, reason: this.reason });
     this.schedule();
+    for (const l of this.changed) l();
   }
 
   close(): void {
@@ -52,5 +59,6 @@ export class StateHealth {
     this.log.info('shared state available again', { store: this.store, downMs: Date.now() - this.downSince! });
     this.downSince = undefined;
     this.reason = '';
+    for (const l of this.changed) l();
   }
 }

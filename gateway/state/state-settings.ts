@@ -17,6 +17,7 @@ export function stateSettings(config: GatehouseConfig) {
     redisKeyPrefix: state.redis?.keyPrefix ?? 'gatehouse:',
     leaseMs: (state.leaseSeconds ?? 30) * 1000,
     instanceTimeoutMs: (state.instanceTimeoutSeconds ?? 15) * 1000,
+    webhookQueuePollMs: (state.webhookQueuePollSeconds ?? 5) * 1000,
     instanceName: config.server?.instance?.name ?? hostname(),
   } as const;
 }

@@ -25,6 +25,12 @@ export interface WebhookQueueStore {
   retryAt(claimed: ClaimedDelivery, dueMs: number): Promise<boolean>;
   /** When the earliest head of the channels named becomes claimable (its due time or lease end); undefined when none is queued. */
   nextDueMs(channels: readonly string[]): Promise<number | undefined>;
+  /**
+   * Calls `handler` when another instance queued or rescheduled an entry, or when what others
+   * told this one may have been missed (a reconnect): look again now, not at the next poll.
+   * A store that only this instance uses never calls it.
+   */
+  onChanged(handler: () => void): void;
   close(): Promise<void>;
 }
 

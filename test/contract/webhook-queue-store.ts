@@ -6,6 +6,7 @@
  * time, the next one after the previous closed (a restart).
  */
 import assert from 'node:assert/strict';
+import { waitFor } from '../builders/wait-for';
 import type { ClaimedDelivery, WebhookQueueStore } from '../../gateway/state/webhook-queue-store';
 
 export interface WebhookQueueStoreHarness {
@@ -126,6 +127,22 @@ export function describeWebhookQueueStoreContract(name: string, harness: Webhook
         assert.equal(await b.nextDueMs(['soc']), t0);
         assert.deepEqual(ids(await b.claim(['soc'], t0, lease)), ['a1']);
         assert.deepEqual(await a.claim(['soc'], t0, lease), []);
+      });
+
+      it('an instance hears at once that another queued or rescheduled an entry, never of its own changes', async () => {
+        const [a, b] = [await open(), await open()];
+        const heard = { a: 0, b: 0 };
+        a.onChanged(() => heard.a++);
+        b.onChanged(() => heard.b++);
+        await a.enqueue(entry('soc', 'a1'), t0);
+        await waitFor(() => heard.b === 1, 'b hears of the entry a queued');
+        const [claimed] = await a.claim(['soc'], t0, lease);
+        assert.equal(await a.retryAt(claimed!, t0 + 1000), true);
+        await waitFor(() => heard.b === 2, 'b hears of the entry a rescheduled');
+        // Notifications reach each listener in commit order: a's own two would have come before this.
+        await b.enqueue(entry('pager', 'b1'), t0);
+        await waitFor(() => heard.a === 1, 'a hears of the entry b queued');
+        assert.deepEqual(heard, { a: 1, b: 2 });
       });
     }
   });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { symlink, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AuditServiceImpl } from '../../../gateway/audit/audit-service';
 import type { InstanceList } from '../../../gateway/core/admin-api';
 import type { Spec } from '../../../gateway/generated/gatehouse.policy';
 import { policyYaml } from '../../builders/policy';
@@ -13,6 +15,13 @@ import { usePostgres } from '../../helpers/postgres';
 
 const spec: Spec = { rules: [{ id: 'allow-all', action: 'allow' }] };
 const other: Spec = { rules: [{ id: 'no-gpt-4o', match: { models: ['gpt-4o'] }, action: 'deny' }, { id: 'allow-rest', action: 'allow' }] };
+
+/** GET /admin/instances as `g` answers it. */
+async function instancesOn(g: TestGateway): Promise<InstanceList> {
+  const res = await fetch(`${g.adminUrl}/admin/instances`, { headers: { authorization: `Bearer ${readFileSync(join(g.dataDir, 'admin.token'), 'utf8').trim()}` } });
+  assert.equal(res.status, 200);
+  return (await res.json()) as InstanceList;
+}
 
 /**
  * GET /admin/instances in a fleet: every instance lists every instance (the `instances` table),
@@ -42,11 +51,6 @@ describe('fleet: GET /admin/instances lists the instances and flags a differing 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function instancesOn(g: TestGateway): Promise<InstanceList> {
-    const res = await fetch(`${g.adminUrl}/admin/instances`, { headers: { authorization: `Bearer ${readFileSync(join(g.dataDir, 'admin.token'), 'utf8').trim()}` } });
-    assert.equal(res.status, 200);
-    return (await res.json()) as InstanceList;
-  }
   /** Asks `g` until `done` holds (heartbeats are asynchronous), at most `ms`. */
   async function until(g: TestGateway, done: (l: InstanceList) => boolean, label: string, ms = 15_000): Promise<InstanceList> {
     const deadline = Date.now() + ms;
@@ -105,5 +109,57 @@ describe('fleet: GET /admin/instances lists the instances and flags a differing 
     assert.deepEqual(after.data.map((i) => [i.name, i.state]), [['gw-a', 'running'], ['gw-b', 'running'], ['gw-odd', 'stopped']]);
     assert.equal(after.policyVersionsDiffer, false);
     assert.ok(after.data[2]!.stoppedAt);
+  });
+});
+
+/**
+ * An instance's readiness reaches the fleet when it changes, not at its next heartbeat (here 100 s
+ * away): its audit log stops being writable, and the other instance's GET /admin/instances lists
+ * it not ready, announced by instance.changed; it recovers, and is listed ready again.
+ */
+describe('fleet: an instance that becomes not ready (or ready again) is listed so at once', function () {
+  this.timeout(60_000);
+  const pg = usePostgres();
+  let dir: string;
+  let upstream: FakeUpstream;
+  let fleet: TestFleet;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gatehouse-fleet-readiness-'));
+    writeFileSync(join(dir, 'team.policy.yaml'), policyYaml(spec));
+    upstream = await new FakeUpstream().start();
+    fleet = await startFleet(pg(), {
+      upstreams: [{ name: 'fake', url: upstream.url }],
+      policy: { paths: [join(dir, 'team.policy.yaml')], watch: false },
+      // Small segments, so the next one can be made unwritable; the outage is retried every 50 ms.
+      audit: { segmentMaxBytes: 1024, outageRetryMs: 50 },
+    }, { instances: 2, configDir: dir, state: { instanceTimeoutSeconds: 300 } });
+  });
+  after(async () => {
+    await fleet?.close();
+    await upstream?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('audit log unwritable on A: B lists A not ready, with the reason; writable again: ready', async () => {
+    const [a, b] = fleet.gateways as [TestGateway, TestGateway];
+    const audit = a.runtime.audit as AuditServiceImpl;
+    const listedA = async () => (await instancesOn(b)).data.find((i) => i.name === 'gw-a')!;
+    assert.equal((await listedA()).ready, true);
+
+    const notReady = nextEvent(b.runtime.events, 'instance.changed', (e) => e.name === 'gw-a' && e.change === 'readiness', 15_000);
+    await audit.append({ kind: 'note', details: { padding: 'x'.repeat(2048) } });
+    const next = audit.writer.nextSegmentPath();
+    await symlink('/dev/full', next);
+    await assert.rejects(audit.append({ kind: 'note', details: { during: true } }), (err: NodeJS.ErrnoException) => err.code === 'ENOSPC');
+    await notReady;
+    const down = await listedA();
+    assert.deepEqual([down.ready, down.notReady, down.state], [false, ['audit log not writable'], 'running']);
+
+    const ready = nextEvent(b.runtime.events, 'instance.changed', (e) => e.name === 'gw-a' && e.change === 'readiness', 15_000);
+    await unlink(next);
+    await ready;
+    const up = await listedA();
+    assert.deepEqual([up.ready, up.notReady], [true, []]);
   });
 });

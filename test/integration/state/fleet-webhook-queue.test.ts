@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { stringify } from 'yaml';
@@ -45,9 +46,18 @@ describe('fleet: the alert webhook queue in PostgreSQL', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The fleet (no in-process instance: only its schema, issuer and config) with this webhook setup. */
-  async function fleetWith(alerts: GatehouseConfig['alerts']) {
-    fleet = await startFleet(pg(), { upstreams: [{ name: 'fake', url: upstream.url }], policy: { paths: [join(dir, 'team.policy.yaml')], watch: false }, alerts }, { instances: 0, configDir: dir });
+  /**
+   * The fleet (no in-process instance: only its schema, issuer and config) with this webhook setup.
+   * `state`: e.g. a poll far longer than the test waits, so only being told (NOTIFY) gets an idle instance to look.
+   */
+  async function fleetWith(alerts: GatehouseConfig['alerts'], state?: GatehouseConfig['state']) {
+    fleet = await startFleet(pg(), { upstreams: [{ name: 'fake', url: upstream.url }], policy: { paths: [join(dir, 'team.policy.yaml')], watch: false }, alerts }, { instances: 0, configDir: dir, ...(state ? { state } : {}) });
+  }
+  /** The one instance whose claim the head of the queue carries, and the other. */
+  function holderOf(claim: string | null, instances: (ServeProcess & { id: () => string })[]) {
+    const holder = instances.find((s) => claim?.startsWith(`${s.id()}/`));
+    assert.ok(holder, `the claim names a running instance: ${claim}`);
+    return { holder, survivor: instances.find((s) => s !== holder)! };
   }
   /** Starts (or restarts, with the same data dir: the same instance) one `gatehouse serve` of the fleet. */
   async function instance(name: string): Promise<ServeProcess & { id: () => string }> {
@@ -100,20 +110,19 @@ describe('fleet: the alert webhook queue in PostgreSQL', function () {
     assert.deepEqual(receiver.received.map((r) => r.headers['x-gatehouse-alert-id']), queued, 'each alert once, in the order queued');
   });
 
-  it('the instance posting an alert is killed mid-delivery: another instance delivers it once its lease ends', async () => {
+  it('the instance posting an alert is killed mid-delivery: another instance, told of the entry when it was queued, delivers it once the lease ends (not at its next poll)', async () => {
     // The receiver holds every post unanswered until it is told to answer.
     let answering = false;
     let answered = 0;
     receiver.respond = (_r, res) => void (answering && (answered++, res.writeHead(200).end()));
-    await fleetWith({ webhooks: [{ name: 'soc', url: `${receiver.url}/alerts`, timeoutMs: 5000 }], retry: { maxAttempts: 10, initialDelayMs: 50, maxDelayMs: 300 } });
+    // The lease is 7 s (timeout + 2 s); an idle instance's own look would be 2 minutes away.
+    await fleetWith({ webhooks: [{ name: 'soc', url: `${receiver.url}/alerts`, timeoutMs: 5000 }], retry: { maxAttempts: 10, initialDelayMs: 50, maxDelayMs: 300 } }, { webhookQueuePollSeconds: 120 });
     const instances = [await instance('gw-a'), await instance('gw-b')];
     await deny(instances[0]!, 'caller-1');
     await waitFor(() => receiver.received.length === 1, 'the first attempt, held by the receiver', 30_000);
     const [held] = await queue();
     assert.equal(held!.attempts, 1);
-    const holder = instances.find((s) => held!.claim!.startsWith(`${s.id()}/`))!;
-    const survivor = instances.find((s) => s !== holder)!;
-    assert.ok(holder && survivor, `the claim names a running instance: ${held!.claim}`);
+    const { holder, survivor } = holderOf(held!.claim, instances);
     assert.equal(await stop(holder, 'SIGKILL'), null);
     answering = true;
     await waitFor(() => answered === 1, 'the delivery by the other instance', 30_000);
@@ -125,6 +134,33 @@ describe('fleet: the alert webhook queue in PostgreSQL', function () {
     assert.deepEqual(receiver.received.map((r) => r.headers['x-gatehouse-delivery-attempt']), ['1', '2']);
     assert.equal(new Set(receiver.received.map((r) => r.headers['x-gatehouse-alert-id'])).size, 1);
     assert.equal(answered, 1, 'delivered once');
+    assert.equal(survivor.child.exitCode, null);
+  });
+
+  it('an instance reschedules a failed delivery and is killed: another, told of the new due time, delivers it then (not when the old lease or its poll ends)', async () => {
+    // The first attempt is held until the test has read who claimed it, then refused with 503.
+    let first: ServerResponse | undefined;
+    receiver.respond = (_r, res) => (first ? res.writeHead(200).end() : (first = res));
+    // Retried 5–10 s later; the lease is 62 s and an idle instance's own look 2 minutes away.
+    await fleetWith({ webhooks: [{ name: 'soc', url: `${receiver.url}/alerts`, timeoutMs: 60_000 }], retry: { maxAttempts: 10, initialDelayMs: 10_000, maxDelayMs: 10_000 } }, { webhookQueuePollSeconds: 120 });
+    const instances = [await instance('gw-a'), await instance('gw-b')];
+    await deny(instances[0]!, 'caller-1');
+    await waitFor(() => first !== undefined, 'the first attempt, held by the receiver', 30_000);
+    const { holder, survivor } = holderOf((await queue())[0]!.claim, instances);
+    first!.writeHead(503).end();
+    const deadline = Date.now() + 30_000;
+    while (!(await queue()).some((e) => e.attempts === 1 && e.claim === null)) {
+      assert.ok(Date.now() < deadline, `the entry rescheduled: ${JSON.stringify(await queue())} ${instances.map((s) => s.stderr()).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(await stop(holder, 'SIGKILL'), null);
+    await waitFor(() => receiver.received.length === 2, 'the second attempt, by the other instance', 30_000);
+    assert.deepEqual(receiver.received.map((r) => r.headers['x-gatehouse-delivery-attempt']), ['1', '2']);
+    const empty = Date.now() + 30_000;
+    while ((await queue()).length) {
+      assert.ok(Date.now() < empty, 'the queue to be emptied');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     assert.equal(survivor.child.exitCode, null);
   });
 });

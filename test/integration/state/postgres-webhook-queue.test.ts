@@ -1,4 +1,5 @@
 import { createLogger } from '../../../gateway/log';
+import { PgListener } from '../../../gateway/state/pg-listener';
 import { PostgresState } from '../../../gateway/state/postgres-state';
 import { PostgresWebhookQueue } from '../../../gateway/state/postgres-webhook-queue';
 import { describeWebhookQueueStoreContract } from '../../contract/webhook-queue-store';
@@ -16,8 +17,9 @@ describe('state/postgres-webhook-queue (WebhookQueueStore contract, real Postgre
     return {
       open: async () => {
         const state = await PostgresState.open(settings, log);
-        const store = new PostgresWebhookQueue(state, `instance-${++n}`);
-        return Object.assign(store, { close: async () => state.close() });
+        const listener = new PgListener(settings.url, log);
+        const store = await PostgresWebhookQueue.open(state, listener, `instance-${++n}`);
+        return Object.assign(store, { close: async () => (await listener.close(), await state.close()) });
       },
     };
   } });
