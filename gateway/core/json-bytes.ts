@@ -2,12 +2,14 @@ import { hasToJSON, omitted, type StringParts } from './json-prefix';
 
 /**
  * `Buffer.from(JSON.stringify(value))`, byte for byte, without building the serialization of a
- * long string as one string: a string of more than `chunkChars` characters (a long-context
- * prompt) is escaped a chunk at a time straight into the buffer, and every subtree holding no
- * such string is serialized by JSON.stringify as usual. Serialized whole, a megabyte string
- * costs V8 a large-object allocation for its parts, another to flatten them, and a copy into the
- * buffer (and, masked, a flattening of the masked string first: `partsOf` gives such a string
- * as its parts, which are read where they are). In chunks, only the buffer is large (issue 23).
+ * long string as a string: a string of more than `longChars` characters (a long-context prompt)
+ * is written into the buffer as it stands, run by run between the characters JSON escapes, and
+ * every subtree holding no such string is serialized by JSON.stringify as usual. Serialized, a
+ * megabyte string costs V8 its escaped copy in parts, another copy to flatten them and a third
+ * into the buffer (and, masked, a flattening of the masked string first: `partsOf` gives such a
+ * string as its parts, which are read where they are). Written run by run, only the buffer is
+ * new memory (issue 23: each megabyte of fresh memory costs milliseconds on some hosts, and
+ * young garbage brings the next collection nearer).
  *
  * Written for JSON data (what JSON.parse and masking make); anything else (toJSON, undefined,
  * functions) is serialized by JSON.stringify itself, as `jsonPrefix` does.
@@ -16,46 +18,19 @@ import { hasToJSON, omitted, type StringParts } from './json-prefix';
  * const v = { a: 'x'.repeat(100_000) };
  * jsonBytes(v).equals(Buffer.from(JSON.stringify(v))) // => true
  */
-export function jsonBytes(value: unknown, partsOf?: StringParts, chunkChars = 16_384): Buffer {
+export function jsonBytes(value: unknown, partsOf?: StringParts, longChars = 16_384): Buffer {
+  // JSON text, each written as UTF-8: serialized subtrees, and a long string's runs and escapes.
   const pieces: string[] = [];
   const long = (v: unknown): boolean => {
-    if (typeof v === 'string') return v.length > chunkChars;
+    if (typeof v === 'string') return v.length > longChars;
     if (v === null || typeof v !== 'object' || hasToJSON(v)) return false;
     if (Array.isArray(v)) return v.some(long);
     for (const key in v) if (Object.hasOwn(v, key) && long((v as Record<string, unknown>)[key])) return true;
     return false;
   };
-  /**
-   * A string given as parts, escaped in chunks of about `chunkChars` (short parts are gathered
-   * into one chunk, so many small pieces cost what one string does). JSON.stringify writes a
-   * surrogate pair as it is and a lone half escaped, so a chunk never ends on a pair's first half.
-   */
   const writeString = (parts: readonly string[]): void => {
     pieces.push('"');
-    let held: string[] = [];
-    let heldChars = 0;
-    const flush = (last: boolean): void => {
-      let chunk = held.length === 1 ? held[0]! : held.join('');
-      held = [];
-      heldChars = 0;
-      const end = chunk.charCodeAt(chunk.length - 1);
-      if (!last && end >= 0xd800 && end <= 0xdbff) {
-        held.push(chunk.slice(-1));
-        heldChars = 1;
-        chunk = chunk.slice(0, -1);
-      }
-      if (chunk) pieces.push(JSON.stringify(chunk).slice(1, -1));
-    };
-    for (const part of parts) {
-      for (let at = 0; at < part.length; ) {
-        const take = Math.min(part.length - at, Math.max(1, chunkChars - heldChars));
-        held.push(take === part.length ? part : part.slice(at, at + take));
-        heldChars += take;
-        at += take;
-        if (heldChars >= chunkChars) flush(false);
-      }
-    }
-    flush(true);
+    writeEscaped(parts, pieces);
     pieces.push('"');
   };
   const write = (v: unknown, parts: readonly string[] | undefined): void => {
@@ -94,4 +69,63 @@ export function jsonBytes(value: unknown, partsOf?: StringParts, chunkChars = 16
   let at = 0;
   for (const p of pieces) at += out.write(p, at);
   return out;
+}
+
+/** What JSON.stringify escapes in a string: '"', '\\', control characters, and surrogates (written as they are in a pair, escaped alone). */
+const needsEscape = /["\\\u0000-\u001f\ud800-\udfff]/g;
+
+/**
+ * Pushes onto `out` the JSON string text of `parts.join('')`, without the quotes, as JSON.stringify
+ * writes it: the runs between escapes are slices of the parts (no copy), each escape its own
+ * piece. A surrogate pair is kept whole even when a cut between parts falls inside it.
+ */
+export function writeEscaped(parts: readonly string[], out: string[]): void {
+  let skipFirst = false; // the next part's first character, a low surrogate, went out with the pair before it
+  for (let k = 0; k < parts.length; k++) {
+    const part = parts[k]!;
+    let run = skipFirst && part.length > 0 ? 1 : 0;
+    if (part.length > 0) skipFirst = false;
+    needsEscape.lastIndex = run;
+    for (let m = needsEscape.exec(part); m !== null; m = needsEscape.exec(part)) {
+      const at = m.index;
+      const code = part.charCodeAt(at);
+      if (code >= 0xd800 && code <= 0xdbff) {
+        if (at + 1 < part.length) {
+          const low = part.charCodeAt(at + 1);
+          // A pair within the part stays in the run.
+          if (low >= 0xdc00 && low <= 0xdfff) {
+            needsEscape.lastIndex = at + 2;
+            continue;
+          }
+        } else {
+          const next = nextChar(parts, k + 1);
+          if (next >= 0xdc00 && next <= 0xdfff) {
+            // A pair cut between parts: written as one piece, its low half skipped in the next part.
+            if (at > run) out.push(part.slice(run, at));
+            out.push(String.fromCharCode(code, next));
+            run = part.length;
+            skipFirst = true;
+            break;
+          }
+        }
+      }
+      if (at > run) out.push(part.slice(run, at));
+      out.push(escapeOf(code));
+      run = at + 1;
+    }
+    if (run < part.length) out.push(run === 0 ? part : part.slice(run));
+  }
+}
+
+/** The first character of the first non-empty part from `k` on, or -1. */
+function nextChar(parts: readonly string[], k: number): number {
+  for (; k < parts.length; k++) if (parts[k]!.length > 0) return parts[k]!.charCodeAt(0);
+  return -1;
+}
+
+const shortEscapes: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r', 34: '\\"', 92: '\\\\' };
+
+/** JSON.stringify's escape of one character: the short forms, else \u and four lower-case hex digits. */
+function escapeOf(code: number): string {
+  return shortEscapes[code] ?? `\\u${code.toString(16).padStart(4, '0')}`;
 }
