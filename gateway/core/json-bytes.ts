@@ -1,3 +1,4 @@
+import { writeEscaped } from './json-escape';
 import { hasToJSON, omitted, type StringParts } from './json-prefix';
 
 /**
@@ -71,61 +72,3 @@ export function jsonBytes(value: unknown, partsOf?: StringParts, longChars = 16_
   return out;
 }
 
-/** What JSON.stringify escapes in a string: '"', '\\', control characters, and surrogates (written as they are in a pair, escaped alone). */
-const needsEscape = /["\\\u0000-\u001f\ud800-\udfff]/g;
-
-/**
- * Pushes onto `out` the JSON string text of `parts.join('')`, without the quotes, as JSON.stringify
- * writes it: the runs between escapes are slices of the parts (no copy), each escape its own
- * piece. A surrogate pair is kept whole even when a cut between parts falls inside it.
- */
-export function writeEscaped(parts: readonly string[], out: string[]): void {
-  let skipFirst = false; // the next part's first character, a low surrogate, went out with the pair before it
-  for (let k = 0; k < parts.length; k++) {
-    const part = parts[k]!;
-    let run = skipFirst && part.length > 0 ? 1 : 0;
-    if (part.length > 0) skipFirst = false;
-    needsEscape.lastIndex = run;
-    for (let m = needsEscape.exec(part); m !== null; m = needsEscape.exec(part)) {
-      const at = m.index;
-      const code = part.charCodeAt(at);
-      if (code >= 0xd800 && code <= 0xdbff) {
-        if (at + 1 < part.length) {
-          const low = part.charCodeAt(at + 1);
-          // A pair within the part stays in the run.
-          if (low >= 0xdc00 && low <= 0xdfff) {
-            needsEscape.lastIndex = at + 2;
-            continue;
-          }
-        } else {
-          const next = nextChar(parts, k + 1);
-          if (next >= 0xdc00 && next <= 0xdfff) {
-            // A pair cut between parts: written as one piece, its low half skipped in the next part.
-            if (at > run) out.push(part.slice(run, at));
-            out.push(String.fromCharCode(code, next));
-            run = part.length;
-            skipFirst = true;
-            break;
-          }
-        }
-      }
-      if (at > run) out.push(part.slice(run, at));
-      out.push(escapeOf(code));
-      run = at + 1;
-    }
-    if (run < part.length) out.push(run === 0 ? part : part.slice(run));
-  }
-}
-
-/** The first character of the first non-empty part from `k` on, or -1. */
-function nextChar(parts: readonly string[], k: number): number {
-  for (; k < parts.length; k++) if (parts[k]!.length > 0) return parts[k]!.charCodeAt(0);
-  return -1;
-}
-
-const shortEscapes: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r', 34: '\\"', 92: '\\\\' };
-
-/** JSON.stringify's escape of one character: the short forms, else \u and four lower-case hex digits. */
-function escapeOf(code: number): string {
-  return shortEscapes[code] ?? `\\u${code.toString(16).padStart(4, '0')}`;
-}
