@@ -29,8 +29,9 @@ export function writeEscaped(parts: readonly string[], out: string[], limit = In
     let run = skipFirst && part.length > 0 ? 1 : 0;
     if (part.length > 0) skipFirst = false;
     needsEscape.lastIndex = run;
-    for (let m = needsEscape.exec(part); m !== null; m = needsEscape.exec(part)) {
-      const at = m.index;
+    // test, not exec: a match is one character, found at lastIndex - 1, with no match array made.
+    while (needsEscape.test(part)) {
+      const at = needsEscape.lastIndex - 1;
       const code = part.charCodeAt(at);
       if (code >= 0xd800 && code <= 0xdbff) {
         if (at + 1 < part.length) {
