@@ -85,7 +85,7 @@ describe('core/json-prefix', () => {
     const body = { messages: [{ role: 'user', content: parts.join('') }] };
     let r: { text: string; complete: boolean };
     try {
-      r = jsonPrefix(body, 262_144, (container, key) => (key === 'content' ? parts : undefined));
+      r = jsonPrefix(body, 262_144, (_container, key) => (key === 'content' ? parts : undefined));
     } finally {
       JSON.stringify = original;
     }
