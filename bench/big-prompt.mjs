@@ -10,13 +10,17 @@
 // byte (the request must have been read, checked, masked, recorded and forwarded by then).
 // Server CPU ms/req: the target's process CPU (utime + stime) over its probe, per request: far
 // less disturbed by other load on the machine than the times, so the figure to A/B a change by.
+// Server page faults/req: the target's minor page faults over its probe, per request: pages of
+// fresh memory touched (a new megabyte buffer or string is 256), which load does not move at all.
 //
 // Usage: node bench/big-prompt.mjs [--json]   (npm run bench runs it too unless BIG=0)
 // Env: BIG_MODES (json-64KB sse-64KB json-1MB sse-1MB json-4MB sse-4MB), BIG_ROUNDS (5),
 //      BIG_TARGETS (direct gatehouse-proxy gatehouse-full), GATEWAY_JS (one or more bundles,
 //      space-separated: each gets its own full-pipeline target, for interleaved A/B of a change;
-//      default dist/gateway.js), PROFILE=1 (--cpu-prof of the full pipeline(s); `node
-//      bench/profile.mjs FILE.cpuprofile` prints the per-stage breakdown), BENCH_OUT, BENCH_PIDFILE.
+//      default dist/gateway.js), GATEWAY_NODE_FLAGS (node flags per bundle, ';'-separated, e.g.
+//      GATEWAY_JS="a.js a.js" GATEWAY_NODE_FLAGS="; --max-semi-space-size=32"), PROFILE=1
+//      (--cpu-prof of the full pipeline(s); `node bench/profile.mjs FILE.cpuprofile` prints the
+//      per-stage breakdown), BENCH_OUT, BENCH_PIDFILE.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -26,7 +30,7 @@ import { bigChatBody, bigSizes } from './lib/big-bodies.mjs';
 import { request } from './lib/http-util.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 import { stat } from './lib/stats.mjs';
-import { cpuTicks } from './lib/proc-stats.mjs';
+import { cpuTicks, minorFaults } from './lib/proc-stats.mjs';
 import { checkBigPrompts, renderBigPrompt } from './lib/report.mjs';
 import { stageBreakdown } from './lib/profile-summary.mjs';
 import { startGatehouseFull, startGatehouseProxy, startUpstream } from './lib/targets.mjs';
@@ -38,6 +42,7 @@ const asJson = process.argv.includes('--json');
 const modes = (env.BIG_MODES ?? 'json-64KB sse-64KB json-1MB sse-1MB json-4MB sse-4MB').split(/\s+/).filter(Boolean);
 const rounds = Number(env.BIG_ROUNDS ?? 5);
 const wanted = (env.BIG_TARGETS ?? 'direct gatehouse-proxy gatehouse-full').split(/\s+/).filter(Boolean);
+const bundleFlags = (env.GATEWAY_NODE_FLAGS ?? '').split(';');
 const bundles = (env.GATEWAY_JS ?? join(root, 'dist/gateway.js')).split(/\s+/).filter(Boolean).map((p) => resolve(p));
 // Requests per probe: enough for a p50, few enough that a 4 MB round stays short.
 const probeN = { '64KB': [30, 10], '1MB': [12, 4], '4MB': [6, 2] };
@@ -53,6 +58,7 @@ process.on('SIGTERM', () => procs.stopAll().then(() => process.exit(143)));
 const clk = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 /** CPU ticks of a target's server process(es): for direct, the mock upstream's own. */
 const serverTicks = (t) => t.pids().reduce((a, pid) => a + cpuTicks(pid), 0);
+const serverFaults = (t) => t.pids().reduce((a, pid) => a + minorFaults(pid), 0);
 
 
 async function main() {
@@ -73,7 +79,8 @@ async function main() {
   if (wanted.includes('direct')) targets.push(direct);
   for (const [i, bundle] of bundles.entries()) {
     const suffix = bundles.length > 1 ? `-${i}` : '';
-    const c = { ...ctx, out: join(out, `build${suffix}`), gatewayJs: bundle };
+    const flags = (bundleFlags[i] ?? '').split(/\s+/).filter(Boolean);
+    const c = { ...ctx, out: join(out, `build${suffix}`), gatewayJs: bundle, nodeFlags: (name) => [...flags, ...ctx.nodeFlags(name)] };
     mkdirSync(c.out, { recursive: true });
     if (wanted.includes('gatehouse-proxy') && i === 0) {
       const t = await startGatehouseProxy(c, direct.base);
@@ -83,7 +90,7 @@ async function main() {
     if (wanted.includes('gatehouse-full')) {
       const t = await startGatehouseFull(c, direct.base, smokeBodies);
       if (t.unavailable || t.note) throw new Error(`gatehouse-full (${bundle}): ${t.unavailable ?? t.note}`);
-      targets.push({ ...t, bundle, name: `gatehouse-full${suffix}`, label: bundles.length > 1 ? `full pipeline ${basename(dirname(bundle))}/${basename(bundle)}` : t.label });
+      targets.push({ ...t, bundle, name: `gatehouse-full${suffix}`, label: bundles.length > 1 ? `full pipeline ${basename(dirname(bundle))}/${basename(bundle)}${flags.length ? ` ${flags.join(' ')}` : ''}` : t.label });
     }
   }
   for (const t of targets) {
@@ -100,13 +107,15 @@ async function main() {
       const [n, warm] = probeN[mode.split('-')[1]];
       for (const t of targets) {
         const c0 = serverTicks(t);
+        const f0 = serverFaults(t);
         const p = await procs.run('node', [join(bench, 'lib/latency-probe.mjs'), t.url, files[mode], String(n), String(warm)], {
           cpu: ctx.loadCpu, env: { AUTH: t.auth ?? 'sk-dummy', CUSTOM_HOST: ctx.customHost }, timeoutMs: 120_000,
         });
         if (p.code !== 0) throw new Error(`probe failed for ${t.name} ${mode}: ${p.stderr}`);
         const v = JSON.parse(p.stdout);
         const cpu = ((serverTicks(t) - c0) / clk) * 1000 / (n + warm);
-        ((samples[mode] ??= {})[t.name] ??= []).push({ ttfb: v.ttfb_p50_ms, total: v.total_p50_ms, cpu });
+        const faults = (serverFaults(t) - f0) / (n + warm);
+        ((samples[mode] ??= {})[t.name] ??= []).push({ ttfb: v.ttfb_p50_ms, total: v.total_p50_ms, cpu, faults });
       }
       log(`round ${r} ${mode}: ${targets.map((t) => `${t.name} ${samples[mode][t.name].at(-1).ttfb} ms`).join(', ')}`);
     }
@@ -118,7 +127,7 @@ async function main() {
     const d = samples[mode].direct;
     for (const t of targets) {
       const s = samples[mode][t.name];
-      const row = { mode, target: t.name, label: t.label ?? t.name, bytes, rounds: s.length, ttfb_ms: stat(s.map((x) => x.ttfb)), total_ms: stat(s.map((x) => x.total)), cpu_ms: stat(s.map((x) => x.cpu)) };
+      const row = { mode, target: t.name, label: t.label ?? t.name, bytes, rounds: s.length, ttfb_ms: stat(s.map((x) => x.ttfb)), total_ms: stat(s.map((x) => x.total)), cpu_ms: stat(s.map((x) => x.cpu)), faults: stat(s.map((x) => x.faults)) };
       if (d && t.name !== 'direct') row.added_ttfb_ms = stat(s.map((x, i) => x.ttfb - d[i].ttfb));
       if (t.name !== 'direct') row.mb_per_s = stat(s.map((x) => bytes / 2 ** 20 / (x.ttfb / 1000)));
       rows.push(row);

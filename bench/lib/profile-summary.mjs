@@ -92,10 +92,10 @@ export function stageBreakdown(profile, { root, bundle = join(root, 'dist/gatewa
 
 // First match on the innermost Gatehouse frame (file, function) of a stack.
 const stageRules = [
-  [/pipeline\/read-body/, null, 'body read + JSON.parse'],
+  [/pipeline\/read-body|core\/body-text/, null, 'body read + JSON.parse'],
   [/pipeline\/route-request|core\/inference-request/, null, 'route (describe the body)'],
   [/pipeline\/evaluate-policy/, /enforceMaxTokens/, 'policy: max_tokens cap (re-serializes the body)'],
-  [/core\/json-member/, null, 'policy: max_tokens cap (added to the bytes)'],
+  [/core\/json-member|pipeline\/write-token-cap/, null, 'policy: max_tokens cap (added to the bytes)'],
   [/core\/json-prefix/, null, 'audit copy: size bound (serialized up to the cut)'],
   [/core\/json-bytes/, null, 'request masking: upstream body (written in chunks)'],
   [/pipeline\/evaluate-policy|core\/policy\/|policy\/|core\/linear-regex|core\/glob/, null, 'policy'],
@@ -124,7 +124,8 @@ function stageOf(stack) {
   // The shared state's clients and stores, wherever they run (a socket's data reaches pg or
   // ioredis with no Gatehouse frame below it), with the socket writes they make.
   if (stack.some((f) => /node_modules\/(pg|pg-protocol|pg-pool|pg-types|ioredis|redis-parser)\/|^gateway\/state\//.test(f.file))) return 'shared state: PostgreSQL/Redis clients and stores';
-  const i = stack.findIndex((f) => f.file.startsWith('gateway/'));
+  // A long string's escaping (core/json-escape) counts for the serializer that called it.
+  const i = stack.findIndex((f) => f.file.startsWith('gateway/') && !f.file.startsWith('gateway/core/json-escape'));
   if (i === -1) return stack.some((f) => /node_modules\//.test(f.file)) ? 'packages' : 'node: http, sockets, timers';
   // Builtins called from Gatehouse code: SHA-256 and the log write get their own lines.
   const below = stack.slice(0, i);

@@ -209,10 +209,11 @@ export function renderBigPrompt(result) {
   const lines = [
     `Big prompts: median over ${result.rounds} rounds [range]; ${result.pinning}. Added = minus direct in the same round; MB/s = body size / time to first byte.`,
     '',
-    '| mode | target | first byte ms | added first byte ms | end ms | MB/s to first byte | server CPU ms/req |',
-    '|---|---|---:|---:|---:|---:|---:|',
+    '| mode | target | first byte ms | added first byte ms | end ms | MB/s to first byte | server CPU ms/req | server page faults/req |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const row of result.rows) lines.push(`| ${row.mode} | ${row.label} | ${r(row.ttfb_ms)} | ${r(row.added_ttfb_ms)} | ${r(row.total_ms)} | ${row.mb_per_s ? r(row.mb_per_s) : '–'} | ${r(row.cpu_ms)} |`);
+  const n = (s) => (s ? `${s.p50.toFixed(0)} [${s.min.toFixed(0)}–${s.max.toFixed(0)}]` : '–');
+  for (const row of result.rows) lines.push(`| ${row.mode} | ${row.label} | ${r(row.ttfb_ms)} | ${r(row.added_ttfb_ms)} | ${r(row.total_ms)} | ${row.mb_per_s ? r(row.mb_per_s) : '–'} | ${r(row.cpu_ms)} | ${n(row.faults)} |`);
   return lines.join('\n') + '\n';
 }
 

@@ -1,13 +1,16 @@
+import { writeEscaped } from './json-escape';
 import { hasToJSON, omitted, type StringParts } from './json-prefix';
 
 /**
  * `Buffer.from(JSON.stringify(value))`, byte for byte, without building the serialization of a
- * long string as one string: a string of more than `chunkChars` characters (a long-context
- * prompt) is escaped a chunk at a time straight into the buffer, and every subtree holding no
- * such string is serialized by JSON.stringify as usual. Serialized whole, a megabyte string
- * costs V8 a large-object allocation for its parts, another to flatten them, and a copy into the
- * buffer (and, masked, a flattening of the masked string first: `partsOf` gives such a string
- * as its parts, which are read where they are). In chunks, only the buffer is large (issue 23).
+ * long string as a string: a string of more than `longChars` characters (a long-context prompt)
+ * is written into the buffer as it stands, run by run between the characters JSON escapes, and
+ * every subtree holding no such string is serialized by JSON.stringify as usual. Serialized, a
+ * megabyte string costs V8 its escaped copy in parts, another copy to flatten them and a third
+ * into the buffer (and, masked, a flattening of the masked string first: `partsOf` gives such a
+ * string as its parts, which are read where they are). Written run by run, only the buffer is
+ * new memory (issue 23: each megabyte of fresh memory costs milliseconds on some hosts, and
+ * young garbage brings the next collection nearer).
  *
  * Written for JSON data (what JSON.parse and masking make); anything else (toJSON, undefined,
  * functions) is serialized by JSON.stringify itself, as `jsonPrefix` does.
@@ -16,46 +19,19 @@ import { hasToJSON, omitted, type StringParts } from './json-prefix';
  * const v = { a: 'x'.repeat(100_000) };
  * jsonBytes(v).equals(Buffer.from(JSON.stringify(v))) // => true
  */
-export function jsonBytes(value: unknown, partsOf?: StringParts, chunkChars = 16_384): Buffer {
+export function jsonBytes(value: unknown, partsOf?: StringParts, longChars = 16_384): Buffer {
+  // JSON text, each written as UTF-8: serialized subtrees, and a long string's runs and escapes.
   const pieces: string[] = [];
   const long = (v: unknown): boolean => {
-    if (typeof v === 'string') return v.length > chunkChars;
+    if (typeof v === 'string') return v.length > longChars;
     if (v === null || typeof v !== 'object' || hasToJSON(v)) return false;
     if (Array.isArray(v)) return v.some(long);
     for (const key in v) if (Object.hasOwn(v, key) && long((v as Record<string, unknown>)[key])) return true;
     return false;
   };
-  /**
-   * A string given as parts, escaped in chunks of about `chunkChars` (short parts are gathered
-   * into one chunk, so many small pieces cost what one string does). JSON.stringify writes a
-   * surrogate pair as it is and a lone half escaped, so a chunk never ends on a pair's first half.
-   */
   const writeString = (parts: readonly string[]): void => {
     pieces.push('"');
-    let held: string[] = [];
-    let heldChars = 0;
-    const flush = (last: boolean): void => {
-      let chunk = held.length === 1 ? held[0]! : held.join('');
-      held = [];
-      heldChars = 0;
-      const end = chunk.charCodeAt(chunk.length - 1);
-      if (!last && end >= 0xd800 && end <= 0xdbff) {
-        held.push(chunk.slice(-1));
-        heldChars = 1;
-        chunk = chunk.slice(0, -1);
-      }
-      if (chunk) pieces.push(JSON.stringify(chunk).slice(1, -1));
-    };
-    for (const part of parts) {
-      for (let at = 0; at < part.length; ) {
-        const take = Math.min(part.length - at, Math.max(1, chunkChars - heldChars));
-        held.push(take === part.length ? part : part.slice(at, at + take));
-        heldChars += take;
-        at += take;
-        if (heldChars >= chunkChars) flush(false);
-      }
-    }
-    flush(true);
+    writeEscaped(parts, pieces);
     pieces.push('"');
   };
   const write = (v: unknown, parts: readonly string[] | undefined): void => {
@@ -95,3 +71,4 @@ export function jsonBytes(value: unknown, partsOf?: StringParts, chunkChars = 16
   for (const p of pieces) at += out.write(p, at);
   return out;
 }
+

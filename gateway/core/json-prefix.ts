@@ -1,4 +1,4 @@
-import { joinedLength, joinedSlice } from './joined-text';
+import { writeEscaped } from './json-escape';
 
 /**
  * The first `max` characters of `JSON.stringify(value)`, in time proportional to `max` rather than
@@ -11,30 +11,31 @@ import { joinedLength, joinedSlice } from './joined-text';
  * arrays and plain objects. Anything else (toJSON, undefined, functions) is serialized by
  * JSON.stringify itself, member by member, so the result stays that of JSON.stringify.
  * `partsOf` may give a member string as its parts (see `StringParts`): only the parts before
- * the cut are read.
+ * the cut are read. Such a string, and any longer than `longChars`, is escaped run by run
+ * (`writeEscaped`) up to the cut, never joined or serialized whole.
  *
  * @example
  * jsonPrefix({ a: 'hello', b: [1, 2] }, 8)   // => { text: '{"a":"he', complete: false }
  * jsonPrefix({ a: 1 }, 100)                  // => { text: '{"a":1}', complete: true }
  */
-export function jsonPrefix(value: unknown, max: number, partsOf?: StringParts): { text: string; complete: boolean } {
-  const parts: string[] = [];
+export function jsonPrefix(value: unknown, max: number, partsOf?: StringParts, longChars = 16_384): { text: string; complete: boolean } {
+  const out: string[] = [];
   // One character beyond the cut, so a text of exactly `max` characters is known to be complete.
   let left = max + 1;
   const put = (s: string): void => {
-    parts.push(s);
+    out.push(s);
     left -= s.length;
   };
 
   const write = (v: unknown, parts?: readonly string[]): void => {
     // Past the cut nothing more is kept (a member name may have taken `left` below zero).
     if (left <= 0) return;
-    if (parts !== undefined) {
-      // The member's text is its parts joined: cut from them as from a string (below).
-      const length = joinedLength(parts, '');
-      // cutAt on the one character before the cut: `left`, or one more to keep a surrogate pair whole.
-      const cut = length + 2 > left ? Math.min(length, left - 1 + cutAt(joinedSlice(parts, '', Math.min(length, left - 1), Math.min(length, left)), 1)) : length;
-      put(JSON.stringify(joinedSlice(parts, '', 0, cut)));
+    if (parts !== undefined || (typeof v === 'string' && v.length > longChars)) {
+      // Escaped run by run and only as far as the cut: a long prompt (or its masked parts) is
+      // neither joined nor serialized whole.
+      put('"');
+      left -= writeEscaped(parts ?? [v as string], out, left);
+      put('"');
     } else if (typeof v === 'string') {
       put(JSON.stringify(v.length + 2 > left ? v.slice(0, cutAt(v, left)) : v));
     } else if (Array.isArray(v) && !hasToJSON(v)) {
@@ -63,7 +64,7 @@ export function jsonPrefix(value: unknown, max: number, partsOf?: StringParts): 
   };
 
   write(value);
-  const text = parts.join('');
+  const text = out.join('');
   return text.length <= max ? { text, complete: true } : { text: text.slice(0, max), complete: false };
 }
 

@@ -6,15 +6,14 @@
  * - a deny rule or the deny default → 403 ERR_POLICY_DENIED naming the rule id;
  * - the deciding rule's maxBodyBytes → 413 ERR_POLICY_BODY_TOO_LARGE;
  * - its maxTokens → 400 ERR_POLICY_MAX_TOKENS, or (maxTokensMode: clamp) the body sent upstream is
- *   rewritten with the limit; a request that sets no limit gets one added;
+ *   rewritten with the limit; a request that sets no limit gets one added (set on x.json here, and
+ *   into the upstream bytes by write-token-cap.ts after masking);
  * - its rate and concurrency limits per principal → 429 ERR_POLICY_RATE_LIMITED (Retry-After) /
  *   ERR_POLICY_CONCURRENCY; the concurrency slot is released when the response closes; shared
  *   counters that do not answer → 503 ERR_STATE_UNAVAILABLE (fail closed).
  * x.decision is set before anything is refused, so the audit record names the deciding rule.
  * require_approval passes through (limits included) to the approval stage.
  */
-import { jsonBytes } from '../core/json-bytes';
-import { prependMember } from '../core/json-member';
 import { GatehouseError } from '../errors';
 import type { Decision, InferenceRequest } from '../core/types';
 import type { Runtime } from '../runtime';
@@ -87,12 +86,9 @@ function enforceMaxTokens(x: Exchange, request: InferenceRequest, decision: Deci
     rewritten = true;
     decision.reasons.push(`${field} set to ${limit} by rule ${decision.rule} (the request set none)`);
   }
-  if (!rewritten) return;
-  // A member the body lacks is added to its bytes as sent (the common case: a big prompt is not
-  // serialized again); otherwise the parsed body is serialized with the new values.
-  const sent = x.upstreamBody ?? x.body;
-  const spliced = added !== undefined && sent ? prependMember(sent, added, limit) : undefined;
-  x.upstreamBody = spliced ?? jsonBytes(json);
+  // The bytes are written after masking (write-token-cap.ts): a masked body is serialized from
+  // `json` anyway, cap included, so building them here would copy a big prompt for nothing.
+  if (rewritten) x.tokenCap = { added, limit };
 }
 
 function tooManyTokens(d: Decision, field: string, value: number, limit: number): GatehouseError {

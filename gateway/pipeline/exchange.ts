@@ -42,8 +42,13 @@ export interface Exchange extends ExchangeRecord {
   /** Parsed JSON body, when the body is JSON. */
   json?: unknown;
   decision?: Decision;
-  /** Body to send upstream when a stage rewrote it (masking, max_tokens clamp); otherwise `body` is sent. */
+  /** Body to send upstream when a stage rewrote it (masking, max_tokens cap, stream usage); otherwise `body` is sent. */
   upstreamBody?: Buffer;
+  /**
+   * The policy's max_tokens cap, already set on `json` (evaluate-policy.ts): `added` names a member
+   * the body did not have. write-token-cap.ts puts it into the bytes that go upstream.
+   */
+  tokenCap?: { added?: string; limit: number };
   /** What the audit log stores of the request body: always masked. */
   auditRequestBody?: unknown;
   maskReport: MaskReportEntry[];

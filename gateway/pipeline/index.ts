@@ -17,6 +17,7 @@ import type { ResponseStage } from './response-stage';
 import type { Tracing } from '../telemetry/tracing';
 import { routeRequest } from './route-request';
 import { verifyIdentity } from './verify-identity';
+import { writeTokenCap } from './write-token-cap';
 
 /**
  * The data path, top to bottom. Each stage is one file with a header naming the rules it
@@ -44,6 +45,8 @@ export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; met
     traced('gatehouse.approval_wait', awaitApproval(rt), { onlyWhenWaiting: true }),
     reserveBudget(rt),
     maskRequest(rt),
+    // The policy's max_tokens cap into the upstream bytes, unless masking already serialized it in.
+    writeTokenCap(),
     askStreamUsage(rt),
     // The arrival record's write and sync (the outcome record's span is made where it is written: record-outcome.ts).
     traced('gatehouse.audit_durability', recordArrival(rt), { attributes: arrivalRecordSpan }),

@@ -1,3 +1,4 @@
+import { bodyText } from '../core/body-text';
 import { classifyEndpoint } from '../core/endpoints';
 import type { EndpointKind } from '../core/types';
 import { GatehouseError } from '../errors';
@@ -30,7 +31,7 @@ export function readBody(rt: Runtime): Stage {
     return bufferBody(x, limit).then((body) => {
       x.body = body;
       try {
-        x.json = JSON.parse(body.toString('utf8'));
+        x.json = JSON.parse(bodyText(body));
       } catch {
         throw new GatehouseError(400, 'ERR_REQUEST_INVALID_JSON', 'The request body is not valid JSON.');
       }

@@ -10,7 +10,8 @@ export type PassName = 'literal' | 'email' | 'numeric' | 'iban' | 'ipv6' | 'aws-
 
 /**
  * Passes in order, each with a cheap trigger: a pass whose trigger does not fire on a string is
- * skipped for it. Each pass's regex starts with a narrow character (a literal, '@', a digit),
+ * skipped for it (unless the string is long enough for the pass to search for its starts, which
+ * skips as much without a second scan). Each pass's regex starts with a narrow character (a literal, '@', a digit),
  * which lets the regex engine skip ahead instead of trying every position.
  */
 export const passes: readonly PassSpec[] = [

@@ -20,11 +20,13 @@ const spec: Spec = {
     { id: 'small-bodies', match: { models: ['tiny'] }, action: 'allow', limits: { maxBodyBytes: 200 } },
     { id: 'capped', match: { models: ['capped'] }, action: 'allow', limits: { maxTokens: 100 } },
     { id: 'clamped', match: { models: ['clamped'] }, action: 'allow', limits: { maxTokens: 100, maxTokensMode: 'clamp' } },
+    { id: 'clamped-masked', match: { models: ['clamped-masked'] }, action: 'allow', limits: { maxTokens: 100, maxTokensMode: 'clamp' } },
     { id: 'rated', match: { models: ['rated'] }, action: 'allow', limits: { rate: { requests: 2, per: '1m' } } },
     { id: 'one-at-a-time', match: { models: ['slow'] }, action: 'allow', limits: { concurrent: 1 } },
     { id: 'chat-mini', match: { endpoints: ['chat'], models: ['gpt-4o-mini'] }, action: 'allow' },
     { id: 'deny-rest', action: 'deny' },
   ],
+  masking: [{ name: 'emails-upstream', match: { models: ['clamped-masked'] }, detectors: ['email'], where: ['upstream'] }],
 };
 
 function nextEvent<K extends GatewayEventName>(events: EventBus, name: K, timeoutMs = 5000): Promise<GatewayEvents[K]> {
@@ -115,6 +117,21 @@ describe('policy through the gateway (openai SDK)', () => {
     const res = await fetch(`${gateway.dataUrl}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: sent });
     assert.equal(res.status, 200);
     assert.equal(upstream.last.body.toString(), ' {"max_tokens":100,\n  "model": "clamped",  "messages": [{"role":"user","content":"caf\\u00e9 \\/ ok"}]}');
+  });
+
+  it('a body masked upstream carries the cap too, in its one serialization (the masked copy, cap set last)', async () => {
+    const content = `write to jane.doe@example.com ${'about the rollout '.repeat(20_000)}`;
+    await chat(client, 'clamped-masked', { messages: [{ role: 'user', content }] });
+    const sent = upstream.last.body.toString();
+    const body = JSON.parse(sent);
+    assert.equal(body.max_tokens, 100);
+    assert.doesNotMatch(sent, /jane\.doe@example\.com/);
+    assert.match(body.messages[0].content, /^write to \S+ about the rollout/);
+    assert.equal(body.messages[0].content.length > 300_000, true);
+    // The masked copy is serialized from the parsed body, where the cap was set last: one
+    // serialization, no splice of the unmasked bytes first.
+    assert.equal(sent, JSON.stringify({ model: 'clamped-masked', messages: body.messages, max_tokens: 100 }));
+    assert.equal(Number(upstream.last.headers['content-length']), upstream.last.body.length);
   });
 
   it('a max_tokens member that is not a number is replaced by the cap, never left beside it', async () => {

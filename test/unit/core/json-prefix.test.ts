@@ -29,6 +29,10 @@ describe('core/json-prefix', () => {
       const full = JSON.stringify(value)!;
       for (let max = 0; max <= full.length + 2; max++) assert.deepEqual(jsonPrefix(value, max), reference(value, max), `max ${max}`);
     });
+    it(`equals it at every length with every string escaped run by run (as a long one is): ${name}`, () => {
+      const full = JSON.stringify(value)!;
+      for (let max = 0; max <= full.length + 2; max++) assert.deepEqual(jsonPrefix(value, max, undefined, 0), reference(value, max), `max ${max}`);
+    });
   }
 
   it('equals it with member strings given as parts cut anywhere (a pair\'s halves apart too), at every length', () => {
@@ -67,5 +71,25 @@ describe('core/json-prefix', () => {
       JSON.stringify = original;
     }
     assert.ok(Math.max(...seen) <= 65537, `largest string serialized: ${Math.max(...seen)} characters`);
+  });
+
+  it('serializes no part of a long string given as parts: the audit bound of a 1 MB prompt copies only the text it keeps', () => {
+    const seen: number[] = [];
+    const original = JSON.stringify;
+    JSON.stringify = ((v: unknown, ...rest: never[]) => {
+      if (typeof v === 'string') seen.push(v.length);
+      return original(v, ...rest);
+    }) as typeof JSON.stringify;
+    const prompt = 'notes "q"\n'.repeat(100_000);
+    const parts = [prompt.slice(0, 500_000), '[EMAIL]', prompt.slice(500_000)];
+    const body = { messages: [{ role: 'user', content: parts.join('') }] };
+    let r: { text: string; complete: boolean };
+    try {
+      r = jsonPrefix(body, 262_144, (_container, key) => (key === 'content' ? parts : undefined));
+    } finally {
+      JSON.stringify = original;
+    }
+    assert.deepEqual(r, reference(body, 262_144));
+    assert.ok(Math.max(0, ...seen) < 100, `longest string serialized: ${Math.max(...seen)} characters`);
   });
 });

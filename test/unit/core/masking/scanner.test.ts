@@ -72,6 +72,27 @@ describe('core/masking scanner', () => {
     assert.ok(found > 100, `the texts hold IPv6 addresses (${found})`);
   });
 
+  it('runs a pass\'s trigger only on texts too short for the pass to search for its starts (on a long one it would scan the text once more)', () => {
+    const trigger = passes.find((p) => p.name === 'ipv6')!.trigger!;
+    let calls = 0;
+    trigger.test = function (this: RegExp, text: string) {
+      calls++;
+      return RegExp.prototype.test.call(this, text);
+    };
+    try {
+      const scanner = createScanner(['ip'], []);
+      const long = 'host fe80::1 and 2001:db8::ff00:42:8329; '.repeat(40);
+      assert.ok(long.length >= 1024);
+      assert.equal(scanner.scan(long).length, 80);
+      assert.equal(calls, 0, 'the trigger ran on a long text');
+      assert.equal(scanner.scan('host fe80::1').length, 1);
+      assert.equal(scanner.scan('no address here').length, 0);
+      assert.equal(calls, 2, 'short texts still go through the trigger');
+    } finally {
+      delete (trigger as { test?: unknown }).test;
+    }
+  });
+
   it(`scanEach finds in each text what scan finds in it alone (${texts.length} texts in batches, all detectors, with member names)`, () => {
     const scanner = createScanner(builtinDetectorNames, []);
     const names = ['', 'customer ssn', 'aws_secret_access_key', 'billing phone', 'note'];
