@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../new-id';
 import { actorOf, type ApprovalRecord } from '../core/approvals/approval-record';
 import type { ApprovalEvent, ApprovalRefusal } from '../core/approvals/approval-rules';
 import { approvalOutcome, approvalView, resolvedEvent, type ApprovalOutcome } from '../core/approvals/approval-view';
@@ -125,7 +125,7 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
     const approval = ruleApproval(decision.approval, settings);
     const requestedAt = now();
     return {
-      id: `apr_${randomUUID()}`,
+      id: newId('apr_'),
       requestId: request.requestId,
       state: 'pending',
       revision: 0,
@@ -212,7 +212,7 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
 
     async decide(id: string, approver: Principal, verdict: ApprovalVerdict, reason?: string): Promise<ApprovalView> {
       const at = now();
-      const grantId = verdict === 'approve' ? `grt_${randomUUID()}` : undefined;
+      const grantId = verdict === 'approve' ? newId('grt_') : undefined;
       const step = await approvals.apply(id, { kind: 'vote', approver, verdict, at, ...(reason ? { reason } : {}), ...(grantId ? { grantId } : {}) });
       if (!step.ok) throw refusalError(id, step.refusal);
       const record = step.record;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../new-id';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Decision, InferenceRequest, MaskReportEntry, Principal } from '../core/types';
 import type { Exchange, ExchangeOutcome } from './exchange';
@@ -8,7 +8,7 @@ import type { Exchange, ExchangeOutcome } from './exchange';
  * requests never wait on anything, and an AbortController per request is measurable on the hot path.
  */
 export class HttpExchange implements Exchange {
-  readonly id = randomUUID();
+  readonly id = newId();
   readonly receivedAt = Date.now();
   readonly startNs = process.hrtime.bigint();
   path?: string;
