@@ -154,9 +154,9 @@ export function concatenate(pieces: readonly string[]): string {
 
 /** Collects report counts keyed by rule, detector and path (entries in first-seen order). */
 export class ReportBuilder {
-  /** path -> rule -> detector -> entry: no key string built per detection. */
-  private readonly byPath = new Map<string, Map<string, Map<string, MaskReportEntry>>>();
-  private readonly list: MaskReportEntry[] = [];
+  /** path -> rule -> detector -> entry: no key string built per detection. Made on the first one: every streamed response has a report, few have detections. */
+  private byPath: Map<string, Map<string, Map<string, MaskReportEntry>>> | undefined;
+  private list: MaskReportEntry[] | undefined;
   private last: MaskReportEntry | undefined;
 
   add(rule: string, detector: string, path: string): void {
@@ -165,8 +165,9 @@ export class ReportBuilder {
       last.count++;
       return;
     }
-    let rules = this.byPath.get(path);
-    if (!rules) this.byPath.set(path, (rules = new Map()));
+    const byPath = (this.byPath ??= new Map());
+    let rules = byPath.get(path);
+    if (!rules) byPath.set(path, (rules = new Map()));
     let detectors = rules.get(rule);
     if (!detectors) rules.set(rule, (detectors = new Map()));
     let entry = detectors.get(detector);
@@ -174,13 +175,13 @@ export class ReportBuilder {
     else {
       entry = { rule, detector, path, count: 1 };
       detectors.set(detector, entry);
-      this.list.push(entry);
+      (this.list ??= []).push(entry);
     }
     this.last = entry;
   }
 
   entries(): MaskReportEntry[] {
-    return this.list.slice();
+    return this.list ? this.list.slice() : [];
   }
 }
 
