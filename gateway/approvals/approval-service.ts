@@ -203,11 +203,13 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
         return result(release ?? { record: undefined, error: approvalErrors.withdrawn(id) });
       }
       // Held before this continuation yields, so a decision published from now on finds it.
-      // While it waits, this frame keeps the id, not the record (thousands may wait at once).
       const waiting = held.hold(id, waitMs, request.clientGone);
       events.emit('approval.requested', announcement);
       const streamOpenedAt = streaming ? held.openStream(id, request.res, request.requestId) : undefined;
-      return result(await waiting, streamOpenedAt);
+      // Returned, not awaited: this function ends here, and while the caller waits (thousands may
+      // at once) only the continuation and its opening time are kept, not a suspended frame with
+      // the request, the record's id and its announcement.
+      return waiting.then((release) => result(release, streamOpenedAt));
     },
 
     async decide(id: string, approver: Principal, verdict: ApprovalVerdict, reason?: string): Promise<ApprovalView> {

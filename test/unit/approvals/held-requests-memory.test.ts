@@ -44,7 +44,8 @@ describe('approvals: thousands of held requests', () => {
       await service.close();
       await Promise.all(waits);
       console.log(`      ${label}: held ${N} in ${holdMs} ms, ${perRequest.toFixed(0)} B heap per held request, ${timersAdded} timers; released in ${ms(t1)} ms`);
-      assert.ok(perRequest < 4096, `a held request costs ${perRequest.toFixed(0)} B of heap (bound 4096)`);
+      // ≈ 2.1 KB with the exchange the builder makes (≈ 2.4 KB while hold() stayed suspended on the wait).
+      assert.ok(perRequest < 2300, `a held request costs ${perRequest.toFixed(0)} B of heap (bound 2300)`);
       assert.ok(timersAdded <= N + 2, `at most one timer per held request (${timersAdded} for ${N})`);
       assert.equal(service.pendingCount, 0);
       assert.equal(exchanges.filter((x) => x.approval?.state === 'withdrawn').length, N);
