@@ -1,16 +1,6 @@
 import assert from 'node:assert/strict';
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { newId } from '../../gateway/new-id';
-
-v8.setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-function heapAfterGc(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
+import { heapAfterGc } from '../helpers/heap';
 
 describe('newId (gateway/new-id.ts)', () => {
   it('is a version 4 UUID (RFC 9562) after its prefix, a new one each time', () => {

@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { createApprovalService } from '../../../gateway/approvals/approval-service';
 import { EventBus } from '../../../gateway/events';
 import { silentLogger } from '../../../gateway/log';
 import { buildExchange, requireApproval, awaitApprovalOf } from '../../builders/approval-exchange';
 import { waitFor } from '../../builders/wait-for';
-
-v8.setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-function heapAfterGc(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
+import { heapAfterGc } from '../../helpers/heap';
 
 const ms = (from: bigint) => (Number(process.hrtime.bigint() - from) / 1e6).toFixed(0);
 

@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { HttpExchange } from '../../../gateway/pipeline/http-exchange';
-
-v8.setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-function heapAfterGc(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
+import { heapAfterGc } from '../../helpers/heap';
 
 /** A response as HttpExchange sees it: its state flags and its events (run-pipeline.ts calls `closed()` on 'close'). */
 function response(state: { writableFinished?: boolean; destroyed?: boolean } = {}) {
