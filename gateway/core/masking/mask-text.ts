@@ -51,6 +51,24 @@ export interface AttributedSegmentDetection extends SegmentDetection {
  * selectRules(compiled, 'upstream', ['pci']).map((r) => r.name) // => ['pci'] when pci has where: [upstream]
  */
 export function selectRules(compiled: CompiledMasking, where: MaskWhere, ruleNames?: readonly string[]): CompiledRule[] {
+  // A frozen list of names (a decision's masks: core/policy/evaluate-policy.ts) cannot change, so
+  // its selection is made once and shared, frozen too: a stream's masker keeps it for its life.
+  const key = ruleNames === undefined ? everyRule : Object.isFrozen(ruleNames) ? ruleNames : undefined;
+  if (key === undefined) return select(compiled, where, ruleNames);
+  let byWhere = selections.get(compiled);
+  if (!byWhere) selections.set(compiled, (byWhere = new Map()));
+  let byNames = byWhere.get(where);
+  if (!byNames) byWhere.set(where, (byNames = new WeakMap()));
+  let rules = byNames.get(key);
+  if (!rules) byNames.set(key, (rules = Object.freeze(select(compiled, where, ruleNames)) as CompiledRule[]));
+  return rules;
+}
+
+/** Per compiled masking and copy: the selection for each frozen list of names (`everyRule`: no names). */
+const selections = new WeakMap<CompiledMasking, Map<MaskWhere, WeakMap<object, CompiledRule[]>>>();
+const everyRule = {};
+
+function select(compiled: CompiledMasking, where: MaskWhere, ruleNames: readonly string[] | undefined): CompiledRule[] {
   const out: CompiledRule[] = [];
   const names = ruleNames ? new Set(ruleNames) : null;
   for (const r of compiled.rules) {
