@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../new-id';
 import type { Request, Response } from 'express';
 import type { Principal } from '../core/types';
 import { principalPart } from '../audit/record-builder';
@@ -86,7 +86,7 @@ export async function answerRecorded(audit: Pick<AuditService, 'note'>, req: Req
 export function adminRequestId(res: Response): string {
   let id = res.getHeader('x-request-id');
   if (typeof id !== 'string') {
-    id = `adm_${randomUUID()}`;
+    id = newId('adm_');
     if (!res.headersSent) res.setHeader('x-request-id', id);
   }
   return id;

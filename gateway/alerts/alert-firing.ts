@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../new-id';
 import type { EventBus, GatewayEvents } from '../events';
 import type { Logger } from '../log';
 import type { AuditService } from '../runtime';
@@ -54,7 +54,7 @@ export function createAlertFiring(deps: AlertFiringDeps): AlertFiring {
 
   function announce(a: RaisedAlert, at: number): void {
     const alert: AlertFired = {
-      id: `alr_${randomUUID()}`,
+      id: newId('alr_'),
       rule: a.rule,
       severity: a.severity,
       message: a.message,

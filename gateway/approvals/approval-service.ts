@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../new-id';
 import { actorOf, type ApprovalRecord } from '../core/approvals/approval-record';
 import type { ApprovalEvent, ApprovalRefusal } from '../core/approvals/approval-rules';
 import { approvalOutcome, approvalView, resolvedEvent, type ApprovalOutcome } from '../core/approvals/approval-view';
@@ -125,7 +125,7 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
     const approval = ruleApproval(decision.approval, settings);
     const requestedAt = now();
     return {
-      id: `apr_${randomUUID()}`,
+      id: newId('apr_'),
       requestId: request.requestId,
       state: 'pending',
       revision: 0,
@@ -203,16 +203,18 @@ export function createApprovalService(cfg: Approvals | undefined, deps: Approval
         return result(release ?? { record: undefined, error: approvalErrors.withdrawn(id) });
       }
       // Held before this continuation yields, so a decision published from now on finds it.
-      // While it waits, this frame keeps the id, not the record (thousands may wait at once).
       const waiting = held.hold(id, waitMs, request.clientGone);
       events.emit('approval.requested', announcement);
       const streamOpenedAt = streaming ? held.openStream(id, request.res, request.requestId) : undefined;
-      return result(await waiting, streamOpenedAt);
+      // Returned, not awaited: this function ends here, and while the caller waits (thousands may
+      // at once) only the continuation and its opening time are kept, not a suspended frame with
+      // the request, the record's id and its announcement.
+      return waiting.then((release) => result(release, streamOpenedAt));
     },
 
     async decide(id: string, approver: Principal, verdict: ApprovalVerdict, reason?: string): Promise<ApprovalView> {
       const at = now();
-      const grantId = verdict === 'approve' ? `grt_${randomUUID()}` : undefined;
+      const grantId = verdict === 'approve' ? newId('grt_') : undefined;
       const step = await approvals.apply(id, { kind: 'vote', approver, verdict, at, ...(reason ? { reason } : {}), ...(grantId ? { grantId } : {}) });
       if (!step.ok) throw refusalError(id, step.refusal);
       const record = step.record;

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ApprovalRecord } from '../core/approvals/approval-record';
 import type { GatehouseError } from '../errors';
+import type { ClientGone } from '../runtime';
 import { CommentTicker } from '../sse/comment-ticker';
 import { openHeldStream } from '../sse/sse-error';
 
@@ -13,7 +14,7 @@ export interface Release {
 
 interface Holding {
   timer: NodeJS.Timeout;
-  clientGone: AbortSignal;
+  clientGone: ClientGone;
   onAbort: () => void;
   stream?: ServerResponse;
   resolve(release: Release): void;
@@ -59,7 +60,7 @@ export class HeldRequests {
   }
 
   /** Holds the caller until `take(id)` ends the wait; after `waitMs` it calls `on.expire`, and `on.gone` if the client leaves. */
-  hold(id: string, waitMs: number, clientGone: AbortSignal): Promise<Release> {
+  hold(id: string, waitMs: number, clientGone: ClientGone): Promise<Release> {
     return new Promise<Release>((resolve) => {
       const onAbort = () => this.on.gone(id);
       clientGone.addEventListener('abort', onAbort, { once: true });

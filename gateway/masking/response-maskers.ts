@@ -21,32 +21,52 @@ const empty = Buffer.alloc(0);
  * SSE: masked event by event for the client where rules say `client` (otherwise passed through
  * untouched, still parsed for the audit copy); the audit copy is each slot's final text, masked.
  */
-export function createSseResponseMasker({ compiled, masks, hashKey, limits }: Ctx): ResponseMasker {
-  const clientRules = selectRules(compiled, 'client', masks);
-  const sse = new SseMasker(compiled, { rules: clientRules, hashKey, maxHoldChars: limits.streamHoldbackMaxBytes, maxFinalChars: limits.maxAuditBodyBytes });
-  const passThrough = clientRules.length === 0;
-  let audit: ResponseMasking | undefined;
-  return {
-    push(chunk) {
-      const out = sse.pushBytes(chunk);
-      return passThrough ? chunk : Buffer.from(out);
-    },
-    end() {
-      const tail = sse.end();
-      const texts = sse.finalTexts().map((t) => ({
-        path: t.path,
-        text: maskText(t.text, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false, path: t.path }).value,
-        ...(t.truncated ? { truncated: true } : {}),
-      }));
-      audit = {
-        body: { stream: true, texts },
-        truncated: sse.finalTexts().some((t) => t.truncated),
-        report: sse.report.entries().map((e) => ({ ...e, part: 'response', where: ['audit', 'client'] })),
-      };
-      return passThrough ? empty : Buffer.from(tail);
-    },
-    audit: () => audit!,
-  };
+export function createSseResponseMasker(ctx: Ctx): ResponseMasker {
+  return new SseResponseMasker(ctx);
+}
+
+/** A class, not closures: one object per stream besides its SSE masker (thousands may stream at once). */
+class SseResponseMasker implements ResponseMasker {
+  private readonly sse: SseMasker;
+  private readonly passThrough: boolean;
+  private readonly compiled: CompiledMasking;
+  private readonly masks: readonly string[] | undefined;
+  private readonly hashKey: Uint8Array | string;
+  private masking: ResponseMasking | undefined;
+
+  constructor({ compiled, masks, hashKey, limits }: Ctx) {
+    const clientRules = selectRules(compiled, 'client', masks);
+    this.sse = new SseMasker(compiled, { rules: clientRules, hashKey, maxHoldChars: limits.streamHoldbackMaxBytes, maxFinalChars: limits.maxAuditBodyBytes });
+    this.passThrough = clientRules.length === 0;
+    this.compiled = compiled;
+    this.masks = masks;
+    this.hashKey = hashKey;
+  }
+
+  push(chunk: Buffer): Buffer {
+    const out = this.sse.pushBytes(chunk);
+    return this.passThrough ? chunk : Buffer.from(out);
+  }
+
+  end(): Buffer {
+    const { sse, compiled, masks, hashKey } = this;
+    const tail = sse.end();
+    const texts = sse.finalTexts().map((t) => ({
+      path: t.path,
+      text: maskText(t.text, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false, path: t.path }).value,
+      ...(t.truncated ? { truncated: true } : {}),
+    }));
+    this.masking = {
+      body: { stream: true, texts },
+      truncated: sse.finalTexts().some((t) => t.truncated),
+      report: sse.report.entries().map((e) => ({ ...e, part: 'response', where: ['audit', 'client'] })),
+    };
+    return this.passThrough ? empty : Buffer.from(tail);
+  }
+
+  audit(): ResponseMasking {
+    return this.masking!;
+  }
 }
 
 /**

@@ -22,11 +22,6 @@ export class ClientBodyWriter {
     const n = this.writing.shift() ?? 0;
     if (!err) this.x.outcome.deliveredBytes! += n;
   };
-  private readonly drained = () => {
-    this.waitingForDrain = false;
-    this.onDrain();
-  };
-  private readonly flushNow = () => this.flush();
 
   /**
    * @param holdLastByte With a Content-Length the client sees the response complete at its last
@@ -55,7 +50,7 @@ export class ClientBodyWriter {
     if (chunk.length > 0) this.queue(chunk);
     if (!this.flushQueued) {
       this.flushQueued = true;
-      process.nextTick(this.flushNow);
+      process.nextTick(flushWriter, this);
     }
     return !this.waitingForDrain;
   }
@@ -71,7 +66,11 @@ export class ClientBodyWriter {
     this.writing.push(out.length);
     if (!res.write(out, this.onWritten) && !this.waitingForDrain) {
       this.waitingForDrain = true;
-      res.once('drain', this.drained);
+      // Made when needed, not kept per response: few responses ever wait for the client.
+      res.once('drain', () => {
+        this.waitingForDrain = false;
+        this.onDrain();
+      });
     }
   }
 
@@ -84,4 +83,9 @@ export class ClientBodyWriter {
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
   }
+}
+
+/** This tick's write of a writer (a function with an argument, not a closure kept per response). */
+function flushWriter(writer: ClientBodyWriter): void {
+  writer.flush();
 }

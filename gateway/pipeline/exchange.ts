@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApprovalOutcome } from '../core/approvals/approval-view';
 import type { Decision, InferenceRequest, MaskReportEntry, Principal } from '../core/types';
-import type { ExchangeOutcome, ExchangeRecord, UsageTap } from '../runtime';
+import type { ClientGone, ExchangeOutcome, ExchangeRecord, UsageTap } from '../runtime';
 import type { BudgetReservation } from '../core/usage/budget';
 import type { CompiledUpstream } from '../upstream/upstream-table';
 
@@ -63,7 +63,7 @@ export interface Exchange extends ExchangeRecord {
   /** The outcome record's write, once made (record-outcome.ts): null when there was nothing to wait for. */
   outcomeRecord?: Promise<void> | null;
   /** Aborted when the client goes away; stages waiting on something should listen. */
-  readonly clientGone: AbortSignal;
+  readonly clientGone: ClientGone;
 }
 
 /** A pipeline stage. Returns nothing when done synchronously (the hot path avoids needless promises). */

@@ -1,14 +1,17 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../new-id';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Decision, InferenceRequest, MaskReportEntry, Principal } from '../core/types';
+import type { ClientGone } from '../runtime';
+import { ClientGoneSignal } from './client-gone';
 import type { Exchange, ExchangeOutcome } from './exchange';
 
 /**
  * The Exchange of one HTTP request. The client-gone signal is created on first use: most
- * requests never wait on anything, and an AbortController per request is measurable on the hot path.
+ * requests never wait on anything. It is aborted from the pipeline's one close listener
+ * (run-pipeline.ts), not a listener of its own.
  */
 export class HttpExchange implements Exchange {
-  readonly id = randomUUID();
+  readonly id = newId();
   readonly receivedAt = Date.now();
   readonly startNs = process.hrtime.bigint();
   path?: string;
@@ -31,26 +34,22 @@ export class HttpExchange implements Exchange {
   approval?: Exchange['approval'];
   outcome: ExchangeOutcome = { responseBytes: 0, clientAborted: false };
   outcomeRecord?: Promise<void> | null;
-  private controller?: AbortController;
+  private gone?: ClientGoneSignal;
 
   constructor(readonly req: IncomingMessage, readonly res: ServerResponse) {}
 
-  get clientGone(): AbortSignal {
-    if (!this.controller) {
-      const controller = new AbortController();
-      this.controller = controller;
-      if (this.res.writableFinished) {
-        // already over: nothing to wait for
-      } else if (this.res.destroyed || this.req.socket?.destroyed) {
-        // Not req.destroyed: a request whose body was read to the end is auto-destroyed while its client still waits.
-        controller.abort();
-      } else {
-        this.res.once('close', () => {
-          if (!this.res.writableFinished) controller.abort();
-        });
-      }
+  get clientGone(): ClientGone {
+    if (!this.gone) {
+      this.gone = new ClientGoneSignal();
+      // Not req.destroyed: a request whose body was read to the end is auto-destroyed while its client still waits.
+      if (!this.res.writableFinished && (this.res.destroyed || this.req.socket?.destroyed)) this.gone.abort();
     }
-    return this.controller.signal;
+    return this.gone;
+  }
+
+  /** The response closed (run-pipeline.ts listens): before it finished, the client is gone. */
+  closed(): void {
+    if (this.gone && !this.res.writableFinished) this.gone.abort();
   }
 
   /** Milliseconds since arrival, with sub-millisecond precision. */

@@ -1,5 +1,6 @@
-import type { Runtime } from '../runtime';
-import type { ResponseStage } from './response-stage';
+import type { ResponseMasker, Runtime } from '../runtime';
+import type { Exchange } from './exchange';
+import type { ResponseStage, ResponseStep } from './response-stage';
 
 /**
  * Response stage: mask the response.
@@ -16,18 +17,28 @@ export function maskResponse(rt: Runtime): ResponseStage {
   return (x, head) => {
     const masker = rt.masking.responseMasker({ masks: x.decision?.masks }, head.headers['content-type']);
     if (!masker) return undefined;
-    return {
-      // Even a body no client rule changes is re-framed (the masker may hold back a tail): no Content-Length.
-      rewrites: true,
-      chunk: (chunk) => masker.push(chunk),
-      end() {
-        const tail = masker.end();
-        const audit = masker.audit();
-        x.outcome.auditResponseBody = audit.body;
-        if (audit.truncated) x.outcome.responseTruncated = true;
-        for (const e of audit.report) x.maskReport.push(e);
-        return tail;
-      },
-    };
+    return new MaskingStep(x, masker);
   };
+}
+
+/** The step over a response masker: one object per response, its methods shared (no closures per stream). */
+class MaskingStep implements ResponseStep {
+  // Even a body no client rule changes is re-framed (the masker may hold back a tail): no Content-Length.
+  readonly rewrites = true;
+
+  constructor(private readonly x: Exchange, private readonly masker: ResponseMasker) {}
+
+  chunk(chunk: Buffer): Buffer {
+    return this.masker.push(chunk);
+  }
+
+  end(): Buffer {
+    const { x, masker } = this;
+    const tail = masker.end();
+    const audit = masker.audit();
+    x.outcome.auditResponseBody = audit.body;
+    if (audit.truncated) x.outcome.responseTruncated = true;
+    for (const e of audit.report) x.maskReport.push(e);
+    return tail;
+  }
 }

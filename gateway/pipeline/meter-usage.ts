@@ -1,5 +1,5 @@
-import type { Runtime } from '../runtime';
-import type { ResponseStage } from './response-stage';
+import type { Runtime, UsageTap } from '../runtime';
+import type { ResponseStage, ResponseStep } from './response-stage';
 
 /**
  * Response stage: read the answer's token usage.
@@ -20,6 +20,23 @@ export function meterUsage(rt: Runtime): ResponseStage {
     if (!tap) return undefined;
     // Kept on the exchange: the outcome record's writer settles the usage from it, however the answer ended.
     x.usageTap = tap;
-    return { rewrites: tap.rewrites, chunk: (chunk) => tap.push(chunk), end: () => tap.end() };
+    return new UsageStep(tap);
   };
+}
+
+/** The step over a usage tap: one object per response, its methods shared (no closures per stream). */
+class UsageStep implements ResponseStep {
+  readonly rewrites: boolean;
+
+  constructor(private readonly tap: UsageTap) {
+    this.rewrites = tap.rewrites;
+  }
+
+  chunk(chunk: Buffer): Buffer {
+    return this.tap.push(chunk);
+  }
+
+  end(): Buffer {
+    return this.tap.end();
+  }
 }

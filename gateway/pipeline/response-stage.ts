@@ -43,25 +43,32 @@ export function openResponseSteps(stages: readonly ResponseStage[], x: Exchange,
   }
   if (!steps) return null;
   if (steps.length === 1) return steps[0]!;
-  return chain(steps);
+  // A copy of its own length: a list grown by push keeps room for 16, for the response's life.
+  return new ChainedSteps(steps.slice());
 }
 
-function chain(steps: readonly ResponseStep[]): ResponseStep {
-  return {
-    rewrites: steps.some((s) => s.rewrites),
-    chunk(chunk) {
-      for (let i = 0; i < steps.length && chunk.length > 0; i++) chunk = steps[i]!.chunk(chunk);
-      return chunk;
-    },
-    end() {
-      // What an earlier step released at its end still passes through the later steps before they end.
-      let tail: Buffer = empty;
-      for (const step of steps) {
-        const passed = tail.length > 0 ? step.chunk(tail) : empty;
-        const released = step.end();
-        tail = passed.length === 0 ? released : released.length === 0 ? passed : Buffer.concat([passed, released]);
-      }
-      return tail;
-    },
-  };
+/** Several steps run as one (a class: no closures per response, thousands of which may stream at once). */
+class ChainedSteps implements ResponseStep {
+  readonly rewrites: boolean;
+
+  constructor(private readonly steps: readonly ResponseStep[]) {
+    this.rewrites = steps.some((s) => s.rewrites);
+  }
+
+  chunk(chunk: Buffer): Buffer {
+    const { steps } = this;
+    for (let i = 0; i < steps.length && chunk.length > 0; i++) chunk = steps[i]!.chunk(chunk);
+    return chunk;
+  }
+
+  end(): Buffer {
+    // What an earlier step released at its end still passes through the later steps before they end.
+    let tail: Buffer = empty;
+    for (const step of this.steps) {
+      const passed = tail.length > 0 ? step.chunk(tail) : empty;
+      const released = step.end();
+      tail = passed.length === 0 ? released : released.length === 0 ? passed : Buffer.concat([passed, released]);
+    }
+    return tail;
+  }
 }

@@ -57,4 +57,6 @@ function finish(rt: Runtime, metrics: DataPathMetrics, x: HttpExchange): void {
   metrics.requestEnded(x.request?.endpoint ?? 'other', x.outcome.status ?? 499, x.elapsedMs() / 1000);
   // Already written when the response ended whole or was refused; a cut one is recorded now.
   recordOutcome(rt, x);
+  // Then whatever waits on the client (a held approval) learns it is gone.
+  x.closed();
 }

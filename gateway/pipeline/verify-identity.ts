@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Runtime } from '../runtime';
 import type { Stage } from './exchange';
 
@@ -14,6 +15,8 @@ import type { Stage } from './exchange';
  * - refusals are 401 with WWW-Authenticate (RFC 6750) and a stable ERR_TOKEN_* code, or 503
  *   ERR_IDENTITY_UNAVAILABLE when the issuer's keys cannot be fetched (fail closed).
  * Sets x.principal. Synchronous when the token is in the verified-token cache.
+ * The credential leaves the request once read (`forgetCredential`): nothing after this stage may
+ * use it (it never reaches an upstream), and a held or streaming request would keep it otherwise.
  */
 export function verifyIdentity(rt: Runtime): Stage {
   const identity = rt.identity;
@@ -24,6 +27,7 @@ export function verifyIdentity(rt: Runtime): Stage {
       const apiKey = headers['x-api-key'];
       if (typeof apiKey === 'string' && apiKey !== '') authorization = 'Bearer ' + apiKey;
     }
+    forgetCredential(x.req);
     const result = identity.verify(authorization);
     if (result instanceof Promise) {
       return result.then((principal) => {
@@ -32,4 +36,19 @@ export function verifyIdentity(rt: Runtime): Stage {
     }
     x.principal = result;
   };
+}
+
+/**
+ * Drops the caller's token from the request's headers (parsed and raw): a JWT is ≈ 400 B, which
+ * every request held for approval or streaming kept to its end. Set to undefined, not deleted:
+ * deleting a property would turn the headers object into a slower, larger dictionary.
+ */
+function forgetCredential(req: IncomingMessage): void {
+  const { headers, rawHeaders } = req;
+  if (headers.authorization !== undefined) headers.authorization = undefined;
+  if (headers['x-api-key'] !== undefined) headers['x-api-key'] = undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if ((name.length === 13 || name.length === 9) && /^(?:authorization|x-api-key)$/i.test(name)) rawHeaders[i + 1] = '';
+  }
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../new-id';
 import { GatehouseError } from '../errors';
 import type { Decision, Principal } from '../core/types';
 import type { AdmitResult, CounterStore } from '../state/counter-store';
@@ -41,7 +41,7 @@ export class AdmissionControl {
     const { rate, concurrent } = decision.limits;
     if (!rate && concurrent === undefined) return noop;
     const key = `${decision.rule}\u0000${principal.issuer}\u0000${principal.subject}`;
-    const slot = concurrent === undefined ? undefined : { id: randomUUID(), limit: concurrent, leaseMs: this.leaseMs };
+    const slot = concurrent === undefined ? undefined : { id: newId(), limit: concurrent, leaseMs: this.leaseMs };
     const result = this.store.admit({
       key,
       now: this.now(),

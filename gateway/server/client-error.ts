@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { newId } from '../new-id';
 import { GatehouseError, errorBody } from '../errors';
 import type { Logger } from '../log';
 
@@ -16,7 +16,7 @@ export function handleClientError(log: Logger, record: (rejection: { requestId: 
       socket.destroy();
       return;
     }
-    const requestId = randomUUID();
+    const requestId = newId();
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const code = status === 431 ? 'ERR_REQUEST_HEADERS_TOO_LARGE' : status === 408 ? 'ERR_REQUEST_TIMEOUT' : 'ERR_REQUEST_MALFORMED';
     const message = status === 400 ? `The request is not valid HTTP/1.1 (${describeParserError(err.code)}).` : status === 431 ? 'The request headers are too large.' : 'The request took too long to arrive.';

@@ -22,14 +22,15 @@ export function createUsageTap(dialect: UsageDialect, contentType: string | unde
 function sseTap(dialect: UsageDialect, options: { stripAsked: boolean; collectText: boolean }): UsageTap {
   const reader = new SseUsageReader(dialect, { collectText: options.collectText });
   const stripper = options.stripAsked ? new InjectedUsageStripper() : null;
-  const decoder = new StringDecoder('utf8');
-  // The decoder may hold the start of a character split between chunks.
+  // Made for the first chunk that ends inside a character, if any (most end on an ASCII byte); it
+  // may then hold the start of a character split between chunks.
+  let decoder: StringDecoder | undefined;
   let pending = false;
   const decode = (chunk: Buffer): string => {
     const last = chunk.length ? chunk[chunk.length - 1]! : 0;
     if (!pending && last < 0x80) return chunk.toString('utf8');
     pending = last >= 0x80;
-    return decoder.write(chunk);
+    return (decoder ??= new StringDecoder('utf8')).write(chunk);
   };
   return {
     rewrites: stripper !== null,
@@ -47,7 +48,7 @@ function sseTap(dialect: UsageDialect, options: { stripAsked: boolean; collectTe
       return out === text && !heldBefore && !pending ? chunk : Buffer.from(out);
     },
     end() {
-      const rest = decoder.end();
+      const rest = decoder?.end() ?? '';
       if (rest) reader.push(rest);
       reader.end();
       if (!stripper) return empty;

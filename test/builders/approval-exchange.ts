@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Decision, InferenceRequest, Principal } from '../../gateway/core/types';
 import { awaitApproval } from '../../gateway/pipeline/await-approval';
+import { ClientGoneSignal } from '../../gateway/pipeline/client-gone';
 import type { Exchange } from '../../gateway/pipeline/exchange';
 import type { ApprovalService, Runtime } from '../../gateway/runtime';
 
@@ -47,7 +48,8 @@ export function inferenceRequest(over: Partial<InferenceRequest> = {}): Inferenc
 export function buildExchange(
   opts: { principal?: Principal; decision?: Decision; request?: Partial<InferenceRequest>; req?: IncomingMessage; res?: ServerResponse } = {},
 ): Exchange & { abort(): void } {
-  const controller = new AbortController();
+  // The gateway's own client-gone signal (what an HttpExchange gives), so memory figures are the gateway's.
+  const gone = new ClientGoneSignal();
   return {
     id: `req_${randomUUID()}`,
     req: opts.req ?? ({ method: 'POST', url: '/v1/fine_tuning/jobs' } as IncomingMessage),
@@ -59,8 +61,8 @@ export function buildExchange(
     decision: opts.decision ?? requireApproval(),
     maskReport: [],
     outcome: { responseBytes: 0, clientAborted: false },
-    clientGone: controller.signal,
-    abort: () => controller.abort(),
+    clientGone: gone,
+    abort: () => gone.abort(),
   };
 }
 

@@ -51,6 +51,24 @@ export interface AttributedSegmentDetection extends SegmentDetection {
  * selectRules(compiled, 'upstream', ['pci']).map((r) => r.name) // => ['pci'] when pci has where: [upstream]
  */
 export function selectRules(compiled: CompiledMasking, where: MaskWhere, ruleNames?: readonly string[]): CompiledRule[] {
+  // A frozen list of names (a decision's masks: core/policy/evaluate-policy.ts) cannot change, so
+  // its selection is made once and shared, frozen too: a stream's masker keeps it for its life.
+  const key = ruleNames === undefined ? everyRule : Object.isFrozen(ruleNames) ? ruleNames : undefined;
+  if (key === undefined) return select(compiled, where, ruleNames);
+  let byWhere = selections.get(compiled);
+  if (!byWhere) selections.set(compiled, (byWhere = new Map()));
+  let byNames = byWhere.get(where);
+  if (!byNames) byWhere.set(where, (byNames = new WeakMap()));
+  let rules = byNames.get(key);
+  if (!rules) byNames.set(key, (rules = Object.freeze(select(compiled, where, ruleNames)) as CompiledRule[]));
+  return rules;
+}
+
+/** Per compiled masking and copy: the selection for each frozen list of names (`everyRule`: no names). */
+const selections = new WeakMap<CompiledMasking, Map<MaskWhere, WeakMap<object, CompiledRule[]>>>();
+const everyRule = {};
+
+function select(compiled: CompiledMasking, where: MaskWhere, ruleNames: readonly string[] | undefined): CompiledRule[] {
   const out: CompiledRule[] = [];
   const names = ruleNames ? new Set(ruleNames) : null;
   for (const r of compiled.rules) {
@@ -154,9 +172,9 @@ export function concatenate(pieces: readonly string[]): string {
 
 /** Collects report counts keyed by rule, detector and path (entries in first-seen order). */
 export class ReportBuilder {
-  /** path -> rule -> detector -> entry: no key string built per detection. */
-  private readonly byPath = new Map<string, Map<string, Map<string, MaskReportEntry>>>();
-  private readonly list: MaskReportEntry[] = [];
+  /** path -> rule -> detector -> entry: no key string built per detection. Made on the first one: every streamed response has a report, few have detections. */
+  private byPath: Map<string, Map<string, Map<string, MaskReportEntry>>> | undefined;
+  private list: MaskReportEntry[] | undefined;
   private last: MaskReportEntry | undefined;
 
   add(rule: string, detector: string, path: string): void {
@@ -165,8 +183,9 @@ export class ReportBuilder {
       last.count++;
       return;
     }
-    let rules = this.byPath.get(path);
-    if (!rules) this.byPath.set(path, (rules = new Map()));
+    const byPath = (this.byPath ??= new Map());
+    let rules = byPath.get(path);
+    if (!rules) byPath.set(path, (rules = new Map()));
     let detectors = rules.get(rule);
     if (!detectors) rules.set(rule, (detectors = new Map()));
     let entry = detectors.get(detector);
@@ -174,13 +193,13 @@ export class ReportBuilder {
     else {
       entry = { rule, detector, path, count: 1 };
       detectors.set(detector, entry);
-      this.list.push(entry);
+      (this.list ??= []).push(entry);
     }
     this.last = entry;
   }
 
   entries(): MaskReportEntry[] {
-    return this.list.slice();
+    return this.list ? this.list.slice() : [];
   }
 }
 

@@ -45,7 +45,8 @@ interface SlotState {
 export class SseMasker {
   readonly report = new ReportBuilder();
   private buffer = '';
-  private readonly decoder = new StringDecoder('utf8');
+  /** Made for the first chunk that ends inside a character, if any: most streams' chunks end on an ASCII byte. */
+  private decoder: StringDecoder | undefined;
   /** The decoder may hold the start of a character (the last chunk it got ended on a non-ASCII byte). */
   private utf8Pending = false;
   private readonly slots = new Map<string, SlotState>();
@@ -66,7 +67,7 @@ export class SseMasker {
     const last = chunk.length ? chunk[chunk.length - 1] : 0;
     if (!this.utf8Pending && last < 0x80) return this.push(chunk.toString('utf8'));
     this.utf8Pending = last >= 0x80;
-    return this.push(this.decoder.write(chunk));
+    return this.push((this.decoder ??= new StringDecoder('utf8')).write(chunk));
   }
 
   push(text: string): string {
@@ -84,7 +85,7 @@ export class SseMasker {
 
   /** End of stream: an incomplete last event, and every held tail. */
   end(): string {
-    this.buffer += this.decoder.end();
+    if (this.decoder) this.buffer += this.decoder.end();
     let out = '';
     if (this.buffer.trim()) out += this.onEvent(this.buffer + '\n\n', this.buffer.length);
     this.buffer = '';

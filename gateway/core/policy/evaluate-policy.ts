@@ -100,11 +100,25 @@ function denyListDecision(policy: CompiledPolicy, id: string, reason: string, de
   return { action: 'deny', rule: id, reasons: [reason], limits: {}, masks, explain: [], policyVersion: policy.version, denyList };
 }
 
+/**
+ * The masking rules whose match holds, as one frozen list per combination of them, shared by
+ * every decision with that combination: a decision lives as long as its request (held for
+ * approval, streaming), and a list grown by push kept room for 16 names each.
+ */
 function matchingMasks(policy: CompiledPolicy, ctx: MatchContext): string[] {
-  const masks: string[] = [];
-  for (const m of policy.maskingRules) if (matchAll(m.match, ctx)) masks.push(m.name);
+  const rules = policy.maskingRules;
+  if (rules.length > 30) return rules.filter((m) => matchAll(m.match, ctx)).map((m) => m.name);
+  let matched = 0;
+  for (let i = 0; i < rules.length; i++) if (matchAll(rules[i]!.match, ctx)) matched |= 1 << i;
+  let lists = masksByMatch.get(policy);
+  if (!lists) masksByMatch.set(policy, (lists = new Map()));
+  let masks = lists.get(matched);
+  if (!masks) lists.set(matched, (masks = Object.freeze(rules.filter((_, i) => matched & (1 << i)).map((m) => m.name)) as string[]));
   return masks;
 }
+
+/** Per compiled policy: the masks list of each combination of matching rules seen (bits: rule indexes). */
+const masksByMatch = new WeakMap<CompiledPolicy, Map<number, string[]>>();
 
 /**
  * The explain trace: every deny-list entry and rule tried, in order, up to and including the one

@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { createApprovalService } from '../../../gateway/approvals/approval-service';
 import { EventBus } from '../../../gateway/events';
 import { silentLogger } from '../../../gateway/log';
 import { buildExchange, requireApproval, awaitApprovalOf } from '../../builders/approval-exchange';
 import { waitFor } from '../../builders/wait-for';
-
-v8.setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-function heapAfterGc(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
+import { heapAfterGc } from '../../helpers/heap';
 
 const ms = (from: bigint) => (Number(process.hrtime.bigint() - from) / 1e6).toFixed(0);
 
@@ -44,7 +34,8 @@ describe('approvals: thousands of held requests', () => {
       await service.close();
       await Promise.all(waits);
       console.log(`      ${label}: held ${N} in ${holdMs} ms, ${perRequest.toFixed(0)} B heap per held request, ${timersAdded} timers; released in ${ms(t1)} ms`);
-      assert.ok(perRequest < 4096, `a held request costs ${perRequest.toFixed(0)} B of heap (bound 4096)`);
+      // ≈ 2.1 KB with the exchange the builder makes (≈ 2.4 KB while hold() stayed suspended on the wait).
+      assert.ok(perRequest < 2300, `a held request costs ${perRequest.toFixed(0)} B of heap (bound 2300)`);
       assert.ok(timersAdded <= N + 2, `at most one timer per held request (${timersAdded} for ${N})`);
       assert.equal(service.pendingCount, 0);
       assert.equal(exchanges.filter((x) => x.approval?.state === 'withdrawn').length, N);

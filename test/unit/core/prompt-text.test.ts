@@ -69,6 +69,22 @@ describe('core: prompt text from its parts (core/prompt-text.ts)', () => {
     assert.equal(set.promptText, 'other');
   });
 
+  it('requests share one accessor for their text, each with its own prompt (no closures per request: thousands may be held at once)', () => {
+    const target = { method: 'POST', path: '/v1/chat/completions', upstream: 'u', bodyBytes: 1 };
+    const a = describeRequest(target, describeBody({ messages: [{ role: 'user', content: 'one' }, { role: 'user', content: 'two' }] }));
+    const b = describeRequest(target, describeBody({ messages: [{ role: 'user', content: 'three' }] }));
+    const [da, db] = [a, b].map((r) => Object.getOwnPropertyDescriptor(r, 'promptText')!);
+    assert.equal(da.get, db.get);
+    assert.equal(da.set, db.set);
+    assert.equal(da.enumerable, true);
+    assert.equal(a.promptText, 'one\ntwo');
+    assert.equal(b.promptText, 'three');
+    b.promptText = 'changed';
+    assert.equal(a.promptText, 'one\ntwo');
+    assert.equal(b.promptText, 'changed');
+    assert.deepEqual(JSON.parse(JSON.stringify(a)).promptText, 'one\ntwo');
+  });
+
   it('a request handed on keeps its parts unjoined; an override of its text (as the decision preview does) wins', () => {
     const request = describeRequest({ method: 'POST', path: '/v1/chat/completions', upstream: 'u', bodyBytes: 1 }, describeBody({ messages: [{ role: 'user', content: 'one' }, { role: 'user', content: 'two' }] }));
     assert.deepEqual(promptSource(request), ['one', 'two']);

@@ -26,13 +26,28 @@ describe('pipeline: verifyIdentity', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  // The stage reads only x.req.headers and writes only x.principal.
-  const exchange = (headers: IncomingHttpHeaders) => ({ req: { headers } }) as unknown as Exchange;
+  // The stage reads only the request's headers (and clears the credential in them) and writes only x.principal.
+  const exchange = (headers: IncomingHttpHeaders) => ({ req: { headers, rawHeaders: Object.entries(headers).flatMap(([k, v]) => [k, String(v)]) } }) as unknown as Exchange;
 
   it('sets the principal from Authorization: Bearer', async () => {
     const x = exchange({ authorization: `Bearer ${token}` });
     await stage(x);
     assert.equal(x.principal?.subject, 'agent');
+  });
+
+  it('takes the token out of the request once read, parsed and raw headers alike (a held or streaming request would keep it)', async () => {
+    const x = exchange({ 'content-type': 'application/json', authorization: `Bearer ${token}`, 'user-agent': 'sdk' });
+    x.req.rawHeaders[2] = 'Authorization';
+    await stage(x);
+    assert.equal(x.principal?.subject, 'agent');
+    assert.equal(x.req.headers.authorization, undefined);
+    assert.equal(x.req.headers['user-agent'], 'sdk');
+    assert.deepEqual(x.req.rawHeaders, ['content-type', 'application/json', 'Authorization', '', 'user-agent', 'sdk']);
+    const viaApiKey = exchange({ 'x-api-key': token });
+    await stage(viaApiKey);
+    assert.equal(viaApiKey.principal?.subject, 'agent');
+    assert.equal(viaApiKey.req.headers['x-api-key'], undefined);
+    assert.ok(!viaApiKey.req.rawHeaders.includes(token));
   });
 
   it('is synchronous once the token is cached', () => {

@@ -167,6 +167,24 @@ describe('core/policy/evaluate-policy', () => {
       assert.deepEqual(evaluatePolicy(policy, principal(), chatRequest({ endpoint: 'embeddings', promptText: 'Patient ID 42' })).masks, ['everything', 'embeddings-only', 'patients']);
     });
 
+    it('decisions with the same matching rules share one frozen list (it lives as long as a held or streaming request)', () => {
+      const policy = compileSpec({
+        rules: [{ id: 'r', action: 'allow' }],
+        masking: [{ name: 'everything' }, { name: 'agents-only', match: { principal: { groups: ['agents'] } } }],
+      });
+      const agents = [1, 2, 3].map(() => evaluatePolicy(policy, principal({ groups: ['agents'] }), chatRequest()).masks);
+      const others = [1, 2].map(() => evaluatePolicy(policy, principal(), chatRequest()).masks);
+      assert.deepEqual(agents[0], ['everything', 'agents-only']);
+      assert.equal(agents[1], agents[0]);
+      assert.equal(agents[2], agents[0]);
+      assert.deepEqual(others[0], ['everything']);
+      assert.equal(others[1], others[0]);
+      assert.ok(Object.isFrozen(agents[0]));
+      // Another policy (a reload) has lists of its own.
+      const reloaded = compileSpec({ rules: [{ id: 'r', action: 'allow' }], masking: [{ name: 'everything' }] });
+      assert.notEqual(evaluatePolicy(reloaded, principal(), chatRequest()).masks, others[0]);
+    });
+
     it('hands spec.masking to the masking compiler and keeps its result', () => {
       let seen: unknown[] = [];
       const policy = compileSpec({ masking: [{ name: 'a', detectors: ['email'] }] }, { compileMasking: (rules) => ((seen = rules), { compiled: rules.length }) });
