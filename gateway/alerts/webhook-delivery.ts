@@ -66,6 +66,10 @@ export function createWebhookDelivery(cfg: Alerts | undefined, deps: WebhookDeli
   // A claim outlives the longest attempt, so no other instance takes an entry still being posted.
   const leaseMs = Math.max(0, ...[...targets.values()].map((t) => t.timeoutMs)) + 2000;
   const { pollMs } = deps;
+  // A shared queue's channel of a webhook removed everywhere is given up once its head has waited
+  // this long unclaimed: far longer than any instance that has the webhook takes to claim it.
+  const orphanAfterMs = Math.max(60_000, 3 * (pollMs ?? 0));
+  let nextOrphanCheckMs = 0;
   const inFlight = new Map<string, { abort(): void; done: Promise<void> }>();
   let timer: NodeJS.Timeout | undefined;
   let pumping: Promise<void> | undefined;
@@ -78,6 +82,20 @@ export function createWebhookDelivery(cfg: Alerts | undefined, deps: WebhookDeli
     log.error('alert webhook delivery failed; giving up', { webhook, alertId, attempts, error: why });
     deps.onGivenUp?.(webhook);
   };
+
+  /**
+   * Gives up what is queued for webhooks no longer in alerts.webhooks (the config changed since
+   * they were queued): at start, and, for a shared queue, at each poll (another instance may have
+   * been the last to have the webhook).
+   */
+  async function removeOrphans(): Promise<void> {
+    nextOrphanCheckMs = pollMs === undefined ? Infinity : now() + pollMs;
+    try {
+      for (const o of await queue.removeOrphans(channels, now(), orphanAfterMs)) gaveUp(o.channel, o.alertId, o.attempts, 'the webhook is no longer in alerts.webhooks');
+    } catch (err) {
+      log.warn('alert webhook queue unavailable; retrying', { error: (err as Error).message });
+    }
+  }
 
   /** Claims what is due, starts posting it, and sleeps until the next entry is due (or the poll). */
   const pump = (): Promise<void> => {
@@ -93,6 +111,7 @@ export function createWebhookDelivery(cfg: Alerts | undefined, deps: WebhookDeli
       do {
         again = false;
         clearTimeout(timer);
+        if (now() >= nextOrphanCheckMs) await removeOrphans();
         try {
           for (const claimed of await queue.claim(channels, now(), leaseMs)) start(claimed);
           const next = await queue.nextDueMs(channels);
@@ -175,7 +194,7 @@ export function createWebhookDelivery(cfg: Alerts | undefined, deps: WebhookDeli
   // What a previous run (or, in a fleet, another instance) left queued goes out from the start;
   // what another instance queues or reschedules later, as soon as it says so.
   queue.onChanged(() => void pump());
-  void pump();
+  void removeOrphans().then(() => pump());
   return {
     async deliver(alert) {
       if (closed) return;

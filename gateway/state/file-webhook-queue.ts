@@ -86,6 +86,15 @@ export class FileWebhookQueue implements WebhookQueueStore {
     return true;
   }
 
+  async removeOrphans(configured: readonly string[]): Promise<QueuedDelivery[]> {
+    const orphans = this.entries.filter((e) => !configured.includes(e.channel));
+    if (!orphans.length) return [];
+    for (const o of orphans) this.claims.delete(o.id);
+    this.entries = this.entries.filter((e) => configured.includes(e.channel));
+    await this.persist();
+    return orphans;
+  }
+
   async nextDueMs(channels: readonly string[]): Promise<number | undefined> {
     const times = this.heads(channels).map((h) => Math.max(h.dueMs, this.claims.get(h.id)?.untilMs ?? 0));
     return times.length ? Math.min(...times) : undefined;

@@ -64,6 +64,19 @@ export class PostgresWebhookQueue implements WebhookQueueStore {
     return rows.length > 0;
   }
 
+  async removeOrphans(configured: readonly string[], nowMs: number, staleMs: number): Promise<QueuedDelivery[]> {
+    // One statement: the channels not configured here whose head nobody has claimed or rescheduled for staleMs.
+    const rows = await this.pg.query<Row>(
+      `DELETE FROM webhook_queue q WHERE q.channel IN (
+         SELECT h.channel FROM webhook_queue h
+         WHERE h.id IN (SELECT DISTINCT ON (channel) id FROM webhook_queue WHERE channel <> ALL($1::text[]) ORDER BY channel, id)
+           AND greatest(h.due_ms, coalesce(h.lease_until_ms, 0)) <= $2::bigint - $3::bigint)
+       RETURNING q.id, q.channel, q.alert_id, q.body, q.attempts, q.due_ms`,
+      [configured, nowMs, staleMs],
+    );
+    return rows.map((r) => ({ id: r.id, channel: r.channel, alertId: r.alert_id, body: r.body, attempts: r.attempts, dueMs: Number(r.due_ms) })).sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
   async nextDueMs(channels: readonly string[]): Promise<number | undefined> {
     const [row] = await this.pg.query<{ next: string | null }>(
       `SELECT min(greatest(due_ms, coalesce(lease_until_ms, 0))) AS next FROM webhook_queue

@@ -26,6 +26,14 @@ export interface WebhookQueueStore {
   /** When the earliest head of the channels named becomes claimable (its due time or lease end); undefined when none is queued. */
   nextDueMs(channels: readonly string[]): Promise<number | undefined>;
   /**
+   * Removes and returns the entries of webhooks no longer configured: those of the channels not in
+   * `configured` that no instance delivers. A store only this instance uses removes all of them. A
+   * shared one removes a channel's entries only once its head has been claimable for `staleMs`
+   * unclaimed (an instance that still has the webhook, e.g. one not yet given the new config in a
+   * rolling change, claims or reschedules its head well within that).
+   */
+  removeOrphans(configured: readonly string[], nowMs: number, staleMs: number): Promise<QueuedDelivery[]>;
+  /**
    * Calls `handler` when another instance queued or rescheduled an entry, or when what others
    * told this one may have been missed (a reconnect): look again now, not at the next poll.
    * A store that only this instance uses never calls it.

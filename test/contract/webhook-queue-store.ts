@@ -100,6 +100,30 @@ export function describeWebhookQueueStoreContract(name: string, harness: Webhook
       assert.deepEqual(ids(await s.claim(['soc'], t0 + lease, lease)), ['a2']);
     });
 
+    it(harness.shared
+      ? 'removes the entries of a webhook no longer configured once its head has waited staleMs unclaimed (an instance that still has it would have claimed it)'
+      : 'removes the entries of a webhook no longer configured at once (only this instance delivers them)', async () => {
+      const s = await open();
+      for (const [channel, id] of [['old', 'o1'], ['soc', 's1'], ['old', 'o2'], ['gone', 'g1']]) await s.enqueue(entry(channel!, id!), t0);
+      const stale = 60_000;
+      if (harness.shared) {
+        assert.deepEqual(await s.removeOrphans(['soc'], t0 + stale - 1, stale), [], 'not yet stale');
+        // Another instance, which still has `gone`, claims its head: the lease keeps it.
+        const other = await open();
+        assert.deepEqual(ids(await other.claim(['gone'], t0, lease)), ['g1']);
+        const removed = await s.removeOrphans(['soc'], t0 + stale, stale);
+        assert.deepEqual(removed.map((r) => [r.channel, r.alertId, r.attempts]), [['old', 'o1', 0], ['old', 'o2', 0]]);
+        assert.deepEqual((await s.removeOrphans(['soc'], t0 + lease + stale, stale)).map((r) => r.alertId), ['g1'], 'a lease that lapsed long ago keeps nothing');
+      } else {
+        const removed = await s.removeOrphans(['soc'], t0, stale);
+        assert.deepEqual(removed.map((r) => [r.channel, r.alertId, r.attempts]), [['old', 'o1', 0], ['old', 'o2', 0], ['gone', 'g1', 0]]);
+        const again = await reopen(s);
+        assert.deepEqual(await again.removeOrphans(['soc'], t0, stale), [], 'removed for good');
+      }
+      const left = await opened[0]!.claim(['soc', 'old', 'gone'], t0 + lease + stale, lease);
+      assert.deepEqual(ids(left), ['s1'], 'the configured webhook\'s entry stays');
+    });
+
     if (harness.shared) {
       it('instances claiming at once never claim one entry twice, and each channel goes out in order', async () => {
         const instances = [await open(), await open(), await open()];

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { policyYaml } from '../../builders/policy';
 import { waitFor } from '../../builders/wait-for';
 import { runCli, startServe, type ServeProcess } from '../../helpers/cli';
@@ -81,4 +81,30 @@ describe('alert webhooks: the retry queue survives a restart (embedded)', functi
       assert.ok(Number(got!.headers['x-gatehouse-delivery-attempt']) > before[0]!.attempts, `the attempts before the stop count (attempt ${String(got!.headers['x-gatehouse-delivery-attempt'])} after ${before[0]!.attempts})`);
     });
   }
+
+  it('a webhook removed from the config while its alerts were queued: at the restart they are given up, said and counted; the others are delivered', async () => {
+    const config = parse(readFileSync(join(dir, 'gatehouse.yaml'), 'utf8'));
+    const soc = config.alerts.webhooks[0];
+    config.alerts.webhooks.push({ ...soc, name: 'old-siem', url: `${receiver.url}/old` });
+    writeFileSync(join(dir, 'gatehouse.yaml'), stringify(config));
+    serve = await startServe(['--config', join(dir, 'gatehouse.yaml')]);
+    const minted = await runCli(['token', '--sub', 'prober', '--data-dir', join(dir, 'data')]);
+    const client = new OpenAI({ baseURL: `${serve.dataUrl}/v1`, apiKey: minted.stdout.trim(), maxRetries: 0 });
+    await assert.rejects(client.chat.completions.create({ model: 'forbidden', messages: [{ role: 'user', content: 'x' }] }), (e: { status?: number }) => e.status === 403);
+    await waitFor(() => queued().length === 2 && queued().every((e) => e.attempts >= 1), 'the alert queued for both webhooks, and tried', 30_000);
+    assert.equal(await serve.stop('SIGTERM'), 0);
+
+    // old-siem is removed from the config; the receiver is back.
+    config.alerts.webhooks = [soc];
+    writeFileSync(join(dir, 'gatehouse.yaml'), stringify(config));
+    await receiver.start();
+    serve = await startServe(['--config', join(dir, 'gatehouse.yaml')]);
+    await waitFor(() => receiver.received.length >= 1, 'the delivery to soc', 30_000);
+    await waitFor(() => queued().length === 0, 'the queue to be empty', 30_000);
+    assert.deepEqual(receiver.received.map((r) => r.url), ['/alerts'], 'nothing posted to the removed webhook');
+    assert.match(serve.stderr(), /alert webhook delivery failed; giving up webhook=old-siem alertId=alr_\S+ attempts=\d+ error="?the webhook is no longer in alerts\.webhooks/);
+    const token = readFileSync(join(dir, 'data', 'admin.token'), 'utf8').trim();
+    const metrics = await (await fetch(`${serve.adminUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+    assert.match(metrics, /^gatehouse_alert_webhook_given_up_total\{webhook="old-siem"\} 1$/m);
+  });
 });
