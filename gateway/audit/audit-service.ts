@@ -106,14 +106,18 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     onDurable(run) {
       witness?.leaves(run.map((c) => c.leaf));
       index?.add(run);
-      for (const { record: r } of run) {
+      for (const { record: r, line } of run) {
         events.emit('audit.appended', {
           id: r.id, seq: r.seq, kind: r.kind, principal: r.principal?.subject, decision: r.decision?.action, model: r.model, status: r.status,
-          // Only outcomes with usage carry these (and a cost only where a price matched).
-          ...(r.usage ? { tokens: r.usage.totalTokens } : {}),
-          ...(r.cost ? { cost: r.cost.amount, costCurrency: r.cost.currency } : {}),
+          // Only outcomes with usage carry these (and a cost only where a price matched). A number
+          // JSON cannot hold (NaN) is null in the line: no value, so none here either.
+          ...(r.usage && Number.isFinite(r.usage.totalTokens) ? { tokens: r.usage.totalTokens } : {}),
+          ...(r.cost && Number.isFinite(r.cost.amount) ? { cost: r.cost.amount, costCurrency: r.cost.currency } : {}),
         });
-        for (const l of listeners) if (matchesQuery(r, l.filter)) l.onRecord(r);
+        if (listeners.size === 0) continue;
+        // Listeners get the record as the log holds it (NaN as null, no undefined members), as queries and sinks do, not the writer's in-memory copy.
+        const written = JSON.parse(line) as AuditRecord;
+        for (const l of listeners) if (matchesQuery(written, l.filter)) l.onRecord(written);
       }
       for (const s of sinks) s.wake();
     },

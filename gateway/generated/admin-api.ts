@@ -16,6 +16,7 @@ export type SignInGrant = 'authorization_code' | 'device_code';
  * - `reordered`: a record found out of its position
  * - `duplicated`: the same record (same hash) more than once
  * - `malformed`: a line that is not a record
+ * - `wrong_form`: a record line whose bytes are not its line format's one form (a repeated member, whitespace, another escape or number form): changed after writing, even when its hash matches (docs/audit-log-format.md)
  * - `torn_line`: the last line is incomplete (no newline): a crash mid-write not yet recovered
  * - `unattested_start`: the log starts after seq 1 without a checkpoint attesting its first record
  * - `bad_checkpoint_signature`: a checkpoint whose JWS does not verify with the given keys
@@ -39,6 +40,7 @@ export type FindingKind =
   | 'reordered'
   | 'duplicated'
   | 'malformed'
+  | 'wrong_form'
   | 'torn_line'
   | 'unattested_start'
   | 'bad_checkpoint_signature'

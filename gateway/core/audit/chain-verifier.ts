@@ -137,7 +137,8 @@ export class ChainVerifier {
     };
     // The writer writes UTF-8 only; a reader replaces bad bytes with U+FFFD, so they could hide behind a matching hash.
     if (where.utf8 === false) this.flag(entry, 'modified', 'the line is not valid UTF-8 (bytes were changed after writing; each reader would decode them differently)');
-    if (read.problem) this.flag(entry, 'malformed', `line format ${read.version}: ${read.problem}`);
+    // A record (unlike a malformed line) whose bytes another reader may read otherwise: changed, whatever the hash says.
+    if (read.problem) this.flag(entry, 'wrong_form', `line format ${read.version}: ${read.problem}`);
     if (computed !== hash) this.flag(entry, 'modified', 'content does not match its hash (a field was changed after writing)');
 
     const seen = this.recentHashes.get(hash);

@@ -16,6 +16,7 @@ const labels: Record<FindingKind, string> = {
   reordered: 'record reordered',
   duplicated: 'record duplicated',
   malformed: 'malformed line',
+  wrong_form: 'record in the wrong form',
   torn_line: 'torn last line',
   unattested_start: 'unattested start',
   bad_checkpoint_signature: 'bad checkpoint signature',

@@ -50,6 +50,23 @@ describe('audit service: records from the pipeline, queries, events', () => {
     await env.cleanup();
   });
 
+  it('a number JSON cannot hold (NaN) is null in the line, and so in what listeners get and queries answer; audit.appended leaves it out', async () => {
+    const tailed: unknown[] = [];
+    const stop = audit.tail({ kind: 'outcome' }, (r) => tailed.push(r));
+    try {
+      const written = await audit.append({ kind: 'outcome', requestId: 'req-nan', status: 200, latencyMs: NaN, usage: { inputTokens: 1, outputTokens: NaN, totalTokens: NaN, source: 'reported' }, cost: { amount: NaN, currency: 'USD' } } as never);
+      await until(() => tailed.length === 1 && appended.some((e) => e.id === written.id));
+    } finally {
+      stop();
+    }
+    const [inLog] = await audit.query({ kind: 'outcome' });
+    const r = tailed[0] as typeof inLog;
+    assert.deepEqual([r.latencyMs, r.usage, r.cost], [null, { inputTokens: 1, outputTokens: null, totalTokens: null, source: 'reported' }, { amount: null, currency: 'USD' }]);
+    assert.deepEqual(r, inLog, 'the listener\'s record is the one the log holds');
+    const event = appended.find((e) => e.kind === 'outcome')!;
+    assert.deepEqual([event.status, 'tokens' in event, 'cost' in event, 'costCurrency' in event], [200, false, false, false]);
+  });
+
   it('arrival stores the masked body and the raw body size and SHA-256, never the raw body', async () => {
     const x = exchange();
     await recordArrival({ audit } as unknown as Runtime)(x);

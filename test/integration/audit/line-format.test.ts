@@ -64,12 +64,12 @@ describe('audit line formats: format 2 hashes the record bytes as written, forma
       {
         name: 'a repeated member, the forged value first and the hashed one last (a first-wins reader sees the forgery)',
         change: (l) => Buffer.from(l.toString('utf8').replace('{"bodyBytes":100,', '{"bodyBytes":100,"model":"gpt-5",')),
-        expect: /^INVALID: malformed line: seq 2 .*line format 1: the line is not the canonical JSON it was hashed as/m,
+        expect: /^INVALID: record in the wrong form: seq 2 .*line format 1: the line is not the canonical JSON it was hashed as/m,
       },
       {
         name: 'whitespace between members',
         change: (l) => Buffer.from(l.toString('utf8').replace('"kind":"arrival"', '"kind": "arrival"')),
-        expect: /^INVALID: malformed line: seq 2 .*line format 1: the line is not the canonical JSON/m,
+        expect: /^INVALID: record in the wrong form: seq 2 .*line format 1: the line is not the canonical JSON/m,
       },
       {
         name: 'a U+FFFD replaced by bytes that are not UTF-8 (every decoder turns them back into U+FFFD)',
@@ -138,7 +138,7 @@ describe('audit line formats: format 2 hashes the record bytes as written, forma
         lines[i] = sealPart(c.tamper(partOf(lines[i])));
         await writeLines(segPath, lines);
         const r = await runAuditCli(['verify', '--dir', env.auditDir]);
-        assert.match(r.stdout, new RegExp(`^INVALID: malformed line: seq ${i + 1} .*${c.expect.source}`, 'm'), r.stdout);
+        assert.match(r.stdout, new RegExp(`^INVALID: record in the wrong form: seq ${i + 1} .*${c.expect.source}`, 'm'), r.stdout);
         assert.equal(r.code, 1, r.stdout);
       });
     }
