@@ -26,9 +26,25 @@ export function forwardUpstream(rt: Runtime, deps: { metrics: DataPathMetrics; r
       const body = x.upstreamBody ?? x.body;
       const handler = new ForwardHandler(rt, x, deps, resolve, reject);
       const headers = upstreamRequestHeaders(x.req.headers, upstream, x.id, x.streamBody ? undefined : (body?.length ?? 0), x.clientAddress, x.upstreamTraceparent);
-      const requestBody = x.streamBody ? limitedBody(x, limit, handler) : (body ?? null);
+      const requestBody = x.streamBody ? limitedBody(x, limit, handler) : body ? ownBytes(body) : null;
       upstream.pool.dispatch({ method: x.req.method as Dispatcher.HttpMethod, path, headers, body: requestBody, headersTimeout: 0, bodyTimeout: 0 }, handler);
+      // The exchange lets go of its copies of the body: the arrival record, durable by now, keeps
+      // what the audit keeps of it, the outcome record reads none of them, and the dispatcher has
+      // its own. A streamed answer keeps the exchange for as long as it runs.
+      x.body = x.json = x.upstreamBody = x.auditRequestBody = undefined;
     });
+}
+
+/**
+ * The bytes in a buffer of their own: a small Buffer.from or Buffer.concat is a slice of Node's
+ * shared 8 KB pool, and the dispatcher keeps the request's body until its response ends, so one
+ * slice would keep the whole pool block (and every dead slice in it) for a stream's life.
+ */
+function ownBytes(body: Buffer): Buffer {
+  if (body.byteOffset === 0 && body.buffer.byteLength === body.length) return body;
+  const own = Buffer.allocUnsafeSlow(body.length);
+  body.copy(own);
+  return own;
 }
 
 /** One forwarded request: undici's (legacy, unwrapped) dispatch handler, the timers and the client's close. */
