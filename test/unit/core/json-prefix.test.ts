@@ -10,6 +10,21 @@ function reference(value: unknown, max: number): { text: string; complete: boole
   return { text: full.slice(0, max), complete: full.length <= max };
 }
 
+/** `run()`'s result and the length of each string JSON.stringify was given meanwhile. */
+function stringsSerialized<T>(run: () => T): { result: T; seen: number[] } {
+  const seen: number[] = [];
+  const original = JSON.stringify;
+  JSON.stringify = ((v: unknown, ...rest: never[]) => {
+    if (typeof v === 'string') seen.push(v.length);
+    return original(v, ...rest);
+  }) as typeof JSON.stringify;
+  try {
+    return { result: run(), seen };
+  } finally {
+    JSON.stringify = original;
+  }
+}
+
 describe('core/json-prefix', () => {
   const values: [name: string, value: unknown][] = [
     ['a chat body', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hello "world"\n\u2028 ok' }], max_tokens: 5, stream: true, n: null }],
@@ -56,39 +71,17 @@ describe('core/json-prefix', () => {
   });
 
   it('serializes no further than the cut (a 4 MB string costs what its first 64 KB cost)', () => {
-    const seen: number[] = [];
-    const original = JSON.stringify;
-    // Count the characters each JSON.stringify call is given, to show the big string is cut first.
-    JSON.stringify = ((v: unknown, ...rest: never[]) => {
-      if (typeof v === 'string') seen.push(v.length);
-      return original(v, ...rest);
-    }) as typeof JSON.stringify;
-    try {
-      const r = jsonPrefix({ messages: [{ role: 'user', content: 'x'.repeat(4 << 20) }] }, 65536);
-      assert.equal(r.complete, false);
-      assert.equal(r.text.length, 65536);
-    } finally {
-      JSON.stringify = original;
-    }
-    assert.ok(Math.max(...seen) <= 65537, `largest string serialized: ${Math.max(...seen)} characters`);
+    const { result: r, seen } = stringsSerialized(() => jsonPrefix({ messages: [{ role: 'user', content: 'x'.repeat(4 << 20) }] }, 65536));
+    assert.equal(r.complete, false);
+    assert.equal(r.text.length, 65536);
+    assert.ok(Math.max(0, ...seen) <= 65537, `largest string serialized: ${Math.max(...seen)} characters`);
   });
 
   it('serializes no part of a long string given as parts: the audit bound of a 1 MB prompt copies only the text it keeps', () => {
-    const seen: number[] = [];
-    const original = JSON.stringify;
-    JSON.stringify = ((v: unknown, ...rest: never[]) => {
-      if (typeof v === 'string') seen.push(v.length);
-      return original(v, ...rest);
-    }) as typeof JSON.stringify;
     const prompt = 'notes "q"\n'.repeat(100_000);
     const parts = [prompt.slice(0, 500_000), '[EMAIL]', prompt.slice(500_000)];
     const body = { messages: [{ role: 'user', content: parts.join('') }] };
-    let r: { text: string; complete: boolean };
-    try {
-      r = jsonPrefix(body, 262_144, (_container, key) => (key === 'content' ? parts : undefined));
-    } finally {
-      JSON.stringify = original;
-    }
+    const { result: r, seen } = stringsSerialized(() => jsonPrefix(body, 262_144, (_container, key) => (key === 'content' ? parts : undefined)));
     assert.deepEqual(r, reference(body, 262_144));
     assert.ok(Math.max(0, ...seen) < 100, `longest string serialized: ${Math.max(...seen)} characters`);
   });
