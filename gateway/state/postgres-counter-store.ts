@@ -29,9 +29,9 @@ const maxBatch = 256;
 const releaseDelayMs = 10;
 
 /**
- * Counters in the fleet's PostgreSQL: one `admit_batch` statement (migration 008) carries what
- * this instance gathered in one event-loop tick, each admission being the `admit` function of
- * migration 002 (slot check, window upsert `INSERT … ON CONFLICT … RETURNING`, slot lease), so N
+ * Counters in the fleet's PostgreSQL: one `admit_batch` statement (migrations 008, 009) carries what
+ * this instance gathered in one event-loop tick, each admission being the `admit` function
+ * (slot count, window upsert `INSERT … ON CONFLICT … RETURNING`, a lease row per slot), so N
  * instances never let more through than one would, with one round trip per admission at most.
  * Released slots ride with the next statement. Slots are leases renewed while held.
  */
@@ -77,23 +77,24 @@ export class PostgresCounterStore implements CounterStore {
 
   /**
    * Extends the leases of held slots (only those still there: a slot given back stays given back).
-   * The rows are locked in key order first, as `admit_batch` locks them, so the two cannot deadlock.
+   * Only the places this instance's slots hold (an admission takes a place only when it is free or expired).
    */
   async renewLeases(now: number): Promise<void> {
     const slots = this.held.list();
     if (!slots.length) return;
     await this.pg.query(
-      `WITH locked AS (SELECT key FROM concurrency_slots WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE)
-       UPDATE concurrency_slots c SET holders = c.holders || coalesce((SELECT jsonb_object_agg(u.slot, $3::bigint) FROM unnest($1::text[], $2::text[]) AS u(key, slot) WHERE u.key = c.key AND c.holders ? u.slot), '{}')
-       FROM locked WHERE c.key = locked.key`,
+      'UPDATE slot_leases l SET expires = $3 FROM unnest($1::text[], $2::text[]) AS u(key, slot) WHERE l.key = u.key AND l.holder = u.slot',
       [slots.map((s) => counterKeyDigest(s.key)), slots.map((s) => s.slot), now + this.leaseMs],
     );
   }
 
-  /** Skips rows another statement holds (no waiting, so no deadlock with a batch): the next sweep gets them. */
+  /** Skips rows and keys another statement holds (no waiting, so no deadlock with a batch): the next sweep gets them. */
   async sweep(now: number): Promise<void> {
     await this.pg.query('DELETE FROM rate_windows WHERE key IN (SELECT key FROM rate_windows WHERE window_start + window_ms < $1 FOR UPDATE SKIP LOCKED)', [now]);
-    await this.pg.query(`DELETE FROM concurrency_slots WHERE key IN (SELECT c.key FROM concurrency_slots c WHERE NOT EXISTS (SELECT 1 FROM jsonb_each(c.holders) AS e(k, v) WHERE (e.v)::bigint > $1) FOR UPDATE SKIP LOCKED)`, [now]);
+    // A key none of whose places is held: its rows go, unless an admission of it runs (it holds the
+    // key's lock), and each only if still free when deleted (the row's condition is checked again).
+    await this.pg.query(`DELETE FROM slot_leases l WHERE l.key IN (SELECT key FROM slot_leases GROUP BY key HAVING bool_and(holder IS NULL OR expires < $1))
+      AND (l.holder IS NULL OR l.expires < $1) AND pg_try_advisory_xact_lock(hashtext('gatehouse slot_leases'), hashtext(l.key))`, [now]);
   }
 
   async close(): Promise<void> {

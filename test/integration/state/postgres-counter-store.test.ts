@@ -64,5 +64,40 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
       const results = await Promise.all(pending);
       assert.equal(results.filter((r) => r.admitted).length, 15 * 24);
     });
+
+    it('the sweep removes the places of keys no slot holds, and keeps a key with a held one', async () => {
+      const settings = await pg().migratedSchema();
+      const { store } = await open(settings);
+      for (const id of ['g1', 'g2', 'g3']) assert.ok((await store.admit(slot('gone', id, 10))).admitted);
+      for (const id of ['k1', 'k2']) assert.ok((await store.admit(slot('kept', id, 10))).admitted);
+      for (const id of ['g1', 'g2', 'g3', 'k1']) store.release(id.startsWith('g') ? 'gone' : 'kept', id);
+      await store.admit({ key: 'other', now: Date.now(), window: { amount: 1, limit: 1000, ms: 60_000 } }); // carries the releases
+      const places = async () => (await pg().sql<{ n: string }>(`SELECT count(*) AS n FROM ${settings.schema}.slot_leases`))[0]!.n;
+      assert.equal(await places(), '5');
+      await store.sweep(Date.now());
+      assert.equal(await places(), '2', "the held key's places stay (one free, one held)");
+      assert.ok((await store.admit(slot('gone', 'g4', 1))).admitted, 'a swept key admits again');
+      assert.equal((await store.admit(slot('kept', 'k3', 2))).admitted, true);
+      assert.equal((await store.admit(slot('kept', 'k4', 2))).admitted, false, 'the held slot still counts');
+    });
+
+    it("an admission and a release write their own slot, not the key's others: as much with 400 slots held as with none", async () => {
+      const { store } = await open(await pg().migratedSchema());
+      /** WAL bytes PostgreSQL writes for ten admissions of one more slot, each given back (with the next). */
+      const walOfTen = async (tag: string) => {
+        const [{ lsn: from }] = await pg().sql<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
+        for (let i = 0; i < 10; i++) {
+          assert.ok((await store.admit(slot('hot', `${tag}${i}`, 1000))).admitted);
+          store.release('hot', `${tag}${i}`);
+        }
+        await store.admit({ key: 'other', now: Date.now(), window: { amount: 1, limit: 1000, ms: 60_000 } }); // carries the last release
+        const [{ bytes }] = await pg().sql<{ bytes: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn)::bigint AS bytes', [from]);
+        return Number(bytes);
+      };
+      const alone = await walOfTen('alone');
+      await Promise.all(Array.from({ length: 400 }, (_, i) => store.admit(slot('hot', `held-${i}-${'x'.repeat(20)}`, 1000))));
+      const besideMany = await walOfTen('beside');
+      assert.ok(besideMany < 2 * alone + 4096, `WAL of ten admissions and releases: ${alone} bytes alone, ${besideMany} beside 400 held slots`);
+    });
   });
 });
