@@ -13,10 +13,11 @@
 // Run: npx tsx bench/micro/pg-floor.bench.ts [--n 3000] [--rounds 3] [--json]
 import '../../scripts/register-text-loaders.cjs';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import pg from 'pg';
 import { createLogger } from '../../gateway/log';
+// @ts-expect-error: a JavaScript module of the bench, without types
+import { cpuTicks } from '../lib/proc-stats.mjs';
 import { PostgresCounterStore } from '../../gateway/state/postgres-counter-store';
 import { PostgresState } from '../../gateway/state/postgres-state';
 import { startPostgres } from '../../test/helpers/postgres';
@@ -30,19 +31,8 @@ const rounds = arg('--rounds', 3);
 const json = process.argv.includes('--json');
 const tickUs = 1e6 / 100;
 
-function cpuUs(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone
-    }
-  }
-  return ticks * tickUs;
-}
+/** CPU µs of these processes so far (/proc, in clock ticks of 10 ms). */
+const cpuUs = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuTicks(pid), 0) * tickUs;
 
 interface Sample { cpuUs: number; serverUs: number; p50Us: number }
 
