@@ -94,7 +94,9 @@ describe('fleet audit: per-instance chains, one index in PostgreSQL', function (
     const listener = new Client({ connectionString: pg.url });
     await listener.connect();
     const notifications: string[] = [];
-    listener.on('notification', (n) => void (n.payload?.includes('"audit.appended"') && notifications.push(n.payload)));
+    // Only the batches of this test's caller: reading B's admin API below writes admin records on B,
+    // which B announces too.
+    listener.on('notification', (n) => void (n.payload?.includes('"principal":"batched"') && notifications.push(n.payload)));
     await listener.query(`LISTEN "${PgListener.channel(fleet.schema, 'events')}"`);
     const ofA: string[] = [];
     const offA = a.runtime.events.onLocal('audit.appended', (e) => void ofA.push(e.id));
