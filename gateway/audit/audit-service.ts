@@ -7,6 +7,7 @@ import type { Audit } from '../generated/gatehouse.config';
 import type { Logger } from '../log';
 import type { AuditService, ExchangeRecord } from '../runtime';
 import { createAnchorExporter } from './anchor-export';
+import { appendedEvent } from './appended-event';
 import { AuthFailureSummary } from './auth-failure-summary';
 import { keepChainId, newChainId, readKeptChainId } from './chain-id';
 import { AuditLogWriter, type RecordFields, type WriterStats } from './log-writer';
@@ -27,7 +28,7 @@ export interface AuditDeps {
   /** Folder relative paths in the config (anchorFile, secret files, CA files) are resolved against. Default: dataDir. */
   configDir?: string;
   /** Sinks the gateway adds itself (the fleet's audit index), run like configured ones; `transport` gets `<dataDir>/audit`. */
-  extraSinks?: { name: string; transport: (auditDir: string) => SinkTransport }[];
+  extraSinks?: { name: string; transport: (auditDir: string) => SinkTransport; minIntervalMs?: number }[];
 }
 
 /** The audit service plus what the admin API, the CLI and metrics need. */
@@ -107,13 +108,7 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
       witness?.leaves(run.map((c) => c.leaf));
       index?.add(run);
       for (const { record: r, line } of run) {
-        events.emit('audit.appended', {
-          id: r.id, seq: r.seq, kind: r.kind, principal: r.principal?.subject, decision: r.decision?.action, model: r.model, status: r.status,
-          // Only outcomes with usage carry these (and a cost only where a price matched). A number
-          // JSON cannot hold (NaN) is null in the line: no value, so none here either.
-          ...(r.usage && Number.isFinite(r.usage.totalTokens) ? { tokens: r.usage.totalTokens } : {}),
-          ...(r.cost && Number.isFinite(r.cost.amount) ? { cost: r.cost.amount, costCurrency: r.cost.currency } : {}),
-        });
+        events.emit('audit.appended', appendedEvent(r));
         if (listeners.size === 0) continue;
         // Listeners get the record as the log holds it (NaN as null, no undefined members), as queries and sinks do, not the writer's in-memory copy.
         const written = JSON.parse(line) as AuditRecord;
@@ -172,17 +167,17 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     log.warn('audit: recorded torn-line recovery', { ...recovered });
   }
 
-  const startSink = async (name: string, transport: SinkTransport, o: { batchSize?: number; backoffMinMs?: number; backoffMaxMs?: number }) => {
+  const startSink = async (name: string, transport: SinkTransport, o: { batchSize?: number; backoffMinMs?: number; backoffMaxMs?: number; minIntervalMs?: number }) => {
     const runner = new SinkRunner(transport, {
       name, dir, durable: () => writer.durablePosition(), batchSize: o.batchSize ?? 500,
-      backoffMinMs: o.backoffMinMs ?? 500, backoffMaxMs: o.backoffMaxMs ?? 30_000, log, events,
+      backoffMinMs: o.backoffMinMs ?? 500, backoffMaxMs: o.backoffMaxMs ?? 30_000, minIntervalMs: o.minIntervalMs ?? 0, log, events,
     });
     sinks.push(runner);
     await runner.start();
   };
   for (const s of c.sinks ?? []) await startSink(s.name, await createSinkTransport(s, configDir), s);
   // The fleet's index catches up within seconds of PostgreSQL coming back.
-  for (const s of deps.extraSinks ?? []) await startSink(s.name, s.transport(dir), { backoffMaxMs: 2000 });
+  for (const s of deps.extraSinks ?? []) await startSink(s.name, s.transport(dir), { backoffMaxMs: 2000, minIntervalMs: s.minIntervalMs });
 
   const timers: NodeJS.Timeout[] = [];
   const neededFrom = () => Object.fromEntries(sinks.map((s) => [s.name, s.neededSegment()]));

@@ -28,7 +28,7 @@ import type { AdminAppParts } from './admin-app';
 import { createAuditService } from '../audit/audit-service';
 import { openSharedState, type SharedState } from '../state/shared-state';
 import { abandonHeldBy } from '../approvals/abandon-held';
-import { fleetAuditView, postgresIndexSink } from '../state/postgres-audit-index';
+import { fleetAuditView, indexCadenceMs, postgresIndexSink } from '../state/postgres-audit-index';
 
 type Services = Pick<Runtime, 'identity' | 'policy' | 'masking' | 'usage' | 'budgets' | 'audit' | 'approvals' | 'approverIdentity'>;
 
@@ -69,7 +69,8 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
   const audit = await createAuditService(loaded.config.audit, {
     dataDir: loaded.dataDir, log, events, configDir: loaded.configDir,
     // Each instance keeps its chain on its own disk and feeds the fleet's index, like a sink.
-    extraSinks: pg ? [{ name: 'postgres-index', transport: (auditDir) => postgresIndexSink(pg, state.instance, auditDir) }] : [],
+    // A batch per indexCadenceMs: its entries in one insert that also announces them to the others.
+    extraSinks: pg ? [{ name: 'postgres-index', transport: (auditDir) => postgresIndexSink(pg, state.instance, auditDir, state.auditNotices), minIntervalMs: indexCadenceMs }] : [],
   });
   // Checked before the approver identity starts fetching keys: a bad sign-in client is a config error.
   publicRoutes.use(signInRoutes(approverSignInDocument(loaded.config.approvals?.approverIdentity)));

@@ -1,9 +1,11 @@
 import { hostname } from 'node:os';
+import { appendedEvent } from '../audit/appended-event';
 import type { AuditQuery } from '../audit/record-index';
 import type { SinkTransport } from '../audit/sinks/sink-runner';
 import { GatehouseError } from '../errors';
 import type { AuditRecord } from '../generated/audit-record';
 import type { AuditService } from '../runtime';
+import type { EventNotices } from './postgres-event-fanout';
 import type { PostgresState } from './postgres-state';
 
 /** The columns of one index entry, in insert order. */
@@ -47,11 +49,27 @@ function recordOf(row: IndexRow): AuditRecord {
 }
 
 /**
+ * The index's sink delivers at most once per this many ms: one statement per period for the
+ * records of every request in it, so a request that needs no shared state costs PostgreSQL next
+ * to nothing under load. The fleet's audit view and the other instances' events lag by as much.
+ */
+export const indexCadenceMs = 250;
+
+/** A record older than this when it reaches the index (a catch-up after an outage) is indexed but not announced as live. */
+const liveMs = 10_000;
+
+/**
  * Feeds this instance's chain into the fleet's index: the audit service runs it like a sink (from
  * a persisted cursor, at least once, retried with backoff while PostgreSQL is down); the unique
  * (chain, seq) makes a batch sent twice add nothing. The chain's location is registered with it.
+ *
+ * With `notices` (the fan-out's `carry('audit.appended')`), the same statement announces the
+ * batch's records to the other instances: one notification per batch (per 8 kB of events) rather
+ * than a NOTIFY per record, sent on commit, for the rows it inserted only (a batch sent again
+ * announces nothing twice) and only for live records (the alert windows count events as they
+ * arrive, so an outage's backlog is not replayed as a burst).
  */
-export function postgresIndexSink(pg: PostgresState, instance: { id: string; name: string }, auditDir: string): SinkTransport {
+export function postgresIndexSink(pg: PostgresState, instance: { id: string; name: string }, auditDir: string, notices?: EventNotices): SinkTransport {
   let registered = '';
   return {
     async deliver(records) {
@@ -70,7 +88,23 @@ export function postgresIndexSink(pg: PostgresState, instance: { id: string; nam
         return `(${entry.map((_, i) => `$${at + i + 1}`).join(', ')})`;
       });
       // PostgreSQL takes at most 65 535 parameters per statement: batches are far below that (16 × batchSize).
-      await pg.query(`INSERT INTO audit_index (${columns.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (chain, seq) DO NOTHING`, values);
+      const insert = `INSERT INTO audit_index (${columns.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (chain, seq) DO NOTHING`;
+      const live = notices ? records.filter((r) => Date.now() - Date.parse(r.time) < liveMs) : [];
+      if (!notices || live.length === 0) {
+        await pg.query(insert, values);
+        return;
+      }
+      const jsons = live.map((r) => JSON.stringify({ name: 'audit.appended', payload: appendedEvent(r) }));
+      const p = (value: unknown) => `$${values.push(value)}`;
+      // The notifications go out on commit, in chunk order, each with its records in chain order.
+      await pg.query(`WITH inserted AS (${insert} RETURNING chain, seq)
+        SELECT pg_notify(${p(notices.channel)}, payload) FROM (
+          SELECT e.chunk, ${p(notices.prefix)} || string_agg(e.event, ',' ORDER BY e.seq) || ${p(notices.suffix)} AS payload
+          FROM unnest(${p(live.map((r) => r.chain))}::text[], ${p(live.map((r) => r.seq))}::bigint[], ${p(notices.chunks(jsons))}::int[], ${p(jsons)}::text[]) AS e (chain, seq, chunk, event)
+          JOIN inserted USING (chain, seq)
+          WHERE e.chunk >= 0
+          GROUP BY e.chunk ORDER BY e.chunk
+        ) AS n`, values);
     },
     async close() {},
   };

@@ -22,16 +22,9 @@ interface Queued {
 /** Most admissions in one statement (arrays of this length are cheap to send and to unnest). */
 const maxBatch = 256;
 /**
- * How long a release waits for an admission to ride with (a sequential caller's next request
- * comes within it) before it goes on its own. Meanwhile the slot still counts for other instances;
- * this instance's own admissions send it first.
- */
-const releaseDelayMs = 10;
-
-/**
- * Counters in the fleet's PostgreSQL: one `admit_batch` statement (migration 008) carries what
- * this instance gathered in one event-loop tick, each admission being the `admit` function of
- * migration 002 (slot check, window upsert `INSERT … ON CONFLICT … RETURNING`, slot lease), so N
+ * Counters in the fleet's PostgreSQL: one `admit_batch` statement (migrations 008, 009) carries what
+ * this instance gathered in one event-loop tick, each admission being the `admit` function
+ * (slot count, window upsert `INSERT … ON CONFLICT … RETURNING`, a lease row per slot), so N
  * instances never let more through than one would, with one round trip per admission at most.
  * Released slots ride with the next statement. Slots are leases renewed while held.
  */
@@ -42,7 +35,8 @@ export class PostgresCounterStore implements CounterStore {
   private queue: Queued[] = [];
   private releases: { rowKey: string; slot: string }[] = [];
   private flushScheduled = false;
-  private releaseTimer: NodeJS.Timeout | undefined;
+  /** Statements sent and not yet answered. */
+  private inFlight = 0;
 
   constructor(private readonly pg: PostgresState, private readonly leaseMs: number, private readonly log: Logger, now: () => number = Date.now) {
     this.held = new HeldSlots(leaseMs, () => this.renewLeases(now()));
@@ -54,19 +48,25 @@ export class PostgresCounterStore implements CounterStore {
   admit(admission: Admission): Promise<AdmitResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ admission, rowKey: counterKeyDigest(admission.key), resolve, reject });
-      if (this.flushScheduled) return;
-      // After this tick's I/O callbacks: every admission they make goes in the same statement.
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      if (!this.flushScheduled) this.scheduleFlush();
     });
+  }
+
+  /** After this tick's I/O callbacks: every admission and release they make goes in the same statement. */
+  private scheduleFlush(): void {
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
   }
 
   release(key: string, slot: string): void {
     if (!this.held.delete(slot)) return;
     this.releases.push({ rowKey: counterKeyDigest(key), slot });
-    if (this.flushScheduled || this.releaseTimer) return;
-    this.releaseTimer = setTimeout(() => this.flush(), releaseDelayMs);
-    this.releaseTimer.unref();
+    // It rides with the statement this tick sends, or with the next one once those in flight are
+    // answered (this process is awake then anyway); with none in flight it goes at the end of this
+    // tick. Never on a timer of its own: on this VM waking an idle process costs more CPU than
+    // the round trip (bench/README.md, "the floor of one round trip").
+    if (this.flushScheduled || this.inFlight > 0) return;
+    this.scheduleFlush();
   }
 
   async settle(charge: WindowCharge, delta: number): Promise<number | undefined> {
@@ -77,23 +77,24 @@ export class PostgresCounterStore implements CounterStore {
 
   /**
    * Extends the leases of held slots (only those still there: a slot given back stays given back).
-   * The rows are locked in key order first, as `admit_batch` locks them, so the two cannot deadlock.
+   * Only the places this instance's slots hold (an admission takes a place only when it is free or expired).
    */
   async renewLeases(now: number): Promise<void> {
     const slots = this.held.list();
     if (!slots.length) return;
     await this.pg.query(
-      `WITH locked AS (SELECT key FROM concurrency_slots WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE)
-       UPDATE concurrency_slots c SET holders = c.holders || coalesce((SELECT jsonb_object_agg(u.slot, $3::bigint) FROM unnest($1::text[], $2::text[]) AS u(key, slot) WHERE u.key = c.key AND c.holders ? u.slot), '{}')
-       FROM locked WHERE c.key = locked.key`,
+      'UPDATE slot_leases l SET expires = $3 FROM unnest($1::text[], $2::text[]) AS u(key, slot) WHERE l.key = u.key AND l.holder = u.slot',
       [slots.map((s) => counterKeyDigest(s.key)), slots.map((s) => s.slot), now + this.leaseMs],
     );
   }
 
-  /** Skips rows another statement holds (no waiting, so no deadlock with a batch): the next sweep gets them. */
+  /** Skips rows and keys another statement holds (no waiting, so no deadlock with a batch): the next sweep gets them. */
   async sweep(now: number): Promise<void> {
     await this.pg.query('DELETE FROM rate_windows WHERE key IN (SELECT key FROM rate_windows WHERE window_start + window_ms < $1 FOR UPDATE SKIP LOCKED)', [now]);
-    await this.pg.query(`DELETE FROM concurrency_slots WHERE key IN (SELECT c.key FROM concurrency_slots c WHERE NOT EXISTS (SELECT 1 FROM jsonb_each(c.holders) AS e(k, v) WHERE (e.v)::bigint > $1) FOR UPDATE SKIP LOCKED)`, [now]);
+    // A key none of whose places is held: its rows go, unless an admission of it runs (it holds the
+    // key's lock), and each only if still free when deleted (the row's condition is checked again).
+    await this.pg.query(`DELETE FROM slot_leases l WHERE l.key IN (SELECT key FROM slot_leases GROUP BY key HAVING bool_and(holder IS NULL OR expires < $1))
+      AND (l.holder IS NULL OR l.expires < $1) AND pg_try_advisory_xact_lock(hashtext('gatehouse slot_leases'), hashtext(l.key))`, [now]);
   }
 
   async close(): Promise<void> {
@@ -106,8 +107,6 @@ export class PostgresCounterStore implements CounterStore {
   /** Sends what is queued: every pending release, and admissions in statements of at most maxBatch. */
   private async flush(): Promise<void> {
     this.flushScheduled = false;
-    clearTimeout(this.releaseTimer);
-    this.releaseTimer = undefined;
     const releases = this.releases;
     this.releases = [];
     const queued = this.queue;
@@ -120,6 +119,7 @@ export class PostgresCounterStore implements CounterStore {
   private async send(releases: { rowKey: string; slot: string }[], batch: Queued[]): Promise<void> {
     if (!releases.length && !batch.length) return;
     let rows: AdmitRow[];
+    this.inFlight++;
     try {
       rows = await this.pg.query<AdmitRow>('SELECT i, admitted, refused_by, window_start, window_ms, used FROM admit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
         releases.map((r) => r.rowKey), releases.map((r) => r.slot),
@@ -131,6 +131,9 @@ export class PostgresCounterStore implements CounterStore {
       if (releases.length) this.log.warn('counters: slots could not be given back; their leases will expire', { slots: releases.length, reason: (err as Error).message });
       for (const q of batch) q.reject(err);
       return;
+    } finally {
+      // The last answer is in: what was released meanwhile goes now unless a statement is on its way.
+      if (--this.inFlight === 0 && this.releases.length && !this.flushScheduled) this.scheduleFlush();
     }
     for (const row of rows) {
       const q = batch[row.i - 1]!;

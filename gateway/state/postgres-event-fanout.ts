@@ -1,10 +1,24 @@
 import { randomUUID } from 'node:crypto';
+import type { GatewayEventName } from '../core/admin-api';
 import type { EventFanout, FanoutEvent } from './event-fanout';
 import type { PostgresState } from './postgres-state';
 import { PgListener } from './pg-listener';
 
 /** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more. */
 const maxPayloadBytes = 7900;
+
+/**
+ * How a writer that took over some events (`carry`) announces them to the other instances within
+ * its own statement: `pg_notify(channel, prefix || <events' JSON, comma-separated> || suffix)`,
+ * one notification per chunk (`chunks` numbers the events so each chunk fits a payload; -1: an
+ * event too large for any, which is not announced).
+ */
+export interface EventNotices {
+  channel: string;
+  prefix: string;
+  suffix: string;
+  chunks(jsons: string[]): number[];
+}
 
 interface Pending {
   json: string;
@@ -24,6 +38,8 @@ export class PostgresEventFanout implements EventFanout {
   private readonly origin = randomUUID();
   private readonly channel: string;
   private readonly queue: Pending[] = [];
+  /** Events another statement announces to the fleet (`carry`): published here to this instance only. */
+  private readonly carried = new Set<GatewayEventName>();
   private sending = false;
   private stopListening: (() => void) | undefined;
 
@@ -39,6 +55,7 @@ export class PostgresEventFanout implements EventFanout {
 
   publish(event: FanoutEvent): Promise<void> {
     for (const l of this.listeners) l(event);
+    if (this.carried.has(event.name)) return Promise.resolve();
     const json = JSON.stringify(event);
     const bytes = Buffer.byteLength(json);
     if (bytes > maxPayloadBytes - 100) return Promise.reject(new Error(`event ${event.name} is too large to fan out (${bytes} bytes)`));
@@ -46,6 +63,36 @@ export class PostgresEventFanout implements EventFanout {
       this.queue.push({ json, bytes, resolve, reject });
       if (!this.sending) void this.drain();
     });
+  }
+
+  /**
+   * Hands the fleet-wide delivery of `name` events to a writer that announces them with its own
+   * statement (the audit index: a batch's `audit.appended` ride with the insert that indexes it,
+   * one notification per batch instead of a NOTIFY per record). From now on `publish` gives them
+   * to this instance's subscribers only; the other instances receive what the writer sends.
+   */
+  carry(name: GatewayEventName): EventNotices {
+    this.carried.add(name);
+    const prefix = `{"origin":"${this.origin}","events":[`;
+    return {
+      channel: this.channel,
+      prefix,
+      suffix: ']}',
+      chunks: (jsons) => {
+        let chunk = 0;
+        let bytes = prefix.length + 2;
+        return jsons.map((json) => {
+          const size = Buffer.byteLength(json) + 1;
+          if (prefix.length + 2 + size >= maxPayloadBytes) return -1; // too large to announce (publish refuses it too)
+          if (bytes + size >= maxPayloadBytes && bytes > prefix.length + 2) {
+            chunk++;
+            bytes = prefix.length + 2;
+          }
+          bytes += size;
+          return chunk;
+        });
+      },
+    };
   }
 
   subscribe(listener: (event: FanoutEvent) => void): () => void {

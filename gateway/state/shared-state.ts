@@ -13,7 +13,7 @@ import type { WebhookQueueStore } from './webhook-queue-store';
 import { PgListener } from './pg-listener';
 import { postgresAlertClaims } from './postgres-alert-claims';
 import { PostgresApprovalStore } from './postgres-approval-store';
-import { PostgresEventFanout } from './postgres-event-fanout';
+import { PostgresEventFanout, type EventNotices } from './postgres-event-fanout';
 import { PostgresGrantStore } from './postgres-grant-store';
 import { InstanceRegistry, type InstanceReport, type RegisteredInstance } from './instance-registry';
 import { instanceId } from './instance-id';
@@ -35,6 +35,11 @@ export interface SharedState {
   approvals?: ApprovalStore;
   grants?: GrantStore;
   fanout?: EventFanout;
+  /**
+   * How the fleet's audit index announces its records (`audit.appended`) to the other instances,
+   * with the insert that indexes them (absent when embedded; the fan-out no longer sends them).
+   */
+  auditNotices?: EventNotices;
   /** The alert webhooks' retry queue: a file in the data dir, or the fleet's table (any instance delivers). */
   webhookQueue: WebhookQueueStore;
   /** How often an idle instance looks at a shared webhook queue for what it was not told of (absent: not shared). */
@@ -89,7 +94,7 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
   const closers: (() => Promise<void>)[] = [];
   let postgres: PostgresState | undefined;
   let counters: CounterStore;
-  let fleet: Pick<SharedState, 'approvals' | 'grants' | 'fanout' | 'alertClaims'> = {};
+  let fleet: Pick<SharedState, 'approvals' | 'grants' | 'fanout' | 'auditNotices' | 'alertClaims'> = {};
   let reloadSignal: FleetSignal | undefined;
   let listener: PgListener | undefined;
   let webhookQueue: WebhookQueueStore;
@@ -112,10 +117,13 @@ export async function openSharedState(loaded: LoadedConfig, log: Logger, options
       // One LISTEN connection per instance carries decisions and events from the others.
       listener = new PgListener(secret(config.state!.postgres!.url, '/state/url'), log);
       closers.unshift(() => listener!.close());
+      const fanout = await PostgresEventFanout.open(postgres!, listener);
       fleet = {
         approvals: await PostgresApprovalStore.open(postgres!, listener),
         grants: new PostgresGrantStore(postgres!),
-        fanout: await PostgresEventFanout.open(postgres!, listener),
+        fanout,
+        // A record's event rides with its index entry (services.ts runs the index whenever this fan-out is open).
+        auditNotices: fanout.carry('audit.appended'),
         alertClaims: postgresAlertClaims(postgres!, instance.id),
       };
       reloadSignal = await FleetSignal.open(postgres!, listener, 'reload');

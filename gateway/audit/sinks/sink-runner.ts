@@ -21,6 +21,12 @@ export interface SinkRunnerOptions {
   batchSize: number;
   backoffMinMs: number;
   backoffMaxMs: number;
+  /**
+   * At most one delivery per this many ms (default 0: each new durable record is read at once):
+   * what is written meanwhile goes in the next batch, so a busy gateway sends a batch per period,
+   * not per record. A stop delivers what the period held back before returning.
+   */
+  minIntervalMs?: number;
   log: Logger;
   events: EventBus;
 }
@@ -102,13 +108,18 @@ export class SinkRunner {
 
   private async run(): Promise<void> {
     let attempt = 0;
-    while (!this.stopped) {
+    let lastPass = false;
+    let deliveredAt = 0;
+    while (!this.stopped || lastPass) {
+      const final = lastPass;
+      lastPass = false;
       const waiting = new Promise<void>((resolve) => (this.wakeUp = resolve));
       const generation = this.generation;
       try {
         const batch = await readFromCursor(this.o.dir, this.cursor, this.o.batchSize, this.o.durable());
         if (batch.skipped) this.o.log.warn('audit sink: segments removed by retention before delivery', { sink: this.o.name, from: batch.skipped[0] });
         if (batch.records.length) {
+          deliveredAt = Date.now();
           await this.transport.deliver(batch.records, batch.lines);
           this.delivered += batch.records.length;
         }
@@ -119,9 +130,15 @@ export class SinkRunner {
         }
         if (attempt > 0) this.o.log.info('audit sink: delivering again', { sink: this.o.name });
         attempt = 0;
+        if (final) return;
         if (batch.records.length >= this.o.batchSize) continue;
         await waiting;
+        const hold = deliveredAt + (this.o.minIntervalMs ?? 0) - Date.now();
+        if (hold > 0 && !this.stopped) await Promise.race([waitMs(hold), this.stopSignal()]);
+        // Stopped while holding records back for the period: deliver them before stopping.
+        lastPass = hold > 0 && this.stopped;
       } catch (err) {
+        if (final) return;
         this.failures++;
         attempt++;
         if (attempt === 1) {

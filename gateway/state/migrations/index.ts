@@ -6,6 +6,7 @@ import alertClaims from './005_alert_claims.sql';
 import webhookQueue from './006_webhook_queue.sql';
 import instanceReadiness from './007_instance_readiness.sql';
 import admitBatch from './008_admit_batch.sql';
+import slotLeases from './009_slot_leases.sql';
 
 /**
  * The schema's versions, in order. Never edit a migration that has shipped: add the next file
@@ -21,6 +22,7 @@ export const migrations: readonly { version: number; name: string; sql: string }
   { version: 6, name: 'webhook queue', sql: webhookQueue },
   { version: 7, name: 'instance readiness', sql: instanceReadiness },
   { version: 8, name: 'admissions in batches', sql: admitBatch },
+  { version: 9, name: 'a row per concurrency slot', sql: slotLeases },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;

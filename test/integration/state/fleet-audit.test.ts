@@ -3,14 +3,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
+import { Client } from 'pg';
 import { stringify } from 'yaml';
 import { ensureAdminToken } from '../../../gateway/admin/admin-token';
 import type { AuditRecord } from '../../../gateway/generated/audit-record';
+import { PgListener } from '../../../gateway/state/pg-listener';
+import { indexCadenceMs } from '../../../gateway/state/postgres-audit-index';
+import { collectEvents, waitFor } from '../../builders/wait-for';
 import { runCli } from '../../helpers/cli';
 import { FakeUpstream } from '../../helpers/fake-upstream';
 import { fleetEnv, startFleet, type TestFleet } from '../../helpers/fleet';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres';
-import type { TestGateway } from '../../helpers/gateway';
+import { startGateway, type TestGateway } from '../../helpers/gateway';
 import type { AuditServiceImpl } from '../../../gateway/audit/audit-service';
 
 const writerOf = (g: TestGateway) => (g.runtime.audit as AuditServiceImpl).writer;
@@ -82,6 +86,62 @@ describe('fleet audit: per-instance chains, one index in PostgreSQL', function (
     assert.equal(fromA.body.hash, ofB.hash, "another instance's record: its index entry");
     const fromB = await admin(b, `/admin/audit/${ofB.id}`);
     assert.ok(fromB.body.latencyMs !== undefined, 'its own record: whole');
+  });
+
+  it("an instance's records reach the others' admin events with their index entries: one statement and one notification per batch, not per record", async () => {
+    await indexCaughtUp();
+    const [a, b] = fleet.gateways as [TestGateway, TestGateway];
+    const listener = new Client({ connectionString: pg.url });
+    await listener.connect();
+    const notifications: string[] = [];
+    // Only the batches of this test's caller: reading B's admin API below writes admin records on B,
+    // which B announces too.
+    listener.on('notification', (n) => void (n.payload?.includes('"principal":"batched"') && notifications.push(n.payload)));
+    await listener.query(`LISTEN "${PgListener.channel(fleet.schema, 'events')}"`);
+    const ofA: string[] = [];
+    const offA = a.runtime.events.onLocal('audit.appended', (e) => void ofA.push(e.id));
+    const onB = collectEvents(b.runtime.events, ['audit.appended']);
+    const from = writerOf(a).durablePosition().seq;
+    const started = Date.now();
+    try {
+      const direct = new OpenAI({ baseURL: `${a.dataUrl}/v1`, apiKey: fleet.token('batched'), maxRetries: 0 });
+      for (let i = 0; i < 30; i++) await direct.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
+      // Batches: the first record's at once, then one per period, and the last one's after.
+      const periods = Math.ceil((Date.now() - started) / indexCadenceMs) + 2;
+      offA();
+      await waitFor(() => ofA.every((id) => onB.list.some((e) => e.payload.id === id)), "every record of A's on B", 20_000);
+      const last = ofA.at(-1)!;
+      assert.equal((await admin(b, `/admin/audit/${last}`)).status, 200, 'the event arrives with its index entry');
+      const seenOnB = onB.list.map((e) => e.payload.id).filter((id) => ofA.includes(id));
+      assert.equal(seenOnB.length, ofA.length, 'each record once');
+      assert.ok(ofA.length >= 60, `two records per request (${ofA.length})`);
+      const [{ statements }] = await pg.sql<{ statements: string }>(`SELECT count(DISTINCT xmin::text) AS statements FROM ${fleet.schema}.audit_index WHERE chain = '${writerOf(a).chain}' AND seq > ${from}`);
+      assert.ok(Number(statements) <= periods, `${ofA.length} records indexed by ${statements} statements (at most one per ${indexCadenceMs} ms period: ${periods})`);
+      assert.ok(notifications.length <= periods, `${ofA.length} records announced in ${notifications.length} notifications (at most ${periods})`);
+    } finally {
+      offA();
+      onB.stop();
+      await listener.end();
+    }
+  });
+
+  it('an instance that stops cleanly first indexes the records its last period held back', async () => {
+    const c = await startGateway(fleet.instanceConfig('gw-brief'), {});
+    let closed = false;
+    try {
+      const direct = new OpenAI({ baseURL: `${c.dataUrl}/v1`, apiKey: fleet.token('brief'), maxRetries: 0 });
+      for (let i = 0; i < 3; i++) await direct.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
+      await c.close();
+      closed = true;
+      // Its last record is the closing checkpoint.
+      const { chain, seq } = { chain: writerOf(c).chain, seq: writerOf(c).durablePosition().seq };
+      const seqs = (await indexed()).get(chain) ?? [];
+      assert.equal(seqs.at(-1), seq, 'the index has the chain up to its last durable record');
+    } finally {
+      if (!closed) await c.close();
+      // The fleet's chains stay the two instances' for the tests after this one.
+      await pg.sql(`DELETE FROM ${fleet.schema}.audit_chains WHERE chain = $1`, [writerOf(c).chain]);
+    }
   });
 
   it('PostgreSQL down: requests that need no shared state flow, and the index catches up after, each record once', async () => {

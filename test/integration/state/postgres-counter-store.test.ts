@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createLogger } from '../../../gateway/log';
-import type { Admission } from '../../../gateway/state/counter-store';
+import { counterKeyDigest, type Admission } from '../../../gateway/state/counter-store';
 import { PostgresCounterStore } from '../../../gateway/state/postgres-counter-store';
 import { PostgresState } from '../../../gateway/state/postgres-state';
 import { contractLeaseMs, describeCounterStoreContract } from '../../contract/counter-store';
@@ -38,6 +38,15 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
     afterEach(async () => {
       for (const { store, state } of opened.splice(0)) await store.close().then(() => state.close());
     });
+    /** Until the key's places hold `held` slots (the release reached PostgreSQL). */
+    const waitForRelease = async (schema: string, key: string, held = 0) => {
+      for (let i = 0; ; i++) {
+        const [{ n }] = await pg().sql<{ n: string }>(`SELECT count(*) FILTER (WHERE holder IS NOT NULL) AS n FROM ${schema}.slot_leases WHERE key = $1`, [counterKeyDigest(key)]);
+        if (Number(n) === held) return;
+        assert.ok(i < 200, `the release of ${key} never reached PostgreSQL`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
     const slot = (key: string, id: string, limit: number): Admission => ({ key, now: Date.now(), window: { amount: 1, limit: 1000, ms: 60_000 }, slot: { id, limit, leaseMs: 60_000 } });
 
     it('sends the admissions of one tick in one statement, and the releases with the next one', async () => {
@@ -49,6 +58,26 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
       const next = await Promise.all(Array.from({ length: 20 }, (_, i) => store.admit(slot('k', `b${i}`, 20))));
       assert.equal(next.filter((r) => r.admitted).length, 20, 'the releases went first, in the same statement');
       assert.equal(statements.length, 2);
+    });
+
+    it('a release with nothing in flight goes at the end of its tick (no timer to wait on); one made while a statement is in flight goes once it is answered', async () => {
+      const settings = await pg().migratedSchema();
+      const [a, b] = [await open(settings), await open(settings)];
+      assert.ok((await a.store.admit(slot('solo', 's1', 1))).admitted);
+      a.store.release('solo', 's1');
+      await new Promise(setImmediate);
+      assert.equal(a.statements.length, 2, 'the release is on its way already');
+      // The other instance can have the only slot at once.
+      await waitForRelease(settings.schema, 'solo');
+      assert.ok((await b.store.admit(slot('solo', 's2', 1))).admitted);
+      // In flight: an admission's statement; the release made meanwhile follows its answer.
+      const pending = a.store.admit(slot('busy', 's3', 5));
+      await new Promise(setImmediate);
+      assert.equal(a.statements.length, 3);
+      assert.ok((await a.store.admit(slot('busy', 's4', 5))).admitted); // a second statement, after the first
+      a.store.release('busy', 's3');
+      assert.ok((await pending).admitted);
+      await waitForRelease(settings.schema, 'busy', 1);
     });
 
     it('never deadlocks: two instances batching the same keys in opposite orders', async () => {
@@ -63,6 +92,41 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
       }
       const results = await Promise.all(pending);
       assert.equal(results.filter((r) => r.admitted).length, 15 * 24);
+    });
+
+    it('the sweep removes the places of keys no slot holds, and keeps a key with a held one', async () => {
+      const settings = await pg().migratedSchema();
+      const { store } = await open(settings);
+      for (const id of ['g1', 'g2', 'g3']) assert.ok((await store.admit(slot('gone', id, 10))).admitted);
+      for (const id of ['k1', 'k2']) assert.ok((await store.admit(slot('kept', id, 10))).admitted);
+      for (const id of ['g1', 'g2', 'g3', 'k1']) store.release(id.startsWith('g') ? 'gone' : 'kept', id);
+      await store.admit({ key: 'other', now: Date.now(), window: { amount: 1, limit: 1000, ms: 60_000 } }); // carries the releases
+      const places = async () => (await pg().sql<{ n: string }>(`SELECT count(*) AS n FROM ${settings.schema}.slot_leases`))[0]!.n;
+      assert.equal(await places(), '5');
+      await store.sweep(Date.now());
+      assert.equal(await places(), '2', "the held key's places stay (one free, one held)");
+      assert.ok((await store.admit(slot('gone', 'g4', 1))).admitted, 'a swept key admits again');
+      assert.equal((await store.admit(slot('kept', 'k3', 2))).admitted, true);
+      assert.equal((await store.admit(slot('kept', 'k4', 2))).admitted, false, 'the held slot still counts');
+    });
+
+    it("an admission and a release write their own slot, not the key's others: as much with 400 slots held as with none", async () => {
+      const { store } = await open(await pg().migratedSchema());
+      /** WAL bytes PostgreSQL writes for ten admissions of one more slot, each given back (with the next). */
+      const walOfTen = async (tag: string) => {
+        const [{ lsn: from }] = await pg().sql<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
+        for (let i = 0; i < 10; i++) {
+          assert.ok((await store.admit(slot('hot', `${tag}${i}`, 1000))).admitted);
+          store.release('hot', `${tag}${i}`);
+        }
+        await store.admit({ key: 'other', now: Date.now(), window: { amount: 1, limit: 1000, ms: 60_000 } }); // carries the last release
+        const [{ bytes }] = await pg().sql<{ bytes: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn)::bigint AS bytes', [from]);
+        return Number(bytes);
+      };
+      const alone = await walOfTen('alone');
+      await Promise.all(Array.from({ length: 400 }, (_, i) => store.admit(slot('hot', `held-${i}-${'x'.repeat(20)}`, 1000))));
+      const besideMany = await walOfTen('beside');
+      assert.ok(besideMany < 2 * alone + 4096, `WAL of ten admissions and releases: ${alone} bytes alone, ${besideMany} beside 400 held slots`);
     });
   });
 });

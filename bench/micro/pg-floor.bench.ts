@@ -1,0 +1,196 @@
+// The floor of "one round trip" to PostgreSQL on this machine, for a caller that sends one
+// statement and waits for its answer before the next (a lone sequential caller): the CPU µs this
+// process spends per round trip (process.cpuUsage), PostgreSQL's (its backends, /proc), and the
+// wall time, for
+//   - a loopback TCP echo to another process (no PostgreSQL at all: the socket write, the wake-up
+//     for the answer and the read — the part no client library can remove);
+//   - the same bytes PostgreSQL's extended protocol needs for a prepared statement (Bind, Execute,
+//     Sync) written on a raw socket, answered by PostgreSQL (no client library);
+//   - `pg`: `SELECT 1` (simple query), a named prepared statement, and the counter store's
+//     `admit_batch` statement with the slot given back on the next one (what a metered request makes);
+//   - the same with the caller pausing 20 ms after each request (its release then goes alone: a
+//     second round trip, and a wake-up for its answer), and the 20 ms pause alone.
+// Run: npx tsx bench/micro/pg-floor.bench.ts [--n 3000] [--rounds 3] [--json]
+import '../../scripts/register-text-loaders.cjs';
+import { spawn } from 'node:child_process';
+import { Socket } from 'node:net';
+import pg from 'pg';
+import { createLogger } from '../../gateway/log';
+// @ts-expect-error: a JavaScript module of the bench, without types
+import { cpuTicks } from '../lib/proc-stats.mjs';
+import { PostgresCounterStore } from '../../gateway/state/postgres-counter-store';
+import { PostgresState } from '../../gateway/state/postgres-state';
+import { startPostgres } from '../../test/helpers/postgres';
+
+const arg = (name: string, d: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : d;
+};
+const n = arg('--n', 3000);
+const rounds = arg('--rounds', 3);
+const json = process.argv.includes('--json');
+const tickUs = 1e6 / 100;
+
+/** CPU µs of these processes so far (/proc, in clock ticks of 10 ms). */
+const cpuUs = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuTicks(pid), 0) * tickUs;
+
+interface Sample { cpuUs: number; serverUs: number; p50Us: number }
+
+/** Runs `once` n times in sequence (after a warm-up): this process's and the server's CPU µs per call, and the p50 wall µs. */
+async function loop(once: () => Promise<unknown>, serverPids: () => number[], n: number): Promise<Sample> {
+  for (let i = 0; i < Math.min(300, n >> 2); i++) await once();
+  const pids = serverPids();
+  const lat: number[] = [];
+  const s0 = cpuUs(pids);
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    await once();
+    lat.push(Number(process.hrtime.bigint() - t) / 1000);
+  }
+  const c = process.cpuUsage(c0);
+  const s = cpuUs(pids) - s0;
+  lat.sort((a, b) => a - b);
+  return { cpuUs: (c.user + c.system) / n, serverUs: s / n, p50Us: lat[n >> 1]! };
+}
+
+/** A TCP echo server in another process (so the answer really crosses processes, as PostgreSQL's does). */
+async function startEcho(): Promise<{ port: number; pid: number; stop(): void }> {
+  const code = "const s = require('net').createServer((c) => c.on('data', (d) => c.write(d))); s.listen(0, '127.0.0.1', () => process.send(s.address().port));";
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve(Number(m))));
+  return { port, pid: child.pid!, stop: () => void child.kill() };
+}
+
+/** One request-answer exchange on a raw socket: resolves when `done(bytesSoFar)` says the answer is complete. */
+function exchanger(socket: Socket, done: (buf: Buffer) => boolean): (msg: Buffer) => Promise<void> {
+  let pending: (() => void) | undefined;
+  let got: Buffer[] = [];
+  socket.setNoDelay(true);
+  socket.on('data', (d) => {
+    got.push(d);
+    if (pending && done(Buffer.concat(got))) {
+      got = [];
+      const p = pending;
+      pending = undefined;
+      p();
+    }
+  });
+  return (msg) => new Promise<void>((resolve) => {
+    pending = resolve;
+    socket.write(msg);
+  });
+}
+
+/** PostgreSQL protocol messages (v3): a type byte, an int32 length, the body. */
+function message(type: string, body: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.write(type, 0, 'latin1');
+  head.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([head, body]);
+}
+const cstr = (s: string) => Buffer.from(s + '\0');
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function rawPostgres(port: number, name: string): Promise<{ once: () => Promise<void>; corked: () => Promise<void>; close(): void }> {
+  const socket = new Socket();
+  await new Promise<void>((resolve, reject) => socket.connect(port, '127.0.0.1', resolve).once('error', reject));
+  const startup = Buffer.concat([Buffer.from([0, 3, 0, 0]), cstr('user'), cstr('gatehouse'), cstr('database'), cstr('postgres'), cstr('application_name'), cstr(name), Buffer.from([0])]);
+  const len = Buffer.alloc(4);
+  len.writeInt32BE(startup.length + 4);
+  // ReadyForQuery ('Z', length 5, status) ends the start-up and every Sync.
+  const ready = (b: Buffer) => b.length >= 6 && b[b.length - 6] === 0x5a && b.readInt32BE(b.length - 5) === 5;
+  const exchange = exchanger(socket, ready);
+  await exchange(Buffer.concat([len, startup]));
+  // Parse a named statement once: SELECT 1.
+  await exchange(Buffer.concat([message('P', Buffer.concat([cstr('one'), cstr('SELECT 1'), Buffer.from([0, 0])])), message('S', Buffer.alloc(0))]));
+  // Bind (unnamed portal, statement "one", no parameters, text results), Execute (no row limit), Sync: one write.
+  const bindExecSync = Buffer.concat([
+    message('B', Buffer.concat([cstr(''), cstr('one'), Buffer.from([0, 0, 0, 0, 0, 0])])),
+    message('E', Buffer.concat([cstr(''), Buffer.from([0, 0, 0, 0])])),
+    message('S', Buffer.alloc(0)),
+  ]);
+  const parts = [bindExecSync.subarray(0, 20), bindExecSync.subarray(20, 34), bindExecSync.subarray(34)];
+  const corked = () => {
+    // As `pg` sends a prepared statement: one write per message between cork() and uncork() (one writev).
+    socket.cork();
+    const p = exchange(parts[0]!);
+    for (const part of parts.slice(1)) socket.write(part);
+    socket.uncork();
+    return p;
+  };
+  return { once: () => exchange(bindExecSync), corked, close: () => void socket.destroy() };
+}
+
+async function main(): Promise<void> {
+  const server = await startPostgres();
+  const echo = await startEcho();
+  const log = createLogger({ write: () => {} });
+  try {
+    const settings = await server.migratedSchema();
+    const backends = async (app: string) => (await server.sql<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [app])).map((r) => Number(r.pid));
+
+    const simple = new pg.Client({ connectionString: server.url, application_name: 'floor-simple' });
+    await simple.connect();
+    const raw = await rawPostgres(server.port, 'floor-raw');
+    const state = await PostgresState.open({ ...settings, poolSize: 1 }, log);
+    const store = new PostgresCounterStore(state, 30_000, log);
+    await state.query("SET application_name = 'floor-store'");
+    const echoSocket = new Socket();
+    await new Promise<void>((resolve) => echoSocket.connect(echo.port, '127.0.0.1', resolve));
+    const ping = Buffer.alloc(24, 1);
+    const echoOnce = exchanger(echoSocket, (b) => b.length >= ping.length);
+
+    const pids = { simple: await backends('floor-simple'), raw: await backends('floor-raw'), store: await backends('floor-store') };
+    let seq = 0;
+    const cases: [string, () => Promise<unknown>, () => number[]][] = [
+      ['TCP echo to another process (no PostgreSQL)', () => echoOnce(ping), () => [echo.pid]],
+      ['raw socket: Bind/Execute/Sync of a prepared SELECT 1', () => raw.once(), () => pids.raw],
+      ['raw socket: the same bytes in three writes, corked (one writev)', () => raw.corked(), () => pids.raw],
+      ['pg: SELECT 1 (simple query)', () => simple.query('SELECT 1'), () => pids.simple],
+      ['pg: named prepared statement', () => simple.query({ name: 'one', text: 'SELECT $1::int AS one', values: [1] }), () => pids.simple],
+      ['store: admit_batch (rate + slot), slot given back with the next', async () => {
+        const a = { key: 'rule\u0000iss\u0000caller', now: Date.now(), window: { amount: 1, limit: 1e9, ms: 60_000 }, slot: { id: `s${seq++}`, limit: 1e6, leaseMs: 30_000 } };
+        await store.admit(a);
+        store.release(a.key, a.slot.id);
+      }, () => pids.store],
+      ['store: the same, the caller pausing 20 ms after each (its release goes alone)', async () => {
+        const a = { key: 'rule\u0000iss\u0000caller', now: Date.now(), window: { amount: 1, limit: 1e9, ms: 60_000 }, slot: { id: `s${seq++}`, limit: 1e6, leaseMs: 30_000 } };
+        await store.admit(a);
+        store.release(a.key, a.slot.id);
+        await pause(20);
+      }, () => pids.store],
+      ['a 20 ms pause alone (a timer wake-up)', () => pause(20), () => []],
+    ];
+    const results: Record<string, Sample[]> = {};
+    for (let r = 0; r < rounds; r++) {
+      for (const [label, once, serverPids] of cases) {
+        const s = await loop(once, serverPids, label.includes('20 ms') ? Math.min(n, 200) : n);
+        (results[label] ??= []).push(s);
+      }
+    }
+    const fmt = (xs: number[]) => {
+      const s = [...xs].sort((a, b) => a - b);
+      return `${Math.round(s[s.length >> 1]!)} [${Math.round(s[0]!)}–${Math.round(s.at(-1)!)}]`;
+    };
+    const median = (xs: number[]) => Math.round([...xs].sort((a, b) => a - b)[xs.length >> 1]!);
+    const figures = Object.entries(results).map(([label, xs]) => ({
+      case: label, clientCpuUs: median(xs.map((x) => x.cpuUs)), serverCpuUs: median(xs.map((x) => x.serverUs)), wallP50Us: median(xs.map((x) => x.p50Us)),
+    }));
+    if (json) console.log(JSON.stringify({ n, rounds, cases: figures }));
+    else {
+      console.log(`Sequential round trips, ${n} per case, median of ${rounds} rounds [range]; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+      console.log('| case | client CPU µs per round trip | server CPU µs | wall p50 µs |\n|---|---:|---:|---:|');
+      for (const [label, xs] of Object.entries(results)) console.log(`| ${label} | ${fmt(xs.map((x) => x.cpuUs))} | ${fmt(xs.map((x) => x.serverUs))} | ${fmt(xs.map((x) => x.p50Us))} |`);
+    }
+    await store.close();
+    await state.close();
+    await simple.end();
+    raw.close();
+    echoSocket.destroy();
+  } finally {
+    echo.stop();
+    await server.stop();
+  }
+}
+void main();
