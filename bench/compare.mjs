@@ -2,8 +2,9 @@
 // mock upstream, next to a minimal node:http proxy as the control (on a busy machine, compare each
 // build with the control of the same round rather than with yesterday's numbers).
 // Usage: node bench/compare.mjs A/gateway.js B/gateway.js ...   (build one with `node esbuild.config.mjs`
-//        and copy dist/gateway.js away before changing the code)
-// Env: MODE (json-160B | sse-160B | json-4KB | sse-4KB), ROUNDS (4), DUR (3), CONN (10),
+//        and copy dist/gateway.js away before changing the code); a bundle given as proxy:A/gateway.js
+//        runs as `serve --proxy-only` whatever PIPELINE says, so one run can give full ÷ proxy only.
+// Env: MODE (json-160B | sse-160B | json-4KB | sse-4KB), ROUNDS (4), DUR (3), CONN (10), WARMUP (2 s),
 //      PIPELINE (proxy: `serve --proxy-only`; full: configs/full.yaml — identity, policy, masking,
 //      the durable audit log — each build with its own data dir and a dev-issuer token it minted).
 
@@ -18,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const env = process.env;
-const builds = process.argv.slice(2).map((p) => resolve(p));
+const builds = process.argv.slice(2).map((p) => ({ proxyOnly: p.startsWith('proxy:'), path: resolve(p.replace(/^proxy:/, '')) }));
 if (!builds.length) {
   console.error('usage: node bench/compare.mjs BUNDLE_A.js [BUNDLE_B.js ...]');
   process.exit(2);
@@ -40,18 +41,20 @@ process.on('SIGINT', () => procs.stopAll().then(() => process.exit(130)));
 async function main() {
   const up = await procs.start('upstream', 'node', [join(bench, 'upstream.mjs')], { cpu, ready: /listening (http\S+)/ });
   const control = await procs.start('minimal-proxy', 'node', [join(bench, 'lib/minimal-proxy.mjs')], { cpu, env: { UPSTREAM: up.match[1] }, ready: ADDR });
-  const template = full ? 'full.yaml' : 'proxy-only.yaml';
   const targets = [{ name: 'minimal node proxy', pid: control.pid, url: control.match[1] }];
-  for (const [i, b] of builds.entries()) {
+  for (const [i, { proxyOnly, path: b }] of builds.entries()) {
+    const isFull = full && !proxyOnly;
+    const template = isFull ? 'full.yaml' : 'proxy-only.yaml';
     const dataDir = join(out, `data-${i}`);
     const config = join(out, `build-${i}-${template}`);
     writeFileSync(config, readFileSync(join(bench, 'configs', template), 'utf8').replaceAll('__UPSTREAM_URL__', up.match[1]).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', bench));
-    const g = await procs.start(`build-${i}`, 'node', [b, 'serve', '--config', config, ...(full ? [] : ['--proxy-only']), '--port', '0', '--admin-port', '0'], { cpu, env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR });
+    const g = await procs.start(`build-${i}`, 'node', [b, 'serve', '--config', config, ...(isFull ? [] : ['--proxy-only']), '--port', '0', '--admin-port', '0'], { cpu, env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR });
     // The full pipeline wants a token of its dev issuer (the bench policy lets group `agents` through).
-    const auth = full ? spawnSync('node', [b, 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir], { encoding: 'utf8' }).stdout.trim() : undefined;
-    targets.push({ name: `${basename(dirname(b))}/${basename(b)}`, pid: g.pid, url: g.match[1], auth });
+    const auth = isFull ? spawnSync('node', [b, 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir], { encoding: 'utf8' }).stdout.trim() : undefined;
+    targets.push({ name: `${isFull !== full ? 'proxy only: ' : ''}${basename(dirname(b))}/${basename(b)}`, pid: g.pid, url: g.match[1], auth });
   }
-  for (const t of targets) await runWrk(ctx, { url: t.url + '/v1/chat/completions', bodyFile, seconds: 2, auth: t.auth });
+  // A full pipeline keeps a window of 10,000 recent records: warm up past it (WARMUP=8 does at c50).
+  for (const t of targets) await runWrk(ctx, { url: t.url + '/v1/chat/completions', bodyFile, seconds: Number(env.WARMUP ?? 2), auth: t.auth });
   const rows = targets.map(() => []);
   for (let r = 1; r <= rounds; r++) {
     for (const [i, t] of targets.entries()) {
@@ -63,12 +66,14 @@ async function main() {
     console.error(`round ${r}: ${targets.map((t, i) => `${t.name} ${rows[i][r - 1].us.toFixed(0)} µs`).join(', ')}`);
   }
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2; };
   console.log(`\n${full ? 'full pipeline' : 'proxy only'}, ${mode}, wrk -c${ctx.conn}, ${rounds} rounds of ${dur} s, ${pin ? 'servers on CPU 0, wrk on CPU 1' : 'not pinned'}\n`);
-  console.log('| build | proxy CPU µs/req per round | mean | vs control | req/s mean |');
-  console.log('|---|---|---:|---:|---:|');
+  console.log('| build | proxy CPU µs/req per round | median [range] | mean | vs control | req/s mean |');
+  console.log('|---|---|---:|---:|---:|---:|');
   for (const [i, t] of targets.entries()) {
-    const m = mean(rows[i].map((x) => x.us));
-    console.log(`| ${t.name} | ${rows[i].map((x) => x.us.toFixed(0)).join(', ')} | ${m.toFixed(0)} | ${(m / mean(rows[0].map((x) => x.us))).toFixed(2)}× | ${mean(rows[i].map((x) => x.rps)).toFixed(0)} |`);
+    const us = rows[i].map((x) => x.us);
+    const m = mean(us);
+    console.log(`| ${t.name} | ${us.map((x) => x.toFixed(0)).join(', ')} | ${median(us).toFixed(0)} [${Math.min(...us).toFixed(0)}–${Math.max(...us).toFixed(0)}] | ${m.toFixed(0)} | ${(m / mean(rows[0].map((x) => x.us))).toFixed(2)}× | ${mean(rows[i].map((x) => x.rps)).toFixed(0)} |`);
   }
 }
 
