@@ -53,7 +53,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   private cancelled = false;
   private abortUpstream?: (err?: Error) => void;
   private sink?: UpstreamBodySink;
-  private readonly headerTimer: NodeJS.Timeout;
+  /** Until the response's headers are in (or it is settled otherwise); then dropped, not kept for a stream's life. */
+  private headerTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly rt: Runtime,
@@ -75,7 +76,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
       this.cancel();
       if (!this.settled) {
         this.settled = true;
-        clearTimeout(this.headerTimer);
+        this.stopHeaderTimer();
         this.resolve();
       }
     });
@@ -85,11 +86,16 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   fail(err: GatehouseError): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.headerTimer);
+    this.stopHeaderTimer();
     this.deps.metrics.upstreamFailed(this.x.target!.upstream.name, err.code);
     this.x.outcome.upstreamError = err.code;
     this.cancel();
     this.reject(err);
+  }
+
+  private stopHeaderTimer(): void {
+    clearTimeout(this.headerTimer);
+    this.headerTimer = undefined;
   }
 
   private cancel(): void {
@@ -109,7 +115,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
       return false;
     }
     this.settled = true;
-    clearTimeout(this.headerTimer);
+    this.stopHeaderTimer();
     this.sink = relayResponse(this.rt, this.x, this.deps.responseStages, { statusCode, headers: parseRawHeaders(rawHeaders), resume }, this.resolve);
     return true;
   }

@@ -5,7 +5,7 @@ import { ClientBodyWriter } from './client-body-writer';
 import type { Exchange } from './exchange';
 import { recordOutcome } from './record-outcome';
 import { relayIntoHeldStream } from './relay-into-held-stream';
-import { openResponseSteps, type ResponseStage } from './response-stage';
+import { openResponseSteps, type ResponseStage, type ResponseStep } from './response-stage';
 import { noteUpstreamReset, type UpstreamBodySink, type UpstreamResponse } from './upstream-response';
 
 /**
@@ -45,38 +45,55 @@ export function relayResponse(rt: Runtime, x: Exchange, stages: readonly Respons
   // With a Content-Length the client sees the response complete at its last byte, not at res.end():
   // hold the last byte back until the outcome record is durable (chunked responses end at res.end()).
   const holdLastByte = !heldStream && !rewrites && hasLength;
-  const client = new ClientBodyWriter(x, res, holdLastByte, upstreamRes.resume);
-  let broken = false;
-  return {
-    data: steps ? (chunk) => client.write(steps.chunk(chunk)) : (chunk) => client.write(chunk),
-    end() {
-      if (steps) client.write(steps.end());
-      client.flush();
-      const finish = () => {
-        client.end();
-        done();
-      };
-      // The outcome record is durable before the client sees the end of the response (a crash
-      // cannot leave a served request without it).
-      const settle = () => {
-        const durable = recordOutcome(rt, x);
-        if (durable) durable.then(finish, finish);
-        else finish();
-      };
-      // Bytes just written leave when Node uncorks the socket, on a tick their write queued:
-      // building the record on a later tick lets them go first instead of waiting for its cost.
-      // With the last byte held back the client cannot use the response before res.end anyway,
-      // and settling now keeps that byte in the same write when no sync is needed (proxy only).
-      if (holdLastByte) settle();
-      else process.nextTick(settle);
-    },
-    // An upstream reset after headers: end the client's response abruptly, so it cannot mistake a cut stream for a whole one.
-    error(err) {
-      if (broken) return;
-      broken = true;
-      if (!x.outcome.clientAborted) noteUpstreamReset(x.outcome, err);
-      res.destroy();
+  return new RelaySink(rt, x, steps, new ClientBodyWriter(x, res, holdLastByte, upstreamRes.resume), holdLastByte, done);
+}
+
+/** The relay of one response's body: an object of a class, not closures (a stream keeps it for as long as it runs). */
+class RelaySink implements UpstreamBodySink {
+  private broken = false;
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly x: Exchange,
+    private readonly steps: ResponseStep | null,
+    private readonly client: ClientBodyWriter,
+    private readonly holdLastByte: boolean,
+    private readonly done: () => void,
+  ) {}
+
+  data(chunk: Buffer): boolean {
+    return this.client.write(this.steps ? this.steps.chunk(chunk) : chunk);
+  }
+
+  end(): void {
+    const { rt, x, client, done } = this;
+    if (this.steps) client.write(this.steps.end());
+    client.flush();
+    const finish = () => {
+      client.end();
       done();
-    },
-  };
+    };
+    // The outcome record is durable before the client sees the end of the response (a crash
+    // cannot leave a served request without it).
+    const settle = () => {
+      const durable = recordOutcome(rt, x);
+      if (durable) durable.then(finish, finish);
+      else finish();
+    };
+    // Bytes just written leave when Node uncorks the socket, on a tick their write queued:
+    // building the record on a later tick lets them go first instead of waiting for its cost.
+    // With the last byte held back the client cannot use the response before res.end anyway,
+    // and settling now keeps that byte in the same write when no sync is needed (proxy only).
+    if (this.holdLastByte) settle();
+    else process.nextTick(settle);
+  }
+
+  // An upstream reset after headers: end the client's response abruptly, so it cannot mistake a cut stream for a whole one.
+  error(err: Error): void {
+    if (this.broken) return;
+    this.broken = true;
+    if (!this.x.outcome.clientAborted) noteUpstreamReset(this.x.outcome, err);
+    this.x.res.destroy();
+    this.done();
+  }
 }
