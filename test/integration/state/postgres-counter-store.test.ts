@@ -71,10 +71,9 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
       await waitForRelease(settings.schema, 'solo');
       assert.ok((await b.store.admit(slot('solo', 's2', 1))).admitted);
       // In flight: an admission's statement; the release made meanwhile follows its answer.
-      const pending = a.store.admit(slot('busy', 's3', 5));
+      assert.ok((await a.store.admit(slot('busy', 's3', 5))).admitted);
+      const pending = a.store.admit(slot('busy', 's4', 5));
       await new Promise(setImmediate);
-      assert.equal(a.statements.length, 3);
-      assert.ok((await a.store.admit(slot('busy', 's4', 5))).admitted); // a second statement, after the first
       a.store.release('busy', 's3');
       assert.ok((await pending).admitted);
       await waitForRelease(settings.schema, 'busy', 1);
