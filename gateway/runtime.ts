@@ -13,6 +13,7 @@ import type { AuditRecord } from './generated/audit-record';
 import type { AuditQuery } from './audit/record-index';
 import type { Tracing } from './telemetry/tracing';
 import type { Approval, ApprovalState, ApprovalVerdict, Grant, ReloadResult, VerifyReport } from './core/admin-api';
+import type { ByteParts } from './core/byte-parts';
 
 /**
  * The services a running gateway is made of. `createGateway()` builds one Runtime and hands it
@@ -145,7 +146,7 @@ export interface UsageService {
    * Request side: the body to send instead, asking an OpenAI chat/completions stream for its usage
    * when the caller did not (config usage.includeStreamUsage); undefined to send it as it is.
    */
-  askStreamUsage(request: InferenceRequest, json: unknown, body: Buffer | undefined): Buffer | undefined;
+  askStreamUsage(request: InferenceRequest, json: unknown, body: ByteParts | undefined): ByteParts | undefined;
   /**
    * Response side: a reader of the body on its way to the client (before masking), taking out what
    * askStreamUsage added when `asked`; null when the answer carries no usage.

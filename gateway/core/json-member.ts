@@ -1,24 +1,38 @@
+import type { ByteParts } from './byte-parts';
+
 /**
  * A JSON object text with one member added in front: `{"a":1}` + max_tokens 5 →
- * `{"max_tokens":5,"a":1}`, without parsing or re-serializing the rest (a 4 MB prompt is copied
- * once, not serialized again). Only for a member the object does not have: with a duplicate name
- * most parsers keep the last one, so adding one that exists would not override it.
+ * `{"max_tokens":5,"a":1}`, without parsing, re-serializing or copying the rest: the result is
+ * parts (`byte-parts.ts`), the text's own bytes cut after its `{` with the member between (a 4 MB
+ * prompt is not copied). Only for a member the object does not have: with a duplicate name most
+ * parsers keep the last one, so adding one that exists would not override it.
  * Returns undefined when the text is not an object (its first non-blank byte is not `{`).
  *
  * @example
- * prependMember(Buffer.from(' {"a":1}'), 'max_tokens', 5)?.toString()  // => ' {"max_tokens":5,"a":1}'
- * prependMember(Buffer.from('{}'), 'n', 1)?.toString()                   // => '{"n":1}'
+ * Buffer.concat(prependMember(Buffer.from(' {"a":1}'), 'max_tokens', 5)!).toString()  // => ' {"max_tokens":5,"a":1}'
+ * Buffer.concat(prependMember(Buffer.from('{}'), 'n', 1)!).toString()                   // => '{"n":1}'
  */
-export function prependMember(text: Buffer, name: string, value: number | string | boolean | null): Buffer | undefined {
-  const open = skipBlanks(text, 0);
-  if (text[open] !== 0x7b /* { */) return undefined;
-  const empty = text[skipBlanks(text, open + 1)] === 0x7d; /* } */
+export function prependMember(text: ByteParts, name: string, value: unknown): Buffer[] | undefined {
+  const parts = Buffer.isBuffer(text) ? [text] : (text as readonly Buffer[]);
+  const open = nonBlank(parts, 0, 0);
+  if (!open || parts[open.part][open.at] !== 0x7b /* { */) return undefined;
+  const next = nonBlank(parts, open.part, open.at + 1);
+  const empty = next !== undefined && parts[next.part][next.at] === 0x7d; /* } */
   const member = Buffer.from(`${JSON.stringify(name)}:${JSON.stringify(value)}${empty ? '' : ','}`);
-  return Buffer.concat([text.subarray(0, open + 1), member, text.subarray(open + 1)]);
+  const cut = parts[open.part];
+  const out = parts.slice(0, open.part);
+  out.push(cut.subarray(0, open.at + 1), member);
+  if (open.at + 1 < cut.length) out.push(cut.subarray(open.at + 1));
+  for (let i = open.part + 1; i < parts.length; i++) out.push(parts[i]);
+  return out;
 }
 
-/** The index of the first byte at or after `i` that is not JSON whitespace (RFC 8259 §2). */
-function skipBlanks(text: Buffer, i: number): number {
-  while (i < text.length && (text[i] === 0x20 || text[i] === 0x09 || text[i] === 0x0a || text[i] === 0x0d)) i++;
-  return i;
+/** Where the first byte at or after parts[part][at] that is not JSON whitespace (RFC 8259 §2) is. */
+function nonBlank(parts: readonly Buffer[], part: number, at: number): { part: number; at: number } | undefined {
+  for (; part < parts.length; part++, at = 0) {
+    const p = parts[part];
+    while (at < p.length && (p[at] === 0x20 || p[at] === 0x09 || p[at] === 0x0a || p[at] === 0x0d)) at++;
+    if (at < p.length) return { part, at };
+  }
+  return undefined;
 }

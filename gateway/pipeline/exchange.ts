@@ -4,6 +4,7 @@ import type { Decision, InferenceRequest, MaskReportEntry, Principal } from '../
 import type { ClientGone, ExchangeOutcome, ExchangeRecord, UsageTap } from '../runtime';
 import type { BudgetReservation } from '../core/usage/budget';
 import type { CompiledUpstream } from '../upstream/upstream-table';
+import type { ByteParts } from '../core/byte-parts';
 
 export type { ExchangeOutcome } from '../runtime';
 
@@ -43,7 +44,7 @@ export interface Exchange extends ExchangeRecord {
   json?: unknown;
   decision?: Decision;
   /** Body to send upstream when a stage rewrote it (masking, max_tokens cap, stream usage); otherwise `body` is sent. */
-  upstreamBody?: Buffer;
+  upstreamBody?: ByteParts;
   /**
    * The policy's max_tokens cap, already set on `json` (evaluate-policy.ts): `added` names a member
    * the body did not have. write-token-cap.ts puts it into the bytes that go upstream.

@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { partsLength, type ByteParts } from '../core/byte-parts';
 import { GatehouseError } from '../errors';
 import type { DataPathMetrics, Runtime } from '../runtime';
 import { upstreamRequestHeaders } from '../upstream/headers';
@@ -25,9 +26,11 @@ export function forwardUpstream(rt: Runtime, deps: { metrics: DataPathMetrics; r
       const { upstream, path } = x.target!;
       const body = x.upstreamBody ?? x.body;
       const handler = new ForwardHandler(rt, x, deps, resolve, reject);
-      const headers = upstreamRequestHeaders(x.req.headers, upstream, x.id, x.streamBody ? undefined : (body?.length ?? 0), x.clientAddress, x.upstreamTraceparent);
-      const requestBody = x.streamBody ? limitedBody(x, limit, handler) : body ? ownBytes(body) : null;
-      upstream.pool.dispatch({ method: x.req.method as Dispatcher.HttpMethod, path, headers, body: requestBody, headersTimeout: 0, bodyTimeout: 0 }, handler);
+      const headers = upstreamRequestHeaders(x.req.headers, upstream, x.id, x.streamBody ? undefined : (body ? partsLength(body) : 0), x.clientAddress, x.upstreamTraceparent);
+      const requestBody = x.streamBody ? limitedBody(x, limit, handler) : body ? sendable(body) : null;
+      // undici documents Iterable bodies (docs/api/Dispatcher.md, `body`); its types leave them out.
+      const dispatchBody = requestBody as Dispatcher.DispatchOptions['body'];
+      upstream.pool.dispatch({ method: x.req.method as Dispatcher.HttpMethod, path, headers, body: dispatchBody, headersTimeout: 0, bodyTimeout: 0 }, handler);
       // The exchange lets go of its copies of the body: the arrival record, durable by now, keeps
       // what the audit keeps of it, the outcome record reads none of them, and the dispatcher has
       // its own. A streamed answer keeps the exchange for as long as it runs.
@@ -35,13 +38,33 @@ export function forwardUpstream(rt: Runtime, deps: { metrics: DataPathMetrics; r
     });
 }
 
+/** From this size on, a body in parts is sent as its parts; a smaller one is joined first. */
+const partsFrom = 64 * 1024;
+
 /**
- * The bytes in a buffer of their own: a small Buffer.from or Buffer.concat is a slice of Node's
- * shared 8 KB pool, and the dispatcher keeps the request's body until its response ends, so one
- * slice would keep the whole pool block (and every dead slice in it) for a stream's life.
+ * The body as the dispatcher gets it. A body in parts (a member added in front of a big prompt,
+ * `core/json-member.ts`) is written part by part, not copied into one buffer; below `partsFrom`
+ * the copy costs less than a socket write per part, so it is joined.
+ */
+function sendable(body: ByteParts): Buffer | Buffer[] {
+  if (Buffer.isBuffer(body)) return ownBytes(body);
+  const parts = body as readonly Buffer[];
+  const length = partsLength(parts);
+  if (length >= partsFrom) return parts.map(ownBytes);
+  const own = Buffer.allocUnsafeSlow(length);
+  let at = 0;
+  for (const p of parts) at += p.copy(own, at);
+  return own;
+}
+
+/**
+ * The bytes in a buffer of their own unless they fill most of the one they are in: a small
+ * Buffer.from or Buffer.concat is a slice of Node's shared 8 KB pool, and the dispatcher keeps
+ * the request's body until its response ends, so one slice would keep the whole pool block (and
+ * every dead slice in it) for a stream's life. A big body's part after its first byte keeps it.
  */
 function ownBytes(body: Buffer): Buffer {
-  if (body.byteOffset === 0 && body.buffer.byteLength === body.length) return body;
+  if (body.length * 2 >= body.buffer.byteLength) return body;
   const own = Buffer.allocUnsafeSlow(body.length);
   body.copy(own);
   return own;

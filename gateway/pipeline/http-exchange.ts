@@ -4,6 +4,7 @@ import type { Decision, InferenceRequest, MaskReportEntry, Principal } from '../
 import type { ClientGone } from '../runtime';
 import { ClientGoneSignal } from './client-gone';
 import type { Exchange, ExchangeOutcome } from './exchange';
+import type { ByteParts } from '../core/byte-parts';
 
 /**
  * The Exchange of one HTTP request. The client-gone signal is created on first use: most
@@ -25,7 +26,7 @@ export class HttpExchange implements Exchange {
   body?: Buffer;
   json?: unknown;
   decision?: Decision;
-  upstreamBody?: Buffer;
+  upstreamBody?: ByteParts;
   auditRequestBody?: unknown;
   maskReport: MaskReportEntry[] = [];
   streamUsageAsked?: boolean;

@@ -102,6 +102,19 @@ describe('usage and cost through the gateway', () => {
     assert.ok(chunks.every((c) => c.choices.length === 1 && c.usage === undefined));
   });
 
+  it('a big streamed prompt: the member is sent in front of the client\'s bytes, every other byte and the length right (issue 23: sent in parts, not copied)', async () => {
+    upstream.handler = (_req, res, raw) => chatSseAsDocumented(res, JSON.parse(raw.toString('utf8')), ['Hi'], streamUsage);
+    // Over `sendable`'s 64 KB: sent as its parts. Non-ASCII and escapes in the prompt, blanks in the JSON.
+    const body = ` {"model":"gpt-4o-mini", "stream":true,"messages":[{"role":"user","content":"${'caf\\u00e9 ☕ \\n'.repeat(20_000)}"}]}`;
+    const response = await fetch(`${gateway.dataUrl}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${await gateway.token()}`, 'content-type': 'application/json' }, body });
+    assert.equal(response.status, 200);
+    assert.ok(!(await response.text()).includes('"usage"'));
+    const sent = upstream.last;
+    assert.equal(sent.body.toString('utf8'), ` {"stream_options":{"include_usage":true},${body.slice(2)}`);
+    assert.equal(Number(sent.headers['content-length']), sent.body.length);
+    assert.equal(sent.headers['transfer-encoding'], undefined);
+  });
+
   it('a stream that asked for usage keeps its usage chunk', async () => {
     upstream.handler = (_req, res, raw) => chatSseAsDocumented(res, JSON.parse(raw.toString('utf8')), ['Hi'], streamUsage);
     const chunks: OpenAI.ChatCompletionChunk[] = [];

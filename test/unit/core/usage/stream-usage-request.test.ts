@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { joinParts } from '../../../../gateway/core/byte-parts';
 import { withStreamUsage } from '../../../../gateway/core/usage/stream-usage-request';
 
 describe('core/usage: asking a stream for its usage', () => {
-  const ask = (text: string) => withStreamUsage(JSON.parse(text), Buffer.from(text))?.toString();
+  const ask = (text: string) => {
+    const out = withStreamUsage(JSON.parse(text), Buffer.from(text));
+    return out && joinParts(out).toString();
+  };
 
   it('a body without stream_options gets the member first; every other byte stays as sent', () => {
     assert.equal(ask('{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"h\\u00e9"}]}'),
@@ -21,5 +25,14 @@ describe('core/usage: asking a stream for its usage', () => {
     assert.equal(ask('{"stream":true,"stream_options":"yes"}'), undefined);
     assert.equal(ask('[1]'), undefined);
     assert.equal(ask('{}'), undefined);
+  });
+
+  it('a big prompt is not copied: the member is a part of its own before the body\'s bytes (issue 23)', () => {
+    const text = `{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"${'a'.repeat(1 << 20)}"}]}`;
+    const body = Buffer.from(text);
+    const out = withStreamUsage(JSON.parse(text), body) as Buffer[];
+    assert.ok(Array.isArray(out), 'parts, not one new buffer');
+    assert.equal(out.at(-1)!.buffer, body.buffer);
+    assert.equal(joinParts(out).toString(), `{"stream_options":{"include_usage":true},${text.slice(1)}`);
   });
 });
