@@ -123,12 +123,8 @@ export class GroupCommit {
       }
       let j = 0;
       let bytes = 0;
-      let text = '';
       const q = this.queue;
-      while (j < q.length && q[j].segment === seg) {
-        bytes += q[j].bytes;
-        text += q[j++].line;
-      }
+      while (j < q.length && q[j].segment === seg) bytes += q[j++].bytes;
       if (seg.space && !seg.space.writable(seg.written + bytes)) {
         // Records caught up with the fill in flight: writing now could land under its zeros.
         void this.waitThenFlush(seg.space.settled());
@@ -137,7 +133,8 @@ export class GroupCommit {
       const run = j === q.length ? q : q.slice(0, j);
       this.queue = j === q.length ? [] : q.slice(j);
       try {
-        writeFully(seg.fd, text, bytes, seg.written);
+        // The lines as they were encoded and hashed: one write of them all.
+        writeFully(seg.fd, j === 1 ? q[0].data : Buffer.concat(run.map((p) => p.data), bytes), seg.written);
       } catch (err) {
         this.fail(run, err as Error);
         return;

@@ -13,9 +13,11 @@ export type RecordFields = Omit<AuditRecord, 'v' | 'seq' | 'prev' | 'hash' | 'ch
 /** A record with its place in the chain, ready to write. */
 export interface ChainedRecord {
   record: AuditRecord;
-  /** The record's line (with its newline), as written. */
+  /** The record's line (with its newline), as written: for the window of recent records and tail listeners. */
   line: string;
-  /** Buffer.byteLength(line). */
+  /** The same line as the bytes written: encoded once, hashed and written from this buffer. */
+  data: Buffer;
+  /** Buffer.byteLength(line), data.length. */
   bytes: number;
   /** The record's Merkle leaf hash. */
   leaf: Buffer;
@@ -25,6 +27,11 @@ type Head = { seq: number; hash: string };
 
 /** The line format this writer writes: the `v` member every line starts with. */
 export const lineFormat = 2;
+
+/** A hash in hex: `prev` before the record part in the hashed bytes. */
+const prevLength = 64;
+/** What follows the record part's bytes, less its closing brace: `,"hash":"<64 hex>"}\n` is 76 bytes for 1. */
+const hashSuffixLength = 75;
 
 // What JSON.stringify writes for a lone surrogate (\udXXX, lower-case) after an even run of backslashes.
 const escapedLoneSurrogate = /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/;
@@ -77,13 +84,20 @@ export class RecordChain {
       record = toIJson(record) as AuditRecord;
       text = JSON.stringify(record);
     }
-    record.hash = hash('sha256', record.prev + text, 'hex');
+    // One encoding of the record part serves the hash and the write: prev (64 hex) then the
+    // record part in one buffer; the hash is taken over both, then written over the closing
+    // brace with the line's end, so the record part stays byte for byte what was hashed.
+    const n = Buffer.byteLength(text);
+    const buf = Buffer.allocUnsafe(prevLength + n + hashSuffixLength);
+    buf.write(record.prev, 0, prevLength, 'latin1');
+    buf.write(text, prevLength, n);
+    record.hash = hash('sha256', buf.subarray(0, prevLength + n), 'hex');
+    buf.write(`,"hash":"${record.hash}"}\n`, prevLength + n - 1, hashSuffixLength + 1, 'latin1');
     this.head = { seq: record.seq, hash: record.hash };
     const leaf = recordLeaf(record.hash);
     this.tree?.push(leaf);
-    // The hash goes last, in place of the closing brace: the record part stays byte for byte what was hashed.
     const line = `${text.slice(0, -1)},"hash":"${record.hash}"}\n`;
-    return { record, line, bytes: Buffer.byteLength(line), leaf };
+    return { record, line, data: buf.subarray(prevLength), bytes: n + hashSuffixLength, leaf };
   }
 
   /** Chains a checkpoint of the current head signed by `key` (naming `next` on a key hand-over). */

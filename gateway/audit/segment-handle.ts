@@ -64,11 +64,8 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes all of `text` (`bytes` long in UTF-8) at `position`. */
-export function writeFully(fd: number, text: string, bytes: number, position: number): void {
-  const n = writeSync(fd, text, position);
-  if (n === bytes) return;
-  // A short write (rare on a regular file): finish from the bytes.
-  const buf = Buffer.from(text);
-  for (let off = n; off < bytes; ) off += writeSync(fd, buf, off, bytes - off, position + off);
+/** Writes all of `data` at `position`. */
+export function writeFully(fd: number, data: Buffer, position: number): void {
+  // A short write is rare on a regular file: finish it.
+  for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off, position + off);
 }

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { RecordChain } from '../../../gateway/audit/record-chain';
+import { readRecordLine } from '../../../gateway/core/audit/record-line';
+import { GENESIS_HASH } from '../../../gateway/core/audit/hash-record';
+
+/**
+ * The writer encodes each line once: the bytes it hashes are the bytes it writes. Checked here
+ * with the verifier's own reading (core/audit/record-line.ts) and a hash computed independently,
+ * on bodies whose UTF-8 is longer than their UTF-16 (the offsets of the hash member depend on it).
+ */
+describe('audit record chain: each line hashed and written from one encoding', () => {
+  const bodies: [string, unknown][] = [
+    ['ASCII', { messages: [{ role: 'user', content: 'hello' }] }],
+    ['Latin-1 and CJK', { messages: [{ role: 'user', content: 'café, naïve, 東京, ½ €' }] }],
+    ['astral characters', { messages: [{ role: 'user', content: 'emoji 😀 and 𝄞 clef' }] }],
+    ['a lone surrogate (stored as its I-JSON form)', { messages: [{ role: 'user', content: 'half \ud83d pair' }] }],
+    ['escapes and controls', { text: 'quote " backslash \\ newline \n tab \t nul \u0000 del \u007f' }],
+  ];
+
+  for (const [name, requestBody] of bodies) {
+    it(`writes the bytes it hashed: ${name}`, () => {
+      const chain = new RecordChain('chain-1', { seq: 0, hash: GENESIS_HASH }, undefined);
+      const first = chain.next({ kind: 'arrival', requestId: 'r1', requestBody } as never, 1_700_000_000_000);
+      const second = chain.next({ kind: 'outcome', requestId: 'r1', responseBody: requestBody } as never, 1_700_000_000_001);
+      for (const [c, prev] of [[first, GENESIS_HASH], [second, first.record.hash]] as const) {
+        const written = c.data.toString('utf8');
+        assert.equal(written, c.line, 'the bytes written are the line the window keeps');
+        assert.equal(c.bytes, c.data.length);
+        assert.equal(c.bytes, Buffer.byteLength(c.line));
+        assert.ok(written.endsWith(`,"hash":"${c.record.hash}"}\n`));
+        // The record part: the line without its hash member, closed; the hash is over prev and those bytes.
+        const part = Buffer.concat([c.data.subarray(0, c.data.length - 76), Buffer.from('}')]);
+        assert.equal(createHash('sha256').update(prev).update(part).digest('hex'), c.record.hash);
+        const read = readRecordLine(written.slice(0, -1));
+        assert.ok(!('malformed' in read), JSON.stringify(read));
+        assert.equal(read.problem, undefined);
+        assert.equal(read.computed, read.hash);
+        assert.equal(read.record.prev, prev);
+      }
+    });
+  }
+});
