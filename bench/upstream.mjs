@@ -1,14 +1,19 @@
 // Mock OpenAI-compatible upstream for the benchmarks (loopback only). Not a model: it answers at once.
-//   POST /v1/chat/completions  JSON, or SSE when "stream": true (STREAM_CHUNKS deltas + [DONE])
+//   POST /v1/chat/completions  JSON, or SSE when "stream": true (STREAM_CHUNKS deltas + [DONE]); a
+//                              stream that asks for usage (stream_options.include_usage) gets it as
+//                              OpenAI sends it: `"usage":null` in every chunk and one more chunk with
+//                              `"choices":[]` and the usage before [DONE] (STREAM_USAGE=ignore: never)
 //                              with "x_bench_stream_bytes": N, an SSE stream of N bytes (memory bound test)
 //   GET  /v1/models            a one-model list
-// Env: UPSTREAM_PORT (default 0: any free port), STREAM_CHUNKS (20), STREAM_DELAY_MS (0).
+// Env: UPSTREAM_PORT (default 0: any free port), STREAM_CHUNKS (20), STREAM_DELAY_MS (0),
+//      STREAM_USAGE (asked: as OpenAI; ignore: an upstream that leaves usage out, so the gateway estimates it).
 // Prints `listening http://127.0.0.1:PORT` once it listens.
 import http from 'node:http';
 
 const PORT = Number(process.env.UPSTREAM_PORT || 0);
 const CHUNKS = Number(process.env.STREAM_CHUNKS || 20);
 const DELAY = Number(process.env.STREAM_DELAY_MS || 0);
+const USAGE = process.env.STREAM_USAGE !== 'ignore';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function completion(model) {
@@ -22,10 +27,19 @@ function completion(model) {
   });
 }
 
-function chunk(model, i, last) {
+function chunk(model, i, last, withUsage) {
   return 'data: ' + JSON.stringify({
     id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1700000000, model,
     choices: [{ index: 0, delta: last ? {} : (i === 0 ? { role: 'assistant', content: 'tok0 ' } : { content: `tok${i} ` }), finish_reason: last ? 'stop' : null }],
+    ...(withUsage ? { usage: null } : {}),
+  }) + '\n\n';
+}
+
+/** The chunk OpenAI adds before [DONE] when the request set stream_options.include_usage. */
+function usageChunk(model) {
+  return 'data: ' + JSON.stringify({
+    id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1700000000, model, choices: [],
+    usage: { prompt_tokens: 12, completion_tokens: CHUNKS - 1, total_tokens: 12 + CHUNKS - 1 },
   }) + '\n\n';
 }
 
@@ -71,10 +85,12 @@ const server = http.createServer((req, res) => {
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     if (body.x_bench_stream_bytes) return bulkStream(res, model, Number(body.x_bench_stream_bytes));
+    const withUsage = USAGE && body.stream_options?.include_usage === true;
     for (let i = 0; i < CHUNKS; i++) {
-      res.write(chunk(model, i, i === CHUNKS - 1));
+      res.write(chunk(model, i, i === CHUNKS - 1, withUsage));
       if (DELAY) await sleep(DELAY);
     }
+    if (withUsage) res.write(usageChunk(model));
     res.end('data: [DONE]\n\n');
   });
 });

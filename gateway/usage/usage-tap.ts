@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { InjectedUsageStripper } from '../core/usage/injected-usage';
+import { indexOfName } from '../core/usage/json-scan';
 import { JsonUsageReader } from '../core/usage/json-usage';
 import { SseUsageReader } from '../core/usage/sse-usage';
 import type { UsageDialect } from '../core/usage/usage';
@@ -72,7 +73,7 @@ function endsInNullUsage(text: string): boolean {
   return n > tail
     && text.endsWith(nullUsageTail)
     && text.indexOf('\n') === n - 2
-    && text.indexOf('"usage"') === n - tail + 1
+    && indexOfName(text, 'usage"') === n - tail + 1
     && text.indexOf('\r') < 0;
 }
 

@@ -251,7 +251,9 @@ export class SseMasker {
   }
 
   /** Rules whose detectors cover this slot's path (rules without fields cover everything). */
-  private rulesFor(path: string): CompiledRule[] {
+  private rulesFor(path: string): readonly CompiledRule[] {
+    // No client rule (the audit copy only): no path to parse for each slot.
+    if (this.options.rules.length === 0) return this.options.rules;
     const concrete = parseConcretePath(path);
     return this.options.rules.filter((r) => r.detectPaths === null || r.detectPaths.some((p) => matchPath(p, concrete) !== false));
   }

@@ -1,5 +1,5 @@
 import { findEventEnd } from '../sse-frame';
-import { objectEnd, skipSpace, valueStart } from './json-scan';
+import { indexOfName, objectEnd, skipSpace, valueStart } from './json-scan';
 
 /**
  * Asking an OpenAI chat/completions stream for usage (`stream_options.include_usage: true`)
@@ -23,7 +23,7 @@ export class InjectedUsageStripper {
   push(text: string): string {
     let rest = this.carry.length ? this.carry + text : text;
     // The usual case: no usage member anywhere, nothing held back.
-    if (rest.indexOf('"usage"') < 0 && rest.endsWith('\n\n') && rest.indexOf('\r') < 0) {
+    if (indexOfName(rest, 'usage"') < 0 && rest.endsWith('\n\n') && rest.indexOf('\r') < 0) {
       this.carry = '';
       return rest;
     }
@@ -53,19 +53,19 @@ export class InjectedUsageStripper {
 
 /** One whole event (with its blank line): '' when it is the usage-only chunk, else without its usage member. */
 function stripEvent(raw: string): string {
-  let at = raw.indexOf('"usage"');
+  let at = indexOfName(raw, 'usage"');
   if (at < 0) return raw;
   let out = raw;
   while (at >= 0) {
     const value = valueAfterKey(out, at + 7);
     if (!value) {
-      at = out.indexOf('"usage"', at + 7);
+      at = indexOfName(out, 'usage"', at + 7);
       continue;
     }
     // The chunk that exists only because usage was asked for: choices empty, usage an object.
     if (out.charCodeAt(value.start) === 123 && /"choices"\s*:\s*\[\s*\]/.test(out)) return '';
     out = cutMember(out, at, value.end);
-    at = out.indexOf('"usage"', at);
+    at = indexOfName(out, 'usage"', at);
   }
   return out;
 }

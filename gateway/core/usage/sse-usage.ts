@@ -1,5 +1,5 @@
 import { eventData, findEventEnd } from '../sse-frame';
-import { valueStart } from './json-scan';
+import { indexOfName, valueStart } from './json-scan';
 import { normalizeUsage, type Usage, type UsageDialect } from './usage';
 
 type Json = Record<string, unknown>;
@@ -113,15 +113,15 @@ export class SseUsageReader {
 
   /** Where the next `"usage"` (or, while the model is unknown, `"model"`) key is, from `from`; -1 when none. */
   private nextKey(s: string, from: number): number {
-    const usage = s.indexOf('"usage"', from);
+    const usage = indexOfName(s, 'usage"', from);
     if (this.answeredBy !== undefined) return usage;
-    const model = s.indexOf('"model"', from);
+    const model = indexOfName(s, 'model"', from);
     return usage < 0 ? model : model < 0 ? usage : Math.min(usage, model);
   }
 
   /** End of the stream: a last event without its blank line still counts. */
   end(): void {
-    if (this.carry.includes('"usage"') || (this.answeredBy === undefined && this.carry.includes('"model"'))) this.readEvent(this.carry);
+    if (indexOfName(this.carry, 'usage"') >= 0 || (this.answeredBy === undefined && indexOfName(this.carry, 'model"') >= 0)) this.readEvent(this.carry);
     this.carry = '';
   }
 
