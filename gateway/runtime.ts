@@ -8,6 +8,7 @@ import type { CompiledPolicy } from './core/policy/compiled-policy';
 import type { Cost } from './core/usage/pricing';
 import type { Usage } from './core/usage/usage';
 import type { BudgetReservation } from './core/usage/budget';
+import type { AddedWindows, Admitted } from './state/counter-store';
 import type { GatehouseConfig } from './generated/gatehouse.config';
 import type { AuditRecord } from './generated/audit-record';
 import type { AuditQuery } from './audit/record-index';
@@ -113,6 +114,13 @@ export interface PolicyService {
    * their store does not answer). Sync, and free, for a decision without limits.
    */
   admit(principal: Principal, decision: Decision): (() => void) | Promise<() => void>;
+  /**
+   * The same, with `budgets`' windows in the same admission: one round trip to shared counters
+   * for all of the request's limits, all or nothing. Returns the release and what `budgets` made
+   * of its charges (the reservation); throws the refusal of whichever limit refused first
+   * (concurrency, then the rate window, then the budget lines in order).
+   */
+  admitWith<T>(principal: Principal, decision: Decision, budgets: AddedWindows<T> | undefined): Admitted<T> | Promise<Admitted<T>>;
   /** Admin API POST /admin/policy/reload (the contract's ReloadResult). */
   reload(): Promise<ReloadResult>;
   close(): Promise<void>;
@@ -175,7 +183,12 @@ export interface UsageTap {
 
 /** gateway/usage/budget-service.ts — token and spend budgets of the policy's limits (issue 21). */
 export interface BudgetService {
-  /** Reserves the request's prompt and max_tokens in each budget it counts against; throws 429 (or 403 for a spend limit without a price). undefined: no budget applies. */
+  /**
+   * The windows the request's budgets ask for, to be admitted with its rate limit and slot in one
+   * step (PolicyService.admitWith). undefined: no budget applies. Throws 403 for a spend limit without a price.
+   */
+  plan(principal: Principal, decision: Decision, request: InferenceRequest): AddedWindows<BudgetReservation> | undefined;
+  /** Reserves the request's prompt and max_tokens in each budget it counts against, alone (after an approval); throws 429 (or 403 for a spend limit without a price). undefined: no budget applies. */
   reserve(principal: Principal, decision: Decision, request: InferenceRequest): BudgetReservation | undefined | Promise<BudgetReservation>;
   /** Settles a reservation with what the exchange used (nothing: all of it goes back); resolves once the counters have it (never rejects: a store that cannot be reached is logged, and the reservation stands). */
   settle(reservation: BudgetReservation, used: { usage?: Usage; cost?: Cost }): Promise<void> | void;

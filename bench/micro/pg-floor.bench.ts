@@ -150,14 +150,16 @@ async function main(): Promise<void> {
       ['pg: SELECT 1 (simple query)', () => simple.query('SELECT 1'), () => pids.simple],
       ['pg: named prepared statement', () => simple.query({ name: 'one', text: 'SELECT $1::int AS one', values: [1] }), () => pids.simple],
       ['store: admit_batch (rate + slot), slot given back with the next', async () => {
-        const a = { key: 'rule\u0000iss\u0000caller', now: Date.now(), window: { amount: 1, limit: 1e9, ms: 60_000 }, slot: { id: `s${seq++}`, limit: 1e6, leaseMs: 30_000 } };
+        const key = 'rule\u0000iss\u0000caller';
+        const a = { now: Date.now(), windows: [{ key, amount: 1, limit: 1e9, ms: 60_000 }], slot: { key, id: `s${seq++}`, limit: 1e6, leaseMs: 30_000 } };
         await store.admit(a);
-        store.release(a.key, a.slot.id);
+        store.release(key, a.slot.id);
       }, () => pids.store],
       ['store: the same, the caller pausing 20 ms after each (its release goes alone)', async () => {
-        const a = { key: 'rule\u0000iss\u0000caller', now: Date.now(), window: { amount: 1, limit: 1e9, ms: 60_000 }, slot: { id: `s${seq++}`, limit: 1e6, leaseMs: 30_000 } };
+        const key = 'rule\u0000iss\u0000caller';
+        const a = { now: Date.now(), windows: [{ key, amount: 1, limit: 1e9, ms: 60_000 }], slot: { key, id: `s${seq++}`, limit: 1e6, leaseMs: 30_000 } };
         await store.admit(a);
-        store.release(a.key, a.slot.id);
+        store.release(key, a.slot.id);
         await pause(20);
       }, () => pids.store],
       ['a 20 ms pause alone (a timer wake-up)', () => pause(20), () => []],

@@ -40,12 +40,10 @@ function cpuUs(pids: number[]): number {
 
 /** A rule with both limits, as a policy's `limits: { rate, concurrent }` asks: every admission writes. */
 let seq = 0;
-const admission = (): Admission => ({
-  key: `rule\u0000https://idp.bench\u0000caller-${seq % 50}`,
-  now: Date.now(),
-  window: { amount: 1, limit: 1e9, ms: 60_000 },
-  slot: { id: `s${seq++}`, limit: 1e6, leaseMs: 30_000 },
-});
+const admission = (): Admission & { slot: NonNullable<Admission['slot']> } => {
+  const key = `rule\u0000https://idp.bench\u0000caller-${seq % 50}`;
+  return { now: Date.now(), windows: [{ key, amount: 1, limit: 1e9, ms: 60_000 }], slot: { key, id: `s${seq++}`, limit: 1e6, leaseMs: 30_000 } };
+};
 
 async function measure(name: string, store: CounterStore, serverPids: () => Promise<number[]>) {
   for (let i = 0; i < 200; i++) await store.admit(admission()); // warm-up
@@ -58,7 +56,7 @@ async function measure(name: string, store: CounterStore, serverPids: () => Prom
     const t = process.hrtime.bigint();
     await store.admit(a);
     lat.push(Number(process.hrtime.bigint() - t) / 1000);
-    store.release(a.key, a.slot!.id);
+    store.release(a.slot.key, a.slot.id);
   }
   const cpu = process.cpuUsage(cpu0);
   const srv = cpuUs(pids) - srv0;
@@ -71,7 +69,7 @@ async function measure(name: string, store: CounterStore, serverPids: () => Prom
       done++;
       const a = admission();
       await store.admit(a);
-      store.release(a.key, a.slot!.id);
+      store.release(a.slot.key, a.slot.id);
     }
   }));
   const perSecond = Math.round(n / ((Date.now() - t0) / 1000));

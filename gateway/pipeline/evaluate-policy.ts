@@ -8,15 +8,19 @@
  * - its maxTokens → 400 ERR_POLICY_MAX_TOKENS, or (maxTokensMode: clamp) the body sent upstream is
  *   rewritten with the limit; a request that sets no limit gets one added (set on x.json here, and
  *   into the upstream bytes by write-token-cap.ts after masking);
- * - its rate and concurrency limits per principal → 429 ERR_POLICY_RATE_LIMITED (Retry-After) /
- *   ERR_POLICY_CONCURRENCY; the concurrency slot is released when the response closes; shared
- *   counters that do not answer → 503 ERR_STATE_UNAVAILABLE (fail closed).
+ * - for a require_approval decision only, its rate and concurrency limits per principal, before
+ *   the request is held → 429 ERR_POLICY_RATE_LIMITED (Retry-After) / ERR_POLICY_CONCURRENCY;
+ *   the concurrency slot is released when the response closes; shared counters that do not
+ *   answer → 503 ERR_STATE_UNAVAILABLE (fail closed). Its budgets are reserved once it is
+ *   approved (admit-limits.ts: a second round trip). Any other decision's limits, rate and
+ *   concurrency included, are admitted together with its budgets in one step by admit-limits.ts.
  * x.decision is set before anything is refused, so the audit record names the deciding rule.
- * require_approval passes through (limits included) to the approval stage.
+ * require_approval passes through to the approval stage.
  */
 import { GatehouseError } from '../errors';
 import type { Decision, InferenceRequest } from '../core/types';
 import type { Runtime } from '../runtime';
+import { admittedBeforeApproval, releaseOnClose } from './admit-limits';
 import type { Exchange, Stage } from './exchange';
 
 const tokenFields = ['max_tokens', 'max_completion_tokens', 'max_output_tokens'] as const;
@@ -36,13 +40,10 @@ export function evaluatePolicy(rt: Runtime): Stage {
         { details: { rule: decision.rule, maxBodyBytes, bodyBytes: request.bodyBytes } });
     }
     if (maxTokens !== undefined) enforceMaxTokens(x, request, decision, maxTokens);
+    if (!admittedBeforeApproval(decision)) return;
     const release = rt.policy.admit(principal, decision);
-    if (!(release instanceof Promise)) return void x.res.once('close', release);
-    // Shared counters: one round trip. A client gone meanwhile frees its slot at once.
-    return release.then((r) => {
-      if (x.res.closed) r();
-      else x.res.once('close', r);
-    });
+    if (!(release instanceof Promise)) return releaseOnClose(x, release);
+    return release.then((r) => releaseOnClose(x, r));
   };
 }
 

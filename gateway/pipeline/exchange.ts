@@ -55,7 +55,7 @@ export interface Exchange extends ExchangeRecord {
   maskReport: MaskReportEntry[];
   /** The gateway added stream_options.include_usage to what went upstream (ask-stream-usage.ts): what it adds is taken out of the response. */
   streamUsageAsked?: boolean;
-  /** What the request holds of its token and spend budgets until it ends (reserve-budget.ts; settled by record-outcome.ts). */
+  /** What the request holds of its token and spend budgets until it ends (admit-limits.ts; settled by record-outcome.ts). */
   budget?: BudgetReservation;
   /** What the usage reader saw of the response so far (usage-service.ts); set when the upstream answered. */
   usageTap?: UsageTap;

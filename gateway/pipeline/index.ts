@@ -1,5 +1,6 @@
 import type { DataPathMetrics, Runtime } from '../runtime';
 import type { UpstreamTable } from '../upstream/upstream-table';
+import { admitLimits } from './admit-limits';
 import { askStreamUsage } from './ask-stream-usage';
 import { awaitApproval } from './await-approval';
 import { checkTarget } from './check-target';
@@ -10,7 +11,6 @@ import { maskRequest } from './mask-request';
 import { maskResponse } from './mask-response';
 import { meterUsage } from './meter-usage';
 import { readBody } from './read-body';
-import { reserveBudget } from './reserve-budget';
 import { resolveClientAddress } from './resolve-client-address';
 import { recordArrival } from './record-arrival';
 import type { ResponseStage } from './response-stage';
@@ -43,7 +43,8 @@ export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; met
     traced('gatehouse.policy', evaluatePolicy(rt)),
     // Held here until approved; arrival is recorded after, so a refused request is one `denied` record.
     traced('gatehouse.approval_wait', awaitApproval(rt), { onlyWhenWaiting: true }),
-    reserveBudget(rt),
+    // Rate, concurrency, token and spend limits in one admission (a held request's budgets only: the rest before it was held).
+    admitLimits(rt),
     maskRequest(rt),
     // The policy's max_tokens cap into the upstream bytes, unless masking already serialized it in.
     writeTokenCap(),

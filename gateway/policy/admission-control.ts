@@ -1,7 +1,7 @@
 import { newId } from '../new-id';
 import { GatehouseError } from '../errors';
 import type { Decision, Principal } from '../core/types';
-import type { AdmitResult, CounterStore } from '../state/counter-store';
+import type { AddedWindows, Admitted, AdmitResult, CounterStore, WindowAsk } from '../state/counter-store';
 import { MemoryCounterStore } from '../state/memory-counter-store';
 
 export interface AdmissionControlOptions {
@@ -20,7 +20,8 @@ const noop: Release = () => {};
 /**
  * Enforces a decision's per-principal limits: requests per fixed window (per rule) and requests
  * in flight at once (per rule), counted in a CounterStore (this process, or the fleet's
- * PostgreSQL or Redis: one round trip per admission). A request without limits costs nothing.
+ * PostgreSQL or Redis: one round trip per admission, the request's budgets included when they are
+ * admitted with it). A request without limits costs nothing.
  */
 export class AdmissionControl {
   readonly store: CounterStore;
@@ -38,28 +39,41 @@ export class AdmissionControl {
    * otherwise returns the release function for concurrency. Sync with the in-memory store.
    */
   admit(principal: Principal, decision: Decision): Release | Promise<Release> {
+    const admitted = this.admitWith(principal, decision, undefined);
+    return admitted instanceof Promise ? admitted.then((a) => a.release) : admitted.release;
+  }
+
+  /**
+   * The decision's rate and concurrency limits and `added`'s windows (the budgets) in one
+   * admission, all or nothing: the slot is checked first, then the rate window, then `added`'s in
+   * order; the first that refuses answers, in its own words (`added.refused` for its windows).
+   */
+  admitWith<T>(principal: Principal, decision: Decision, added: AddedWindows<T> | undefined): Admitted<T> | Promise<Admitted<T>> {
     const { rate, concurrent } = decision.limits;
-    if (!rate && concurrent === undefined) return noop;
+    if (!rate && concurrent === undefined && !added) return { release: noop };
     const key = `${decision.rule}\u0000${principal.issuer}\u0000${principal.subject}`;
-    const slot = concurrent === undefined ? undefined : { id: newId(), limit: concurrent, leaseMs: this.leaseMs };
-    const result = this.store.admit({
-      key,
-      now: this.now(),
-      ...(rate ? { window: { amount: 1, limit: rate.requests, ms: rate.windowSeconds * 1000 } } : {}),
-      ...(slot ? { slot } : {}),
-    });
-    const settle = (r: AdmitResult): Release => {
-      if (!r.admitted) throw refusal(r, decision);
-      if (!slot) return noop;
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        this.store.release(key, slot.id);
-      };
+    const slot = concurrent === undefined ? undefined : { key, id: newId(), limit: concurrent, leaseMs: this.leaseMs };
+    const own: WindowAsk[] = rate ? [{ key, amount: 1, limit: rate.requests, ms: rate.windowSeconds * 1000 }] : [];
+    const result = this.store.admit({ now: this.now(), ...(slot ? { slot } : {}), windows: added ? [...own, ...added.windows] : own });
+    const settle = (r: AdmitResult): Admitted<T> => {
+      if (!r.admitted) {
+        if (added && r.refusedBy === 'window' && r.window >= own.length) throw added.refused(r.window - own.length, r.retryAfterMs);
+        throw refusal(r, decision);
+      }
+      const release = slot ? releaseOnce(() => this.store.release(key, slot.id)) : noop;
+      return added ? { release, added: added.admitted(r.charges.slice(own.length)) } : { release };
     };
     return result instanceof Promise ? result.then(settle) : settle(result);
   }
+}
+
+function releaseOnce(release: () => void): Release {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    release();
+  };
 }
 
 function refusal(r: Exclude<AdmitResult, { admitted: true }>, decision: Decision): GatehouseError {

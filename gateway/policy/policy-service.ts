@@ -9,7 +9,7 @@ import type { Policy as PolicyConfig } from '../generated/gatehouse.config';
 import type { Logger } from '../log';
 import type { PolicyService } from '../runtime';
 import { AdmissionControl, type Release } from './admission-control';
-import type { CounterStore } from '../state/counter-store';
+import type { AddedWindows, Admitted, CounterStore } from '../state/counter-store';
 import { defaultPolicyFile, defaultPolicyText } from './default-policy';
 import { loadPolicy } from './load-policy';
 import { policyFileSuffix } from './load-policy-files';
@@ -98,6 +98,10 @@ class FilePolicyService implements PolicyService {
 
   admit(principal: Principal, decision: Decision): Release | Promise<Release> {
     return this.admission.admit(principal, decision);
+  }
+
+  admitWith<T>(principal: Principal, decision: Decision, budgets: AddedWindows<T> | undefined): Admitted<T> | Promise<Admitted<T>> {
+    return this.admission.admitWith(principal, decision, budgets);
   }
 
   reload(): Promise<ReloadResult> {

@@ -16,6 +16,7 @@ export function passThroughServices(): Services {
       version: 'none',
       decide: () => { throw new Error('no policy engine in --proxy-only'); },
       admit: () => () => {},
+      admitWith: () => ({ release: () => {} }),
       reload: async () => ({ ok: true, version: 'none', errors: [] }),
       close: async () => {},
     },

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Where admission counters live: fixed windows (rate limits now; token and spend budgets charge
+ * Where admission counters live: fixed windows (rate limits; token and spend budgets charge
  * them with "reserve n, settle later") and concurrency slots (leases). One `admit` is one round
- * trip to a shared store, atomic across every instance that uses it.
+ * trip to a shared store for all of a request's limits, atomic across every instance that uses it.
  *
  * Implementations: memory-counter-store.ts (embedded, one process), postgres-counter-store.ts,
  * redis-counter-store.ts. All pass test/contract/counter-store.contract.ts.
@@ -11,9 +11,11 @@ import { createHash } from 'node:crypto';
 export interface CounterStore {
   readonly name: string;
   /**
-   * Checks the slot (when asked) first, then charges the window (when asked), then takes the slot:
-   * a request refused by either is charged nothing. Sync for the in-memory store; rejects with 503
-   * ERR_STATE_UNAVAILABLE when a shared store does not answer.
+   * One admission, all or nothing, in one round trip: the slot (when asked) is checked first, then
+   * every window is charged in order, then the slot is taken. A request refused by the slot or by
+   * any window is charged nothing anywhere (no other request ever sees a partial charge); the
+   * answer names the first window, in order, that refused it. Sync for the in-memory store;
+   * rejects with 503 ERR_STATE_UNAVAILABLE when a shared store does not answer.
    */
   admit(request: Admission): AdmitResult | Promise<AdmitResult>;
   /** Gives a slot back (idempotent). A shared store that cannot be reached lets the lease expire. */
@@ -32,13 +34,25 @@ export interface CounterStore {
   close(): Promise<void>;
 }
 
+/**
+ * What one request is counted against: its concurrency slot (per rule and caller) and its windows
+ * (the rate limit's, then each token and spend budget line's), admitted together.
+ */
 export interface Admission {
-  /** Who is counted against which limit, e.g. rule, issuer and subject. */
-  key: string;
   /** Milliseconds since the epoch (the instances' clocks are kept in sync, as token expiry needs). */
   now: number;
-  window?: { amount: number; limit: number; ms: number };
-  slot?: { id: string; limit: number; leaseMs: number };
+  /** `key`: who holds slots against which limit, e.g. rule, issuer and subject. */
+  slot?: { key: string; id: string; limit: number; leaseMs: number };
+  /** Charged in this order, all or none (the same key twice is charged twice). */
+  windows?: readonly WindowAsk[];
+}
+
+/** A fixed window of `ms` under `key` that may hold `limit` in all: charge it `amount`. */
+export interface WindowAsk {
+  key: string;
+  amount: number;
+  limit: number;
+  ms: number;
 }
 
 export interface WindowCharge {
@@ -47,11 +61,32 @@ export interface WindowCharge {
 }
 
 export type AdmitResult =
-  /** `used`: the window's count after this charge (with `charge`, when a window was asked). */
-  | { admitted: true; charge?: WindowCharge; used?: number }
+  /** `charges`: one per window asked, in order, each with the window's count after it (budget alerts read it). */
+  | { admitted: true; charges: { charge: WindowCharge; used: number }[] }
   | { admitted: false; refusedBy: 'concurrency' }
-  /** `retryAfterMs`: until the window ends. */
-  | { admitted: false; refusedBy: 'rate'; retryAfterMs: number };
+  /** `window`: the index of the first window that refused; `retryAfterMs`: until that window ends. */
+  | { admitted: false; refusedBy: 'window'; window: number; retryAfterMs: number };
+
+/**
+ * Windows one party adds to an admission (the token and spend budgets, beside the rate limit and
+ * the slot), and what it makes of the answer: so that a request is admitted by all its limits in
+ * one step, while each party keeps its own words for a refusal.
+ */
+export interface AddedWindows<T> {
+  windows: readonly WindowAsk[];
+  /** Every window admitted: these windows' charges, in order. */
+  admitted(charges: AdmitCharges): T;
+  /** `windows[i]` refused the request (nothing was charged): what to throw. */
+  refused(i: number, retryAfterMs: number): Error;
+}
+
+/** An admitted request: its slot's release (idempotent; nothing to do without a slot), and what the added windows made of their charges. */
+export interface Admitted<T> {
+  release: () => void;
+  added?: T;
+}
+
+export type AdmitCharges = Extract<AdmitResult, { admitted: true }>['charges'];
 
 /**
  * How shared stores name a counter: a digest of its key, so keys of any bytes (the admission key
@@ -62,7 +97,7 @@ export function counterKeyDigest(key: string): string {
   return createHash('sha256').update(key).digest('base64url');
 }
 
-/** The answer shared by every store for the parts of the result they compute alike. */
-export function windowRefusal(now: number, windowStart: number, windowMs: number): AdmitResult {
-  return { admitted: false, refusedBy: 'rate', retryAfterMs: Math.max(0, windowStart + windowMs - now) };
+/** The answer shared by every store for the parts of the result they compute alike: windows[window], ending at `endsAt`, refused. */
+export function windowRefusal(window: number, now: number, endsAt: number): AdmitResult {
+  return { admitted: false, refusedBy: 'window', window, retryAfterMs: Math.max(0, endsAt - now) };
 }

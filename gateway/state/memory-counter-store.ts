@@ -21,27 +21,40 @@ export class MemoryCounterStore implements CounterStore {
     this.maxKeys = options.maxTrackedKeys ?? 100_000;
   }
 
-  admit({ key, now, window, slot }: Admission): AdmitResult {
-    const held = this.slots.get(key);
+  admit({ now, slot, windows = [] }: Admission): AdmitResult {
+    const held = slot && this.slots.get(slot.key);
     if (slot && (held?.size ?? 0) >= slot.limit) return { admitted: false, refusedBy: 'concurrency' };
-    let charged: { charge: WindowCharge; used: number } | undefined;
-    if (window) {
-      let w = this.windows.get(key);
-      if (!w || now - w.start >= w.ms) {
-        if (w) this.windows.delete(key); // re-inserted so Map order stays oldest-first for eviction
-        w = { start: now, ms: window.ms, used: 0 };
-        this.windows.set(key, w);
-        if (this.windows.size > this.maxKeys) this.evict(now);
+    const charges: { charge: WindowCharge; used: number }[] = [];
+    const taken: { w: Window; amount: number }[] = [];
+    for (let i = 0; i < windows.length; i++) {
+      const { key, amount, limit, ms } = windows[i]!;
+      const w = this.current(key, ms, now);
+      if (w.used + amount > limit) {
+        // All or nothing: what the windows before it took goes back (nothing ran in between).
+        for (const t of taken) t.w.used -= t.amount;
+        return windowRefusal(i, now, w.start + w.ms);
       }
-      if (w.used + window.amount > window.limit) return windowRefusal(now, w.start, w.ms);
-      w.used += window.amount;
-      charged = { charge: { key, windowStart: w.start }, used: w.used };
+      w.used += amount;
+      taken.push({ w, amount });
+      charges.push({ charge: { key, windowStart: w.start }, used: w.used });
     }
     if (slot) {
       if (held) held.add(slot.id);
-      else this.slots.set(key, new Set([slot.id]));
+      else this.slots.set(slot.key, new Set([slot.id]));
     }
-    return charged ? { admitted: true, ...charged } : { admitted: true };
+    return { admitted: true, charges };
+  }
+
+  /** The key's window running at `now` (a new one when it has none, or its last one has ended). */
+  private current(key: string, ms: number, now: number): Window {
+    let w = this.windows.get(key);
+    if (!w || now - w.start >= w.ms) {
+      if (w) this.windows.delete(key); // re-inserted so Map order stays oldest-first for eviction
+      w = { start: now, ms, used: 0 };
+      this.windows.set(key, w);
+      if (this.windows.size > this.maxKeys) this.evict(now);
+    }
+    return w;
   }
 
   release(key: string, slot: string): void {

@@ -5,16 +5,15 @@ import type { PostgresState } from './postgres-state';
 
 interface AdmitRow {
   i: number;
-  admitted: boolean;
-  refused_by: 'rate' | 'concurrency' | null;
-  window_start: string | null;
-  window_ms: string | null;
-  used: string | null;
+  refused_by: 'window' | 'concurrency' | null;
+  refused_window: number | null;
+  refused_until: string | null;
+  window_start: string[] | null;
+  used: string[] | null;
 }
 
 interface Queued {
   admission: Admission;
-  rowKey: string;
   resolve(result: AdmitResult): void;
   reject(err: unknown): void;
 }
@@ -22,10 +21,11 @@ interface Queued {
 /** Most admissions in one statement (arrays of this length are cheap to send and to unnest). */
 const maxBatch = 256;
 /**
- * Counters in the fleet's PostgreSQL: one `admit_batch` statement (migrations 008, 009) carries what
- * this instance gathered in one event-loop tick, each admission being the `admit` function
- * (slot count, window upsert `INSERT … ON CONFLICT … RETURNING`, a lease row per slot), so N
- * instances never let more through than one would, with one round trip per admission at most.
+ * Counters in the fleet's PostgreSQL: one `admit_batch` statement (migrations 008–010) carries what
+ * this instance gathered in one event-loop tick, each admission all of one request's limits (slot
+ * count, each window's upsert `INSERT … ON CONFLICT … RETURNING`, a lease row per slot), all or
+ * nothing, so N instances never let more through than one would, with one round trip per
+ * admission at most.
  * Released slots ride with the next statement. Slots are leases renewed while held.
  */
 export class PostgresCounterStore implements CounterStore {
@@ -47,7 +47,7 @@ export class PostgresCounterStore implements CounterStore {
 
   admit(admission: Admission): Promise<AdmitResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ admission, rowKey: counterKeyDigest(admission.key), resolve, reject });
+      this.queue.push({ admission, resolve, reject });
       if (!this.flushScheduled) this.scheduleFlush();
     });
   }
@@ -118,15 +118,18 @@ export class PostgresCounterStore implements CounterStore {
 
   private async send(releases: { rowKey: string; slot: string }[], batch: Queued[]): Promise<void> {
     if (!releases.length && !batch.length) return;
+    const windows = batch.flatMap((q) => q.admission.windows ?? []);
     let rows: AdmitRow[];
     this.inFlight++;
     try {
-      rows = await this.pg.query<AdmitRow>('SELECT i, admitted, refused_by, window_start, window_ms, used FROM admit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
+      rows = await this.pg.query<AdmitRow>('SELECT i, refused_by, refused_window, refused_until, window_start, used FROM admit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', [
         releases.map((r) => r.rowKey), releases.map((r) => r.slot),
-        batch.map((q) => q.rowKey), batch.map((q) => q.admission.now),
-        batch.map((q) => q.admission.window?.amount ?? null), batch.map((q) => q.admission.window?.limit ?? null), batch.map((q) => q.admission.window?.ms ?? null),
-        batch.map((q) => q.admission.slot?.id ?? null), batch.map((q) => q.admission.slot?.limit ?? null), batch.map((q) => q.admission.slot?.leaseMs ?? null),
-      ], 'gatehouse-admit-batch');
+        batch.map((q) => q.admission.now),
+        batch.map((q) => (q.admission.slot ? counterKeyDigest(q.admission.slot.key) : null)), batch.map((q) => q.admission.slot?.id ?? null),
+        batch.map((q) => q.admission.slot?.limit ?? null), batch.map((q) => q.admission.slot?.leaseMs ?? null),
+        batch.map((q) => q.admission.windows?.length ?? 0),
+        windows.map((w) => counterKeyDigest(w.key)), windows.map((w) => w.amount), windows.map((w) => w.limit), windows.map((w) => w.ms),
+      ], 'gatehouse-admit-all');
     } catch (err) {
       if (releases.length) this.log.warn('counters: slots could not be given back; their leases will expire', { slots: releases.length, reason: (err as Error).message });
       for (const q of batch) q.reject(err);
@@ -143,12 +146,10 @@ export class PostgresCounterStore implements CounterStore {
     for (const q of batch) q.reject(new Error('admit_batch returned no row for an admission'));
   }
 
-  private result({ key, now, window, slot }: Admission, row: AdmitRow): AdmitResult {
-    if (!row.admitted) {
-      if (row.refused_by === 'concurrency') return { admitted: false, refusedBy: 'concurrency' };
-      return windowRefusal(now, Number(row.window_start), Number(row.window_ms));
-    }
-    if (slot) this.held.add(key, slot.id);
-    return window ? { admitted: true, charge: { key, windowStart: Number(row.window_start) }, used: Number(row.used) } : { admitted: true };
+  private result({ now, slot, windows = [] }: Admission, row: AdmitRow): AdmitResult {
+    if (row.refused_by === 'concurrency') return { admitted: false, refusedBy: 'concurrency' };
+    if (row.refused_by) return windowRefusal(row.refused_window! - 1, now, Number(row.refused_until));
+    if (slot) this.held.add(slot.key, slot.id);
+    return { admitted: true, charges: windows.map((w, j) => ({ charge: { key: w.key, windowStart: Number(row.window_start![j]) }, used: Number(row.used![j]) })) };
   }
 }

@@ -6,39 +6,52 @@ import { StateHealth } from './state-health';
 import { StateStartError, stateUnavailable } from './state-errors';
 
 /**
- * One admission, atomically (Redis runs a script alone): the slot hash (slot id -> lease expiry)
- * is checked first, then the window hash (start, ms, used) charged, then the slot taken.
- * KEYS: slots, window. ARGV: now, amount, limit, windowMs, slot, slots, leaseMs ('' = not asked).
- * Returns {admitted, refusedBy, windowStart, windowMs, used after the charge}.
+ * One admission, atomically (Redis runs a script alone), all or nothing: the slot hash (slot id
+ * -> lease expiry) is checked first, then every window hash (start, ms, used) is checked in
+ * order, and only when all of them admit are they charged and the slot taken. A key asked twice
+ * is charged twice (`state` holds each key's window as this admission leaves it).
+ * KEYS: slots ('' ARGV[2]: no slot), then one window per key.
+ * ARGV: now, slot id, slot limit, lease ms, then amount, limit, ms per window.
+ * Returns {1, starts..., counts after...} or {0, 'concurrency'} or {0, 'window', index from 0, end}.
  */
 const admitScript = `
 local now = tonumber(ARGV[1])
-if ARGV[5] ~= '' then
+if ARGV[2] ~= '' then
   local h = redis.call('HGETALL', KEYS[1])
   local live = 0
   for i = 1, #h, 2 do
     if tonumber(h[i + 1]) > now then live = live + 1 else redis.call('HDEL', KEYS[1], h[i]) end
   end
-  if live >= tonumber(ARGV[6]) then return {0, 'concurrency', 0, 0, 0} end
+  if live >= tonumber(ARGV[3]) then return {0, 'concurrency'} end
 end
-local start, ms, after = 0, 0, 0
-if ARGV[3] ~= '' then
-  local amount, limit = tonumber(ARGV[2]), tonumber(ARGV[3])
-  local w = redis.call('HMGET', KEYS[2], 'start', 'ms', 'used')
-  start, ms = tonumber(w[1]), tonumber(w[2])
-  local used = tonumber(w[3])
-  if not start or start + ms <= now then start, ms, used = now, tonumber(ARGV[4]), 0 end
-  if used + amount > limit then return {0, 'rate', start, ms, used} end
-  after = used + amount
-  redis.call('HSET', KEYS[2], 'start', start, 'ms', ms, 'used', after)
-  redis.call('PEXPIRE', KEYS[2], math.max(1, start + ms - now) + 60000)
+local n = #KEYS - 1
+local state, starts, counts = {}, {}, {}
+for j = 1, n do
+  local key = KEYS[j + 1]
+  local amount, limit = tonumber(ARGV[3 * j + 2]), tonumber(ARGV[3 * j + 3])
+  local w = state[key]
+  if not w then
+    local h = redis.call('HMGET', key, 'start', 'ms', 'used')
+    w = {tonumber(h[1]), tonumber(h[2]), tonumber(h[3])}
+    if not w[1] or w[1] + w[2] <= now then w = {now, tonumber(ARGV[3 * j + 4]), 0} end
+    state[key] = w
+  end
+  if w[3] + amount > limit then return {0, 'window', j - 1, w[1] + w[2]} end
+  w[3] = w[3] + amount
+  starts[j], counts[j] = w[1], w[3]
 end
-if ARGV[5] ~= '' then
-  local lease = tonumber(ARGV[7])
-  redis.call('HSET', KEYS[1], ARGV[5], now + lease)
+for key, w in pairs(state) do
+  redis.call('HSET', key, 'start', w[1], 'ms', w[2], 'used', w[3])
+  redis.call('PEXPIRE', key, math.max(1, w[1] + w[2] - now) + 60000)
+end
+if ARGV[2] ~= '' then
+  local lease = tonumber(ARGV[4])
+  redis.call('HSET', KEYS[1], ARGV[2], now + lease)
   redis.call('PEXPIRE', KEYS[1], lease * 2)
 end
-return {1, '', start, ms, after}
+local answer = {1}
+for j = 1, n do answer[j + 1], answer[n + j + 1] = starts[j], counts[j] end
+return answer
 `;
 
 /** Extends held leases that are still there. KEYS: slot hashes; ARGV: expiry, then one slot id per key. */
@@ -64,15 +77,17 @@ return -1
 `;
 
 type Scripted = Redis & {
-  gatehouseAdmit(slots: string, window: string, ...args: (string | number)[]): Promise<[number, string, number, number, number]>;
+  gatehouseAdmit(keys: number, ...keysAndArgs: (string | number)[]): Promise<(number | string)[]>;
   gatehouseRenew(n: number, ...keysAndArgs: (string | number)[]): Promise<number>;
   gatehouseSettle(window: string, start: number, delta: number): Promise<number>;
 };
 
 /**
  * Counters in Redis (state.counters: redis): one Lua script per admission, so N instances never
- * let more through than one would. Keys are `<prefix>{<hash of the counter key>}:w|s` (one hash
- * tag, so both keys of an admission sit in one cluster slot). Slots are leases renewed while held.
+ * let more through than one would, with all of a request's limits in that one script. Keys are
+ * `<prefix>{<hash of the counter key>}:w|s`. One admission's keys are those of several counters
+ * (a caller's rate window, its groups' budgets), so they need one Redis, not a cluster (the
+ * client connects to one server). Slots are leases renewed while held.
  */
 export class RedisCounterStore implements CounterStore {
   readonly name = 'redis';
@@ -95,7 +110,7 @@ export class RedisCounterStore implements CounterStore {
       retryStrategy: () => 500,
     }) as Scripted;
     redis.on('error', () => undefined); // reported through the health of the calls that fail
-    redis.defineCommand('gatehouseAdmit', { numberOfKeys: 2, lua: admitScript });
+    redis.defineCommand('gatehouseAdmit', { lua: admitScript });
     redis.defineCommand('gatehouseRenew', { lua: renewScript });
     redis.defineCommand('gatehouseSettle', { numberOfKeys: 1, lua: settleScript });
     try {
@@ -108,12 +123,16 @@ export class RedisCounterStore implements CounterStore {
     return new RedisCounterStore(redis, options.keyPrefix, options.leaseMs, options.log, options.now ?? Date.now);
   }
 
-  async admit({ key, now, window, slot }: Admission): Promise<AdmitResult> {
-    const [admitted, refusedBy, start, ms, used] = await this.call(() => this.redis.gatehouseAdmit(this.keyOf(key, 's'), this.keyOf(key, 'w'),
-      now, window?.amount ?? '', window?.limit ?? '', window?.ms ?? '', slot?.id ?? '', slot?.limit ?? '', slot?.leaseMs ?? ''));
-    if (!admitted) return refusedBy === 'concurrency' ? { admitted: false, refusedBy: 'concurrency' } : windowRefusal(now, start, ms);
-    if (slot) this.held.add(key, slot.id);
-    return window ? { admitted: true, charge: { key, windowStart: start }, used } : { admitted: true };
+  async admit({ now, slot, windows = [] }: Admission): Promise<AdmitResult> {
+    const args: (string | number)[] = [windows.length + 1, slot ? this.keyOf(slot.key, 's') : this.keyOf('', 's')];
+    for (const w of windows) args.push(this.keyOf(w.key, 'w'));
+    args.push(now, slot?.id ?? '', slot?.limit ?? '', slot?.leaseMs ?? '');
+    for (const w of windows) args.push(w.amount, w.limit, w.ms);
+    const answer = await this.call(() => this.redis.gatehouseAdmit(...(args as [number, ...(string | number)[]])));
+    if (!answer[0]) return answer[1] === 'concurrency' ? { admitted: false, refusedBy: 'concurrency' } : windowRefusal(Number(answer[2]), now, Number(answer[3]));
+    if (slot) this.held.add(slot.key, slot.id);
+    const n = windows.length;
+    return { admitted: true, charges: windows.map((w, j) => ({ charge: { key: w.key, windowStart: Number(answer[1 + j]) }, used: Number(answer[1 + n + j]) })) };
   }
 
   release(key: string, slot: string): void {

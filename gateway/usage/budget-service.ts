@@ -6,7 +6,7 @@ import { GatehouseError } from '../errors';
 import type { Logger } from '../log';
 import type { BudgetService } from '../runtime';
 import type { AlertService } from '../alerts/alert-service';
-import type { AdmitResult, CounterStore, WindowCharge } from '../state/counter-store';
+import type { AddedWindows, AdmitResult, CounterStore, WindowCharge } from '../state/counter-store';
 
 /**
  * Token and spend budgets (policy `limits.tokens`, `limits.spend`): each request reserves its
@@ -16,6 +16,10 @@ import type { AdmitResult, CounterStore, WindowCharge } from '../state/counter-s
  * with Retry-After and the reset time, and holds nothing; one that goes past its reservation is
  * not cut (it was admitted), and what it used counts. The counters are the fleet's CounterStore
  * (state.counters: embedded, PostgreSQL or Redis), so N instances share one budget.
+ *
+ * A request's budget lines are admitted all or nothing, and with its rate limit and concurrency
+ * slot in the same step when it is not held for approval (`plan`, used by pipeline/admit-limits.ts):
+ * one round trip to shared counters, and no partial charge for others to see.
  *
  * A budget with `alertAt` warns: the admission or settlement that takes a window's count past a
  * fraction of its limit fires an alert through `alerts` (once per fraction, holder and window,
@@ -38,7 +42,12 @@ export function createBudgetService(deps: { counters: CounterStore; prices: Pric
     return Promise.resolve(deps.counters.settle(charge, delta)).then((used) => alertCrossings(rule, line, charge, used, delta), settleFailed);
   }
 
-  async function admitAll(lines: ReturnType<typeof budgetLines>, decision: Decision, request: InferenceRequest): Promise<BudgetReservation> {
+  /**
+   * The windows the request's budget lines ask for, and what their answer means: the reservation,
+   * or the 429 naming the line that refused. The admission itself is the caller's (alone, or with
+   * the rate limit and concurrency slot in one step: policy/admission-control.ts).
+   */
+  function plan(lines: BudgetLine[], decision: Decision, request: InferenceRequest): AddedWindows<BudgetReservation> {
     const tokens = reservedTokens(request);
     const spend = lines.find((l) => l.kind === 'spend');
     const price = spend ? deps.prices(request.upstream, request.model ?? '') : undefined;
@@ -49,35 +58,54 @@ export function createBudgetService(deps: { counters: CounterStore; prices: Pric
         { details: { rule: decision.rule, model: request.model, upstream: request.upstream } });
     }
     const at = now();
-    const taken: BudgetReservation['lines'] = [];
-    const usedAfter: (number | undefined)[] = [];
-    for (const line of lines) {
-      const amount = lineAmount(line.kind, tokens, price);
-      const r: AdmitResult = await deps.counters.admit({ key: line.key, now: at, window: { amount, limit: line.limit, ms: line.windowMs } });
-      if (r.admitted && r.charge) {
-        taken.push({ line, charge: r.charge, reserved: amount });
-        usedAfter.push(r.used);
-        continue;
-      }
-      // Refused: what the other budgets took for it goes back (and it crossed nothing).
-      for (const t of taken) void settleLine(decision.rule, t.line, t.charge, -t.reserved);
-      const retryAfterMs = !r.admitted && r.refusedBy === 'rate' ? r.retryAfterMs : line.windowMs;
-      const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-      const resetAt = new Date(at + retryAfterMs).toISOString();
-      throw new GatehouseError(429, line.kind === 'spend' ? 'ERR_LIMIT_SPEND' : 'ERR_LIMIT_TOKENS', budgetMessage(line, decision.rule, { reserved: amount, resetAt, retryAfterSeconds }), {
-        headers: { 'retry-after': String(retryAfterSeconds) },
-        details: { rule: decision.rule, limit: line.kind, scope: line.scope, allowed: line.limit, reserved: amount, resetAt, ...(line.currency ? { unit: `1e-9 ${line.currency}` } : {}) },
-      });
-    }
-    // Admitted by every budget: its reservations count, and may have crossed alert fractions.
-    taken.forEach((t, i) => alertCrossings(decision.rule, t.line, t.charge, usedAfter[i], t.reserved));
-    return { rule: decision.rule, lines: taken, tokens, ...(price ? { price } : {}) };
+    const amounts = lines.map((line) => lineAmount(line.kind, tokens, price));
+    return {
+      windows: lines.map((line, i) => ({ key: line.key, amount: amounts[i]!, limit: line.limit, ms: line.windowMs })),
+      admitted(charges) {
+        const taken = lines.map((line, i) => ({ line, charge: charges[i]!.charge, reserved: amounts[i]! }));
+        // Admitted by every budget: its reservations count, and may have crossed alert fractions.
+        taken.forEach((t, i) => alertCrossings(decision.rule, t.line, t.charge, charges[i]!.used, t.reserved));
+        return { rule: decision.rule, lines: taken, tokens, ...(price ? { price } : {}) };
+      },
+      refused(i, retryAfterMs) {
+        // Nothing was charged anywhere (the counters admit all or nothing), so nothing goes back.
+        const line = lines[i]!;
+        const amount = amounts[i]!;
+        const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+        const resetAt = new Date(at + retryAfterMs).toISOString();
+        return new GatehouseError(429, line.kind === 'spend' ? 'ERR_LIMIT_SPEND' : 'ERR_LIMIT_TOKENS', budgetMessage(line, decision.rule, { reserved: amount, resetAt, retryAfterSeconds }), {
+          headers: { 'retry-after': String(retryAfterSeconds) },
+          details: { rule: decision.rule, limit: line.kind, scope: line.scope, allowed: line.limit, reserved: amount, resetAt, ...(line.currency ? { unit: `1e-9 ${line.currency}` } : {}) },
+        });
+      },
+    };
+  }
+
+  /** Budgets alone (after an approval: the rate limit and slot were admitted before the hold). */
+  function admitAlone(budgets: AddedWindows<BudgetReservation>): BudgetReservation | Promise<BudgetReservation> {
+    const answer = (r: AdmitResult): BudgetReservation => {
+      if (r.admitted) return budgets.admitted(r.charges);
+      // A budget-only admission has no slot: a refusal is always one of its windows.
+      throw budgets.refused(r.refusedBy === 'window' ? r.window : 0, r.refusedBy === 'window' ? r.retryAfterMs : 0);
+    };
+    const result = deps.counters.admit({ now: now(), windows: budgets.windows });
+    return result instanceof Promise ? result.then(answer) : answer(result);
   }
 
   return {
+    plan(principal: Principal, decision: Decision, request: InferenceRequest) {
+      const lines = budgetLines(decision.limits, decision.rule, principal);
+      return lines.length ? plan(lines, decision, request) : undefined;
+    },
+
     reserve(principal: Principal, decision: Decision, request: InferenceRequest) {
       const lines = budgetLines(decision.limits, decision.rule, principal);
-      return lines.length ? admitAll(lines, decision, request) : undefined;
+      if (!lines.length) return undefined;
+      try {
+        return admitAlone(plan(lines, decision, request));
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
 
     settle(reservation, { usage, cost }) {

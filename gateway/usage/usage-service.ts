@@ -115,7 +115,7 @@ function scaleOutput(usage: Usage, scale: number): Usage {
 }
 
 /** `serve --proxy-only`: no budgets kept. */
-export const noBudgets: BudgetService = { reserve: () => undefined, settle() {} };
+export const noBudgets: BudgetService = { plan: () => undefined, reserve: () => undefined, settle() {} };
 
 /** `serve --proxy-only`: nothing asked, read or counted. */
 export const noUsage: UsageService = { askStreamUsage: () => undefined, responseTap: () => null, settle: () => ({}) };

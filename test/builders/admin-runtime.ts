@@ -52,6 +52,7 @@ export function scriptedPolicy(decide: (p: Principal) => Decision): PolicyServic
     version: 'sha256:v1',
     decide: (p) => decide(p),
     admit: () => () => {},
+    admitWith: () => ({ release: () => {} }),
     reloadResult: { ok: true, version: 'sha256:v2', errors: [] },
     async reload() {
       return this.reloadResult;

@@ -47,7 +47,7 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
         await new Promise((r) => setTimeout(r, 25));
       }
     };
-    const slot = (key: string, id: string, limit: number): Admission => ({ key, now: Date.now(), window: { amount: 1, limit: 1000, ms: 60_000 }, slot: { id, limit, leaseMs: 60_000 } });
+    const slot = (key: string, id: string, limit: number): Admission => ({ now: Date.now(), windows: [{ key, amount: 1, limit: 1000, ms: 60_000 }], slot: { key, id, limit, leaseMs: 60_000 } });
 
     it('sends the admissions of one tick in one statement, and the releases with the next one', async () => {
       const { store, statements } = await open(await pg().migratedSchema());
@@ -93,13 +93,33 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
       assert.equal(results.filter((r) => r.admitted).length, 15 * 24);
     });
 
+    it('never deadlocks: admissions of several windows each (a caller\'s rate window, its groups\' budgets), the same keys in opposite orders on two instances', async () => {
+      const settings = await pg().migratedSchema();
+      const [a, b] = [await open(settings), await open(settings)];
+      const groups = Array.from({ length: 6 }, (_, i) => `group-${i}`);
+      const ask = (caller: string, keys: string[]): Admission => ({ now: Date.now(), windows: [caller, ...keys].map((key) => ({ key, amount: 1, limit: 1e6, ms: 60_000 })) });
+      const pending = [];
+      for (let round = 0; round < 15; round++) {
+        // Each batch holds several admissions whose windows overlap, taken in opposite orders by the two instances.
+        for (let i = 0; i < 6; i++) {
+          pending.push(a.store.admit(ask(`caller-${i}`, groups.slice(i).concat(groups.slice(0, i)))));
+          pending.push(b.store.admit(ask(`caller-${5 - i}`, [...groups].reverse().slice(i))));
+        }
+        await new Promise(setImmediate); // the next round is another statement, in flight beside this one
+      }
+      const results = await Promise.all(pending);
+      assert.equal(results.filter((r) => r.admitted).length, 15 * 12);
+      const [{ used }] = await pg().sql<{ used: string }>(`SELECT used FROM ${settings.schema}.rate_windows WHERE key = $1`, [counterKeyDigest('group-0')]);
+      assert.equal(Number(used), 15 * 12, 'every admission charged group-0 once');
+    });
+
     it('the sweep removes the places of keys no slot holds, and keeps a key with a held one', async () => {
       const settings = await pg().migratedSchema();
       const { store } = await open(settings);
       for (const id of ['g1', 'g2', 'g3']) assert.ok((await store.admit(slot('gone', id, 10))).admitted);
       for (const id of ['k1', 'k2']) assert.ok((await store.admit(slot('kept', id, 10))).admitted);
       for (const id of ['g1', 'g2', 'g3', 'k1']) store.release(id.startsWith('g') ? 'gone' : 'kept', id);
-      await store.admit({ key: 'other', now: Date.now(), window: { amount: 1, limit: 1000, ms: 60_000 } }); // carries the releases
+      await store.admit({ now: Date.now(), windows: [{ key: 'other', amount: 1, limit: 1000, ms: 60_000 }] }); // carries the releases
       const places = async () => (await pg().sql<{ n: string }>(`SELECT count(*) AS n FROM ${settings.schema}.slot_leases`))[0]!.n;
       assert.equal(await places(), '5');
       await store.sweep(Date.now());
@@ -118,7 +138,7 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
           assert.ok((await store.admit(slot('hot', `${tag}${i}`, 1000))).admitted);
           store.release('hot', `${tag}${i}`);
         }
-        await store.admit({ key: 'other', now: Date.now(), window: { amount: 1, limit: 1000, ms: 60_000 } }); // carries the last release
+        await store.admit({ now: Date.now(), windows: [{ key: 'other', amount: 1, limit: 1000, ms: 60_000 }] }); // carries the last release
         const [{ bytes }] = await pg().sql<{ bytes: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn)::bigint AS bytes', [from]);
         return Number(bytes);
       };
