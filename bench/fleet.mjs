@@ -25,7 +25,12 @@
 //      FLEET_VARIANTS (embedded postgres redis; `name@path/to/gateway.js` runs that variant on
 //      another bundle, for an interleaved A/B of a change), PROFILE=1 (--cpu-prof of every A
 //      instance; prints its CPU by stage per request, lib/profile-summary.mjs, with the shared
-//      state's clients and stores as one stage), BENCH_OUT, BENCH_PIDFILE, GATEWAY_JS.
+//      state's clients and stores as one stage), FLEET_PG_STATEMENTS (top; all: pg_stat_statements
+//      also inside the counters' functions, which adds to PostgreSQL's CPU), BENCH_OUT, BENCH_PIDFILE, GATEWAY_JS.
+// Where PostgreSQL's CPU goes (lib/pg-breakdown.mjs), for each one-instance load of a variant on
+// PostgreSQL: its processes' CPU by kind (the gateways' pool connections, their LISTEN connections,
+// walwriter, autovacuum, …), the statements (pg_stat_statements: execution and planning µs, WAL),
+// WAL records and bytes, commits and new connections, per request.
 import '../scripts/register-text-loaders.cjs';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -41,6 +46,7 @@ import { measureOthers } from './lib/noise.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 import { round, stat } from './lib/stats.mjs';
 import { cpuTicks, serverTreeTicks } from './lib/proc-stats.mjs';
+import * as pgBreakdown from './lib/pg-breakdown.mjs';
 import { stageBreakdown } from './lib/profile-summary.mjs';
 import { checkFleet, renderFleet } from './lib/report.mjs';
 import { startGatehouseVariant, startUpstream } from './lib/targets.mjs';
@@ -71,6 +77,8 @@ const labels = { embedded: 'store: embedded', postgres: 'store: postgres (counte
 
 let pg;
 let redis;
+let breakdownClient;
+let statsClient;
 async function cleanup() {
   await procs.stopAll(15_000);
   await pg?.stop().catch(() => undefined);
@@ -80,14 +88,15 @@ process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
 process.on('SIGTERM', () => cleanup().then(() => process.exit(143)));
 
 async function main() {
-  pg = await startPostgres();
+  pg = await startPostgres({ serverSettings: pgBreakdown.serverSettings(env.FLEET_PG_STATEMENTS) });
   redis = await startRedis();
   // run.sh kills what the pid file lists if this process dies without cleaning up.
   if (env.BENCH_PIDFILE) writeFileSync(env.BENCH_PIDFILE, `${pg.serverPid()}\n${redis.pid}\n`, { flag: 'a' });
   const redisClient = new Redis(redis.url, { lazyConnect: true });
   await redisClient.connect();
-  const statsClient = new pgClient.Client({ connectionString: pg.url });
+  statsClient = new pgClient.Client({ connectionString: pg.url, application_name: 'bench-stats' });
   await statsClient.connect();
+  breakdownClient = await pgBreakdown.connect(pg.url);
   Object.assign(process.env, { BENCH_PG_URL: pg.url, BENCH_REDIS_URL: redis.url, BENCH_HASH_KEY: 'bench-fleet-hash-key-0123456789abcdef' });
 
   const metered = join(bench, 'bodies/chat-160B.json');
@@ -136,7 +145,9 @@ async function main() {
   }
   await redisClient.quit();
   await statsClient.end();
+  await breakdownClient.end();
   const result = summarize(variants);
+  writeFileSync(join(out, 'samples.json'), JSON.stringify(variants.map((v) => ({ variant: v.name, samples: v.samples })), null, 1) + '\n'); // every round's figures
   if (profiling) {
     await procs.stopAll(15_000); // the profiles are written as the gateways exit
     result.profiles = variants.map((v) => ({ variant: v.name, stages: profileStages(v) }));
@@ -180,7 +191,10 @@ async function wrkOn(v, gateways, bodyFile, seconds) {
 /** A load on `gateways` with the CPU of the gateways, PostgreSQL and Redis per request, and their round trips. */
 async function measureLoad(v, gateways, bodyFile, roundTrips) {
   const pids = [...new Set(gateways.map((g) => g.pid))];
+  const usesPg = v.kind !== 'embedded';
+  const maintenance0 = usesPg ? await pgBreakdown.maintenanceRuns(statsClient) : undefined;
   const rt0 = await settledRoundTrips(roundTrips);
+  const pgBefore = usesPg ? await pgBreakdown.snapshot(breakdownClient, pg.serverPid()) : undefined;
   const g0 = pids.reduce((a, p) => a + cpuTicks(p), 0);
   const p0 = serverTreeTicks(pg.serverPid());
   const r0 = cpuTicks(redis.pid);
@@ -189,8 +203,11 @@ async function measureLoad(v, gateways, bodyFile, roundTrips) {
   const gatewayUs = perReq(pids.reduce((a, p) => a + cpuTicks(p), 0) - g0);
   const pgUs = perReq(serverTreeTicks(pg.serverPid()) - p0);
   const redisUs = perReq(cpuTicks(redis.pid) - r0);
+  const pgTicksAfter = usesPg ? await pgBreakdown.cpuAfter(breakdownClient, pg.serverPid()) : undefined;
   const rt1 = await settledRoundTrips(roundTrips);
-  return { rps: w.rps, requests: w.requests, errors: w.errors, gatewayUs, pgUs, redisUs, pgXacts: (rt1.pg - rt0.pg) / w.requests, redisCommands: (rt1.redis - rt0.redis) / w.requests, otherS };
+  const pgWhere = usesPg ? await pgBreakdown.breakdown(breakdownClient, pgBefore, pgTicksAfter, w.requests, clk) : undefined;
+  if (pgWhere) pgWhere.maintenance = pgBreakdown.maintenanceBetween(maintenance0, await pgBreakdown.maintenanceRuns(statsClient));
+  return { rps: w.rps, requests: w.requests, errors: w.errors, gatewayUs, pgUs, redisUs, pgXacts: (rt1.pg - rt0.pg) / w.requests, redisCommands: (rt1.redis - rt0.redis) / w.requests, otherS, pgWhere };
 }
 
 /** PostgreSQL reports a backend's counts within a second of it going idle: read until they stop moving. */
@@ -246,12 +263,14 @@ function summarize(variants) {
         pgUs: stat(s.map((x) => x.oneUnmetered.pgUs)), pgXacts: stat(s.map((x) => x.oneUnmetered.pgXacts)),
         ttfbMs: stat(s.map((x) => x.ttfbUnmetered)), addedTtfbMs: added((x) => x.ttfbUnmetered),
       },
+      pgWhere: pgBreakdown.summarizeBreakdowns(s.map((x) => x.one.pgWhere), stat),
+      pgWhereUnmetered: pgBreakdown.summarizeBreakdowns(s.map((x) => x.oneUnmetered.pgWhere), stat),
       errors: s.reduce((a, x) => a + x.one.errors + x.two.errors + x.oneUnmetered.errors, 0),
       otherCpuS: s.map((x) => round(x.one.otherS + x.two.otherS + x.oneUnmetered.otherS)),
       loadAvg: s.map((x) => round(x.load)),
     };
   });
-  return { rounds, dur, conn, probeN, pinning: 'not pinned', rows };
+  return { rounds, dur, conn, probeN, pinning: 'not pinned', pgStatements: env.FLEET_PG_STATEMENTS ?? 'top', rows };
 }
 
 main().then(cleanup, async (err) => {

@@ -237,7 +237,24 @@ export function renderFleet(result) {
     lines.push(`| ${x.label} (unmetered) | ${r(u.gatewayUs)} | ${signed(u.addedGatewayUs)} | ${r(u.pgUs)} | – | ${r(u.pgXacts, 2)} / – | ${r(u.ttfbMs, 2)} | ${signed(u.addedTtfbMs, 2)} | | | |`);
   }
   lines.push('', `Load average (1 min) at each round: ${result.rows.map((x) => `${x.variant} ${x.loadAvg.join('/')}`).join('; ')}; other processes' CPU-s during the loads: ${result.rows.map((x) => `${x.variant} ${x.otherCpuS.join('/')}`).join('; ')}; non-2xx or failed requests: ${result.rows.map((x) => `${x.variant} ${x.errors}`).join(', ')}.`);
+  for (const x of result.rows) {
+    for (const [what, b] of [['metered', x.pgWhere], ['unmetered', x.pgWhereUnmetered]]) if (b) lines.push('', renderPgWhere(`${x.label}, ${what}, one instance`, b, result.pgStatements));
+  }
   return lines.join('\n') + '\n';
+}
+
+/** Where PostgreSQL's CPU went per request (lib/pg-breakdown.mjs summarizeBreakdowns). */
+function renderPgWhere(title, b, track) {
+  const r = (s, d = 0) => `${f(s.p50, d)} [${f(s.min, d)}–${f(s.max, d)}]`;
+  const lines = [
+    `PostgreSQL per request, ${title}: CPU by process — ${b.cpu.map((c) => `${c.group} ${r(c.us)} µs`).join('; ')}. ` +
+      `WAL ${r(b.walRecords, 1)} records, ${r(b.walBytes)} B, ${r(b.walWrites, 3)} writes, ${r(b.walSyncs, 3)} syncs; ${r(b.commits, 3)} commits; ${r(b.tuplesWritten, 2)} rows written; ${r(b.sessions, 4)} new connections; autovacuum and autoanalyze runs during each round's load: ${b.maintenance}.`,
+    '',
+    `| statement (pg_stat_statements, ${track === 'all' ? 'top level and inside functions' : 'top level'}; wall time) | calls/req | execution µs/req | planning µs/req | WAL B/req |`,
+    '|---|---:|---:|---:|---:|',
+  ];
+  for (const s of b.statements) lines.push(`| ${s.toplevel ? '' : '↳ '}\`${s.name.replace(/\|/g, '\\|')}…\` | ${r(s.calls, 3)} | ${r(s.execUs)} | ${r(s.planUs)} | ${r(s.walBytes)} |`);
+  return lines.join('\n');
 }
 
 /**

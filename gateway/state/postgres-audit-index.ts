@@ -8,8 +8,32 @@ import type { AuditService } from '../runtime';
 import type { EventNotices } from './postgres-event-fanout';
 import type { PostgresState } from './postgres-state';
 
-/** The columns of one index entry, in insert order. */
-const columns = ['chain', 'seq', 'id', 'time', 'kind', 'prev', 'hash', 'request_id', 'issuer', 'principal', 'client_id', 'decision', 'rule', 'model', 'status', 'error_code'] as const;
+/** The columns of one index entry, in insert order, with their types. */
+const columns = [['chain', 'text'], ['seq', 'bigint'], ['id', 'text'], ['time', 'text'], ['kind', 'text'], ['prev', 'text'], ['hash', 'text'], ['request_id', 'text'],
+  ['issuer', 'text'], ['principal', 'text'], ['client_id', 'text'], ['decision', 'text'], ['rule', 'text'], ['model', 'text'], ['status', 'integer'], ['error_code', 'text']] as const;
+
+/**
+ * A batch's entries as one array per column ($1…$16): the same text for every batch size, so each
+ * connection prepares it once. A VALUES list of a placeholder per field was a new text per size,
+ * parsed and planned for every batch: PostgreSQL spent as long planning it as running it.
+ */
+const insertEntries = `INSERT INTO audit_index (${columns.map(([name]) => name).join(', ')})
+  SELECT * FROM unnest(${columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})
+  ON CONFLICT (chain, seq) DO NOTHING`;
+
+/**
+ * The insert that also announces the live records it inserted (see postgresIndexSink): one
+ * notification per chunk, in chunk order, each with its records in chain order, sent on commit.
+ * $17 channel, $18 prefix, $19 suffix; the live records' $20 chains, $21 seqs, $22 chunks, $23 events.
+ */
+const insertAndAnnounce = `WITH inserted AS (${insertEntries} RETURNING chain, seq)
+  SELECT pg_notify($17, payload) FROM (
+    SELECT e.chunk, $18 || string_agg(e.event, ',' ORDER BY e.seq) || $19 AS payload
+    FROM unnest($20::text[], $21::bigint[], $22::int[], $23::text[]) AS e (chain, seq, chunk, event)
+    JOIN inserted USING (chain, seq)
+    WHERE e.chunk >= 0
+    GROUP BY e.chunk ORDER BY e.chunk
+  ) AS n`;
 
 interface IndexRow {
   chain: string;
@@ -80,31 +104,16 @@ export function postgresIndexSink(pg: PostgresState, instance: { id: string; nam
         [chain, instance.id, instance.name, hostname(), auditDir]);
         registered = chain;
       }
-      const values: unknown[] = [];
-      const tuples = records.map((r) => {
-        const entry = entryOf(r);
-        const at = values.length;
-        values.push(...entry);
-        return `(${entry.map((_, i) => `$${at + i + 1}`).join(', ')})`;
-      });
-      // PostgreSQL takes at most 65 535 parameters per statement: batches are far below that (16 × batchSize).
-      const insert = `INSERT INTO audit_index (${columns.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (chain, seq) DO NOTHING`;
+      const entries = records.map(entryOf);
+      const values: unknown[] = columns.map((_, c) => entries.map((entry) => entry[c]));
       const live = notices ? records.filter((r) => Date.now() - Date.parse(r.time) < liveMs) : [];
       if (!notices || live.length === 0) {
-        await pg.query(insert, values);
+        await pg.query(insertEntries, values, 'gatehouse-audit-index');
         return;
       }
       const jsons = live.map((r) => JSON.stringify({ name: 'audit.appended', payload: appendedEvent(r) }));
-      const p = (value: unknown) => `$${values.push(value)}`;
-      // The notifications go out on commit, in chunk order, each with its records in chain order.
-      await pg.query(`WITH inserted AS (${insert} RETURNING chain, seq)
-        SELECT pg_notify(${p(notices.channel)}, payload) FROM (
-          SELECT e.chunk, ${p(notices.prefix)} || string_agg(e.event, ',' ORDER BY e.seq) || ${p(notices.suffix)} AS payload
-          FROM unnest(${p(live.map((r) => r.chain))}::text[], ${p(live.map((r) => r.seq))}::bigint[], ${p(notices.chunks(jsons))}::int[], ${p(jsons)}::text[]) AS e (chain, seq, chunk, event)
-          JOIN inserted USING (chain, seq)
-          WHERE e.chunk >= 0
-          GROUP BY e.chunk ORDER BY e.chunk
-        ) AS n`, values);
+      await pg.query(insertAndAnnounce, [...values, notices.channel, notices.prefix, notices.suffix,
+        live.map((r) => r.chain), live.map((r) => r.seq), notices.chunks(jsons), jsons], 'gatehouse-audit-index-announce');
     },
     async close() {},
   };

@@ -59,9 +59,10 @@ function runAsServerUser(bin: string, args: string[]): string {
 /**
  * `tmpRoot`: where the server's folder goes (default the temp dir). As root the server runs as
  * `postgres`, which must be able to reach it: a temp dir private to root (the extension-host
- * runner's) needs another root.
+ * runner's) needs another root. `serverSettings`: more `-c name=value` settings (the benchmarks'
+ * pg_stat_statements).
  */
-export async function startPostgres(options: { tmpRoot?: string } = {}): Promise<TestPostgres> {
+export async function startPostgres(options: { tmpRoot?: string; serverSettings?: Record<string, string> } = {}): Promise<TestPostgres> {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(options.tmpRoot ?? tmpdir(), 'gatehouse-pg-'));
   if (isRoot) {
@@ -73,7 +74,8 @@ export async function startPostgres(options: { tmpRoot?: string } = {}): Promise
   const logFile = join(dir, 'server.log');
   const port = await freePort();
   runAsServerUser(join(bin, 'initdb'), ['-D', data, '-U', 'gatehouse', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
-  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200` +
+    Object.entries(options.serverSettings ?? {}).map(([name, value]) => ` -c ${name}=${value}`).join('');
   let running = false;
   const start = async () => {
     runAsServerUser(join(bin, 'pg_ctl'), ['-D', data, '-l', logFile, '-o', serverOptions, '-w', '-t', '60', 'start']);
