@@ -22,6 +22,7 @@
 // Nothing is pinned: two instances need two cores, and PostgreSQL and Redis share them too.
 //
 // Env: FLEET_ROUNDS (3), FLEET_DUR (3 s), CONN (50), FLEET_N (150 sequential requests per probe),
+//      FLEET_METERED_MODEL (bench-budgeted: the metered body's rule also keeps token and spend budgets),
 //      FLEET_VARIANTS (embedded postgres redis; `name@path/to/gateway.js` runs that variant on
 //      another bundle, for an interleaved A/B of a change), PROFILE=1 (--cpu-prof of every A
 //      instance; prints its CPU by stage per request, lib/profile-summary.mjs, with the shared
@@ -60,6 +61,9 @@ const dur = Number(env.FLEET_DUR ?? 3);
 const conn = Number(env.CONN ?? 50);
 const probeN = Number(env.FLEET_N ?? 150);
 const wanted = (env.FLEET_VARIANTS ?? 'embedded postgres redis').split(/\s+/).filter(Boolean);
+// The metered body's model: gpt-4o-mini (rule agents-capped: rate + concurrency), or bench-budgeted
+// (agents-budgeted: the same and three token/spend budget lines, priced here).
+const meteredModel = env.FLEET_METERED_MODEL;
 const out = env.BENCH_OUT ?? join(bench, 'results', `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-fleet`);
 mkdirSync(join(out, 'logs'), { recursive: true });
 const procs = new ProcessGroup(join(out, 'logs'), env.BENCH_PIDFILE);
@@ -99,9 +103,11 @@ async function main() {
   breakdownClient = await pgBreakdown.connect(pg.url);
   Object.assign(process.env, { BENCH_PG_URL: pg.url, BENCH_REDIS_URL: redis.url, BENCH_HASH_KEY: 'bench-fleet-hash-key-0123456789abcdef' });
 
-  const metered = join(bench, 'bodies/chat-160B.json');
+  const body = readFileSync(join(bench, 'bodies/chat-160B.json'), 'utf8');
+  const metered = meteredModel ? join(out, `chat-160B-${meteredModel}.json`) : join(bench, 'bodies/chat-160B.json');
+  if (meteredModel) writeFileSync(metered, body.replace('"gpt-4o-mini"', JSON.stringify(meteredModel)));
   const unmetered = join(out, 'chat-160B-unmetered.json');
-  writeFileSync(unmetered, readFileSync(metered, 'utf8').replace('"gpt-4o-mini"', '"bench-unmetered"'));
+  writeFileSync(unmetered, body.replace('"gpt-4o-mini"', '"bench-unmetered"'));
   const profiling = env.PROFILE === '1';
   const nodeFlags = (name) => (profiling && name.endsWith('-a') ? ['--cpu-prof', `--cpu-prof-dir=${join(out, 'profiles', name)}`] : []);
   const ctx = { bench, root, out, procs, streamChunks: 20, customHost: '', nodeFlags, ...(env.GATEWAY_JS ? { gatewayJs: env.GATEWAY_JS } : {}) };
@@ -113,7 +119,8 @@ async function main() {
     if (!stateYaml[kind]) throw new Error(`unknown variant ${kind} (embedded postgres redis)`);
     const name = bundle ? `${kind}-${n}` : kind;
     const c = bundle ? { ...ctx, gatewayJs: resolve(bundle) } : ctx;
-    const append = `masking:\n  hashKey: { env: BENCH_HASH_KEY }\n${stateYaml[kind](n)}`;
+    const pricing = meteredModel ? `pricing:\n  - { model: ${meteredModel}, input: 0.15, output: 0.6 }\n` : '';
+    const append = `masking:\n  hashKey: { env: BENCH_HASH_KEY }\n${pricing}${stateYaml[kind](n)}`;
     const dirA = join(out, `${name}-a-data`);
     const dirB = join(out, `${name}-b-data`);
     const a = await startGatehouseVariant(c, `${name}-a`, upstream.base, dirA, { append, args: kind === 'embedded' ? [] : ['--migrate'] });

@@ -9,7 +9,9 @@
 //   - `pg`: `SELECT 1` (simple query), a named prepared statement, and the counter store's
 //     `admit_batch` statement with the slot given back on the next one (what a metered request makes);
 //   - the same with the caller pausing 20 ms after each request (its release then goes alone: a
-//     second round trip, and a wake-up for its answer), and the 20 ms pause alone.
+//     second round trip, and a wake-up for its answer), and the 20 ms pause alone;
+//   - the admission statement alone, migration 009's against 010's, for a rule with a rate and a
+//     concurrency limit, then with three budget lines too (009: four statements; 010: one).
 // Run: npx tsx bench/micro/pg-floor.bench.ts [--n 3000] [--rounds 3] [--json]
 import '../../scripts/register-text-loaders.cjs';
 import { spawn } from 'node:child_process';
@@ -18,6 +20,7 @@ import pg from 'pg';
 import { createLogger } from '../../gateway/log';
 // @ts-expect-error: a JavaScript module of the bench, without types
 import { cpuTicks } from '../lib/proc-stats.mjs';
+import { counterKeyDigest } from '../../gateway/state/counter-store';
 import { PostgresCounterStore } from '../../gateway/state/postgres-counter-store';
 import { PostgresState } from '../../gateway/state/postgres-state';
 import { startPostgres } from '../../test/helpers/postgres';
@@ -37,9 +40,9 @@ const cpuUs = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuTicks(pid),
 interface Sample { cpuUs: number; serverUs: number; p50Us: number }
 
 /** Runs `once` n times in sequence (after a warm-up): this process's and the server's CPU µs per call, and the p50 wall µs. */
-async function loop(once: () => Promise<unknown>, serverPids: () => number[], n: number): Promise<Sample> {
+async function loop(once: () => Promise<unknown>, serverPids: () => number[] | Promise<number[]>, n: number): Promise<Sample> {
   for (let i = 0; i < Math.min(300, n >> 2); i++) await once();
-  const pids = serverPids();
+  const pids = await serverPids();
   const lat: number[] = [];
   const s0 = cpuUs(pids);
   const c0 = process.cpuUsage();
@@ -135,15 +138,39 @@ async function main(): Promise<void> {
     const raw = await rawPostgres(server.port, 'floor-raw');
     const state = await PostgresState.open({ ...settings, poolSize: 1 }, log);
     const store = new PostgresCounterStore(state, 30_000, log);
-    await state.query("SET application_name = 'floor-store'");
     const echoSocket = new Socket();
     await new Promise<void>((resolve) => echoSocket.connect(echo.port, '127.0.0.1', resolve));
     const ping = Buffer.alloc(24, 1);
     const echoOnce = exchanger(echoSocket, (b) => b.length >= ping.length);
 
-    const pids = { simple: await backends('floor-simple'), raw: await backends('floor-raw'), store: await backends('floor-store') };
+    const pids = { simple: await backends('floor-simple'), raw: await backends('floor-raw') };
+    // A pool's connection of the moment, asked before each case: one idle for 10 s is replaced by a new backend.
+    const backendOf = (st: PostgresState) => async () => [(await st.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0]!.pid];
+    // The admission statement alone, migration 009's (the rate window and each budget line one
+    // statement each) against 010's (all of them in one), the previous slot given back in it.
+    const direct = await PostgresState.open({ ...settings, poolSize: 1 }, log);
+    const callerKey = counterKeyDigest('rule\u0000iss\u0000caller-direct');
+    const budgetKeys = ['tokens.total', 'spend\u0000group\u0000a', 'spend\u0000group\u0000b'].map((b) => counterKeyDigest(`rule\u0000${b}`));
+    let held: string | undefined;
+    let directSlots = 0;
+    const nextSlot = () => {
+      const released = held ? [[callerKey], [held]] : [[], []];
+      held = `d${directSlots++}`;
+      return { released, slot: held };
+    };
+    const admit009 = async (budgets: string[]) => {
+      const { released, slot } = nextSlot();
+      await direct.query('SELECT i FROM admit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [...released, [callerKey], [Date.now()], [1], [1e9], [60_000], [slot], [1e6], [30_000]], 'floor-009');
+      for (const key of budgets) await direct.query('SELECT i FROM admit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [[], [], [key], [Date.now()], [20], [1e15], [3_600_000], [null], [null], [null]], 'floor-009');
+    };
+    const admit010 = async (budgets: string[]) => {
+      const { released, slot } = nextSlot();
+      const keys = [callerKey, ...budgets];
+      await direct.query('SELECT i FROM admit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', [...released, [Date.now()], [callerKey], [slot], [1e6], [30_000], [keys.length],
+        keys, keys.map((_, i) => (i ? 20 : 1)), keys.map((_, i) => (i ? 1e15 : 1e9)), keys.map((_, i) => (i ? 3_600_000 : 60_000))], 'floor-010');
+    };
     let seq = 0;
-    const cases: [string, () => Promise<unknown>, () => number[]][] = [
+    const cases: [string, () => Promise<unknown>, () => number[] | Promise<number[]>][] = [
       ['TCP echo to another process (no PostgreSQL)', () => echoOnce(ping), () => [echo.pid]],
       ['raw socket: Bind/Execute/Sync of a prepared SELECT 1', () => raw.once(), () => pids.raw],
       ['raw socket: the same bytes in three writes, corked (one writev)', () => raw.corked(), () => pids.raw],
@@ -154,15 +181,19 @@ async function main(): Promise<void> {
         const a = { now: Date.now(), windows: [{ key, amount: 1, limit: 1e9, ms: 60_000 }], slot: { key, id: `s${seq++}`, limit: 1e6, leaseMs: 30_000 } };
         await store.admit(a);
         store.release(key, a.slot.id);
-      }, () => pids.store],
+      }, backendOf(state)],
       ['store: the same, the caller pausing 20 ms after each (its release goes alone)', async () => {
         const key = 'rule\u0000iss\u0000caller';
         const a = { now: Date.now(), windows: [{ key, amount: 1, limit: 1e9, ms: 60_000 }], slot: { key, id: `s${seq++}`, limit: 1e6, leaseMs: 30_000 } };
         await store.admit(a);
         store.release(key, a.slot.id);
         await pause(20);
-      }, () => pids.store],
+      }, backendOf(state)],
       ['a 20 ms pause alone (a timer wake-up)', () => pause(20), () => []],
+      ['admit_batch of migration 009: rate + slot', () => admit009([]), backendOf(direct)],
+      ['admit_batch of migration 010: rate + slot', () => admit010([]), backendOf(direct)],
+      ['009: rate + slot, then 3 budget lines, one statement each', () => admit009(budgetKeys), backendOf(direct)],
+      ['010: rate + slot + 3 budget lines, one statement', () => admit010(budgetKeys), backendOf(direct)],
     ];
     const results: Record<string, Sample[]> = {};
     for (let r = 0; r < rounds; r++) {
@@ -187,6 +218,7 @@ async function main(): Promise<void> {
     }
     await store.close();
     await state.close();
+    await direct.close();
     await simple.end();
     raw.close();
     echoSocket.destroy();

@@ -8,6 +8,7 @@ import instanceReadiness from './007_instance_readiness.sql';
 import admitBatch from './008_admit_batch.sql';
 import slotLeases from './009_slot_leases.sql';
 import admitAllOrNothing from './010_admit_all_or_nothing.sql';
+import admitBatchPlainVariables from './011_admit_batch_plain_variables.sql';
 
 /**
  * The schema's versions, in order. Never edit a migration that has shipped: add the next file
@@ -25,6 +26,7 @@ export const migrations: readonly { version: number; name: string; sql: string }
   { version: 8, name: 'admissions in batches', sql: admitBatch },
   { version: 9, name: 'a row per concurrency slot', sql: slotLeases },
   { version: 10, name: 'all of a request\'s limits in one admission', sql: admitAllOrNothing },
+  { version: 11, name: 'admit_batch on plain variables', sql: admitBatchPlainVariables },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;
