@@ -84,6 +84,11 @@ export function createPool(settings: PostgresSettings): Pool {
     // A statement stuck behind a lock or a dead server must not hold a request forever.
     query_timeout: Math.max(5000, settings.connectTimeoutMs),
     keepAlive: true,
+    // Idle connections stay open (pg closes them after 10 s by default). Each new connection is a
+    // new PostgreSQL backend: a fork, its caches rebuilt, the counters' functions compiled and the
+    // statements prepared and planned again; traffic that paused for 10 s paid all of that again
+    // (bench/README.md, "where PostgreSQL's CPU goes").
+    idleTimeoutMillis: 0,
     application_name: 'gatehouse',
     options: `-c search_path=${quoteIdent(settings.schema)}`,
   });
