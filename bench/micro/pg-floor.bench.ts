@@ -6,20 +6,30 @@
 //     for the answer and the read — the part no client library can remove);
 //   - the same bytes PostgreSQL's extended protocol needs for a prepared statement (Bind, Execute,
 //     Sync) written on a raw socket, answered by PostgreSQL (no client library);
-//   - `pg`: `SELECT 1` (simple query), a named prepared statement, and the counter store's
+//   - `pg`: `SELECT 1` (simple query), a named prepared statement (also answered later: PostgreSQL
+//     busy ≈ 0.3 ms, or asleep 1 ms: the same client work, a longer wait), and the counter store's
 //     `admit_batch` statement with the slot given back on the next one (what a metered request makes);
 //   - the same with the caller pausing 20 ms after each request (its release then goes alone: a
 //     second round trip, and a wake-up for its answer), and the 20 ms pause alone;
 //   - the admission statement alone, migration 009's against 010's, for a rule with a rate and a
 //     concurrency limit, then with three budget lines too (009: four statements; 010: one).
-// Run: npx tsx bench/micro/pg-floor.bench.ts [--n 3000] [--rounds 3] [--json]
+// With --spinner (the split of a lone caller's CPU into work and wake-up): this process is pinned
+// to CPU 0 and PostgreSQL (and the echo server) to CPU 1, and each case runs twice per round: with
+// CPU 0 idle while this process waits for an answer, and with a `nice -n 19` busy loop pinned to
+// CPU 0, so the core never idles (no halt, no exit from idle on the answer: on a VM a halted vCPU
+// is a VM exit) while this process still runs whenever it is runnable. Per case it reports the
+// CPU µs, the voluntary context switches (sleeps) per round trip, and the µs spent runnable but
+// waiting for the core (/proc/self/schedstat: what the spinner costs it).
+// Run: npx tsx bench/micro/pg-floor.bench.ts [--n 3000] [--rounds 3] [--spinner] [--json]
 import '../../scripts/register-text-loaders.cjs';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { Socket } from 'node:net';
 import pg from 'pg';
 import { createLogger } from '../../gateway/log';
 // @ts-expect-error: a JavaScript module of the bench, without types
-import { cpuTicks } from '../lib/proc-stats.mjs';
+import { childrenOf, cpuTicks } from '../lib/proc-stats.mjs';
 import { counterKeyDigest } from '../../gateway/state/counter-store';
 import { PostgresCounterStore } from '../../gateway/state/postgres-counter-store';
 import { PostgresState } from '../../gateway/state/postgres-state';
@@ -32,19 +42,36 @@ const arg = (name: string, d: number) => {
 const n = arg('--n', 3000);
 const rounds = arg('--rounds', 3);
 const json = process.argv.includes('--json');
+const spinner = process.argv.includes('--spinner');
 const tickUs = 1e6 / 100;
 
 /** CPU µs of these processes so far (/proc, in clock ticks of 10 ms). */
 const cpuUs = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuTicks(pid), 0) * tickUs;
 
-interface Sample { cpuUs: number; serverUs: number; p50Us: number }
+interface Sample { cpuUs: number; serverUs: number; p50Us: number; sleeps: number; queuedUs: number }
 
-/** Runs `once` n times in sequence (after a warm-up): this process's and the server's CPU µs per call, and the p50 wall µs. */
+/** ns this process's threads waited runnable for a core (the second field of /proc/<pid>/task/<tid>/schedstat, summed). */
+function runDelayNs(): number {
+  let ns = 0;
+  for (const tid of execFileSync('ls', [`/proc/${process.pid}/task`], { encoding: 'utf8' }).split(/\s+/).filter(Boolean)) {
+    try {
+      ns += Number(readFileSync(`/proc/${process.pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+    } catch { /* the thread ended */ }
+  }
+  return ns;
+}
+
+/**
+ * Runs `once` n times in sequence (after a warm-up): this process's and the server's CPU µs per
+ * call, the p50 wall µs, voluntary context switches per call and µs waiting for a core per call.
+ */
 async function loop(once: () => Promise<unknown>, serverPids: () => number[] | Promise<number[]>, n: number): Promise<Sample> {
   for (let i = 0; i < Math.min(300, n >> 2); i++) await once();
   const pids = await serverPids();
   const lat: number[] = [];
   const s0 = cpuUs(pids);
+  const q0 = runDelayNs();
+  const v0 = process.resourceUsage().voluntaryContextSwitches;
   const c0 = process.cpuUsage();
   for (let i = 0; i < n; i++) {
     const t = process.hrtime.bigint();
@@ -52,10 +79,24 @@ async function loop(once: () => Promise<unknown>, serverPids: () => number[] | P
     lat.push(Number(process.hrtime.bigint() - t) / 1000);
   }
   const c = process.cpuUsage(c0);
+  const sleeps = process.resourceUsage().voluntaryContextSwitches - v0;
+  const queuedUs = (runDelayNs() - q0) / 1000;
   const s = cpuUs(pids) - s0;
   lat.sort((a, b) => a - b);
-  return { cpuUs: (c.user + c.system) / n, serverUs: s / n, p50Us: lat[n >> 1]! };
+  return { cpuUs: (c.user + c.system) / n, serverUs: s / n, p50Us: lat[n >> 1]!, sleeps: sleeps / n, queuedUs: queuedUs / n };
 }
+
+/** Pins a process (every thread) to one CPU. */
+const pin = (pid: number, cpu: number) => execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+
+/** A busy loop at the lowest priority on one CPU: the CPU never idles, and yields to anything runnable there. */
+function startSpinner(cpu: number): ChildProcess {
+  return spawn('nice', ['-n', '19', 'taskset', '-c', String(cpu), 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' });
+}
+const stopSpinner = (child: ChildProcess) => new Promise<void>((resolve) => {
+  child.once('exit', () => resolve());
+  child.kill('SIGKILL');
+});
 
 /** A TCP echo server in another process (so the answer really crosses processes, as PostgreSQL's does). */
 async function startEcho(): Promise<{ port: number; pid: number; stop(): void }> {
@@ -176,6 +217,10 @@ async function main(): Promise<void> {
       ['raw socket: the same bytes in three writes, corked (one writev)', () => raw.corked(), () => pids.raw],
       ['pg: SELECT 1 (simple query)', () => simple.query('SELECT 1'), () => pids.simple],
       ['pg: named prepared statement', () => simple.query({ name: 'one', text: 'SELECT $1::int AS one', values: [1] }), () => pids.simple],
+      // The same client work as the prepared statement, the answer later: what waiting longer costs the caller.
+      // (pg_sleep waits whole milliseconds; counting a series keeps PostgreSQL busy ≈ as long as admit_batch does.)
+      ['pg: named prepared statement, PostgreSQL counting 2,000 rows first (busy ≈ 0.3 ms)', () => simple.query({ name: 'count', text: 'SELECT count(*) FROM generate_series(1, $1::int)', values: [2_000] }), () => pids.simple],
+      ['pg: named prepared statement, PostgreSQL sleeping 1 ms first (pg_sleep)', () => simple.query({ name: 'sleep', text: 'SELECT pg_sleep($1)', values: [0.001] }), () => pids.simple],
       ['store: admit_batch (rate + slot), slot given back with the next', async () => {
         const key = 'rule\u0000iss\u0000caller';
         const a = { now: Date.now(), windows: [{ key, amount: 1, limit: 1e9, ms: 60_000 }], slot: { key, id: `s${seq++}`, limit: 1e6, leaseMs: 30_000 } };
@@ -195,11 +240,28 @@ async function main(): Promise<void> {
       ['009: rate + slot, then 3 budget lines, one statement each', () => admit009(budgetKeys), backendOf(direct)],
       ['010: rate + slot + 3 budget lines, one statement', () => admit010(budgetKeys), backendOf(direct)],
     ];
+    if (spinner) {
+      if (cpus().length < 2) throw new Error('--spinner needs two CPUs (this process on one, PostgreSQL on the other)');
+      pin(process.pid, 0);
+      for (const pid of [server.serverPid(), ...childrenOf(server.serverPid()), echo.pid]) pin(pid, 1);
+    }
     const results: Record<string, Sample[]> = {};
     for (let r = 0; r < rounds; r++) {
       for (const [label, once, serverPids] of cases) {
-        const s = await loop(once, serverPids, label.includes('20 ms') ? Math.min(n, 200) : n);
-        (results[label] ??= []).push(s);
+        const count = label.includes('20 ms') ? Math.min(n, 200) : n;
+        if (!spinner) {
+          (results[label] ??= []).push(await loop(once, serverPids, count));
+          continue;
+        }
+        // Both conditions each round, in alternating order.
+        for (const spin of r % 2 ? [true, false] : [false, true]) {
+          const busy = spin ? startSpinner(0) : undefined;
+          try {
+            (results[`${label}, ${spin ? 'spinner on its core' : 'core idle'}`] ??= []).push(await loop(once, serverPids, count));
+          } finally {
+            if (busy) await stopSpinner(busy);
+          }
+        }
       }
     }
     const fmt = (xs: number[]) => {
@@ -207,14 +269,21 @@ async function main(): Promise<void> {
       return `${Math.round(s[s.length >> 1]!)} [${Math.round(s[0]!)}–${Math.round(s.at(-1)!)}]`;
     };
     const median = (xs: number[]) => Math.round([...xs].sort((a, b) => a - b)[xs.length >> 1]!);
+    const fmt2 = (xs: number[]) => {
+      const s = [...xs].sort((a, b) => a - b);
+      return `${s[s.length >> 1]!.toFixed(2)} [${s[0]!.toFixed(2)}–${s.at(-1)!.toFixed(2)}]`;
+    };
     const figures = Object.entries(results).map(([label, xs]) => ({
       case: label, clientCpuUs: median(xs.map((x) => x.cpuUs)), serverCpuUs: median(xs.map((x) => x.serverUs)), wallP50Us: median(xs.map((x) => x.p50Us)),
+      sleepsPerRoundTrip: [...xs.map((x) => x.sleeps)].sort((a, b) => a - b)[xs.length >> 1], queuedUs: median(xs.map((x) => x.queuedUs)),
     }));
-    if (json) console.log(JSON.stringify({ n, rounds, cases: figures }));
+    if (json) console.log(JSON.stringify({ n, rounds, spinner, cases: figures }));
     else {
-      console.log(`Sequential round trips, ${n} per case, median of ${rounds} rounds [range]; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-      console.log('| case | client CPU µs per round trip | server CPU µs | wall p50 µs |\n|---|---:|---:|---:|');
-      for (const [label, xs] of Object.entries(results)) console.log(`| ${label} | ${fmt(xs.map((x) => x.cpuUs))} | ${fmt(xs.map((x) => x.serverUs))} | ${fmt(xs.map((x) => x.p50Us))} |`);
+      console.log(`Sequential round trips, ${n} per case, median of ${rounds} rounds [range]; ${spinner ? 'this process on CPU 0, PostgreSQL on CPU 1; ' : ''}load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+      console.log('| case | client CPU µs per round trip | server CPU µs | wall p50 µs | client sleeps per round trip | µs runnable, waiting for a core |\n|---|---:|---:|---:|---:|---:|');
+      for (const [label, xs] of Object.entries(results)) {
+        console.log(`| ${label} | ${fmt(xs.map((x) => x.cpuUs))} | ${fmt(xs.map((x) => x.serverUs))} | ${fmt(xs.map((x) => x.p50Us))} | ${fmt2(xs.map((x) => x.sleeps))} | ${fmt(xs.map((x) => x.queuedUs))} |`);
+      }
     }
     await store.close();
     await state.close();
