@@ -22,6 +22,8 @@ export interface TornTailRecovery {
  * crash a segment can still end in zeros (the active one, or one rotated just before). Every
  * segment is cut back to its logical end, so the log looks as plain appends would have left it.
  */
+const sha256Hex = /^[0-9a-f]{64}$/;
+
 export async function recoverChainHead(dir: string, log: Logger): Promise<{ head: { seq: number; hash: string }; chain?: string; recovered?: TornTailRecovery }> {
   await mkdir(dir, { recursive: true });
   const segments = await listSegments(dir);
@@ -56,7 +58,9 @@ export async function recoverChainHead(dir: string, log: Logger): Promise<{ head
     } catch {
       throw new Error(`audit log tail of ${seg.path} is not a record; refusing to continue the chain (run gatehouse audit verify)`);
     }
-    if (!Number.isSafeInteger(last.seq) || typeof last.hash !== 'string') throw new Error(`audit log tail of ${seg.path} is not a record`);
+    // The next record's prev is this hash, hashed as 64 hex characters (record-chain.ts): a tail
+    // whose hash is anything else cannot be continued from.
+    if (!Number.isSafeInteger(last.seq) || typeof last.hash !== 'string' || !sha256Hex.test(last.hash)) throw new Error(`audit log tail of ${seg.path} is not a record`);
     head = { seq: last.seq, hash: last.hash };
     chain = last.chain;
     found = true;

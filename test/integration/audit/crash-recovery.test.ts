@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { appendFile, readFile } from 'node:fs/promises';
 import { verifyAuditDir } from '../../../gateway/audit/verify-log';
-import { openAudit, segmentLines, tempDataDir, writeSampleLog } from '../../helpers/audit-log';
+import { openAudit, segmentLines, tempDataDir, writeLines, writeSampleLog } from '../../helpers/audit-log';
 
 describe('audit writer: crash recovery', () => {
   let env: Awaited<ReturnType<typeof tempDataDir>>;
@@ -46,5 +46,14 @@ describe('audit writer: crash recovery', () => {
     await audit.close();
     assert.ok(r.seq > 5);
     assert.deepEqual((await verifyAuditDir(env.auditDir)).findings, []);
+  });
+
+  it('refuses to continue a chain whose last record has a hash that is not a SHA-256 (the next prev would not be one)', async () => {
+    await writeSampleLog(env.dataDir, 5);
+    const { path, lines } = await segmentLines(env.auditDir);
+    const last = JSON.parse(lines[lines.length - 1]) as { hash: string };
+    lines[lines.length - 1] = lines[lines.length - 1]!.replace(`"hash":"${last.hash}"`, '"hash":"abc"');
+    await writeLines(path, lines);
+    await assert.rejects(openAudit(env.dataDir), /audit log tail of .* is not a record/);
   });
 });
