@@ -21,11 +21,19 @@ interface Queued {
 /** Most admissions in one statement (arrays of this length are cheap to send and to unnest). */
 const maxBatch = 256;
 /**
- * Counters in the fleet's PostgreSQL: one `admit_batch` statement (migrations 008–010) carries what
- * this instance gathered in one event-loop tick, each admission all of one request's limits (slot
- * count, each window's upsert `INSERT … ON CONFLICT … RETURNING`, a lease row per slot), all or
- * nothing, so N instances never let more through than one would, with one round trip per
- * admission at most.
+ * Statements of this instance in flight at once. A second batch on a hot key only waits on the key's
+ * advisory lock behind the first (PostgreSQL CPU and a connection spent waiting); admissions that
+ * arrive meanwhile are gathered and go together once the answer is in (bench/README.md, "One
+ * statement in flight per instance").
+ */
+const maxInFlight = 1;
+/**
+ * Counters in the fleet's PostgreSQL: one `admit_batch` statement (migrations 008–011) carries what
+ * this instance gathered, each admission all of one request's limits (slot count, each window's
+ * upsert `INSERT … ON CONFLICT … RETURNING`, a lease row per slot), all or nothing, so N instances
+ * never let more through than one would, with one round trip per admission at most. One statement
+ * is in flight at a time: it goes at the end of the tick that asks when none is, else everything
+ * asked meanwhile goes together once its answer is in.
  * Released slots ride with the next statement. Slots are leases renewed while held.
  */
 export class PostgresCounterStore implements CounterStore {
@@ -36,7 +44,7 @@ export class PostgresCounterStore implements CounterStore {
   private releases: { rowKey: string; slot: string }[] = [];
   private flushScheduled = false;
   /** Statements sent and not yet answered. */
-  private inFlight = 0;
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly pg: PostgresState, private readonly leaseMs: number, private readonly log: Logger, now: () => number = Date.now) {
     this.held = new HeldSlots(leaseMs, () => this.renewLeases(now()));
@@ -48,25 +56,26 @@ export class PostgresCounterStore implements CounterStore {
   admit(admission: Admission): Promise<AdmitResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ admission, resolve, reject });
-      if (!this.flushScheduled) this.scheduleFlush();
+      this.wake();
     });
   }
 
-  /** After this tick's I/O callbacks: every admission and release they make goes in the same statement. */
-  private scheduleFlush(): void {
+  /**
+   * What is queued goes after this tick's I/O callbacks (every admission and release they make in
+   * the same statement), or, with a statement in flight, once its answer is in (this process is
+   * awake then anyway). Never on a timer of its own: on this VM waking an idle process costs more
+   * CPU than the round trip (bench/README.md, "the floor of one round trip").
+   */
+  private wake(): void {
+    if ((!this.queue.length && !this.releases.length) || this.flushScheduled || this.inFlight.size >= maxInFlight) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    setImmediate(() => void this.flush());
   }
 
   release(key: string, slot: string): void {
     if (!this.held.delete(slot)) return;
     this.releases.push({ rowKey: counterKeyDigest(key), slot });
-    // It rides with the statement this tick sends, or with the next one once those in flight are
-    // answered (this process is awake then anyway); with none in flight it goes at the end of this
-    // tick. Never on a timer of its own: on this VM waking an idle process costs more CPU than
-    // the round trip (bench/README.md, "the floor of one round trip").
-    if (this.flushScheduled || this.inFlight > 0) return;
-    this.scheduleFlush();
+    this.wake();
   }
 
   async settle(charge: WindowCharge, delta: number): Promise<number | undefined> {
@@ -101,42 +110,41 @@ export class PostgresCounterStore implements CounterStore {
     this.held.close();
     clearInterval(this.sweeper);
     // Slots given back just now still reach the store (best effort: otherwise their leases expire).
+    while (this.inFlight.size) await Promise.allSettled(this.inFlight);
     if (this.releases.length) await this.flush();
   }
 
-  /** Sends what is queued: every pending release, and admissions in statements of at most maxBatch. */
+  /**
+   * Sends what is queued as one statement: every pending release, and at most maxBatch admissions
+   * (the rest go with the next). Once it is answered, and before its admissions hear their answers,
+   * what was queued meanwhile is scheduled to go.
+   */
   private async flush(): Promise<void> {
     this.flushScheduled = false;
-    const releases = this.releases;
-    this.releases = [];
-    const queued = this.queue;
-    this.queue = [];
-    const sends: Promise<void>[] = [];
-    for (let at = 0; at === 0 || at < queued.length; at += maxBatch) sends.push(this.send(at === 0 ? releases : [], queued.slice(at, at + maxBatch)));
-    await Promise.all(sends);
-  }
-
-  private async send(releases: { rowKey: string; slot: string }[], batch: Queued[]): Promise<void> {
-    if (!releases.length && !batch.length) return;
+    if (!this.releases.length && !this.queue.length) return;
+    const releases = this.releases.splice(0);
+    const batch = this.queue.splice(0, maxBatch);
     const windows = batch.flatMap((q) => q.admission.windows ?? []);
+    const answer = this.pg.query<AdmitRow>('SELECT i, refused_by, refused_window, refused_until, window_start, used FROM admit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', [
+      releases.map((r) => r.rowKey), releases.map((r) => r.slot),
+      batch.map((q) => q.admission.now),
+      batch.map((q) => (q.admission.slot ? counterKeyDigest(q.admission.slot.key) : null)), batch.map((q) => q.admission.slot?.id ?? null),
+      batch.map((q) => q.admission.slot?.limit ?? null), batch.map((q) => q.admission.slot?.leaseMs ?? null),
+      batch.map((q) => q.admission.windows?.length ?? 0),
+      windows.map((w) => counterKeyDigest(w.key)), windows.map((w) => w.amount), windows.map((w) => w.limit), windows.map((w) => w.ms),
+    ], 'gatehouse-admit-all');
+    this.inFlight.add(answer);
+    if (this.queue.length) this.wake();
     let rows: AdmitRow[];
-    this.inFlight++;
     try {
-      rows = await this.pg.query<AdmitRow>('SELECT i, refused_by, refused_window, refused_until, window_start, used FROM admit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', [
-        releases.map((r) => r.rowKey), releases.map((r) => r.slot),
-        batch.map((q) => q.admission.now),
-        batch.map((q) => (q.admission.slot ? counterKeyDigest(q.admission.slot.key) : null)), batch.map((q) => q.admission.slot?.id ?? null),
-        batch.map((q) => q.admission.slot?.limit ?? null), batch.map((q) => q.admission.slot?.leaseMs ?? null),
-        batch.map((q) => q.admission.windows?.length ?? 0),
-        windows.map((w) => counterKeyDigest(w.key)), windows.map((w) => w.amount), windows.map((w) => w.limit), windows.map((w) => w.ms),
-      ], 'gatehouse-admit-all');
+      rows = await answer;
     } catch (err) {
       if (releases.length) this.log.warn('counters: slots could not be given back; their leases will expire', { slots: releases.length, reason: (err as Error).message });
       for (const q of batch) q.reject(err);
       return;
     } finally {
-      // The last answer is in: what was released meanwhile goes now unless a statement is on its way.
-      if (--this.inFlight === 0 && this.releases.length && !this.flushScheduled) this.scheduleFlush();
+      this.inFlight.delete(answer);
+      this.wake();
     }
     for (const row of rows) {
       const q = batch[row.i - 1]!;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Client } from 'pg';
 import { createLogger } from '../../../gateway/log';
 import { counterKeyDigest, type Admission } from '../../../gateway/state/counter-store';
 import { PostgresCounterStore } from '../../../gateway/state/postgres-counter-store';
@@ -25,16 +26,35 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
 
   describe('admissions in batches', () => {
     const opened: { store: PostgresCounterStore; state: PostgresState }[] = [];
-    /** A store whose statements are counted (the real PostgresState, its query wrapped). */
+    /** A store whose statements are counted, and the most admission statements it had in flight at once (the real PostgresState, its query wrapped). */
     const open = async (settings: Awaited<ReturnType<ReturnType<typeof pg>['migratedSchema']>>) => {
       const state = await PostgresState.open(settings, log);
       const statements: string[] = [];
+      const admitting = { now: 0, most: 0 };
       const query = state.query.bind(state);
-      state.query = ((text, values, name) => (statements.push(text), query(text, values, name))) as typeof state.query;
+      state.query = (async (text, values, name) => {
+        statements.push(text);
+        if (!text.includes('admit_batch')) return query(text, values, name);
+        admitting.most = Math.max(admitting.most, ++admitting.now);
+        try {
+          return await query(text, values, name);
+        } finally {
+          admitting.now--;
+        }
+      }) as typeof state.query;
       const store = new PostgresCounterStore(state, contractLeaseMs, log);
       opened.push({ store, state });
-      return { store, statements };
+      return { store, statements, admitting, state };
     };
+    /** Holds `key`'s advisory lock (as a batch takes it) from another session until the returned function is called. */
+    const lockKey = async (key: string) => {
+      const client = new Client({ connectionString: pg().url });
+      client.on('error', () => undefined); // its server may be stopped under it
+      await client.connect();
+      await client.query("SELECT pg_advisory_lock(hashtext('gatehouse rate_windows'), hashtext($1))", [counterKeyDigest(key)]);
+      return () => client.end();
+    };
+    const window = (key: string): Admission => ({ now: Date.now(), windows: [{ key, amount: 1, limit: 1000, ms: 60_000 }] });
     afterEach(async () => {
       for (const { store, state } of opened.splice(0)) await store.close().then(() => state.close());
     });
@@ -77,6 +97,61 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
       a.store.release('busy', 's3');
       assert.ok((await pending).admitted);
       await waitForRelease(settings.schema, 'busy', 1);
+    });
+
+    it('keeps one statement in flight: the admissions made meanwhile go together in the next, once it is answered', async () => {
+      const settings = await pg().migratedSchema();
+      const { store, statements, admitting } = await open(settings);
+      const unlock = await lockKey('hot'); // the first statement waits on the key's lock
+      const pending = [];
+      for (let round = 0; round < 10; round++) {
+        pending.push(...Array.from({ length: 5 }, () => store.admit(window('hot'))));
+        await new Promise(setImmediate); // each round a tick of its own
+      }
+      assert.equal(statements.length, 1, 'nine ticks of admissions wait for the statement in flight');
+      await unlock();
+      assert.equal((await Promise.all(pending)).filter((r) => r.admitted).length, 50);
+      assert.equal(statements.length, 2, 'the other 45 went together');
+      assert.equal(admitting.most, 1);
+      const [{ used }] = await pg().sql<{ used: string }>(`SELECT used FROM ${settings.schema}.rate_windows WHERE key = $1`, [counterKeyDigest('hot')]);
+      assert.equal(Number(used), 50);
+    });
+
+    it('more admissions in one tick than a statement takes: the rest go once the first is answered, never two statements at once', async () => {
+      const { store, statements, admitting } = await open(await pg().migratedSchema());
+      const results = await Promise.all(Array.from({ length: 300 }, (_, i) => store.admit(window(`k${i % 7}`))));
+      assert.equal(results.filter((r) => r.admitted).length, 300);
+      assert.equal(statements.length, 2);
+      assert.equal(admitting.most, 1);
+    });
+
+    it('PostgreSQL stops mid-batch: the statement in flight and the admissions queued behind it fail closed (503), nothing stays charged, and admissions resume once it is back', async () => {
+      const settings = await pg().migratedSchema();
+      const { store, statements, state } = await open(settings);
+      const unlock = await lockKey('restart');
+      const inFlight = Array.from({ length: 5 }, () => store.admit(window('restart')));
+      await new Promise(setImmediate);
+      const queued = Array.from({ length: 5 }, () => store.admit(window('restart')));
+      await new Promise(setImmediate);
+      const back = new Promise<void>((resolve) => state.health.onChange(() => state.health.available && resolve()));
+      let paused = false;
+      try {
+        assert.equal(statements.length, 1, 'the statement in flight waits on the lock, the others behind it');
+        pg().pause();
+        paused = true;
+        for (const settled of await Promise.allSettled([...inFlight, ...queued])) {
+          assert.equal(settled.status, 'rejected');
+          assert.equal((settled.reason as { status?: number }).status, 503);
+          assert.equal((settled.reason as { code?: string }).code, 'ERR_STATE_UNAVAILABLE');
+        }
+      } finally {
+        await unlock().catch(() => undefined);
+        if (paused) await pg().resume();
+      }
+      await back;
+      assert.ok((await store.admit(window('restart'))).admitted);
+      const [{ used }] = await pg().sql<{ used: string }>(`SELECT used FROM ${settings.schema}.rate_windows WHERE key = $1`, [counterKeyDigest('restart')]);
+      assert.equal(Number(used), 1, 'only the admission after the restart counts');
     });
 
     it('never deadlocks: two instances batching the same keys in opposite orders', async () => {
