@@ -59,6 +59,7 @@ export interface ExchangeRecord {
   readonly decision?: Decision;
   readonly body?: Buffer;
   readonly auditRequestBody?: unknown;
+  readonly auditRequestJson?: Buffer;
   readonly maskReport: MaskReportEntry[];
   readonly approval?: ApprovalOutcome;
   readonly outcome: Readonly<ExchangeOutcome>;
@@ -89,6 +90,8 @@ export interface ExchangeOutcome {
   cost?: Cost;
   /** Masked response body for the audit record (bounded). */
   auditResponseBody?: unknown;
+  /** auditResponseBody's JSON text, when masking made it already (it is what the client got): the outcome record embeds these bytes. */
+  auditResponseJson?: Buffer;
   responseTruncated?: boolean;
 }
 
@@ -144,6 +147,8 @@ export interface RequestMasking {
   auditBody: unknown;
   /** The body to send upstream, when a rule rewrote it. */
   upstreamBody?: Buffer;
+  /** `auditBody`'s JSON text, when it was made already (it is `upstreamBody`): `Buffer.from(JSON.stringify(auditBody))` exactly. */
+  auditJson?: Buffer;
   /** Rule, detector, path and count of each masking (never the value). */
   report: MaskReportEntry[];
 }
@@ -206,6 +211,8 @@ export interface ResponseMasker {
 export interface ResponseMasking {
   /** Masked response body (a parsed JSON value, a text, or a stream's final texts). */
   body: unknown;
+  /** `body`'s JSON text, when it was made already (the masked answer the client got): `Buffer.from(JSON.stringify(body))` exactly. */
+  json?: Buffer;
   truncated: boolean;
   report: MaskReportEntry[];
 }

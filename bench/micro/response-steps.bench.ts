@@ -18,6 +18,7 @@ import type { Exchange } from '../../gateway/pipeline/exchange';
 import type { Runtime } from '../../gateway/runtime';
 import { createMetrics } from '../../gateway/server/metrics';
 import { createUsageService } from '../../gateway/usage/usage-service';
+import { interleavedRounds } from './interleaved-rounds';
 
 const json = process.argv.includes('--json');
 const arg = (name: string, dflt: number) => {
@@ -79,19 +80,6 @@ const allCases = [
 ];
 const cases = onlyCase ? allCases.filter((c) => c.name.includes(onlyCase)) : allCases;
 
-const cpu = () => { const u = process.cpuUsage(); return u.user + u.system; };
-for (const c of cases) for (let n = 0; n < 2000; n++) c.run();
-const results = cases.map(() => [] as number[]);
-for (let r = 0; r < rounds; r++) {
-  for (const [i, c] of cases.entries()) {
-    let ops = 0;
-    const t0 = cpu();
-    // The clock read every 20 answers: reading it costs about as much as an answer's chunk.
-    while (cpu() - t0 < sliceMs * 1000) for (let k = 0; k < 20; k++, ops++) c.run();
-    results[i]!.push((cpu() - t0) / ops);
-  }
-}
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2; };
-const rows = cases.map((c, i) => ({ case: c.name, usPerAnswer: median(results[i]!), min: Math.min(...results[i]!), max: Math.max(...results[i]!) }));
+const rows = interleavedRounds(cases, { sliceMs, rounds, warmup: 2000 }).map((r) => ({ case: r.case, usPerAnswer: r.us, min: r.min, max: r.max }));
 if (json) console.log(JSON.stringify(rows));
 else for (const r of rows) console.log(`${r.usPerAnswer.toFixed(1).padStart(7)} µs per answer [${r.min.toFixed(1)}–${r.max.toFixed(1)}]  ${r.case}`);

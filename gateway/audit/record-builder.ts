@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { boundAttributes, boundText, callerContext, callerTextLimits } from '../core/caller-context';
 import { jsonPrefix } from '../core/json-prefix';
+import { SerializedValue } from '../core/serialized-value';
 import type { Principal } from '../core/types';
 import type { AuditRecord } from '../generated/audit-record';
 import type { ExchangeRecord } from '../runtime';
@@ -52,7 +53,7 @@ export function outcomeFields(x: ExchangeRecord, maxBodyBytes: number, arrived: 
   fields.details = o.errorDetails;
   if (o.auditResponseBody !== undefined) {
     // As for the request: the raw response fitting is the hint that spares serializing the masked copy just to measure it.
-    const { body, truncated } = bounded(o.auditResponseBody, maxBodyBytes, o.responseBytes <= maxBodyBytes);
+    const { body, truncated } = bounded(o.auditResponseBody, maxBodyBytes, o.responseBytes <= maxBodyBytes, o.auditResponseJson);
     fields.responseBody = body;
     fields.responseTruncated = truncated || o.responseTruncated || undefined;
   } else if (o.responseTruncated) fields.responseTruncated = true;
@@ -82,7 +83,7 @@ function requestPart(x: ExchangeRecord, maxBodyBytes: number, part: Partial<Audi
     part.bodySha256 = hash('sha256', x.body, 'hex');
   } else if (r) part.bodyBytes = r.bodyBytes;
   if (x.auditRequestBody !== undefined) {
-    const { body, truncated } = bounded(x.auditRequestBody, maxBodyBytes, (x.body?.length ?? 0) <= maxBodyBytes);
+    const { body, truncated } = bounded(x.auditRequestBody, maxBodyBytes, (x.body?.length ?? 0) <= maxBodyBytes, x.auditRequestJson);
     part.requestBody = body;
     if (truncated) part.requestBodyTruncated = true;
   }
@@ -113,17 +114,26 @@ function decisionPart(x: ExchangeRecord): AuditRecord['decision'] {
 
 /**
  * Keeps a body within maxBodyBytes. `smallEnough` is a cheap hint (the raw body fits) that spares
- * serializing the masked body just to measure it; otherwise it is serialized and cut.
+ * serializing the masked body just to measure it; otherwise it is serialized and cut. `json`, the
+ * body's JSON text when masking made it already, is what the record embeds (SerializedValue) and
+ * what is measured and cut: the body is not serialized here at all.
  */
-function bounded(body: unknown, max: number, smallEnough: boolean): { body: unknown; truncated: boolean } {
-  if (smallEnough && typeof body !== 'string') return { body, truncated: false };
+function bounded(body: unknown, max: number, smallEnough: boolean, json: Buffer | undefined): { body: unknown; truncated: boolean } {
+  // (A body that is a string is a text, kept as one: not its JSON text.)
+  if (typeof body !== 'string') {
+    if (json) return smallEnough || json.length <= max ? { body: new SerializedValue(body, json), truncated: false } : { body: utf8Prefix(json, max), truncated: true };
+    if (smallEnough) return { body, truncated: false };
+  }
   // Serialized only up to the cut: its first `max` characters hold at least its first `max` bytes.
   const { text, complete } = typeof body === 'string' ? { text: body, complete: true } : jsonPrefix(body, max);
   if (complete && Buffer.byteLength(text) <= max) return { body, truncated: false };
-  // Cut on a code point boundary so the record stays valid I-JSON.
-  let cut = Buffer.from(text).subarray(0, max).toString('utf8');
-  if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1);
-  return { body: cut, truncated: true };
+  return { body: utf8Prefix(Buffer.from(text), max), truncated: true };
+}
+
+/** The first `max` bytes of UTF-8 text, cut on a code point boundary so the record stays valid I-JSON. */
+function utf8Prefix(bytes: Buffer, max: number): string {
+  const cut = bytes.subarray(0, max).toString('utf8');
+  return cut.endsWith('\uFFFD') ? cut.slice(0, -1) : cut;
 }
 
 function round(ms: number): number {

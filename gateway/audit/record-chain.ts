@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { toIJson } from '../core/audit/canonical-json';
 import type { PublicKeyJwk } from '../core/audit/checkpoint';
 import { CompactRange, recordLeaf } from '../core/audit/merkle';
+import { SerializedValue } from '../core/serialized-value';
 import type { AuditRecord } from '../generated/audit-record';
 import { checkpointFields } from './checkpoint-record';
 import { recordId } from './record-id';
@@ -68,7 +69,9 @@ export class RecordChain {
 
   /**
    * Chains `fields` as the next record, in line format 2 (docs/audit-log-format.md): the record is
-   * serialized once, and the hash covers prev and those bytes exactly as they are written.
+   * serialized once, and the hash covers prev and those bytes exactly as they are written. A body
+   * given as a SerializedValue is not serialized at all: its bytes are written as they are, as
+   * the record part's last member(s).
    */
   next(fields: RecordFields, now: number): ChainedRecord {
     // The members a line starts with, in the order written (a reader sees the format first); the
@@ -78,6 +81,9 @@ export class RecordChain {
     Object.assign(record, fields);
     record.id = fields.id ?? recordId(now);
     record.time = fields.time ?? isoTime(now);
+    // A body whose JSON text is already made (the masked body sent upstream) is not serialized
+    // again: it is taken out here and its bytes are written after the other members.
+    const made = takeSerialized(record);
     let text = JSON.stringify(record);
     if (text.includes('\\ud') && escapedLoneSurrogate.test(text)) {
       // Lone surrogates from a client's body: JSON.stringify escapes them, but they are not I-JSON. Store the I-JSON form.
@@ -88,16 +94,29 @@ export class RecordChain {
     // record part in one buffer; the hash is taken over both, then written over the closing
     // brace with the line's end, so the record part stays byte for byte what was hashed.
     const n = Buffer.byteLength(text);
-    const buf = Buffer.allocUnsafe(prevLength + n + hashSuffixLength);
+    let size = prevLength + n;
+    for (const m of made) size += m.name.length + 4 + m.json.length;
+    const buf = Buffer.allocUnsafe(size + hashSuffixLength);
     buf.write(record.prev, 0, prevLength, 'latin1');
     buf.write(text, prevLength, n);
-    record.hash = hash('sha256', buf.subarray(0, prevLength + n), 'hex');
-    buf.write(`,"hash":"${record.hash}"}\n`, prevLength + n - 1, hashSuffixLength + 1, 'latin1');
+    if (made.length > 0) {
+      // Over the closing brace: `,"<name>":<its JSON bytes>` each, then the brace again.
+      let at = prevLength + n - 1;
+      for (const m of made) {
+        at += buf.write(`,"${m.name}":`, at, 'latin1');
+        at += m.json.copy(buf, at);
+        record[m.name] = m.value;
+      }
+      buf[at] = 0x7d;
+    }
+    record.hash = hash('sha256', buf.subarray(0, size), 'hex');
+    buf.write(`,"hash":"${record.hash}"}\n`, size - 1, hashSuffixLength + 1, 'latin1');
     this.head = { seq: record.seq, hash: record.hash };
     const leaf = recordLeaf(record.hash);
     this.tree?.push(leaf);
-    const line = `${text.slice(0, -1)},"hash":"${record.hash}"}\n`;
-    return { record, line, data: buf.subarray(prevLength), bytes: n + hashSuffixLength, leaf };
+    const data = buf.subarray(prevLength);
+    const line = made.length > 0 ? data.toString('utf8') : `${text.slice(0, -1)},"hash":"${record.hash}"}\n`;
+    return { record, line, data, bytes: data.length, leaf };
   }
 
   /** Chains a checkpoint of the current head signed by `key` (naming `next` on a key hand-over). */
@@ -120,4 +139,28 @@ export class RecordChain {
     this.head = { ...this.durableHead };
     this.tree = this.durableTree?.clone();
   }
+}
+
+/** The members a caller may give as a SerializedValue: the bodies, whose JSON text masking may already have made. */
+const serializableMembers = ['requestBody', 'responseBody'] as const;
+
+/**
+ * Takes the SerializedValue members off `record` (left undefined, so JSON.stringify leaves them
+ * out; the caller puts each value back once its bytes are written). One whose text holds an
+ * escaped lone surrogate (`\ud…`, or a false alarm) gets its value back at once: it is serialized
+ * with the rest, which stores the I-JSON form.
+ */
+function takeSerialized(record: AuditRecord): { name: (typeof serializableMembers)[number]; value: unknown; json: Buffer }[] {
+  const made: ReturnType<typeof takeSerialized> = [];
+  for (const name of serializableMembers) {
+    const v = record[name];
+    if (!(v instanceof SerializedValue)) continue;
+    if (v.json.includes('\\ud')) {
+      record[name] = v.value;
+    } else {
+      record[name] = undefined;
+      made.push({ name, value: v.value, json: v.json });
+    }
+  }
+  return made;
 }

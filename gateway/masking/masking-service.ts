@@ -67,6 +67,8 @@ export function createMaskingService(cfg: Masking | undefined, deps: MaskingServ
           // Written from the masked pieces of a long prompt, never serialized whole as one string.
           result.upstreamBody = jsonBytes(upstream.value, maskedParts);
           upstreamReport = upstream.report;
+          // The same copy is the audit's (unbounded): the record takes these bytes, not a second serialization.
+          if (upstream === audit && result.auditBody === audit.value) result.auditJson = result.upstreamBody;
         }
       }
       const upstreamKeys = new Set(upstreamReport.map((e) => `${e.rule}\u0000${e.detector}\u0000${e.path}`));

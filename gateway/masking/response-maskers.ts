@@ -131,7 +131,10 @@ export function createJsonResponseMasker({ compiled, masks, hashKey, limits }: C
           out = client.changed ? Buffer.from(JSON.stringify(client.value)) : Buffer.from(text);
           for (const e of client.report) audit.report.push({ ...e, part: 'response', where: ['audit', 'client'] });
         }
-        audit.body = (client && auditSameAs(compiled, 'client', masks) ? client : maskJson(parsed, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false })).value;
+        const sameCopy = client && auditSameAs(compiled, 'client', masks) ? client : undefined;
+        audit.body = (sameCopy ?? maskJson(parsed, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false })).value;
+        // The client's masked copy is the audit's: the record takes the bytes the client got, not a second serialization.
+        if (sameCopy?.changed) audit.json = out;
       } else {
         // Not JSON (or cut): mask it as text; for the client this fails closed rather than leak.
         if (buffering) out = Buffer.from(maskText(text, compiled, { where: 'client', ruleNames: masks, hashKey, spans: false }).value);

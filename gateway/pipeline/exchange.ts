@@ -52,6 +52,11 @@ export interface Exchange extends ExchangeRecord {
   tokenCap?: { added?: string; limit: number };
   /** What the audit log stores of the request body: always masked. */
   auditRequestBody?: unknown;
+  /**
+   * auditRequestBody's JSON text, when masking made it already (it is the body sent upstream):
+   * the arrival record embeds these bytes instead of serializing the body again.
+   */
+  auditRequestJson?: Buffer;
   maskReport: MaskReportEntry[];
   /** The gateway added stream_options.include_usage to what went upstream (ask-stream-usage.ts): what it adds is taken out of the response. */
   streamUsageAsked?: boolean;

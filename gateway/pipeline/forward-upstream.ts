@@ -34,7 +34,7 @@ export function forwardUpstream(rt: Runtime, deps: { metrics: DataPathMetrics; r
       // The exchange lets go of its copies of the body: the arrival record, durable by now, keeps
       // what the audit keeps of it, the outcome record reads none of them, and the dispatcher has
       // its own. A streamed answer keeps the exchange for as long as it runs.
-      x.body = x.json = x.upstreamBody = x.auditRequestBody = undefined;
+      x.body = x.json = x.upstreamBody = x.auditRequestBody = x.auditRequestJson = undefined;
     });
 }
 

@@ -37,6 +37,7 @@ class MaskingStep implements ResponseStep {
     const tail = masker.end();
     const audit = masker.audit();
     x.outcome.auditResponseBody = audit.body;
+    x.outcome.auditResponseJson = audit.json;
     if (audit.truncated) x.outcome.responseTruncated = true;
     for (const e of audit.report) x.maskReport.push(e);
     return tail;

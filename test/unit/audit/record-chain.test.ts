@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { RecordChain } from '../../../gateway/audit/record-chain';
 import { readRecordLine } from '../../../gateway/core/audit/record-line';
 import { GENESIS_HASH } from '../../../gateway/core/audit/hash-record';
+import { SerializedValue } from '../../../gateway/core/serialized-value';
 
 /**
  * The writer encodes each line once: the bytes it hashes are the bytes it writes. Checked here
@@ -40,4 +41,42 @@ describe('audit record chain: each line hashed and written from one encoding', (
       }
     });
   }
+});
+
+/**
+ * A body given as a SerializedValue (its JSON text made once already, for the upstream or the
+ * client) is written as those bytes, not serialized again. Bytes in another order than the
+ * value's own serialization make that visible: the line holds the bytes as given.
+ */
+describe('audit record chain: a body whose JSON text is already made', () => {
+  const value = { a: 2, b: [1, 'é'] };
+  const otherOrder = Buffer.from('{"b":[1,"é"],"a":2}');
+
+  for (const member of ['requestBody', 'responseBody'] as const) {
+    it(`writes ${member} as the bytes given, last, and keeps the value on the record`, () => {
+      const chain = new RecordChain('chain-1', { seq: 0, hash: GENESIS_HASH }, undefined);
+      const c = chain.next({ kind: 'outcome', requestId: 'r1', [member]: new SerializedValue(value, otherOrder), status: 200 } as never, 1_700_000_000_000);
+      assert.ok(c.line.endsWith(`,"${member}":{"b":[1,"é"],"a":2},"hash":"${c.record.hash}"}\n`), c.line);
+      assert.equal(c.data.toString('utf8'), c.line);
+      assert.equal(c.bytes, c.data.length);
+      assert.equal(c.record[member], value);
+      const part = Buffer.concat([c.data.subarray(0, c.data.length - 76), Buffer.from('}')]);
+      assert.equal(createHash('sha256').update(GENESIS_HASH).update(part).digest('hex'), c.record.hash);
+      const read = readRecordLine(c.line.slice(0, -1));
+      assert.ok(!('malformed' in read), JSON.stringify(read));
+      assert.equal(read.problem, undefined);
+      assert.equal(read.computed, read.hash);
+      assert.deepEqual(read.record[member], value);
+      assert.equal(read.record.status, 200);
+    });
+  }
+
+  it('serializes the value after all when its text holds an escaped lone surrogate: the record stores the I-JSON form', () => {
+    const lone = { text: 'half \ud83d pair' };
+    const chain = new RecordChain('chain-1', { seq: 0, hash: GENESIS_HASH }, undefined);
+    const c = chain.next({ kind: 'arrival', requestId: 'r1', requestBody: new SerializedValue(lone, Buffer.from(JSON.stringify(lone))) } as never, 1_700_000_000_000);
+    assert.ok(c.line.includes('"requestBody":{"text":"half \ufffd pair"}'), c.line);
+    const read = readRecordLine(c.line.slice(0, -1));
+    assert.ok(!('malformed' in read) && read.problem === undefined && read.computed === read.hash, JSON.stringify(read));
+  });
 });

@@ -85,6 +85,35 @@ describe('gateway/masking service', () => {
     assert.ok(longest <= 100_000, `longest serialization: ${longest} characters of ${masked.upstreamBody!.length} bytes`);
   });
 
+  it('maskRequest: when the copy sent upstream is the audit copy, its bytes are the audit copy\'s JSON text too (issue 23: serialized once)', () => {
+    const pii = compileMaskingRules([{ name: 'pii', detectors: ['all'], where: ['upstream'] }], { hashKey: 'test' });
+    const same = createMaskingService({ maxAuditBodyBytes: 4096 }, { getCompiled: () => pii, log: silentLogger });
+    const masked = same.maskRequest(input(request, ['pii']));
+    assert.ok(masked.upstreamBody && masked.auditJson === masked.upstreamBody, 'the very bytes sent upstream');
+    assert.deepEqual(masked.auditJson, Buffer.from(JSON.stringify(masked.auditBody)));
+    // Copies apart (the audit masks more than the upstream), or a body over the audit bound: nothing to share.
+    assert.equal(service.maskRequest(input(request, ['pci', 'contacts'])).auditJson, undefined);
+    const big = { model: 'gpt-4o', messages: [{ role: 'user', content: 'mail a@b.io. '.repeat(1000) }] };
+    const cut = same.maskRequest(input(big, ['pii']));
+    assert.ok(cut.upstreamBody && (cut.auditBody as { truncated: boolean }).truncated);
+    assert.equal(cut.auditJson, undefined);
+  });
+
+  it('responseMasker JSON: when the client\'s masked copy is the audit copy, the bytes the client gets are its JSON text', () => {
+    const pii = compileMaskingRules([{ name: 'pii', detectors: ['all'], where: ['client'] }], { hashKey: 'test' });
+    const m = createMaskingService({}, { getCompiled: () => pii, log: silentLogger }).responseMasker({ masks: ['pii'] }, 'application/json')!;
+    const body = Buffer.from(JSON.stringify({ choices: [{ message: { content: 'write to a@b.io' } }] }));
+    const out = Buffer.concat([m.push(body), m.end()]);
+    const audit = m.audit();
+    assert.deepEqual(audit.json, out);
+    assert.deepEqual(audit.json, Buffer.from(JSON.stringify(audit.body)));
+    // Nothing masked for the client: nothing serialized, nothing to share.
+    const plain = createMaskingService({}, { getCompiled: () => pii, log: silentLogger }).responseMasker({ masks: ['pii'] }, 'application/json')!;
+    plain.push(Buffer.from('{"choices":[]}'));
+    plain.end();
+    assert.equal(plain.audit().json, undefined);
+  });
+
   it('responseMasker JSON: masked for the client where rules say client; audit copy recorded', () => {
     const m = service.responseMasker({ masks: ['pci', 'contacts'] }, 'application/json; charset=utf-8')!;
     const body = Buffer.from(JSON.stringify({ choices: [{ message: { content: 'card 4111 1111 1111 1111 to a@b.io' } }], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }));
