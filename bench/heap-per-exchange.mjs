@@ -7,7 +7,10 @@
 // have (snapshot ids are stable within a process), grouped by constructor, each group with the
 // objects that hold it (retainer and property name), largest first.
 //
-// Usage: node bench/heap-per-exchange.mjs held|streams [--proxy-only]
+// `flowing`: the streams after each has relayed its first event (what an open stream keeps while
+// events flow: the per-stream state made on first use is there), the snapshot taken one period in.
+//
+// Usage: node bench/heap-per-exchange.mjs held|streams|flowing [--proxy-only]
 //        node bench/heap-per-exchange.mjs diff A.heapsnapshot B.heapsnapshot   (two snapshots of one process; HEAP_N exchanges between them)
 // Env: HEAP_N (2,000 exchanges), HEAP_TOP (25 groups), WARM_UP (requests before the baseline;
 //      default past the records window), GATEWAY_JS (another bundle: A/B), BENCH_OUT (results folder).
@@ -21,7 +24,11 @@ import { ProcessGroup } from './lib/processes.mjs';
 const bench = dirname(fileURLToPath(import.meta.url));
 const root = dirname(bench);
 const mode = process.argv[2];
-if (!['held', 'streams', 'diff'].includes(mode)) throw new Error('usage: node bench/heap-per-exchange.mjs held|streams [--proxy-only]  |  diff A.heapsnapshot B.heapsnapshot');
+if (!['held', 'streams', 'flowing', 'diff'].includes(mode)) throw new Error('usage: node bench/heap-per-exchange.mjs held|streams|flowing [--proxy-only]  |  diff A.heapsnapshot B.heapsnapshot');
+const streams = mode !== 'held';
+// flowing: 20 events per stream, one per 20 s, spread over the period (n / 20 events/s): a snapshot
+// 22 s after the schedule starts sees every stream past its first event and far from its end.
+const flowPeriodMs = 20_000;
 const proxyOnly = process.argv.includes('--proxy-only');
 const n = Number(process.env.HEAP_N ?? 2000);
 const top = Number(process.env.HEAP_TOP ?? 25);
@@ -114,7 +121,7 @@ function report(a, b) {
   console.log(`heap per exchange: ${(net / n / 1024).toFixed(2)} KB (${n} exchanges); by constructor, the growth per exchange, and who holds the new ones:`);
   for (const [label, g] of [...groups].sort((x, y) => y[1].net - x[1].net).slice(0, top)) {
     console.log(`${(g.net / n).toFixed(1).padStart(8)} B ${(g.count / n).toFixed(2).padStart(6)}×  ${label.replace(/\s+/g, ' ')}`);
-    for (const [by, size] of [...g.by].sort((x, y) => y[1] - x[1]).slice(0, 2)) console.log(`${''.padStart(20)}${(size / n).toFixed(1).padStart(7)} B new, held by ${by.replace(/\s+/g, ' ').slice(0, 150)}`);
+    for (const [by, size] of [...g.by].sort((x, y) => y[1] - x[1]).slice(0, Number(process.env.HEAP_BY ?? 2))) console.log(`${''.padStart(20)}${(size / n).toFixed(1).padStart(7)} B new, held by ${by.replace(/\s+/g, ' ').slice(0, 150)}`);
   }
 }
 
@@ -123,10 +130,10 @@ async function main() {
     report(load(process.argv[3]), load(process.argv[4]));
     return 0;
   }
-  const upstream = mode === 'streams' ? 'lib/paced-upstream.mjs' : 'upstream.mjs';
+  const upstream = streams ? 'lib/paced-upstream.mjs' : 'upstream.mjs';
   const up = await procs.start('upstream', 'node', [join(bench, upstream)], { ready: /listening (http\S+)/ });
   const upstreamBase = up.match[1];
-  const template = mode === 'streams' ? (proxyOnly ? 'streams-proxy.yaml' : 'streams.yaml') : (proxyOnly ? 'proxy-only.yaml' : 'full.yaml');
+  const template = streams ? (proxyOnly ? 'streams-proxy.yaml' : 'streams.yaml') : (proxyOnly ? 'proxy-only.yaml' : 'full.yaml');
   // The gateway writes a heap snapshot into `out` on SIGUSR2 (V8 collects garbage before it).
   process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${out}`.trim();
   const gw = await startGatehouseServe({ procs, bench, out, gatewayJs }, 'gateway', template, upstreamBase, proxyOnly ? ['--proxy-only'] : []);
@@ -135,7 +142,7 @@ async function main() {
   const before = await snapshot(gw.pid);
   const client = mode === 'held'
     ? await procs.start('hold-client', 'node', [join(bench, 'lib/hold-client.mjs'), gw.url, gw.auth, String(n), 'o1-bench'], { ready: /sent \d+/, timeoutMs: 120_000 })
-    : await procs.start('stream-client', 'node', [join(bench, 'lib/stream-client.mjs'), gw.url, gw.auth, String(n), '2', '1000000000', upstreamBase], { ready: /^open \d+$/m, timeoutMs: 120_000 });
+    : await procs.start('stream-client', 'node', [join(bench, 'lib/stream-client.mjs'), gw.url, gw.auth, String(n), ...(mode === 'flowing' ? ['20', String(flowPeriodMs)] : ['2', '1000000000']), upstreamBase], { ready: /^open \d+$/m, timeoutMs: 120_000 });
   // Every exchange is where it stays: held (listed pending) or streaming (headers relayed).
   if (mode === 'held' && !proxyOnly) {
     const token = readFileSync(join(gw.dataDir, 'admin.token'), 'utf8').trim();
@@ -144,7 +151,7 @@ async function main() {
       held = JSON.parse(r.text).data.length;
     }
   }
-  await pause(1000);
+  await pause(mode === 'flowing' ? flowPeriodMs + 2000 : 1000);
   const after = await snapshot(gw.pid);
   client.child.kill('SIGTERM');
   log(`snapshots ${before} ${after}`);

@@ -211,7 +211,7 @@ async function runBigPrompts() {
 /** bench/many-streams.mjs: RSS per stream and added inter-event delay of ~10,000 concurrent SSE streams. */
 async function runManyStreams() {
   log('many streams (bench/many-streams.mjs)');
-  const r = await procs.run('node', [join(bench, 'many-streams.mjs'), '--json'], { env: { BENCH_OUT: join(out, 'many-streams') }, timeoutMs: 900_000 });
+  const r = await procs.run('node', [join(bench, 'many-streams.mjs'), '--json'], { env: { BENCH_OUT: join(out, 'many-streams') }, timeoutMs: 1_800_000 });
   return lastJsonLine(r);
 }
 
