@@ -4,11 +4,13 @@
 // Then holds 10,000 requests for approval and reads the RSS growth again (holdApprovals()).
 //
 // Usage: npm run bench:memory  (or node bench/memory.mjs [--json])
-// Env: MEMORY_BYTES (default 1 GiB), HELD_REQUESTS (10,000; 0 skips), BENCH_OUT (results folder; default bench/results/<time>-memory),
-//      BENCH_PIDFILE (run.sh's list of pids to kill if we die).
+// Env: MEMORY_BYTES (default 1 GiB; 0 skips the streamed body), HELD_REQUESTS (10,000; 0 skips),
+//      HELD_REPEATS (1: runs of the control and of each bundle, interleaved), HELD_SETTLE_MS (10,000),
+//      GATEWAY_JS (one bundle or several, space-separated: an interleaved A/B of the held requests),
+//      BENCH_OUT (results folder; default bench/results/<time>-memory), BENCH_PIDFILE (run.sh's list of pids to kill if we die).
 import http from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProcessGroup } from './lib/processes.mjs';
 import { memoryKb } from './lib/proc-stats.mjs';
@@ -18,15 +20,48 @@ import { recentRecordsWindow, startGatehouseServe, warmUp } from './lib/gatehous
 const bench = dirname(fileURLToPath(import.meta.url));
 const root = dirname(bench);
 const json = process.argv.includes('--json');
-// GATEWAY_JS: another bundle to measure (A/B of a change; copy dist/gateway.js away first).
-const gatewayJs = process.env.GATEWAY_JS ?? join(root, 'dist/gateway.js');
+// GATEWAY_JS: other bundles to measure (A/B of a change; copy dist/gateway.js away first).
+const bundles = (process.env.GATEWAY_JS ?? join(root, 'dist/gateway.js')).split(/\s+/).filter(Boolean);
+const gatewayJs = bundles[0];
+const heldRepeats = Number(process.env.HELD_REPEATS ?? 1);
+const settleMs = Number(process.env.HELD_SETTLE_MS ?? 10_000);
 const total = Number(process.env.MEMORY_BYTES ?? 1 << 30);
 const out = process.env.BENCH_OUT ?? join(bench, 'results', `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-memory`);
 mkdirSync(join(out, 'logs'), { recursive: true });
 const procs = new ProcessGroup(join(out, 'logs'), process.env.BENCH_PIDFILE);
 const log = (m) => process.stderr.write(`memory: ${m}\n`);
 
-const startGateway = (name, template, upstreamBase, extra) => startGatehouseServe({ procs, bench, out, gatewayJs }, name, template, upstreamBase, extra);
+const startGateway = (name, template, upstreamBase, extra, js = gatewayJs) => startGatehouseServe({ procs, bench, out, gatewayJs: js }, name, template, upstreamBase, extra);
+
+/**
+ * The RSS of `pid` once settled: read every 250 ms for HELD_SETTLE_MS, the median of the last 3 s.
+ * A single reading lands wherever the garbage collector happens to be after a burst of requests
+ * (young generation full or just emptied, old space before or after a mark-compact), before the
+ * held requests as well as after them: run to run that moved the figure by several KB per held
+ * request. Held requests stay held for minutes, so what each keeps is the settled difference.
+ */
+async function settledRss(pid) {
+  const tail = [];
+  for (const end = Date.now() + settleMs; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+    tail.push([Date.now(), memoryKb(pid).rss]);
+  }
+  const last = tail.filter(([t]) => t >= tail.at(-1)[0] - 3000).map(([, kb]) => kb).sort((a, b) => a - b);
+  return last[Math.floor((last.length - 1) / 2)];
+}
+
+/** Waits until `countHeld()` reaches n (120 s at most), reading the RSS of `pid` as it does; then its settled RSS. */
+async function rssWhileHeld(pid, countHeld, n) {
+  let held = 0;
+  let rss = 0;
+  const deadline = Date.now() + 120_000;
+  while (held < n && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    rss = memoryKb(pid).rss;
+    held = await countHeld();
+  }
+  if (held < n) return { held, rss };
+  return { held, rss, settledRss: await settledRss(pid) };
+}
 
 /** Streams `bytes` of SSE through `url`, discarding it; samples the gateway's RSS every 100 ms. */
 function streamThrough(url, auth, bytes, pid) {
@@ -64,19 +99,24 @@ function streamThrough(url, auth, bytes, pid) {
  * them all as pending (growth over the RSS after a warm-up of ordinary requests). Closing the client
  * withdraws them. Needs approvals on main; says "not available yet" otherwise.
  */
-async function holdApprovals(upstreamBase) {
+async function holdApprovals(upstreamBase, js = gatewayJs, name = 'gatehouse-held') {
   const n = Number(process.env.HELD_REQUESTS ?? 10_000);
   let gw;
   try {
-    gw = await startGateway('gatehouse-held', 'full.yaml', upstreamBase, []);
+    gw = await startGateway(name, 'full.yaml', upstreamBase, [], js);
   } catch (err) {
     return { unavailable: { name: 'approvals-10k', reason: err.message.split('\n')[0] } };
   }
   const adminToken = readFileSync(join(gw.dataDir, 'admin.token'), 'utf8').trim();
+  // Counted from the metrics, not by listing them: a listing of 10,000 pending approvals left ≈ 30 MB
+  // of garbage in a gateway that, holding, allocates too little to collect it, and it was counted
+  // as what the held requests keep.
   const pending = async () => {
-    const r = await request(`${gw.adminUrl}/admin/approvals?state=pending`, { method: 'GET', headers: { authorization: `Bearer ${adminToken}` } });
-    if (r.status !== 200) throw new Error(`GET /admin/approvals answered ${r.status}: ${r.text.slice(0, 200)}`);
-    return JSON.parse(r.text).data.length;
+    const r = await request(`${gw.adminUrl}/metrics`, { method: 'GET', headers: { authorization: `Bearer ${adminToken}` } });
+    if (r.status !== 200) throw new Error(`GET /metrics answered ${r.status}: ${r.text.slice(0, 200)}`);
+    const m = /^gatehouse_approvals_pending(?:\{[^}]*\})? (\d+)/m.exec(r.text);
+    if (!m) throw new Error('GET /metrics has no gatehouse_approvals_pending');
+    return Number(m[1]);
   };
   // Warm up past the audit's in-memory window of recent records (audit.recentRecords, 10,000 by
   // default; two records per request): a running gateway's window is always full, so its memory
@@ -84,19 +124,14 @@ async function holdApprovals(upstreamBase) {
   await warmUp(gw, recentRecordsWindow / 2 + 200);
   await pending();
   const start = memoryKb(gw.pid).rss;
+  const settledStart = await settledRss(gw.pid);
   const t0 = Date.now();
-  const client = await procs.start('hold-client', 'node', [join(bench, 'lib/hold-client.mjs'), gw.url, gw.auth, String(n), 'o1-bench'], { ready: /sent \d+/, timeoutMs: 120_000 });
-  let held = 0;
-  let rss = 0;
-  const deadline = Date.now() + 120_000;
-  while (held < n && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 500));
-    rss = memoryKb(gw.pid).rss; // read before listing, so the listing's own garbage is not counted
-    held = await pending();
-  }
+  const client = await procs.start(`${name}-client`, 'node', [join(bench, 'lib/hold-client.mjs'), gw.url, gw.auth, String(n), 'o1-bench'], { ready: /sent \d+/, timeoutMs: 120_000 });
+  const { held, rss, settledRss: settled } = await rssWhileHeld(gw.pid, pending, n);
   client.child.kill('SIGTERM');
-  if (held < n) return { unavailable: { name: 'approvals-10k', reason: `only ${held} of ${n} requests were held after 120 s (the client's own account: logs/hold-client.log)` } };
-  return { run: { target: `${n} requests held for approval (full pipeline)`, held, seconds: (Date.now() - t0) / 1000, rssStartMb: start / 1024, rssPeakMb: rss / 1024, rssGrowthMb: (rss - start) / 1024 } };
+  if (held < n) return { unavailable: { name: 'approvals-10k', reason: `only ${held} of ${n} requests were held after 120 s (the client's own account: logs/${name}-client.log)` } };
+  process.kill(gw.pid, 'SIGTERM');
+  return { run: { target: `${n} requests held for approval (full pipeline)`, bundle: js, held, seconds: (Date.now() - t0) / 1000, rssStartMb: start / 1024, rssPeakMb: rss / 1024, rssGrowthMb: (rss - start) / 1024, rssSettledGrowthMb: (settled - settledStart) / 1024 } };
 }
 
 /** The same N held requests against a bare node:http server that never answers: the floor. */
@@ -105,19 +140,19 @@ async function holdControl(n) {
   const base = srv.match[1];
   await request(`${base}/held`, { method: 'GET' });
   const start = memoryKb(srv.pid).rss;
+  const settledStart = await settledRss(srv.pid);
   const t0 = Date.now();
   const client = await procs.start('hold-client-control', 'node', [join(bench, 'lib/hold-client.mjs'), `${base}/v1/chat/completions`, 'none', String(n), 'o1-bench'], { ready: /sent \d+/, timeoutMs: 120_000 });
-  let held = 0;
-  let rss = 0;
-  const deadline = Date.now() + 120_000;
-  while (held < n && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 500));
-    rss = memoryKb(srv.pid).rss;
-    held = Number((await request(`${base}/held`, { method: 'GET' })).text);
-  }
+  const { held, rss, settledRss: settled } = await rssWhileHeld(srv.pid, async () => Number((await request(`${base}/held`, { method: 'GET' })).text), n);
   client.child.kill('SIGTERM');
   srv.child.kill('SIGTERM');
-  return { target: `control: ${n} requests held by a bare node:http server (the floor, not a bound)`, held, seconds: (Date.now() - t0) / 1000, rssStartMb: start / 1024, rssPeakMb: rss / 1024, rssGrowthMb: (rss - start) / 1024, control: true };
+  return { target: `control: ${n} requests held by a bare node:http server (the floor, not a bound)`, held, seconds: (Date.now() - t0) / 1000, rssStartMb: start / 1024, rssPeakMb: rss / 1024, rssGrowthMb: (rss - start) / 1024, rssSettledGrowthMb: ((settled ?? rss) - settledStart) / 1024, control: true };
+}
+
+/** KB per held request above the control: when all were held, and settled. */
+function aboveControl(h, c) {
+  const per = (a, b) => ((a - b) * 1024) / h.held;
+  return { atHeldKb: per(h.rssGrowthMb, c.rssGrowthMb), settledKb: per(h.rssSettledGrowthMb, c.rssSettledGrowthMb) };
 }
 
 async function main() {
@@ -126,7 +161,7 @@ async function main() {
   const runs = [];
   const unavailable = [];
   const gateways = [['gatehouse-proxy', 'proxy-only.yaml', ['--proxy-only']], ['gatehouse-full', 'full.yaml', []]];
-  for (const [name, template, extra] of gateways) {
+  for (const [name, template, extra] of total > 0 ? gateways : []) {
     let gw;
     try {
       gw = await startGateway(name, template, upstreamBase, extra);
@@ -141,17 +176,24 @@ async function main() {
     runs.push({ target: name, ...r });
     log(`${name}: ${(r.bytes / 2 ** 20).toFixed(0)} MiB in ${r.seconds.toFixed(1)} s, RSS ${r.rssStartMb.toFixed(0)} → ${r.rssPeakMb.toFixed(0)} MB (growth ${r.rssGrowthMb.toFixed(1)} MB)`);
   }
+  const held = [];
   if (process.env.HELD_REQUESTS !== '0') {
-    const h = await holdApprovals(upstreamBase);
-    if (h.run) {
-      runs.push(h.run);
-      log(`${h.run.target}: RSS ${h.run.rssStartMb.toFixed(0)} → ${h.run.rssPeakMb.toFixed(0)} MB (growth ${h.run.rssGrowthMb.toFixed(1)} MB) after ${h.run.seconds.toFixed(1)} s`);
-      const c = await holdControl(h.run.held);
+    // Each repeat: the control, then each bundle, so every bundle is read against the same moment's floor.
+    for (let rep = 0; rep < heldRepeats; rep++) {
+      const c = await holdControl(Number(process.env.HELD_REQUESTS ?? 10_000));
+      for (const js of bundles) {
+        const h = await holdApprovals(upstreamBase, js, `gatehouse-held-${rep}-${basename(js, '.js')}`);
+        if (!h.run) { unavailable.push(h.unavailable); continue; }
+        const above = aboveControl(h.run, c);
+        runs.push({ ...h.run, aboveControlKbPerHeld: above });
+        held.push({ repeat: rep, bundle: js, ...above });
+        log(`${basename(js)}: ${h.run.held} held, RSS ${h.run.rssStartMb.toFixed(0)} → ${h.run.rssPeakMb.toFixed(0)} MB (growth ${h.run.rssGrowthMb.toFixed(1)} MB, settled ${h.run.rssSettledGrowthMb.toFixed(1)}); above the control: ${above.atHeldKb.toFixed(2)} KB per held request when all were held, ${above.settledKb.toFixed(2)} settled (target ≤ 2)`);
+      }
       runs.push(c);
-      log(`${c.target}: RSS ${c.rssStartMb.toFixed(0)} → ${c.rssPeakMb.toFixed(0)} MB (growth ${c.rssGrowthMb.toFixed(1)} MB)`);
-    } else unavailable.push(h.unavailable);
+      log(`${c.target}: growth ${c.rssGrowthMb.toFixed(1)} MB, settled ${c.rssSettledGrowthMb.toFixed(1)} MB`);
+    }
   }
-  const result = { bytes: total, targetGrowthMb: 50, runs, unavailable };
+  const result = { bytes: total, targetGrowthMb: 50, runs, held, unavailable };
   writeFileSync(join(out, 'memory.json'), JSON.stringify(result, null, 2) + '\n');
   if (json) console.log(JSON.stringify(result));
   else for (const u of unavailable) log(`${u.name}: not available yet — ${u.reason}`);

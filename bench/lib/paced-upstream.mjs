@@ -8,12 +8,17 @@
 //                              event i is due at t0 + (i·N + k)·period/N ms (epoch ms, sub-ms), so
 //                              the N streams' events are spread evenly over each period instead of
 //                              arriving in one burst; after its E events a stream ends with [DONE].
+//                              A stream that asks for usage (stream_options.include_usage: the full
+//                              pipeline asks on the caller's behalf) gets it as OpenAI sends it, as
+//                              bench/upstream.mjs does: "usage":null in each chunk and a usage chunk
+//                              before [DONE] (without it the gateway estimates usage at each end).
 // Prints `listening http://127.0.0.1:PORT`.
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 
 const now = () => performance.timeOrigin + performance.now();
 const streams = [];
+const withUsage = []; // stream k asked for usage
 let open = 0;
 
 // Words, not "tok<i>": stream masking holds back a tail that may still become a match (a digit may
@@ -25,6 +30,15 @@ function chunk(i, k) {
   return 'data: ' + JSON.stringify({
     id: `chatcmpl-${k}`, object: 'chat.completion.chunk', created: 1700000000, model: 'gpt-4o-mini',
     choices: [{ index: 0, delta: i === 0 ? { role: 'assistant', content: `${words[0]} ` } : { content: `${words[i % words.length]} ` }, finish_reason: null }],
+    ...(withUsage[k] ? { usage: null } : {}),
+  }) + '\n\n';
+}
+
+/** The chunk OpenAI adds before [DONE] when the request set stream_options.include_usage. */
+function usageChunk(k, events) {
+  return 'data: ' + JSON.stringify({
+    id: `chatcmpl-${k}`, object: 'chat.completion.chunk', created: 1700000000, model: 'gpt-4o-mini', choices: [],
+    usage: { prompt_tokens: 9, completion_tokens: events, total_tokens: 9 + events },
   }) + '\n\n';
 }
 
@@ -41,7 +55,7 @@ function run(t0, n, events, period) {
       const res = streams[k];
       if (res && !res.destroyed) {
         res.write(chunk(i, k));
-        if (i === events - 1) res.end('data: [DONE]\n\n');
+        if (i === events - 1) res.end(`${withUsage[k] ? usageChunk(k, events) : ''}data: [DONE]\n\n`);
       }
       c++;
     }
@@ -79,6 +93,7 @@ const server = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     res.flushHeaders();
     streams[k] = res;
+    withUsage[k] = body.stream_options?.include_usage === true;
     open++;
     res.on('close', () => open--);
   });

@@ -50,7 +50,8 @@ function open(k) {
         while ((end = tail.indexOf('\n\n')) >= 0) {
           const event = tail.slice(0, end);
           tail = tail.slice(end + 2);
-          if (event.startsWith('data: {')) record(k, i++, at);
+          // A usage chunk ("choices":[]) is no event of the answer (the full pipeline strips the one it asked for).
+          if (event.startsWith('data: {') && !event.includes('"choices":[]')) record(k, i++, at);
         }
       });
       res.on('end', () => { ended++; if (i !== events) fail(`stream ended after ${i} of ${events} events`); });
