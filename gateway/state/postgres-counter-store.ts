@@ -9,12 +9,21 @@ interface AdmitRow {
   refused_window: number | null;
   refused_until: string | null;
   window_start: string[] | null;
-  used: string[] | null;
+  /** Row i = 0 (settlements): NULL for a settlement whose window had ended. */
+  used: (string | null)[] | null;
 }
 
 interface Queued {
   admission: Admission;
   resolve(result: AdmitResult): void;
+  reject(err: unknown): void;
+}
+
+interface QueuedSettlement {
+  rowKey: string;
+  windowStart: number;
+  delta: number;
+  resolve(used: number | undefined): void;
   reject(err: unknown): void;
 }
 
@@ -28,13 +37,13 @@ const maxBatch = 256;
  */
 const maxInFlight = 1;
 /**
- * Counters in the fleet's PostgreSQL: one `admit_batch` statement (migrations 008–011) carries what
+ * Counters in the fleet's PostgreSQL: one `admit_batch` statement (migrations 008–012) carries what
  * this instance gathered, each admission all of one request's limits (slot count, each window's
  * upsert `INSERT … ON CONFLICT … RETURNING`, a lease row per slot), all or nothing, so N instances
  * never let more through than one would, with one round trip per admission at most. One statement
  * is in flight at a time: it goes at the end of the tick that asks when none is, else everything
  * asked meanwhile goes together once its answer is in.
- * Released slots ride with the next statement. Slots are leases renewed while held.
+ * Released slots and budget settlements ride with the next statement. Slots are leases renewed while held.
  */
 export class PostgresCounterStore implements CounterStore {
   readonly name = 'postgres';
@@ -42,6 +51,7 @@ export class PostgresCounterStore implements CounterStore {
   private readonly sweeper: NodeJS.Timeout;
   private queue: Queued[] = [];
   private releases: { rowKey: string; slot: string }[] = [];
+  private settlements: QueuedSettlement[] = [];
   private flushScheduled = false;
   /** Statements sent and not yet answered. */
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -67,7 +77,7 @@ export class PostgresCounterStore implements CounterStore {
    * CPU than the round trip (bench/README.md, "the floor of one round trip").
    */
   private wake(): void {
-    if ((!this.queue.length && !this.releases.length) || this.flushScheduled || this.inFlight.size >= maxInFlight) return;
+    if (!this.pending() || this.flushScheduled || this.inFlight.size >= maxInFlight) return;
     this.flushScheduled = true;
     setImmediate(() => void this.flush());
   }
@@ -78,10 +88,12 @@ export class PostgresCounterStore implements CounterStore {
     this.wake();
   }
 
-  async settle(charge: WindowCharge, delta: number): Promise<number | undefined> {
-    const [row] = await this.pg.query<{ used: string }>('UPDATE rate_windows SET used = greatest(0, used + $3) WHERE key = $1 AND window_start = $2 RETURNING used',
-      [counterKeyDigest(charge.key), charge.windowStart, delta], 'gatehouse-settle');
-    return row ? Number(row.used) : undefined;
+  /** Rides with the admissions and releases of the next statement (migration 012), like a release. */
+  settle(charge: WindowCharge, delta: number): Promise<number | undefined> {
+    return new Promise((resolve, reject) => {
+      this.settlements.push({ rowKey: counterKeyDigest(charge.key), windowStart: charge.windowStart, delta, resolve, reject });
+      this.wake();
+    });
   }
 
   /**
@@ -111,28 +123,34 @@ export class PostgresCounterStore implements CounterStore {
     clearInterval(this.sweeper);
     // Slots given back just now still reach the store (best effort: otherwise their leases expire).
     while (this.inFlight.size) await Promise.allSettled(this.inFlight);
-    if (this.releases.length) await this.flush();
+    if (this.pending()) await this.flush();
+  }
+
+  private pending(): boolean {
+    return this.queue.length > 0 || this.releases.length > 0 || this.settlements.length > 0;
   }
 
   /**
-   * Sends what is queued as one statement: every pending release, and at most maxBatch admissions
+   * Sends what is queued as one statement: every pending release and settlement, and at most maxBatch admissions
    * (the rest go with the next). Once it is answered, and before its admissions hear their answers,
    * what was queued meanwhile is scheduled to go.
    */
   private async flush(): Promise<void> {
     this.flushScheduled = false;
-    if (!this.releases.length && !this.queue.length) return;
+    if (!this.pending()) return;
     const releases = this.releases.splice(0);
+    const settlements = this.settlements.splice(0);
     const batch = this.queue.splice(0, maxBatch);
     const windows = batch.flatMap((q) => q.admission.windows ?? []);
-    const answer = this.pg.query<AdmitRow>('SELECT i, refused_by, refused_window, refused_until, window_start, used FROM admit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', [
+    const answer = this.pg.query<AdmitRow>('SELECT i, refused_by, refused_window, refused_until, window_start, used FROM admit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)', [
       releases.map((r) => r.rowKey), releases.map((r) => r.slot),
+      settlements.map((t) => t.rowKey), settlements.map((t) => t.windowStart), settlements.map((t) => t.delta),
       batch.map((q) => q.admission.now),
       batch.map((q) => (q.admission.slot ? counterKeyDigest(q.admission.slot.key) : null)), batch.map((q) => q.admission.slot?.id ?? null),
       batch.map((q) => q.admission.slot?.limit ?? null), batch.map((q) => q.admission.slot?.leaseMs ?? null),
       batch.map((q) => q.admission.windows?.length ?? 0),
       windows.map((w) => counterKeyDigest(w.key)), windows.map((w) => w.amount), windows.map((w) => w.limit), windows.map((w) => w.ms),
-    ], 'gatehouse-admit-all');
+    ], 'gatehouse-admit-settle');
     this.inFlight.add(answer);
     if (this.queue.length) this.wake();
     let rows: AdmitRow[];
@@ -141,17 +159,25 @@ export class PostgresCounterStore implements CounterStore {
     } catch (err) {
       if (releases.length) this.log.warn('counters: slots could not be given back; their leases will expire', { slots: releases.length, reason: (err as Error).message });
       for (const q of batch) q.reject(err);
+      for (const t of settlements) t.reject(err);
       return;
     } finally {
       this.inFlight.delete(answer);
       this.wake();
     }
     for (const row of rows) {
+      if (row.i === 0) {
+        // The settlements' counts after them, in order (NULL: that window had ended).
+        settlements.forEach((t, k) => t.resolve(row.used![k] === null ? undefined : Number(row.used![k])));
+        continue;
+      }
       const q = batch[row.i - 1]!;
       q.resolve(this.result(q.admission, row));
     }
-    // Each admission has its row; one without would otherwise wait forever (settled promises ignore this).
-    for (const q of batch) q.reject(new Error('admit_batch returned no row for an admission'));
+    // Each admission has its row (and settlements theirs); one without would otherwise wait forever (settled promises ignore this).
+    const missing = new Error('admit_batch returned no row for an admission or a settlement');
+    for (const q of batch) q.reject(missing);
+    for (const t of settlements) t.reject(missing);
   }
 
   private result({ now, slot, windows = [] }: Admission, row: AdmitRow): AdmitResult {

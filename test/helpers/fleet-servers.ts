@@ -23,8 +23,9 @@ export interface FleetServers {
   stop(): Promise<void>;
 }
 
-export async function startFleetServers(options: { spec: Spec; counters?: 'postgres' | 'redis'; policyFile?: string }): Promise<FleetServers> {
-  const pg = await startPostgres();
+/** `pgSettings`: more PostgreSQL server settings (e.g. pg_stat_statements preloaded, to count statements). */
+export async function startFleetServers(options: { spec: Spec; counters?: 'postgres' | 'redis'; policyFile?: string; pgSettings?: Record<string, string> }): Promise<FleetServers> {
+  const pg = await startPostgres({ serverSettings: options.pgSettings });
   const redis = options.counters === 'redis' ? await startRedis() : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-fleet-'));
   const policyPath = join(dir, options.policyFile ?? 'team.policy.yaml');

@@ -9,6 +9,7 @@ import admitBatch from './008_admit_batch.sql';
 import slotLeases from './009_slot_leases.sql';
 import admitAllOrNothing from './010_admit_all_or_nothing.sql';
 import admitBatchPlainVariables from './011_admit_batch_plain_variables.sql';
+import admitBatchSettlements from './012_admit_batch_settlements.sql';
 
 /**
  * The schema's versions, in order. Never edit a migration that has shipped: add the next file
@@ -27,6 +28,7 @@ export const migrations: readonly { version: number; name: string; sql: string }
   { version: 9, name: 'a row per concurrency slot', sql: slotLeases },
   { version: 10, name: 'all of a request\'s limits in one admission', sql: admitAllOrNothing },
   { version: 11, name: 'admit_batch on plain variables', sql: admitBatchPlainVariables },
+  { version: 12, name: 'settlements in admit_batch', sql: admitBatchSettlements },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;

@@ -125,6 +125,45 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
       assert.equal(admitting.most, 1);
     });
 
+    it('settlements ride with the statement of their tick, before its admissions, and answer the count after them (none for a window that has ended)', async () => {
+      const { store, statements } = await open(await pg().migratedSchema());
+      const now = Date.now();
+      const first = await store.admit({ now, windows: [{ key: 'budget', amount: 20, limit: 20, ms: 60_000 }, { key: 'short', amount: 5, limit: 100, ms: 10 }] });
+      assert.ok(first.admitted);
+      const [budget, short] = first.charges;
+      assert.ok((await store.admit({ now: now + 10, windows: [{ key: 'short', amount: 1, limit: 100, ms: 10 }] })).admitted, 'a new window of `short`');
+      const before = statements.length;
+      const [budgetAfter, shortAfter, next] = await Promise.all([
+        store.settle(budget!.charge, -13), store.settle(short!.charge, -5),
+        store.admit({ now, windows: [{ key: 'budget', amount: 13, limit: 20, ms: 60_000 }] }),
+      ]);
+      assert.equal(statements.length - before, 1, 'two settlements and an admission, one statement');
+      assert.equal(budgetAfter, 7);
+      assert.equal(shortAfter, undefined, 'the window it charged has ended: nothing to settle');
+      assert.ok(next.admitted, 'what the settlement gave back counts for the admission beside it');
+      assert.equal(next.charges[0]!.used, 20);
+    });
+
+    it('a rolling upgrade: an instance from before migration 012 (its 12-argument admit_batch, a statement per settlement) counts the same windows beside one of 012', async () => {
+      const settings = await pg().migratedSchema();
+      const { store } = await open(settings);
+      const key = counterKeyDigest('shared');
+      const now = Date.now();
+      const first = await store.admit({ now, windows: [{ key: 'shared', amount: 20, limit: 30, ms: 60_000 }] });
+      assert.ok(first.admitted);
+      const [old] = await pg().sql<{ used: string[] }>(`SELECT used FROM ${settings.schema}.admit_batch('{}', '{}', $1, '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{1}', $2, '{5}', '{30}', '{60000}')`,
+        [[now], [key]]);
+      assert.deepEqual(old!.used.map(Number), [25], "the old instance's admission counts the new one's");
+      await pg().sql(`UPDATE ${settings.schema}.rate_windows SET used = greatest(0, used + $3) WHERE key = $1 AND window_start = $2`, [key, first.charges[0]!.charge.windowStart, -10]);
+      const [after, refused] = await Promise.all([
+        store.admit({ now, windows: [{ key: 'shared', amount: 15, limit: 30, ms: 60_000 }] }),
+        store.admit({ now, windows: [{ key: 'shared', amount: 1, limit: 30, ms: 60_000 }] }),
+      ]);
+      assert.ok(after.admitted && after.charges[0]!.used === 30, "and the new one the old one's admission and settlement");
+      assert.equal(refused.admitted, false);
+      assert.equal(await store.settle(first.charges[0]!.charge, -5), 25);
+    });
+
     it('PostgreSQL stops mid-batch: the statement in flight and the admissions queued behind it fail closed (503), nothing stays charged, and admissions resume once it is back', async () => {
       const settings = await pg().migratedSchema();
       const { store, statements, state } = await open(settings);
@@ -186,6 +225,43 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
       assert.equal(results.filter((r) => r.admitted).length, 15 * 12);
       const [{ used }] = await pg().sql<{ used: string }>(`SELECT used FROM ${settings.schema}.rate_windows WHERE key = $1`, [counterKeyDigest('group-0')]);
       assert.equal(Number(used), 15 * 12, 'every admission charged group-0 once');
+    });
+
+    it('never deadlocks: a statement settling the keys the other instance admits, and admitting the keys that one settles', async () => {
+      const settings = await pg().migratedSchema();
+      const [a, b] = [await open(settings), await open(settings)];
+      const [xs, ys] = [['x0', 'x1', 'x2'], ['y0', 'y1', 'y2']];
+      const ask = (keys: string[]): Admission => ({ now: Date.now(), windows: keys.map((key) => ({ key, amount: 1, limit: 1e6, ms: 60_000 })) });
+      const first = await a.store.admit(ask([...xs, ...ys]));
+      assert.ok(first.admitted);
+      const charge = (key: string) => first.charges[[...xs, ...ys].indexOf(key)]!.charge;
+      // Another session holds the rows of x2 and y2 until both statements wait: each has settled the
+      // rows before them by then, so both go on at once (without the settled keys' locks taken in the
+      // one global order, each then waits for a row the other settled: deadlock).
+      const [holder, watcher] = [new Client({ connectionString: pg().url }), new Client({ connectionString: pg().url })];
+      await holder.connect();
+      await watcher.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query(`SELECT 1 FROM ${settings.schema}.rate_windows WHERE key = ANY($1) FOR UPDATE`, [['x2', 'y2'].map(counterKeyDigest)]);
+        const pending = [
+          ...xs.map((k) => a.store.settle(charge(k), 1)), a.store.admit(ask(ys)),
+          ...ys.map((k) => b.store.settle(charge(k), 1)), b.store.admit(ask(xs)),
+        ];
+        for (let i = 0; ; i++) {
+          const { rows: [{ n }] } = await watcher.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'gatehouse' AND wait_event_type = 'Lock'");
+          if (Number(n) === 2) break;
+          assert.ok(i < 300, `both statements never waited (${n} waiting)`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        await holder.query('COMMIT');
+        await Promise.all(pending);
+      } finally {
+        await holder.end();
+        await watcher.end();
+      }
+      const rows = await pg().sql<{ used: string }>(`SELECT used FROM ${settings.schema}.rate_windows WHERE key = ANY($1)`, [[...xs, ...ys].map(counterKeyDigest)]);
+      assert.deepEqual(rows.map((r) => Number(r.used)), Array(6).fill(3), 'each key: the first admission, a settlement of +1 and an admission');
     });
 
     it('the sweep removes the places of keys no slot holds, and keeps a key with a held one', async () => {
