@@ -9,6 +9,7 @@
 //   - `pg`: `SELECT 1` (simple query), a named prepared statement (also answered later: PostgreSQL
 //     busy ≈ 0.3 ms, or asleep 1 ms: the same client work, a longer wait), and the counter store's
 //     `admit_batch` statement with the slot given back on the next one (what a metered request makes);
+//     the same with three budget lines, then their settlements (a metered request whose usage differs from its reservation);
 //   - the same with the caller pausing 20 ms after each request (its release then goes alone: a
 //     second round trip, and a wake-up for its answer), and the 20 ms pause alone;
 //   - the admission statement alone, migration 009's against 010's, for a rule with a rate and a
@@ -20,7 +21,7 @@
 // is a VM exit) while this process still runs whenever it is runnable. Per case it reports the
 // CPU µs, the voluntary context switches (sleeps) per round trip, and the µs spent runnable but
 // waiting for the core (/proc/self/schedstat: what the spinner costs it).
-// Run: npx tsx bench/micro/pg-floor.bench.ts [--n 3000] [--rounds 3] [--spinner] [--json]
+// Run: npx tsx bench/micro/pg-floor.bench.ts [--n 3000] [--rounds 3] [--spinner] [--json] [--cases REGEX]
 import '../../scripts/register-text-loaders.cjs';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -43,6 +44,8 @@ const n = arg('--n', 3000);
 const rounds = arg('--rounds', 3);
 const json = process.argv.includes('--json');
 const spinner = process.argv.includes('--spinner');
+/** --cases REGEX: only the cases whose label matches. */
+const only = process.argv.includes('--cases') ? new RegExp(process.argv[process.argv.indexOf('--cases') + 1]!) : undefined;
 const tickUs = 1e6 / 100;
 
 /** CPU µs of these processes so far (/proc, in clock ticks of 10 ms). */
@@ -234,6 +237,17 @@ async function main(): Promise<void> {
         store.release(key, a.slot.id);
         await pause(20);
       }, backendOf(state)],
+      ['store: rate + slot + 3 budget lines, then their 3 settlements (two statements per request)', async () => {
+        const key = 'rule\u0000iss\u0000caller-budgets';
+        const a = {
+          now: Date.now(), slot: { key, id: `s${seq++}`, limit: 1e6, leaseMs: 30_000 },
+          windows: [{ key, amount: 1, limit: 1e9, ms: 60_000 }, ...['tokens.total', 'spend\u0000group\u0000a', 'spend\u0000group\u0000b'].map((b) => ({ key: `rule\u0000${b}`, amount: 20, limit: 1e15, ms: 3_600_000 }))],
+        };
+        const r = await store.admit(a);
+        if (!r.admitted) throw new Error('refused');
+        await Promise.all(r.charges.slice(1).map((c) => store.settle(c.charge, -13)));
+        store.release(key, a.slot.id);
+      }, backendOf(state)],
       ['a 20 ms pause alone (a timer wake-up)', () => pause(20), () => []],
       ['admit_batch of migration 009: rate + slot', () => admit009([]), backendOf(direct)],
       ['admit_batch of migration 010: rate + slot', () => admit010([]), backendOf(direct)],
@@ -248,6 +262,7 @@ async function main(): Promise<void> {
     const results: Record<string, Sample[]> = {};
     for (let r = 0; r < rounds; r++) {
       for (const [label, once, serverPids] of cases) {
+        if (only && !only.test(label)) continue;
         const count = label.includes('20 ms') ? Math.min(n, 200) : n;
         if (!spinner) {
           (results[label] ??= []).push(await loop(once, serverPids, count));
