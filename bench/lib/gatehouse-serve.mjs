@@ -10,14 +10,15 @@ const ADDR = /^data\s+(http\S+)\s*$[\s\S]*^admin\s+(http\S+)\s*$/m;
  * @param {{ procs: import('./processes.mjs').ProcessGroup, bench: string, out: string, gatewayJs: string }} ctx
  * @returns {Promise<{ pid: number, url: string, adminUrl: string, dataDir: string, auth: string }>}
  */
-export async function startGatehouseServe(ctx, name, template, upstreamBase, extra = []) {
+/** `opts`: node flags for the gateway (`nodeFlags`), a CPU to pin it to (`cpu`). */
+export async function startGatehouseServe(ctx, name, template, upstreamBase, extra = [], { nodeFlags = [], cpu } = {}) {
   const dataDir = join(ctx.out, `${name}-data`);
   const text = readFileSync(join(ctx.bench, 'configs', template), 'utf8')
     .replaceAll('__UPSTREAM_URL__', upstreamBase).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', ctx.bench);
   const config = join(ctx.out, `${name}.yaml`);
   writeFileSync(config, text);
-  const { pid, match } = await ctx.procs.start(name, 'node', [ctx.gatewayJs, 'serve', '--config', config, '--port', '0', '--admin-port', '0', '--data-dir', dataDir, ...extra], {
-    env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR,
+  const { pid, match } = await ctx.procs.start(name, 'node', [...nodeFlags, ctx.gatewayJs, 'serve', '--config', config, '--port', '0', '--admin-port', '0', '--data-dir', dataDir, ...extra], {
+    env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR, cpu,
   });
   let auth = 'sk-dummy';
   if (!extra.includes('--proxy-only')) {
