@@ -6,6 +6,8 @@
 //     for the answer and the read — the part no client library can remove);
 //   - the same bytes PostgreSQL's extended protocol needs for a prepared statement (Bind, Execute,
 //     Sync) written on a raw socket, answered by PostgreSQL (no client library);
+//   - the prepared statement through `pg-protocol` alone (the serializer and parser `pg` uses) on a
+//     plain socket, and through postgres.js when PG_FLOOR_POSTGRES_JS names an installed copy;
 //   - `pg`: `SELECT 1` (simple query), a named prepared statement (also answered later: PostgreSQL
 //     busy ≈ 0.3 ms, or asleep 1 ms: the same client work, a longer wait), and the counter store's
 //     `admit_batch` statement with the slot given back on the next one (what a metered request makes);
@@ -28,10 +30,11 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Socket } from 'node:net';
 import pg from 'pg';
+import { parse as parseMessages, serialize } from 'pg-protocol';
 import { createLogger } from '../../gateway/log';
 // @ts-expect-error: a JavaScript module of the bench, without types
 import { childrenOf, cpuTicks } from '../lib/proc-stats.mjs';
-import { counterKeyDigest } from '../../gateway/state/counter-store';
+import { counterKeyDigest, type CounterStore } from '../../gateway/state/counter-store';
 import { PostgresCounterStore } from '../../gateway/state/postgres-counter-store';
 import { PostgresState } from '../../gateway/state/postgres-state';
 import { startPostgres } from '../../test/helpers/postgres';
@@ -46,12 +49,18 @@ const json = process.argv.includes('--json');
 const spinner = process.argv.includes('--spinner');
 /** --cases REGEX: only the cases whose label matches. */
 const only = process.argv.includes('--cases') ? new RegExp(process.argv[process.argv.indexOf('--cases') + 1]!) : undefined;
+/**
+ * --store-ab <path>: another build of gateway/state/postgres-counter-store.ts (e.g. the file before a
+ * change, copied out with its imports pointed back at this checkout), its admission measured right
+ * after this checkout's in every round (an interleaved A/B on one PostgreSQL).
+ */
+const storeAb = process.argv.includes('--store-ab') ? process.argv[process.argv.indexOf('--store-ab') + 1]! : '';
 const tickUs = 1e6 / 100;
 
 /** CPU µs of these processes so far (/proc, in clock ticks of 10 ms). */
 const cpuUs = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuTicks(pid), 0) * tickUs;
 
-interface Sample { cpuUs: number; serverUs: number; p50Us: number; sleeps: number; queuedUs: number }
+interface Sample { cpuUs: number; userUs: number; serverUs: number; p50Us: number; sleeps: number; queuedUs: number }
 
 /** ns this process's threads waited runnable for a core (the second field of /proc/<pid>/task/<tid>/schedstat, summed). */
 function runDelayNs(): number {
@@ -86,7 +95,7 @@ async function loop(once: () => Promise<unknown>, serverPids: () => number[] | P
   const queuedUs = (runDelayNs() - q0) / 1000;
   const s = cpuUs(pids) - s0;
   lat.sort((a, b) => a - b);
-  return { cpuUs: (c.user + c.system) / n, serverUs: s / n, p50Us: lat[n >> 1]!, sleeps: sleeps / n, queuedUs: queuedUs / n };
+  return { cpuUs: (c.user + c.system) / n, userUs: c.user / n, serverUs: s / n, p50Us: lat[n >> 1]!, sleeps: sleeps / n, queuedUs: queuedUs / n };
 }
 
 /** Pins a process (every thread) to one CPU. */
@@ -169,6 +178,53 @@ async function rawPostgres(port: number, name: string): Promise<{ once: () => Pr
   return { once: () => exchange(bindExecSync), corked, close: () => void socket.destroy() };
 }
 
+/**
+ * The prepared statement through `pg-protocol` alone (the serializer and parser `pg` uses) on a plain
+ * socket: Bind/Execute/Sync serialized per call with its value, the answer parsed into messages,
+ * the row's fields read; no Query objects, pool, type parsers or Describe.
+ */
+async function protocolOnly(port: number, name: string): Promise<{ once: () => Promise<string>; close(): void }> {
+  const socket = new Socket();
+  await new Promise<void>((resolve, reject) => socket.connect(port, '127.0.0.1', resolve).once('error', reject));
+  socket.setNoDelay(true);
+  let ready: (() => void) | undefined;
+  let field = '';
+  void parseMessages(socket, (msg) => {
+    if (msg.name === 'dataRow') field = (msg as unknown as { fields: string[] }).fields[0]!;
+    else if (msg.name === 'readyForQuery') ready?.();
+    else if (msg.name === 'error') throw new Error(String((msg as unknown as { message: string }).message));
+  });
+  const exchange = (bytes: Buffer) => new Promise<void>((resolve) => {
+    ready = resolve;
+    socket.write(bytes);
+  });
+  await exchange(serialize.startup({ user: 'gatehouse', database: 'postgres', application_name: name }));
+  await exchange(Buffer.concat([serialize.parse({ name: 'one', text: 'SELECT $1::int AS one' }), serialize.sync()]));
+  return {
+    once: async () => {
+      await exchange(Buffer.concat([serialize.bind({ statement: 'one', values: ['1'] }), serialize.execute(), serialize.sync()]));
+      return field;
+    },
+    close: () => void socket.destroy(),
+  };
+}
+
+/**
+ * postgres.js (porsager's `postgres`), when PG_FLOOR_POSTGRES_JS names an installed copy's entry
+ * (it is not a dependency of Gatehouse: `npm install --prefix /tmp/x postgres@3.4`, then
+ * PG_FLOOR_POSTGRES_JS=/tmp/x/node_modules/postgres/src/index.js).
+ */
+async function postgresJs(url: string, name: string): Promise<{ once: () => Promise<unknown>; close(): Promise<void> } | undefined> {
+  const entry = process.env.PG_FLOOR_POSTGRES_JS;
+  if (!entry) return undefined;
+  const postgres = (await import(entry)).default as (url: string, options: object) => {
+    (strings: TemplateStringsArray, ...values: unknown[]): Promise<unknown>;
+    end(): Promise<void>;
+  };
+  const sql = postgres(url, { max: 1, prepare: true, connection: { application_name: name } });
+  return { once: () => sql`SELECT ${1}::int AS one`, close: () => sql.end() };
+}
+
 async function main(): Promise<void> {
   const server = await startPostgres();
   const echo = await startEcho();
@@ -180,14 +236,19 @@ async function main(): Promise<void> {
     const simple = new pg.Client({ connectionString: server.url, application_name: 'floor-simple' });
     await simple.connect();
     const raw = await rawPostgres(server.port, 'floor-raw');
+    const protocol = await protocolOnly(server.port, 'floor-protocol');
+    const porsager = await postgresJs(server.url, 'floor-postgres-js');
+    if (porsager) await porsager.once();
     const state = await PostgresState.open({ ...settings, poolSize: 1 }, log);
     const store = new PostgresCounterStore(state, 30_000, log);
+    const abState = storeAb ? await PostgresState.open({ ...settings, poolSize: 1 }, log) : undefined;
+    const abStore: CounterStore | undefined = abState && new ((await import(storeAb)) as { PostgresCounterStore: typeof PostgresCounterStore }).PostgresCounterStore(abState, 30_000, log);
     const echoSocket = new Socket();
     await new Promise<void>((resolve) => echoSocket.connect(echo.port, '127.0.0.1', resolve));
     const ping = Buffer.alloc(24, 1);
     const echoOnce = exchanger(echoSocket, (b) => b.length >= ping.length);
 
-    const pids = { simple: await backends('floor-simple'), raw: await backends('floor-raw') };
+    const pids = { simple: await backends('floor-simple'), raw: await backends('floor-raw'), protocol: await backends('floor-protocol'), porsager: await backends('floor-postgres-js') };
     // A pool's connection of the moment, asked before each case: one idle for 10 s is replaced by a new backend.
     const backendOf = (st: PostgresState) => async () => [(await st.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0]!.pid];
     // The admission statement alone, migration 009's (the rate window and each budget line one
@@ -214,22 +275,26 @@ async function main(): Promise<void> {
         keys, keys.map((_, i) => (i ? 20 : 1)), keys.map((_, i) => (i ? 1e15 : 1e9)), keys.map((_, i) => (i ? 3_600_000 : 60_000))], 'floor-010');
     };
     let seq = 0;
+    const admitAndRelease = async (counters: CounterStore) => {
+      const key = 'rule\u0000iss\u0000caller';
+      const a = { now: Date.now(), windows: [{ key, amount: 1, limit: 1e9, ms: 60_000 }], slot: { key, id: `s${seq++}`, limit: 1e6, leaseMs: 30_000 } };
+      await counters.admit(a);
+      counters.release(key, a.slot.id);
+    };
     const cases: [string, () => Promise<unknown>, () => number[] | Promise<number[]>][] = [
       ['TCP echo to another process (no PostgreSQL)', () => echoOnce(ping), () => [echo.pid]],
       ['raw socket: Bind/Execute/Sync of a prepared SELECT 1', () => raw.once(), () => pids.raw],
       ['raw socket: the same bytes in three writes, corked (one writev)', () => raw.corked(), () => pids.raw],
+      ['pg-protocol alone on a socket: the named prepared statement', () => protocol.once(), () => pids.protocol],
+      ...(porsager ? [['postgres.js: the named prepared statement', () => porsager.once(), () => pids.porsager] as (typeof cases)[number]] : []),
       ['pg: SELECT 1 (simple query)', () => simple.query('SELECT 1'), () => pids.simple],
       ['pg: named prepared statement', () => simple.query({ name: 'one', text: 'SELECT $1::int AS one', values: [1] }), () => pids.simple],
       // The same client work as the prepared statement, the answer later: what waiting longer costs the caller.
       // (pg_sleep waits whole milliseconds; counting a series keeps PostgreSQL busy ≈ as long as admit_batch does.)
       ['pg: named prepared statement, PostgreSQL counting 2,000 rows first (busy ≈ 0.3 ms)', () => simple.query({ name: 'count', text: 'SELECT count(*) FROM generate_series(1, $1::int)', values: [2_000] }), () => pids.simple],
       ['pg: named prepared statement, PostgreSQL sleeping 1 ms first (pg_sleep)', () => simple.query({ name: 'sleep', text: 'SELECT pg_sleep($1)', values: [0.001] }), () => pids.simple],
-      ['store: admit_batch (rate + slot), slot given back with the next', async () => {
-        const key = 'rule\u0000iss\u0000caller';
-        const a = { now: Date.now(), windows: [{ key, amount: 1, limit: 1e9, ms: 60_000 }], slot: { key, id: `s${seq++}`, limit: 1e6, leaseMs: 30_000 } };
-        await store.admit(a);
-        store.release(key, a.slot.id);
-      }, backendOf(state)],
+      ['store: admit_batch (rate + slot), slot given back with the next', () => admitAndRelease(store), backendOf(state)],
+      ...(abStore ? [[`store (${storeAb}): the same`, () => admitAndRelease(abStore), backendOf(abState!)] as (typeof cases)[number]] : []),
       ['store: the same, the caller pausing 20 ms after each (its release goes alone)', async () => {
         const key = 'rule\u0000iss\u0000caller';
         const a = { now: Date.now(), windows: [{ key, amount: 1, limit: 1e9, ms: 60_000 }], slot: { key, id: `s${seq++}`, limit: 1e6, leaseMs: 30_000 } };
@@ -254,15 +319,18 @@ async function main(): Promise<void> {
       ['009: rate + slot, then 3 budget lines, one statement each', () => admit009(budgetKeys), backendOf(direct)],
       ['010: rate + slot + 3 budget lines, one statement', () => admit010(budgetKeys), backendOf(direct)],
     ];
+    if (only) cases.splice(0, cases.length, ...cases.filter(([label]) => only.test(label)));
     if (spinner) {
       if (cpus().length < 2) throw new Error('--spinner needs two CPUs (this process on one, PostgreSQL on the other)');
       pin(process.pid, 0);
       for (const pid of [server.serverPid(), ...childrenOf(server.serverPid()), echo.pid]) pin(pid, 1);
     }
     const results: Record<string, Sample[]> = {};
+    // The A/B pair in turns: this checkout's store first in even rounds, the other build's in odd ones.
+    const abAt = cases.findIndex(([label]) => label.startsWith('store ('));
+    const swapped = abAt > 0 ? [...cases.slice(0, abAt - 1), cases[abAt]!, cases[abAt - 1]!, ...cases.slice(abAt + 1)] : cases;
     for (let r = 0; r < rounds; r++) {
-      for (const [label, once, serverPids] of cases) {
-        if (only && !only.test(label)) continue;
+      for (const [label, once, serverPids] of r % 2 ? swapped : cases) {
         const count = label.includes('20 ms') ? Math.min(n, 200) : n;
         if (!spinner) {
           (results[label] ??= []).push(await loop(once, serverPids, count));
@@ -289,22 +357,35 @@ async function main(): Promise<void> {
       return `${s[s.length >> 1]!.toFixed(2)} [${s[0]!.toFixed(2)}–${s.at(-1)!.toFixed(2)}]`;
     };
     const figures = Object.entries(results).map(([label, xs]) => ({
-      case: label, clientCpuUs: median(xs.map((x) => x.cpuUs)), serverCpuUs: median(xs.map((x) => x.serverUs)), wallP50Us: median(xs.map((x) => x.p50Us)),
+      case: label, clientCpuUs: median(xs.map((x) => x.cpuUs)), clientUserUs: median(xs.map((x) => x.userUs)), serverCpuUs: median(xs.map((x) => x.serverUs)), wallP50Us: median(xs.map((x) => x.p50Us)),
       sleepsPerRoundTrip: [...xs.map((x) => x.sleeps)].sort((a, b) => a - b)[xs.length >> 1], queuedUs: median(xs.map((x) => x.queuedUs)),
     }));
     if (json) console.log(JSON.stringify({ n, rounds, spinner, cases: figures }));
     else {
       console.log(`Sequential round trips, ${n} per case, median of ${rounds} rounds [range]; ${spinner ? 'this process on CPU 0, PostgreSQL on CPU 1; ' : ''}load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-      console.log('| case | client CPU µs per round trip | server CPU µs | wall p50 µs | client sleeps per round trip | µs runnable, waiting for a core |\n|---|---:|---:|---:|---:|---:|');
+      console.log('| case | client CPU µs per round trip | of which user (JavaScript) | server CPU µs | wall p50 µs | client sleeps per round trip | µs runnable, waiting for a core |\n|---|---:|---:|---:|---:|---:|---:|');
+      const abLabels = Object.keys(results).filter((label) => label.startsWith('store (') || label.startsWith('store: admit_batch (rate + slot), slot given back'));
+      if (storeAb) {
+        // Paired by round (each round ran both, one after the other): this checkout's client CPU − the other build's.
+        const [mine, other] = [abLabels.filter((l) => !l.startsWith('store (')), abLabels.filter((l) => l.startsWith('store ('))];
+        mine.forEach((label, k) => {
+          const diffs = results[label]!.map((x, r) => x.cpuUs - results[other[k]!]![r]!.cpuUs);
+          console.log(`A/B ${label}: this checkout − the other build, client CPU µs per round: ${diffs.map((d) => Math.round(d)).join(', ')} (median ${fmt(diffs)}, lower in ${diffs.filter((d) => d < 0).length} of ${diffs.length})`);
+        });
+      }
       for (const [label, xs] of Object.entries(results)) {
-        console.log(`| ${label} | ${fmt(xs.map((x) => x.cpuUs))} | ${fmt(xs.map((x) => x.serverUs))} | ${fmt(xs.map((x) => x.p50Us))} | ${fmt2(xs.map((x) => x.sleeps))} | ${fmt(xs.map((x) => x.queuedUs))} |`);
+        console.log(`| ${label} | ${fmt(xs.map((x) => x.cpuUs))} | ${fmt(xs.map((x) => x.userUs))} | ${fmt(xs.map((x) => x.serverUs))} | ${fmt(xs.map((x) => x.p50Us))} | ${fmt2(xs.map((x) => x.sleeps))} | ${fmt(xs.map((x) => x.queuedUs))} |`);
       }
     }
     await store.close();
     await state.close();
+    await abStore?.close();
+    await abState?.close();
     await direct.close();
     await simple.end();
     raw.close();
+    protocol.close();
+    await porsager?.close();
     echoSocket.destroy();
   } finally {
     echo.stop();
