@@ -16,10 +16,6 @@ export class ClientBodyWriter {
   private waitingForDrain = false;
   /** The body's last byte, held back (see `holdLastByte`). */
   private held: Buffer | undefined;
-  /** Something went to the response already (its headers with it). */
-  private started = false;
-  /** The whole body is kept for `end` (see `holdWhole`). */
-  private holdingWhole = false;
   // What the client's connection accepted: writes complete in order, so one callback and a FIFO of sizes.
   private readonly writing: number[] = [];
   private readonly onWritten = (err?: Error | null) => {
@@ -63,8 +59,7 @@ export class ClientBodyWriter {
   flush(): void {
     this.flushQueued = false;
     const { res } = this;
-    if (this.pendingBytes === 0 || res.destroyed || this.holdingWhole) return;
-    this.started = true;
+    if (this.pendingBytes === 0 || res.destroyed) return;
     const out = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
@@ -79,25 +74,9 @@ export class ClientBodyWriter {
     }
   }
 
-  /**
-   * The whole body is here (the upstream ended) and none of it has gone out: keep it all for
-   * `end`, so the headers, the body and its end leave in one write once the record is durable,
-   * instead of two (the body now, its last byte or chunked terminator later).
-   */
-  holdWhole(): void {
-    if (!this.started) this.holdingWhole = true;
-  }
-
-  /** Ends the response, with the held-back last byte (or the whole body). */
+  /** Ends the response, with the held-back last byte. */
   end(): void {
-    if (this.held) this.queue(this.held);
-    this.held = undefined;
-    if (this.pendingBytes === 0) return void this.res.end();
-    const out = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.writing.push(out.length);
-    this.res.end(out, this.onWritten);
+    this.res.end(this.held);
   }
 
   private queue(chunk: Buffer): void {

@@ -13,8 +13,7 @@ import { noteUpstreamReset, type UpstreamBodySink, type UpstreamResponse } from 
  * the response stages, then writes the outcome record, then ends the response.
  *   per chunk:  upstream bytes → each response step's `chunk`, in table order → batched client write
  *   at end:     each step's `end` (what it held back, and its part of the record) → the outcome
- *               record (record-outcome.ts), durable → the response's last bytes and its end (all
- *               of a non-SSE body nothing of which was sent yet, with its headers, in one write)
+ *               record (record-outcome.ts), durable → the response's last bytes and its end
  *   when cut:   no step ends; the client's response is destroyed; finish (run-pipeline.ts) records.
  * Writes x.outcome.status; the client writer (client-body-writer.ts) counts the bytes.
  */
@@ -46,12 +45,7 @@ export function relayResponse(rt: Runtime, x: Exchange, stages: readonly Respons
   // With a Content-Length the client sees the response complete at its last byte, not at res.end():
   // hold the last byte back until the outcome record is durable (chunked responses end at res.end()).
   const holdLastByte = !heldStream && !rewrites && hasLength;
-  // A body that is whole when the upstream ends, none of it sent yet (a JSON answer: the masker
-  // holds it to the end anyway), leaves with its headers and its end in one write once the record
-  // is durable: one socket write instead of two, and no byte of it before its record. Not SSE: a
-  // stream's client reads each event as it comes.
-  const holdWhole = !heldStream && !upstreamSse;
-  return new RelaySink(rt, x, steps, new ClientBodyWriter(x, res, holdLastByte, upstreamRes.resume), holdLastByte, holdWhole, done);
+  return new RelaySink(rt, x, steps, new ClientBodyWriter(x, res, holdLastByte, upstreamRes.resume), holdLastByte, done);
 }
 
 /** The relay of one response's body: an object of a class, not closures (a stream keeps it for as long as it runs). */
@@ -64,7 +58,6 @@ class RelaySink implements UpstreamBodySink {
     private readonly steps: ResponseStep | null,
     private readonly client: ClientBodyWriter,
     private readonly holdLastByte: boolean,
-    private readonly holdWhole: boolean,
     private readonly done: () => void,
   ) {}
 
@@ -75,7 +68,6 @@ class RelaySink implements UpstreamBodySink {
   end(): void {
     const { rt, x, client, done } = this;
     if (this.steps) client.write(this.steps.end());
-    if (this.holdWhole) client.holdWhole();
     client.flush();
     const finish = () => {
       client.end();
