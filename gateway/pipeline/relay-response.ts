@@ -43,9 +43,13 @@ export function relayResponse(rt: Runtime, x: Exchange, stages: readonly Respons
   }
 
   // With a Content-Length the client sees the response complete at its last byte, not at res.end():
-  // hold the last byte back until the outcome record is durable (chunked responses end at res.end()).
-  const holdLastByte = !heldStream && !rewrites && hasLength;
-  return new RelaySink(rt, x, steps, new ClientBodyWriter(x, res, holdLastByte, upstreamRes.resume), holdLastByte, done);
+  // hold the last byte back until the outcome record is durable. A chunked response ends at
+  // res.end(), but a JSON answer's text would be whole before it for a client reading the bytes:
+  // its last byte waits too, and leaves with the terminator in the same write. (Not a stream's:
+  // each of its events or lines must reach the client whole as it comes.)
+  const lengthFramed = !heldStream && !rewrites && hasLength;
+  const holdLastByte = lengthFramed || (!heldStream && /^application\/json/i.test(contentType ?? ''));
+  return new RelaySink(rt, x, steps, new ClientBodyWriter(x, res, holdLastByte, upstreamRes.resume), lengthFramed, done);
 }
 
 /** The relay of one response's body: an object of a class, not closures (a stream keeps it for as long as it runs). */
@@ -57,7 +61,8 @@ class RelaySink implements UpstreamBodySink {
     private readonly x: Exchange,
     private readonly steps: ResponseStep | null,
     private readonly client: ClientBodyWriter,
-    private readonly holdLastByte: boolean,
+    /** The client sees the response whole at its held last byte (a Content-Length): the record may be built at once. */
+    private readonly lengthFramed: boolean,
     private readonly done: () => void,
   ) {}
 
@@ -84,7 +89,7 @@ class RelaySink implements UpstreamBodySink {
     // building the record on a later tick lets them go first instead of waiting for its cost.
     // With the last byte held back the client cannot use the response before res.end anyway,
     // and settling now keeps that byte in the same write when no sync is needed (proxy only).
-    if (this.holdLastByte) settle();
+    if (this.lengthFramed) settle();
     else process.nextTick(settle);
   }
 

@@ -81,6 +81,23 @@ describe('audit: refusals are durable before they are answered (kill -9)', funct
     });
   }
 
+  /** Sends one request, kills the gateway with SIGKILL at the answer's first body bytes, and returns every body byte the client got. */
+  function readThenKill(s: ServeProcess, body: string, headers: Record<string, string>): Promise<{ status: number; requestId: string; chunked: boolean; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request(`${s.dataUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
+        const got: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => {
+          if (got.length === 0) s.child.kill('SIGKILL');
+          got.push(chunk);
+        });
+        res.on('error', () => undefined);
+        res.on('close', () => resolve({ status: res.statusCode!, requestId: String(res.headers['x-request-id']), chunked: res.headers['transfer-encoding'] === 'chunked', body: Buffer.concat(got).toString('utf8') }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
   async function recordOf(requestId: string) {
     await once(serve!.child, 'exit').catch(() => undefined);
     const records = await readAuditRecords(auditDir());
@@ -219,5 +236,20 @@ describe('audit: refusals are durable before they are answered (kill -9)', funct
     const untracked = sources.filter((a) => !own.some((r) => r.source === a));
     assert.ok(untracked.includes(d.overflow.firstSource) && untracked.includes(d.overflow.lastSource), JSON.stringify(d.overflow));
     assert.deepEqual((await verifyAuditDir(auditDir())).findings, []);
+  });
+  // A chunked answer is whole for an HTTP client at its terminator, which waits for the outcome
+  // record; a client reading the bytes themselves must not have the whole JSON text before then
+  // either: its last byte waits with the terminator.
+  it('a JSON answer (masked, so re-framed as chunked) cut by kill -9 before its record is durable: the client has not got the whole JSON text', async () => {
+    const s = await start();
+    const answer = await readThenKill(s, chat('gpt-4o-mini'), { authorization: `Bearer ${token}` });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.chunked, true);
+    assert.ok(answer.body.length > 0, 'the body before the record is sent at once');
+    await once(serve!.child, 'exit').catch(() => undefined);
+    const records = await readAuditRecords(auditDir());
+    const outcome = records.find((r) => r.requestId === answer.requestId && r.kind === 'outcome');
+    assert.equal(outcome, undefined, 'groupCommitMaxDelayMs holds the outcome record back past the kill');
+    assert.throws(() => JSON.parse(answer.body), SyntaxError, `the client got the whole answer without its record: ${answer.body}`);
   });
 });
