@@ -5,6 +5,7 @@ import { counterKeyDigest, type Admission } from '../../../gateway/state/counter
 import { PostgresCounterStore } from '../../../gateway/state/postgres-counter-store';
 import { PostgresState } from '../../../gateway/state/postgres-state';
 import { contractLeaseMs, describeCounterStoreContract } from '../../contract/counter-store';
+import { until } from '../../helpers/audit-log';
 import { usePostgres } from '../../helpers/postgres';
 
 describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)', function () {
@@ -248,12 +249,8 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
           ...xs.map((k) => a.store.settle(charge(k), 1)), a.store.admit(ask(ys)),
           ...ys.map((k) => b.store.settle(charge(k), 1)), b.store.admit(ask(xs)),
         ];
-        for (let i = 0; ; i++) {
-          const { rows: [{ n }] } = await watcher.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'gatehouse' AND wait_event_type = 'Lock'");
-          if (Number(n) === 2) break;
-          assert.ok(i < 300, `both statements never waited (${n} waiting)`);
-          await new Promise((r) => setTimeout(r, 10));
-        }
+        const waiting = async () => (await watcher.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'gatehouse' AND wait_event_type = 'Lock'")).rows[0]!.n;
+        await until(async () => Number(await waiting()) === 2, 3_000, 'both statements waiting on the held rows');
         await holder.query('COMMIT');
         await Promise.all(pending);
       } finally {
