@@ -6,7 +6,10 @@
 //        runs as `serve --proxy-only` whatever PIPELINE says, so one run can give full ÷ proxy only.
 // Env: MODE (json-160B | sse-160B | json-4KB | sse-4KB), ROUNDS (4), DUR (3), CONN (10), WARMUP (2 s),
 //      PIPELINE (proxy: `serve --proxy-only`; full: configs/full.yaml — identity, policy, masking,
-//      the durable audit log — each build with its own data dir and a dev-issuer token it minted).
+//      the durable audit log — each build with its own data dir and a dev-issuer token it minted),
+//      FIRST_BYTE (1: after each target's wrk run, a lone sequential caller, lib/latency-probe.mjs on the
+//      load CPU, FIRST_BYTE_N requests (300): its first byte p50 minus direct's measured just before it,
+//      and the target's CPU per request meanwhile).
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -61,9 +64,18 @@ async function main() {
       const t0 = cpuTicks(t.pid);
       const res = await runWrk(ctx, { url: t.url + '/v1/chat/completions', bodyFile, seconds: dur, auth: t.auth });
       if (res.errors) throw new Error(`${t.name}: ${res.errors} failed requests (status or socket errors)`);
-      rows[i].push({ us: ((cpuTicks(t.pid) - t0) / 100) * 1e6 / res.requests, rps: res.rps });
+      const row = { us: ((cpuTicks(t.pid) - t0) / 100) * 1e6 / res.requests, rps: res.rps };
+      if (firstByte) {
+        // Direct's own first byte just before each target's: the box's drift within a round stays out.
+        const direct = await probe(up.match[1]);
+        const c0 = cpuTicks(t.pid);
+        row.addedMs = (await probe(t.url, t.auth)) - direct;
+        // The lone caller's CPU per request too: a build may buy its latency with CPU (e.g. a thread that spins).
+        row.loneUs = ((cpuTicks(t.pid) - c0) / 100) * 1e6 / (firstByteN + 50);
+      }
+      rows[i].push(row);
     }
-    console.error(`round ${r}: ${targets.map((t, i) => `${t.name} ${rows[i][r - 1].us.toFixed(0)} µs`).join(', ')}`);
+    console.error(`round ${r}: ${targets.map((t, i) => `${t.name} ${rows[i][r - 1].us.toFixed(0)} µs${firstByte ? ` +${rows[i][r - 1].addedMs.toFixed(3)} ms` : ''}`).join(', ')}`);
   }
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2; };
@@ -75,6 +87,25 @@ async function main() {
     const m = mean(us);
     console.log(`| ${t.name} | ${us.map((x) => x.toFixed(0)).join(', ')} | ${median(us).toFixed(0)} [${Math.min(...us).toFixed(0)}–${Math.max(...us).toFixed(0)}] | ${m.toFixed(0)} | ${(m / mean(rows[0].map((x) => x.us))).toFixed(2)}× | ${mean(rows[i].map((x) => x.rps)).toFixed(0)} |`);
   }
+  if (!firstByte) return;
+  console.log(`\nadded first byte p50, lone sequential caller (${firstByteN} requests per target and round, minus direct's just before), ms\n`);
+  console.log('| build | per round | median [range] | its CPU µs/req meanwhile, median [range] |');
+  console.log('|---|---|---:|---:|');
+  for (const [i, t] of targets.entries()) {
+    const ms = rows[i].map((x) => x.addedMs);
+    const us = rows[i].map((x) => x.loneUs);
+    console.log(`| ${t.name} | ${ms.map((x) => x.toFixed(3)).join(', ')} | ${median(ms).toFixed(3)} [${Math.min(...ms).toFixed(3)}–${Math.max(...ms).toFixed(3)}] | ${median(us).toFixed(0)} [${Math.min(...us).toFixed(0)}–${Math.max(...us).toFixed(0)}] |`);
+  }
+}
+
+const firstByte = env.FIRST_BYTE === '1';
+const firstByteN = Number(env.FIRST_BYTE_N ?? 300);
+/** A lone sequential caller's first byte p50 (ms) at `base`, from the load CPU. */
+async function probe(base, auth) {
+  const args = [join(bench, 'lib/latency-probe.mjs'), base + '/v1/chat/completions', bodyFile, String(firstByteN), '50'];
+  const r = await procs.run('node', args, { cpu: ctx.loadCpu, env: { AUTH: auth ?? 'sk-dummy' } });
+  if (r.code !== 0) throw new Error(`latency probe failed: ${r.stderr}`);
+  return JSON.parse(r.stdout).ttfb_p50_ms;
 }
 
 main().then(() => procs.stopAll().then(() => process.exit(0)), async (err) => {
