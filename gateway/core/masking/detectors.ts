@@ -63,7 +63,8 @@ function ci(word: string): string {
   return word.replace(/[a-z]/gi, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
 }
 
-const digitsOf = (s: string) => s.replace(/\D/g, '');
+const nonDigit = /\D/g;
+const digitsOf = (s: string) => s.replace(nonDigit, '');
 const full = (start: number, end: number, confidence: number): Hit => ({ start, end, confidence });
 
 function isDigit(c: number): boolean {
@@ -187,21 +188,35 @@ function checkSsn(text: string, start: number, end: number, g: readonly (string 
  * separators, or a date in front (2024-01-02 12:30, 01.02.2024 12:30).
  */
 function phoneDigits(value: string): string | null {
-  if (/[ .-]{2}|\(\)|[ .-]\)|\([ .-]/.test(value) || /^\d{4}-\d\d-\d\d|^\d\d?[.-]\d\d?[.-]\d{4}/.test(value)) return null;
+  if (doubledOrEmptySeparators.test(value) || dateInFront.test(value)) return null;
   // Dots separate phone groups only on their own, and in three groups or more (75648453.60 is an amount).
-  if (value.includes('.') && (/[ ()-]/.test(value) || !/\..*\./.test(value))) return null;
+  if (value.includes('.') && (otherSeparator.test(value) || !twoDots.test(value))) return null;
   // A US ZIP+4 code (07272-2966) is not a number to call.
-  if (/^\d{5}-\d{4}$/.test(value)) return null;
+  if (zipPlus4.test(value)) return null;
   const open = value.indexOf('(');
   const close = value.indexOf(')');
   if (open >= 0 !== close >= 0 || close < open || value.indexOf('(', open + 1) > 0) return null;
-  const groups = value.split(/[^\d]+/).filter((g) => g !== '');
-  return oneDigitGroups(value) > 2 ? null : groups.join('');
+  return oneDigitGroups(value, 0, value.length) > 2 ? null : digitsOf(value);
 }
 
-/** How many groups of one digit a run has: OIDs and versions (1.3.6.1.4.1) have many, numbers few. */
-function oneDigitGroups(run: string): number {
-  return (run.match(/(?<!\d)\d(?!\d)/g) ?? []).length;
+// phoneDigits' and runBreak's tests, made once: a regular expression literal is a new object each time it is evaluated.
+const doubledOrEmptySeparators = /[ .-]{2}|\(\)|[ .-]\)|\([ .-]/;
+const dateInFront = /^\d{4}-\d\d-\d\d|^\d\d?[.-]\d\d?[.-]\d{4}/;
+const otherSeparator = /[ ()-]/;
+const twoDots = /\..*\./;
+const zipPlus4 = /^\d{5}-\d{4}$/;
+const doubledSeparator = /[ .-]{2}/;
+
+/**
+ * How many groups of one digit text[from, to) has: OIDs and versions (1.3.6.1.4.1) have many,
+ * numbers few. Counted in place: called for every phone-shaped candidate.
+ */
+function oneDigitGroups(text: string, from: number, to: number): number {
+  let count = 0;
+  for (let i = from; i < to; i++) {
+    if (isDigit(text.charCodeAt(i)) && (i === from || !isDigit(text.charCodeAt(i - 1))) && (i + 1 === to || !isDigit(text.charCodeAt(i + 1)))) count++;
+  }
+  return count;
 }
 
 /**
@@ -220,7 +235,7 @@ function thousandsGrouped(value: string): boolean {
  */
 function checkInternationalPhone(text: string, start: number, end: number, context: ValueContext): Hit | null {
   const run = runBreak(text, start, end);
-  if (oneDigitGroups(text.slice(start, run)) > 2) return null;
+  if (oneDigitGroups(text, start, run) > 2) return null;
   for (let to = run; to > start; to = lastGroupStart(text, start, to)) {
     const value = text.slice(start, to);
     const digits = phoneDigits(value);
@@ -250,7 +265,7 @@ function continuesGrouping(text: string, start: number, value: string): boolean 
 
 /** Where a run of digits and separators stops being one number: at doubled separators ("9083. (3.9"), back to its last digit. */
 function runBreak(text: string, start: number, end: number): number {
-  const twice = /[ .-]{2}/.exec(text.slice(start, end));
+  const twice = doubledSeparator.exec(text.slice(start, end));
   let to = twice ? start + twice.index : end;
   while (to > start && !isDigit(text.charCodeAt(to - 1))) to--;
   return to;
@@ -277,7 +292,7 @@ function lastGroupStart(text: string, start: number, to: number): number {
 function checkNationalPhone(text: string, start: number, end: number, plans: readonly RegionPlan[], context: ValueContext): Hit | null {
   const run = runBreak(text, start, end);
   // Shortening a run never turns an OID or a version into a number.
-  if (oneDigitGroups(text.slice(start, run)) > 2) return null;
+  if (oneDigitGroups(text, start, run) > 2) return null;
   for (let to = run; to > start; to = lastGroupStart(text, start, to)) {
     const value = text.slice(start, to);
     const digits = phoneDigits(value);

@@ -1,0 +1,92 @@
+// Where the gateway's allocation per request comes from (issue 23): V8's sampling heap profile,
+// collected objects included, over a wrk run (`lib/heap-sampler.cjs` preloaded into the gateway),
+// mapped back to the TypeScript sources. Prints bytes per request by the innermost Gatehouse
+// function on the stack and by allocation site (innermost frame, with its Gatehouse caller).
+// Usage: node bench/alloc-profile.mjs [proxy:]dist/gateway.js
+// Env: MODE (json-160B), CONN (50), WARMUP (4 s), DUR (4 s), TOP (30), HEAP_SAMPLING_INTERVAL (512 B).
+import { readFileSync, mkdirSync, existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { SourceMap } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runWrk } from './lib/load.mjs';
+import { ProcessGroup } from './lib/processes.mjs';
+import { startGatehouseServe } from './lib/gatehouse-serve.mjs';
+
+const bench = dirname(fileURLToPath(import.meta.url));
+const root = dirname(bench);
+const env = process.env;
+const mode = env.MODE ?? 'json-160B';
+const top = Number(env.TOP ?? 30);
+const bodyFile = join(bench, 'bodies', { 'json-160B': 'chat-160B.json', 'sse-160B': 'chat-160B-stream.json', 'json-4KB': 'chat-4KB.json', 'sse-4KB': 'chat-4KB-stream.json' }[mode]);
+const out = join(bench, 'results', `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-alloc-${mode}`);
+mkdirSync(join(out, 'logs'), { recursive: true });
+const procs = new ProcessGroup(join(out, 'logs'), env.BENCH_PIDFILE);
+const pin = availableParallelism() >= 2;
+const ctx = { bench, conn: Number(env.CONN ?? 50), procs, loadCpu: pin ? 1 : undefined, customHost: '', out };
+
+async function until(file) {
+  for (let i = 0; i < 600 && !existsSync(file); i++) await sleep(100);
+  await sleep(200);
+}
+
+async function main() {
+  const arg = process.argv[2] ?? 'dist/gateway.js';
+  const proxy = arg.startsWith('proxy:');
+  const js = resolve(arg.replace(/^proxy:/, ''));
+  const profileFile = join(out, 'heap.heapprofile');
+  process.env.HEAP_PROFILE_OUT = profileFile;
+  const up = await procs.start('upstream', 'node', [join(bench, 'upstream.mjs')], { cpu: pin ? 0 : undefined, ready: /listening (http\S+)/ });
+  const gw = await startGatehouseServe({ ...ctx, gatewayJs: js }, 'gw', proxy ? 'proxy-only.yaml' : 'full.yaml', up.match[1], proxy ? ['--proxy-only'] : [],
+    { nodeFlags: ['-r', join(bench, 'lib/heap-sampler.cjs')], cpu: pin ? 0 : undefined });
+  await runWrk(ctx, { url: gw.url, bodyFile, seconds: Number(env.WARMUP ?? 4), auth: gw.auth });
+  process.kill(gw.pid, 'SIGUSR2');
+  await sleep(300);
+  const r = await runWrk(ctx, { url: gw.url, bodyFile, seconds: Number(env.DUR ?? 4), auth: gw.auth });
+  process.kill(gw.pid, 'SIGUSR2');
+  await until(profileFile);
+  const profile = JSON.parse(readFileSync(profileFile, 'utf8'));
+  console.log(`${proxy ? 'proxy:' : ''}${js} ${mode}: ${r.requests} requests, profile ${profileFile}\n`);
+  console.log(summarizeHeap(profile, { bundle: js, requests: r.requests, top }));
+}
+
+/** Bytes per request by innermost Gatehouse function and by allocation site. */
+function summarizeHeap(profile, { bundle, requests, top }) {
+  const map = new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, 'utf8')));
+  const where = (f) => {
+    if (!f.url) return { name: f.functionName || '(native)', ours: false };
+    if (!f.url.endsWith(bundle)) return { name: `${f.functionName || '(anon)'} ${f.url}:${f.lineNumber + 1}`, ours: false };
+    const e = map.findEntry(f.lineNumber, f.columnNumber);
+    const src = e?.originalSource ? relative(root, fileURLToPath(new URL(e.originalSource, `file://${root}/dist/`))) : 'dist/gateway.js';
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(src)?.[1];
+    return { name: `${f.functionName || '(anon)'} ${pkg ? 'pkg ' + pkg : src}:${(e?.originalLine ?? f.lineNumber) + 1}`, ours: !pkg };
+  };
+  const byOwner = new Map(), bySite = new Map();
+  let total = 0;
+  const add = (m, k, v) => m.set(k, (m.get(k) ?? 0) + v);
+  const walk = (n, stack) => {
+    const s = [...stack, where(n.callFrame)];
+    if (n.selfSize) {
+      total += n.selfSize;
+      const owner = [...s].reverse().find((w) => w.ours);
+      add(byOwner, owner?.name ?? '(no Gatehouse frame)', n.selfSize);
+      const site = s[s.length - 1];
+      add(bySite, site.ours || !owner ? site.name : `${site.name}  <- ${owner.name}`, n.selfSize);
+    }
+    for (const c of n.children ?? []) walk(c, s);
+  };
+  walk(profile.head, []);
+  const per = (b) => (b / requests).toFixed(0).padStart(7);
+  const lines = [`total ${per(total)} B/req`, '', `Top ${top} by innermost Gatehouse function (B/req):`];
+  for (const [k, v] of [...byOwner].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`${per(v)}  ${k}`);
+  lines.push('', `Top ${top} allocation sites (B/req):`);
+  for (const [k, v] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`${per(v)}  ${k}`);
+  return lines.join('\n');
+}
+
+main().then(() => procs.stopAll().then(() => process.exit(0)), async (err) => {
+  process.stderr.write(`alloc-profile: failed: ${err.stack ?? err}\n`);
+  await procs.stopAll();
+  process.exit(1);
+});
