@@ -50,11 +50,13 @@ const spinner = process.argv.includes('--spinner');
 /** --cases REGEX: only the cases whose label matches. */
 const only = process.argv.includes('--cases') ? new RegExp(process.argv[process.argv.indexOf('--cases') + 1]!) : undefined;
 /**
- * --store-ab <path>: another build of gateway/state/postgres-counter-store.ts (e.g. the file before a
- * change, copied out with its imports pointed back at this checkout), its admission measured right
- * after this checkout's in every round (an interleaved A/B on one PostgreSQL).
+ * --store-ab <path>[,<path>…]: other builds of gateway/state/postgres-counter-store.ts (e.g. the file
+ * before a change, copied out with its imports pointed back at this checkout), each one's admission
+ * measured next to this checkout's in every round, the order rotated each round (an interleaved
+ * A/B on one PostgreSQL); per round and build, this checkout's client CPU (and its user part) minus
+ * the other's.
  */
-const storeAb = process.argv.includes('--store-ab') ? process.argv[process.argv.indexOf('--store-ab') + 1]! : '';
+const storeAb = process.argv.includes('--store-ab') ? process.argv[process.argv.indexOf('--store-ab') + 1]!.split(',') : [];
 const tickUs = 1e6 / 100;
 
 /** CPU µs of these processes so far (/proc, in clock ticks of 10 ms). */
@@ -241,8 +243,11 @@ async function main(): Promise<void> {
     if (porsager) await porsager.once();
     const state = await PostgresState.open({ ...settings, poolSize: 1 }, log);
     const store = new PostgresCounterStore(state, 30_000, log);
-    const abState = storeAb ? await PostgresState.open({ ...settings, poolSize: 1 }, log) : undefined;
-    const abStore: CounterStore | undefined = abState && new ((await import(storeAb)) as { PostgresCounterStore: typeof PostgresCounterStore }).PostgresCounterStore(abState, 30_000, log);
+    const abs: { path: string; state: PostgresState; store: CounterStore }[] = [];
+    for (const path of storeAb) {
+      const abState = await PostgresState.open({ ...settings, poolSize: 1 }, log);
+      abs.push({ path, state: abState, store: new ((await import(path)) as { PostgresCounterStore: typeof PostgresCounterStore }).PostgresCounterStore(abState, 30_000, log) });
+    }
     const echoSocket = new Socket();
     await new Promise<void>((resolve) => echoSocket.connect(echo.port, '127.0.0.1', resolve));
     const ping = Buffer.alloc(24, 1);
@@ -294,7 +299,7 @@ async function main(): Promise<void> {
       ['pg: named prepared statement, PostgreSQL counting 2,000 rows first (busy ≈ 0.3 ms)', () => simple.query({ name: 'count', text: 'SELECT count(*) FROM generate_series(1, $1::int)', values: [2_000] }), () => pids.simple],
       ['pg: named prepared statement, PostgreSQL sleeping 1 ms first (pg_sleep)', () => simple.query({ name: 'sleep', text: 'SELECT pg_sleep($1)', values: [0.001] }), () => pids.simple],
       ['store: admit_batch (rate + slot), slot given back with the next', () => admitAndRelease(store), backendOf(state)],
-      ...(abStore ? [[`store (${storeAb}): the same`, () => admitAndRelease(abStore), backendOf(abState!)] as (typeof cases)[number]] : []),
+      ...abs.map(({ path, state: abState, store: abStore }) => [`store (${path}): the same`, () => admitAndRelease(abStore), backendOf(abState)] as (typeof cases)[number]),
       ['store: the same, the caller pausing 20 ms after each (its release goes alone)', async () => {
         const key = 'rule\u0000iss\u0000caller';
         const a = { now: Date.now(), windows: [{ key, amount: 1, limit: 1e9, ms: 60_000 }], slot: { key, id: `s${seq++}`, limit: 1e6, leaseMs: 30_000 } };
@@ -326,11 +331,16 @@ async function main(): Promise<void> {
       for (const pid of [server.serverPid(), ...childrenOf(server.serverPid()), echo.pid]) pin(pid, 1);
     }
     const results: Record<string, Sample[]> = {};
-    // The A/B pair in turns: this checkout's store first in even rounds, the other build's in odd ones.
-    const abAt = cases.findIndex(([label]) => label.startsWith('store ('));
-    const swapped = abAt > 0 ? [...cases.slice(0, abAt - 1), cases[abAt]!, cases[abAt - 1]!, ...cases.slice(abAt + 1)] : cases;
+    // The A/B builds in turns: this checkout's store and the others', the order rotated by one each round.
+    const abFrom = cases.findIndex(([label]) => label.startsWith('store: admit_batch (rate + slot), slot given back'));
+    const inTurn = (r: number) => {
+      if (!abs.length || abFrom < 0) return cases;
+      const group = cases.slice(abFrom, abFrom + 1 + abs.length);
+      const k = r % group.length;
+      return [...cases.slice(0, abFrom), ...group.slice(k), ...group.slice(0, k), ...cases.slice(abFrom + 1 + abs.length)];
+    };
     for (let r = 0; r < rounds; r++) {
-      for (const [label, once, serverPids] of r % 2 ? swapped : cases) {
+      for (const [label, once, serverPids] of inTurn(r)) {
         const count = label.includes('20 ms') ? Math.min(n, 200) : n;
         if (!spinner) {
           (results[label] ??= []).push(await loop(once, serverPids, count));
@@ -365,13 +375,13 @@ async function main(): Promise<void> {
       console.log(`Sequential round trips, ${n} per case, median of ${rounds} rounds [range]; ${spinner ? 'this process on CPU 0, PostgreSQL on CPU 1; ' : ''}load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
       console.log('| case | client CPU µs per round trip | of which user (JavaScript) | server CPU µs | wall p50 µs | client sleeps per round trip | µs runnable, waiting for a core |\n|---|---:|---:|---:|---:|---:|---:|');
       const abLabels = Object.keys(results).filter((label) => label.startsWith('store (') || label.startsWith('store: admit_batch (rate + slot), slot given back'));
-      if (storeAb) {
-        // Paired by round (each round ran both, one after the other): this checkout's client CPU − the other build's.
-        const [mine, other] = [abLabels.filter((l) => !l.startsWith('store (')), abLabels.filter((l) => l.startsWith('store ('))];
-        mine.forEach((label, k) => {
-          const diffs = results[label]!.map((x, r) => x.cpuUs - results[other[k]!]![r]!.cpuUs);
-          console.log(`A/B ${label}: this checkout − the other build, client CPU µs per round: ${diffs.map((d) => Math.round(d)).join(', ')} (median ${fmt(diffs)}, lower in ${diffs.filter((d) => d < 0).length} of ${diffs.length})`);
-        });
+      // Paired by round (each round ran them one after another): this checkout's client CPU − each other build's.
+      const mine = abLabels.find((l) => !l.startsWith('store ('));
+      for (const other of mine ? abLabels.filter((l) => l.startsWith('store (')) : []) {
+        for (const part of ['cpuUs', 'userUs'] as const) {
+          const diffs = results[mine!]!.map((x, r) => x[part] - results[other]![r]![part]);
+          console.log(`A/B ${other}: this checkout − it, client ${part === 'cpuUs' ? 'CPU' : 'user CPU'} µs per round: ${diffs.map((d) => Math.round(d)).join(', ')} (median ${fmt(diffs)}, lower in ${diffs.filter((d) => d < 0).length} of ${diffs.length})`);
+        }
       }
       for (const [label, xs] of Object.entries(results)) {
         console.log(`| ${label} | ${fmt(xs.map((x) => x.cpuUs))} | ${fmt(xs.map((x) => x.userUs))} | ${fmt(xs.map((x) => x.serverUs))} | ${fmt(xs.map((x) => x.p50Us))} | ${fmt2(xs.map((x) => x.sleeps))} | ${fmt(xs.map((x) => x.queuedUs))} |`);
@@ -379,8 +389,7 @@ async function main(): Promise<void> {
     }
     await store.close();
     await state.close();
-    await abStore?.close();
-    await abState?.close();
+    for (const ab of abs) await ab.store.close().then(() => ab.state.close());
     await direct.close();
     await simple.end();
     raw.close();

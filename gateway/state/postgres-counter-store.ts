@@ -1,17 +1,21 @@
 import type { Logger } from '../log';
 import { counterKeyDigest, windowRefusal, type Admission, type AdmitResult, type CounterStore, type WindowCharge } from './counter-store';
 import { HeldSlots } from './held-slots';
+import { ArrayLiteral, integerArray, TextStatement, type TextRow } from './pg-text-statement';
 import type { PostgresState } from './postgres-state';
 
-interface AdmitRow {
-  i: number;
-  refused_by: 'window' | 'concurrency' | null;
-  refused_window: number | null;
-  refused_until: string | null;
-  window_start: string[] | null;
-  /** Row i = 0 (settlements): NULL for a settlement whose window had ended. */
-  used: (string | null)[] | null;
-}
+/**
+ * A row of admit_batch, its columns' text: i, refused_by ('window' | 'concurrency' | NULL),
+ * refused_window, refused_until, window_start (bigint[]), used (bigint[]; row i = 0, the
+ * settlements': NULL for a settlement whose window had ended).
+ */
+type AdmitRow = TextRow;
+
+/** The statement, prepared once per connection. */
+const admitStatement = {
+  name: 'gatehouse-admit-settle',
+  text: 'SELECT i, refused_by, refused_window, refused_until, window_start, used FROM admit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)',
+};
 
 interface Queued {
   admission: Admission;
@@ -54,7 +58,9 @@ export class PostgresCounterStore implements CounterStore {
   private settlements: QueuedSettlement[] = [];
   private flushScheduled = false;
   /** Statements sent and not yet answered. */
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private inFlight = 0;
+  /** Called when the statement in flight is answered (close() waits for it). */
+  private answered: (() => void) | undefined;
 
   constructor(private readonly pg: PostgresState, private readonly leaseMs: number, private readonly log: Logger, now: () => number = Date.now) {
     this.held = new HeldSlots(leaseMs, () => this.renewLeases(now()));
@@ -74,12 +80,14 @@ export class PostgresCounterStore implements CounterStore {
    * What is queued goes after this tick's I/O callbacks (every admission and release they make in
    * the same statement), or, with a statement in flight, once its answer is in (this process is
    * awake then anyway). Never on a timer of its own: on this VM waking an idle process costs more
-   * CPU than the round trip (bench/README.md, "the floor of one round trip").
+   * CPU than the round trip (bench/README.md, "the floor of one round trip"). Sending a lone
+   * admission at once, or at process.nextTick, saved no CPU measurably (bench/README.md, "The
+   * lone caller, session 7").
    */
   private wake(): void {
-    if (!this.pending() || this.flushScheduled || this.inFlight.size >= maxInFlight) return;
+    if (this.flushScheduled || this.inFlight >= maxInFlight || !this.pending()) return;
     this.flushScheduled = true;
-    setImmediate(() => void this.flush());
+    setImmediate(() => this.flush());
   }
 
   release(key: string, slot: string): void {
@@ -122,8 +130,11 @@ export class PostgresCounterStore implements CounterStore {
     this.held.close();
     clearInterval(this.sweeper);
     // Slots given back just now still reach the store (best effort: otherwise their leases expire).
-    while (this.inFlight.size) await Promise.allSettled(this.inFlight);
-    if (this.pending()) await this.flush();
+    while (this.inFlight) await new Promise<void>((resolve) => (this.answered = resolve));
+    if (this.pending()) {
+      this.flush();
+      while (this.inFlight) await new Promise<void>((resolve) => (this.answered = resolve));
+    }
   }
 
   private pending(): boolean {
@@ -135,43 +146,43 @@ export class PostgresCounterStore implements CounterStore {
    * (the rest go with the next). Once it is answered, and before its admissions hear their answers,
    * what was queued meanwhile is scheduled to go.
    */
-  private async flush(): Promise<void> {
+  private flush(): void {
     this.flushScheduled = false;
-    if (!this.pending()) return;
+    if (this.inFlight >= maxInFlight || !this.pending()) return;
     const releases = this.releases.splice(0);
     const settlements = this.settlements.splice(0);
     const batch = this.queue.splice(0, maxBatch);
-    const windows = batch.flatMap((q) => q.admission.windows ?? []);
-    const answer = this.pg.query<AdmitRow>('SELECT i, refused_by, refused_window, refused_until, window_start, used FROM admit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)', [
-      releases.map((r) => r.rowKey), releases.map((r) => r.slot),
-      settlements.map((t) => t.rowKey), settlements.map((t) => t.windowStart), settlements.map((t) => t.delta),
-      batch.map((q) => q.admission.now),
-      batch.map((q) => (q.admission.slot ? counterKeyDigest(q.admission.slot.key) : null)), batch.map((q) => q.admission.slot?.id ?? null),
-      batch.map((q) => q.admission.slot?.limit ?? null), batch.map((q) => q.admission.slot?.leaseMs ?? null),
-      batch.map((q) => q.admission.windows?.length ?? 0),
-      windows.map((w) => counterKeyDigest(w.key)), windows.map((w) => w.amount), windows.map((w) => w.limit), windows.map((w) => w.ms),
-    ], 'gatehouse-admit-settle');
-    this.inFlight.add(answer);
-    if (this.queue.length) this.wake();
-    let rows: AdmitRow[];
-    try {
-      rows = await answer;
-    } catch (err) {
-      if (releases.length) this.log.warn('counters: slots could not be given back; their leases will expire', { slots: releases.length, reason: (err as Error).message });
-      for (const q of batch) q.reject(err);
-      for (const t of settlements) t.reject(err);
+    const refusal = this.pg.refusal();
+    if (refusal) {
+      this.fail(refusal, batch, releases.length, settlements);
+      this.wake(); // more than one statement's admissions: the rest are refused too
       return;
-    } finally {
-      this.inFlight.delete(answer);
-      this.wake();
     }
+    this.inFlight++;
+    this.pg.submit(new TextStatement(admitStatement.name, admitStatement.text, admitValues(releases, settlements, batch), (err, rows) => {
+      this.inFlight--;
+      this.answered?.();
+      // Scheduled before the admissions answered here resume, so the releases they make go with it.
+      this.wake();
+      if (err) {
+        this.fail(this.pg.failed(err), batch, releases.length, settlements);
+        return;
+      }
+      this.resolve(rows, batch, settlements);
+    }));
+  }
+
+  /** Each admission and settlement from its row, straight from the answer (no row objects). */
+  private resolve(rows: AdmitRow[], batch: Queued[], settlements: QueuedSettlement[]): void {
     for (const row of rows) {
-      if (row.i === 0) {
+      const i = Number(row[0]);
+      if (i === 0) {
         // The settlements' counts after them, in order (NULL: that window had ended).
-        settlements.forEach((t, k) => t.resolve(row.used![k] === null ? undefined : Number(row.used![k])));
+        const used = integerArray(row[5]!);
+        for (let k = 0; k < settlements.length; k++) settlements[k]!.resolve(used[k] ?? undefined);
         continue;
       }
-      const q = batch[row.i - 1]!;
+      const q = batch[i - 1]!;
       q.resolve(this.result(q.admission, row));
     }
     // Each admission has its row, and the settlements one (i = 0) when there are any; one without
@@ -185,10 +196,62 @@ export class PostgresCounterStore implements CounterStore {
     }
   }
 
-  private result({ now, slot, windows = [] }: Admission, row: AdmitRow): AdmitResult {
-    if (row.refused_by === 'concurrency') return { admitted: false, refusedBy: 'concurrency' };
-    if (row.refused_by) return windowRefusal(row.refused_window! - 1, now, Number(row.refused_until));
-    if (slot) this.held.add(slot.key, slot.id);
-    return { admitted: true, charges: windows.map((w, j) => ({ charge: { key: w.key, windowStart: Number(row.window_start![j]) }, used: Number(row.used![j]) })) };
+  private fail(err: Error, batch: Queued[], releases: number, settlements: QueuedSettlement[]): void {
+    if (releases) this.log.warn('counters: slots could not be given back; their leases will expire', { slots: releases, reason: err.message });
+    for (const q of batch) q.reject(err);
+    for (const t of settlements) t.reject(err);
   }
+
+  private result({ now, slot, windows = [] }: Admission, row: AdmitRow): AdmitResult {
+    const refusedBy = row[1];
+    if (refusedBy === 'concurrency') return { admitted: false, refusedBy: 'concurrency' };
+    if (refusedBy) return windowRefusal(Number(row[2]) - 1, now, Number(row[3]));
+    if (slot) this.held.add(slot.key, slot.id);
+    const starts = integerArray(row[4] ?? '{}');
+    const used = integerArray(row[5] ?? '{}');
+    return { admitted: true, charges: windows.map((w, j) => ({ charge: { key: w.key, windowStart: starts[j]! }, used: used[j]! })) };
+  }
+}
+
+/** admit_batch's fifteen array parameters, as text, in one pass over what goes. */
+function admitValues(releases: { rowKey: string; slot: string }[], settlements: QueuedSettlement[], batch: Queued[]): string[] {
+  const releaseKeys = new ArrayLiteral();
+  const releaseSlots = new ArrayLiteral();
+  for (const r of releases) {
+    releaseKeys.text(r.rowKey);
+    releaseSlots.text(r.slot);
+  }
+  const settleKeys = new ArrayLiteral();
+  const settleStarts = new ArrayLiteral();
+  const settleDeltas = new ArrayLiteral();
+  for (const t of settlements) {
+    settleKeys.text(t.rowKey);
+    settleStarts.number(t.windowStart);
+    settleDeltas.number(t.delta);
+  }
+  const nows = new ArrayLiteral();
+  const slotKeys = new ArrayLiteral();
+  const slotIds = new ArrayLiteral();
+  const slotLimits = new ArrayLiteral();
+  const leaseMs = new ArrayLiteral();
+  const windowCounts = new ArrayLiteral();
+  const keys = new ArrayLiteral();
+  const amounts = new ArrayLiteral();
+  const limits = new ArrayLiteral();
+  const windowMs = new ArrayLiteral();
+  for (const { admission: { now, slot, windows = [] } } of batch) {
+    nows.number(now);
+    slotKeys.text(slot && counterKeyDigest(slot.key));
+    slotIds.text(slot?.id);
+    slotLimits.number(slot?.limit);
+    leaseMs.number(slot?.leaseMs);
+    windowCounts.number(windows.length);
+    for (const w of windows) {
+      keys.text(counterKeyDigest(w.key));
+      amounts.number(w.amount);
+      limits.number(w.limit);
+      windowMs.number(w.ms);
+    }
+  }
+  return [releaseKeys, releaseSlots, settleKeys, settleStarts, settleDeltas, nows, slotKeys, slotIds, slotLimits, leaseMs, windowCounts, keys, amounts, limits, windowMs].map(String);
 }

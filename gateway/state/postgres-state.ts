@@ -1,5 +1,7 @@
 import { Pool, type QueryResultRow } from 'pg';
+import type { GatehouseError } from '../errors';
 import type { Logger } from '../log';
+import type { TextStatement } from './pg-text-statement';
 import { StateHealth } from './state-health';
 import { StateStartError, stateUnavailable } from './state-errors';
 import { latestVersion, migrate, pendingMigrations, quoteIdent } from './migrate';
@@ -61,13 +63,45 @@ export class PostgresState {
    * `name` prepares it once per connection (statements on every request's path: no parse or plan each time).
    */
   async query<R extends QueryResultRow>(text: string, values?: unknown[], name?: string): Promise<R[]> {
-    if (!this.health.available) throw stateUnavailable('postgres', this.health.problem);
+    const down = this.refusal();
+    if (down) throw down;
     try {
       return (await this.pool.query<R>(name ? { name, text, values } : { text, values })).rows;
     } catch (err) {
-      if (isConnectionFailure(err)) this.health.down(err);
-      throw stateUnavailable('postgres', err);
+      throw this.failed(err);
     }
+  }
+
+  /** While the store is marked down: the error a statement fails with at once (503 ERR_STATE_UNAVAILABLE). */
+  refusal(): GatehouseError | undefined {
+    return this.health.available ? undefined : stateUnavailable('postgres', this.health.problem);
+  }
+
+  /** A statement failed: the store is marked down when the connection failed; 503 ERR_STATE_UNAVAILABLE either way. */
+  failed(err: unknown): GatehouseError {
+    if (isConnectionFailure(err)) this.health.down(err);
+    return stateUnavailable('postgres', err);
+  }
+
+  /**
+   * Runs a statement on a pool connection without pg's `Query` (see TextStatement): the connection
+   * goes back to the pool when the statement is answered, and is dropped when it failed (as
+   * `pool.query` does). The statement's callback hears the answer; the caller checks `refusal()`
+   * first and maps an error with `failed()`.
+   */
+  submit(statement: TextStatement): void {
+    this.pool.connect((err, client, release) => {
+      if (err || !client) {
+        statement.handleError(err ?? new Error('no connection'));
+        return;
+      }
+      const answered = statement.callback;
+      statement.callback = (failure, rows) => {
+        release(failure);
+        answered(failure, rows);
+      };
+      client.query(statement);
+    });
   }
 
   async close(): Promise<void> {

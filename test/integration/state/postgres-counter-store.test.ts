@@ -27,22 +27,30 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
 
   describe('admissions in batches', () => {
     const opened: { store: PostgresCounterStore; state: PostgresState }[] = [];
-    /** A store whose statements are counted, and the most admission statements it had in flight at once (the real PostgresState, its query wrapped). */
+    /**
+     * A store whose statements are counted, and the most admission statements it had in flight at
+     * once (the real PostgresState: its query and submit wrapped).
+     */
     const open = async (settings: Awaited<ReturnType<ReturnType<typeof pg>['migratedSchema']>>) => {
       const state = await PostgresState.open(settings, log);
       const statements: string[] = [];
       const admitting = { now: 0, most: 0 };
       const query = state.query.bind(state);
-      state.query = (async (text, values, name) => {
+      state.query = ((text, values, name) => {
         statements.push(text);
-        if (!text.includes('admit_batch')) return query(text, values, name);
-        admitting.most = Math.max(admitting.most, ++admitting.now);
-        try {
-          return await query(text, values, name);
-        } finally {
-          admitting.now--;
-        }
+        return query(text, values, name);
       }) as typeof state.query;
+      const submit = state.submit.bind(state);
+      state.submit = (statement) => {
+        statements.push(statement.text);
+        admitting.most = Math.max(admitting.most, ++admitting.now);
+        const answered = statement.callback;
+        statement.callback = (err, rows) => {
+          admitting.now--;
+          answered(err, rows);
+        };
+        submit(statement);
+      };
       const store = new PostgresCounterStore(state, contractLeaseMs, log);
       opened.push({ store, state });
       return { store, statements, admitting, state };
@@ -192,6 +200,38 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
       assert.ok((await store.admit(window('restart'))).admitted);
       const [{ used }] = await pg().sql<{ used: string }>(`SELECT used FROM ${settings.schema}.rate_windows WHERE key = $1`, [counterKeyDigest('restart')]);
       assert.equal(Number(used), 1, 'only the admission after the restart counts');
+    });
+
+    it('slot ids and keys of any text reach PostgreSQL as they are (quotes, backslashes, commas, braces, the word NULL)', async () => {
+      const settings = await pg().migratedSchema();
+      const { store } = await open(settings);
+      const ids = ['NULL', 'a"b', 'c\\d', 'e,f', '{g}', ' h ', 'ünï'];
+      const key = 'k"\\,{NULL}';
+      const results = await Promise.all(ids.map((id) => store.admit(slot(key, id, ids.length))));
+      assert.deepEqual(results.map((r) => r.admitted), ids.map(() => true));
+      const holders = await pg().sql<{ holder: string }>(`SELECT holder FROM ${settings.schema}.slot_leases WHERE key = $1 AND holder IS NOT NULL`, [counterKeyDigest(key)]);
+      assert.deepEqual(holders.map((h) => h.holder).sort(), [...ids].sort());
+      for (const id of ids) store.release(key, id);
+      await store.admit(window('other')); // carries the releases
+      await waitForRelease(settings.schema, key);
+    });
+
+    it('a statement PostgreSQL refuses fails its admissions and settlements with 503, changes nothing, keeps the store up, and the next statement answers', async () => {
+      const settings = await pg().migratedSchema();
+      const { store, state } = await open(settings);
+      const first = await store.admit({ now: Date.now(), windows: [{ key: 'budget', amount: 5, limit: 100, ms: 60_000 }] });
+      assert.ok(first.admitted);
+      // A delta that is no bigint: PostgreSQL refuses the statement (22P02), the connection is fine.
+      const refused = await Promise.allSettled([store.settle(first.charges[0]!.charge, 0.5), store.admit(window('budget-2'))]);
+      for (const settled of refused) {
+        assert.equal(settled.status, 'rejected');
+        assert.equal((settled.reason as { code?: string }).code, 'ERR_STATE_UNAVAILABLE');
+      }
+      assert.ok(state.health.available, 'a refused statement is not an outage');
+      const next = await store.admit({ now: Date.now(), windows: [{ key: 'budget', amount: 1, limit: 100, ms: 60_000 }] });
+      assert.ok(next.admitted);
+      assert.equal(next.charges[0]!.used, 6, 'the refused statement changed nothing');
+      assert.equal(await store.settle(next.charges[0]!.charge, -2), 4);
     });
 
     it('never deadlocks: two instances batching the same keys in opposite orders', async () => {
