@@ -17,13 +17,16 @@
 // Usage: node bench/many-streams.mjs [--json]   (also a mode of `npm run bench`; STREAMS=0 skips it there)
 // Env: STREAM_COUNT (N), STREAM_EVENTS (20), STREAM_PERIOD_MS (10000), STREAM_REPEATS (1: runs of
 //      each target, interleaved), STREAM_TARGETS (direct,proxy,full), GATEWAY_JS (one bundle or
-//      several, space-separated: an interleaved A/B), BENCH_OUT (results folder), BENCH_PIDFILE
+//      several, space-separated: an interleaved A/B), STREAM_WARM_STREAMS (0: whole streams of 3
+//      events each gateway serves after its JSON warm-up, before the measured run, so that the
+//      last round's ends are not the first it ever makes; several, space-separated: variants,
+//      interleaved like the bundles), BENCH_OUT (results folder), BENCH_PIDFILE
 //      (run.sh's list of pids to kill if we die).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { recentRecordsWindow, startGatehouseServe, warmUp } from './lib/gatehouse-serve.mjs';
+import { recentRecordsWindow, startGatehouseServe, warmUp, warmUpStreams } from './lib/gatehouse-serve.mjs';
 import { request } from './lib/http-util.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 import { memoryKb } from './lib/proc-stats.mjs';
@@ -54,6 +57,8 @@ async function streamsThrough(name, rep, gateway, gatewayJs) {
     gw = await startGatehouseServe({ procs, bench, out, gatewayJs }, tag, gateway.template, upstreamBase, gateway.extra);
     // Warm up: the code paths, the heap and the audit's window of recent records settle before the baseline.
     await warmUp(gw, recentRecordsWindow / 2 + 200);
+    // And whole streams (STREAM_WARM_STREAMS): otherwise the last round's ends are the first SSE ends this gateway makes.
+    if (gateway.warmStreams > 0) await warmUpStreams({ procs, bench }, gw, upstreamBase, tag, { count: gateway.warmStreams });
   }
   const target = gw ? { url: gw.url, auth: gw.auth, pid: gw.pid } : { url: `${upstreamBase}/v1/chat/completions`, auth: 'none', pid: up.pid };
   const start = memoryKb(target.pid).rss;
@@ -93,10 +98,13 @@ const spread = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.ma
 const range = (xs, d = 2) => { const s = spread(xs); return `${s.median.toFixed(d)} [${s.min.toFixed(d)}–${s.max.toFixed(d)}]`; };
 
 /** The targets of one repeat: direct, then each bundle's proxy-only and full pipeline. */
-const variants = bundles.flatMap((js) => [
+const warmCounts = (process.env.STREAM_WARM_STREAMS ?? '0').split(/\s+/).filter(Boolean).map(Number);
+const variants = bundles.flatMap((js) => warmCounts.flatMap((warmStreams) => [
   ['proxy', 'gatehouse-proxy', 'streams-proxy.yaml', ['--proxy-only']],
   ['full', 'gatehouse-streams', 'streams.yaml', []],
-].filter(([kind]) => kinds.includes(kind)).map(([, name, template, extra]) => ({ name: bundles.length > 1 ? `${name}:${basename(js, '.js')}` : name, js, template, extra })));
+].filter(([kind]) => kinds.includes(kind)).map(([, name, template, extra]) => ({
+  name: `${name}${bundles.length > 1 ? `:${basename(js, '.js')}` : ''}${warmCounts.length > 1 ? `:w${warmStreams}` : ''}`, js, template, extra, warmStreams,
+}))));
 
 async function main() {
   log(`${n} streams × ${events} events, one per ${period} ms per stream (${Math.round(n / (period / 1000))} events/s; open-file limit ${openFiles}); ${repeats} repeat(s)`);

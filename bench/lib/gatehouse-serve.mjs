@@ -49,3 +49,21 @@ export async function warmUp(gw, n) {
     }
   }));
 }
+
+/**
+ * `count` whole streams through the gateway (bench/lib/stream-client.mjs against the paced
+ * upstream, `events` events each, `period` ms apart, in waves of at most `wave` open at once), so
+ * that streams' first events and ends have run before a measurement. A running gateway has ended
+ * streams before; without this the measured run's ends were the first SSE ends the gateway ever
+ * made, and ran while V8 was still compiling their code (the JSON warm-up runs other paths).
+ */
+export async function warmUpStreams({ procs, bench }, gw, upstreamBase, tag, { count = 1000, events = 3, period = 1000, wave = 2000 } = {}) {
+  for (let left = count; left > 0; left -= wave) {
+    const k = Math.min(left, wave);
+    const client = await procs.start(`${tag}-warm-client`, 'node', [join(bench, 'lib/stream-client.mjs'), gw.url, gw.auth, String(k), String(events), String(period), upstreamBase], {
+      ready: /^(\{.*\})$/m, timeoutMs: 120_000 + events * period * 2,
+    });
+    const line = JSON.parse(client.match[1]);
+    if (line.ended !== k || line.events !== line.expected) throw new Error(`stream warm-up: ${line.ended}/${k} ended, ${line.events}/${line.expected} events (${JSON.stringify(line.failures)})`);
+  }
+}

@@ -73,6 +73,7 @@ const server = http.createServer((req, res) => {
     const period = Number(url.searchParams.get('period'));
     const t0 = now() + 200;
     run(t0, n, events, period);
+    console.log(`go ${t0}`); // bench/stream-ends.mjs times its rounds from it
     res.writeHead(200, { 'content-type': 'application/json' });
     return res.end(JSON.stringify({ t0, n, events, period }));
   }

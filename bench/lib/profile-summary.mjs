@@ -2,7 +2,7 @@
 // self time by function and by part (summarize), and by pipeline stage (stageBreakdown).
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Self time by function (source-mapped) and by part of the stack. */
@@ -25,6 +25,28 @@ export function summarize(profile, { root, top = 30, bundle = join(root, 'dist/g
   lines.push('', `Top ${top} functions by self time (${(sampleUs).toFixed(0)} µs per sample):`);
   for (const [fn, hits] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(hits)}  ${fn}`);
   return lines.join('\n');
+}
+
+/**
+ * Samples by function (source-mapped; `name  file:line`) inside `window` ({ from, to } on the
+ * profile's clock, µs) when given, idle left out. Counts, not the sampling intervals: on a loaded
+ * box an interval the thread spent descheduled would be charged to whatever ran after it.
+ */
+export function samplesByFunction(profile, { root, bundle = join(root, 'dist/gateway.js'), window }) {
+  const map = new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, 'utf8')));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const byFn = new Map();
+  let at = profile.startTime;
+  for (let k = 0; k < profile.samples.length; k++) {
+    at += profile.timeDeltas[k];
+    if (window && (at < window.from || at >= window.to)) continue;
+    const frame = byId.get(profile.samples[k]).callFrame;
+    if (frame.functionName === '(idle)' && !frame.url) continue;
+    const where = locate(frame, map, root, `/${basename(bundle)}`);
+    const key = `${frame.functionName || '(anonymous)'}  ${where.file}:${where.line}`;
+    byFn.set(key, (byFn.get(key) ?? 0) + 1);
+  }
+  return byFn;
 }
 
 function locate(frame, map, root, bundleName = '/gateway.js') {
