@@ -65,7 +65,9 @@ try {
     ['skipWelcome', 'true'],
     ['skipReleaseNotes', 'true'],
   ];
-  await page.goto(workbenchUrl(server, { folder: workspace, payload }));
+  // The page's load waits on code-server's own start (over 30 s, playwright's default, at load 16
+  // here): bounded by this run's timeout instead, like the rest of the run.
+  await page.goto(workbenchUrl(server, { folder: workspace, payload }), { timeout: Number(o.timeout) * 1000 });
   info('workbench loading');
   const result = await Promise.race([
     finished,
