@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import OpenAI from 'openai';
+import { loadTimeoutMs } from '../vscode/lib/workbench.mjs';
 
 const APPROVAL_TOAST = 'ci-deployer wants POST /v1/chat/completions on gpt-4o — rule gpt-4o-needs-approval';
 
@@ -65,8 +66,9 @@ describe('Gatehouse in VS Code', function () {
     await ui.screenshot('05-denied-audit-log');
   });
 
-  it('stops the gateway it started when the window reloads (the extension deactivates)', async () => {
-    const reloaded = page.waitForEvent('load');
+  it('stops the gateway it started when the window reloads (the extension deactivates)', async function () {
+    this.timeout(loadTimeoutMs + 90_000);
+    const reloaded = page.waitForEvent('load', { timeout: loadTimeoutMs });
     await workbench.runCommand('Developer: Reload Window');
     await reloaded;
     await workbench.ready('Gatehouse');

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the extension-host mocha suite (dist/test/extension/index.js) inside a real VS Code:
 // code-server's Node extension host, with headless chromium as the window (payload mode).
-//   node test/vscode/run-ext-tests.mjs [--untrusted] [--grep TEXT] [--timeout 300] [--screenshot PNG] [--verbose] [--keep]
+//   node test/vscode/run-ext-tests.mjs [--untrusted] [--grep TEXT] [--timeout 600] [--screenshot PNG] [--verbose] [--keep]
 // --untrusted opens the workspace in restricted mode and runs only untrusted.test.js.
 // Exit code: 0 all passed, 1 a test failed (or run() rejected), 2 harness error or timeout.
 // Needs `bash test/vscode/install.sh` and `npm run build` first (`npm run test:ext` does both).
@@ -14,7 +14,8 @@ import { loadCacheEnv, startCodeServer, launchChromium, workbenchUrl, remoteUri,
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: o } = parseArgs({
   options: {
-    timeout: { type: 'string', default: '300' },
+    // The whole run's bound, the workbench's load included: at load 15–20 here the trusted suite ran past 300 s.
+    timeout: { type: 'string', default: '600' },
     screenshot: { type: 'string' },
     grep: { type: 'string' },
     untrusted: { type: 'boolean', default: false },
@@ -65,7 +66,9 @@ try {
     ['skipWelcome', 'true'],
     ['skipReleaseNotes', 'true'],
   ];
-  await page.goto(workbenchUrl(server, { folder: workspace, payload }));
+  // The page's load waits on code-server's own start (over 30 s, playwright's default, at load 16
+  // here): bounded by this run's timeout instead, like the rest of the run.
+  await page.goto(workbenchUrl(server, { folder: workspace, payload }), { timeout: Number(o.timeout) * 1000 });
   info('workbench loading');
   const result = await Promise.race([
     finished,

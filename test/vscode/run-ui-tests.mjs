@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import Mocha from 'mocha';
 import { loadCacheEnv, startCodeServer, launchChromium, workbenchUrl, mkTemp, tail } from './lib/code-server.mjs';
-import { Workbench } from './lib/workbench.mjs';
+import { Workbench, loadTimeoutMs } from './lib/workbench.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: o } = parseArgs({
@@ -52,7 +52,8 @@ try {
   browser = await launchChromium(path.join(root, 'chromium-profile'));
   const page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(30_000);
-  await page.goto(workbenchUrl(server, { folder: workspace }));
+  // The first load waits on code-server's own start (over 30 s at load 16 here): its own bound.
+  await page.goto(workbenchUrl(server, { folder: workspace }), { timeout: loadTimeoutMs });
   const workbench = new Workbench(page);
   await workbench.ready('Gatehouse');
   info('workbench ready, Gatehouse in the activity bar');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { Spec } from '../../../gateway/generated/gatehouse.policy';
 import { apiError } from '../../builders/api-error';
+import { auditRecordOf } from '../../builders/audit-record-of';
 import { policyYaml } from '../../builders/policy';
 import { SseClient } from '../../builders/sse-client';
 import { nextEvent, waitFor } from '../../builders/wait-for';
@@ -297,6 +298,9 @@ describe('approvals end to end (openai SDK, admin API)', function () {
     const alert = JSON.parse(hook.bodies[0]!);
     assert.equal(alert.rule, 'denial-burst');
     assert.equal(alert.principal, 'ci-deployer');
+    // The alert's record is written after its event, which the webhook post follows (alert-firing.ts):
+    // the post can arrive first, so the record is awaited before the auditor reads the log.
+    await auditRecordOf(gateway, { kind: 'alert' }, (r) => (r.details as { alertId?: string } | undefined)?.alertId === alert.id);
     const audit = await admin('GET', '/audit?limit=200', 'auditor');
     assert.ok(audit.json.data.some((r: { kind: string; details?: { alertId?: string } }) => r.kind === 'alert' && r.details?.alertId === alert.id));
   });

@@ -4,7 +4,9 @@ import { once } from 'node:events';
 import { openAudit, runAuditCli, tempDataDir, writeSampleLog } from '../../helpers/audit-log';
 import { cliPath } from '../../helpers/cli';
 
-describe('gatehouse audit tail', () => {
+describe('gatehouse audit tail', function () {
+  // Several `gatehouse` processes start one after another: 5–10 s at load 10 here, so room for a slower CI machine.
+  this.timeout(60_000);
   let env: Awaited<ReturnType<typeof tempDataDir>>;
   before(async () => {
     env = await tempDataDir();

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -98,8 +97,10 @@ describe('audit: refusals are durable before they are answered (kill -9)', funct
     });
   }
 
+  // The gateway was killed when the answer arrived: stop() returns once it has exited, also when its
+  // 'exit' came before this test got here (a listener added then would wait forever; under load it did).
   async function recordOf(requestId: string) {
-    await once(serve!.child, 'exit').catch(() => undefined);
+    await serve!.stop('SIGKILL');
     const records = await readAuditRecords(auditDir());
     return records.find((r) => r.requestId === requestId);
   }
@@ -178,7 +179,7 @@ describe('audit: refusals are durable before they are answered (kill -9)', funct
     await Promise.all(Array.from({ length: total }, bad));
     const intervals = Math.ceil((Date.now() - startedAt) / (intervalSeconds * 1000)) + 1;
     assert.deepEqual(answers.map((a) => a.status), Array(total).fill(401));
-    await once(s.child, 'exit').catch(() => undefined);
+    await s.stop('SIGKILL');
 
     const records = (await readAuditRecords(auditDir())).slice(before);
     const own = records.filter((r) => r.kind === 'auth_failed');
@@ -218,7 +219,7 @@ describe('audit: refusals are durable before they are answered (kill -9)', funct
       req.end(body);
     })));
     assert.deepEqual(answers.map((a) => a.status), Array(sources.length).fill(401));
-    await once(s.child, 'exit').catch(() => undefined);
+    await s.stop('SIGKILL');
 
     const records = (await readAuditRecords(auditDir())).slice(before);
     const own = records.filter((r) => r.kind === 'auth_failed');
@@ -246,7 +247,7 @@ describe('audit: refusals are durable before they are answered (kill -9)', funct
     assert.equal(answer.status, 200);
     assert.equal(answer.chunked, true);
     assert.ok(answer.body.length > 0, 'the body before the record is sent at once');
-    await once(serve!.child, 'exit').catch(() => undefined);
+    await serve!.stop('SIGKILL');
     const records = await readAuditRecords(auditDir());
     const outcome = records.find((r) => r.requestId === answer.requestId && r.kind === 'outcome');
     assert.equal(outcome, undefined, 'groupCommitMaxDelayMs holds the outcome record back past the kill');

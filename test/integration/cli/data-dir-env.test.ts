@@ -16,7 +16,9 @@ async function chat(serve: ServeProcess, token: string): Promise<{ status: numbe
   return { status: res.status, body: await res.text() };
 }
 
-describe('cli: GATEHOUSE_DATA_DIR and the data directory every command uses', () => {
+describe('cli: GATEHOUSE_DATA_DIR and the data directory every command uses', function () {
+  // Several `gatehouse` processes start one after another: 5–10 s at load 10 here, so room for a slower CI machine.
+  this.timeout(60_000);
   let dir: string;
   let serve: ServeProcess | undefined;
   beforeEach(() => {

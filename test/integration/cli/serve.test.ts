@@ -7,7 +7,9 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { cliPath, runCli, startServe } from '../../helpers/cli';
 
-describe('cli: gatehouse serve', () => {
+describe('cli: gatehouse serve', function () {
+  // Several `gatehouse` processes start one after another: 5–10 s at load 10 here, so room for a slower CI machine.
+  this.timeout(60_000);
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));

@@ -122,7 +122,9 @@ describe('identity: a production config (real issuer, development issuer off)', 
   });
 });
 
-describe('identity: gatehouse token with gatehouse serve', () => {
+describe('identity: gatehouse token with gatehouse serve', function () {
+  // Several `gatehouse` processes start one after another: 5–10 s at load 10 here, so room for a slower CI machine.
+  this.timeout(60_000);
   it('a token printed by the CLI passes the gateway started on the same data dir, and the start-up warns', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-token-serve-'));
     try {

@@ -109,7 +109,10 @@ describe('fleet approvals: records, decisions and grants in PostgreSQL', functio
     const grants = (await admin(b, 'GET', '/grants')).json.data as { id: string; rule: string; uses: number }[];
     assert.deepEqual(grants.map((g) => [g.rule, g.uses]), [['granted', 1]]);
     assert.equal((await admin(b, 'DELETE', `/grants/${grants[0]!.id}`)).status, 200);
-    const heldAgain = nextEvent(a.runtime.events, 'approval.requested', () => true, 1000);
+    // Held again, not admitted: were the grant still in force, the request would pass without asking
+    // and this would time out. No tighter deadline: the look-up, the approval's row and its record
+    // (synced) take more than a second on a loaded machine.
+    const heldAgain = nextEvent(a.runtime.events, 'approval.requested', () => true, 10_000);
     const refused = chatOn(a.dataUrl, 'gpt-4o-granted');
     refused.catch(() => {});
     const again = await heldAgain;

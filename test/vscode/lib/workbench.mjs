@@ -22,6 +22,9 @@ export const SEL = {
   problemsRow: '.part.panel .monaco-list-row',
 };
 
+/** How long a workbench (re)load may take: code-server serves it, slowly on a loaded machine. */
+export const loadTimeoutMs = 120_000;
+
 export class Workbench {
   /** `toasts: false` when the server runs with the smoke-test driver (toasts then only reach the centre). */
   constructor(page, { toasts = true } = {}) {
@@ -29,9 +32,14 @@ export class Workbench {
     this.toasts = toasts;
   }
 
-  async ready(activityLabel) {
-    await this.page.locator(SEL.workbench).waitFor();
-    if (activityLabel) await this.page.locator(SEL.activityItem(activityLabel)).waitFor();
+  /**
+   * Waits for the workbench (and an activity bar item) after a (re)load. The load waits on
+   * code-server, whose own start took 20 s and more on a loaded 2-core machine: hence
+   * `loadTimeoutMs`, not the page's 30 s default.
+   */
+  async ready(activityLabel, { timeout = loadTimeoutMs } = {}) {
+    await this.page.locator(SEL.workbench).waitFor({ timeout });
+    if (activityLabel) await this.page.locator(SEL.activityItem(activityLabel)).waitFor({ timeout });
   }
 
   /**
