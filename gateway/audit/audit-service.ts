@@ -107,11 +107,11 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     onDurable(run) {
       witness?.leaves(run.map((c) => c.leaf));
       index?.add(run);
-      for (const { record: r, line } of run) {
+      for (const { record: r, data } of run) {
         events.emit('audit.appended', appendedEvent(r));
         if (listeners.size === 0) continue;
         // Listeners get the record as the log holds it (NaN as null, no undefined members), as queries and sinks do, not the writer's in-memory copy.
-        const written = JSON.parse(line) as AuditRecord;
+        const written = JSON.parse(data.toString('utf8')) as AuditRecord;
         for (const l of listeners) if (matchesQuery(written, l.filter)) l.onRecord(written);
       }
       for (const s of sinks) s.wake();

@@ -213,7 +213,7 @@ export class AuditLogWriter {
   private enqueue(c: ChainedRecord, resolve?: (r: AuditRecord) => void, reject?: (e: Error) => void): void {
     const segment = this.segments.active!;
     segment.assigned += c.bytes;
-    this.commit.push({ record: c.record, line: c.line, data: c.data, bytes: c.bytes, leaf: c.leaf, segment, resolve, reject });
+    this.commit.push({ record: c.record, data: c.data, bytes: c.bytes, leaf: c.leaf, segment, resolve, reject });
   }
 
   /** A unit is durable: moves the durable head, seals a finished segment, tells the listeners, resolves the appends. */

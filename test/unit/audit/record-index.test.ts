@@ -11,8 +11,8 @@ v8.setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 const record = (seq: number): AuditRecord => ({ id: `rec-${seq}`, seq, kind: 'outcome', time: new Date(0).toISOString(), requestId: `req-${seq}` }) as AuditRecord;
-/** A durable record as the writer hands it over: the record, its line as written, the line's size (given, to test the bound). */
-const durable = (r: AuditRecord, bytes: number) => ({ record: r, line: JSON.stringify(r) + '\n', bytes });
+/** A durable record as the writer hands it over: the record, its line as the bytes written, their size (given, to test the bound). */
+const durable = (r: AuditRecord, bytes: number) => ({ record: r, data: Buffer.from(JSON.stringify(r) + '\n'), bytes });
 
 /**
  * The in-memory window of recent records: bounded by count and by the bytes of the records as
