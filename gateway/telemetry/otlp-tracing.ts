@@ -1,10 +1,11 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type HrTime, type Span, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { formatTraceparent, parseTraceparent } from '../core/trace-context';
 import type { Exchange, Stage } from '../pipeline/exchange';
 import { requestAttributes, responseAttributes, spanName } from './genai-attributes';
+import { createSpanClock, type SpanClock } from './span-clock';
 import type { ChildOptions, Tracing } from './tracing';
 
 /**
@@ -23,14 +24,16 @@ export function createOtlpTracing(o: { endpoint: string; headers: Record<string,
   const tracer: Tracer = provider.getTracer('gatehouse');
   // The request span of each exchange, and the context its children start in.
   const spans = new WeakMap<Exchange, { span: Span; context: Context }>();
+  const clock = createSpanClock();
 
   return {
     requestStage(x) {
+      clock.followWallClock();
       const caller = parseTraceparent(x.req.headers.traceparent);
       const parent = caller
         ? trace.setSpanContext(ROOT_CONTEXT, { traceId: caller.traceId, spanId: caller.parentId, traceFlags: caller.flags, isRemote: true })
         : ROOT_CONTEXT;
-      const span = tracer.startSpan('gatehouse request', { kind: SpanKind.SERVER, startTime: spanClock(), attributes: requestAttributes(x) }, parent);
+      const span = tracer.startSpan('gatehouse request', { kind: SpanKind.SERVER, startTime: clock.now(), attributes: requestAttributes(x) }, parent);
       spans.set(x, { span, context: trace.setSpan(parent, span) });
       x.res.once('close', () => {
         span.setAttributes(responseAttributes(x));
@@ -38,7 +41,7 @@ export function createOtlpTracing(o: { endpoint: string; headers: Record<string,
         const status = x.outcome.status ?? 499;
         // A server span is an error for 5xx only (HTTP semantic conventions); 4xx are the caller's.
         if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: x.outcome.errorCode ?? x.outcome.upstreamError });
-        span.end(spanClock());
+        span.end(clock.now());
       });
     },
 
@@ -46,7 +49,7 @@ export function createOtlpTracing(o: { endpoint: string; headers: Record<string,
       return (x) => {
         const parent = spans.get(x);
         if (!parent) return stage(x);
-        const startTime = spanClock();
+        const startTime = clock.now();
         let span: Span | undefined;
         const open = (): Span => {
           const attributes: Attributes = opts.attributes?.(x) ?? {};
@@ -61,20 +64,20 @@ export function createOtlpTracing(o: { endpoint: string; headers: Record<string,
         try {
           result = stage(x);
         } catch (err) {
-          endFailed(span ?? open(), err);
+          endFailed(span ?? open(), err, clock);
           throw err;
         }
         if (!result) {
-          span?.end(spanClock());
+          span?.end(clock.now());
           return;
         }
         // The stage waits (an approval, a sync, the upstream): now the span is worth having.
         span ??= open();
         const s = span;
         return result.then(
-          () => s.end(spanClock()),
+          () => s.end(clock.now()),
           (err: unknown) => {
-            endFailed(s, err);
+            endFailed(s, err, clock);
             throw err;
           },
         );
@@ -84,16 +87,16 @@ export function createOtlpTracing(o: { endpoint: string; headers: Record<string,
     around(x, name, work, attributes) {
       const parent = spans.get(x);
       if (!parent) return work();
-      const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: spanClock(), ...(attributes ? { attributes } : {}) }, parent.context);
+      const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: clock.now(), ...(attributes ? { attributes } : {}) }, parent.context);
       let pending: void | Promise<void>;
       try {
         pending = work();
       } catch (err) {
-        endFailed(span, err);
+        endFailed(span, err, clock);
         throw err;
       }
-      if (!pending) span.end(spanClock());
-      else pending.then(() => span.end(spanClock()), (err: unknown) => endFailed(span, err));
+      if (!pending) span.end(clock.now());
+      else pending.then(() => span.end(clock.now()), (err: unknown) => endFailed(span, err, clock));
       return pending;
     },
 
@@ -104,24 +107,9 @@ export function createOtlpTracing(o: { endpoint: string; headers: Record<string,
 }
 
 /** A stage that refused or failed: its error code, never its message (it may quote the request). */
-function endFailed(span: Span, err: unknown): void {
+function endFailed(span: Span, err: unknown, clock: SpanClock): void {
   const code = (err as { code?: string })?.code ?? 'ERR_INTERNAL';
   span.setAttribute('error.type', code);
   span.setStatus({ code: SpanStatusCode.ERROR, message: code });
-  span.end(spanClock());
-}
-
-const originSeconds = Math.floor(performance.timeOrigin / 1000);
-const originNanos = Math.round((performance.timeOrigin - originSeconds * 1000) * 1e6);
-
-/**
- * Now, for every span's start and end: the process's time origin plus the monotonic clock, one
- * reading. Left to the SDK, each span pins its monotonic times to a `Date.now()` read of its own
- * (millisecond steps, and a process descheduled between the two reads shifts that span), and a
- * span given its start ends at `Date.now()`: spans of one request could overlap or leave gaps
- * that never happened. On one clock, a stage that ended before the next began shows so.
- */
-function spanClock(): HrTime {
-  const nanos = originNanos + Math.round(performance.now() * 1e6);
-  return [originSeconds + Math.floor(nanos / 1e9), nanos % 1e9];
+  span.end(clock.now());
 }
