@@ -9,7 +9,7 @@
  * Run: npx tsx bench/micro/masking-ab.ts [--base main] [--rounds 15] [--slice 40] [--only sse]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, existsSync } from 'node:fs';
+import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { denseBody, mixedBody, sseDeltas } from './masking-fixtures';
 
@@ -53,7 +53,14 @@ function cases(): Case[] {
   const mixed = mixedBody();
   const dense = denseBody();
   const { deltas, events, sseBytes, textBytes } = sseDeltas(mixed.text);
+  const chat4k = readFileSync(join(__dirname, '../bodies/chat-4KB.json'));
   const list: Case[] = [
+    // The full pipeline's 4 KB mode: bench.policy.yaml's rule (all detectors, upstream) and the default audit rule.
+    { name: 'the bench\'s 4 KB chat body, the bench policy\'s masking', bytes: chat4k.length, op: (v) => {
+      const c = v.compileMaskingRules([{ name: 'agents-upstream-pii', detectors: ['all'], where: ['upstream'] }], { hashKey: 'bench' });
+      const body = JSON.parse(chat4k.toString('utf8')) as unknown;
+      return () => void v.maskJson(body, c, { where: 'audit', spans: false });
+    } },
     { name: '64 KB body, audit copy (all detectors)', bytes: mixed.bytes, op: (v) => {
       const all = v.compileMaskingRules([], { hashKey: 'bench' });
       return () => void v.maskJson(mixed.body, all, { where: 'audit', spans: false });

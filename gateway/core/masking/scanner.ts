@@ -1,5 +1,6 @@
 import type { LinearRegex } from '../linear-regex';
 import { builtinAlternatives, type Alternative, type BuiltinDetectorName, type DetectorSettings } from './detectors';
+import { fixedMatchLength } from './fixed-length';
 import { passes, type PassSpec } from './passes';
 import { boundedRegex, boundedSource, segmentBoundary } from './segment-bound';
 import { textContext, ValueContext } from './value-context';
@@ -67,10 +68,11 @@ interface CombinedAlternative {
 /** From this length on, a string of a batch is scanned alone (see `scanEach`). */
 export const scanAloneLength = 64 * 1024;
 
-export function createScanner(builtins: Iterable<BuiltinDetectorName>, custom: readonly CustomDetector[], settings: DetectorSettings = {}): Scanner {
+/** `passList`: the passes to run, `passes` unless a test gives variants of them. */
+export function createScanner(builtins: Iterable<BuiltinDetectorName>, custom: readonly CustomDetector[], settings: DetectorSettings = {}, passList: readonly PassSpec[] = passes): Scanner {
   const wanted = new Set<string>(builtins);
   const alternatives = builtinAlternatives(settings);
-  const compiledPasses = passes
+  const compiledPasses = passList
     .map((p) => compilePass(alternatives.filter((a) => a.pass === p.name && wanted.has(a.detector)), p))
     .filter((p): p is CompiledPass => p !== null);
   const detectors = new Set<string>([...wanted, ...custom.map((c) => c.name)]);
@@ -138,6 +140,8 @@ interface CompiledPass {
   sticky: RegExp;
   spec: PassSpec;
   alts: CombinedAlternative[];
+  /** The length of every match of `spec.starts` (`fixed-length.ts`), or -1 when the pattern does not fix it. */
+  startsLength: number;
 }
 
 function compilePass(alts: Alternative[], spec: PassSpec): CompiledPass | null {
@@ -167,7 +171,8 @@ function compilePass(alts: Alternative[], spec: PassSpec): CompiledPass | null {
     minLength: spec.minLength ?? 0,
     startsGate: spec.startsGate,
   };
-  return { regex: new RegExp(source, 'g'), sticky: new RegExp(source, 'y'), spec: uniform, alts: combined };
+  const startsLength = uniform.starts ? (fixedMatchLength(uniform.starts) ?? -1) : -1;
+  return { regex: new RegExp(source, 'g'), sticky: new RegExp(source, 'y'), spec: uniform, alts: combined, startsLength };
 }
 
 /** Runs the pass at one position; the validated hit or null. */
@@ -195,10 +200,20 @@ function scanStarts(p: CompiledPass, text: string, context: ValueContext, out: D
   const starts = p.spec.starts!;
   const before = p.spec.startsBefore!;
   const gate = p.spec.startsGate;
+  // Only where each start is matters: when every match has the same length, `test` finds it
+  // (start = lastIndex − length) without the match array `exec` builds per candidate.
+  const length = p.startsLength;
   starts.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = starts.exec(text)) !== null) {
-    const at = m.index;
+  for (;;) {
+    let at: number;
+    if (length >= 0) {
+      if (!starts.test(text)) return;
+      at = starts.lastIndex - length;
+    } else {
+      const m = starts.exec(text);
+      if (m === null) return;
+      at = m.index;
+    }
     const skipTo = gate ? gate(text, at) : -1;
     if (skipTo >= 0) {
       starts.lastIndex = Math.max(skipTo, at + 1);

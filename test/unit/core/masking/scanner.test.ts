@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { alternatives, builtinDetectorNames } from '../../../../gateway/core/masking/detectors';
-import { passes } from '../../../../gateway/core/masking/passes';
+import { fixedMatchLength } from '../../../../gateway/core/masking/fixed-length';
+import { passes, type PassSpec } from '../../../../gateway/core/masking/passes';
 import { createScanner, scanAloneLength, type Detection } from '../../../../gateway/core/masking/scanner';
 import { textContext } from '../../../../gateway/core/masking/value-context';
 import { createCorpus } from '../../../corpus/generator';
+import { Values } from '../../../corpus/formats';
 
 /**
  * The scanner takes shortcuts for speed (triggers, candidate start positions, on long texts
@@ -138,6 +141,39 @@ describe('core/masking scanner', () => {
       }
     }
     assert.ok(checked > 20, `matches checked (${checked})`);
+  });
+
+  it('finds starts by their fixed length (test, no match arrays) exactly as by exec: on corpus texts and texts of values built from their specifications', () => {
+    // The reference: every start pattern made one whose length the analysis cannot fix (an empty
+    // group, optional: the same matches), so the scanner takes the exec path for it.
+    const execPasses: PassSpec[] = passes.map((p) => (p.starts ? { ...p, starts: new RegExp(`(?:${p.starts.source})(?:){0,1}`, p.starts.flags) } : p));
+    for (const p of execPasses) if (p.starts) assert.equal(fixedMatchLength(p.starts), undefined, p.name);
+    const byLength = createScanner(builtinDetectorNames, []);
+    const byExec = createScanner(builtinDetectorNames, [], {}, execPasses);
+    let found = 0;
+    const same = (list: string[]) => {
+      for (const text of list) {
+        const got = byLength.scan(text);
+        assert.deepEqual(got, byExec.scan(text), JSON.stringify(text));
+        found += got.length;
+      }
+      const names = () => 'content phone';
+      assert.deepEqual(byLength.scanEach(list, names), byExec.scanEach(list, names));
+    };
+    same(texts);
+    // Values from their specifications (numbering plans, SSA, ISO 13616, card ranges, RFC 5321,
+    // hard negatives such as timestamps and versions) glued with what may sit next to a start:
+    // a word character, '+', '(', a boundary, separators. Some texts past 1024 characters, where
+    // the email pass also searches for its starts.
+    fc.assert(fc.property(fc.integer(), fc.array(fc.tuple(fc.nat(9), fc.constantFrom('', ' ', 'x', '_', '+', '(', ')', '-', '.', '\0', ', call ', ' ssn ', 'a1', '9')), { minLength: 1, maxLength: 12 }), fc.boolean(), (seed, parts, long) => {
+      let state = seed >>> 0;
+      const v = new Values({ int: (min, max) => { state = (Math.imul(state, 1664525) + 1013904223) >>> 0; return min + (state % (max - min + 1)); } });
+      const value = (k: number) => [() => v.phone().value, () => v.phone().value, () => v.ssn().value, () => v.card(), () => v.iban(), () => v.email(), () => v.ip(), () => v.negative(), () => v.negative(), () => v.digits(7 + (k % 5))][k]();
+      let text = parts.map(([k, glue]) => value(k) + glue).join('');
+      if (long) while (text.length < 1100) text += ' ' + text;
+      same([text, text.slice(1), `+${text}`]);
+    }), { numRuns: 400 });
+    assert.ok(found > 1000, `the texts hold values (${found})`);
   });
 
   it('the numeric start pattern marks the same positions as \\b\\d followed by six run characters', () => {
