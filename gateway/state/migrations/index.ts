@@ -10,6 +10,7 @@ import slotLeases from './009_slot_leases.sql';
 import admitAllOrNothing from './010_admit_all_or_nothing.sql';
 import admitBatchPlainVariables from './011_admit_batch_plain_variables.sql';
 import admitBatchSettlements from './012_admit_batch_settlements.sql';
+import admitBatch009LockOrder from './013_admit_batch_009_lock_order.sql';
 
 /**
  * The schema's versions, in order. Never edit a migration that has shipped: add the next file
@@ -29,6 +30,7 @@ export const migrations: readonly { version: number; name: string; sql: string }
   { version: 10, name: 'all of a request\'s limits in one admission', sql: admitAllOrNothing },
   { version: 11, name: 'admit_batch on plain variables', sql: admitBatchPlainVariables },
   { version: 12, name: 'settlements in admit_batch', sql: admitBatchSettlements },
+  { version: 13, name: "009's admit_batch in the global lock order", sql: admitBatch009LockOrder },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;

@@ -173,6 +173,42 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
       assert.equal(await store.settle(first.charges[0]!.charge, -5), 25);
     });
 
+    it('a rolling upgrade across migration 010: a batch of an instance from before it (009\'s 10-argument admit_batch) and one of the store never deadlock', async () => {
+      const settings = await pg().migratedSchema();
+      const { store } = await open(settings);
+      // Three keys in the order 009's batch takes them (its keys sorted as text): a, s (with a slot), b.
+      const digests = (await pg().sql<{ key: string }>('SELECT k AS key FROM unnest($1::text[]) AS k ORDER BY k', [['r1', 'r2', 'r3'].map(counterKeyDigest)])).map((r) => r.key);
+      const name = (digest: string) => ['r1', 'r2', 'r3'].find((k) => counterKeyDigest(k) === digest)!;
+      const [a, s, b] = digests.map(name) as [string, string, string];
+      const ask = (keys: string[]): Admission => ({ now: Date.now(), windows: keys.map((key) => ({ key, amount: 1, limit: 1e6, ms: 60_000 })) });
+      assert.ok((await store.admit(ask([a, s, b]))).admitted);
+      const [holder, old, watcher] = [0, 1, 2].map(() => new Client({ connectionString: pg().url, application_name: 'gatehouse' }));
+      for (const c of [holder!, old!, watcher!]) await c.connect();
+      try {
+        // Another session holds s's slot lock: the old batch charges a's window row, then waits there.
+        await holder!.query('BEGIN');
+        await holder!.query("SELECT pg_advisory_xact_lock(hashtext('gatehouse slot_leases'), hashtext($1))", [counterKeyDigest(s)]);
+        const now = Date.now();
+        const oldBatch = old!.query(`SELECT i, admitted FROM ${settings.schema}.admit_batch('{}', '{}', $1, $2, '{1,1,1}', '{1000000,1000000,1000000}', '{60000,60000,60000}', $3, '{NULL,10,NULL}', '{NULL,60000,NULL}')`,
+          [digests, [now, now, now], [null, 'old-slot', null]]);
+        const waiting = async () => Number((await watcher!.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'gatehouse' AND wait_event_type = 'Lock'")).rows[0]!.n);
+        await until(async () => (await waiting()) === 1, 3_000, 'the old batch waiting on the slot lock');
+        // The store's admission charges b, then a: b's row first (before migration 013 the old batch
+        // held a's row and, once it had its slot, wanted b's: a cycle PostgreSQL breaks by failing one).
+        let answered = false;
+        const newBatch = store.admit(ask([b, a])).finally(() => (answered = true));
+        await until(async () => answered || (await waiting()) === 2, 3_000, "the store's admission waiting or answered");
+        await holder!.query('COMMIT');
+        const [oldRows, admitted] = await Promise.all([oldBatch, newBatch]);
+        assert.deepEqual(oldRows.rows.map((r: { admitted: boolean }) => r.admitted), [true, true, true]);
+        assert.ok(admitted.admitted);
+      } finally {
+        for (const c of [holder!, old!, watcher!]) await c.end();
+      }
+      const rows = await pg().sql<{ key: string; used: string }>(`SELECT key, used FROM ${settings.schema}.rate_windows WHERE key = ANY($1)`, [digests]);
+      assert.deepEqual(Object.fromEntries(rows.map((r) => [name(r.key), Number(r.used)])), { [a]: 3, [s]: 2, [b]: 3 });
+    });
+
     it('PostgreSQL stops mid-batch: the statement in flight and the admissions queued behind it fail closed (503), nothing stays charged, and admissions resume once it is back', async () => {
       const settings = await pg().migratedSchema();
       const { store, statements, state } = await open(settings);
