@@ -25,6 +25,8 @@ function stallingUpstream(): Promise<{ url: string; server: Server; open: Set<Se
       if (body.stream) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         for (let i = 0; i < sseEvents; i++) res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: `part ${i} ` } }] })}\n\n`);
+        // 'whole': the stream's last event and its end leave together, as a model's [DONE] does.
+        if (body.model.includes('whole')) res.end('data: [DONE]\n\n');
       } else {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(jsonLength) });
         res.write('{"id":"c1","object":"chat.completion","pad":"' + 'x'.repeat(jsonSent - 40));
@@ -117,6 +119,19 @@ describe('audit: the outcome record says what the client got', function () {
     assert.ok(r.deliveredBytes !== undefined, 'no deliveredBytes');
     assert.ok(r.deliveredBytes >= got.received && r.deliveredBytes < jsonLength, `delivered ${r.deliveredBytes}, received ${got.received}`);
     assert.ok(r.deliveredBytes <= r.responseBytes!);
+  });
+
+  // The outcome record of a stream is built after its last bytes are written (relay-response.ts);
+  // a client that needs nothing more than the last event closes as soon as it has read it. The
+  // stream was whole, so its record must not say the client aborted, however soon it closed.
+  it('SSE: a client that closes as soon as it has read the last event is recorded as served whole', async () => {
+    const got = await readThenAbort({ model: 'gpt-whole', stream: true, messages: [{ role: 'user', content: 'hi' }] }, (t) => t.includes('data: [DONE]\n\n'));
+    assert.ok(got.aborted, 'the client closed after the last event');
+    const r = await outcomeOf(got.requestId);
+    assert.equal(r.status, 200);
+    assert.equal(r.clientAborted, undefined);
+    assert.equal(r.upstreamError, undefined);
+    assert.equal(r.responseBytes, got.received, 'every byte of the stream reached the client');
   });
 
   it('an upstream reset mid-stream is recorded with the upstream error and the bytes delivered, not as a client abort', async () => {
