@@ -20,7 +20,8 @@
 //      several, space-separated: an interleaved A/B), STREAM_WARM_STREAMS (0: whole streams of 3
 //      events each gateway serves after its JSON warm-up, before the measured run, so that the
 //      last round's ends are not the first it ever makes; several, space-separated: variants,
-//      interleaved like the bundles), BENCH_OUT (results folder), BENCH_PIDFILE
+//      interleaved like the bundles), GATEWAY_NODE_FLAGS (e.g. --trace-gc: the
+//      gateway's log then says which collections paused it), BENCH_OUT (results folder), BENCH_PIDFILE
 //      (run.sh's list of pids to kill if we die).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,7 @@ import { memoryKb } from './lib/proc-stats.mjs';
 const bench = dirname(fileURLToPath(import.meta.url));
 const root = dirname(bench);
 const json = process.argv.includes('--json');
+const gatewayNodeFlags = (process.env.GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const bundles = (process.env.GATEWAY_JS ?? join(root, 'dist/gateway.js')).split(/\s+/).filter(Boolean);
 const openFiles = Number(execFileSync('sh', ['-c', 'ulimit -n']).toString().trim()) || 1024;
 const n = Number(process.env.STREAM_COUNT ?? Math.min(10_000, Math.floor((openFiles - 200) / 2)));
@@ -54,7 +56,7 @@ async function streamsThrough(name, rep, gateway, gatewayJs) {
   const upstreamBase = up.match[1];
   let gw;
   if (gateway) {
-    gw = await startGatehouseServe({ procs, bench, out, gatewayJs }, tag, gateway.template, upstreamBase, gateway.extra);
+    gw = await startGatehouseServe({ procs, bench, out, gatewayJs }, tag, gateway.template, upstreamBase, gateway.extra, { nodeFlags: gatewayNodeFlags });
     // Warm up: the code paths, the heap and the audit's window of recent records settle before the baseline.
     await warmUp(gw, recentRecordsWindow / 2 + 200);
     // And whole streams (STREAM_WARM_STREAMS): otherwise the last round's ends are the first SSE ends this gateway makes.
