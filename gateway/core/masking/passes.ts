@@ -15,7 +15,9 @@ export type PassName = 'literal' | 'email' | 'numeric' | 'iban' | 'ipv6' | 'aws-
  * which lets the regex engine skip ahead instead of trying every position.
  */
 export const passes: readonly PassSpec[] = [
-  { name: 'literal' },
+  // Keys and tokens: on a long text, the regex runs only around runs of token characters long
+  // enough to hold one (see `literalTokenRuns`); prose has few, so most of the text is skipped.
+  { name: 'literal', runs: literalTokenRuns(), startsMinLength: 1024 },
   // Secrets assigned to a key word start at ':' or '=', found with indexOf (a class start makes
   // the regex engine test every position); most colons (JSON keys, times) fail the key word gate.
   { name: 'assignment', startChars: ':=', startsGate: notAfterKeyWord, startsMinLength: 1024 },
@@ -59,6 +61,105 @@ export interface PassSpec {
   minLength?: number;
   /** A cheap test at each start: -1 to try it, else the index where the search for starts goes on. */
   startsGate?: (text: string, at: number) => number;
+  /** On texts at least `startsMinLength` long, the regex runs only in the windows of these runs (`tokenRunWindows`). */
+  runs?: TokenRuns;
+}
+
+/**
+ * Runs of token characters that every match of a pass needs (the literal pass's keys and tokens):
+ * each match ends in a maximal run of at least `minRun` of `chars`, starts at most `lead`
+ * characters (plus the spaces and tabs right before the run) before that run's start, and ends
+ * within it. A text holding `unless` gets the whole scan (a match not made that way).
+ */
+export interface TokenRuns {
+  /** 1 at the char code (< 128) of each run character. */
+  chars: Uint8Array;
+  minRun: number;
+  lead: number;
+  unless: string;
+  /** A part of `unless` to search it by: V8 searches a literal that opens with a repeated character slowly (≈ 1 ms per MB for '-----BEGIN ', ≈ 0.05 for 'BEGIN'). */
+  unlessAnchor: string;
+  /** Windows covering more than this share of the text: the whole scan is cheaper. */
+  maxShare: number;
+}
+
+/**
+ * The literal pass's runs, from its alternatives' formats (detectors.ts; README: Masking). Run
+ * characters: A-Z a-z 0-9 _ . ~ + / = - (the union of every key and token class after a prefix).
+ * - bearer: `Bearer`, spaces or tabs, then 16+ of [A-Za-z0-9._~+/-] and `=`s: the token is a run
+ *   of 16+ (a blank before it), and the match starts 6 before the blanks.
+ * - Slack webhook URLs: `https://` (':' is no run character) then `//hooks.slack.com/services/T…`,
+ *   a run of 16+; the match starts at most 6 before it.
+ * - jwt (40+), provider keys, GitHub tokens, AWS key ids (20): made of run characters only, so
+ *   the whole match is in one run; the shortest is a Slack token, `xoxb-` and 10 (15).
+ * - pem: `-----BEGIN ` then anything up to the END line: `unless`.
+ * Every alternative ends in a run character, so a match never reaches past its run, and its
+ * lookarounds look one character before the match and one after its end, no further.
+ * `test/unit/core/masking/token-runs.test.ts` holds the pass to a whole scan on texts built from
+ * each format (and fails if the pass's alternatives change, so this is read again).
+ */
+function literalTokenRuns(): TokenRuns {
+  const chars = new Uint8Array(128);
+  for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.~+/=-') chars[c.charCodeAt(0)] = 1;
+  return { chars, minRun: 15, lead: 8, unless: '-----BEGIN ', unlessAnchor: 'BEGIN', maxShare: 1 / 8 };
+}
+
+/** Whether `text` holds `literal`, searched for at each occurrence of its part `anchor`. */
+function holds(text: string, literal: string, anchor: string): boolean {
+  const offset = literal.indexOf(anchor);
+  for (let k = text.indexOf(anchor, offset); k >= 0; k = text.indexOf(anchor, k + 1)) if (text.startsWith(literal, k - offset)) return true;
+  return false;
+}
+
+/**
+ * The windows [start, end, start, end, ...] (sorted, disjoint, at least two apart) in which every
+ * match of a pass with these runs lies: for each maximal run R of at least `minRun` run characters,
+ * [R.start − the spaces and tabs before it − lead, R.end). Null when the text holds `unless`, or
+ * the windows would cover more than `maxShare` of the text searched so far (then the whole scan
+ * is cheaper: judged as the search goes, so a text of dense runs gives way early).
+ * The search looks at every `minRun`-th character only, until one is a run character: a run of
+ * `minRun` holds one of them whatever its start (prose has few long runs, so most of its
+ * characters are never read).
+ *
+ * @example
+ * tokenRunWindows('use sk-abcdefghijklmnopqrstuvwx now', literal.runs!) // => [0, 31] (the key's run is 4–31; from 8 before its blank)
+ * tokenRunWindows('plain prose, nothing long enough', literal.runs!)    // => []
+ */
+export function tokenRunWindows(text: string, runs: TokenRuns): number[] | null {
+  if (holds(text, runs.unless, runs.unlessAnchor)) return null;
+  const { chars, minRun, lead } = runs;
+  const n = text.length;
+  const isRun = (at: number) => {
+    const c = text.charCodeAt(at);
+    return c < 128 && chars[c] === 1;
+  };
+  const out: number[] = [];
+  let covered = 0;
+  for (let i = minRun - 1; i < n; ) {
+    if (!isRun(i)) {
+      i += minRun;
+      continue;
+    }
+    let start = i;
+    while (start > 0 && isRun(start - 1)) start--;
+    let end = i + 1;
+    while (end < n && isRun(end)) end++;
+    // The next run of minRun starts after `end` (not a run character), so it holds end + minRun or a later probe.
+    i = end + minRun;
+    if (end - start < minRun) continue;
+    while (start > 0 && (text.charCodeAt(start - 1) === 32 || text.charCodeAt(start - 1) === 9)) start--;
+    start = Math.max(0, start - lead);
+    // Merged with the window before when they touch: a window's scan reads one character on either side.
+    if (out.length && start <= out[out.length - 1] + 1) {
+      covered += end - out[out.length - 1];
+      out[out.length - 1] = end;
+    } else {
+      covered += end - start;
+      out.push(start, end);
+    }
+    if (covered > 4096 && covered > end * runs.maxShare) return null;
+  }
+  return out;
 }
 
 function isHex(c: number): boolean {

@@ -1,7 +1,7 @@
 import type { LinearRegex } from '../linear-regex';
 import { builtinAlternatives, type Alternative, type BuiltinDetectorName, type DetectorSettings } from './detectors';
 import { fixedMatchLength } from './fixed-length';
-import { passes, type PassSpec } from './passes';
+import { passes, tokenRunWindows, type PassSpec } from './passes';
 import { boundedRegex, boundedSource, segmentBoundary } from './segment-bound';
 import { textContext, ValueContext } from './value-context';
 
@@ -82,7 +82,8 @@ export function createScanner(builtins: Iterable<BuiltinDetectorName>, custom: r
     for (const p of compiledPasses) {
       // Where the pass searches for its starts (long texts), the trigger would only scan the
       // text once more: a regex whose first character is a class tries every position (≈ 1 ms per MB).
-      if (p.spec.starts && text.length >= p.spec.startsMinLength!) scanStarts(p, text, context, out);
+      if (p.spec.runs && text.length >= p.spec.startsMinLength!) scanRuns(p, text, context, out);
+      else if (p.spec.starts && text.length >= p.spec.startsMinLength!) scanStarts(p, text, context, out);
       else if (p.spec.startChars && text.length >= p.spec.startsMinLength!) scanStartChars(p, text, context, out);
       else if (p.spec.trigger && !p.spec.trigger.test(text)) continue;
       else if (p.spec.windowsAfter) scanWindows(p, text, context, out);
@@ -170,6 +171,7 @@ function compilePass(alts: Alternative[], spec: PassSpec): CompiledPass | null {
     windowLength: spec.windowLength,
     minLength: spec.minLength ?? 0,
     startsGate: spec.startsGate,
+    runs: spec.runs,
   };
   const startsLength = uniform.starts ? (fixedMatchLength(uniform.starts) ?? -1) : -1;
   return { regex: new RegExp(source, 'g'), sticky: new RegExp(source, 'y'), spec: uniform, alts: combined, startsLength };
@@ -246,6 +248,35 @@ function scanStartChars(p: CompiledPass, text: string, context: ValueContext, ou
     if (hit) {
       out.push(hit);
       resume = hit.end;
+    }
+  }
+}
+
+/**
+ * `scanRange` over the whole text, in the windows of its token runs only (`tokenRunWindows`), or
+ * over all of it when there are none to rely on. Each window's regex runs on the window and one
+ * character either side, from the window's start (or the end of the last hit): every match lies
+ * in a window and reads no further than that, so this finds what the whole scan finds.
+ */
+function scanRuns(p: CompiledPass, text: string, context: ValueContext, out: Detection[]): void {
+  const windows = tokenRunWindows(text, p.spec.runs!);
+  if (windows === null) return scanRange(p, text, 0, text.length, context, out);
+  const { regex, alts } = p;
+  let resume = 0;
+  for (let k = 0; k < windows.length; k += 2) {
+    const start = Math.max(windows[k], resume);
+    const end = windows[k + 1];
+    if (start >= end) continue;
+    const from = start > 0 ? start - 1 : 0;
+    const slice = text.slice(from, Math.min(text.length, end + 1));
+    regex.lastIndex = start - from;
+    let m: RegExpExecArray | null;
+    while ((m = regex.exec(slice)) !== null) {
+      const at = from + m.index;
+      const hit = resolveAt(alts, text, at, m, context);
+      resume = hit ? Math.max(hit.end, at + 1) : at + 1;
+      if (hit) out.push(hit);
+      regex.lastIndex = resume - from;
     }
   }
 }
