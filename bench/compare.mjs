@@ -4,6 +4,7 @@
 // Usage: node bench/compare.mjs A/gateway.js B/gateway.js ...   (build one with `node esbuild.config.mjs`
 //        and copy dist/gateway.js away before changing the code); a bundle given as proxy:A/gateway.js
 //        runs as `serve --proxy-only` whatever PIPELINE says, so one run can give full ÷ proxy only.
+// Rounds alternate the targets' order (first to last, then last to first): use an even ROUNDS.
 // Env: MODE (json-160B | sse-160B | json-4KB | sse-4KB), ROUNDS (4), DUR (3), CONN (10), WARMUP (2 s),
 //      PIPELINE (proxy: `serve --proxy-only`; full: configs/full.yaml — identity, policy, masking,
 //      the durable audit log — each build with its own data dir and a dev-issuer token it minted),
@@ -60,7 +61,10 @@ async function main() {
   for (const t of targets) await runWrk(ctx, { url: t.url + '/v1/chat/completions', bodyFile, seconds: Number(env.WARMUP ?? 2), auth: t.auth });
   const rows = targets.map(() => []);
   for (let r = 1; r <= rounds; r++) {
-    for (const [i, t] of targets.entries()) {
+    // Every other round runs the targets in reverse order: a fixed order favours the later
+    // targets (session 8: the same pair of builds read lower in 4 of 6 rounds for whichever ran second).
+    const order = r % 2 === 1 ? [...targets.entries()] : [...targets.entries()].reverse();
+    for (const [i, t] of order) {
       const t0 = cpuTicks(t.pid);
       const res = await runWrk(ctx, { url: t.url + '/v1/chat/completions', bodyFile, seconds: dur, auth: t.auth });
       if (res.errors) throw new Error(`${t.name}: ${res.errors} failed requests (status or socket errors)`);
