@@ -8,10 +8,14 @@
 //     Sync) written on a raw socket, answered by PostgreSQL (no client library);
 //   - the prepared statement through `pg-protocol` alone (the serializer and parser `pg` uses) on a
 //     plain socket, and through postgres.js when PG_FLOOR_POSTGRES_JS names an installed copy;
+//     the counter store's `admit_batch` through `pg-protocol` alone too (the floor of the store's
+//     admission: its statement and bytes, no store, pool or pg Client);
 //   - `pg`: `SELECT 1` (simple query), a named prepared statement (also answered later: PostgreSQL
 //     busy ≈ 0.3 ms, or asleep 1 ms: the same client work, a longer wait), and the counter store's
 //     `admit_batch` statement with the slot given back on the next one (what a metered request makes);
 //     the same with three budget lines, then their settlements (a metered request whose usage differs from its reservation);
+//   - a settlement's wait (settle() to its answer) with nothing in flight, and made while another
+//     caller's admission is in flight (it goes with the next statement);
 //   - the same with the caller pausing 20 ms after each request (its release then goes alone: a
 //     second round trip, and a wake-up for its answer), and the 20 ms pause alone;
 //   - the admission statement alone, migration 009's against 010's, for a rule with a rate and a
@@ -26,7 +30,8 @@
 // Run: npx tsx bench/micro/pg-floor.bench.ts [--n 3000] [--rounds 3] [--spinner] [--json] [--cases REGEX]
 import '../../scripts/register-text-loaders.cjs';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { cpus } from 'node:os';
 import { Socket } from 'node:net';
 import pg from 'pg';
@@ -53,7 +58,7 @@ const only = process.argv.includes('--cases') ? new RegExp(process.argv[process.
  * --store-ab <path>[,<path>…]: other builds of gateway/state/postgres-counter-store.ts (e.g. the file
  * before a change, copied out with its imports pointed back at this checkout), each one's admission
  * measured next to this checkout's in every round, the order rotated each round (an interleaved
- * A/B on one PostgreSQL); per round and build, this checkout's client CPU (and its user part) minus
+ * A/B on one PostgreSQL; a postgres-state.ts beside such a build is used with it); per round and build, this checkout's client CPU (and its user part) minus
  * the other's.
  */
 const storeAb = process.argv.includes('--store-ab') ? process.argv[process.argv.indexOf('--store-ab') + 1]!.split(',') : [];
@@ -185,7 +190,7 @@ async function rawPostgres(port: number, name: string): Promise<{ once: () => Pr
  * socket: Bind/Execute/Sync serialized per call with its value, the answer parsed into messages,
  * the row's fields read; no Query objects, pool, type parsers or Describe.
  */
-async function protocolOnly(port: number, name: string): Promise<{ once: () => Promise<string>; close(): void }> {
+async function protocolOnly(port: number, name: string, schema: string): Promise<{ once: () => Promise<string>; admit: () => Promise<void>; close(): void }> {
   const socket = new Socket();
   await new Promise<void>((resolve, reject) => socket.connect(port, '127.0.0.1', resolve).once('error', reject));
   socket.setNoDelay(true);
@@ -200,13 +205,24 @@ async function protocolOnly(port: number, name: string): Promise<{ once: () => P
     ready = resolve;
     socket.write(bytes);
   });
-  await exchange(serialize.startup({ user: 'gatehouse', database: 'postgres', application_name: name }));
+  await exchange(serialize.startup({ user: 'gatehouse', database: 'postgres', application_name: name, options: `-c search_path=${schema}` }));
   await exchange(Buffer.concat([serialize.parse({ name: 'one', text: 'SELECT $1::int AS one' }), serialize.sync()]));
+  await exchange(Buffer.concat([serialize.parse({ name: 'admit', text: 'SELECT i, refused_by, refused_window, refused_until, window_start, used FROM admit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)' }), serialize.sync()]));
+  // The store's admission for a rate + slot, the previous slot given back in it, its parameters written here (no store).
+  const key = counterKeyDigest('rule\u0000iss\u0000caller-protocol');
+  let slots = 0;
+  let held: string | undefined;
+  const admitValues = () => {
+    const released = held;
+    held = `p${slots++}`;
+    return [released ? `{"${key}"}` : '{}', released ? `{"${released}"}` : '{}', '{}', '{}', '{}', `{${Date.now()}}`, `{"${key}"}`, `{"${held}"}`, '{1000000}', '{30000}', '{1}', `{"${key}"}`, '{1}', '{1000000000}', '{60000}'];
+  };
   return {
     once: async () => {
       await exchange(Buffer.concat([serialize.bind({ statement: 'one', values: ['1'] }), serialize.execute(), serialize.sync()]));
       return field;
     },
+    admit: () => exchange(Buffer.concat([serialize.bind({ statement: 'admit', values: admitValues() }), serialize.execute(), serialize.sync()])),
     close: () => void socket.destroy(),
   };
 }
@@ -238,14 +254,17 @@ async function main(): Promise<void> {
     const simple = new pg.Client({ connectionString: server.url, application_name: 'floor-simple' });
     await simple.connect();
     const raw = await rawPostgres(server.port, 'floor-raw');
-    const protocol = await protocolOnly(server.port, 'floor-protocol');
+    const protocol = await protocolOnly(server.port, 'floor-protocol', settings.schema);
     const porsager = await postgresJs(server.url, 'floor-postgres-js');
     if (porsager) await porsager.once();
-    const state = await PostgresState.open({ ...settings, poolSize: 1 }, log);
+    const state = await PostgresState.open({ ...settings, poolSize: 2 }, log);
     const store = new PostgresCounterStore(state, 30_000, log);
     const abs: { path: string; state: PostgresState; store: CounterStore }[] = [];
     for (const path of storeAb) {
-      const abState = await PostgresState.open({ ...settings, poolSize: 1 }, log);
+      // The state beside that build when there is one (a change to how statements are sent is in both).
+      const beside = join(dirname(path), 'postgres-state.ts');
+      const State = existsSync(beside) ? ((await import(beside)) as { PostgresState: typeof PostgresState }).PostgresState : PostgresState;
+      const abState = await State.open({ ...settings, poolSize: 2 }, log);
       abs.push({ path, state: abState, store: new ((await import(path)) as { PostgresCounterStore: typeof PostgresCounterStore }).PostgresCounterStore(abState, 30_000, log) });
     }
     const echoSocket = new Socket();
@@ -255,7 +274,8 @@ async function main(): Promise<void> {
 
     const pids = { simple: await backends('floor-simple'), raw: await backends('floor-raw'), protocol: await backends('floor-protocol'), porsager: await backends('floor-postgres-js') };
     // A pool's connection of the moment, asked before each case: one idle for 10 s is replaced by a new backend.
-    const backendOf = (st: PostgresState) => async () => [(await st.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0]!.pid];
+    // (Every gateway backend: the store's statement connection and its pool's; the idle ones add nothing.)
+    const backendOf = (_st: PostgresState) => () => backends('gatehouse');
     // The admission statement alone, migration 009's (the rate window and each budget line one
     // statement each) against 010's (all of them in one), the previous slot given back in it.
     const direct = await PostgresState.open({ ...settings, poolSize: 1 }, log);
@@ -286,11 +306,32 @@ async function main(): Promise<void> {
       await counters.admit(a);
       counters.release(key, a.slot.id);
     };
+    /** µs from settle() to its answer, per case label. */
+    const settleWaits: Record<string, number[]> = {};
+    const settleTimed = async (behindAdmission: boolean) => {
+      const key = 'rule\u0000iss\u0000caller-settling';
+      const budget = 'rule\u0000tokens.total';
+      const a = { now: Date.now(), windows: [{ key, amount: 1, limit: 1e9, ms: 60_000 }, { key: budget, amount: 20, limit: 1e15, ms: 3_600_000 }] };
+      const r = await store.admit(a);
+      if (!r.admitted) throw new Error('refused');
+      let other: Promise<unknown> | undefined;
+      if (behindAdmission) {
+        other = store.admit({ now: Date.now(), windows: [{ key: 'rule\u0000iss\u0000another-caller', amount: 1, limit: 1e9, ms: 60_000 }] });
+        // Its statement is sent at the end of this tick: settle once it is in flight.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const t = process.hrtime.bigint();
+      await store.settle(r.charges[1]!.charge, -13);
+      (settleWaits[behindAdmission ? 'behind an admission in flight' : 'nothing in flight'] ??= []).push(Number(process.hrtime.bigint() - t) / 1000);
+      await other;
+    };
     const cases: [string, () => Promise<unknown>, () => number[] | Promise<number[]>][] = [
       ['TCP echo to another process (no PostgreSQL)', () => echoOnce(ping), () => [echo.pid]],
       ['raw socket: Bind/Execute/Sync of a prepared SELECT 1', () => raw.once(), () => pids.raw],
       ['raw socket: the same bytes in three writes, corked (one writev)', () => raw.corked(), () => pids.raw],
       ['pg-protocol alone on a socket: the named prepared statement', () => protocol.once(), () => pids.protocol],
+      // The floor of the store's admission: its statement and bytes, no store, pool or pg Client.
+      ['pg-protocol alone on a socket: admit_batch (rate + slot), the slot given back with the next', () => protocol.admit(), () => pids.protocol],
       ...(porsager ? [['postgres.js: the named prepared statement', () => porsager.once(), () => pids.porsager] as (typeof cases)[number]] : []),
       ['pg: SELECT 1 (simple query)', () => simple.query('SELECT 1'), () => pids.simple],
       ['pg: named prepared statement', () => simple.query({ name: 'one', text: 'SELECT $1::int AS one', values: [1] }), () => pids.simple],
@@ -318,6 +359,11 @@ async function main(): Promise<void> {
         await Promise.all(r.charges.slice(1).map((c) => store.settle(c.charge, -13)));
         store.release(key, a.slot.id);
       }, backendOf(state)],
+      // A settlement's wait (a request's response ends only once its budgets are settled): with
+      // nothing in flight, and made while another caller's admission is in flight (it goes with the
+      // next statement, once that one is answered). Each request: its admission, then the settlement timed.
+      ['store: a settlement with nothing in flight (its wait is reported below)', () => settleTimed(false), backendOf(state)],
+      ['store: a settlement made while another admission is in flight (its wait is reported below)', () => settleTimed(true), backendOf(state)],
       ['a 20 ms pause alone (a timer wake-up)', () => pause(20), () => []],
       ['admit_batch of migration 009: rate + slot', () => admit009([]), backendOf(direct)],
       ['admit_batch of migration 010: rate + slot', () => admit010([]), backendOf(direct)],
@@ -382,6 +428,10 @@ async function main(): Promise<void> {
           const diffs = results[mine!]!.map((x, r) => x[part] - results[other]![r]![part]);
           console.log(`A/B ${other}: this checkout − it, client ${part === 'cpuUs' ? 'CPU' : 'user CPU'} µs per round: ${diffs.map((d) => Math.round(d)).join(', ')} (median ${fmt(diffs)}, lower in ${diffs.filter((d) => d < 0).length} of ${diffs.length})`);
         }
+      }
+      for (const [what, waits] of Object.entries(settleWaits)) {
+        const sorted = [...waits].sort((x, y) => x - y);
+        console.log(`A settlement's wait, ${what}: p50 ${Math.round(sorted[sorted.length >> 1]!)} µs, p90 ${Math.round(sorted[Math.floor(sorted.length * 0.9)]!)} µs (${sorted.length} settlements, warm-up included)`);
       }
       for (const [label, xs] of Object.entries(results)) {
         console.log(`| ${label} | ${fmt(xs.map((x) => x.cpuUs))} | ${fmt(xs.map((x) => x.userUs))} | ${fmt(xs.map((x) => x.serverUs))} | ${fmt(xs.map((x) => x.p50Us))} | ${fmt2(xs.map((x) => x.sleeps))} | ${fmt(xs.map((x) => x.queuedUs))} |`);
