@@ -15,9 +15,10 @@ export type PassName = 'literal' | 'email' | 'numeric' | 'iban' | 'ipv6' | 'aws-
  * which lets the regex engine skip ahead instead of trying every position.
  */
 export const passes: readonly PassSpec[] = [
-  // Keys and tokens: on a long text, the regex runs only around runs of token characters long
-  // enough to hold one (see `literalTokenRuns`); prose has few, so most of the text is skipped.
-  { name: 'literal', runs: literalTokenRuns(), startsMinLength: 1024 },
+  // Keys and tokens: on a text of 16 KB or more, the regex runs only around runs of token
+  // characters long enough to hold one (see `literalTokenRuns`); prose has few, so most of the
+  // text is skipped. (On shorter texts the search for runs costs what it saves.)
+  { name: 'literal', runs: literalTokenRuns(), startsMinLength: 16_384 },
   // Secrets assigned to a key word start at ':' or '=', found with indexOf (a class start makes
   // the regex engine test every position); most colons (JSON keys, times) fail the key word gate.
   { name: 'assignment', startChars: ':=', startsGate: notAfterKeyWord, startsMinLength: 1024 },
@@ -115,8 +116,9 @@ function holds(text: string, literal: string, anchor: string): boolean {
  * The windows [start, end, start, end, ...] (sorted, disjoint, at least two apart) in which every
  * match of a pass with these runs lies: for each maximal run R of at least `minRun` run characters,
  * [R.start − the spaces and tabs before it − lead, R.end). Null when the text holds `unless`, or
- * the windows would cover more than `maxShare` of the text searched so far (then the whole scan
- * is cheaper: judged as the search goes, so a text of dense runs gives way early).
+ * the windows, once past 512 characters, cover more than `maxShare` of the text searched so far
+ * (then the whole scan is cheaper: judged as the search goes, so a text of dense runs such as
+ * code gives way within its first few kilobytes).
  * The search looks at every `minRun`-th character only, until one is a run character: a run of
  * `minRun` holds one of them whatever its start (prose has few long runs, so most of its
  * characters are never read).
@@ -129,25 +131,23 @@ export function tokenRunWindows(text: string, runs: TokenRuns): number[] | null 
   if (holds(text, runs.unless, runs.unlessAnchor)) return null;
   const { chars, minRun, lead } = runs;
   const n = text.length;
-  const isRun = (at: number) => {
-    const c = text.charCodeAt(at);
-    return c < 128 && chars[c] === 1;
-  };
   const out: number[] = [];
   let covered = 0;
+  // Plain loops over charCodeAt and the table: this runs over every long prompt.
   for (let i = minRun - 1; i < n; ) {
-    if (!isRun(i)) {
+    let c = text.charCodeAt(i);
+    if (c >= 128 || chars[c] === 0) {
       i += minRun;
       continue;
     }
     let start = i;
-    while (start > 0 && isRun(start - 1)) start--;
+    while (start > 0 && (c = text.charCodeAt(start - 1)) < 128 && chars[c] === 1) start--;
     let end = i + 1;
-    while (end < n && isRun(end)) end++;
+    while (end < n && (c = text.charCodeAt(end)) < 128 && chars[c] === 1) end++;
     // The next run of minRun starts after `end` (not a run character), so it holds end + minRun or a later probe.
     i = end + minRun;
     if (end - start < minRun) continue;
-    while (start > 0 && (text.charCodeAt(start - 1) === 32 || text.charCodeAt(start - 1) === 9)) start--;
+    while (start > 0 && ((c = text.charCodeAt(start - 1)) === 32 || c === 9)) start--;
     start = Math.max(0, start - lead);
     // Merged with the window before when they touch: a window's scan reads one character on either side.
     if (out.length && start <= out[out.length - 1] + 1) {
@@ -157,7 +157,7 @@ export function tokenRunWindows(text: string, runs: TokenRuns): number[] | null 
       covered += end - start;
       out.push(start, end);
     }
-    if (covered > 4096 && covered > end * runs.maxShare) return null;
+    if (covered > 512 && covered > end * runs.maxShare) return null;
   }
   return out;
 }

@@ -57,8 +57,8 @@ const prose = fc.constantFrom(
   'internationalization ', 'Bearer ', 'token: ', '| 2026-03-14 | ledger-api | ', 'aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ= ', 'x', '"', '\n', '\\n', ' ', '\t', '/', '=', '.', '-', ':',
 );
 const piece = fc.oneof({ weight: 2, arbitrary: token }, { weight: 5, arbitrary: prose });
-/** Long enough for the windows (1024 characters and more); sometimes made of dense runs, where they give way. */
-const text = fc.tuple(fc.array(piece, { minLength: 1, maxLength: 40 }), fc.constantFrom(0, 1100, 3000, 9000), fc.boolean())
+/** Long enough for the windows (16 384 characters and more) or not; sometimes made of dense runs, where they give way. */
+const text = fc.tuple(fc.array(piece, { minLength: 1, maxLength: 40 }), fc.constantFrom(0, 17_000, 20_000), fc.boolean())
   .map(([parts, pad, dense]) => {
     const filler = dense ? 'aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ/' : 'Open risks: the replica lag alarm fires late. ';
     let t = parts.join('');
@@ -78,7 +78,7 @@ describe('core/masking literal pass: token-run windows', () => {
       const got = fast.scan(t);
       assert.deepEqual(got, whole.scan(t));
       found += got.length;
-      if (t.length >= 1024) {
+      if (t.length >= literal.startsMinLength!) {
         if (tokenRunWindows(t, literal.runs!) === null) gaveWay++;
         else windowed++;
       }
@@ -99,7 +99,7 @@ describe('core/masking literal pass: token-run windows', () => {
     const page = 'Our quarterly review covers the migration of the billing service to the new cluster, and the on-call rotation. ';
     assert.deepEqual(tokenRunWindows(page.repeat(10_000), literal.runs!), []);
     const key = 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWx1234';
-    const t = `${page.repeat(20)}Authorization:\t ${key} ${page.repeat(20)}`;
+    const t = `${page.repeat(80)}Authorization:\t ${key} ${page.repeat(80)}`;
     const at = t.indexOf(key);
     assert.deepEqual(tokenRunWindows(t, literal.runs!), [at - 2 - 8, at + key.length]);
     assert.deepEqual(fast.scan(t).map((d) => t.slice(d.start, d.end)), [key]);
