@@ -15,7 +15,7 @@
 //
 // Usage: node bench/big-prompt.mjs [--json]   (npm run bench runs it too unless BIG=0)
 // Env: BIG_MODES (json-64KB sse-64KB json-1MB sse-1MB json-4MB sse-4MB), BIG_ROUNDS (5),
-//      BIG_TARGETS (direct gatehouse-proxy gatehouse-full), GATEWAY_JS (one or more bundles,
+//      BIG_TARGETS (direct gatehouse-proxy gatehouse-full), BIG_PROBE_SCALE (requests per probe ×), GATEWAY_JS (one or more bundles,
 //      space-separated: each gets its own full-pipeline target, for interleaved A/B of a change;
 //      default dist/gateway.js), GATEWAY_NODE_FLAGS (node flags per bundle, ';'-separated, e.g.
 //      GATEWAY_JS="a.js a.js" GATEWAY_NODE_FLAGS="; --max-semi-space-size=32"), PROFILE=1
@@ -45,7 +45,9 @@ const wanted = (env.BIG_TARGETS ?? 'direct gatehouse-proxy gatehouse-full').spli
 const bundleFlags = (env.GATEWAY_NODE_FLAGS ?? '').split(';');
 const bundles = (env.GATEWAY_JS ?? join(root, 'dist/gateway.js')).split(/\s+/).filter(Boolean).map((p) => resolve(p));
 // Requests per probe: enough for a p50, few enough that a 4 MB round stays short.
-const probeN = { '64KB': [30, 10], '1MB': [12, 4], '4MB': [6, 2] };
+// BIG_PROBE_SCALE multiplies both (finer CPU per request for an A/B: the clock ticks every 10 ms).
+const probeScale = Number(env.BIG_PROBE_SCALE ?? 1);
+const probeN = Object.fromEntries(Object.entries({ '64KB': [30, 10], '1MB': [12, 4], '4MB': [6, 2] }).map(([k, v]) => [k, v.map((x) => Math.round(x * probeScale))]));
 const out = env.BENCH_OUT ?? join(bench, 'results', `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-big-prompt`);
 mkdirSync(join(out, 'logs'), { recursive: true });
 mkdirSync(join(out, 'big-bodies'), { recursive: true });
@@ -137,8 +139,32 @@ async function main() {
   writeFileSync(join(out, 'big-prompt.json'), JSON.stringify(result, null, 2) + '\n');
   await procs.stopAll(15_000);
   if (asJson) console.log(JSON.stringify(result));
-  else console.log(renderBigPrompt(result) + '\n' + checkBigPrompts(result).join('\n'));
+  else console.log(renderBigPrompt(result) + '\n' + checkBigPrompts(result).join('\n') + pairs(samples, targets));
   if (env.PROFILE === '1') printStages(targets);
+}
+
+/**
+ * With several bundles, each against the first, round by round (the rounds ran side by side, so
+ * load on the box hits both alike): the median of the per-round differences [range] and in how
+ * many rounds the later build was lower, for server CPU and added first byte.
+ */
+function pairs(samples, targets) {
+  const fulls = targets.filter((t) => t.name.startsWith('gatehouse-full'));
+  if (fulls.length < 2) return '';
+  const lines = ['', 'Side by side, per round (later build minus the first):'];
+  for (const [mode, byTarget] of Object.entries(samples)) {
+    const base = byTarget[fulls[0].name];
+    for (const t of fulls.slice(1)) {
+      const s = byTarget[t.name];
+      const line = (key) => {
+        const diffs = s.map((x, i) => x[key] - base[i][key]);
+        const st = stat(diffs);
+        return `${st.p50.toFixed(2)} [${st.min.toFixed(2)}–${st.max.toFixed(2)}] ms, lower in ${diffs.filter((d) => d < 0).length}/${diffs.length}`;
+      };
+      lines.push(`- ${mode} ${t.label}: server CPU ${line('cpu')}; first byte ${line('ttfb')}`);
+    }
+  }
+  return lines.join('\n');
 }
 
 const smokeBodies = { json160: readFileSync(join(bench, 'bodies/chat-160B.json'), 'utf8'), json4k: readFileSync(join(bench, 'bodies/chat-4KB.json'), 'utf8') };

@@ -9,22 +9,28 @@
 // from the start and as a step from the moment before it. Wall-clock steps: on a loaded box they
 // include time the process waited for a CPU.
 // Run: taskset -c 0 node --require ./scripts/register-text-loaders.cjs --import tsx bench/first-byte-stages.ts
-// Env: MODE (json-160B | sse-160B | json-4KB | sse-4KB), N (400 after 100 warm-up), UP_CPU (the
+// Env: MODE (json-160B | sse-160B | json-4KB | sse-4KB, or a big prompt: json-64KB ... sse-4MB,
+//      made by lib/big-bodies.mjs), N (400 after 100 warm-up; a big prompt 60 after 10), UP_CPU (the
 //      mock upstream's CPU, 0 as in `npm run bench`: then the upstream's work lands inside the
 //      gateway's steps whenever it preempts the gateway on their shared core; 1 keeps it apart).
 import { spawn } from 'node:child_process';
 import dc from 'node:diagnostics_channel';
 import fs from 'node:fs';
 import { ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway } from '../test/helpers/gateway';
+// @ts-expect-error a plain ES module of the bench
+import { bigChatBody, bigSizes } from './lib/big-bodies.mjs';
 
 const bench = __dirname;
 const mode = process.env.MODE ?? 'json-160B';
 const bodies: Record<string, string> = { 'json-160B': 'chat-160B.json', 'sse-160B': 'chat-160B-stream.json', 'json-4KB': 'chat-4KB.json', 'sse-4KB': 'chat-4KB-stream.json' };
-const body = join(bench, 'bodies', bodies[mode]!);
-const n = Number(process.env.N ?? 400);
-const warmup = 100;
+const big = /^(json|sse)-(64KB|1MB|4MB)$/.exec(mode);
+const body = big ? join(fs.mkdtempSync(join(tmpdir(), 'first-byte-')), `${mode}.json`) : join(bench, 'bodies', bodies[mode]!);
+if (big) fs.writeFileSync(body, bigChatBody(bigSizes[big[2]!], big[1] === 'sse'));
+const n = Number(process.env.N ?? (big ? 60 : 400));
+const warmup = big ? 10 : 100;
 
 const now = () => process.hrtime.bigint();
 type Moments = Record<string, bigint>;
@@ -37,7 +43,12 @@ const stamp = (name: string, m = cur) => {
   m[k] ??= now();
 };
 
-dc.subscribe('http.server.request.start', () => requests.push((cur = { start: now() })));
+dc.subscribe('http.server.request.start', (msg) => {
+  const m = (cur = { start: now() });
+  requests.push(m);
+  // The body's last byte read (a big prompt's arrival takes a while).
+  (msg as { request: NodeJS.EventEmitter }).request.once('end', () => stamp('bodyEnd', m));
+});
 dc.subscribe('undici:request:create', () => stamp('upCreate'));
 dc.subscribe('undici:client:sendHeaders', () => stamp('upSendHeaders'));
 dc.subscribe('undici:request:bodySent', () => stamp('upBodySent'));
@@ -128,7 +139,7 @@ async function main(): Promise<void> {
 }
 
 function report(rs: Moments[], direct: { ttfb_p50_ms: number }, full: { ttfb_p50_ms: number }): void {
-  const order = ['identity', 'identityDone', 'policy', 'policyDone', 'mask', 'maskDone', 'arrival', 'writeStart', 'writeEnd', 'syncStart', 'syncEnd', 'arrivalDurable',
+  const order = ['bodyEnd', 'identity', 'identityDone', 'policy', 'policyDone', 'mask', 'maskDone', 'arrival', 'writeStart', 'writeEnd', 'syncStart', 'syncEnd', 'arrivalDurable',
     'upCreate', 'upSendHeaders', 'upBodySent', 'upHeaders', 'firstWrite', 'outcome', 'writeStart2', 'writeEnd2', 'syncStart2', 'syncEnd2', 'outcomeDurable', 'end'];
   const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
   console.log(`${mode}, ${rs.length} requests: probe first byte p50 direct ${direct.ttfb_p50_ms} ms, full ${full.ttfb_p50_ms} ms (added ${(full.ttfb_p50_ms - direct.ttfb_p50_ms).toFixed(3)} ms)`);
