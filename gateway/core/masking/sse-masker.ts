@@ -146,7 +146,9 @@ export class SseMasker {
     const escaped = data.slice(frame.head.length + 1, data.length - frame.tail.length - 1);
     const text = escaped.includes('\\') ? (JSON.parse(`"${escaped}"`) as string) : escaped;
     if (frame.hasId) {
-      this.templateText = data;
+      // The frame's own text, not this event's: the event's text would live until the next event
+      // (seconds on a slow stream), be promoted by the collector and die in old space.
+      this.templateText = frame.template;
       this.template = undefined;
     }
     const released = this.feedSlot(frame.key, this.slots.has(frame.key) ? '' : `$.choices[${frame.index}].message.content`, text, false);
@@ -174,6 +176,7 @@ export class SseMasker {
       head, index, tail,
       key: index === '0' ? 'c0' : `c${index}`,
       hasId: head.includes('"id":') || tail.includes('"id":'),
+      template: `${head}""${tail}`,
       before: `data: ${head}`,
       after: `${tail}\n\n`,
     };
@@ -270,6 +273,11 @@ interface ChatFrame {
   key: string;
   /** Whether the chunk carries an id (the template for flushed tails). */
   hasId: boolean;
+  /**
+   * The chunk with an empty content: the template for flushed tails. Every chunk of this frame
+   * has the same fields around its content, so this one stands for the latest of them.
+   */
+  template: string;
   /** `data: ` + head, and tail + the blank line: a re-emitted chunk is before + content + after. */
   before: string;
   after: string;

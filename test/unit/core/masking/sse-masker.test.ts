@@ -5,6 +5,7 @@ import { SseMasker } from '../../../../gateway/core/masking/sse-masker';
 import { StreamTextMasker } from '../../../../gateway/core/masking/stream-text-masker';
 import { riskyTailStart } from '../../../../gateway/core/masking/stream-holdback';
 import { clientText } from '../../../builders/sse-text';
+import { heapAfterGc } from '../../../helpers/heap';
 
 const compiled = compileMaskingRules([{ name: 'pii', detectors: ['all'], where: ['client'] }], { hashKey: 'k', auditDetectors: [] });
 const rules = selectRules(compiled, 'client');
@@ -59,6 +60,25 @@ describe('core/masking StreamTextMasker', () => {
 });
 
 describe('core/masking SseMasker', () => {
+  // A slow stream's masker lives for minutes; what it keeps of an event lives until the next one,
+  // long enough to be promoted to old space and die there. It keeps no event's text: the template
+  // for flushed tails is the frame's, not the latest chunk's.
+  it('keeps no chat chunk past the chunk (a slow stream holds one masker per stream)', () => {
+    const n = 300;
+    const model = 'm'.repeat(4000); // a chunk of ≈ 4 KB whose content is short
+    const chunk = (content: string) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+    const maskers = Array.from({ length: n }, () => new SseMasker(compiled, { rules }));
+    for (const m of maskers) assert.equal(m.push(chunk('Hi ')), chunk('Hi '));
+    const before = heapAfterGc();
+    for (const m of maskers) assert.equal(m.push(chunk('there ')), chunk('there '));
+    const perMasker = (heapAfterGc() - before) / n;
+    assert.ok(perMasker < 1000, `a masker keeps ${perMasker.toFixed(0)} B more after its second chunk of ${chunk('there ').length} (bound 1000)`);
+    // The flushed tail still carries the chunks' fields.
+    const m = maskers[0]!;
+    m.push(chunk('call 555'));
+    assert.match(m.push('data: [DONE]\n\n'), new RegExp(`^data: \\{"id":"c1","object":"chat.completion.chunk","created":1,"model":"${model}","choices":\\[\\{"index":0,"delta":\\{"content":"555"\\}`));
+  });
+
   it('OpenAI chat: email split across chunks is masked, framing stays SSE, [DONE] flushes', () => {
     const sse = new SseMasker(compiled, { rules });
     let out = sse.push(chat('Hi! ') + chat('Reach me at an'));
