@@ -12,7 +12,7 @@
 //
 // Usage: node bench/heap-per-exchange.mjs held|streams|flowing [--proxy-only]
 //        node bench/heap-per-exchange.mjs diff A.heapsnapshot B.heapsnapshot   (two snapshots of one process; HEAP_N exchanges between them)
-// Env: HEAP_N (2,000 exchanges), HEAP_TOP (25 groups), WARM_UP (requests before the baseline;
+// Env: HEAP_N (2,000 exchanges), HEAP_TOP (25 groups), HEAP_FLOW_EVENTS (flowing: events per stream before the snapshot, 1), WARM_UP (requests before the baseline;
 //      default past the records window), GATEWAY_JS (another bundle: A/B), BENCH_OUT (results folder).
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,6 +29,8 @@ const streams = mode !== 'held';
 // flowing: 20 events per stream, one per 20 s, spread over the period (n / 20 events/s): a snapshot
 // 22 s after the schedule starts sees every stream past its first event and far from its end.
 const flowPeriodMs = 20_000;
+// HEAP_FLOW_EVENTS: the snapshot after this many events per stream (1): what an event leaves behind shows from the second on.
+const flowEvents = Number(process.env.HEAP_FLOW_EVENTS ?? 1);
 const proxyOnly = process.argv.includes('--proxy-only');
 const n = Number(process.env.HEAP_N ?? 2000);
 const top = Number(process.env.HEAP_TOP ?? 25);
@@ -151,7 +153,7 @@ async function main() {
       held = JSON.parse(r.text).data.length;
     }
   }
-  await pause(mode === 'flowing' ? flowPeriodMs + 2000 : 1000);
+  await pause(mode === 'flowing' ? flowEvents * flowPeriodMs + 2000 : 1000);
   const after = await snapshot(gw.pid);
   client.child.kill('SIGTERM');
   log(`snapshots ${before} ${after}`);
