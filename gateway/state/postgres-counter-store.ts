@@ -130,11 +130,15 @@ export class PostgresCounterStore implements CounterStore {
     this.held.close();
     clearInterval(this.sweeper);
     // Slots given back just now still reach the store (best effort: otherwise their leases expire).
-    while (this.inFlight) await new Promise<void>((resolve) => (this.answered = resolve));
+    await this.allAnswered();
     if (this.pending()) {
       this.flush();
-      while (this.inFlight) await new Promise<void>((resolve) => (this.answered = resolve));
+      await this.allAnswered();
     }
+  }
+
+  private async allAnswered(): Promise<void> {
+    while (this.inFlight) await new Promise<void>((resolve) => (this.answered = resolve));
   }
 
   private pending(): boolean {
