@@ -260,24 +260,12 @@ function scanStartChars(p: CompiledPass, text: string, context: ValueContext, ou
  */
 function scanRuns(p: CompiledPass, text: string, context: ValueContext, out: Detection[]): void {
   const windows = tokenRunWindows(text, p.spec.runs!);
-  if (windows === null) return scanRange(p, text, 0, text.length, context, out);
-  const { regex, alts } = p;
+  if (windows === null) return void scanRange(p, text, 0, text.length, context, out);
   let resume = 0;
   for (let k = 0; k < windows.length; k += 2) {
     const start = Math.max(windows[k], resume);
     const end = windows[k + 1];
-    if (start >= end) continue;
-    const from = start > 0 ? start - 1 : 0;
-    const slice = text.slice(from, Math.min(text.length, end + 1));
-    regex.lastIndex = start - from;
-    let m: RegExpExecArray | null;
-    while ((m = regex.exec(slice)) !== null) {
-      const at = from + m.index;
-      const hit = resolveAt(alts, text, at, m, context);
-      resume = hit ? Math.max(hit.end, at + 1) : at + 1;
-      if (hit) out.push(hit);
-      regex.lastIndex = resume - from;
-    }
+    if (start < end) resume = scanRange(p, text, start > 0 ? start - 1 : 0, Math.min(text.length, end + 1), context, out, start);
   }
 }
 
@@ -358,22 +346,23 @@ function nextBoundary(text: string, from: number, to: number): number {
 /**
  * The pass's combined regex over text[from, to): run on that slice (so a search never runs past
  * `to`), each match checked in the whole text (so checks and context see the real text).
+ * The search starts at `startAt` (a window's scan reads one character before it); the result is
+ * where a next search may start (past the last hit).
  */
-function scanRange(p: CompiledPass, text: string, from: number, to: number, context: ValueContext, out: Detection[]): void {
+function scanRange(p: CompiledPass, text: string, from: number, to: number, context: ValueContext, out: Detection[], startAt = from): number {
   const { regex, alts } = p;
   const range = from === 0 && to === text.length ? text : text.slice(from, to);
-  regex.lastIndex = 0;
+  let resume = startAt;
+  regex.lastIndex = startAt - from;
   let m: RegExpExecArray | null;
   while ((m = regex.exec(range)) !== null) {
-    const at = m.index;
-    const hit = resolveAt(alts, text, from + at, m, context);
-    if (hit) {
-      out.push(hit);
-      regex.lastIndex = Math.max(hit.end - from, at + 1);
-    } else {
-      regex.lastIndex = at + 1;
-    }
+    const at = from + m.index;
+    const hit = resolveAt(alts, text, at, m, context);
+    if (hit) out.push(hit);
+    resume = hit ? Math.max(hit.end, at + 1) : at + 1;
+    regex.lastIndex = resume - from;
   }
+  return resume;
 }
 
 function check(c: CombinedAlternative, text: string, start: number, end: number, m: RegExpExecArray, context: ValueContext, base = c.group): Detection | null {
