@@ -12,8 +12,9 @@ import { noteUpstreamReset, type UpstreamBodySink, type UpstreamResponse } from 
  * The response side of the forward stage: copies status, headers and body to the client through
  * the response stages, then writes the outcome record, then ends the response.
  *   per chunk:  upstream bytes → each response step's `chunk`, in table order → batched client write
- *   at end:     each step's `end` (what it held back, and its part of the record) → the outcome
- *               record (record-outcome.ts), durable → the response's last bytes and its end
+ *   at end:     what is queued is written → (next tick, once it left) each step's `end` (what it
+ *               held back, and its part of the record) → the outcome record (record-outcome.ts),
+ *               durable → the response's last bytes and its end
  *   when cut:   no step ends; the client's response is destroyed; finish (run-pipeline.ts) records.
  * Writes x.outcome.status; the client writer (client-body-writer.ts) counts the bytes.
  */
@@ -71,16 +72,30 @@ class RelaySink implements UpstreamBodySink {
   }
 
   end(): void {
+    this.client.flush();
+    if (!this.steps) return this.settle();
+    // What the steps passed on leaves first (Node uncorks the socket on a tick its write queued):
+    // their end (the audit copy of the answer, the usage) runs on a later tick, so an answer that
+    // came in one read (headers, body and end together) does not wait for that work to start.
+    process.nextTick(endSteps, this);
+  }
+
+  /** The steps' end, after the bytes before it left: what they held back goes out, then the record. */
+  endSteps(): void {
+    this.client.write(this.steps!.end());
+    this.client.flush();
+    this.settle();
+  }
+
+  private settle(): void {
     const { rt, x, client, done } = this;
-    if (this.steps) client.write(this.steps.end());
-    client.flush();
     const finish = () => {
       client.end();
       done();
     };
     // The outcome record is durable before the client sees the end of the response (a crash
     // cannot leave a served request without it).
-    const settle = () => {
+    const record = () => {
       const durable = recordOutcome(rt, x);
       if (durable) durable.then(finish, finish);
       else finish();
@@ -89,8 +104,8 @@ class RelaySink implements UpstreamBodySink {
     // building the record on a later tick lets them go first instead of waiting for its cost.
     // With the last byte held back the client cannot use the response before res.end anyway,
     // and settling now keeps that byte in the same write when no sync is needed (proxy only).
-    if (this.lengthFramed) settle();
-    else process.nextTick(settle);
+    if (this.lengthFramed) record();
+    else process.nextTick(record);
   }
 
   // An upstream reset after headers: end the client's response abruptly, so it cannot mistake a cut stream for a whole one.
@@ -101,4 +116,9 @@ class RelaySink implements UpstreamBodySink {
     this.x.res.destroy();
     this.done();
   }
+}
+
+/** The steps' end of a relay, on its own tick (a function with an argument, not a closure per response). */
+function endSteps(sink: RelaySink): void {
+  sink.endSteps();
 }

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpExchange } from '../../../gateway/pipeline/http-exchange';
+import { relayResponse } from '../../../gateway/pipeline/relay-response';
+import type { ResponseStage } from '../../../gateway/pipeline/response-stage';
+import type { AuditService, Runtime } from '../../../gateway/runtime';
+import { noBudgets, noUsage } from '../../../gateway/usage/usage-service';
+
+/** A runtime whose outcome records are durable at once, and that counts them. */
+function runtime(): { rt: Runtime; outcomes: () => number } {
+  let outcomes = 0;
+  const audit = { outcome: () => (outcomes++, Promise.resolve()) } as unknown as AuditService;
+  return { rt: { audit, usage: noUsage, budgets: noBudgets } as unknown as Runtime, outcomes: () => outcomes };
+}
+
+/** What the client's socket held when a response step ended: bytes written (queued ones included) and bytes not yet handed to the kernel. */
+interface SocketAtEnd {
+  written: number;
+  pending: number;
+}
+
+/** A step that passes the body on unchanged (as masking without client rules) and notes the client's socket when it ends. */
+function noteSocketAtEnd(seen: SocketAtEnd[]): ResponseStage {
+  return (x) => ({
+    rewrites: true,
+    chunk: (c) => c,
+    end() {
+      const s = x.res.socket!;
+      seen.push({ written: s.bytesWritten, pending: s.writableLength });
+      return Buffer.alloc(0);
+    },
+  });
+}
+
+describe('pipeline/relay-response: the answer relayed through the response steps', () => {
+  let server: http.Server;
+  afterEach(() => server?.close());
+
+  it('an answer that came in one read (headers, body and end): its bytes are on the wire before the steps end, and the record before the response ends', async () => {
+    const body = Buffer.from(JSON.stringify({ id: 'chatcmpl-1', choices: [{ message: { content: 'This is a test.' } }] }));
+    const { rt, outcomes } = runtime();
+    const seen: SocketAtEnd[] = [];
+    let outcomesAtClientEnd = -1;
+    server = http.createServer((req, res) => {
+      const x = new HttpExchange(req, res);
+      const head = { statusCode: 200, headers: { 'content-type': 'application/json', 'content-length': String(body.length) }, resume() {} };
+      const sink = relayResponse(rt, x, [noteSocketAtEnd(seen)], head, () => undefined);
+      // As undici hands over an answer whose headers, body and end came in one read: all in one go.
+      sink.data(body);
+      sink.end();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const got = await new Promise<Buffer>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          outcomesAtClientEnd = outcomes();
+          resolve(Buffer.concat(chunks));
+        });
+      }).on('error', reject);
+    });
+    assert.deepEqual(got, body);
+    assert.equal(seen.length, 1);
+    // The headers and all of the body but its held-back last byte were handed to the kernel before the step's end ran.
+    assert.ok(seen[0]!.written >= body.length - 1, `written before the steps ended: ${seen[0]!.written} bytes`);
+    assert.equal(seen[0]!.pending, 0);
+    assert.equal(outcomesAtClientEnd, 1);
+  });
+});
