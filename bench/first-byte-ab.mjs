@@ -1,0 +1,103 @@
+// A/B of a lone caller's first byte, request by request: every bundle given runs the full
+// pipeline (configs/full.yaml, its own data dir, a dev-issuer token it minted) beside the mock
+// upstream on CPU 0, and one sequential caller on CPU 1 sends its requests to direct (the mock),
+// A, B, ... in turn, the order rotating by request. Each build's request is paired with direct's
+// just before it, so a load that moves by the millisecond on a shared box (other engineers'
+// suites) moves all targets alike; compare.mjs's FIRST_BYTE rounds run a target for seconds
+// apart and cannot resolve a few tens of µs at load 5+.
+// Usage: node bench/first-byte-ab.mjs A/gateway.js B/gateway.js ...
+// Env: MODE (json-160B | sse-160B | json-4KB | sse-4KB), N (2000 requests per target after 200
+//      warm-up), BLOCKS (6: the p50s are also given per block of N/BLOCKS, for a range).
+// Prints, per target, the first byte p50 minus direct's (whole run, and per block), and the
+// median of its requests' first byte minus the first bundle's request of the same turn (whole
+// run, and the range of the per-block medians).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { ProcessGroup } from './lib/processes.mjs';
+
+const bench = dirname(fileURLToPath(import.meta.url));
+const env = process.env;
+const bundles = process.argv.slice(2).map((p) => resolve(p));
+if (!bundles.length) {
+  console.error('usage: node bench/first-byte-ab.mjs BUNDLE_A.js [BUNDLE_B.js ...]');
+  process.exit(2);
+}
+const mode = env.MODE ?? 'json-160B';
+const body = readFileSync(join(bench, 'bodies', { 'json-160B': 'chat-160B.json', 'sse-160B': 'chat-160B-stream.json', 'json-4KB': 'chat-4KB.json', 'sse-4KB': 'chat-4KB-stream.json' }[mode]));
+const n = Number(env.N ?? 2000);
+const blocks = Number(env.BLOCKS ?? 6);
+const warmup = 200;
+const out = env.BENCH_OUT ?? join(bench, 'results', `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-first-byte-ab`);
+mkdirSync(join(out, 'logs'), { recursive: true });
+const procs = new ProcessGroup(join(out, 'logs'), env.BENCH_PIDFILE);
+const pin = availableParallelism() >= 2;
+const cpu = pin ? 0 : undefined;
+const ADDR = /^data\s+(http\S+)\s*$/m;
+process.on('SIGINT', () => procs.stopAll().then(() => process.exit(130)));
+
+/** One request over the target's own keep-alive connection: ms to the first body byte. */
+function once(t) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    let first;
+    const req = http.request({ host: t.url.hostname, port: t.url.port, path: '/v1/chat/completions', method: 'POST', agent: t.agent, headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: `Bearer ${t.auth ?? 'sk-dummy'}` } }, (res) => {
+      res.on('data', () => { first ??= process.hrtime.bigint(); });
+      res.on('end', () => (res.statusCode === 200 ? resolve(Number(first - t0) / 1e6) : reject(new Error(`${t.name}: status ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2; };
+
+async function main() {
+  const up = await procs.start('upstream', 'node', [join(bench, 'upstream.mjs')], { cpu, ready: /listening (http\S+)/ });
+  const targets = [{ name: 'direct', url: new URL(up.match[1]) }];
+  for (const [i, b] of bundles.entries()) {
+    const dataDir = join(out, `data-${i}`);
+    const config = join(out, `build-${i}-full.yaml`);
+    writeFileSync(config, readFileSync(join(bench, 'configs', 'full.yaml'), 'utf8').replaceAll('__UPSTREAM_URL__', up.match[1]).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', bench));
+    const g = await procs.start(`build-${i}`, 'node', [b, 'serve', '--config', config, '--port', '0', '--admin-port', '0'], { cpu, env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR, timeoutMs: 90_000 });
+    const auth = spawnSync('node', [b, 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir], { encoding: 'utf8' }).stdout.trim();
+    targets.push({ name: `${basename(dirname(b))}/${basename(b)}`, url: new URL(g.match[1]), auth });
+  }
+  for (const t of targets) t.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  // The caller on the load CPU, as lib/latency-probe.mjs runs in compare.mjs.
+  if (pin) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]);
+  const ms = targets.map(() => []);
+  for (let i = 0; i < warmup + n; i++) {
+    // Direct first, then the builds in an order that rotates by request: none is always right after direct.
+    const builds = targets.slice(1);
+    const k = i % builds.length;
+    const order = [targets[0], ...builds.slice(k), ...builds.slice(0, k)];
+    for (const t of order) {
+      const v = await once(t);
+      if (i >= warmup) ms[targets.indexOf(t)].push(v);
+    }
+  }
+  const size = Math.floor(n / blocks);
+  const block = (xs, b) => xs.slice(b * size, (b + 1) * size);
+  const added = (i, b) => median(block(ms[i], b)) - median(block(ms[0], b));
+  console.log(`\n${mode}, full pipeline, ${n} requests per target interleaved request by request (after ${warmup}), servers on CPU ${cpu ?? '-'}, caller on CPU 1\n`);
+  console.log('| target | first byte p50 ms | added over direct | added per block | B − A, request by request: median, per block [range] |');
+  console.log('|---|---:|---:|---|---:|');
+  for (const [i, t] of targets.entries()) {
+    const perBlock = Array.from({ length: blocks }, (_, b) => added(i, b));
+    // Each request against the first bundle's request of the same turn.
+    const pairs = ms[i].map((v, j) => v - ms[1][j]);
+    const perBlockPairs = Array.from({ length: blocks }, (_, b) => median(block(pairs, b)));
+    const d = i > 1 ? `${median(pairs).toFixed(3)} [${Math.min(...perBlockPairs).toFixed(3)}–${Math.max(...perBlockPairs).toFixed(3)}]` : '';
+    console.log(`| ${t.name} | ${median(ms[i]).toFixed(3)} | ${i ? (median(ms[i]) - median(ms[0])).toFixed(3) : ''} | ${i ? perBlock.map((x) => x.toFixed(3)).join(', ') : ''} | ${d} |`);
+  }
+}
+
+main().then(() => procs.stopAll().then(() => process.exit(0)), async (err) => {
+  console.error(`first-byte-ab: failed: ${err.stack ?? err}`);
+  await procs.stopAll();
+  process.exit(1);
+});
