@@ -10,7 +10,10 @@
 //      the durable audit log — each build with its own data dir and a dev-issuer token it minted),
 //      FIRST_BYTE (1: after each target's wrk run, a lone sequential caller, lib/latency-probe.mjs on the
 //      load CPU, FIRST_BYTE_N requests (300): its first byte p50 minus direct's measured just before it,
-//      and the target's CPU per request meanwhile).
+//      and the target's CPU per request meanwhile),
+//      AUDIT_STATS (1: the full builds' audit writer over each wrk run from /metrics — records per
+//      fdatasync and fdatasyncs per request — and every target's system CPU µs/req, the kernel's
+//      share: its writes, and the fdatasyncs' journal commits).
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -18,7 +21,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runWrk } from './lib/load.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
-import { cpuTicks } from './lib/proc-stats.mjs';
+import { cpuTicks, cpuTicksSplit } from './lib/proc-stats.mjs';
 import { spawnSync } from 'node:child_process';
 
 const bench = dirname(fileURLToPath(import.meta.url));
@@ -40,6 +43,8 @@ const pin = availableParallelism() >= 2;
 const ctx = { bench, conn: Number(env.CONN ?? 10), procs, loadCpu: pin ? 1 : undefined, customHost: '' };
 const cpu = pin ? 0 : undefined;
 const ADDR = /^data\s+(http\S+)\s*$/m;
+/** A gateway prints its admin address on the line after the data one. */
+const GATEWAY_ADDR = /^data\s+(http\S+)\s*\nadmin\s+(http\S+)\s*$/m;
 process.on('SIGINT', () => procs.stopAll().then(() => process.exit(130)));
 
 async function main() {
@@ -52,10 +57,11 @@ async function main() {
     const dataDir = join(out, `data-${i}`);
     const config = join(out, `build-${i}-${template}`);
     writeFileSync(config, readFileSync(join(bench, 'configs', template), 'utf8').replaceAll('__UPSTREAM_URL__', up.match[1]).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', bench));
-    const g = await procs.start(`build-${i}`, 'node', [b, 'serve', '--config', config, ...(isFull ? [] : ['--proxy-only']), '--port', '0', '--admin-port', '0'], { cpu, env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR });
+    const g = await procs.start(`build-${i}`, 'node', [b, 'serve', '--config', config, ...(isFull ? [] : ['--proxy-only']), '--port', '0', '--admin-port', '0'], { cpu, env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: GATEWAY_ADDR });
     // The full pipeline wants a token of its dev issuer (the bench policy lets group `agents` through).
     const auth = isFull ? spawnSync('node', [b, 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir], { encoding: 'utf8' }).stdout.trim() : undefined;
-    targets.push({ name: `${isFull !== full ? 'proxy only: ' : ''}${basename(dirname(b))}/${basename(b)}`, pid: g.pid, url: g.match[1], auth });
+    const admin = isFull ? { url: g.match[2], token: readFileSync(join(dataDir, 'admin.token'), 'utf8').trim() } : undefined;
+    targets.push({ name: `${isFull !== full ? 'proxy only: ' : ''}${basename(dirname(b))}/${basename(b)}`, pid: g.pid, url: g.match[1], auth, admin });
   }
   // A full pipeline keeps a window of 10,000 recent records: warm up past it (WARMUP=8 does at c50).
   for (const t of targets) await runWrk(ctx, { url: t.url + '/v1/chat/completions', bodyFile, seconds: Number(env.WARMUP ?? 2), auth: t.auth });
@@ -65,10 +71,18 @@ async function main() {
     // targets (session 8: the same pair of builds read lower in 4 of 6 rounds for whichever ran second).
     const order = r % 2 === 1 ? [...targets.entries()] : [...targets.entries()].reverse();
     for (const [i, t] of order) {
-      const t0 = cpuTicks(t.pid);
+      const w0 = auditStats && t.admin ? await writerCounters(t.admin) : undefined;
+      const t0 = cpuTicksSplit(t.pid);
       const res = await runWrk(ctx, { url: t.url + '/v1/chat/completions', bodyFile, seconds: dur, auth: t.auth });
+      const t1 = cpuTicksSplit(t.pid);
       if (res.errors) throw new Error(`${t.name}: ${res.errors} failed requests (status or socket errors)`);
-      const row = { us: ((cpuTicks(t.pid) - t0) / 100) * 1e6 / res.requests, rps: res.rps };
+      const perReq = (ticks) => ((ticks / 100) * 1e6) / res.requests;
+      const row = { us: perReq(t1.user + t1.system - t0.user - t0.system), sysUs: perReq(t1.system - t0.system), rps: res.rps };
+      if (w0) {
+        const w1 = await writerCounters(t.admin);
+        row.perSync = (w1.records - w0.records) / (w1.syncs - w0.syncs);
+        row.syncsPerReq = (w1.syncs - w0.syncs) / res.requests;
+      }
       if (firstByte) {
         // Direct's own first byte just before each target's: the box's drift within a round stays out.
         const direct = await probe(up.match[1]);
@@ -91,6 +105,16 @@ async function main() {
     const m = mean(us);
     console.log(`| ${t.name} | ${us.map((x) => x.toFixed(0)).join(', ')} | ${median(us).toFixed(0)} [${Math.min(...us).toFixed(0)}–${Math.max(...us).toFixed(0)}] | ${m.toFixed(0)} | ${(m / mean(rows[0].map((x) => x.us))).toFixed(2)}× | ${mean(rows[i].map((x) => x.rps)).toFixed(0)} |`);
   }
+  if (auditStats) {
+    console.log('\nsystem CPU per request (the kernel: writes, fdatasyncs) and the audit writer over each wrk run\n');
+    console.log('| build | system µs/req, median [range] | records per fdatasync, median [range] | fdatasyncs per request, median |');
+    console.log('|---|---:|---:|---:|');
+    const mr = (xs) => `${median(xs).toFixed(1)} [${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}]`;
+    for (const [i, t] of targets.entries()) {
+      const w = t.admin ? [mr(rows[i].map((x) => x.perSync)), median(rows[i].map((x) => x.syncsPerReq)).toFixed(3)] : ['–', '–'];
+      console.log(`| ${t.name} | ${mr(rows[i].map((x) => x.sysUs))} | ${w.join(' | ')} |`);
+    }
+  }
   if (!firstByte) return;
   console.log(`\nadded first byte p50, lone sequential caller (${firstByteN} requests per target and round, minus direct's just before), ms\n`);
   console.log('| build | per round | median [range] | its CPU µs/req meanwhile, median [range] |');
@@ -103,6 +127,13 @@ async function main() {
 }
 
 const firstByte = env.FIRST_BYTE === '1';
+const auditStats = env.AUDIT_STATS === '1';
+/** The audit writer's counters from a full build's /metrics (the scrape's own admin record is one more, negligible). */
+async function writerCounters(admin) {
+  const text = await (await fetch(admin.url + '/metrics', { headers: { authorization: `Bearer ${admin.token}` } })).text();
+  const counter = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { records: counter('gatehouse_audit_records_total'), syncs: counter('gatehouse_audit_syncs_total') };
+}
 const firstByteN = Number(env.FIRST_BYTE_N ?? 300);
 /** A lone sequential caller's first byte p50 (ms) at `base`, from the load CPU. */
 async function probe(base, auth) {
