@@ -65,6 +65,17 @@ function recordBuffer(n: number): Buffer {
   return b;
 }
 
+/**
+ * A string JSON.stringify writes as it is between its quotes: no quote, backslash, control
+ * character or surrogate (a paired one would be written as it is too; the test only has to be
+ * sufficient).
+ */
+const needsNoEscape = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+
+function plain(s: unknown): s is string {
+  return typeof s === 'string' && needsNoEscape.test(s);
+}
+
 let lastMs = -1;
 let lastIso = '';
 /** toISOString, cached per millisecond: many records share one. */
@@ -88,7 +99,11 @@ export class RecordChain {
   tree?: CompactRange;
   durableTree?: CompactRange;
 
+  /** The chain id as JSON (the template of the head members writes it as it is). */
+  private readonly idJson: string;
+
   constructor(readonly id: string, head: Head, tree: CompactRange | undefined) {
+    this.idJson = JSON.stringify(id);
     this.head = { ...head };
     this.durableHead = { ...head };
     this.tree = tree;
@@ -115,7 +130,12 @@ export class RecordChain {
     // again: it is taken out here and its bytes are written after the other members.
     const made = takeSerialized(fields);
     fields.id = fields.time = fields.kind = undefined as never;
-    let first = JSON.stringify(head);
+    // The head members by a template when no string needs escaping (ids, times, kinds and hashes
+    // never do): what JSON.stringify(head) writes, at about half its cost.
+    let first =
+      plain(id) && plain(time) && plain(kind) && plain(head.prev)
+        ? `{"v":${lineFormat},"id":"${id}","seq":${head.seq},"time":"${time}","kind":"${kind}","chain":${this.idJson},"prev":"${head.prev}"}`
+        : JSON.stringify(head);
     let rest = JSON.stringify(fields);
     // Member by member (named stores keep `fields` a fast-mode object; Object.assign may not).
     let record = fields as AuditRecord;

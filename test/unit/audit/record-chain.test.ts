@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { RecordChain } from '../../../gateway/audit/record-chain';
 import { readRecordLine } from '../../../gateway/core/audit/record-line';
 import { GENESIS_HASH } from '../../../gateway/core/audit/hash-record';
+import { toIJson } from '../../../gateway/core/audit/canonical-json';
 import { SerializedValue } from '../../../gateway/core/serialized-value';
 
 /**
@@ -76,5 +78,30 @@ describe('audit record chain: a body whose JSON text is already made', () => {
     assert.ok(c.data.toString('utf8').includes('"requestBody":{"text":"half \ufffd pair"}'), c.data.toString('utf8'));
     const read = readRecordLine(c.data.toString('utf8').slice(0, -1));
     assert.ok(!('malformed' in read) && read.problem === undefined && read.computed === read.hash, JSON.stringify(read));
+  });
+});
+
+/**
+ * The members a line starts with (v, id, seq, time, kind, chain, prev) are written by a template
+ * when no string needs escaping: the line must be what JSON.stringify of them writes (its I-JSON
+ * form when a string holds a lone surrogate), whatever the strings hold.
+ */
+describe('audit record chain: the head members as JSON.stringify writes them', () => {
+  // Plain ids and times mostly, and any character (quotes, backslashes, controls, lone surrogates) now and then.
+  const text = fc.oneof(fc.stringMatching(/^[0-9a-z:.-]{0,24}$/), fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('a"b', 'a\\b', 'a\nb', '\u001f', 'x\ud800', '\udc00y', '😀', 'é東'));
+
+  it('writes what JSON.stringify writes for any id, time, kind, chain id and prev', () => {
+    fc.assert(
+      fc.property(text, text, text, text, text, fc.nat(), (chainId, prev, id, time, kind, seq) => {
+        const chain = new RecordChain(chainId, { seq, hash: prev }, undefined);
+        const c = chain.next({ kind, id, time } as never, 1_700_000_000_000);
+        const head = { v: 2, id, seq: seq + 1, time, kind, chain: chainId, prev };
+        const part = Buffer.concat([c.data.subarray(0, c.data.length - 76), Buffer.from('}')]).toString('utf8');
+        assert.equal(part, JSON.stringify(toIJson(head)));
+        const r = c.record;
+        assert.deepEqual({ v: r.v, id: r.id, seq: r.seq, time: r.time, kind: r.kind, chain: r.chain, prev: r.prev }, toIJson(head));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
