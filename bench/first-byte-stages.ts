@@ -4,7 +4,7 @@
 // each request's moments are stamped with process.hrtime: the request's start
 // (http.server.request.start), the runtime's services as the stages call them (identity, policy,
 // masking, the arrival and outcome records: call and settle), the audit segment's write and
-// fdatasync, undici's request create / headers sent / body sent / response headers, the first
+// fdatasync, undici's request create / headers sent / body sent / response headers / first body chunk, the first
 // byte written to the client, the response's end. Medians over the probe's requests, each moment
 // from the start and as a step from the moment before it. Wall-clock steps: on a loaded box they
 // include time the process waited for a CPU.
@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import dc from 'node:diagnostics_channel';
 import fs from 'node:fs';
 import { ServerResponse } from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway } from '../test/helpers/gateway';
@@ -37,6 +38,8 @@ type Moments = Record<string, bigint>;
 const requests: Moments[] = [];
 // One request in flight at a time: the moments go to the latest request.
 let cur: Moments = {};
+/** The latest request's client connection (its bytes going out stamp `firstSent`). */
+let curSocket: net.Socket | undefined;
 /** Stamps `name` once per request (`name2` the second time, e.g. the outcome record's write after the arrival's). */
 const stamp = (name: string, m = cur) => {
   const k = m[name] === undefined ? name : `${name}2`;
@@ -46,6 +49,7 @@ const stamp = (name: string, m = cur) => {
 dc.subscribe('http.server.request.start', (msg) => {
   const m = (cur = { start: now() });
   requests.push(m);
+  curSocket = (msg as { socket: net.Socket }).socket;
   // The body's last byte read (a big prompt's arrival takes a while).
   (msg as { request: NodeJS.EventEmitter }).request.once('end', () => stamp('bodyEnd', m));
 });
@@ -53,6 +57,7 @@ dc.subscribe('undici:request:create', () => stamp('upCreate'));
 dc.subscribe('undici:client:sendHeaders', () => stamp('upSendHeaders'));
 dc.subscribe('undici:request:bodySent', () => stamp('upBodySent'));
 dc.subscribe('undici:request:headers', () => stamp('upHeaders'));
+dc.subscribe('undici:request:bodyChunkReceived', () => (cur.upData ??= now()));
 dc.subscribe('http.server.response.finish', () => stamp('end'));
 // The segment's write and fdatasync (gateway/audit/group-commit.ts calls them through the fs module object).
 const writeSync = fs.writeSync;
@@ -80,6 +85,14 @@ for (const method of ['write', 'end'] as const) {
     return original.apply(this, a);
   };
 }
+
+// The response's first bytes handed to the kernel: Node writes a response's socket when it uncorks
+// it, on a tick after res.write (what runs on the tick before that delays them).
+const writeGeneric = (net.Socket.prototype as unknown as Record<string, (...a: unknown[]) => unknown>)._writeGeneric!;
+(net.Socket.prototype as unknown as Record<string, unknown>)._writeGeneric = function (this: net.Socket, ...a: unknown[]) {
+  if (this === curSocket && cur.firstWrite !== undefined) cur.firstSent ??= now();
+  return writeGeneric.apply(this, a);
+};
 
 /** Wraps a service method: `called` when a stage calls it, `settled` when what it returns settles. */
 function watch(service: Record<string, unknown>, method: string, called: string, settled: string): void {
@@ -140,7 +153,7 @@ async function main(): Promise<void> {
 
 function report(rs: Moments[], direct: { ttfb_p50_ms: number }, full: { ttfb_p50_ms: number }): void {
   const order = ['bodyEnd', 'identity', 'identityDone', 'policy', 'policyDone', 'mask', 'maskDone', 'arrival', 'writeStart', 'writeEnd', 'syncStart', 'syncEnd', 'arrivalDurable',
-    'upCreate', 'upSendHeaders', 'upBodySent', 'upHeaders', 'firstWrite', 'outcome', 'writeStart2', 'writeEnd2', 'syncStart2', 'syncEnd2', 'outcomeDurable', 'end'];
+    'upCreate', 'upSendHeaders', 'upBodySent', 'upHeaders', 'upData', 'firstWrite', 'firstSent', 'outcome', 'writeStart2', 'writeEnd2', 'syncStart2', 'syncEnd2', 'outcomeDurable', 'end'];
   const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
   console.log(`${mode}, ${rs.length} requests: probe first byte p50 direct ${direct.ttfb_p50_ms} ms, full ${full.ttfb_p50_ms} ms (added ${(full.ttfb_p50_ms - direct.ttfb_p50_ms).toFixed(3)} ms)`);
   console.log('moment            ms from start, median [p10–p90]   step from the moment before, median');
