@@ -1,11 +1,13 @@
 // A/B of a lone caller's first byte, request by request: every bundle given runs the full
-// pipeline (configs/full.yaml, its own data dir, a dev-issuer token it minted) beside the mock
+// pipeline (configs/full.yaml, its own data dir, a dev-issuer token it minted; `proxy:` ones
+// configs/proxy-only.yaml with --proxy-only) beside the mock
 // upstream on CPU 0, and one sequential caller on CPU 1 sends its requests to direct (the mock),
 // A, B, ... in turn, the order rotating by request. Each build's request is paired with direct's
 // just before it, so a load that moves by the millisecond on a shared box (other engineers'
 // suites) moves all targets alike; compare.mjs's FIRST_BYTE rounds run a target for seconds
 // apart and cannot resolve a few tens of µs at load 5+.
-// Usage: node bench/first-byte-ab.mjs A/gateway.js B/gateway.js ...
+// Usage: node bench/first-byte-ab.mjs A/gateway.js B/gateway.js ...   (proxy:A/gateway.js runs that
+//        bundle as `serve --proxy-only`, so one run can also give full − proxy only)
 // Env: MODE (json-160B | sse-160B | json-4KB | sse-4KB), N (2000 requests per target after 200
 //      warm-up), BLOCKS (6: the p50s are also given per block of N/BLOCKS, for a range).
 // Prints, per target, the first byte p50 minus direct's (whole run, and per block), and the
@@ -21,7 +23,7 @@ import { ProcessGroup } from './lib/processes.mjs';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const env = process.env;
-const bundles = process.argv.slice(2).map((p) => resolve(p));
+const bundles = process.argv.slice(2).map((p) => ({ proxyOnly: p.startsWith('proxy:'), path: resolve(p.replace(/^proxy:/, '')) }));
 if (!bundles.length) {
   console.error('usage: node bench/first-byte-ab.mjs BUNDLE_A.js [BUNDLE_B.js ...]');
   process.exit(2);
@@ -58,13 +60,14 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return (s[(s.l
 async function main() {
   const up = await procs.start('upstream', 'node', [join(bench, 'upstream.mjs')], { cpu, ready: /listening (http\S+)/ });
   const targets = [{ name: 'direct', url: new URL(up.match[1]) }];
-  for (const [i, b] of bundles.entries()) {
+  for (const [i, { proxyOnly, path: b }] of bundles.entries()) {
+    const template = proxyOnly ? 'proxy-only.yaml' : 'full.yaml';
     const dataDir = join(out, `data-${i}`);
-    const config = join(out, `build-${i}-full.yaml`);
-    writeFileSync(config, readFileSync(join(bench, 'configs', 'full.yaml'), 'utf8').replaceAll('__UPSTREAM_URL__', up.match[1]).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', bench));
-    const g = await procs.start(`build-${i}`, 'node', [b, 'serve', '--config', config, '--port', '0', '--admin-port', '0'], { cpu, env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR, timeoutMs: 90_000 });
-    const auth = spawnSync('node', [b, 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir], { encoding: 'utf8' }).stdout.trim();
-    targets.push({ name: `${basename(dirname(b))}/${basename(b)}`, url: new URL(g.match[1]), auth });
+    const config = join(out, `build-${i}-${template}`);
+    writeFileSync(config, readFileSync(join(bench, 'configs', template), 'utf8').replaceAll('__UPSTREAM_URL__', up.match[1]).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', bench));
+    const g = await procs.start(`build-${i}`, 'node', [b, 'serve', '--config', config, ...(proxyOnly ? ['--proxy-only'] : []), '--port', '0', '--admin-port', '0'], { cpu, env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR, timeoutMs: 90_000 });
+    const auth = proxyOnly ? undefined : spawnSync('node', [b, 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir], { encoding: 'utf8' }).stdout.trim();
+    targets.push({ name: `${proxyOnly ? 'proxy only: ' : ''}${basename(dirname(b))}/${basename(b)}`, url: new URL(g.match[1]), auth });
   }
   for (const t of targets) t.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   // The caller on the load CPU, as lib/latency-probe.mjs runs in compare.mjs.
@@ -83,7 +86,7 @@ async function main() {
   const size = Math.floor(n / blocks);
   const block = (xs, b) => xs.slice(b * size, (b + 1) * size);
   const added = (i, b) => median(block(ms[i], b)) - median(block(ms[0], b));
-  console.log(`\n${mode}, full pipeline, ${n} requests per target interleaved request by request (after ${warmup}), servers on CPU ${cpu ?? '-'}, caller on CPU 1\n`);
+  console.log(`\n${mode}, ${n} requests per target interleaved request by request (after ${warmup}), servers on CPU ${cpu ?? '-'}, caller on CPU 1\n`);
   console.log('| target | first byte p50 ms | added over direct | added per block | B − A, request by request: median, per block [range] |');
   console.log('|---|---:|---:|---|---:|');
   for (const [i, t] of targets.entries()) {
