@@ -6,13 +6,13 @@
 // Env: MODE (json-160B), CONN (50), WARMUP (4 s), DUR (4 s), TOP (30), HEAP_SAMPLING_INTERVAL (512 B).
 import { readFileSync, mkdirSync, existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { SourceMap } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runWrk } from './lib/load.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 import { startGatehouseServe } from './lib/gatehouse-serve.mjs';
+import { summarizeHeap } from './lib/profile-summary.mjs';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const root = dirname(bench);
@@ -48,41 +48,7 @@ async function main() {
   await until(profileFile);
   const profile = JSON.parse(readFileSync(profileFile, 'utf8'));
   console.log(`${proxy ? 'proxy:' : ''}${js} ${mode}: ${r.requests} requests, profile ${profileFile}\n`);
-  console.log(summarizeHeap(profile, { bundle: js, requests: r.requests, top }));
-}
-
-/** Bytes per request by innermost Gatehouse function and by allocation site. */
-function summarizeHeap(profile, { bundle, requests, top }) {
-  const map = new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, 'utf8')));
-  const where = (f) => {
-    if (!f.url) return { name: f.functionName || '(native)', ours: false };
-    if (!f.url.endsWith(bundle)) return { name: `${f.functionName || '(anon)'} ${f.url}:${f.lineNumber + 1}`, ours: false };
-    const e = map.findEntry(f.lineNumber, f.columnNumber);
-    const src = e?.originalSource ? relative(root, fileURLToPath(new URL(e.originalSource, `file://${root}/dist/`))) : 'dist/gateway.js';
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(src)?.[1];
-    return { name: `${f.functionName || '(anon)'} ${pkg ? 'pkg ' + pkg : src}:${(e?.originalLine ?? f.lineNumber) + 1}`, ours: !pkg };
-  };
-  const byOwner = new Map(), bySite = new Map();
-  let total = 0;
-  const add = (m, k, v) => m.set(k, (m.get(k) ?? 0) + v);
-  const walk = (n, stack) => {
-    const s = [...stack, where(n.callFrame)];
-    if (n.selfSize) {
-      total += n.selfSize;
-      const owner = [...s].reverse().find((w) => w.ours);
-      add(byOwner, owner?.name ?? '(no Gatehouse frame)', n.selfSize);
-      const site = s[s.length - 1];
-      add(bySite, site.ours || !owner ? site.name : `${site.name}  <- ${owner.name}`, n.selfSize);
-    }
-    for (const c of n.children ?? []) walk(c, s);
-  };
-  walk(profile.head, []);
-  const per = (b) => (b / requests).toFixed(0).padStart(7);
-  const lines = [`total ${per(total)} B/req`, '', `Top ${top} by innermost Gatehouse function (B/req):`];
-  for (const [k, v] of [...byOwner].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`${per(v)}  ${k}`);
-  lines.push('', `Top ${top} allocation sites (B/req):`);
-  for (const [k, v] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`${per(v)}  ${k}`);
-  return lines.join('\n');
+  console.log(summarizeHeap(profile, { root, bundle: js, count: r.requests, unit: 'B/req', top }));
 }
 
 main().then(() => procs.stopAll().then(() => process.exit(0)), async (err) => {

@@ -21,11 +21,12 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { startGatehouseServe, warmUp, warmUpStreams } from './lib/gatehouse-serve.mjs';
+import { openPacedStreams, startGatehouseServe, warmUp, warmUpStreams } from './lib/gatehouse-serve.mjs';
 import { request } from './lib/http-util.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 import { cpuTicksSplit } from './lib/proc-stats.mjs';
 import { samplesByFunction } from './lib/profile-summary.mjs';
+import { rangeText as range } from './lib/stats.mjs';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const root = dirname(bench);
@@ -58,15 +59,7 @@ async function run(js, warmStreams, rep) {
   });
   await warmUp(gw, warm);
   if (warmStreams > 0) await warmUpStreams({ procs, bench }, gw, up.match[1], tag, { count: warmStreams });
-  const go = new Promise((resolve) => up.child.stdout.on('data', (d) => { const m = /^go (\S+)/m.exec(String(d)); if (m) resolve(Number(m[1])); }));
-  const client = await procs.start(`${tag}-client`, 'node', [join(bench, 'lib/stream-client.mjs'), gw.url, gw.auth, String(n), String(events), String(period), up.match[1]], {
-    ready: /^open (\d+)$/m, timeoutMs: 300_000,
-  });
-  const result = new Promise((resolve, reject) => {
-    let text = '';
-    client.child.stdout.on('data', (d) => { text += d; const m = /^(\{.*\})$/m.exec(text); if (m) resolve(JSON.parse(m[1])); });
-    client.child.on('exit', () => reject(new Error(`the client exited without a result (logs/${tag}-client.log)`)));
-  });
+  const { go, result } = await openPacedStreams({ procs, bench }, gw, up, tag, { n, events, period });
   const adminToken = readFileSync(join(gw.dataDir, 'admin.token'), 'utf8').trim();
   // The group commit's batching: records and fdatasyncs so far (read after the CPU time: the scrape costs a little).
   const writer = async () => {
@@ -128,8 +121,6 @@ async function run(js, warmStreams, rep) {
   return r;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-const range = (xs, d = 0) => `${median(xs).toFixed(d)} [${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}]`;
 
 async function main() {
   log(`${n} streams × ${events} events, one per ${period} ms per stream; ${repeats} repeat(s) of ${bundles.length} bundle(s), interleaved`);

@@ -67,3 +67,21 @@ export async function warmUpStreams({ procs, bench }, gw, upstreamBase, tag, { c
     if (line.ended !== k || line.events !== line.expected) throw new Error(`stream warm-up: ${line.ended}/${k} ended, ${line.events}/${line.expected} events (${JSON.stringify(line.failures)})`);
   }
 }
+
+/**
+ * Opens N streams through a gateway (lib/stream-client.mjs) against a paced upstream started by
+ * the caller (`up`, its ProcessGroup entry) and resolves once every stream is open; then `go` is
+ * the schedule's start (the upstream's clock, epoch ms) and `result` the client's JSON line.
+ */
+export async function openPacedStreams({ procs, bench }, gw, up, tag, { n, events, period }) {
+  const go = new Promise((resolve) => up.child.stdout.on('data', (d) => { const m = /^go (\S+)/m.exec(String(d)); if (m) resolve(Number(m[1])); }));
+  const client = await procs.start(`${tag}-client`, 'node', [join(bench, 'lib/stream-client.mjs'), gw.url, gw.auth, String(n), String(events), String(period), up.match[1]], {
+    ready: /^open (\d+)$/m, timeoutMs: 300_000,
+  });
+  const result = new Promise((resolve, reject) => {
+    let text = '';
+    client.child.stdout.on('data', (d) => { text += d; const m = /^(\{.*\})$/m.exec(text); if (m) resolve(JSON.parse(m[1])); });
+    client.child.on('exit', () => reject(new Error(`the client exited without a result (logs/${tag}-client.log)`)));
+  });
+  return { go, result };
+}

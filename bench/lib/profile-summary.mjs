@@ -1,5 +1,6 @@
 // Summaries of a V8 CPU profile of the gateway bundle, mapped back to the TypeScript sources:
-// self time by function and by part (summarize), and by pipeline stage (stageBreakdown).
+// self time by function and by part (summarize), and by pipeline stage (stageBreakdown); and of a
+// sampling heap profile: bytes by function and by allocation site (summarizeHeap).
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { basename, join, relative } from 'node:path';
@@ -156,4 +157,41 @@ function stageOf(stack) {
   const { file, fn } = stack[i];
   for (const [fileRe, fnRe, stage] of stageRules) if (fileRe.test(file) && (!fnRe || fnRe.test(fn))) return stage;
   return 'gatehouse: other';
+}
+
+/**
+ * A sampling heap profile of the gateway bundle: bytes per `count` (requests, events) by innermost
+ * Gatehouse function on the stack and by allocation site (innermost frame, with its Gatehouse caller).
+ */
+export function summarizeHeap(profile, { root, bundle, count, unit, top = 30 }) {
+  const map = new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, 'utf8')));
+  const where = (f) => {
+    if (!f.url) return { name: f.functionName || '(native)', ours: false };
+    if (!f.url.endsWith(bundle)) return { name: `${f.functionName || '(anon)'} ${f.url}:${f.lineNumber + 1}`, ours: false };
+    const e = map.findEntry(f.lineNumber, f.columnNumber);
+    const src = e?.originalSource ? relative(root, fileURLToPath(new URL(e.originalSource, `file://${root}/dist/`))) : 'dist/gateway.js';
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(src)?.[1];
+    return { name: `${f.functionName || '(anon)'} ${pkg ? 'pkg ' + pkg : src}:${(e?.originalLine ?? f.lineNumber) + 1}`, ours: !pkg };
+  };
+  const byOwner = new Map(), bySite = new Map();
+  let total = 0;
+  const add = (m, k, v) => m.set(k, (m.get(k) ?? 0) + v);
+  const walk = (n, stack) => {
+    const s = [...stack, where(n.callFrame)];
+    if (n.selfSize) {
+      total += n.selfSize;
+      const owner = [...s].reverse().find((w) => w.ours);
+      add(byOwner, owner?.name ?? '(no Gatehouse frame)', n.selfSize);
+      const site = s[s.length - 1];
+      add(bySite, site.ours || !owner ? site.name : `${site.name}  <- ${owner.name}`, n.selfSize);
+    }
+    for (const c of n.children ?? []) walk(c, s);
+  };
+  walk(profile.head, []);
+  const per = (b) => (b / count).toFixed(0).padStart(7);
+  const lines = [`total ${per(total)} ${unit}`, '', `Top ${top} by innermost Gatehouse function (${unit}):`];
+  for (const [k, v] of [...byOwner].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`${per(v)}  ${k}`);
+  lines.push('', `Top ${top} allocation sites (${unit}):`);
+  for (const [k, v] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`${per(v)}  ${k}`);
+  return lines.join('\n');
 }

@@ -8,3 +8,5 @@ export const median = (xs) => {
 export const round = (x) => Math.round(x * 100) / 100;
 /** Median over the rounds with the range, to 2 decimals: { p50, min, max }. */
 export const stat = (xs) => ({ p50: round(median(xs)), min: round(Math.min(...xs)), max: round(Math.max(...xs)) });
+/** Median [min–max] as text, to `d` decimals. */
+export const rangeText = (xs, d = 0) => `${median(xs).toFixed(d)} [${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}]`;
