@@ -10,16 +10,29 @@ import type { Exchange } from './exchange';
 export class ClientBodyWriter {
   // Chunks that arrive in one read from the upstream (an SSE burst: a chunk per event) leave in one
   // res.write at the end of this tick: each chunked res.write costs its own framing and iovecs.
-  private pending: Buffer[] = [];
+  // The first in a field, more (rare) in a list made for them: a slow stream's writer keeps the
+  // same fields from event to event instead of a new list per event, which would live until the
+  // next event, seconds later, be promoted by the collector and die in old space.
+  private first: Buffer | undefined;
+  private more: Buffer[] | undefined;
   private pendingBytes = 0;
   private flushQueued = false;
   private waitingForDrain = false;
   /** The body's last byte, held back (see `holdLastByte`). */
   private held: Buffer | undefined;
-  // What the client's connection accepted: writes complete in order, so one callback and a FIFO of sizes.
-  private readonly writing: number[] = [];
+  // What the client's connection accepted: writes complete in order, so one callback and the sizes
+  // of the writes in flight, oldest first: the oldest in a field (a stream has one in flight at a
+  // time), the rest in a list made when a write is issued before the one before it completed.
+  private writesInFlight = 0;
+  private oldestWriting = 0;
+  private laterWriting: number[] | undefined;
   private readonly onWritten = (err?: Error | null) => {
-    const n = this.writing.shift() ?? 0;
+    const n = this.oldestWriting;
+    this.writesInFlight--;
+    if (this.laterWriting) {
+      this.oldestWriting = this.laterWriting.shift()!;
+      if (this.laterWriting.length === 0) this.laterWriting = undefined;
+    }
     if (!err) this.x.outcome.deliveredBytes! += n;
   };
 
@@ -60,10 +73,11 @@ export class ClientBodyWriter {
     this.flushQueued = false;
     const { res } = this;
     if (this.pendingBytes === 0 || res.destroyed) return;
-    const out = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
+    const out = this.more ? Buffer.concat([this.first!, ...this.more], this.pendingBytes) : this.first!;
+    this.first = this.more = undefined;
     this.pendingBytes = 0;
-    this.writing.push(out.length);
+    if (this.writesInFlight++ === 0) this.oldestWriting = out.length;
+    else (this.laterWriting ??= []).push(out.length);
     if (!res.write(out, this.onWritten) && !this.waitingForDrain) {
       this.waitingForDrain = true;
       // Made when needed, not kept per response: few responses ever wait for the client.
@@ -80,7 +94,8 @@ export class ClientBodyWriter {
   }
 
   private queue(chunk: Buffer): void {
-    this.pending.push(chunk);
+    if (this.first === undefined) this.first = chunk;
+    else (this.more ??= []).push(chunk);
     this.pendingBytes += chunk.length;
   }
 }
