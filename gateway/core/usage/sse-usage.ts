@@ -37,10 +37,14 @@ export class SseUsageReader {
   private sawFinal = false;
   private answeredBy: string | undefined;
   /**
-   * The stream's complete events as text (bounded), when asked for: what an estimate reads if
-   * the stream ends without its usage. Kept as received (a push per chunk) and read only then.
+   * The generated text of the stream's complete events (bounded), when asked for: what an
+   * estimate reads if the stream ends without its usage. Read from each push's events as they
+   * come, not kept as the events' text: that text (≈ 200 B per chat chunk against a few bytes of
+   * content) would stay for the stream's life, thousands of streams at once.
    */
   private kept: string[] | undefined;
+  /** The text around the one generated-text value of the last event read in full, if it had one (see `keep`). */
+  private frame: { head: string; tail: string } | undefined;
   private keptChars = 0;
   private seenChars = 0;
 
@@ -72,7 +76,7 @@ export class SseUsageReader {
    */
   outputText(): { text: string; scale: number } {
     if (!this.kept || this.keptChars === 0) return { text: '', scale: 1 };
-    return { text: generatedText(this.kept.join('')), scale: this.seenChars / this.keptChars };
+    return { text: this.kept.join(''), scale: this.seenChars / this.keptChars };
   }
 
   push(text: string): void {
@@ -103,12 +107,29 @@ export class SseUsageReader {
     return true;
   }
 
+  /**
+   * Keeps the generated text of whole events (the bound and the scale count the events' characters).
+   * A stream's events differ only in their text (a chat chunk's content, an Anthropic delta's
+   * text): an event with the same text before and after its value as the last event read in full,
+   * and no quote or backslash between, has that value as its only generated text, taken without
+   * searching the event's members again.
+   */
   private keep(events: string): void {
     this.seenChars += events.length;
-    if (this.keptChars < maxKeptChars) {
-      this.kept!.push(events);
-      this.keptChars += events.length;
+    if (this.keptChars >= maxKeptChars) return;
+    this.keptChars += events.length;
+    const f = this.frame;
+    // slice + ===, not startsWith/endsWith (V8 compares those char by char here).
+    if (f && events.length >= f.head.length + f.tail.length
+      && events.slice(0, f.head.length) === f.head && events.slice(events.length - f.tail.length) === f.tail) {
+      const value = events.slice(f.head.length, events.length - f.tail.length);
+      if (value.indexOf('"') < 0 && value.indexOf('\\') < 0) {
+        this.kept!.push(value);
+        return;
+      }
     }
+    generatedText(events, this.kept!);
+    this.frame = frameOf(events);
   }
 
   /** Where the next `"usage"` (or, while the model is unknown, `"model"`) key is, from `from`; -1 when none. */
@@ -166,6 +187,7 @@ export class SseUsageReader {
     this.sawFinal = true;
     if (this.kept) {
       this.kept = [];
+      this.frame = undefined;
       this.keptChars = this.seenChars = 0;
     }
   }
@@ -179,10 +201,10 @@ const textMember = /"(?:content|text|delta|thinking|partial_json|arguments)":\s*
 /**
  * The values of the members that carry generated text in the three formats (chat `content`,
  * tool-call `arguments`, Anthropic `text` / `thinking` / `partial_json`; Responses: see
- * `responsesText`), JSON escapes decoded, joined.
+ * `responsesText`), JSON escapes decoded, appended to `parts`. Whole events: a member never spans
+ * two, so the text of events read one push at a time is the text of all of them read at once.
  */
-function generatedText(all: string): string {
-  const parts: string[] = [];
+function generatedText(all: string, parts: string[]): void {
   if (!responsesType.test(all)) memberTexts(all, parts);
   else {
     for (let rest = all, bounds = findEventEnd(rest); rest.length; bounds = findEventEnd(rest)) {
@@ -192,7 +214,23 @@ function generatedText(all: string): string {
       rest = bounds ? rest.slice(bounds.end) : '';
     }
   }
-  return parts.join('');
+}
+
+/**
+ * The text before and after the value of `events`' one generated-text member (chat content, an
+ * Anthropic delta's text, ...), when it has exactly one, without escapes, and is not a Responses
+ * event (whose text is read from its parsed JSON); undefined otherwise.
+ */
+function frameOf(events: string): { head: string; tail: string } | undefined {
+  if (responsesType.test(events)) return undefined;
+  textMember.lastIndex = 0;
+  if (!textMember.test(events)) return undefined;
+  const start = textMember.lastIndex;
+  const end = events.indexOf('"', start);
+  if (end < 0 || events.lastIndexOf('\\', end) >= start) return undefined;
+  textMember.lastIndex = end + 1;
+  if (textMember.test(events)) return undefined;
+  return { head: events.slice(0, start), tail: events.slice(end) };
 }
 
 /** A Responses streaming event's type member (a quote in a string value is escaped: text cannot match). */
@@ -221,7 +259,8 @@ function responsesText(event: string, parts: string[]): void {
 /** The text members' values in `text`, appended to `parts`. */
 function memberTexts(text: string, parts: string[]): void {
   textMember.lastIndex = 0;
-  for (let m = textMember.exec(text); m; m = textMember.exec(text)) {
+  // test, not exec: where the member's value starts is lastIndex (no match array per member).
+  while (textMember.test(text)) {
     const start = textMember.lastIndex;
     let end = start;
     let escaped = false;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { SseUsageReader } from '../../../../gateway/core/usage/sse-usage';
+import { heapAfterGc } from '../../../helpers/heap';
 
 /** Streams as the providers document them, fed whole and cut at every byte. */
 describe('core/usage: usage read from SSE streams', () => {
@@ -172,6 +173,32 @@ describe('core/usage: generated text kept for an estimate', () => {
     const { text, scale } = r.outputText();
     assert.ok(text.length > 200_000 && text.length < 300_000, String(text.length));
     assert.ok(Math.abs(text.length * scale - 600_000) < 2000, String(text.length * scale));
+  });
+
+  it('events pushed one by one, most with the same fields around their text: the same text as read at once', () => {
+    const chunk = (delta: object) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: null }], usage: null })}\n\n`;
+    const events = [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hel' }), chunk({ content: 'lo' }), chunk({ content: ' "you"\n' }), chunk({ content: '' }),
+      chunk({ content: 'text":"x' }), chunk({ tool_calls: [{ index: 0, function: { arguments: '{"q":1}' } }] }), chunk({ content: '!' }), chunk({ content: '?' })];
+    const oneByOne = new SseUsageReader('openai', { collectText: true });
+    for (const e of events) oneByOne.push(e);
+    assert.equal(oneByOne.outputText().text, 'Hello "you"\ntext":"x{"q":1}!?');
+    const anthropic = (text: string) => `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${text}"}}\n\n`;
+    const a = new SseUsageReader('anthropic', { collectText: true });
+    for (const t of ['One', ' two', '', ' three']) a.push(anthropic(t));
+    assert.equal(a.outputText().text, 'One two three');
+  });
+
+  it('keeps the generated text, not the events (a slow stream keeps its reader for its life)', () => {
+    const n = 300;
+    const model = 'm'.repeat(4000); // a chunk of ≈ 4 KB whose content is short
+    const chunk = (content: string) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+    const readers = Array.from({ length: n }, () => new SseUsageReader('openai', { collectText: true }));
+    for (const r of readers) r.push(chunk('Hi '));
+    const before = heapAfterGc();
+    for (const r of readers) for (let i = 0; i < 4; i++) r.push(chunk('there '));
+    const perReader = (heapAfterGc() - before) / n;
+    assert.ok(perReader < 1000, `a reader keeps ${perReader.toFixed(0)} B more after four chunks of ${chunk('there ').length} (bound 1000)`);
+    assert.equal(readers[0]!.outputText().text, 'Hi there there there there ');
   });
 
   it('nothing collected unless asked', () => {
