@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { latestVersion, migrations } from './migrations';
+import { hearConnectionErrors } from './pg-connection-errors';
 
 /** Quotes a schema name for SQL (the config schema already limits it to [a-z_][a-z0-9_]*). */
 export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -11,6 +12,7 @@ export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
  */
 export async function migrate(pool: Pool, schema: string): Promise<number[]> {
   const client = await pool.connect();
+  const unhear = hearConnectionErrors(client);
   const applied: number[] = [];
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [`gatehouse-migrate:${schema}`]);
@@ -33,6 +35,7 @@ export async function migrate(pool: Pool, schema: string): Promise<number[]> {
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`gatehouse-migrate:${schema}`]).catch(() => undefined);
+    unhear();
     client.release();
   }
   return applied;
@@ -41,10 +44,12 @@ export async function migrate(pool: Pool, schema: string): Promise<number[]> {
 /** The migrations `schema` still lacks (all of them when it does not exist). */
 export async function pendingMigrations(pool: Pool, schema: string): Promise<number[]> {
   const client = await pool.connect();
+  const unhear = hearConnectionErrors(client);
   try {
     const done = await appliedVersions(client, schema);
     return migrations.map((m) => m.version).filter((v) => !done.has(v));
   } finally {
+    unhear();
     client.release();
   }
 }

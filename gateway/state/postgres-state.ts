@@ -1,6 +1,7 @@
 import { Pool, type QueryResultRow } from 'pg';
 import type { GatehouseError } from '../errors';
 import type { Logger } from '../log';
+import { hearConnectionErrors } from './pg-connection-errors';
 import type { TextStatement } from './pg-text-statement';
 import { StateHealth } from './state-health';
 import { StateStartError, stateUnavailable } from './state-errors';
@@ -95,8 +96,10 @@ export class PostgresState {
         statement.handleError(err ?? new Error('no connection'));
         return;
       }
+      const unhear = hearConnectionErrors(client);
       const answered = statement.callback;
       statement.callback = (failure, rows) => {
+        unhear();
         release(failure);
         answered(failure, rows);
       };

@@ -28,8 +28,13 @@ export interface TestPostgres {
   migratedSchema(): Promise<PostgresSettings>;
   /** Runs SQL as the superuser (test setup and assertions). */
   sql<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
-  /** Stops the server, keeping its data (`pg_ctl stop -m fast`): clients see their connections end. */
-  pause(): void;
+  /**
+   * Stops the server, keeping its data (`pg_ctl stop -m fast`): clients see their connections end.
+   * `immediate`: no backend cleans up as it dies, so a lock a dying session held is never handed on
+   * to a session waiting for it (with `fast`, the holder may die first and the waiter finish its
+   * statement before its own signal lands, which a loaded machine makes likely).
+   */
+  pause(mode?: 'fast' | 'immediate'): void;
   /** Starts it again on the same port and data. */
   resume(): Promise<void>;
   stop(): Promise<void>;
@@ -119,7 +124,7 @@ export async function startPostgres(options: { tmpRoot?: string; serverSettings?
         await client.end();
       }
     },
-    pause: () => halt('fast'),
+    pause: (mode = 'fast') => halt(mode),
     resume: start,
     async stop() {
       halt('immediate');

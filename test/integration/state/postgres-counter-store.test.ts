@@ -209,7 +209,7 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
       assert.deepEqual(Object.fromEntries(rows.map((r) => [name(r.key), Number(r.used)])), { [a]: 3, [s]: 2, [b]: 3 });
     });
 
-    it('PostgreSQL stops mid-batch: the statement in flight and the admissions queued behind it fail closed (503), nothing stays charged, and admissions resume once it is back', async () => {
+    it('PostgreSQL dies mid-batch: the statement in flight and the admissions queued behind it fail closed (503), nothing stays charged, and admissions resume once it is back', async () => {
       const settings = await pg().migratedSchema();
       const { store, statements, state } = await open(settings);
       const unlock = await lockKey('restart');
@@ -221,7 +221,14 @@ describe('state/postgres-counter-store (CounterStore contract, real PostgreSQL)'
       let paused = false;
       try {
         assert.equal(statements.length, 1, 'the statement in flight waits on the lock, the others behind it');
-        pg().pause();
+        // Immediate, as a crash: the server says nothing to its clients before their connections
+        // end (pg then emits 'error' on the connection the statement runs on: unheard, it would end
+        // the process), and no dying session hands its lock on (with a fast stop the lock's holder
+        // could die first and the statement in flight commit before its own session is told to quit).
+        // The server runs with synchronous_commit off: a crash would also lose the schema's recent
+        // commits (this test's migration) still in its WAL buffers, so they are written out first.
+        await pg().sql('CHECKPOINT');
+        pg().pause('immediate');
         paused = true;
         for (const settled of await Promise.allSettled([...inFlight, ...queued])) {
           assert.equal(settled.status, 'rejected');
