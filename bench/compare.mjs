@@ -20,6 +20,7 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runWrk } from './lib/load.mjs';
+import { modeBodyFile } from './lib/modes.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 import { cpuTicks, cpuTicksSplit } from './lib/proc-stats.mjs';
 import { spawnSync } from 'node:child_process';
@@ -32,7 +33,7 @@ if (!builds.length) {
   process.exit(2);
 }
 const mode = env.MODE ?? 'json-160B';
-const bodyFile = join(bench, 'bodies', { 'json-160B': 'chat-160B.json', 'sse-160B': 'chat-160B-stream.json', 'json-4KB': 'chat-4KB.json', 'sse-4KB': 'chat-4KB-stream.json' }[mode]);
+const bodyFile = modeBodyFile(mode);
 const rounds = Number(env.ROUNDS ?? 4);
 const dur = Number(env.DUR ?? 3);
 const full = (env.PIPELINE ?? 'proxy') === 'full';

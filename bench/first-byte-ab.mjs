@@ -19,6 +19,7 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { modeBodyFile } from './lib/modes.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 
 const bench = dirname(fileURLToPath(import.meta.url));
@@ -29,7 +30,7 @@ if (!bundles.length) {
   process.exit(2);
 }
 const mode = env.MODE ?? 'json-160B';
-const body = readFileSync(join(bench, 'bodies', { 'json-160B': 'chat-160B.json', 'sse-160B': 'chat-160B-stream.json', 'json-4KB': 'chat-4KB.json', 'sse-4KB': 'chat-4KB-stream.json' }[mode]));
+const body = readFileSync(modeBodyFile(mode));
 const n = Number(env.N ?? 2000);
 const blocks = Number(env.BLOCKS ?? 6);
 const warmup = 200;

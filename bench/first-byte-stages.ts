@@ -23,12 +23,13 @@ import { join } from 'node:path';
 import { startGateway } from '../test/helpers/gateway';
 // @ts-expect-error a plain ES module of the bench
 import { bigChatBody, bigSizes } from './lib/big-bodies.mjs';
+// @ts-expect-error a plain ES module of the bench
+import { modeBodyFile } from './lib/modes.mjs';
 
 const bench = __dirname;
 const mode = process.env.MODE ?? 'json-160B';
-const bodies: Record<string, string> = { 'json-160B': 'chat-160B.json', 'sse-160B': 'chat-160B-stream.json', 'json-4KB': 'chat-4KB.json', 'sse-4KB': 'chat-4KB-stream.json' };
 const big = /^(json|sse)-(64KB|1MB|4MB)$/.exec(mode);
-const body = big ? join(fs.mkdtempSync(join(tmpdir(), 'first-byte-')), `${mode}.json`) : join(bench, 'bodies', bodies[mode]!);
+const body = big ? join(fs.mkdtempSync(join(tmpdir(), 'first-byte-')), `${mode}.json`) : modeBodyFile(mode);
 if (big) fs.writeFileSync(body, bigChatBody(bigSizes[big[2]!], big[1] === 'sse'));
 const n = Number(process.env.N ?? (big ? 60 : 400));
 const warmup = big ? 10 : 100;

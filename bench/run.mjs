@@ -15,6 +15,7 @@ import { fdatasyncLatency } from './lib/disk-sync.mjs';
 import { request } from './lib/http-util.mjs';
 import { startGatehouseFull, startGatehouseProxy, startNginx, startPortkey, startUpstream } from './lib/targets.mjs';
 import { measureAuditCost } from './lib/audit-cost.mjs';
+import { modeBodyFile, modes } from './lib/modes.mjs';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const root = dirname(bench);
@@ -37,17 +38,11 @@ const opts = {
   retries: num('RETRIES', 1, 0),
   budget: num('BUDGET_S', 200, 50),
   memoryBytes: num('MEMORY_BYTES', 1 << 30, 256 << 20),
-  modes: (env.MODES ?? (quick ? 'json-160B sse-160B' : 'json-160B sse-160B json-4KB sse-4KB')).split(/\s+/).filter(Boolean),
+  modes: (env.MODES ?? (quick ? 'json-160B sse-160B' : modes.join(' '))).split(/\s+/).filter(Boolean),
   targets: (env.TARGETS ?? 'direct nginx gatehouse-proxy gatehouse-full portkey').split(/\s+/).filter(Boolean),
   streamChunks: num('STREAM_CHUNKS', 20),
   profile: (env.PROFILE ?? '').split(/[\s,]+/).filter(Boolean),
   audit: { rounds: num('AUDIT_ROUNDS', 3, 1), dur: num('AUDIT_DUR', 3, 1), conn: num('AUDIT_CONN', 20), probes: num('AUDIT_N', 150, 40) },
-};
-const bodyFiles = {
-  'json-160B': join(bench, 'bodies/chat-160B.json'),
-  'sse-160B': join(bench, 'bodies/chat-160B-stream.json'),
-  'json-4KB': join(bench, 'bodies/chat-4KB.json'),
-  'sse-4KB': join(bench, 'bodies/chat-4KB-stream.json'),
 };
 const clk = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -77,7 +72,7 @@ process.on('SIGTERM', () => void stop(143));
 async function main() {
   const environment = describeEnvironment();
   log(`${environment.pinning}; results in ${out}`);
-  const bodies = { json160: readFileSync(bodyFiles['json-160B'], 'utf8'), json4k: readFileSync(bodyFiles['json-4KB'], 'utf8') };
+  const bodies = { json160: readFileSync(modeBodyFile('json-160B'), 'utf8'), json4k: readFileSync(modeBodyFile('json-4KB'), 'utf8') };
 
   const direct = await startUpstream(ctx);
   ctx.customHost = `${direct.base}/v1`;
@@ -107,7 +102,7 @@ async function main() {
   const cells = [];
   const memory = {};
   for (const mode of opts.modes) {
-    for (const t of targets) await runWrk(ctx, { url: t.url, bodyFile: bodyFiles[mode], seconds: opts.warmup, auth: t.auth });
+    for (const t of targets) await runWrk(ctx, { url: t.url, bodyFile: modeBodyFile(mode), seconds: opts.warmup, auth: t.auth });
     for (let run = 1; run <= opts.runs; run++) {
       // Targets interleave within a run, so slow drift on the machine spreads over all of them.
       for (const t of targets) cells.push(await measure(t, mode, run));
@@ -122,7 +117,7 @@ async function main() {
   for (const mode of opts.modes) {
     for (const t of targets) {
       if (!overBudget()) await waitQuiet({ windowS: opts.quietWindow, maxS: opts.quietMax, timeoutS: opts.quietTimeout, clk });
-      const r = await procs.run('node', [join(bench, 'lib/latency-probe.mjs'), t.url, bodyFiles[mode], String(opts.latN), String(Math.max(10, opts.latN >> 2))], {
+      const r = await procs.run('node', [join(bench, 'lib/latency-probe.mjs'), t.url, modeBodyFile(mode), String(opts.latN), String(Math.max(10, opts.latN >> 2))], {
         cpu: ctx.loadCpu, env: { AUTH: t.auth ?? 'sk-dummy', CUSTOM_HOST: ctx.customHost },
       });
       if (r.code !== 0) throw new Error(`latency probe failed for ${t.name} ${mode}: ${r.stderr}`);
@@ -162,7 +157,7 @@ async function measure(t, mode, run) {
     const pids = t.pids();
     const p0 = pids.reduce((a, p) => a + cpuTicks(p), 0);
     const u0 = cpuTicks(ctx.upstreamPid);
-    const { result, otherS } = await measureOthers(() => runWrk(ctx, { url: t.url, bodyFile: bodyFiles[mode], seconds: opts.dur, auth: t.auth }), clk);
+    const { result, otherS } = await measureOthers(() => runWrk(ctx, { url: t.url, bodyFile: modeBodyFile(mode), seconds: opts.dur, auth: t.auth }), clk);
     const cpuProxyS = t.name === 'direct' ? 0 : (t.pids().reduce((a, p) => a + cpuTicks(p), 0) - p0) / clk;
     const cpuUpstreamS = (cpuTicks(ctx.upstreamPid) - u0) / clk;
     const noisy = otherS > opts.otherMax;
@@ -185,7 +180,7 @@ async function smokeTest(targets) {
   for (const t of targets) {
     const headers = { authorization: `Bearer ${t.auth ?? 'sk-dummy'}`, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': ctx.customHost };
     for (const mode of opts.modes) {
-      const r = await request(t.url, { body: readFileSync(bodyFiles[mode]), headers });
+      const r = await request(t.url, { body: readFileSync(modeBodyFile(mode)), headers });
       const ok = r.status === 200 && (mode.startsWith('sse') ? r.text.includes('[DONE]') : r.text.includes('chatcmpl-mock'));
       if (!ok) throw new Error(`smoke test failed: ${t.name} ${mode} answered ${r.status} ${r.text.slice(0, 300)}`);
     }
