@@ -51,14 +51,15 @@ class SseResponseMasker implements ResponseMasker {
   end(): Buffer {
     const { sse, compiled, masks, hashKey } = this;
     const tail = sse.end();
-    const texts = sse.finalTexts().map((t) => ({
+    const finals = sse.finalTexts();
+    const texts = finals.map((t) => ({
       path: t.path,
       text: maskText(t.text, compiled, { where: 'audit', ruleNames: masks, hashKey, spans: false, path: t.path }).value,
       ...(t.truncated ? { truncated: true } : {}),
     }));
     this.masking = {
       body: { stream: true, texts },
-      truncated: sse.finalTexts().some((t) => t.truncated),
+      truncated: finals.some((t) => t.truncated),
       report: sse.report.entries().map((e) => ({ ...e, part: 'response', where: ['audit', 'client'] })),
     };
     return this.passThrough ? empty : Buffer.from(tail);

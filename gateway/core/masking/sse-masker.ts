@@ -5,6 +5,7 @@ import { matchPath, parseConcretePath } from './json-path';
 import { maskText, ReportBuilder } from './mask-text';
 import { flushEvent, readEvent, type Json, type TextSlot } from './sse-slots';
 import { StreamTextMasker } from './stream-text-masker';
+import { TextParts } from '../text-parts';
 
 export interface SseMaskerOptions {
   /** Rules that mask what the client receives (selected for `client`); empty: pass text through. */
@@ -19,7 +20,7 @@ export interface SseMaskerOptions {
 interface SlotState {
   masker: StreamTextMasker | null;
   /** Unmasked text seen so far (bounded), for the audit copy. */
-  raw: string;
+  raw: TextParts;
   truncated: boolean;
   path: string;
 }
@@ -94,7 +95,7 @@ export class SseMasker {
 
   /** The unmasked text of each slot (bounded by maxFinalChars), for the audit copy: mask it before storing. */
   finalTexts(): { key: string; path: string; text: string; truncated: boolean }[] {
-    return [...this.slots.entries()].map(([key, s]) => ({ key, path: s.path, text: s.raw, truncated: s.truncated }));
+    return [...this.slots.entries()].map(([key, s]) => ({ key, path: s.path, text: s.raw.text(), truncated: s.truncated }));
   }
 
   private onEvent(raw: string, bodyEnd: number): string {
@@ -196,9 +197,9 @@ export class SseMasker {
     const state = this.slotState(key, path);
     if (!state.truncated) {
       if (state.raw.length + text.length > this.maxFinal) {
-        state.raw += text.slice(0, this.maxFinal - state.raw.length);
+        state.raw.push(text.slice(0, this.maxFinal - state.raw.length));
         state.truncated = true;
-      } else state.raw += text;
+      } else state.raw.push(text);
     }
     if (!state.masker) return null;
     // A slot that ends in this very event releases its tail here too, keeping the text in order.
@@ -244,7 +245,7 @@ export class SseMasker {
         masker: rules.length
           ? new StreamTextMasker(this.compiled, { rules, hashKey: this.options.hashKey, maxHoldChars: this.options.maxHoldChars, path, report: this.report })
           : null,
-        raw: '',
+        raw: new TextParts(),
         truncated: false,
         path,
       };

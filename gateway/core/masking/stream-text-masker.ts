@@ -34,7 +34,16 @@ export interface StreamTextMaskerOptions {
  * m.end()                 // => ''
  */
 export class StreamTextMasker {
-  private context = '';
+  /**
+   * The released text, as the strings it was released in, whose last `contextKeep` characters
+   * are the context (see `context()`). Kept as parts rather than one string: a stream's event
+   * mostly releases its text whole, the same string its caller keeps for the audit copy, so an
+   * event adds a reference here instead of a new context string (which would live until the next
+   * event, seconds later, be promoted and die in old space).
+   */
+  private readonly released: string[] = [];
+  /** Characters in `released`. */
+  private releasedChars = 0;
   private pending = '';
   /** Set while dropping the rest of a value whose start was released masked by a forced release. */
   private swallowing: RegExp | null = null;
@@ -75,8 +84,9 @@ export class StreamTextMasker {
       this.pending = tail;
       return '';
     }
-    const from = this.context.length;
-    const buf = this.context + tail;
+    const context = this.context();
+    const from = context.length;
+    const buf = context + tail;
     let hold = from + tailHold;
     const found = this.detectNew(buf, from);
     // A value that reaches into the held tail could still grow: hold it whole.
@@ -92,6 +102,8 @@ export class StreamTextMasker {
       forced = true;
     }
     const out = this.release(buf, from, hold, found);
+    // The released part of this push: the pushed text itself when it went out whole.
+    this.keepReleased(hold - from === text.length && tail === text ? text : tail.slice(0, hold - from));
     if (forced) {
       // A value cut by a forced release: its placeholder is out; drop the rest of it as it comes.
       const cut = found.find((d) => d.start < hold && d.end > hold);
@@ -108,7 +120,8 @@ export class StreamTextMasker {
     const m = this.swallowing!.exec(text);
     if (!m) return '';
     this.swallowing = null;
-    this.context = '';
+    this.released.length = 0;
+    this.releasedChars = 0;
     return text.slice(m.index + (this.swallowing === null && m[0].trim() ? m[0].length : 0));
   }
 
@@ -118,9 +131,29 @@ export class StreamTextMasker {
       if (this.swallowing) return '';
     }
     if (this.options.rules.length === 0 || this.pending.length === 0) return '';
-    const from = this.context.length;
-    const buf = this.context + this.pending;
-    return this.release(buf, from, buf.length, this.detectNew(buf, from));
+    const context = this.context();
+    const from = context.length;
+    const buf = context + this.pending;
+    const out = this.release(buf, from, buf.length, this.detectNew(buf, from));
+    this.keepReleased(buf.slice(from));
+    return out;
+  }
+
+  /** The last `contextKeep` characters released: unmasked context for lookbehinds and context words. */
+  private context(): string {
+    const parts = this.released;
+    if (parts.length === 0) return '';
+    const all = parts.length === 1 ? parts[0] : parts.join('');
+    return all.length > contextKeep ? all.slice(all.length - contextKeep) : all;
+  }
+
+  /** Adds released text and drops the parts the context no longer reaches. */
+  private keepReleased(text: string): void {
+    if (text.length === 0) return;
+    const parts = this.released;
+    parts.push(text);
+    this.releasedChars += text.length;
+    while (this.releasedChars - parts[0].length >= contextKeep) this.releasedChars -= parts.shift()!.length;
   }
 
   /**
@@ -143,7 +176,6 @@ export class StreamTextMasker {
     }
     const raw = buf.slice(from, hold);
     this.pending = buf.slice(hold);
-    this.context = buf.slice(Math.max(0, hold - contextKeep), hold);
     return applyMasks(raw, applied, this.hashKey);
   }
 }

@@ -5,7 +5,7 @@ import { SseMasker } from '../../../../gateway/core/masking/sse-masker';
 import { StreamTextMasker } from '../../../../gateway/core/masking/stream-text-masker';
 import { riskyTailStart } from '../../../../gateway/core/masking/stream-holdback';
 import { clientText } from '../../../builders/sse-text';
-import { heapAfterGc } from '../../../helpers/heap';
+import { heapAfterGc, oldSpaceAfterScavenges } from '../../../helpers/heap';
 
 const compiled = compileMaskingRules([{ name: 'pii', detectors: ['all'], where: ['client'] }], { hashKey: 'k', auditDetectors: [] });
 const rules = selectRules(compiled, 'client');
@@ -48,6 +48,23 @@ describe('core/masking StreamTextMasker', () => {
     const m = new StreamTextMasker(compiled, { rules, path: '$' });
     assert.equal(m.push('card 4111 1111 1111 11') + m.push('11') + m.end(), 'card [REDACTED:CARD]');
   });
+  // A slow stream's masker lives for minutes and gets an event every few seconds: what a push
+  // replaces lives until the next push, is promoted by the collector and dies in old space.
+  it('leaves nothing in old space per push that releases its text (the context is not a new string per push)', () => {
+    const n = 2000;
+    const maskers = Array.from({ length: n }, () => new StreamTextMasker(compiled, { rules, path: '$' }));
+    // The texts exist before: what is measured is what the masker makes of them. A digit in each: a scan per push.
+    const texts = Array.from({ length: 20 }, (_, i) => `tok${i} `);
+    for (let i = 0; i < 15; i++) for (const m of maskers) assert.equal(m.push(texts[i]), texts[i]);
+    const before = oldSpaceAfterScavenges();
+    for (let i = 15; i < 20; i++) {
+      for (const m of maskers) m.push(texts[i]);
+      oldSpaceAfterScavenges();
+    }
+    // The masker before this change: ≈ 120 B per push (the context, a slice of the flattened context and text).
+    const perPush = (oldSpaceAfterScavenges() - before) / n / 5;
+    assert.ok(perPush < 40, `a masker leaves ${perPush.toFixed(1)} B in old space per push (bound 40)`);
+  });
   it('past maxHoldChars releases the oldest part masked (an unfinished PEM stays masked)', () => {
     const m = new StreamTextMasker(compiled, { rules, path: '$', maxHoldChars: 64 });
     let out = m.push('-----BEGIN PRIVATE KEY-----\n');
@@ -77,6 +94,20 @@ describe('core/masking SseMasker', () => {
     const m = maskers[0]!;
     m.push(chunk('call 555'));
     assert.match(m.push('data: [DONE]\n\n'), new RegExp(`^data: \\{"id":"c1","object":"chat.completion.chunk","created":1,"model":"${model}","choices":\\[\\{"index":0,"delta":\\{"content":"555"\\}`));
+  });
+
+  it('keeps the audit copy\'s raw text in few strings, not a cons-string per event', () => {
+    const n = 1000;
+    // No client rule: the slot keeps the raw text for the audit copy alone.
+    const maskers = Array.from({ length: n }, () => new SseMasker(compiled, { rules: [] }));
+    const events = Array.from({ length: 65 }, (_, i) => chat(`tok${i} `));
+    for (const m of maskers) m.push(events[0]);
+    const before = heapAfterGc();
+    for (let i = 1; i < events.length; i++) for (const m of maskers) m.push(events[i]);
+    // Before this change: ≈ 56 B per event (a cons-string of the text so far and the new text, and the text).
+    const perEvent = (heapAfterGc() - before) / n / (events.length - 1);
+    assert.ok(perEvent < 24, `a masker keeps ${perEvent.toFixed(1)} B more per event (bound 24)`);
+    assert.equal(maskers[0].finalTexts()[0].text, events.map((_, i) => `tok${i} `).join(''));
   });
 
   it('OpenAI chat: email split across chunks is masked, framing stays SSE, [DONE] flushes', () => {
