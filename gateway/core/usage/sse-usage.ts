@@ -1,4 +1,5 @@
 import { eventData, findEventEnd } from '../sse-frame';
+import { TextParts } from '../text-parts';
 import { indexOfName, valueStart } from './json-scan';
 import { normalizeUsage, type Usage, type UsageDialect } from './usage';
 
@@ -42,14 +43,14 @@ export class SseUsageReader {
    * come, not kept as the events' text: that text (≈ 200 B per chat chunk against a few bytes of
    * content) would stay for the stream's life, thousands of streams at once.
    */
-  private kept: string[] | undefined;
+  private kept: TextParts | undefined;
   /** The text around the one generated-text value of the last event read in full, if it had one (see `keep`). */
   private frame: { head: string; tail: string } | undefined;
   private keptChars = 0;
   private seenChars = 0;
 
   constructor(private readonly dialect: UsageDialect, options: { collectText?: boolean } = {}) {
-    if (options.collectText) this.kept = [];
+    if (options.collectText) this.kept = new TextParts();
   }
 
   /** The usage the stream reported so far, normalized; undefined when none. */
@@ -76,7 +77,7 @@ export class SseUsageReader {
    */
   outputText(): { text: string; scale: number } {
     if (!this.kept || this.keptChars === 0) return { text: '', scale: 1 };
-    return { text: this.kept.join(''), scale: this.seenChars / this.keptChars };
+    return { text: this.kept.text(), scale: this.seenChars / this.keptChars };
   }
 
   push(text: string): void {
@@ -186,7 +187,7 @@ export class SseUsageReader {
   private onFinal(): void {
     this.sawFinal = true;
     if (this.kept) {
-      this.kept = [];
+      this.kept = new TextParts();
       this.frame = undefined;
       this.keptChars = this.seenChars = 0;
     }
@@ -204,7 +205,7 @@ const textMember = /"(?:content|text|delta|thinking|partial_json|arguments)":\s*
  * `responsesText`), JSON escapes decoded, appended to `parts`. Whole events: a member never spans
  * two, so the text of events read one push at a time is the text of all of them read at once.
  */
-function generatedText(all: string, parts: string[]): void {
+function generatedText(all: string, parts: TextParts): void {
   if (!responsesType.test(all)) memberTexts(all, parts);
   else {
     for (let rest = all, bounds = findEventEnd(rest); rest.length; bounds = findEventEnd(rest)) {
@@ -243,7 +244,7 @@ const responsesType = /"type":\s*"response\./;
  * deltas said (the OpenAI Responses streaming events reference), so a stream cut after them
  * counts each text once.
  */
-function responsesText(event: string, parts: string[]): void {
+function responsesText(event: string, parts: TextParts): void {
   const data = eventData(event);
   if (data === undefined) return;
   let obj: unknown;
@@ -257,7 +258,7 @@ function responsesText(event: string, parts: string[]): void {
 }
 
 /** The text members' values in `text`, appended to `parts`. */
-function memberTexts(text: string, parts: string[]): void {
+function memberTexts(text: string, parts: TextParts): void {
   textMember.lastIndex = 0;
   // test, not exec: where the member's value starts is lastIndex (no match array per member).
   while (textMember.test(text)) {

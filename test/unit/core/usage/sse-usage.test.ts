@@ -201,6 +201,20 @@ describe('core/usage: generated text kept for an estimate', () => {
     assert.equal(readers[0]!.outputText().text, 'Hi there there there there ');
   });
 
+  it('keeps the generated text in few strings, not a list entry per event', () => {
+    const n = 1000;
+    const chunk = (content: string) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+    const events = Array.from({ length: 65 }, (_, i) => chunk(`tok${i} `));
+    const readers = Array.from({ length: n }, () => new SseUsageReader('openai', { collectText: true }));
+    for (const r of readers) r.push(events[0]!);
+    const before = heapAfterGc();
+    for (let i = 1; i < events.length; i++) for (const r of readers) r.push(events[i]!);
+    // Before this change: ≈ 32 B per event (the value's own string and its place in a growing list).
+    const perEvent = (heapAfterGc() - before) / n / (events.length - 1);
+    assert.ok(perEvent < 16, `a reader keeps ${perEvent.toFixed(1)} B more per event (bound 16)`);
+    assert.equal(readers[0]!.outputText().text, events.map((_, i) => `tok${i} `).join(''));
+  });
+
   it('nothing collected unless asked', () => {
     const r = new SseUsageReader('openai');
     r.push('data: {"choices":[{"index":0,"delta":{"content":"x"}}]}\n\n');
