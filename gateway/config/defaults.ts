@@ -25,3 +25,8 @@ export const upstreamDefaults = {
   connectTimeoutMs: 5_000,
   maxSockets: 256,
 } as const;
+
+export const auditDefaults = {
+  /** The most of a (masked) body a record stores: audit.maxBodyBytes. */
+  maxBodyBytes: 65_536,
+} as const;

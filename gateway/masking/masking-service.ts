@@ -17,6 +17,11 @@ export interface MaskingServiceDeps {
   log: Logger;
   /** Folder a relative masking.hashKey.file is resolved against. */
   configDir?: string;
+  /**
+   * The most of a body an audit record stores (audit.maxBodyBytes): a truncated audit copy's text
+   * is kept no longer than that, since the record cuts it there anyway (the record is the same).
+   */
+  recordBodyBytes?: number;
 }
 
 export interface MaskingLimits {
@@ -58,7 +63,7 @@ export function createMaskingService(cfg: Masking | undefined, deps: MaskingServ
       const key = hashKey ?? compiled.hashKey;
       if (json === undefined) return { auditBody: auditTextCopy(body, compiled, masks, key, limits.maxAuditBodyBytes), report: [] };
       const audit = maskJson(json, compiled, { where: 'audit', ruleNames: masks, hashKey: key, spans: false });
-      const result: RequestMasking = { auditBody: boundAudit(audit.value, (body?.length ?? 0), limits.maxAuditBodyBytes), report: [] };
+      const result: RequestMasking = { auditBody: boundAudit(audit.value, (body?.length ?? 0), limits.maxAuditBodyBytes, deps.recordBodyBytes), report: [] };
       const upstreamRules = selectRules(compiled, 'upstream', masks);
       let upstreamReport: MaskReportEntry[] = [];
       if (upstreamRules.length) {
@@ -104,10 +109,13 @@ function auditTextCopy(body: Buffer | undefined, compiled: CompiledMasking, mask
 /**
  * A masked body larger than the audit bound is stored as a truncated masked JSON text, serialized
  * only as far as the cut (a 4 MB body costs what its first 256 KB cost; a long masked prompt is
- * read from its pieces, so it is not copied whole either).
+ * read from its pieces, so it is not copied whole either). Of that text only the first `keep`
+ * characters are kept (the record's own bound, audit.maxBodyBytes): the record serializes this
+ * copy and keeps at most `keep` bytes of it, each character one byte or more, so nothing past
+ * them could reach it (issue 23: a big prompt's 256 KB text was joined for the record's 64 KB).
  */
-export function boundAudit(value: unknown, bytes: number, max: number): unknown {
+export function boundAudit(value: unknown, bytes: number, max: number, keep = max): unknown {
   if (bytes <= max) return value;
-  const { text, complete } = jsonPrefix(value, max, maskedParts);
+  const { text, complete } = jsonPrefix(value, max, maskedParts, undefined, keep);
   return complete ? value : { truncated: true, bytes, text };
 }

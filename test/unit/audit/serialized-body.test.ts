@@ -125,3 +125,36 @@ describe('audit: the arrival record embeds the masked body as the bytes sent ups
     });
   }
 });
+
+describe('audit: a truncated audit copy keeps only what the record stores', function () {
+  this.timeout(120_000);
+
+  // Past the masking bound the audit copy is a truncated text (masking-service.ts boundAudit); the
+  // record cuts its serialization to audit.maxBodyBytes, so a text kept no longer than that gives
+  // the same line (issue 23: the 256 KB text of a big prompt was joined for the record's 64 KB).
+  for (const [label, compiled] of Object.entries(maskings)) {
+    it(`writes the same arrival line with the text cut at the record's bound, for any client body: ${label}`, () => {
+      let shortened = 0;
+      fc.assert(
+        fc.property(clientText, fc.constantFrom(262_144, 300, 2000), fc.constantFrom(65_536, 120, 299, 300, 301, 5000), (text, maskingBound, recordBound) => {
+          const body = Buffer.from(text);
+          const json = JSON.parse(bodyText(body));
+          const whole = createMaskingService({ maxAuditBodyBytes: maskingBound }, { getCompiled: () => compiled, log: silentLogger }).maskRequest({ masks: undefined, body, json });
+          const kept = createMaskingService({ maxAuditBodyBytes: maskingBound }, { getCompiled: () => compiled, log: silentLogger, recordBodyBytes: recordBound }).maskRequest({ masks: undefined, body, json });
+          const copy = kept.auditBody as { truncated?: boolean; text?: string } | null;
+          if (copy !== null && typeof copy === 'object' && copy.truncated === true && typeof copy.text === 'string') {
+            assert.ok(copy.text.length <= Math.min(maskingBound, recordBound), `text of ${copy.text.length} characters kept`);
+            if (copy.text.length < (whole.auditBody as { text: string }).text.length) shortened++;
+          } else assert.deepEqual(kept.auditBody, whole.auditBody);
+          const before = arrivalFields(exchange(body, whole, true), recordBound);
+          const after = arrivalFields(exchange(body, kept, true), recordBound);
+          const old = new RecordChain('chain-1', { seq: 0, hash: GENESIS_HASH }, undefined).next({ ...before, id: 'rec-1' }, 1_700_000_000_001);
+          const now = new RecordChain('chain-1', { seq: 0, hash: GENESIS_HASH }, undefined).next({ ...after, id: 'rec-1' }, 1_700_000_000_001);
+          assert.deepEqual(now.data, old.data);
+        }),
+        { numRuns: 300 },
+      );
+      assert.ok(shortened > 0, `a shorter text kept in ${shortened} runs`);
+    });
+  }
+});

@@ -50,6 +50,20 @@ describe('core/json-prefix', () => {
     });
   }
 
+  it('with `keep`, an incomplete text is its first `keep` characters (completeness still judged at `max`)', () => {
+    for (const [name, value] of values) {
+      const full = JSON.stringify(value)!;
+      for (let max = 0; max <= full.length + 2; max++) {
+        for (const keep of [0, 1, max >> 1, max - 1, max, max + 5]) {
+          const ref = reference(value, max);
+          const want = ref.complete ? ref : { text: ref.text.slice(0, Math.max(0, keep)), complete: false };
+          assert.deepEqual(jsonPrefix(value, max, undefined, undefined, keep), want, `${name}, max ${max}, keep ${keep}`);
+          assert.deepEqual(jsonPrefix(value, max, undefined, 0, keep), want, `${name}, run by run, max ${max}, keep ${keep}`);
+        }
+      }
+    }
+  });
+
   it('equals it with member strings given as parts cut anywhere (a pair\'s halves apart too), at every length', () => {
     for (const [name, value] of values) {
       const full = JSON.stringify(value)!;
