@@ -3,7 +3,9 @@
 // build with the control of the same round rather than with yesterday's numbers).
 // Usage: node bench/compare.mjs A/gateway.js B/gateway.js ...   (build one with `node esbuild.config.mjs`
 //        and copy dist/gateway.js away before changing the code); a bundle given as proxy:A/gateway.js
-//        runs as `serve --proxy-only` whatever PIPELINE says, so one run can give full ÷ proxy only.
+//        runs as `serve --proxy-only` whatever PIPELINE says, so one run can give full ÷ proxy only
+//        (full:, floor:, floor-shm: likewise pick configs/full.yaml, configs/floor.yaml, and floor.yaml
+//        with its data dir on tmpfs: lib/build-spec.mjs).
 // Rounds alternate the targets' order (first to last, then last to first): use an even ROUNDS.
 // Env: MODE (json-160B | sse-160B | json-4KB | sse-4KB), ROUNDS (4), DUR (3), CONN (10), WARMUP (2 s),
 //      PIPELINE (proxy: `serve --proxy-only`; full: configs/full.yaml — identity, policy, masking,
@@ -13,56 +15,47 @@
 //      and the target's CPU per request meanwhile),
 //      AUDIT_STATS (1: the full builds' audit writer over each wrk run from /metrics — records per
 //      fdatasync and fdatasyncs per request — and every target's system CPU µs/req, the kernel's
-//      share: its writes, and the fdatasyncs' journal commits).
+//      share: its writes, and the fdatasyncs' journal commits),
+//      COMPARE_JSON (a file: every round's figures per target, as JSON, for bench/floor.mjs).
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runWrk } from './lib/load.mjs';
 import { modeBodyFile } from './lib/modes.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 import { cpuTicks, cpuTicksSplit } from './lib/proc-stats.mjs';
-import { spawnSync } from 'node:child_process';
+import { parseBuild, startBuild } from './lib/build-spec.mjs';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const env = process.env;
-const builds = process.argv.slice(2).map((p) => ({ proxyOnly: p.startsWith('proxy:'), path: resolve(p.replace(/^proxy:/, '')) }));
-if (!builds.length) {
-  console.error('usage: node bench/compare.mjs BUNDLE_A.js [BUNDLE_B.js ...]');
-  process.exit(2);
-}
 const mode = env.MODE ?? 'json-160B';
 const bodyFile = modeBodyFile(mode);
 const rounds = Number(env.ROUNDS ?? 4);
 const dur = Number(env.DUR ?? 3);
 const full = (env.PIPELINE ?? 'proxy') === 'full';
-const out = join(bench, 'results', `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-compare`);
+const builds = process.argv.slice(2).map((p) => parseBuild(p, full ? 'full' : 'proxy'));
+if (!builds.length) {
+  console.error('usage: node bench/compare.mjs BUNDLE_A.js [BUNDLE_B.js ...]');
+  process.exit(2);
+}
+const out = env.BENCH_OUT ?? join(bench, 'results', `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-compare`);
 mkdirSync(join(out, 'logs'), { recursive: true });
 const procs = new ProcessGroup(join(out, 'logs'), env.BENCH_PIDFILE);
 const pin = availableParallelism() >= 2;
 const ctx = { bench, conn: Number(env.CONN ?? 10), procs, loadCpu: pin ? 1 : undefined, customHost: '' };
 const cpu = pin ? 0 : undefined;
 const ADDR = /^data\s+(http\S+)\s*$/m;
-/** A gateway prints its admin address on the line after the data one. */
-const GATEWAY_ADDR = /^data\s+(http\S+)\s*\nadmin\s+(http\S+)\s*$/m;
 process.on('SIGINT', () => procs.stopAll().then(() => process.exit(130)));
 
 async function main() {
   const up = await procs.start('upstream', 'node', [join(bench, 'upstream.mjs')], { cpu, ready: /listening (http\S+)/ });
   const control = await procs.start('minimal-proxy', 'node', [join(bench, 'lib/minimal-proxy.mjs')], { cpu, env: { UPSTREAM: up.match[1] }, ready: ADDR });
   const targets = [{ name: 'minimal node proxy', pid: control.pid, url: control.match[1] }];
-  for (const [i, { proxyOnly, path: b }] of builds.entries()) {
-    const isFull = full && !proxyOnly;
-    const template = isFull ? 'full.yaml' : 'proxy-only.yaml';
-    const dataDir = join(out, `data-${i}`);
-    const config = join(out, `build-${i}-${template}`);
-    writeFileSync(config, readFileSync(join(bench, 'configs', template), 'utf8').replaceAll('__UPSTREAM_URL__', up.match[1]).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', bench));
-    const g = await procs.start(`build-${i}`, 'node', [b, 'serve', '--config', config, ...(isFull ? [] : ['--proxy-only']), '--port', '0', '--admin-port', '0'], { cpu, env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: GATEWAY_ADDR });
-    // The full pipeline wants a token of its dev issuer (the bench policy lets group `agents` through).
-    const auth = isFull ? spawnSync('node', [b, 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir], { encoding: 'utf8' }).stdout.trim() : undefined;
-    const admin = isFull ? { url: g.match[2], token: readFileSync(join(dataDir, 'admin.token'), 'utf8').trim() } : undefined;
-    targets.push({ name: `${isFull !== full ? 'proxy only: ' : ''}${basename(dirname(b))}/${basename(b)}`, pid: g.pid, url: g.match[1], auth, admin });
+  for (const [i, build] of builds.entries()) {
+    const g = await startBuild(procs, { bench, out, i, build, upstream: up.match[1], cpu });
+    targets.push({ name: build.label, ...g });
   }
   // A full pipeline keeps a window of 10,000 recent records: warm up past it (WARMUP=8 does at c50).
   for (const t of targets) await runWrk(ctx, { url: t.url + '/v1/chat/completions', bodyFile, seconds: Number(env.WARMUP ?? 2), auth: t.auth });
@@ -116,6 +109,7 @@ async function main() {
       console.log(`| ${t.name} | ${mr(rows[i].map((x) => x.sysUs))} | ${w.join(' | ')} |`);
     }
   }
+  if (env.COMPARE_JSON) writeFileSync(env.COMPARE_JSON, JSON.stringify({ mode, conn: ctx.conn, rounds, dur, targets: targets.map((t, i) => ({ name: t.name, kind: i ? builds[i - 1].kind : 'control', rows: rows[i] })) }));
   if (!firstByte) return;
   console.log(`\nadded first byte p50, lone sequential caller (${firstByteN} requests per target and round, minus direct's just before), ms\n`);
   console.log('| build | per round | median [range] | its CPU µs/req meanwhile, median [range] |');

@@ -7,24 +7,27 @@
 // suites) moves all targets alike; compare.mjs's FIRST_BYTE rounds run a target for seconds
 // apart and cannot resolve a few tens of µs at load 5+.
 // Usage: node bench/first-byte-ab.mjs A/gateway.js B/gateway.js ...   (proxy:A/gateway.js runs that
-//        bundle as `serve --proxy-only`, so one run can also give full − proxy only)
+//        bundle as `serve --proxy-only`, so one run can also give full − proxy only; floor: and
+//        floor-shm: run configs/floor.yaml, the second on tmpfs: lib/build-spec.mjs)
 // Env: MODE (json-160B | sse-160B | json-4KB | sse-4KB), N (2000 requests per target after 200
-//      warm-up), BLOCKS (6: the p50s are also given per block of N/BLOCKS, for a range).
+//      warm-up), BLOCKS (6: the p50s are also given per block of N/BLOCKS, for a range),
+//      AB_JSON (a file: each target's added p50 and its B − A against the first bundle, as JSON).
 // Prints, per target, the first byte p50 minus direct's (whole run, and per block), and the
 // median of its requests' first byte minus the first bundle's request of the same turn (whole
 // run, and the range of the per-block medians).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { parseBuild, startBuild } from './lib/build-spec.mjs';
 import { modeBodyFile } from './lib/modes.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const env = process.env;
-const bundles = process.argv.slice(2).map((p) => ({ proxyOnly: p.startsWith('proxy:'), path: resolve(p.replace(/^proxy:/, '')) }));
+const bundles = process.argv.slice(2).map((p) => parseBuild(p, 'full'));
 if (!bundles.length) {
   console.error('usage: node bench/first-byte-ab.mjs BUNDLE_A.js [BUNDLE_B.js ...]');
   process.exit(2);
@@ -39,7 +42,6 @@ mkdirSync(join(out, 'logs'), { recursive: true });
 const procs = new ProcessGroup(join(out, 'logs'), env.BENCH_PIDFILE);
 const pin = availableParallelism() >= 2;
 const cpu = pin ? 0 : undefined;
-const ADDR = /^data\s+(http\S+)\s*$/m;
 process.on('SIGINT', () => procs.stopAll().then(() => process.exit(130)));
 
 /** One request over the target's own keep-alive connection: ms to the first body byte. */
@@ -61,14 +63,9 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return (s[(s.l
 async function main() {
   const up = await procs.start('upstream', 'node', [join(bench, 'upstream.mjs')], { cpu, ready: /listening (http\S+)/ });
   const targets = [{ name: 'direct', url: new URL(up.match[1]) }];
-  for (const [i, { proxyOnly, path: b }] of bundles.entries()) {
-    const template = proxyOnly ? 'proxy-only.yaml' : 'full.yaml';
-    const dataDir = join(out, `data-${i}`);
-    const config = join(out, `build-${i}-${template}`);
-    writeFileSync(config, readFileSync(join(bench, 'configs', template), 'utf8').replaceAll('__UPSTREAM_URL__', up.match[1]).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', bench));
-    const g = await procs.start(`build-${i}`, 'node', [b, 'serve', '--config', config, ...(proxyOnly ? ['--proxy-only'] : []), '--port', '0', '--admin-port', '0'], { cpu, env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR, timeoutMs: 90_000 });
-    const auth = proxyOnly ? undefined : spawnSync('node', [b, 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir], { encoding: 'utf8' }).stdout.trim();
-    targets.push({ name: `${proxyOnly ? 'proxy only: ' : ''}${basename(dirname(b))}/${basename(b)}`, url: new URL(g.match[1]), auth });
+  for (const [i, build] of bundles.entries()) {
+    const g = await startBuild(procs, { bench, out, i, build, upstream: up.match[1], cpu });
+    targets.push({ name: build.label, url: new URL(g.url), auth: g.auth });
   }
   for (const t of targets) t.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   // The caller on the load CPU, as lib/latency-probe.mjs runs in compare.mjs.
@@ -90,6 +87,7 @@ async function main() {
   console.log(`\n${mode}, ${n} requests per target interleaved request by request (after ${warmup}), servers on CPU ${cpu ?? '-'}, caller on CPU 1\n`);
   console.log('| target | first byte p50 ms | added over direct | added per block | B − A, request by request: median, per block [range] |');
   console.log('|---|---:|---:|---|---:|');
+  const json = [];
   for (const [i, t] of targets.entries()) {
     const perBlock = Array.from({ length: blocks }, (_, b) => added(i, b));
     // Each request against the first bundle's request of the same turn.
@@ -97,7 +95,9 @@ async function main() {
     const perBlockPairs = Array.from({ length: blocks }, (_, b) => median(block(pairs, b)));
     const d = i > 1 ? `${median(pairs).toFixed(3)} [${Math.min(...perBlockPairs).toFixed(3)}–${Math.max(...perBlockPairs).toFixed(3)}]` : '';
     console.log(`| ${t.name} | ${median(ms[i]).toFixed(3)} | ${i ? (median(ms[i]) - median(ms[0])).toFixed(3) : ''} | ${i ? perBlock.map((x) => x.toFixed(3)).join(', ') : ''} | ${d} |`);
+    json.push({ name: t.name, kind: i ? bundles[i - 1].kind : 'direct', p50: median(ms[i]), added: median(ms[i]) - median(ms[0]), addedPerBlock: perBlock, vsFirst: median(pairs), vsFirstPerBlock: perBlockPairs });
   }
+  if (env.AB_JSON) writeFileSync(env.AB_JSON, JSON.stringify({ mode, n, targets: json }));
 }
 
 main().then(() => procs.stopAll().then(() => process.exit(0)), async (err) => {
