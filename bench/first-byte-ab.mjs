@@ -9,8 +9,9 @@
 // Usage: node bench/first-byte-ab.mjs A/gateway.js B/gateway.js ...   (proxy:A/gateway.js runs that
 //        bundle as `serve --proxy-only`, so one run can also give full − proxy only; floor: and
 //        floor-shm: run configs/floor.yaml, the second on tmpfs: lib/build-spec.mjs)
-// Env: MODE (json-160B | sse-160B | json-4KB | sse-4KB), N (2000 requests per target after 200
-//      warm-up), BLOCKS (6: the p50s are also given per block of N/BLOCKS, for a range),
+// Env: MODE (json-160B | sse-160B | json-4KB | sse-4KB, or a big prompt: json-64KB ... sse-4MB,
+//      made by lib/big-bodies.mjs), N (2000 requests per target after 200 warm-up; a big prompt
+//      300 after 20), BLOCKS (6: the p50s are also given per block of N/BLOCKS, for a range),
 //      AB_JSON (a file: each target's added p50 and its B − A against the first bundle, as JSON).
 // Prints, per target, the first byte p50 minus direct's (whole run, and per block), and the
 // median of its requests' first byte minus the first bundle's request of the same turn (whole
@@ -21,6 +22,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { bigChatBody, bigSizes } from './lib/big-bodies.mjs';
 import { parseBuild, startBuild } from './lib/build-spec.mjs';
 import { modeBodyFile } from './lib/modes.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
@@ -33,10 +35,11 @@ if (!bundles.length) {
   process.exit(2);
 }
 const mode = env.MODE ?? 'json-160B';
-const body = readFileSync(modeBodyFile(mode));
-const n = Number(env.N ?? 2000);
+const big = /^(json|sse)-(64KB|1MB|4MB)$/.exec(mode);
+const body = big ? Buffer.from(bigChatBody(bigSizes[big[2]], big[1] === 'sse')) : readFileSync(modeBodyFile(mode));
+const n = Number(env.N ?? (big ? 300 : 2000));
 const blocks = Number(env.BLOCKS ?? 6);
-const warmup = 200;
+const warmup = big ? 20 : 200;
 const out = env.BENCH_OUT ?? join(bench, 'results', `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-first-byte-ab`);
 mkdirSync(join(out, 'logs'), { recursive: true });
 const procs = new ProcessGroup(join(out, 'logs'), env.BENCH_PIDFILE);

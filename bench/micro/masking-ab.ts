@@ -9,8 +9,9 @@
  * Run: npx tsx bench/micro/masking-ab.ts [--base main] [--rounds 15] [--slice 40] [--only sse]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { cpuSlice, extractBase } from './in-process-ab';
 import { denseBody, mixedBody, sseDeltas } from './masking-fixtures';
 
 const arg = (name: string, fallback: string) => {
@@ -37,15 +38,6 @@ async function load(root: string) {
   };
 }
 
-function extractBase(ref: string): string {
-  const sha = execFileSync('git', ['rev-parse', '--short', ref], { cwd: repo, encoding: 'utf8' }).trim();
-  const dir = join(repo, 'node_modules/.cache/masking-ab', sha);
-  if (!existsSync(join(dir, 'gateway'))) {
-    mkdirSync(dir, { recursive: true });
-    execFileSync('sh', ['-c', `git archive ${sha} gateway | tar -x -C ${JSON.stringify(dir)}`], { cwd: repo });
-  }
-  return dir;
-}
 
 interface Case { name: string; bytes: number; op: (v: Masking) => () => void }
 
@@ -95,21 +87,8 @@ function cases(): Case[] {
   return list.filter((c) => !only || c.name.toLowerCase().includes(only.toLowerCase()));
 }
 
-const cpuMicros = () => {
-  const { user, system } = process.cpuUsage();
-  return user + system;
-};
-
 /** CPU µs per op over one slice of `sliceMs` CPU milliseconds (at least one op). */
-function slice(op: () => void): number {
-  const c0 = cpuMicros();
-  let ops = 0;
-  do {
-    op();
-    ops++;
-  } while (cpuMicros() - c0 < sliceMs * 1000);
-  return (cpuMicros() - c0) / ops;
-}
+const slice = (op: () => void): number => cpuSlice(op, sliceMs).us;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
@@ -119,7 +98,7 @@ async function main() {
   // the parent runs both load orders and takes the geometric mean of the two speed-ups.
   const treeFirst = process.argv.includes('--tree-first');
   const tree = treeFirst ? await load(repo) : undefined;
-  const base = await load(extractBase(baseRef));
+  const base = await load(extractBase(repo, baseRef, 'masking-ab'));
   const variants = [{ label: baseRef, v: base }, { label: 'tree', v: tree ?? (await load(repo)) }];
   const results: { name: string; bytes: number; base: number; tree: number; ratio: number }[] = [];
   for (const c of cases()) {
