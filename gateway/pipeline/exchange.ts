@@ -68,6 +68,12 @@ export interface Exchange extends ExchangeRecord {
   outcome: ExchangeOutcome;
   /** The outcome record's write, once made (record-outcome.ts): null when there was nothing to wait for. */
   outcomeRecord?: Promise<void> | null;
+  /**
+   * The relay's end (the steps' end and the outcome record), queued behind the reads ready when
+   * the answer ended (relay-response.ts): a response that closes before it ran runs it first
+   * (run-pipeline.ts), so a client that closes at the last event still finds the answer whole.
+   */
+  queuedEnd?: { run(): void };
   /** Aborted when the client goes away; stages waiting on something should listen. */
   readonly clientGone: ClientGone;
 }

@@ -35,6 +35,7 @@ export class HttpExchange implements Exchange {
   approval?: Exchange['approval'];
   outcome: ExchangeOutcome = { responseBytes: 0, clientAborted: false };
   outcomeRecord?: Promise<void> | null;
+  queuedEnd?: Exchange['queuedEnd'];
   private gone?: ClientGoneSignal;
 
   constructor(readonly req: IncomingMessage, readonly res: ServerResponse) {}

@@ -1,6 +1,7 @@
 import type { Runtime } from '../runtime';
 import { isHeldStream } from '../sse/sse-error';
 import { clientResponseHeaders } from '../upstream/headers';
+import { afterReads } from './after-reads';
 import { ClientBodyWriter } from './client-body-writer';
 import type { Exchange } from './exchange';
 import { recordOutcome } from './record-outcome';
@@ -12,9 +13,9 @@ import { noteUpstreamReset, type UpstreamBodySink, type UpstreamResponse } from 
  * The response side of the forward stage: copies status, headers and body to the client through
  * the response stages, then writes the outcome record, then ends the response.
  *   per chunk:  upstream bytes → each response step's `chunk`, in table order → batched client write
- *   at end:     what is queued is written → (next tick, once it left) each step's `end` (what it
- *               held back, and its part of the record) → the outcome record (record-outcome.ts),
- *               durable → the response's last bytes and its end
+ *   at end:     what is queued is written → (after the reads ready then, after-reads.ts) each
+ *               step's `end` (what it held back, and its part of the record) → the outcome record
+ *               (record-outcome.ts), durable → the response's last bytes and its end
  *   when cut:   no step ends; the client's response is destroyed; finish (run-pipeline.ts) records.
  * Writes x.outcome.status; the client writer (client-body-writer.ts) counts the bytes.
  */
@@ -75,13 +76,18 @@ class RelaySink implements UpstreamBodySink {
     this.client.flush();
     if (!this.steps) return this.settle();
     // What the steps passed on leaves first (Node uncorks the socket on a tick its write queued):
-    // their end (the audit copy of the answer, the usage) runs on a later tick, so an answer that
-    // came in one read (headers, body and end together) does not wait for that work to start.
-    process.nextTick(endSteps, this);
+    // their end (the audit copy of the answer, the usage) and the record wait for the reads ready
+    // now, so an answer that came in one read (headers, body and end together) does not wait for
+    // that work to start, and when many streams end at once their ends do not hold the events of
+    // the streams still flowing (after-reads.ts).
+    this.x.queuedEnd = this;
+    afterReads(runEnd, this);
   }
 
-  /** The steps' end, after the bytes before it left: what they held back goes out, then the record. */
-  endSteps(): void {
+  /** The steps' end, once (from the queue, or first thing when the response closes before that): what they held back goes out, then the record. */
+  run(): void {
+    if (this.x.queuedEnd !== this) return;
+    this.x.queuedEnd = undefined;
     this.client.write(this.steps!.end());
     this.client.flush();
     this.settle();
@@ -104,7 +110,9 @@ class RelaySink implements UpstreamBodySink {
     // building the record on a later tick lets them go first instead of waiting for its cost.
     // With the last byte held back the client cannot use the response before res.end anyway,
     // and settling now keeps that byte in the same write when no sync is needed (proxy only).
-    if (this.lengthFramed) record();
+    // A response already closed (its client left at the last event, and its queued end runs first):
+    // the record now, before the close makes it a cut one.
+    if (this.lengthFramed || x.res.destroyed) record();
     else process.nextTick(record);
   }
 
@@ -118,7 +126,7 @@ class RelaySink implements UpstreamBodySink {
   }
 }
 
-/** The steps' end of a relay, on its own tick (a function with an argument, not a closure per response). */
-function endSteps(sink: RelaySink): void {
-  sink.endSteps();
+/** The steps' end of a relay, from the queue (a function with an argument, not a closure per response). */
+function runEnd(sink: RelaySink): void {
+  sink.run();
 }

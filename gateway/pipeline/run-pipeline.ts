@@ -51,6 +51,8 @@ function runFrom(x: HttpExchange, stages: readonly Stage[], from: number): Promi
 }
 
 function finish(rt: Runtime, metrics: DataPathMetrics, x: HttpExchange): void {
+  // An answer that ended whole but whose end still waits in the queue: it ends first, as it would have.
+  x.queuedEnd?.run();
   // A response that did not finish, and that neither the upstream (a reset) nor the gateway (an error
   // after the headers) cut: the client went away. Set before the outcome is built (it may be built now).
   if (!x.res.writableFinished && x.outcome.upstreamError === undefined && x.outcome.errorCode === undefined) x.outcome.clientAborted = true;

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { AuditServiceImpl } from '../../../gateway/audit/audit-service';
 import type { AuditRecord } from '../../../gateway/generated/audit-record';
+import { afterReads } from '../../../gateway/pipeline/after-reads';
 import { startGateway, type TestGateway } from '../../helpers/gateway';
 
 const sseEvents = 3;
@@ -132,6 +134,27 @@ describe('audit: the outcome record says what the client got', function () {
     assert.equal(r.clientAborted, undefined);
     assert.equal(r.upstreamError, undefined);
     assert.equal(r.responseBytes, got.received, 'every byte of the stream reached the client');
+  });
+
+  // A stream's end waits behind other work queued for after the turn's reads (after-reads.ts),
+  // when many streams end at once: its client may read the last event and close before it runs.
+  it('SSE: a client that closes at the last event while its stream\'s end still waits in the queue is recorded as served whole', async () => {
+    // Other ends ahead in the queue, ≈ 1 ms of work each, one slice per turn, until the client has closed.
+    let clientClosed = false;
+    const busy = (): void => {
+      const until = performance.now() + 1;
+      while (performance.now() < until);
+      if (!clientClosed) afterReads(busy, undefined);
+    };
+    for (let i = 0; i < 50; i++) afterReads(busy, undefined);
+    const got = await readThenAbort({ model: 'gpt-whole', stream: true, messages: [{ role: 'user', content: 'hi' }] }, (t) => t.includes('data: [DONE]\n\n'));
+    clientClosed = true;
+    assert.ok(got.aborted, 'the client closed after the last event');
+    const r = await outcomeOf(got.requestId);
+    assert.equal(r.status, 200);
+    assert.equal(r.clientAborted, undefined);
+    assert.equal(r.responseBytes, got.received, 'every byte of the stream reached the client');
+    assert.ok(r.responseBody !== undefined, 'the answer\'s audit copy is in the record');
   });
 
   it('an upstream reset mid-stream is recorded with the upstream error and the bytes delivered, not as a client abort', async () => {

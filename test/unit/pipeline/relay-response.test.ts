@@ -71,4 +71,42 @@ describe('pipeline/relay-response: the answer relayed through the response steps
     assert.equal(seen[0]!.pending, 0);
     assert.equal(outcomesAtClientEnd, 1);
   });
+
+  it('the ends of streams whose answers ended in one turn run over several turns, after that turn\'s reads, not back to back', async () => {
+    const n = 300;
+    const { rt, outcomes } = runtime();
+    const sinks: { end(): void }[] = [];
+    let stepsEnded = 0;
+    const countEnd: ResponseStage = () => ({ rewrites: true, chunk: (c) => c, end: () => (stepsEnded++, Buffer.alloc(0)) });
+    server = http.createServer((req, res) => {
+      const x = new HttpExchange(req, res);
+      const head = { statusCode: 200, headers: { 'content-type': 'text/event-stream' }, resume() {} };
+      const sink = relayResponse(rt, x, [countEnd], head, () => undefined);
+      sink.data(Buffer.from('data: {"choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n'));
+      sinks.push(sink);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const agent = new http.Agent({ maxSockets: n });
+    const done = Array.from({ length: n }, () => new Promise<void>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, agent }, (res) => res.resume().on('end', resolve)).on('error', reject);
+    }));
+    while (sinks.length < n) await new Promise((resolve) => setImmediate(resolve));
+    // Every answer ends in this one turn, as when one read of the loop brings many streams' ends;
+    // the turn's next check phase is queued first.
+    const next = new Promise((resolve) => setImmediate(resolve));
+    for (const sink of sinks) sink.end();
+    await next;
+    const atTurns = [stepsEnded];
+    while (stepsEnded < n) {
+      await new Promise((resolve) => setImmediate(resolve));
+      atTurns.push(stepsEnded);
+    }
+    await Promise.all(done);
+    agent.destroy();
+    assert.equal(outcomes(), n);
+    assert.equal(atTurns[0], 0, 'no stream\'s end ran before the turn\'s reads');
+    assert.ok(atTurns.length >= 3 && atTurns.some((e) => e > 0 && e < n), `streams' ends run by turn: ${atTurns.join(', ')}`);
+  });
 });
