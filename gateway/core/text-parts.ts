@@ -17,18 +17,22 @@ export class TextParts {
   private readonly parts: string[] = [];
   /** Parts before this index are joined groups; from it on, parts as they came. */
   private joined = 0;
-  /** Characters in all parts. */
-  length = 0;
+  private chars = 0;
 
   push(part: string): void {
     const parts = this.parts;
     parts.push(part);
-    this.length += part.length;
+    this.chars += part.length;
     if (parts.length - this.joined < groupParts) return;
     const group = parts.slice(this.joined).join('');
     parts.length = this.joined;
     parts.push(group);
     this.joined++;
+  }
+
+  /** Characters in all parts. */
+  get length(): number {
+    return this.chars;
   }
 
   text(): string {
