@@ -1,5 +1,5 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { auditDefaults } from '../config/defaults';
+import { recordBodyBytes } from '../config/defaults';
 import { GatehouseError } from '../errors';
 import type { EventBus } from '../events';
 import type { VerifyReport } from '../core/audit/findings';
@@ -75,7 +75,7 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
   const { log, events, dataDir } = deps;
   const configDir = deps.configDir ?? dataDir;
   const dir = join(dataDir, 'audit');
-  const maxBodyBytes = c.maxBodyBytes ?? auditDefaults.maxBodyBytes;
+  const maxBodyBytes = recordBodyBytes(c);
   const keySource = signingKeySource(c.signingKey, dataDir, configDir);
   const key = await loadOrCreateSigningKey(keySource, dir);
   if ('file' in keySource && !relative(resolve(dataDir), keySource.file).startsWith('..')) {

@@ -1,4 +1,4 @@
-import type { GatehouseConfig } from '../generated/gatehouse.config';
+import type { Audit, GatehouseConfig } from '../generated/gatehouse.config';
 
 /**
  * The embedded default: what `gatehouse serve` runs with no config file. Loopback only, the
@@ -30,3 +30,8 @@ export const auditDefaults = {
   /** The most of a (masked) body a record stores: audit.maxBodyBytes. */
   maxBodyBytes: 65_536,
 } as const;
+
+/** The most of a body a record stores, as configured: read by the writer and by masking (which cuts its audit copy there). */
+export function recordBodyBytes(audit: Audit | undefined): number {
+  return audit?.maxBodyBytes ?? auditDefaults.maxBodyBytes;
+}

@@ -8,7 +8,7 @@ import { createApprovalService } from '../approvals/approval-service';
 import { approverSignInDocument } from '../approvals/approver-sign-in';
 import { createApproverIdentity } from '../approvals/approver-identity';
 import type { LoadedConfig } from '../config/load-config';
-import { auditDefaults } from '../config/defaults';
+import { recordBodyBytes } from '../config/defaults';
 import type { Rule } from '../generated/alert-rules';
 import { EventBus } from '../events';
 import { devIssuerJwksHandler } from '../identity/dev-issuer';
@@ -60,7 +60,7 @@ async function createServicesWith(loaded: LoadedConfig, log: Logger, events: Eve
     getCompiled: () => (policy.compiled?.masking as CompiledMasking | undefined) ?? noPolicyMasking,
     log,
     configDir: loaded.configDir,
-    recordBodyBytes: loaded.config.audit?.maxBodyBytes ?? auditDefaults.maxBodyBytes,
+    recordBodyBytes: recordBodyBytes(loaded.config.audit),
   });
   // One price table for the records' cost and the spend budgets.
   const prices = compilePricing(loaded.config.pricing);
