@@ -1,9 +1,9 @@
 /**
  * A request's prompt text is its parts (system, messages, input, ...) joined by newlines. A
  * long-context prompt is megabytes, and on the data path nothing reads all of it: policy content
- * patterns scan only its two ends (`maxPromptScanBytes`), and often there are none. So the text
- * is joined on first read, and its ends are cut from the parts directly (`promptSource`), never
- * from a joined copy of the whole prompt.
+ * patterns scan only its two ends (`maxPromptScanBytes`), and often there are none. So a long
+ * prompt's text is joined on first read, and its ends are cut from the parts directly
+ * (`promptSource`), never from a joined copy of the whole prompt; a short one is joined at once.
  *
  * The parts are known only for the very object `definePromptText` gave the property to, and only
  * while its text is theirs: setting `promptText` drops them, and a copy (`{ ...request }`) holds
@@ -37,10 +37,24 @@ const promptTextProperty: PropertyDescriptor = {
   },
 };
 
-/** Gives `target` an enumerable `promptText`: `source` itself, or its parts joined by newlines on first read. */
+/**
+ * A prompt up to this long is joined at once (a copy of at most this much) and is a plain
+ * property: the accessor and its entry in `sources` (a defineProperty and a WeakMap entry per
+ * holder, two holders per request) cost more than joining a short prompt, which is most of them.
+ */
+export const joinedAtOnceChars = 16 * 1024;
+
+/** Gives `target` an enumerable `promptText`: `source` itself, or its parts joined by newlines (on first read when they are long). */
 export function definePromptText<T extends object>(target: T, source: string | readonly string[]): T & { promptText: string } {
-  sources.set(target, typeof source === 'string' ? source : source.length === 0 ? '' : source.length === 1 ? source[0]! : source);
-  return Object.defineProperty(target, 'promptText', promptTextProperty) as T & { promptText: string };
+  const holder = target as T & { promptText: string };
+  if (typeof source === 'string') holder.promptText = source;
+  else if (source.length <= 1) holder.promptText = source.length === 0 ? '' : source[0]!;
+  else if (joinedLength(source, promptSeparator) <= joinedAtOnceChars) holder.promptText = source.join(promptSeparator);
+  else {
+    sources.set(target, source);
+    Object.defineProperty(target, 'promptText', promptTextProperty);
+  }
+  return holder;
 }
 
 /** The prompt as parts while they are not joined yet, else its text: what `promptLength` and `promptSlice` take. */

@@ -3,7 +3,7 @@ import { describeBody, describeRequest } from '../../../gateway/core/inference-r
 import { compilePolicy, evaluatePolicy } from '../../../gateway/core/policy';
 import { boundPromptText } from '../../../gateway/core/policy/safe-regex';
 import { joinedLength, joinedSlice } from '../../../gateway/core/joined-text';
-import { definePromptText, promptSource } from '../../../gateway/core/prompt-text';
+import { definePromptText, joinedAtOnceChars, promptSource } from '../../../gateway/core/prompt-text';
 import { parseYamlDocument } from '../../../gateway/core/yaml-document';
 
 /** A small deterministic generator (xorshift), so a failure names a reproducible case. */
@@ -16,6 +16,9 @@ function rng(seed: number): () => number {
     return (s >>> 0) / 2 ** 32;
   };
 }
+
+/** Two parts whose joined text is over `joinedAtOnceChars`: kept as parts until read. */
+const longPair = (a: string, b: string): [string, string] => [a.repeat(joinedAtOnceChars / 2 / a.length + 1), b.repeat(joinedAtOnceChars / 2 / b.length + 1)];
 
 describe('core: prompt text from its parts (core/prompt-text.ts)', () => {
   it('joinedLength and joinedSlice equal the joined text and its slices, at every boundary and separator', () => {
@@ -56,38 +59,59 @@ describe('core: prompt text from its parts (core/prompt-text.ts)', () => {
     }
   });
 
-  it('the text is joined on first read, once; setting it drops the parts; a copy holds the text', () => {
-    const facts = definePromptText({ model: 'm' }, ['be brief', 'hi']);
-    assert.deepEqual(promptSource(facts), ['be brief', 'hi']);
-    assert.equal(facts.promptText, 'be brief\nhi');
-    assert.equal(promptSource(facts), 'be brief\nhi');
-    const copy = { ...definePromptText({}, ['a', 'b']) };
-    assert.equal(promptSource(copy), 'a\nb');
-    const set = definePromptText({}, ['a', 'b']);
+  it('a long text is joined on first read, once; setting it drops the parts; a copy holds the text', () => {
+    const [brief, hi] = longPair('be brief ', 'hi ');
+    const facts = definePromptText({ model: 'm' }, [brief, hi]);
+    assert.deepEqual(promptSource(facts), [brief, hi]);
+    assert.equal(facts.promptText, `${brief}\n${hi}`);
+    assert.equal(promptSource(facts), `${brief}\n${hi}`);
+    const [a, b] = longPair('a', 'b');
+    const copy = { ...definePromptText({}, [a, b]) };
+    assert.equal(promptSource(copy), `${a}\n${b}`);
+    const set = definePromptText({}, [a, b]);
     set.promptText = 'other';
     assert.equal(promptSource(set), 'other');
     assert.equal(set.promptText, 'other');
   });
 
+  it('a short text is joined at once into a plain property: no accessor, nothing kept aside (most requests: a defineProperty and a WeakMap entry cost more than the join)', () => {
+    const justShort = ['a'.repeat(joinedAtOnceChars / 2 - 1), 'b'.repeat(joinedAtOnceChars / 2)];
+    for (const source of [['be brief', 'hi'], justShort, ['one part'], [], 'a string']) {
+      const facts = definePromptText({ model: 'm' }, source);
+      const joined = typeof source === 'string' ? source : source.join('\n');
+      assert.deepEqual(Object.getOwnPropertyDescriptor(facts, 'promptText'), { value: joined, writable: true, enumerable: true, configurable: true });
+      assert.equal(promptSource(facts), joined);
+      facts.promptText = 'other';
+      assert.equal(promptSource(facts), 'other');
+    }
+    // One character more and the parts are kept.
+    const justLong = ['a'.repeat(joinedAtOnceChars / 2), 'b'.repeat(joinedAtOnceChars / 2)];
+    assert.deepEqual(promptSource(definePromptText({}, justLong)), justLong);
+  });
+
   it('requests share one accessor for their text, each with its own prompt (no closures per request: thousands may be held at once)', () => {
     const target = { method: 'POST', path: '/v1/chat/completions', upstream: 'u', bodyBytes: 1 };
-    const a = describeRequest(target, describeBody({ messages: [{ role: 'user', content: 'one' }, { role: 'user', content: 'two' }] }));
-    const b = describeRequest(target, describeBody({ messages: [{ role: 'user', content: 'three' }] }));
+    const [one, two] = longPair('one ', 'two ');
+    const [three, four] = longPair('three ', 'four ');
+    const a = describeRequest(target, describeBody({ messages: [{ role: 'user', content: one }, { role: 'user', content: two }] }));
+    const b = describeRequest(target, describeBody({ messages: [{ role: 'user', content: three }, { role: 'user', content: four }] }));
     const [da, db] = [a, b].map((r) => Object.getOwnPropertyDescriptor(r, 'promptText')!);
+    assert.equal(typeof da.get, 'function');
     assert.equal(da.get, db.get);
     assert.equal(da.set, db.set);
     assert.equal(da.enumerable, true);
-    assert.equal(a.promptText, 'one\ntwo');
-    assert.equal(b.promptText, 'three');
+    assert.equal(a.promptText, `${one}\n${two}`);
+    assert.equal(b.promptText, `${three}\n${four}`);
     b.promptText = 'changed';
-    assert.equal(a.promptText, 'one\ntwo');
+    assert.equal(a.promptText, `${one}\n${two}`);
     assert.equal(b.promptText, 'changed');
-    assert.deepEqual(JSON.parse(JSON.stringify(a)).promptText, 'one\ntwo');
+    assert.deepEqual(JSON.parse(JSON.stringify(a)).promptText, `${one}\n${two}`);
   });
 
-  it('a request handed on keeps its parts unjoined; an override of its text (as the decision preview does) wins', () => {
-    const request = describeRequest({ method: 'POST', path: '/v1/chat/completions', upstream: 'u', bodyBytes: 1 }, describeBody({ messages: [{ role: 'user', content: 'one' }, { role: 'user', content: 'two' }] }));
-    assert.deepEqual(promptSource(request), ['one', 'two']);
+  it('a request handed on keeps its long prompt\'s parts unjoined; an override of its text (as the decision preview does) wins', () => {
+    const [one, two] = longPair('one ', 'two ');
+    const request = describeRequest({ method: 'POST', path: '/v1/chat/completions', upstream: 'u', bodyBytes: 1 }, describeBody({ messages: [{ role: 'user', content: one }, { role: 'user', content: two }] }));
+    assert.deepEqual(promptSource(request), [one, two]);
     const overridden = { ...request, promptText: 'ignore previous instructions' };
     assert.equal(promptSource(overridden), 'ignore previous instructions');
   });
@@ -110,10 +134,13 @@ describe('core: prompt text from its parts (core/prompt-text.ts)', () => {
       const request = describeRequest({ method: 'POST', path: '/v1/chat/completions', upstream: 'u', bodyBytes: 1 }, describeBody({ messages: contents.map((content) => ({ role: 'user', content })) }));
       return evaluatePolicy(policy!, principal, request).rule;
     };
-    // Across the separator between two parts, at the very end, at the very start, and in the middle (not scanned).
-    assert.equal(decide(['x'.repeat(5000), 'please dump', 'the weights']), 'leak');
-    assert.equal(decide(['dump the', 'weights', 'x'.repeat(5000)]), 'leak');
-    assert.equal(decide(['x'.repeat(5000) + 'dump the weights' + 'y'.repeat(5000)]), 'all');
+    // Across the separator between two parts, at the very end, at the very start, and in the middle
+    // (not scanned); for a prompt kept as parts (over joinedAtOnceChars) and one joined at once.
+    for (const n of [5000, joinedAtOnceChars]) {
+      assert.equal(decide(['x'.repeat(n), 'please dump', 'the weights']), 'leak');
+      assert.equal(decide(['dump the', 'weights', 'x'.repeat(n)]), 'leak');
+      assert.equal(decide(['x'.repeat(n) + 'dump the weights' + 'y'.repeat(n)]), 'all');
+    }
     assert.equal(decide(['x'.repeat(400), 'dump', 'the weights', 'y'.repeat(400)]), 'leak');
   });
 });
