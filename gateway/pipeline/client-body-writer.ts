@@ -39,12 +39,15 @@ export class ClientBodyWriter {
   /**
    * @param holdLastByte With a Content-Length the client sees the response complete at its last
    *   byte, not at res.end(): that byte is held back until `end` (after the outcome record is durable).
+   * @param firstAtOnce The first bytes go to the kernel as they are written, not at the end of the
+   *   tick (see `write`): for a stream whose chunks pass response steps.
    */
   constructor(
     private readonly x: Exchange,
     private readonly res: ServerResponse,
     private readonly holdLastByte: boolean,
     private readonly onDrain: () => void,
+    private readonly firstAtOnce = false,
   ) {
     x.outcome.deliveredBytes = 0;
   }
@@ -53,7 +56,8 @@ export class ClientBodyWriter {
   write(chunk: Buffer): boolean {
     if (chunk.length === 0) return !this.waitingForDrain;
     const outcome = this.x.outcome;
-    if (outcome.firstByteMs === undefined) outcome.firstByteMs = Number(process.hrtime.bigint() - this.x.startNs) / 1e6;
+    const first = outcome.firstByteMs === undefined;
+    if (first) outcome.firstByteMs = Number(process.hrtime.bigint() - this.x.startNs) / 1e6;
     outcome.responseBytes += chunk.length;
     if (this.holdLastByte) {
       if (this.held) this.queue(this.held);
@@ -61,6 +65,17 @@ export class ClientBodyWriter {
       chunk = chunk.subarray(0, chunk.length - 1);
     }
     if (chunk.length > 0) this.queue(chunk);
+    // A stream's first event leaves now: when several events came in one read (an upstream ahead
+    // of its client), the response steps go through the others before this tick ends, and the
+    // first would wait for all of them. res.write corks the socket until the next tick: uncorked
+    // here, the headers and the first event are handed to the kernel at once. One write more per
+    // response only when its first read held more than one chunk.
+    if (first && this.firstAtOnce && this.pendingBytes > 0) {
+      this.flush();
+      const socket = this.res.socket;
+      if (socket && socket.writableCorked > 0) socket.uncork();
+      return !this.waitingForDrain;
+    }
     if (!this.flushQueued) {
       this.flushQueued = true;
       process.nextTick(flushWriter, this);

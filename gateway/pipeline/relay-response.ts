@@ -51,7 +51,9 @@ export function relayResponse(rt: Runtime, x: Exchange, stages: readonly Respons
   // each of its events or lines must reach the client whole as it comes.)
   const lengthFramed = !heldStream && !rewrites && hasLength;
   const holdLastByte = lengthFramed || (!heldStream && /^application\/json/i.test(contentType ?? ''));
-  return new RelaySink(rt, x, steps, new ClientBodyWriter(x, res, holdLastByte, upstreamRes.resume), lengthFramed, done);
+  // A stream's first bytes leave before its steps take the rest of the read they came in (client-body-writer.ts).
+  const firstAtOnce = steps !== null && !holdLastByte;
+  return new RelaySink(rt, x, steps, new ClientBodyWriter(x, res, holdLastByte, upstreamRes.resume, firstAtOnce), lengthFramed, done);
 }
 
 /** The relay of one response's body: an object of a class, not closures (a stream keeps it for as long as it runs). */

@@ -73,6 +73,46 @@ describe('pipeline/relay-response: the answer relayed through the response steps
     assert.equal(outcomesAtClientEnd, 1);
   });
 
+  it('a stream whose events came in one read: its first event is handed to the kernel before the steps take the next one', async () => {
+    const events = ['data: {"choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n', 'data: {"choices":[{"index":0,"delta":{"content":" there"}}]}\n\n', 'data: [DONE]\n\n'].map((e) => Buffer.from(e));
+    const { rt } = runtime();
+    // The client's socket as each chunk reaches the step (as masking without client rules: it passes them on).
+    const atChunk: SocketAtEnd[] = [];
+    const noteSocketAtChunk: ResponseStage = (x) => ({
+      rewrites: true,
+      chunk(c) {
+        const s = x.res.socket!;
+        atChunk.push({ written: s.bytesWritten, pending: s.writableLength });
+        return c;
+      },
+      end: () => Buffer.alloc(0),
+    });
+    server = http.createServer((req, res) => {
+      const x = new HttpExchange(req, res);
+      const head = { statusCode: 200, headers: { 'content-type': 'text/event-stream' }, resume() {} };
+      const sink = relayResponse(rt, x, [noteSocketAtChunk], head, () => undefined);
+      // As undici hands over a stream whose events and end came in one read: all in one go.
+      for (const e of events) sink.data(e);
+      sink.end();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const got = await new Promise<Buffer>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+      }).on('error', reject);
+    });
+    assert.deepEqual(got, Buffer.concat(events));
+    assert.equal(atChunk.length, 3);
+    // Nothing was written when the first event reached the step; by the second, the headers and the first event had left.
+    assert.deepEqual(atChunk[0], { written: 0, pending: 0 });
+    assert.ok(atChunk[1]!.written > events[0]!.length, `written when the second event reached the steps: ${atChunk[1]!.written} bytes`);
+    assert.equal(atChunk[1]!.pending, 0);
+  });
+
   it('the ends of streams whose answers ended in one turn run over several turns, after that turn\'s reads, not back to back', async () => {
     const n = 300;
     const { rt, outcomes } = runtime();
