@@ -259,7 +259,10 @@ export class SseMasker {
     // No client rule (the audit copy only): no path to parse for each slot.
     if (this.options.rules.length === 0) return this.options.rules;
     const concrete = parseConcretePath(path);
-    return this.options.rules.filter((r) => r.detectPaths === null || r.detectPaths.some((p) => matchPath(p, concrete) !== false));
+    const covers = (r: CompiledRule) => r.detectPaths === null || r.detectPaths.some((p) => matchPath(p, concrete) !== false);
+    // Every rule covers the path (the usual case): the masker's own list, not a copy per slot,
+    // which a stream would keep for its life (a list made by filter has room for 17).
+    return this.options.rules.every(covers) ? this.options.rules : this.options.rules.filter(covers);
   }
 }
 
