@@ -48,7 +48,8 @@ export function admittedBeforeApproval(decision: Decision): boolean {
 /** The slot goes back when the response closes (at once for a client gone meanwhile). */
 export function releaseOnClose(x: Exchange, release: () => void): void {
   if (x.res.closed) release();
-  else x.res.once('close', release);
+  // `on`: a response emits close once (see run-pipeline.ts).
+  else x.res.on('close', release);
 }
 
 function keep(x: Exchange, admitted: Admitted<BudgetReservation>): void {

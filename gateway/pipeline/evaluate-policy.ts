@@ -77,7 +77,7 @@ function enforceMaxTokens(x: Exchange, request: InferenceRequest, decision: Deci
     if (!clamp) throw tooManyTokens(decision, field, value, limit);
     json[field] = limit;
     rewritten = true;
-    decision.reasons.push(`${field} ${value} clamped to ${limit} by rule ${decision.rule}`);
+    addReason(decision, `${field} ${value} clamped to ${limit} by rule ${decision.rule}`);
   }
   if (!present) {
     const field = request.endpoint === 'responses' ? 'max_output_tokens' : request.endpoint === 'chat' || request.endpoint === 'completions' || request.endpoint === 'messages' ? 'max_tokens' : undefined;
@@ -85,7 +85,7 @@ function enforceMaxTokens(x: Exchange, request: InferenceRequest, decision: Deci
     if (!Object.hasOwn(json, field)) added = field;
     json[field] = limit;
     rewritten = true;
-    decision.reasons.push(`${field} set to ${limit} by rule ${decision.rule} (the request set none)`);
+    addReason(decision, `${field} set to ${limit} by rule ${decision.rule} (the request set none)`);
   }
   // The bytes are written after masking (write-token-cap.ts): a masked body is serialized from
   // `json` anyway, cap included, so building them here would copy a big prompt for nothing.
@@ -95,4 +95,12 @@ function enforceMaxTokens(x: Exchange, request: InferenceRequest, decision: Deci
 function tooManyTokens(d: Decision, field: string, value: number, limit: number): GatehouseError {
   return new GatehouseError(400, 'ERR_POLICY_MAX_TOKENS', `${field} ${value} exceeds the limit of ${limit} set by rule ${d.rule}`,
     { details: { rule: d.rule, field, value, limit } });
+}
+
+/**
+ * A reason more, in a list of its exact size: the decision is kept for as long as the request
+ * runs (a stream's for minutes), and a list grown by push keeps room for 16 more.
+ */
+function addReason(decision: Decision, reason: string): void {
+  decision.reasons = decision.reasons.concat(reason);
 }

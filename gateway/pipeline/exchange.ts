@@ -74,6 +74,12 @@ export interface Exchange extends ExchangeRecord {
    * (run-pipeline.ts), so a client that closes at the last event still finds the answer whole.
    */
   queuedEnd?: { run(): void };
+  /**
+   * Called once when the forwarded answer has ended (relayed whole, cut, or abandoned), set by
+   * whoever must know (the upstream span, telemetry/): the forward stage settles as soon as the
+   * answer's relay starts, long before a stream ends (forward-upstream.ts).
+   */
+  answerEnded?: () => void;
   /** Aborted when the client goes away; stages waiting on something should listen. */
   readonly clientGone: ClientGone;
 }

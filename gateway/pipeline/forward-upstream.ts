@@ -16,8 +16,10 @@ import { parseRawHeaders, type UpstreamBodySink } from './upstream-response';
  * away aborts the upstream request; upstream down → 502, no response headers in time → 504; an
  * upstream that breaks after headers were sent breaks the client's response too (never a fake
  * clean end). The answer goes through the response stages (`responseStages`, pipeline/index.ts)
- * on its way to the client (relay-response.ts). Resolves when the response is finished or
- * abandoned; rejects only before anything was sent.
+ * on its way to the client (relay-response.ts). Resolves once the answer's relay has started (or
+ * the client left before it could); rejects only before anything was sent. The relay then goes on
+ * by itself, so a stream open for minutes keeps no promise of the run (the stage's, the `then`s
+ * waiting on it); whoever must know when the answer has ended sets `x.answerEnded`.
  */
 export function forwardUpstream(rt: Runtime, deps: { metrics: DataPathMetrics; responseStages: readonly ResponseStage[] }): Stage {
   const limit = rt.config.server?.maxBodyBytes;
@@ -73,6 +75,9 @@ function ownBytes(body: Buffer): Buffer {
 /** One forwarded request: undici's (legacy, unwrapped) dispatch handler, the timers and the client's close. */
 class ForwardHandler implements Dispatcher.DispatchHandler {
   private settled = false;
+  /** The stage's promise's resolving functions, until it is settled; then dropped (a stream keeps this handler for its life). */
+  private resolve: (() => void) | undefined;
+  private reject: ((err: GatehouseError) => void) | undefined;
   private cancelled = false;
   private abortUpstream?: (err?: Error) => void;
   private sink?: UpstreamBodySink;
@@ -83,37 +88,49 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     private readonly rt: Runtime,
     private readonly x: Exchange,
     private readonly deps: { metrics: DataPathMetrics; responseStages: readonly ResponseStage[] },
-    private readonly resolve: () => void,
-    private readonly reject: (err: GatehouseError) => void,
+    resolve: () => void,
+    reject: (err: GatehouseError) => void,
   ) {
+    this.resolve = resolve;
+    this.reject = reject;
     const upstream = x.target!.upstream;
     // Response headers must arrive in time, counted from now (a wait for a free connection included).
     this.headerTimer = setTimeout(
       () => this.fail(new GatehouseError(504, 'ERR_UPSTREAM_TIMEOUT', `The upstream ${upstream.name} did not answer within ${upstream.timeoutMs} ms.`)),
       upstream.timeoutMs,
     );
-    // The client leaving cancels the upstream request, wherever it is.
-    x.res.once('close', () => {
-      if (x.res.writableFinished) return;
+    // The client leaving cancels the upstream request, wherever it is: the exchange's client-gone
+    // signal (aborted by the pipeline's close listener when the response closes unfinished), not
+    // a close listener of the response's own.
+    x.clientGone.addEventListener('abort', () => {
       x.outcome.clientAborted = true;
       this.cancel();
       if (!this.settled) {
-        this.settled = true;
-        this.stopHeaderTimer();
-        this.resolve();
+        const resolve = this.resolve!;
+        this.settle();
+        resolve();
+        // No answer was relayed: it ends here.
+        answerEnded(x);
       }
     });
+  }
+
+  /** Settled (set first: what it calls may call back); the handler lets go of the stage's resolving functions. */
+  private settle(): void {
+    this.settled = true;
+    this.resolve = this.reject = undefined;
+    this.stopHeaderTimer();
   }
 
   /** Before anything was sent to the client: answer with this error instead. */
   fail(err: GatehouseError): void {
     if (this.settled) return;
-    this.settled = true;
-    this.stopHeaderTimer();
+    const reject = this.reject!;
+    this.settle();
     this.deps.metrics.upstreamFailed(this.x.target!.upstream.name, err.code);
     this.x.outcome.upstreamError = err.code;
     this.cancel();
-    this.reject(err);
+    reject(err);
   }
 
   private stopHeaderTimer(): void {
@@ -137,9 +154,13 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
       this.cancel();
       return false;
     }
-    this.settled = true;
-    this.stopHeaderTimer();
-    this.sink = relayResponse(this.rt, this.x, this.deps.responseStages, { statusCode, headers: parseRawHeaders(rawHeaders), resume }, this.resolve);
+    const resolve = this.resolve!;
+    this.settle();
+    const x = this.x;
+    // The relay's end (relayed whole, cut or abandoned) is the answer's.
+    this.sink = relayResponse(this.rt, x, this.deps.responseStages, { statusCode, headers: parseRawHeaders(rawHeaders), resume }, () => answerEnded(x));
+    // The relay goes on by itself from here: nothing the run waits on is left.
+    resolve();
     return true;
   }
 
@@ -162,6 +183,13 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.fail(new GatehouseError(502, refused ? 'ERR_UPSTREAM_UNAVAILABLE' : 'ERR_UPSTREAM_FAILED',
       refused ? `The upstream ${name} is unreachable.` : `The upstream ${name} failed before answering.`, { cause: err }));
   }
+}
+
+/** Tells whoever waits for the end of the forwarded answer (`x.answerEnded`), once. */
+function answerEnded(x: Exchange): void {
+  const ended = x.answerEnded;
+  x.answerEnded = undefined;
+  ended?.();
 }
 
 /** A non-JSON request body (e.g. a file upload) streamed with backpressure (pipe) and the size limit. */

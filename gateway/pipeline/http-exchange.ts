@@ -36,6 +36,7 @@ export class HttpExchange implements Exchange {
   outcome: ExchangeOutcome = { responseBytes: 0, clientAborted: false };
   outcomeRecord?: Promise<void> | null;
   queuedEnd?: Exchange['queuedEnd'];
+  answerEnded?: Exchange['answerEnded'];
   private gone?: ClientGoneSignal;
 
   constructor(readonly req: IncomingMessage, readonly res: ServerResponse) {}

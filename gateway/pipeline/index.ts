@@ -51,7 +51,7 @@ export function buildPipeline(rt: Runtime, deps: { upstreams: UpstreamTable; met
     askStreamUsage(rt),
     // The arrival record's write and sync (the outcome record's span is made where it is written: record-outcome.ts).
     traced('gatehouse.audit_durability', recordArrival(rt), { attributes: arrivalRecordSpan }),
-    traced('gatehouse.upstream', forwardUpstream(rt, { metrics: deps.metrics, responseStages: responseStages(rt) }), { kind: 'client', propagate: true, attributes: upstreamAttributes }),
+    traced('gatehouse.upstream', forwardUpstream(rt, { metrics: deps.metrics, responseStages: responseStages(rt) }), { kind: 'client', propagate: true, attributes: upstreamAttributes, untilAnswerEnds: true }),
   ];
   // The request's own span first, so refusals at any stage are traced too.
   return t ? [t.requestStage, ...stages] : stages;

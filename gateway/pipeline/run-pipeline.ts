@@ -16,7 +16,8 @@ import { noteErrorOutcome, respondError } from './respond-error';
 export function createPipelineHandler(rt: Runtime, stages: readonly Stage[], metrics: DataPathMetrics) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const x = new HttpExchange(req, res);
-    res.once('close', () => finish(rt, metrics, x));
+    // `on`, not `once`: a response emits close once (node guards it), and once's wrapper (≈ 200 B) would stay for the request's life.
+    res.on('close', () => finish(rt, metrics, x));
     const fail = (err: unknown) => {
       const error = asGatehouseError(err);
       if (error.status >= 500 && error.code === 'ERR_INTERNAL') rt.log.error('request failed', { requestId: x.id, error: String(error.cause ?? error) });

@@ -60,23 +60,30 @@ export function createOtlpTracing(o: { endpoint: string; headers: Record<string,
           const c = span.spanContext();
           x.upstreamTraceparent = formatTraceparent({ traceId: c.traceId, parentId: c.spanId, flags: c.traceFlags });
         }
+        // The upstream span ends with the answer, which the stage calls once it has ended.
+        const untilAnswer = opts.untilAnswerEnds && span;
+        if (untilAnswer) x.answerEnded = () => untilAnswer.end(clock.now());
         let result: void | Promise<void>;
         try {
           result = stage(x);
         } catch (err) {
+          if (untilAnswer) x.answerEnded = undefined;
           endFailed(span ?? open(), err, clock);
           throw err;
         }
         if (!result) {
-          span?.end(clock.now());
+          if (!untilAnswer) span?.end(clock.now());
           return;
         }
         // The stage waits (an approval, a sync, the upstream): now the span is worth having.
         span ??= open();
         const s = span;
         return result.then(
-          () => s.end(clock.now()),
+          () => {
+            if (!untilAnswer) s.end(clock.now());
+          },
           (err: unknown) => {
+            if (untilAnswer) x.answerEnded = undefined;
             endFailed(s, err, clock);
             throw err;
           },

@@ -11,6 +11,11 @@ export interface ChildOptions {
   /** The span's context goes upstream as `traceparent` (x.upstreamTraceparent). */
   propagate?: boolean;
   attributes?: (x: Exchange) => Attributes;
+  /**
+   * The span lasts until the forwarded answer has ended (`x.answerEnded`), not until the stage
+   * settles: the forward stage settles once the answer's relay starts.
+   */
+  untilAnswerEnds?: boolean;
 }
 
 /** Request tracing, as the pipeline sees it (telemetry.otlp). */

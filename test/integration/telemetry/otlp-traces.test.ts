@@ -131,6 +131,8 @@ describe('telemetry: OTLP/HTTP traces of data-path requests', function () {
     const outcome = byName.get('outcome')!;
     assert.equal(outcome.attributes['gatehouse.audit.record'], 'outcome');
     assert.ok(up.startNs <= outcome.startNs && outcome.endNs <= request.endNs, 'the outcome record\'s sync within the exchange, after the upstream call started');
+    // The upstream span lasts until the answer has ended (its last bytes wait for the outcome record), not until the forward stage settles.
+    assert.ok(outcome.endNs <= up.endNs, 'the upstream span ends with the answer, after the outcome record\'s sync');
     assert.ok(request.startNs <= byName.get('gatehouse.policy')!.startNs && up.endNs <= request.endNs, 'children inside the request span');
     // Not one time from Date.now(): a span given its start used to end on it, the request span to start on it.
     const times = [request, ...byName.values()].flatMap((span) => [span.startNs, span.endNs]);
