@@ -32,7 +32,7 @@ export class EventBus {
     this.local.emit(name, payload);
     // This instance's subscribers have it before publish returns; a fleet fan-out that cannot
     // reach the others reports that itself.
-    this.fanout.publish({ name, payload } as FanoutEvent).catch(ignore);
+    this.fanout.publish({ name, payload } as FanoutEvent)?.catch(ignore);
   }
 
   on<K extends GatewayEventName>(name: K, listener: (payload: GatewayEvents[K]) => void): () => void {

@@ -15,9 +15,11 @@ export interface EventFanout {
   /**
    * Delivers the event to this instance's subscribers before returning (in publish order), and
    * to the other instances' after. Resolves once handed to the fleet; rejects when it could not
-   * be (this instance's subscribers have it anyway).
+   * be (this instance's subscribers have it anyway). Returns nothing when there is nothing to
+   * wait for (no other instance gets it from here): `audit.appended` is published for every
+   * audit record, and a settled promise per event is two promises and a microtask per record.
    */
-  publish(event: FanoutEvent): Promise<void>;
+  publish(event: FanoutEvent): Promise<void> | undefined;
   /** Receives every event published on any instance; returns the unsubscribe function. */
   subscribe(listener: (event: FanoutEvent) => void): () => void;
   close(): Promise<void>;

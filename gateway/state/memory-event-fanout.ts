@@ -4,10 +4,11 @@ import type { EventFanout, FanoutEvent } from './event-fanout';
 export class MemoryEventFanout implements EventFanout {
   private readonly listeners = new Set<(event: FanoutEvent) => void>();
 
-  publish(event: FanoutEvent): Promise<void> {
+  publish(event: FanoutEvent): undefined {
     // Not async: a listener that throws throws into the publisher, as an EventEmitter's would.
     for (const listener of this.listeners) listener(event);
-    return Promise.resolve();
+    // Nothing to hand to other instances, so nothing to wait for.
+    return undefined;
   }
 
   subscribe(listener: (event: FanoutEvent) => void): () => void {

@@ -53,9 +53,9 @@ export class PostgresEventFanout implements EventFanout {
     return fanout;
   }
 
-  publish(event: FanoutEvent): Promise<void> {
+  publish(event: FanoutEvent): Promise<void> | undefined {
     for (const l of this.listeners) l(event);
-    if (this.carried.has(event.name)) return Promise.resolve();
+    if (this.carried.has(event.name)) return undefined;
     const json = JSON.stringify(event);
     const bytes = Buffer.byteLength(json);
     if (bytes > maxPayloadBytes - 100) return Promise.reject(new Error(`event ${event.name} is too large to fan out (${bytes} bytes)`));
