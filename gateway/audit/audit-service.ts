@@ -190,8 +190,16 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
 
   const unavailable = (err: unknown) =>
     new GatehouseError(503, 'ERR_AUDIT_UNAVAILABLE', 'The audit log cannot be written; the request was not forwarded.', { cause: err, headers: { 'retry-after': '1' } });
-  // Exchanges whose arrival is durable: their end is an `outcome`; the others get one combined record.
-  const arrived = new WeakSet<ExchangeRecord>();
+  // Exchanges whose arrival is durable, by request id, until their outcome is written: their end is
+  // an `outcome`; the others get one combined record. Ids in sets, not the exchanges in a WeakSet:
+  // each entry of a weak collection is an ephemeron that every scavenge has to process, one per
+  // request in flight or dead and not yet collected (the same cost that removing the prompt's
+  // WeakMap entries took off proxy only, core/prompt-text.ts). `arriving` holds the arrivals being
+  // written, so an outcome written first (the client left while its arrival synced) keeps a late
+  // one out: each exchange's outcome is written once (pipeline/record-outcome.ts) and takes its id
+  // out of both.
+  const arriving = new Set<string>();
+  const arrived = new Set<string>();
   const authFailures = new AuthFailureSummary({
     perSource: c.authFailureRecords?.perSource ?? 10,
     intervalMs: (c.authFailureRecords?.intervalSeconds ?? 10) * 1000,
@@ -212,9 +220,13 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     writer,
     sinks,
     arrival(x) {
+      arriving.add(x.id);
       return writer.append(arrivalFields(x, maxBodyBytes)).then(
-        () => void arrived.add(x),
+        () => {
+          if (arriving.delete(x.id)) arrived.add(x.id);
+        },
         (err) => {
+          arriving.delete(x.id);
           throw unavailable(err);
         },
       );
@@ -222,7 +234,8 @@ export async function createAuditService(cfg: Audit | undefined, deps: AuditDeps
     outcome(x) {
       // The pipeline calls this once per exchange (pipeline/record-outcome.ts). A request refused
       // before its arrival record gets one combined record (a 401 may be counted into its source's summary).
-      const fields = outcomeFields(x, maxBodyBytes, arrived.has(x));
+      arriving.delete(x.id);
+      const fields = outcomeFields(x, maxBodyBytes, arrived.delete(x.id));
       const written = fields.kind === 'outcome' ? writer.append(fields) : writeRefusal(fields, x.req.socket?.remoteAddress);
       return written.then(
         () => undefined,

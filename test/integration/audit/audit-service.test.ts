@@ -67,6 +67,21 @@ describe('audit service: records from the pipeline, queries, events', () => {
     assert.deepEqual([event.status, 'tokens' in event, 'cost' in event, 'costCurrency' in event], [200, false, false, false]);
   });
 
+  it('an outcome written while its arrival is still syncing is the combined record; the next exchange\'s outcome follows its own arrival', async () => {
+    const cut = exchange({ outcome: { status: 502, errorCode: 'ERR_UPSTREAM_UNREACHABLE', responseBytes: 0, clientAborted: true } });
+    const arriving = audit.arrival(cut);
+    // The client left before the arrival was durable: its end is written now, not as an outcome.
+    await audit.outcome(cut);
+    await arriving;
+    const next = exchange();
+    await audit.arrival(next);
+    await audit.outcome(next);
+    const [combined] = await audit.query({ requestId: cut.id, kind: 'error' });
+    assert.equal(combined?.errorCode, 'ERR_UPSTREAM_UNREACHABLE');
+    assert.deepEqual(await audit.query({ requestId: cut.id, kind: 'outcome' }), [], 'no outcome record for an exchange whose end came before its arrival');
+    assert.equal((await audit.query({ requestId: next.id, kind: 'outcome' })).length, 1);
+  });
+
   it('arrival stores the masked body and the raw body size and SHA-256, never the raw body', async () => {
     const x = exchange();
     await recordArrival({ audit } as unknown as Runtime)(x);
