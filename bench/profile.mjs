@@ -4,9 +4,10 @@
 // bundle's source map) and by part (Express, prom-client, node:http internals, our code, GC ...),
 // then CPU µs per request by pipeline stage over the measured run only (no warm-up, no start-up:
 // first-use loads such as the tokenizer's would otherwise count as per-request work).
-// Env: TARGET=proxy|full (default proxy), MODE=json-160B|sse-160B|json-4KB|sse-4KB, DUR (10), TOP (30),
+// Env: TARGET=proxy|full|floor|floor-shm (default proxy; floor: configs/floor.yaml, floor-shm: the same
+//      with its data dir on tmpfs, as in lib/build-spec.mjs), MODE=json-160B|sse-160B|json-4KB|sse-4KB, DUR (10), TOP (30),
 //      INTERVAL (sampling interval in µs, V8's default 1000; finer costs more CPU per request).
-import { readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,15 +37,17 @@ process.on('SIGINT', () => procs.stopAll().then(() => process.exit(130)));
 
 async function main() {
   const up = await procs.start('upstream', 'node', [join(bench, 'upstream.mjs')], { cpu: pin ? 0 : undefined, ready: /listening (http\S+)/ });
-  const dataDir = join(out, 'data');
-  const template = target === 'full' ? 'full.yaml' : 'proxy-only.yaml';
+  const dataDir = target === 'floor-shm' ? mkdtempSync('/dev/shm/gatehouse-profile-') : join(out, 'data');
+  if (target === 'floor-shm') process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  const template = { full: 'full.yaml', floor: 'floor.yaml', 'floor-shm': 'floor.yaml' }[target] ?? 'proxy-only.yaml';
+  const proxyOnly = template === 'proxy-only.yaml';
   const config = join(out, template);
   writeFileSync(config, readFileSync(join(bench, 'configs', template), 'utf8').replaceAll('__UPSTREAM_URL__', up.match[1]).replaceAll('__DATA_DIR__', dataDir).replaceAll('__BENCH__', bench));
-  const gw = await procs.start('gateway', 'node', ['--cpu-prof', `--cpu-prof-dir=${profDir}`, ...(env.INTERVAL ? [`--cpu-prof-interval=${env.INTERVAL}`] : []), join(root, 'dist/gateway.js'), 'serve', '--config', config, '--port', '0', '--admin-port', '0', '--data-dir', dataDir, ...(target === 'full' ? [] : ['--proxy-only'])], {
+  const gw = await procs.start('gateway', 'node', ['--cpu-prof', `--cpu-prof-dir=${profDir}`, ...(env.INTERVAL ? [`--cpu-prof-interval=${env.INTERVAL}`] : []), join(root, 'dist/gateway.js'), 'serve', '--config', config, '--port', '0', '--admin-port', '0', '--data-dir', dataDir, ...(proxyOnly ? ['--proxy-only'] : [])], {
     cpu: pin ? 0 : undefined, env: { BENCH_UPSTREAM_KEY: 'sk-upstream-bench' }, ready: ADDR,
   });
   let auth;
-  if (target === 'full') {
+  if (!proxyOnly) {
     const minted = await procs.run('node', [join(root, 'dist/gateway.js'), 'token', '--sub', 'bench-agent', '--groups', 'agents', '--ttl', '1h', '--config', config, '--data-dir', dataDir]);
     if (minted.code !== 0) throw new Error(`token minting failed: ${minted.stderr}`);
     auth = minted.stdout.trim();
