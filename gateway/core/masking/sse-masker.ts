@@ -152,7 +152,7 @@ export class SseMasker {
       this.templateText = frame.template;
       this.template = undefined;
     }
-    const released = this.feedSlot(frame.key, this.slots.has(frame.key) ? '' : `$.choices[${frame.index}].message.content`, text, false);
+    const released = this.feedSlot(frame.key, this.slots.has(frame.key) ? '' : frame.index === '0' ? firstChoicePath : `$.choices[${frame.index}].message.content`, text, false);
     if (released === null) return raw;
     return frame.before + JSON.stringify(released) + frame.after;
   }
@@ -286,6 +286,9 @@ interface ChatFrame {
   before: string;
   after: string;
 }
+
+/** The first choice's content path (one string, not one per stream). */
+const firstChoicePath = '$.choices[0].message.content';
 
 /** The body of a JSON string: chatDelta's content group. */
 const jsonStringBody = /^(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9A-Fa-f]{4}))*$/;

@@ -60,7 +60,7 @@ export class StreamTextMasker {
     this.hashKey = options.hashKey ?? compiled.hashKey;
     this.customSpansWhitespace = options.rules.some((r) => r.custom.some((c) => c.spansWhitespace));
     this.hasCustom = options.rules.some((r) => r.custom.length > 0);
-    this.names = memberNames(parseConcretePath(options.path));
+    this.names = namesOf(options.path);
   }
 
   /** Held-back characters right now (for tests and metrics). */
@@ -178,4 +178,23 @@ export class StreamTextMasker {
     this.pending = buf.slice(hold);
     return applyMasks(raw, applied, this.hashKey);
   }
+}
+
+/** Member names by path: a stream's slots have a few paths, the same in every stream. */
+const namesByPath = new Map<string, string>();
+const maxPaths = 256;
+
+/**
+ * The member names of a path, one string shared by every masker of that path: each stream's
+ * masker keeps them for the stream's life, and made per masker they were a few strings and
+ * cons-strings (≈ 150 B) per stream.
+ */
+function namesOf(path: string): string {
+  let names = namesByPath.get(path);
+  if (names === undefined) {
+    names = memberNames(parseConcretePath(path));
+    // Paths with indexes are bounded by what upstreams send; past the bound, made per masker.
+    if (namesByPath.size < maxPaths) namesByPath.set(path, names);
+  }
+  return names;
 }

@@ -108,6 +108,18 @@ describe('core/masking SseMasker', () => {
     assert.ok(perMasker < 1550, `a masker keeps ${perMasker.toFixed(0)} B after its first chunk (bound 1550)`);
   });
 
+  it('stream maskers of one path share its member names (a slow stream holds one per slot for its life)', () => {
+    const n = 10_000;
+    const options = { rules, path: '$.choices[0].message.content' };
+    new StreamTextMasker(compiled, options);
+    const kept: StreamTextMasker[] = new Array(n);
+    const before = heapAfterGc();
+    for (let i = 0; i < n; i++) kept[i] = new StreamTextMasker(compiled, options);
+    // Before: the names made per masker, a few strings and cons-strings: ≈ 314 B per masker, 148 after.
+    const perMasker = (heapAfterGc() - before) / n;
+    assert.ok(perMasker < 230, `a stream masker keeps ${perMasker.toFixed(0)} B (bound 230)`);
+  });
+
   it('keeps the audit copy\'s raw text in few strings, not a cons-string per event', () => {
     const n = 1000;
     // No client rule: the slot keeps the raw text for the audit copy alone.
