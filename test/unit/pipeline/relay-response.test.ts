@@ -35,6 +35,23 @@ function noteSocketAtEnd(seen: SocketAtEnd[]): ResponseStage {
   });
 }
 
+/** Starts `server` on a loopback port and GETs its one answer's body; `atEnd` runs as the client sees the end. */
+async function getOnce(server: http.Server, atEnd?: () => void): Promise<Buffer> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return new Promise<Buffer>((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        atEnd?.();
+        resolve(Buffer.concat(chunks));
+      });
+    }).on('error', reject);
+  });
+}
+
 describe('pipeline/relay-response: the answer relayed through the response steps', () => {
   let server: http.Server;
   afterEach(() => server?.close());
@@ -52,18 +69,8 @@ describe('pipeline/relay-response: the answer relayed through the response steps
       sink.data(body);
       sink.end();
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
-    const got = await new Promise<Buffer>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          outcomesAtClientEnd = outcomes();
-          resolve(Buffer.concat(chunks));
-        });
-      }).on('error', reject);
+    const got = await getOnce(server, () => {
+      outcomesAtClientEnd = outcomes();
     });
     assert.deepEqual(got, body);
     assert.equal(seen.length, 1);
@@ -95,16 +102,7 @@ describe('pipeline/relay-response: the answer relayed through the response steps
       for (const e of events) sink.data(e);
       sink.end();
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
-    const got = await new Promise<Buffer>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve(Buffer.concat(chunks)));
-      }).on('error', reject);
-    });
+    const got = await getOnce(server);
     assert.deepEqual(got, Buffer.concat(events));
     assert.equal(atChunk.length, 3);
     // Nothing was written when the first event reached the step; by the second, the headers and the first event had left.
