@@ -55,7 +55,8 @@ export function createOtlpTracing(o: { endpoint: string; headers: Record<string,
           const attributes: Attributes = opts.attributes?.(x) ?? {};
           return tracer.startSpan(name, { kind: opts.kind === 'client' ? SpanKind.CLIENT : SpanKind.INTERNAL, startTime, attributes }, parent.context);
         };
-        if (!opts.onlyWhenWaiting) span = open();
+        // A span that lasts until the answer ends is open from the start: the stage settles before it ends.
+        if (!opts.onlyWhenWaiting || opts.untilAnswerEnds) span = open();
         if (opts.propagate && span) {
           const c = span.spanContext();
           x.upstreamTraceparent = formatTraceparent({ traceId: c.traceId, parentId: c.spanId, flags: c.traceFlags });
