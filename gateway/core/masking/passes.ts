@@ -8,6 +8,38 @@ import { contextWindow } from './value-context';
  */
 export type PassName = 'literal' | 'email' | 'numeric' | 'iban' | 'ipv6' | 'aws-secret' | 'assignment';
 
+/** A cheap test of a whole text: false only where the pass's regex cannot match (a RegExp is one). */
+export interface Trigger {
+  test(text: string): boolean;
+}
+
+/**
+ * Pieces of text every match of the literal pass holds one of, each of its formats (detectors.ts)
+ * by its prefix. V8's indexOf looks for a literal's first character with memchr, so each piece
+ * opens with a character prose seldom has: on a 4 KB prompt all of them cost ≈ 1.5 µs, the pass's
+ * combined regex ≈ 9 (its alternatives open with common letters, so it tries most positions).
+ * - pem: `BEGIN` (-----BEGIN ); bearer: `Bearer`, `bearer`; jwt: `yJ` (eyJ);
+ * - api-key: `k-` (sk-), `_` (sk_, rk_, whsec_, npm_, hf_, api_org_), `AIza`, `xox`, `xapp`, `gl`
+ *   (GitLab's gl…-), `k.com/` (hooks.slack.com/);
+ * - github-token: `_` (gh?_, github_pat_);
+ * - aws-key: not a piece: every prefix (AKIA, ASIA, ... ASCA) is an 'A', two more characters and
+ *   an 'A', looked for at each 'A'.
+ * `test/unit/core/masking/literal-trigger.test.ts` holds the pass with it to the pass without it,
+ * on texts built from every format, and finds each piece needed.
+ */
+export const literalKeyPieces: readonly string[] = ['_', 'BEGIN', 'k-', 'AIza', 'k.com/', 'Bearer', 'xox', 'xapp', 'gl', 'yJ', 'bearer'];
+
+/** The literal pass's trigger: any of `pieces`, or an AWS key id's prefix shape. */
+export function literalKeyTrigger(pieces: readonly string[] = literalKeyPieces): Trigger {
+  return {
+    test(text) {
+      for (let i = 0; i < pieces.length; i++) if (text.indexOf(pieces[i]) !== -1) return true;
+      for (let i = text.indexOf('A'); i !== -1 && i + 3 < text.length; i = text.indexOf('A', i + 1)) if (text.charCodeAt(i + 3) === 65) return true;
+      return false;
+    },
+  };
+}
+
 /**
  * Passes in order, each with a cheap trigger: a pass whose trigger does not fire on a string is
  * skipped for it (unless the string is long enough for the pass to search for its starts, which
@@ -17,8 +49,9 @@ export type PassName = 'literal' | 'email' | 'numeric' | 'iban' | 'ipv6' | 'aws-
 export const passes: readonly PassSpec[] = [
   // Keys and tokens: on a text of 16 KB or more, the regex runs only around runs of token
   // characters long enough to hold one (see `literalTokenRuns`); prose has few, so most of the
-  // text is skipped. (On shorter texts the search for runs costs what it saves.)
-  { name: 'literal', runs: literalTokenRuns(), startsMinLength: 16_384 },
+  // text is skipped. (On shorter texts the search for runs costs what it saves.) A shorter text
+  // is scanned only when it holds a piece every key or token has (`literalKeyTrigger`).
+  { name: 'literal', trigger: literalKeyTrigger(), runs: literalTokenRuns(), startsMinLength: 16_384 },
   // Secrets assigned to a key word start at ':' or '=', found with indexOf (a class start makes
   // the regex engine test every position); most colons (JSON keys, times) fail the key word gate.
   { name: 'assignment', startChars: ':=', startsGate: notAfterKeyWord, startsMinLength: 1024 },
@@ -50,7 +83,7 @@ export const passes: readonly PassSpec[] = [
  */
 export interface PassSpec {
   name: PassName;
-  trigger?: RegExp;
+  trigger?: Trigger;
   starts?: RegExp;
   startChars?: string;
   startsBefore?: string;
