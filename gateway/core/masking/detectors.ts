@@ -1,6 +1,7 @@
 import { base62Crc32Valid, cardPrefixValid, ibanLength, ibanValid, luhnValid, ssnValid } from './checksums';
 import type { PassName } from './passes';
 import { contextWords, type ValueContext } from './value-context';
+import { phoneDigits } from './phone-layout';
 import { defaultPhoneRegions, internationalPhone, nationalPhone, regionPlans, type RegionPlan } from './phone-numbers';
 
 /**
@@ -181,30 +182,7 @@ function checkSsn(text: string, start: number, end: number, g: readonly (string 
   return full(start, end, context.has(ssnContext, start) ? base + 0.5 : base);
 }
 
-/**
- * The digits of a phone-shaped candidate, or null when its layout is not a phone number's:
- * doubled separators, parentheses that are empty, unbalanced or around a separator, more than
- * two one-digit groups (OIDs and version strings like 1.3.6.1.4.1), dots mixed with other
- * separators, or a date in front (2024-01-02 12:30, 01.02.2024 12:30).
- */
-function phoneDigits(value: string): string | null {
-  if (doubledOrEmptySeparators.test(value) || dateInFront.test(value)) return null;
-  // Dots separate phone groups only on their own, and in three groups or more (75648453.60 is an amount).
-  if (value.includes('.') && (otherSeparator.test(value) || !twoDots.test(value))) return null;
-  // A US ZIP+4 code (07272-2966) is not a number to call.
-  if (zipPlus4.test(value)) return null;
-  const open = value.indexOf('(');
-  const close = value.indexOf(')');
-  if (open >= 0 !== close >= 0 || close < open || value.indexOf('(', open + 1) > 0) return null;
-  return oneDigitGroups(value, 0, value.length) > 2 ? null : digitsOf(value);
-}
-
-// phoneDigits' and runBreak's tests, made once: a regular expression literal is a new object each time it is evaluated.
-const doubledOrEmptySeparators = /[ .-]{2}|\(\)|[ .-]\)|\([ .-]/;
-const dateInFront = /^\d{4}-\d\d-\d\d|^\d\d?[.-]\d\d?[.-]\d{4}/;
-const otherSeparator = /[ ()-]/;
-const twoDots = /\..*\./;
-const zipPlus4 = /^\d{5}-\d{4}$/;
+// runBreak's test, made once: a regular expression literal is a new object each time it is evaluated.
 const doubledSeparator = /[ .-]{2}/;
 
 /**
