@@ -7,6 +7,8 @@ import { memberNames } from './value-context';
 
 /** Released text keeps this much unmasked context for lookbehinds and context words of later text. */
 const contextKeep = 64;
+/** Room of the list of released strings (see `released`): a stream keeps one for its life. */
+const releasedRoom = 8;
 const pemEnd = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
 const valueEnd = /\s/;
 
@@ -39,9 +41,13 @@ export class StreamTextMasker {
    * are the context (see `context()`). Kept as parts rather than one string: a stream's event
    * mostly releases its text whole, the same string its caller keeps for the audit copy, so an
    * event adds a reference here instead of a new context string (which would live until the next
-   * event, seconds later, be promoted and die in old space).
+   * event, seconds later, be promoted and die in old space). The list has room for `releasedRoom`
+   * (`join` reads the room past `releasedCount` as nothing); when it is full, its parts are
+   * joined into one, a string per `releasedRoom` releases rather than per release. Made at the
+   * first release.
    */
-  private readonly released: string[] = [];
+  private released: (string | undefined)[] | undefined;
+  private releasedCount = 0;
   /** Characters in `released`. */
   private releasedChars = 0;
   private pending = '';
@@ -120,7 +126,8 @@ export class StreamTextMasker {
     const m = this.swallowing!.exec(text);
     if (!m) return '';
     this.swallowing = null;
-    this.released.length = 0;
+    this.released?.fill(undefined);
+    this.releasedCount = 0;
     this.releasedChars = 0;
     return text.slice(m.index + (this.swallowing === null && m[0].trim() ? m[0].length : 0));
   }
@@ -142,18 +149,30 @@ export class StreamTextMasker {
   /** The last `contextKeep` characters released: unmasked context for lookbehinds and context words. */
   private context(): string {
     const parts = this.released;
-    if (parts.length === 0) return '';
-    const all = parts.length === 1 ? parts[0] : parts.join('');
+    if (parts === undefined || this.releasedCount === 0) return '';
+    const all = this.releasedCount === 1 ? parts[0]! : parts.join('');
     return all.length > contextKeep ? all.slice(all.length - contextKeep) : all;
   }
 
   /** Adds released text and drops the parts the context no longer reaches. */
   private keepReleased(text: string): void {
     if (text.length === 0) return;
-    const parts = this.released;
-    parts.push(text);
+    const parts = (this.released ??= new Array(releasedRoom));
+    if (this.releasedCount === parts.length) {
+      // Full: its parts become one (joined, not sliced: a slice would keep the joined text too).
+      parts[0] = parts.join('');
+      for (let i = 1; i < parts.length; i++) parts[i] = undefined;
+      this.releasedCount = 1;
+    }
+    parts[this.releasedCount++] = text;
     this.releasedChars += text.length;
-    while (this.releasedChars - parts[0].length >= contextKeep) this.releasedChars -= parts.shift()!.length;
+    let drop = 0;
+    while (this.releasedChars - parts[drop]!.length >= contextKeep) this.releasedChars -= parts[drop++]!.length;
+    if (drop === 0) return;
+    const count = this.releasedCount;
+    for (let i = drop; i < count; i++) parts[i - drop] = parts[i];
+    for (let i = count - drop; i < count; i++) parts[i] = undefined;
+    this.releasedCount = count - drop;
   }
 
   /**

@@ -65,6 +65,27 @@ describe('core/masking StreamTextMasker', () => {
     const perPush = (oldSpaceAfterScavenges() - before) / n / 5;
     assert.ok(perPush < 40, `a masker leaves ${perPush.toFixed(1)} B in old space per push (bound 40)`);
   });
+  // The context's list of released strings lives as long as the stream: room for 17 from its
+  // first push was ≈ 150 B per stream.
+  it('keeps its released strings in a list with room for a few', () => {
+    const n = 5000;
+    const texts = Array.from({ length: 12 }, (_, i) => `tok${i} `);
+    // One masker first: the code the pushes run is compiled before the heap is read.
+    const warm = new StreamTextMasker(compiled, { rules, path: '$' });
+    for (const t of texts) warm.push(t);
+    const maskers = Array.from({ length: n }, () => new StreamTextMasker(compiled, { rules, path: '$' }));
+    const before = heapAfterGc();
+    for (let i = 0; i < 3; i++) for (const m of maskers) assert.equal(m.push(texts[i]), texts[i]);
+    // Before: ≈ 171 B per masker (a list with room for 17 from the first push); after ≈ 130.
+    const perMasker = (heapAfterGc() - before) / n;
+    assert.ok(perMasker < 150, `a masker's released strings take ${perMasker.toFixed(0)} B after 3 pushes (bound 150)`);
+    // Past its room the list becomes the context and goes on: what it scans is the same text.
+    const m = new StreamTextMasker(compiled, { rules, path: '$' });
+    let out = '';
+    for (let i = 0; i < 30; i++) out += m.push(`w${i} `);
+    out += m.push('mail jo@example.com ') + m.end();
+    assert.equal(out, Array.from({ length: 30 }, (_, i) => `w${i} `).join('') + 'mail [REDACTED:EMAIL] ');
+  });
   it('past maxHoldChars releases the oldest part masked (an unfinished PEM stays masked)', () => {
     const m = new StreamTextMasker(compiled, { rules, path: '$', maxHoldChars: 64 });
     let out = m.push('-----BEGIN PRIVATE KEY-----\n');
