@@ -8,6 +8,11 @@
 // old space, the garbage that lifts peak RSS above the live heap (bench/README, "Session 8").
 // A figure at this grain is repeatable where RSS is not.
 //
+// PROMOTION_WINDOW=ends: the last round instead (every stream's last event and its end: the steps'
+// end, the outcome record and its sync, the client's last bytes), per 1,000 ends: what the ends
+// leave in old space, the growth that makes the peak when they come after the memory reducer's
+// mark-compact (bench/README, "Session 11: where the peak is").
+//
 // The young generation is small here (--max-semi-space-size=2 unless PROMOTION_SEMI_MB says
 // otherwise): at 9,900 streams, one event per 10 s each, a scavenge comes every ≈ 2.7 s, so what
 // lives a period is promoted; 2,000 streams at one event per 4 s with the default 16 MB semi-space
@@ -17,7 +22,7 @@
 // Usage: node bench/stream-promotion.mjs
 // Env: STREAM_COUNT (2000), STREAM_EVENTS (8), STREAM_PERIOD_MS (4000), PROMOTION_REPEATS (2: runs
 //      of each bundle, interleaved), GATEWAY_JS (one bundle or several, space-separated),
-//      PROMOTION_SEMI_MB (2; 0: V8's default), PROMOTION_PROFILE=1 (a sampling heap profile of the
+//      PROMOTION_SEMI_MB (2; 0: V8's default), PROMOTION_WINDOW (middle; ends: the last round), PROMOTION_PROFILE=1 (a sampling heap profile of the
 //      window without what scavenges collected, lib/heap-sampler.cjs: bytes per event that survived
 //      the young generation, by Gatehouse function and allocation site), TOP (30), GATEWAY_NODE_FLAGS (more flags for the gateway),
 //      BENCH_OUT, BENCH_PIDFILE.
@@ -40,6 +45,10 @@ const period = Number(env.STREAM_PERIOD_MS ?? 4000);
 const repeats = Number(env.PROMOTION_REPEATS ?? 2);
 const semiMb = Number(env.PROMOTION_SEMI_MB ?? 2);
 const profile = env.PROMOTION_PROFILE === '1';
+const endsWindow = env.PROMOTION_WINDOW === 'ends';
+/** The window's rounds, for the report: the middle ones, or the last (every stream's last event and its end). */
+const windowName = endsWindow ? `round ${events - 1} (the ends)` : `rounds 1–${events - 2}`;
+const unit = endsWindow ? 'end' : 'event';
 const out = env.BENCH_OUT ?? join(bench, 'results', `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-stream-promotion`);
 mkdirSync(join(out, 'logs'), { recursive: true });
 const procs = new ProcessGroup(join(out, 'logs'), env.BENCH_PIDFILE);
@@ -66,26 +75,28 @@ async function run(js, rep) {
   await warmUp(gw, recentRecordsWindow / 2 + 200);
   const { go, result } = await openPacedStreams({ procs, bench }, gw, up, tag, { n, events, period });
   const logFile = join(out, 'logs', `${tag}.log`);
+  const windowEvents = endsWindow ? n : n * (events - 2);
   const t0 = await go;
-  // The window: rounds 1 to E−2 (every stream past its first event, none at its last).
-  await sleepUntil(t0 + period);
+  // The window: rounds 1 to E−2 (every stream past its first event, none at its last), or (ends)
+  // the last round until every stream has ended.
+  await sleepUntil(t0 + (endsWindow ? events - 1 : 1) * period);
   const from = statSync(logFile).size;
   if (profile) process.kill(gw.pid, 'SIGUSR2');
-  await sleepUntil(t0 + (events - 1) * period);
+  if (!endsWindow) await sleepUntil(t0 + (events - 1) * period);
+  let line = endsWindow ? await result : undefined;
   const to = statSync(logFile).size;
   if (profile) process.kill(gw.pid, 'SIGUSR2');
-  const line = await result;
+  line ??= await result;
   let heap;
   if (profile) {
     for (let i = 0; i < 600 && !existsSync(profileFile); i++) await sleepUntil(nowMs() + 100);
     await sleepUntil(nowMs() + 1000); // written with one writeFileSync: whole by now
-    heap = summarizeHeap(JSON.parse(readFileSync(profileFile, 'utf8')), { root, bundle: js, count: n * (events - 2), unit: 'B/event', top: Number(env.TOP ?? 30) });
+    heap = summarizeHeap(JSON.parse(readFileSync(profileFile, 'utf8')), { root, bundle: js, count: windowEvents, unit: `B/${unit}`, top: Number(env.TOP ?? 30) });
   }
   up.child.kill('SIGTERM');
   await procs.stopAll(15_000);
   const gcs = collections(readFileSync(logFile).subarray(from, to).toString('utf8'));
   const scavenges = gcs.filter((g) => g.kind === 's');
-  const windowEvents = n * (events - 2);
   const per1k = (x) => (x * 1000) / windowEvents;
   const sum = (xs, f) => xs.reduce((a, x) => a + f(x), 0);
   const r = {
@@ -97,8 +108,8 @@ async function run(js, rep) {
     markCompacts: gcs.filter((g) => g.kind === 'ms' || g.kind === 'mc').length,
     delayP99Ms: line.p99,
   };
-  if (heap) log(`${r.bundle} #${rep}: what survived the young generation, in rounds 1–${events - 2}:\n${heap}`);
-  log(`${r.bundle} #${rep}: ${line.events}/${line.expected} events; per 1,000 events: promoted ${r.promotedKbPer1k.toFixed(0)} KB, ${r.scavengesPer1k.toFixed(2)} scavenges, allocated ${r.allocatedKbPer1k.toFixed(0)} KB, pauses ${r.pauseMsPer1k.toFixed(1)} ms; ${r.markCompacts} mark-compacts`);
+  if (heap) log(`${r.bundle} #${rep}: what survived the young generation, in ${windowName}:\n${heap}`);
+  log(`${r.bundle} #${rep}: ${line.events}/${line.expected} events; per 1,000 ${unit}s: promoted ${r.promotedKbPer1k.toFixed(0)} KB, ${r.scavengesPer1k.toFixed(2)} scavenges, allocated ${r.allocatedKbPer1k.toFixed(0)} KB, pauses ${r.pauseMsPer1k.toFixed(1)} ms; ${r.markCompacts} mark-compacts`);
   return r;
 }
 
@@ -110,8 +121,8 @@ async function main() {
     // Bundles in the reverse order every other repeat (a fixed order favours one).
     for (const js of rep % 2 ? [...bundles].reverse() : bundles) runs.push(await run(js, rep));
   }
-  writeFileSync(join(out, 'stream-promotion.json'), JSON.stringify({ n, events, period, runs }, null, 2) + '\n');
-  console.log(`${n} streams, rounds 1–${events - 2}; per 1,000 events, median [range] over ${repeats} run(s)`);
+  writeFileSync(join(out, 'stream-promotion.json'), JSON.stringify({ n, events, period, window: endsWindow ? 'ends' : 'middle', runs }, null, 2) + '\n');
+  console.log(`${n} streams, ${windowName}; per 1,000 ${unit}s, median [range] over ${repeats} run(s)`);
   for (const name of new Set(runs.map((r) => r.bundle))) {
     const rs = runs.filter((r) => r.bundle === name);
     console.log(`${name.padEnd(24)} promoted ${range(rs.map((r) => r.promotedKbPer1k))} KB, scavenges ${range(rs.map((r) => r.scavengesPer1k), 2)}, allocated ${range(rs.map((r) => r.allocatedKbPer1k))} KB, pauses ${range(rs.map((r) => r.pauseMsPer1k), 1)} ms; mark-compacts ${rs.map((r) => r.markCompacts).join(', ')}`);
