@@ -1,11 +1,13 @@
 /** Parts (or joined runs of one size) that become one string: bounds the list a long stream keeps. */
 const groupParts = 8;
 /**
- * Room of a new list. A list made by `[]` gets room for 17 at its first push, and a stream keeps
- * a few of these for its life, thousands of streams at once: 4 is enough for a stream's first
- * events, and the list doubles when it is full (most streams stay at 4 or 8).
+ * Room of the list at the first push. A list made by `[]` gets room for 17 at its first push, and
+ * a stream keeps a few of these for its life, thousands of streams at once: 4 is enough for a
+ * stream's first events, and the list doubles when it is full (most streams stay at 4 or 8).
  */
 const firstRoom = 4;
+/** The list of every TextParts before its first push (never written: a push makes room first). */
+const noParts: (string | undefined)[] = [];
 
 /**
  * A text that grows by small parts over a long time (a stream's events, seconds apart), kept
@@ -24,7 +26,7 @@ const firstRoom = 4;
  */
 export class TextParts {
   /** The entries, largest first, then room: `join` reads the room past `count` as nothing. */
-  private parts: (string | undefined)[] = new Array(firstRoom);
+  private parts = noParts;
   private count = 0;
   /** Parts pushed: its digits in base `groupParts` are how many entries of each size the list holds. */
   private pushed = 0;
@@ -66,7 +68,7 @@ export class TextParts {
   }
 
   private grow(): void {
-    const bigger: (string | undefined)[] = new Array(this.parts.length * 2);
+    const bigger: (string | undefined)[] = new Array(Math.max(firstRoom, this.parts.length * 2));
     for (let i = 0; i < this.count; i++) bigger[i] = this.parts[i];
     this.parts = bigger;
   }
