@@ -19,6 +19,7 @@ import type { Runtime } from '../../gateway/runtime';
 import { createMetrics } from '../../gateway/server/metrics';
 import { createUsageService } from '../../gateway/usage/usage-service';
 import { interleavedRounds } from './interleaved-rounds';
+import { mockStream } from './mock-stream';
 
 const json = process.argv.includes('--json');
 const arg = (name: string, dflt: number) => {
@@ -27,20 +28,6 @@ const arg = (name: string, dflt: number) => {
 };
 const sliceMs = arg('--ms', 300);
 const rounds = arg('--rounds', 7);
-
-/** The mock's stream (bench/upstream.mjs) with usage asked: `events` deltas, the usage chunk, [DONE]. */
-function mockStream(events: number): Buffer[] {
-  const model = 'gpt-4o-mini';
-  const chunk = (i: number, last: boolean) => 'data: ' + JSON.stringify({
-    id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1700000000, model,
-    choices: [{ index: 0, delta: last ? {} : (i === 0 ? { role: 'assistant', content: 'tok0 ' } : { content: `tok${i} ` }), finish_reason: last ? 'stop' : null }],
-    usage: null,
-  }) + '\n\n';
-  const out = Array.from({ length: events }, (_, i) => Buffer.from(chunk(i, i === events - 1)));
-  out.push(Buffer.from('data: ' + JSON.stringify({ id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1700000000, model, choices: [], usage: { prompt_tokens: 12, completion_tokens: events - 1, total_tokens: 11 + events } }) + '\n\n'));
-  out.push(Buffer.from('data: [DONE]\n\n'));
-  return out;
-}
 
 const upstreamOnly = compileMaskingRules([{ name: 'agents-upstream-pii', detectors: ['all'], where: ['upstream'] }] as never);
 const withClient = compileMaskingRules([{ name: 'agents-upstream-pii', detectors: ['all'], where: ['upstream'] }, { name: 'client-pii', detectors: ['all'], where: ['client'] }] as never);
