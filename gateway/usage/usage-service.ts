@@ -77,7 +77,9 @@ export function createUsageService(settings: UsageSettings | undefined, prices: 
       const seen = tap.reported();
       let usage = seen.usage;
       // An error answer was not generated: it counts what it reports, and nothing is guessed for it.
-      if (status >= 200 && status < 300 && estimate !== 'none') {
+      // Only an answer whose usage is missing or unfinished is counted, and only then is the
+      // tokenizer loaded: its tables are ≈ 15 MB of heap that every full collection marks (issue 23).
+      if (status >= 200 && status < 300 && estimate !== 'none' && (!usage || (seen.stream && !seen.final))) {
         const count = estimate === 'tokenizer' && isOpenAiModel(request?.model) ? counter() : undefined;
         const output = seen.stream ? tap.outputText() : { text: outputTextOf(auditResponseBody), scale: 1 };
         if (!usage) usage = scaleOutput(estimateUsage({ promptText: request?.promptText ?? '', outputText: output.text }, count), output.scale);
