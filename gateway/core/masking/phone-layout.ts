@@ -18,7 +18,6 @@
 export function phoneDigits(value: string): string | null {
   const n = value.length;
   if (dateInFront(value) || isZipPlus4(value)) return null;
-  let digits = '';
   let oneDigitGroups = 0;
   let dots = false;
   let dotOnLine = false; // a '.' since the last line break
@@ -33,7 +32,6 @@ export function phoneDigits(value: string): string | null {
     if (isSeparator(c) && (isSeparator(next) || next === 41)) return null;
     if (c === 40 && (next === 41 || isSeparator(next))) return null;
     if (isDigit(c)) {
-      digits += value[i];
       if ((i === 0 || !isDigit(value.charCodeAt(i - 1))) && !isDigit(next)) oneDigitGroups++;
     } else if (c === 46) {
       dots = true;
@@ -51,7 +49,23 @@ export function phoneDigits(value: string): string | null {
   }
   if (dots && (otherSeparator || !twoDots)) return null;
   if (open >= 0 !== close >= 0 || close < open) return null;
-  return oneDigitGroups > 2 ? null : digits;
+  return oneDigitGroups > 2 ? null : digitsOf(value);
+}
+
+/** The digits of `value`, group by group (a string per digit would make one string each). */
+function digitsOf(value: string): string {
+  let digits = '';
+  for (let i = 0; i < value.length;) {
+    if (!isDigit(value.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let end = i + 1;
+    while (end < value.length && isDigit(value.charCodeAt(end))) end++;
+    digits = i === 0 && end === value.length ? value : digits + value.slice(i, end);
+    i = end;
+  }
+  return digits;
 }
 
 function isDigit(c: number): boolean {
