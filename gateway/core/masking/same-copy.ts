@@ -14,6 +14,19 @@ import { selectRules } from './mask-text';
  */
 export function auditSameAs(compiled: CompiledMasking, where: Exclude<MaskWhere, 'audit'>, ruleNames: readonly string[] | undefined): boolean {
   const copy = selectRules(compiled, where, ruleNames);
+  // A selection made once for its names (selectRules: a decision's frozen masks) is one object
+  // for one (compiled, where, names): its answer is decided once too.
+  let same = decided.get(copy);
+  if (same === undefined) {
+    same = decide(compiled, ruleNames, copy);
+    if (Object.isFrozen(copy)) decided.set(copy, same);
+  }
+  return same;
+}
+
+const decided = new WeakMap<readonly CompiledRule[], boolean>();
+
+function decide(compiled: CompiledMasking, ruleNames: readonly string[] | undefined, copy: readonly CompiledRule[]): boolean {
   const audit = selectRules(compiled, 'audit', ruleNames);
   const extra = audit.length - copy.length;
   if (copy.length === 0 || extra > 1 || (extra === 1 && audit[audit.length - 1] !== compiled.defaultAudit)) return false;

@@ -13,18 +13,29 @@ export type MaskStyle = 'placeholder' | 'partial' | 'hash';
  * replacement('hash', 'card', '4111 1111 1111 1111', Buffer.from('k')) // => '[CARD:9d2c4e1a]' (stable per key)
  */
 export function replacement(style: MaskStyle, detector: string, value: string, hashKey?: Uint8Array | string): string {
-  const label = detectorLabel(detector);
   switch (style) {
     case 'partial':
-      return partial(value) ?? `[REDACTED:${label}]`;
+      return partial(value) ?? placeholder(detector);
     case 'hash': {
-      if (!hashKey) return `[REDACTED:${label}]`;
+      if (!hashKey) return placeholder(detector);
       const token = createHmac('sha256', hashKey).update(`${detector}\u0000${normalizeForHash(detector, value)}`).digest('hex').slice(0, 8);
-      return `[${label}:${token}]`;
+      return `[${detectorLabel(detector)}:${token}]`;
     }
     default:
-      return `[REDACTED:${label}]`;
+      return placeholder(detector);
   }
+}
+
+/** `[REDACTED:LABEL]` of each detector, made once: one is written for every value masked. */
+const placeholders = new Map<string, string>();
+
+function placeholder(detector: string): string {
+  let text = placeholders.get(detector);
+  if (text === undefined) {
+    if (placeholders.size >= 1024) placeholders.clear(); // custom detectors' names come and go with policies
+    placeholders.set(detector, (text = `[REDACTED:${detectorLabel(detector)}]`));
+  }
+  return text;
 }
 
 /**
