@@ -27,12 +27,20 @@ export interface Trigger {
  * `test/unit/core/masking/literal-trigger.test.ts` holds the pass with it to the pass without it,
  * on texts built from every format, and finds each piece needed.
  */
+export const literalTriggerMinLength = 256;
+
 export const literalKeyPieces: readonly string[] = ['_', 'BEGIN', 'k-', 'AIza', 'k.com/', 'Bearer', 'xox', 'xapp', 'gl', 'yJ', 'bearer'];
 
-/** The literal pass's trigger: any of `pieces`, or an AWS key id's prefix shape. */
+/**
+ * The literal pass's trigger: any of `pieces`, or an AWS key id's prefix shape. A text shorter
+ * than `literalTriggerMinLength` is scanned outright: there the searches cost more than the regex
+ * (measured: 155 against 89 ns at 64 characters, even at ≈ 120, 216 against 327 at 256), and a
+ * stream's windows are that short.
+ */
 export function literalKeyTrigger(pieces: readonly string[] = literalKeyPieces): Trigger {
   return {
     test(text) {
+      if (text.length < literalTriggerMinLength) return true;
       for (let i = 0; i < pieces.length; i++) if (text.indexOf(pieces[i]) !== -1) return true;
       for (let i = text.indexOf('A'); i !== -1 && i + 3 < text.length; i = text.indexOf('A', i + 1)) if (text.charCodeAt(i + 3) === 65) return true;
       return false;

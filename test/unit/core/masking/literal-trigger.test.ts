@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { literalKeyPieces, literalKeyTrigger, passes } from '../../../../gateway/core/masking/passes';
+import { literalKeyPieces, literalKeyTrigger, literalTriggerMinLength, passes } from '../../../../gateway/core/masking/passes';
 import { createScanner } from '../../../../gateway/core/masking/scanner';
 import { segmentBoundary } from '../../../../gateway/core/masking/segment-bound';
 import { keyToken } from '../../../helpers/key-formats';
@@ -20,13 +20,19 @@ const prose = fc.constantFrom(
   'The deploy pipeline now runs the integration suite before the canary. ', 'state of the art ', 'see https://example.com/a/path ',
   'Authorization: ', 'token: ', '| 2026-03-14 | ledger api | ', 'aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ= ', 'x', 'A', '"', '\n', '\\n', ' ', '\t', '/', '=', '.', '-', ':',
 );
-const text = fc.tuple(fc.array(prose, { maxLength: 12 }), fc.option(keyToken, { freq: 4 }), fc.array(prose, { maxLength: 12 }))
-  .map(([before, key, after]) => `${before.join('')}${key ?? ''}${after.join('')}`);
+// Texts past the length from which the trigger is asked, and some shorter ones (scanned outright).
+const filler = 'Open risks: the replica lag alarm fires late. ';
+const text = fc.tuple(fc.array(prose, { maxLength: 12 }), fc.option(keyToken, { freq: 4 }), fc.array(prose, { maxLength: 12 }), fc.constantFrom(0, literalTriggerMinLength, 600))
+  .map(([before, key, after, pad]) => {
+    let t = `${before.join('')}${key ?? ''}${after.join('')}`;
+    while (t.length < pad) t = `${filler}${t}${filler}`;
+    return t;
+  });
 
-/** Which of the trigger's tests fire on a text: each piece, and the AWS prefixes' 'A..A'. */
+/** Which of the trigger's tests fire on a text (as long as the trigger asks): each piece, and the AWS prefixes' 'A..A'. */
 function firing(t: string): string[] {
   const fired = literalKeyPieces.filter((p) => t.includes(p));
-  if (literalKeyTrigger([]).test(t)) fired.push('A..A');
+  if (literalKeyTrigger([]).test(t.padEnd(literalTriggerMinLength))) fired.push('A..A');
   return fired;
 }
 
@@ -62,7 +68,9 @@ describe('core/masking literal pass: the trigger on texts under 16 KB', () => {
     const prompt = 'Our quarterly review covers the migration of the billing service to the new cluster, the on-call rotation. Reach jane.doe@example.com or +1 415 555 0100. ';
     assert.equal(trigger.test(prompt.repeat(25)), false);
     for (const key of ['AKIAIOSFODNN7EXAMPLE', 'Bearer abcdefghijklmnopqrstuvwx', 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWx', 'hooks.slack.com/services/T0123456/B0123456/abcdefgh']) {
-      assert.equal(trigger.test(`${prompt}${key}`), true, key);
+      assert.equal(trigger.test(`${prompt.repeat(3)}${key}`), true, key);
     }
+    // A short text (a stream's window) is scanned outright, whatever it holds.
+    assert.equal(trigger.test(prompt.slice(0, literalTriggerMinLength - 1)), true);
   });
 });
