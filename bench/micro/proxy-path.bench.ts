@@ -48,8 +48,7 @@ const figures = {
     selectUpstream: measure(() => table.select('/v1/chat/completions', 'gpt-4o-mini')),
     upstreamRequestHeaders: measure(() => upstreamRequestHeaders(clientHeaders, upstream, 'id', 160, '127.0.0.1')),
     clientResponseHeaders: measure(() => clientResponseHeaders(upstreamHeaders, 'id', false)),
-    promCounterInc: measure(() => metrics.requests.inc({ endpoint: 'chat', status: '200' })),
-    promHistogramObserve: measure(() => metrics.duration.observe({ endpoint: 'chat' }, 0.0012)),
+    requestEnded: measure(() => metrics.requestEnded('chat', 200, 0.0012)),
     setAndClearTimeout: measure(() => clearTimeout(setTimeout(() => {}, 60_000))),
   },
 };

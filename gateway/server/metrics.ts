@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { CellCounter, CellHistogram, type CounterCell } from './metric-cells';
 import type { DataPathMetrics } from '../runtime';
 
 /**
@@ -8,14 +9,14 @@ import type { DataPathMetrics } from '../runtime';
  */
 export interface GatewayMetrics extends DataPathMetrics {
   registry: Registry;
-  requests: Counter<'endpoint' | 'status'>;
-  duration: Histogram<'endpoint'>;
+  requests: CellCounter<'endpoint' | 'status'>;
+  duration: CellHistogram<'endpoint'>;
   upstreamErrors: Counter<'upstream' | 'code'>;
   /** Tokens by direction (input, output), model and upstream: never by caller. */
-  tokens: Counter<'direction' | 'model' | 'upstream'>;
-  cost: Counter<'currency' | 'model' | 'upstream'>;
+  tokens: CellCounter<'direction' | 'model' | 'upstream'>;
+  cost: CellCounter<'currency' | 'model' | 'upstream'>;
   /** Exchanges with usage but no price for their model (cost left out, never guessed). */
-  unpriced: Counter<'upstream'>;
+  unpriced: CellCounter<'upstream'>;
   /** Alert webhook deliveries given up on (attempts exhausted, refused, or dropped from a full queue). */
   webhookGivenUp: Counter<'webhook'>;
 }
@@ -25,8 +26,10 @@ export function createMetrics(): GatewayMetrics {
   // A 10 ms event-loop-delay timer (prom-client's default) wakes an idle gateway 100 times a second;
   // 100 ms still catches every stall worth an alert and lets a laptop's CPU sleep.
   collectDefaultMetrics({ register: registry, prefix: 'gatehouse_process_', eventLoopMonitoringPrecision: 100 });
-  const requests = new Counter({ name: 'gatehouse_requests_total', help: 'Requests answered, by endpoint kind and status code.', labelNames: ['endpoint', 'status'] as const, registers: [registry] });
-  const duration = new Histogram({
+  // Counted per request: in cells (metric-cells.ts), each label set's found once.
+  const requests = new CellCounter({ name: 'gatehouse_requests_total', help: 'Requests answered, by endpoint kind and status code.', labelNames: ['endpoint', 'status'] as const, registers: [registry] });
+  const requestCells = new Map<string, Map<number, CounterCell>>();
+  const duration = new CellHistogram({
     name: 'gatehouse_request_duration_seconds',
     help: 'Time from arrival to the end of the response.',
     labelNames: ['endpoint'] as const,
@@ -40,14 +43,18 @@ export function createMetrics(): GatewayMetrics {
     duration,
     upstreamErrors,
     requestEnded(endpoint, status, seconds) {
-      requests.inc({ endpoint, status: String(status) });
-      duration.observe({ endpoint }, seconds);
+      let byStatus = requestCells.get(endpoint);
+      if (!byStatus) requestCells.set(endpoint, (byStatus = new Map()));
+      let cell = byStatus.get(status);
+      if (!cell) byStatus.set(status, (cell = requests.cell({ endpoint, status: String(status) })));
+      cell.inc();
+      duration.observe(endpoint, seconds);
     },
     upstreamFailed: (upstream, code) => upstreamErrors.inc({ upstream, code }),
-    tokens: new Counter({ name: 'gatehouse_tokens_total', help: 'Tokens of relayed responses (reported by the upstream or counted by the gateway), by direction (input, output), model and upstream.', labelNames: ['direction', 'model', 'upstream'] as const, registers: [registry] }),
-    cost: new Counter({ name: 'gatehouse_cost_total', help: 'Cost of relayed responses at the configured prices (config pricing), in units of the currency.', labelNames: ['currency', 'model', 'upstream'] as const, registers: [registry] }),
+    tokens: new CellCounter({ name: 'gatehouse_tokens_total', help: 'Tokens of relayed responses (reported by the upstream or counted by the gateway), by direction (input, output), model and upstream.', labelNames: ['direction', 'model', 'upstream'] as const, registers: [registry] }),
+    cost: new CellCounter({ name: 'gatehouse_cost_total', help: 'Cost of relayed responses at the configured prices (config pricing), in units of the currency.', labelNames: ['currency', 'model', 'upstream'] as const, registers: [registry] }),
     webhookGivenUp: new Counter({ name: 'gatehouse_alert_webhook_given_up_total', help: 'Alert webhook deliveries given up on: attempts exhausted (alerts.retry.maxAttempts), refused with a 4xx, or dropped from a full retry queue.', labelNames: ['webhook'] as const, registers: [registry] }),
-    unpriced: new Counter({ name: 'gatehouse_cost_unpriced_total', help: 'Responses with usage whose model has no price (config pricing): their cost is left out, never guessed.', labelNames: ['upstream'] as const, registers: [registry] }),
+    unpriced: new CellCounter({ name: 'gatehouse_cost_unpriced_total', help: 'Responses with usage whose model has no price (config pricing): their cost is left out, never guessed.', labelNames: ['upstream'] as const, registers: [registry] }),
   };
 }
 

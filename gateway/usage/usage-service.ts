@@ -2,11 +2,11 @@ import type { Usage as UsageSettings } from '../generated/gatehouse.config';
 import { bytesOver4, completeOutput, estimateUsage, isOpenAiModel, type TokenCounter } from '../core/usage/estimate';
 import type { Usage } from '../core/usage/usage';
 import { outputTextOf } from '../core/usage/output-text';
-import type { Counter } from 'prom-client';
 import { costOf, type PriceEntry, type PriceTable } from '../core/usage/pricing';
 import { usageDialect } from '../core/usage/usage';
 import type { Logger } from '../log';
 import type { BudgetService, UsageService } from '../runtime';
+import type { CounterCell } from '../server/metric-cells';
 import type { GatewayMetrics } from '../server/metrics';
 import { openAiTokenCounter } from './tokenizer';
 import { createUsageTap } from './usage-tap';
@@ -21,9 +21,10 @@ const maxCachedSeries = 1000;
 
 interface Series {
   price: PriceEntry | undefined;
-  input: Counter.Internal;
-  output: Counter.Internal;
-  cost?: Counter.Internal;
+  input: CounterCell;
+  output: CounterCell;
+  cost?: CounterCell;
+  unpriced?: CounterCell;
 }
 
 /** Distinct unpriced models warned about in the log (the counter counts them all). */
@@ -39,7 +40,7 @@ export function createUsageService(settings: UsageSettings | undefined, prices: 
   const askStreams = settings?.includeStreamUsage ?? true;
   const estimate = settings?.estimate ?? 'tokenizer';
   const counter = deps.counter ?? (() => openAiTokenCounter(deps.log));
-  // Per upstream and model: the price and the metric series, looked up once (a labelled inc hashes its labels each time).
+  // Per upstream and model: the price and the metric cells, looked up once (server/metric-cells.ts).
   const seriesByModel = new Map<string, Series>();
   const seriesOf = (upstream: string, model: string): Series => {
     const key = `${upstream}\u0000${model}`;
@@ -48,8 +49,8 @@ export function createUsageService(settings: UsageSettings | undefined, prices: 
       if (seriesByModel.size >= maxCachedSeries) seriesByModel.clear();
       s = {
         price: prices(upstream, model),
-        input: deps.metrics.tokens.labels({ direction: 'input', model, upstream }),
-        output: deps.metrics.tokens.labels({ direction: 'output', model, upstream }),
+        input: deps.metrics.tokens.cell({ direction: 'input', model, upstream }),
+        output: deps.metrics.tokens.cell({ direction: 'output', model, upstream }),
       };
       seriesByModel.set(key, s);
     }
@@ -94,7 +95,7 @@ export function createUsageService(settings: UsageSettings | undefined, prices: 
       series.output.inc(usage.outputTokens);
       const price = series.price;
       if (!price) {
-        deps.metrics.unpriced.inc({ upstream });
+        (series.unpriced ??= deps.metrics.unpriced.cell({ upstream })).inc();
         const key = `${upstream}\u0000${model}`;
         if (!warned.has(key) && warned.size < maxUnpricedWarnings) {
           warned.add(key);
@@ -103,7 +104,7 @@ export function createUsageService(settings: UsageSettings | undefined, prices: 
         return { usage };
       }
       const cost = costOf(usage, price);
-      (series.cost ??= deps.metrics.cost.labels({ currency: cost.currency, model, upstream })).inc(cost.amount);
+      (series.cost ??= deps.metrics.cost.cell({ currency: cost.currency, model, upstream })).inc(cost.amount);
       return { usage, cost };
     },
   };

@@ -13,9 +13,9 @@ describe('usage service: settling an answer', () => {
   const delta = (content: string) => event({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content }, finish_reason: null }], usage: null });
   const usageChunk = event({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [], usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 } });
 
-  function settle(chunks: Buffer[], ends = true) {
+  function settle(chunks: Buffer[], ends = true, metrics = createMetrics()) {
     let loads = 0;
-    const service = createUsageService({}, compilePricing([]), { log: silentLogger, metrics: createMetrics(), counter: () => (loads++, (text: string) => text.length) });
+    const service = createUsageService({}, compilePricing([]), { log: silentLogger, metrics, counter: () => (loads++, (text: string) => text.length) });
     const tap = service.responseTap(request, sse, true)!;
     for (const c of chunks) tap.push(c);
     if (ends) tap.end();
@@ -33,5 +33,14 @@ describe('usage service: settling an answer', () => {
     assert.equal(loads, 1);
     assert.equal(usage?.source, 'estimated');
     assert.equal(usage?.outputTokens, 'This is a test.'.length);
+  });
+
+  it('counts the tokens and the unpriced answers in the metrics, as a scrape shows them', async () => {
+    const metrics = createMetrics();
+    for (let i = 0; i < 3; i++) settle([delta('This is '), delta('a test.'), usageChunk, Buffer.from('data: [DONE]\n\n')], true, metrics);
+    const text = await metrics.registry.metrics();
+    assert.match(text, /^gatehouse_tokens_total\{direction="input",model="gpt-4o-mini",upstream="mock"\} 21$/m);
+    assert.match(text, /^gatehouse_tokens_total\{direction="output",model="gpt-4o-mini",upstream="mock"\} 9$/m);
+    assert.match(text, /^gatehouse_cost_unpriced_total\{upstream="mock"\} 3$/m);
   });
 });
