@@ -2,7 +2,7 @@
  * Differential check of the masking code: a git ref (the base, default main) against the working
  * tree, both loaded in ONE process, on thousands of generated bodies and texts. Every output must
  * be byte for byte the same: the masking service's request copies (the audit copy, the upstream
- * bytes, the audit's JSON bytes, the report), `maskJson`'s values and spans for each copy, and
+ * bytes, the audit's JSON bytes, the report; the bytes for the body sent as four different texts), `maskJson`'s values and spans for each copy, and
  * `maskText`'s. Run it before landing any change to `core/masking/` (exit code 1 on a difference).
  *
  * Inputs: the quality corpus (`test/corpus/`: values built from their specifications, with hard
@@ -127,6 +127,13 @@ function outputs(v: Masking, rules: Rules, bodies: unknown[], texts: string[]): 
     const bytes = Buffer.from(JSON.stringify(body));
     const r = service.maskRequest({ masks, body: bytes, json: body });
     const parts = [JSON.stringify(r.auditBody), hex(r.upstreamBody), hex(r.auditJson), JSON.stringify(r.report)];
+    // The upstream bytes are the client's where they can be (core/json-splice.ts): the same body
+    // sent as other texts must give the same bytes (ASCII with \u escapes, pretty-printed, '/' escaped).
+    const ascii = JSON.stringify(body).replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    for (const form of [ascii, JSON.stringify(body, null, 1), ascii.replaceAll('/', '\\/')]) {
+      const f = service.maskRequest({ masks, body: Buffer.from(form), json: body });
+      parts.push(hex(f.upstreamBody), hex(f.auditJson));
+    }
     for (const where of ['audit', 'upstream', 'client'] as const) {
       const m = v.maskJson(body, compiled, { where, ruleNames: masks });
       parts.push(JSON.stringify([m.value, m.changed, m.report, m.spans]));

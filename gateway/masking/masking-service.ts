@@ -1,6 +1,7 @@
 import type { Masking } from '../generated/gatehouse.config';
 import { jsonBytes } from '../core/json-bytes';
 import { jsonPrefix } from '../core/json-prefix';
+import { splicedJsonBytes } from '../core/json-splice';
 import type { CompileMaskingOptions, CompiledMasking } from '../core/masking/compile';
 import { maskedParts, maskJson } from '../core/masking/mask-json';
 import { maskText, selectRules } from '../core/masking/mask-text';
@@ -69,8 +70,10 @@ export function createMaskingService(cfg: Masking | undefined, deps: MaskingServ
       if (upstreamRules.length) {
         const upstream = auditSameAs(compiled, 'upstream', masks) ? audit : maskJson(json, compiled, { where: 'upstream', ruleNames: masks, hashKey: key, spans: false });
         if (upstream.changed) {
-          // Written from the masked pieces of a long prompt, never serialized whole as one string.
-          result.upstreamBody = jsonBytes(upstream.value, maskedParts);
+          // A prompt's bytes are the client's with the replacements spliced in, where they can be
+          // shown to be those of the masked value; else serialized (from the masked pieces of a
+          // long prompt, never as one string).
+          result.upstreamBody = (body && upstream.spliced && splicedJsonBytes(upstream.value, body, upstream.spliced)) || jsonBytes(upstream.value, maskedParts);
           upstreamReport = upstream.report;
           // The same copy is the audit's (unbounded): the record takes these bytes, not a second serialization.
           if (upstream === audit && result.auditBody === audit.value) result.auditJson = result.upstreamBody;

@@ -1,6 +1,7 @@
 import type { CompiledMasking, CompiledRule } from './compile';
 import { formatPath, matchPath } from './json-path';
 import type { StringParts } from '../json-prefix';
+import type { SplicedString, SplicedStrings } from '../json-splice';
 import { applyMasks, concatenate, detect, detectEach, maskedPieces, ReportBuilder, selectRules, type AttributedDetection, type MaskOptions, type MaskResult, type MaskSpan } from './mask-text';
 import { scanAloneLength } from './scanner';
 import { replacement } from './styles';
@@ -206,6 +207,7 @@ function maskJsonBatched<T>(value: T, compiled: CompiledMasking, rules: Compiled
   const hashKey = options.hashKey ?? compiled.hashKey;
   const wantSpans = options.spans !== false;
   let root: unknown = value;
+  let spliced: SplicedStrings | undefined;
   for (let i = 0; i < found.length;) {
     const segment = found[i].segment;
     const leaf = leaves[segment];
@@ -225,12 +227,38 @@ function maskJsonBatched<T>(value: T, compiled: CompiledMasking, rules: Compiled
       rememberPieces(leaf.frame.copy!, leaf.key, masked, pieces);
       continue;
     }
+    if (leaf.frame && leaf.text.length >= splicedMinLength) {
+      // A long string (a prompt) is kept with its original and spans: its bytes upstream can be
+      // the client's own with the replacements spliced in (core/json-splice.ts).
+      const pieces = maskedPieces(leaf.text, here, hashKey);
+      const masked = concatenate(pieces);
+      writeLeaf(leaf.frame, leaf.key, masked);
+      spliced = rememberSpliced(spliced, leaf.frame, leaf.key, { value: masked, text: leaf.text, spans: here, pieces });
+      continue;
+    }
     const masked = applyMasks(leaf.text, here, hashKey);
     if (leaf.frame) writeLeaf(leaf.frame, leaf.key, masked);
     else root = masked;
   }
   if (top?.copy) root = top.copy;
-  return { value: root as T, changed: root !== value, report: report.entries(), spans };
+  return { value: root as T, changed: root !== value, report: report.entries(), spans, ...(spliced ? { spliced } : {}) };
+}
+
+/**
+ * From this length on, a masked string of a body is remembered for `splicedJsonBytes`: below it,
+ * finding its bytes costs about what serializing it does (≈ 1 µs a kilobyte on the bench's VM).
+ */
+export const splicedMinLength = 1024;
+
+/** Adds a masked string (in its container's copy, just written) and the copies above it. */
+function rememberSpliced(strings: SplicedStrings | undefined, frame: Frame, key: string | number, s: SplicedString): SplicedStrings {
+  strings ??= { at: new Map(), within: new Set() };
+  const container = frame.copy!;
+  let byKey = strings.at.get(container);
+  if (!byKey) strings.at.set(container, (byKey = new Map()));
+  byKey.set(key, s);
+  for (let f: Frame | null = frame; f && !strings.within.has(f.copy!); f = f.parent) strings.within.add(f.copy!);
+  return strings;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { SplicedStrings } from '../json-splice';
 import type { MaskReportEntry } from '../types';
 import type { CompiledMasking, CompiledRule, MaskWhere } from './compile';
 import { parseConcretePath } from './json-path';
@@ -32,6 +33,8 @@ export interface MaskResult<T> {
   changed: boolean;
   report: MaskReportEntry[];
   spans: MaskSpan[];
+  /** A body's long masked strings, for writing its bytes from the client's (`splicedJsonBytes`). */
+  spliced?: SplicedStrings;
 }
 
 /** A detection assigned to the first applicable rule that runs its detector. */
