@@ -1,9 +1,10 @@
 // Many concurrent SSE streams (issue 23): N streams open at once through the full pipeline with
 // stream masking (configs/streams.yaml), a slow upstream that writes E events per stream, one
 // every PERIOD ms, spread evenly over the period (lib/paced-upstream.mjs). Reports the gateway's
-// RSS per open stream and the delay each event gains on its way (arrival minus the upstream's
-// due time), p50/p99, next to the same run straight to the upstream and through proxy-only:
-// "added" is the target's percentile minus direct's. Targets: ≤ 20 KB RSS per stream and a p99
+// RSS per open stream (above the RSS before the streams, and as the slope of RSS over the
+// opening: rssSlope below) and the delay each event gains on its way (arrival minus the
+// upstream's due time), p50/p99, next to the same run straight to the upstream and through
+// proxy-only: "added" is the target's percentile minus direct's. Targets: ≤ 20 KB RSS per stream and a p99
 // added delay ≤ 5 ms.
 //
 // N is 10,000 unless the open-file limit is lower: a gateway holds two sockets per stream (the
@@ -65,11 +66,19 @@ async function streamsThrough(name, rep, gateway, gatewayJs) {
   const target = gw ? { url: gw.url, auth: gw.auth, pid: gw.pid } : { url: `${upstreamBase}/v1/chat/completions`, auth: 'none', pid: up.pid };
   const start = memoryKb(target.pid).rss;
   const t0 = Date.now();
+  const ramp = []; // [streams open, RSS KiB] after each burst of the opening
+  let partial = '';
+  const onStdout = (d) => {
+    const lines = (partial + d).split('\n');
+    partial = lines.pop();
+    for (const l of lines) if (l.startsWith('opened ')) ramp.push([Number(l.slice(7)), memoryKb(target.pid).rss]);
+  };
   const client = await procs.start(`${tag}-client`, 'node', [join(bench, 'lib/stream-client.mjs'), target.url, target.auth, String(n), String(events), String(period), upstreamBase], {
-    ready: /^open (\d+)$/m, timeoutMs: 300_000,
+    ready: /^open (\d+)$/m, timeoutMs: 300_000, onStdout,
   });
   const opened = Number(client.match[1]);
   const openRss = memoryKb(target.pid).rss;
+  ramp.push([opened, openRss]);
   const openSeconds = (Date.now() - t0) / 1000;
   log(`${name}: ${opened} streams open after ${openSeconds.toFixed(1)} s, events due from now on`);
   let peak = openRss;
@@ -89,10 +98,33 @@ async function streamsThrough(name, rep, gateway, gatewayJs) {
     target: name, streams: opened, events: line.events, expectedEvents: line.expected, failures: line.failures, openSeconds,
     rssStartMb: start / 1024, rssOpenMb: openRss / 1024, rssPeakMb: peak / 1024,
     rssKbPerStream: (openRss - start) / opened, rssPeakKbPerStream: (peak - start) / opened,
+    ...rssSlope(ramp, opened, start, openRss, peak),
     delayMs: { p50: line.p50, p90: line.p90, p99: line.p99, max: line.max }, rounds: line.rounds,
   };
+  log(`${name}: RSS ${r.rssStartMb.toFixed(1)} MB before the streams, ${r.rssOpenMb.toFixed(1)} open, ${r.rssPeakMb.toFixed(1)} at peak; slope ${r.rssSlopeKbPerStream.toFixed(1)} KB/stream open (fit over ${r.rampPoints} points), ${r.rssPeakSlopeKbPerStream.toFixed(1)} at peak; the fit's 0 streams ${r.rssFixedMb >= 0 ? '+' : ''}${r.rssFixedMb.toFixed(1)} MB above the start`);
   log(`${name}: ${line.events}/${line.expected} events; RSS +${r.rssKbPerStream.toFixed(1)} KB/stream open, +${r.rssPeakKbPerStream.toFixed(1)} KB at peak; delay p50 ${line.p50.toFixed(2)} ms, p99 ${line.p99.toFixed(2)} ms; per round p99 ${range(line.rounds.map((x) => x.p99))}`);
   return { r, pid: gw?.pid };
+}
+
+/**
+ * RSS per stream that does not hang on the baseline: the slope of RSS against the number of open
+ * streams, a least-squares fit over the opening's second half (RSS read after each burst of 200).
+ * By then the room the warm-up left committed and free is filled, so each point's rise is what the
+ * streams it added cost. At peak: the slope plus (peak − open) ÷ streams, all of the growth after
+ * the opening counted as the streams'. `rssFixedMb` is what the slope leaves to no stream: the
+ * fit's RSS at 0 streams minus the RSS before them (a one-off cost of the first streams, or slack
+ * the first half filled). bench/README, "Session 13: RSS per stream as a slope".
+ */
+function rssSlope(ramp, opened, start, openRss, peak) {
+  const pts = ramp.filter(([k]) => k >= opened / 2);
+  const mean = (f) => pts.reduce((a, p) => a + f(p), 0) / pts.length;
+  const mk = mean(([k]) => k);
+  const mr = mean(([, r]) => r);
+  const slope = mean(([k, r]) => (k - mk) * (r - mr)) / mean(([k]) => (k - mk) ** 2);
+  return {
+    rampPoints: pts.length, rssSlopeKbPerStream: slope, rssPeakSlopeKbPerStream: slope + (peak - openRss) / opened,
+    rssFixedMb: (mr - slope * mk - start) / 1024, ramp,
+  };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
@@ -134,6 +166,8 @@ async function main() {
     return {
       target: name, runs: rs.length,
       rssKbPerStream: all((r) => r.rssKbPerStream), rssPeakKbPerStream: all((r) => r.rssPeakKbPerStream),
+      rssSlopeKbPerStream: all((r) => r.rssSlopeKbPerStream), rssPeakSlopeKbPerStream: all((r) => r.rssPeakSlopeKbPerStream),
+      rssStartMb: all((r) => r.rssStartMb), rssPeakMb: all((r) => r.rssPeakMb),
       delayP50Ms: all((r) => r.delayMs.p50), delayP99Ms: all((r) => r.delayMs.p99),
       roundP99Ms: spread(rs.flatMap((r) => r.rounds.map((x) => x.p99))),
       ...(name === 'direct' ? {} : { addedP50Ms: all((r) => r.addedMs.p50), addedP99Ms: all((r) => r.addedMs.p99), addedRoundP99Ms: spread(rs.flatMap((r) => r.addedRoundsMs.map((x) => x.p99))) }),
@@ -154,7 +188,7 @@ async function main() {
     const f = (s, d = 1) => (s.min === s.max ? s.median.toFixed(d) : `${s.median.toFixed(d)} [${s.min.toFixed(d)}–${s.max.toFixed(d)}]`);
     console.log(`${n} streams × ${events} events, ${result.eventsPerSecond.toFixed(0)} events/s; median [range] over ${repeats} run(s) each; "round p99": every stream's event i, over the ${events} rounds of every run`);
     for (const s of summary) {
-      console.log(`${s.target.padEnd(28)} RSS/stream open ${f(s.rssKbPerStream)} KB, peak ${f(s.rssPeakKbPerStream)} KB; delay p50 ${f(s.delayP50Ms, 2)} ms, p99 ${f(s.delayP99Ms, 2)} ms, round p99 ${f(s.roundP99Ms, 2)} ms${s.addedP99Ms ? `; added p50 ${f(s.addedP50Ms, 2)}, p99 ${f(s.addedP99Ms, 2)}, round p99 ${f(s.addedRoundP99Ms, 2)} ms` : ''}`);
+      console.log(`${s.target.padEnd(28)} RSS/stream open ${f(s.rssKbPerStream)} KB, peak ${f(s.rssPeakKbPerStream)} KB (slope: open ${f(s.rssSlopeKbPerStream)}, peak ${f(s.rssPeakSlopeKbPerStream)}; RSS ${f(s.rssStartMb)} MB before, ${f(s.rssPeakMb)} at peak); delay p50 ${f(s.delayP50Ms, 2)} ms, p99 ${f(s.delayP99Ms, 2)} ms, round p99 ${f(s.roundP99Ms, 2)} ms${s.addedP99Ms ? `; added p50 ${f(s.addedP50Ms, 2)}, p99 ${f(s.addedP99Ms, 2)}, round p99 ${f(s.addedRoundP99Ms, 2)} ms` : ''}`);
     }
     if (verdict.addedP99Ms) {
       console.log(`full pipeline (worst run): peak ${verdict.rssKbPerStream.value.toFixed(1)} KB/stream (target ≤ ${targets.rssKbPerStream}: ${verdict.rssKbPerStream.pass ? 'PASS' : 'MISS'}), added p99 ${verdict.addedP99Ms.value.toFixed(2)} ms (target ≤ ${targets.addedP99Ms}: ${verdict.addedP99Ms.pass ? 'PASS' : 'MISS'})${verdict.directKeptUp ? '' : '; direct did not keep up (its own p99 is above 5 ms): the added delay is not the gateway\'s alone'}${verdict.complete ? '' : '; INCOMPLETE: some streams or events were lost (see the runs)'}`);

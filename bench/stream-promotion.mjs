@@ -107,9 +107,11 @@ async function run(js, rep) {
     pauseMsPer1k: per1k(sum(gcs, (g) => g.pause)),
     markCompacts: gcs.filter((g) => g.kind === 'ms' || g.kind === 'mc').length,
     delayP99Ms: line.p99,
+    // From a stream's last event to its end, as its client saw it: how long an end lives (ms).
+    endGapMs: line.endGapMs,
   };
   if (heap) log(`${r.bundle} #${rep}: what survived the young generation, in ${windowName}:\n${heap}`);
-  log(`${r.bundle} #${rep}: ${line.events}/${line.expected} events; per 1,000 ${unit}s: promoted ${r.promotedKbPer1k.toFixed(0)} KB, ${r.scavengesPer1k.toFixed(2)} scavenges, allocated ${r.allocatedKbPer1k.toFixed(0)} KB, pauses ${r.pauseMsPer1k.toFixed(1)} ms; ${r.markCompacts} mark-compacts`);
+  log(`${r.bundle} #${rep}: ${line.events}/${line.expected} events; per 1,000 ${unit}s: promoted ${r.promotedKbPer1k.toFixed(0)} KB, ${r.scavengesPer1k.toFixed(2)} scavenges, allocated ${r.allocatedKbPer1k.toFixed(0)} KB, pauses ${r.pauseMsPer1k.toFixed(1)} ms; ${r.markCompacts} mark-compacts; last event → end p50 ${r.endGapMs.p50.toFixed(1)}, p90 ${r.endGapMs.p90.toFixed(1)}, p99 ${r.endGapMs.p99.toFixed(1)} ms`);
   return r;
 }
 
@@ -125,7 +127,7 @@ async function main() {
   console.log(`${n} streams, ${windowName}; per 1,000 ${unit}s, median [range] over ${repeats} run(s)`);
   for (const name of new Set(runs.map((r) => r.bundle))) {
     const rs = runs.filter((r) => r.bundle === name);
-    console.log(`${name.padEnd(24)} promoted ${range(rs.map((r) => r.promotedKbPer1k))} KB, scavenges ${range(rs.map((r) => r.scavengesPer1k), 2)}, allocated ${range(rs.map((r) => r.allocatedKbPer1k))} KB, pauses ${range(rs.map((r) => r.pauseMsPer1k), 1)} ms; mark-compacts ${rs.map((r) => r.markCompacts).join(', ')}`);
+    console.log(`${name.padEnd(24)} promoted ${range(rs.map((r) => r.promotedKbPer1k))} KB, scavenges ${range(rs.map((r) => r.scavengesPer1k), 2)}, allocated ${range(rs.map((r) => r.allocatedKbPer1k))} KB, pauses ${range(rs.map((r) => r.pauseMsPer1k), 1)} ms; mark-compacts ${rs.map((r) => r.markCompacts).join(', ')}; last event → end p50 ${range(rs.map((r) => r.endGapMs.p50), 1)}, p99 ${range(rs.map((r) => r.endGapMs.p99), 1)} ms`);
   }
   return runs.every((r) => r.streams === n && r.events === r.expected) ? 0 : 1;
 }

@@ -13,8 +13,9 @@ export class ProcessGroup {
   /**
    * Spawns `cmd args` (pinned to `cpu` with taskset when given) and resolves once a stdout line
    * matches `ready`, with the match. Rejects when the process exits first or after `timeoutMs`.
+   * `onStdout` gets its stdout as it comes (before ready too), e.g. to act on progress lines.
    */
-  start(name, cmd, args, { cpu, env, ready, timeoutMs = 20_000, cwd } = {}) {
+  start(name, cmd, args, { cpu, env, ready, timeoutMs = 20_000, cwd, onStdout } = {}) {
     const argv = cpu !== undefined ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args];
     const err = openSync(`${this.logDir}/${name}.log`, 'a');
     const child = spawn(argv[0], argv[1], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', err] });
@@ -33,6 +34,7 @@ export class ProcessGroup {
       };
       child.stdout.on('data', (d) => {
         appendFileSync(`${this.logDir}/${name}.log`, d);
+        onStdout?.(d);
         if (done) return;
         buffered += d;
         const m = ready ? ready.exec(buffered) : [];

@@ -1,6 +1,8 @@
 // Opens N streaming chat requests (one connection each, in bursts), waits until every response has
 // its headers, starts the paced upstream's schedule, and measures when each event arrives against
-// when the upstream was due to write it. Prints `open N`, then one JSON line with the delays.
+// when the upstream was due to write it. Prints `opened K` after each burst (K streams with their
+// headers so far: many-streams.mjs reads RSS there for its slope), `open N` when all are open,
+// then one JSON line with the delays.
 // Usage: node stream-client.mjs <chat url> <token|none> <n> <events> <period ms> <upstream base>
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +17,10 @@ const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
 const burst = 200;
 let schedule; // {t0, n, events, period} once /go answered
 const delays = new Float64Array(n * events).fill(NaN);
+// Per stream, from its last event's arrival to its response's end: the gateway's end of a stream
+// (the steps' end, the outcome record and its sync) happens between them, so what the end makes
+// lives about that long (bench/stream-promotion.mjs PROMOTION_WINDOW=ends reads it).
+const endGaps = new Float64Array(n).fill(NaN);
 const early = []; // events that came before /go answered: timed once it does
 let headers = 0;
 let ended = 0;
@@ -42,6 +48,7 @@ function open(k) {
       resolve();
       let tail = '';
       let i = 0;
+      let lastAt = NaN;
       res.setEncoding('utf8');
       res.on('data', (text) => {
         const at = now();
@@ -51,10 +58,17 @@ function open(k) {
           const event = tail.slice(0, end);
           tail = tail.slice(end + 2);
           // A usage chunk ("choices":[]) is no event of the answer (the full pipeline strips the one it asked for).
-          if (event.startsWith('data: {') && !event.includes('"choices":[]')) record(k, i++, at);
+          if (event.startsWith('data: {') && !event.includes('"choices":[]')) {
+            record(k, i++, at);
+            lastAt = at;
+          }
         }
       });
-      res.on('end', () => { ended++; if (i !== events) fail(`stream ended after ${i} of ${events} events`); });
+      res.on('end', () => {
+        ended++;
+        endGaps[k] = now() - lastAt;
+        if (i !== events) fail(`stream ended after ${i} of ${events} events`);
+      });
       res.on('error', (e) => { broken++; fail(e.code ?? e.message); });
     });
     req.on('error', (e) => { fail(e.code ?? e.message); resolve(); });
@@ -66,6 +80,7 @@ for (let k = 0; k < n; k += burst) {
   const batch = [];
   for (let j = k; j < Math.min(n, k + burst); j++) batch.push(open(j));
   await Promise.all(batch);
+  if (k + burst < n) console.log(`opened ${headers}`);
 }
 console.log(`open ${headers}`);
 const go = await fetch(`${upstreamBase}/go?n=${n}&events=${events}&period=${period}`, { method: 'POST' });
@@ -82,5 +97,7 @@ const rounds = Array.from({ length: events }, (_, i) => {
   const r = sorted(delays.subarray(i * n, (i + 1) * n));
   return { p50: pct(r, 50), p99: pct(r, 99) };
 });
-console.log(JSON.stringify({ streams: headers, ended, events: got.length, expected: n * events, p50: pct(got, 50), p90: pct(got, 90), p99: pct(got, 99), max: got.at(-1) ?? NaN, rounds, failures: Object.fromEntries(failures) }));
+const gaps = sorted(endGaps);
+const endGapMs = { p50: pct(gaps, 50), p90: pct(gaps, 90), p99: pct(gaps, 99), max: gaps.at(-1) ?? NaN };
+console.log(JSON.stringify({ streams: headers, ended, events: got.length, expected: n * events, p50: pct(got, 50), p90: pct(got, 90), p99: pct(got, 99), max: got.at(-1) ?? NaN, rounds, endGapMs, failures: Object.fromEntries(failures) }));
 process.exit(0);
