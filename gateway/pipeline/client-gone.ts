@@ -7,26 +7,34 @@ import type { ClientGone } from '../runtime';
  */
 export class ClientGoneSignal implements ClientGone {
   aborted = false;
-  private listeners: (() => void)[] | undefined;
+  // The first listener in a field, the others in a list: a stream has one listener (the forward
+  // handler's) for its life, and a list of one costs ≈ 40 B more.
+  private first: (() => void) | undefined;
+  private more: (() => void)[] | undefined;
 
   addEventListener(_type: 'abort', listener: () => void): void {
     if (this.aborted) return;
-    // A list of one made as such: one grown by push keeps room for 16.
-    if (this.listeners) this.listeners.push(listener);
-    else this.listeners = [listener];
+    if (!this.first) this.first = listener;
+    else if (this.more) this.more.push(listener);
+    else this.more = [listener];
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {
-    const i = this.listeners?.indexOf(listener) ?? -1;
-    if (i >= 0) this.listeners!.splice(i, 1);
+    if (this.first === listener) {
+      this.first = this.more?.shift();
+      return;
+    }
+    const i = this.more?.indexOf(listener) ?? -1;
+    if (i >= 0) this.more!.splice(i, 1);
   }
 
-  /** Marks the client gone and calls each listener once. */
+  /** Marks the client gone and calls each listener once, in the order added. */
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
-    const listeners = this.listeners;
-    this.listeners = undefined;
-    if (listeners) for (const listener of listeners) listener();
+    const { first, more } = this;
+    this.first = this.more = undefined;
+    first?.();
+    if (more) for (const listener of more) listener();
   }
 }

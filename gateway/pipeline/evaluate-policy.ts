@@ -85,7 +85,7 @@ function enforceMaxTokens(x: Exchange, request: InferenceRequest, decision: Deci
     if (!Object.hasOwn(json, field)) added = field;
     json[field] = limit;
     rewritten = true;
-    addReason(decision, `${field} set to ${limit} by rule ${decision.rule} (the request set none)`);
+    decision.reasons = reasonsWithLimitSet(decision, field, limit);
   }
   // The bytes are written after masking (write-token-cap.ts): a masked body is serialized from
   // `json` anyway, cap included, so building them here would copy a big prompt for nothing.
@@ -96,6 +96,26 @@ function tooManyTokens(d: Decision, field: string, value: number, limit: number)
   return new GatehouseError(400, 'ERR_POLICY_MAX_TOKENS', `${field} ${value} exceeds the limit of ${limit} set by rule ${d.rule}`,
     { details: { rule: d.rule, field, value, limit } });
 }
+
+/**
+ * The decision's reasons and "<field> set to <limit> by rule <rule> (the request set none)": one
+ * frozen list per rule and field, made at its first request, where a text (88 B) and a list (48 B)
+ * per request were kept for as long as the request runs (a stream's for minutes). The rule's
+ * limits object is its own and lives as long as its compiled policy: the key.
+ */
+function reasonsWithLimitSet(decision: Decision, field: string, limit: number): string[] {
+  let byField = limitSetReasons.get(decision.limits);
+  if (!byField) limitSetReasons.set(decision.limits, (byField = new Map()));
+  const kept = byField.get(field);
+  const { reasons } = decision;
+  // The rule's own reason, as its decision gives it (a decision with more reasons gets a list of its own).
+  if (kept && reasons.length === 1 && kept[0] === reasons[0]) return kept;
+  const made = Object.freeze(reasons.concat(`${field} set to ${limit} by rule ${decision.rule} (the request set none)`)) as string[];
+  if (reasons.length === 1) byField.set(field, made);
+  return made;
+}
+
+const limitSetReasons = new WeakMap<object, Map<string, string[]>>();
 
 /**
  * A reason more, in a list of its exact size: the decision is kept for as long as the request

@@ -57,6 +57,7 @@ export interface Exchange extends ExchangeRecord {
    * the arrival record embeds these bytes instead of serializing the body again.
    */
   auditRequestJson?: Buffer;
+  /** What masking replaced, request and response (never the values). Replaced, never pushed to: an exchange nothing was masked in shares one frozen empty list (http-exchange.ts). */
   maskReport: MaskReportEntry[];
   /** The gateway added stream_options.include_usage to what went upstream (ask-stream-usage.ts): what it adds is taken out of the response. */
   streamUsageAsked?: boolean;

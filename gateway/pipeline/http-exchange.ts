@@ -7,6 +7,13 @@ import type { Exchange, ExchangeOutcome } from './exchange';
 import type { ByteParts } from '../core/byte-parts';
 
 /**
+ * The mask report of an exchange nothing was masked in: one frozen empty list for all, where a
+ * list per exchange (kept for a stream's life) cost 16 B with its room; the stages that mask
+ * replace it with their entries (mask-request.ts, mask-response.ts).
+ */
+const noMaskEntries = Object.freeze([]) as unknown as MaskReportEntry[];
+
+/**
  * The Exchange of one HTTP request. The client-gone signal is created on first use: most
  * requests never wait on anything. It is aborted from the pipeline's one close listener
  * (run-pipeline.ts), not a listener of its own.
@@ -28,7 +35,7 @@ export class HttpExchange implements Exchange {
   decision?: Decision;
   upstreamBody?: ByteParts;
   auditRequestBody?: unknown;
-  maskReport: MaskReportEntry[] = [];
+  maskReport: MaskReportEntry[] = noMaskEntries;
   streamUsageAsked?: boolean;
   usageTap?: Exchange['usageTap'];
   budget?: Exchange['budget'];

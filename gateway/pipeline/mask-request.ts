@@ -18,6 +18,6 @@ export function maskRequest(rt: Runtime): Stage {
     x.auditRequestBody = masked.auditBody;
     x.auditRequestJson = masked.auditJson;
     if (masked.upstreamBody) x.upstreamBody = masked.upstreamBody;
-    for (const e of masked.report) x.maskReport.push(e);
+    if (masked.report.length > 0) x.maskReport = x.maskReport.concat(masked.report);
   };
 }

@@ -39,7 +39,7 @@ class MaskingStep implements ResponseStep {
     x.outcome.auditResponseBody = audit.body;
     x.outcome.auditResponseJson = audit.json;
     if (audit.truncated) x.outcome.responseTruncated = true;
-    for (const e of audit.report) x.maskReport.push(e);
+    if (audit.report.length > 0) x.maskReport = x.maskReport.concat(audit.report);
     return tail;
   }
 }
