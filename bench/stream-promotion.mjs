@@ -11,7 +11,9 @@
 // PROMOTION_WINDOW=ends: the last round instead (every stream's last event and its end: the steps'
 // end, the outcome record and its sync, the client's last bytes), per 1,000 ends: what the ends
 // leave in old space, the growth that makes the peak when they come after the memory reducer's
-// mark-compact (bench/README, "Session 11: where the peak is").
+// mark-compact (bench/README, "Session 11: where the peak is"). PROMOTION_WINDOW=open: the opening
+// (the client's bursts of 200 streams until every stream has its headers), per 1,000 streams opened:
+// what survives of a stream's request, its live state among it (bench/README, "Session 13").
 //
 // The young generation is small here (--max-semi-space-size=2 unless PROMOTION_SEMI_MB says
 // otherwise): at 9,900 streams, one event per 10 s each, a scavenge comes every ≈ 2.7 s, so what
@@ -22,7 +24,7 @@
 // Usage: node bench/stream-promotion.mjs
 // Env: STREAM_COUNT (2000), STREAM_EVENTS (8), STREAM_PERIOD_MS (4000), PROMOTION_REPEATS (2: runs
 //      of each bundle, interleaved), GATEWAY_JS (one bundle or several, space-separated),
-//      PROMOTION_SEMI_MB (2; 0: V8's default), PROMOTION_WINDOW (middle; ends: the last round), PROMOTION_PROFILE=1 (a sampling heap profile of the
+//      PROMOTION_SEMI_MB (2; 0: V8's default), PROMOTION_WINDOW (middle; ends: the last round; open: the opening), PROMOTION_PROFILE=1 (a sampling heap profile of the
 //      window without what scavenges collected, lib/heap-sampler.cjs: bytes per event that survived
 //      the young generation, by Gatehouse function and allocation site), TOP (30), GATEWAY_NODE_FLAGS (more flags for the gateway),
 //      BENCH_OUT, BENCH_PIDFILE.
@@ -46,9 +48,10 @@ const repeats = Number(env.PROMOTION_REPEATS ?? 2);
 const semiMb = Number(env.PROMOTION_SEMI_MB ?? 2);
 const profile = env.PROMOTION_PROFILE === '1';
 const endsWindow = env.PROMOTION_WINDOW === 'ends';
-/** The window's rounds, for the report: the middle ones, or the last (every stream's last event and its end). */
-const windowName = endsWindow ? `round ${events - 1} (the ends)` : `rounds 1–${events - 2}`;
-const unit = endsWindow ? 'end' : 'event';
+const openWindow = env.PROMOTION_WINDOW === 'open';
+/** The window's rounds, for the report: the middle ones, the last (every stream's last event and its end), or the opening. */
+const windowName = openWindow ? 'the opening' : endsWindow ? `round ${events - 1} (the ends)` : `rounds 1–${events - 2}`;
+const unit = openWindow ? 'stream' : endsWindow ? 'end' : 'event';
 const out = env.BENCH_OUT ?? join(bench, 'results', `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-stream-promotion`);
 mkdirSync(join(out, 'logs'), { recursive: true });
 const procs = new ProcessGroup(join(out, 'logs'), env.BENCH_PIDFILE);
@@ -73,19 +76,30 @@ async function run(js, rep) {
     nodeFlags: ['--trace-gc-nvp', ...(profile ? ['-r', join(bench, 'lib/heap-sampler.cjs'), '--expose-gc'] : []), ...(semiMb > 0 ? [`--max-semi-space-size=${semiMb}`] : []), ...(env.GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)],
   });
   await warmUp(gw, recentRecordsWindow / 2 + 200);
-  const { go, result } = await openPacedStreams({ procs, bench }, gw, up, tag, { n, events, period });
   const logFile = join(out, 'logs', `${tag}.log`);
-  const windowEvents = endsWindow ? n : n * (events - 2);
+  let from, to;
+  if (openWindow) {
+    from = statSync(logFile).size;
+    if (profile) process.kill(gw.pid, 'SIGUSR2');
+  }
+  const { go, result } = await openPacedStreams({ procs, bench }, gw, up, tag, { n, events, period });
+  if (openWindow) {
+    to = statSync(logFile).size;
+    if (profile) process.kill(gw.pid, 'SIGUSR2');
+  }
+  const windowEvents = endsWindow || openWindow ? n : n * (events - 2);
   const t0 = await go;
   // The window: rounds 1 to E−2 (every stream past its first event, none at its last), or (ends)
   // the last round until every stream has ended.
-  await sleepUntil(t0 + (endsWindow ? events - 1 : 1) * period);
-  const from = statSync(logFile).size;
-  if (profile) process.kill(gw.pid, 'SIGUSR2');
-  if (!endsWindow) await sleepUntil(t0 + (events - 1) * period);
+  if (!openWindow) {
+    await sleepUntil(t0 + (endsWindow ? events - 1 : 1) * period);
+    from = statSync(logFile).size;
+    if (profile) process.kill(gw.pid, 'SIGUSR2');
+    if (!endsWindow) await sleepUntil(t0 + (events - 1) * period);
+  }
   let line = endsWindow ? await result : undefined;
-  const to = statSync(logFile).size;
-  if (profile) process.kill(gw.pid, 'SIGUSR2');
+  to ??= statSync(logFile).size;
+  if (profile && !openWindow) process.kill(gw.pid, 'SIGUSR2');
   line ??= await result;
   let heap;
   if (profile) {
@@ -123,7 +137,7 @@ async function main() {
     // Bundles in the reverse order every other repeat (a fixed order favours one).
     for (const js of rep % 2 ? [...bundles].reverse() : bundles) runs.push(await run(js, rep));
   }
-  writeFileSync(join(out, 'stream-promotion.json'), JSON.stringify({ n, events, period, window: endsWindow ? 'ends' : 'middle', runs }, null, 2) + '\n');
+  writeFileSync(join(out, 'stream-promotion.json'), JSON.stringify({ n, events, period, window: env.PROMOTION_WINDOW ?? 'middle', runs }, null, 2) + '\n');
   console.log(`${n} streams, ${windowName}; per 1,000 ${unit}s, median [range] over ${repeats} run(s)`);
   for (const name of new Set(runs.map((r) => r.bundle))) {
     const rs = runs.filter((r) => r.bundle === name);
