@@ -2,7 +2,7 @@
 // collected objects included, over a wrk run (`lib/heap-sampler.cjs` preloaded into the gateway),
 // mapped back to the TypeScript sources. Prints bytes per request by the innermost Gatehouse
 // function on the stack and by allocation site (innermost frame, with its Gatehouse caller).
-// Usage: node bench/alloc-profile.mjs [proxy:]dist/gateway.js
+// Usage: node bench/alloc-profile.mjs [proxy:|floor:]dist/gateway.js   (proxy: `serve --proxy-only`, floor: configs/floor.yaml)
 // Env: MODE (json-160B), CONN (50), WARMUP (4 s), DUR (4 s), TOP (30), HEAP_SAMPLING_INTERVAL (512 B).
 import { readFileSync, mkdirSync, existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -34,12 +34,13 @@ async function until(file) {
 
 async function main() {
   const arg = process.argv[2] ?? 'dist/gateway.js';
-  const proxy = arg.startsWith('proxy:');
-  const js = resolve(arg.replace(/^proxy:/, ''));
+  const kind = /^(proxy|floor):/.exec(arg)?.[1] ?? 'full';
+  const proxy = kind === 'proxy';
+  const js = resolve(arg.replace(/^(proxy|floor|full):/, ''));
   const profileFile = join(out, 'heap.heapprofile');
   process.env.HEAP_PROFILE_OUT = profileFile;
   const up = await procs.start('upstream', 'node', [join(bench, 'upstream.mjs')], { cpu: pin ? 0 : undefined, ready: /listening (http\S+)/ });
-  const gw = await startGatehouseServe({ ...ctx, gatewayJs: js }, 'gw', proxy ? 'proxy-only.yaml' : 'full.yaml', up.match[1], proxy ? ['--proxy-only'] : [],
+  const gw = await startGatehouseServe({ ...ctx, gatewayJs: js }, 'gw', `${proxy ? 'proxy-only' : kind}.yaml`, up.match[1], proxy ? ['--proxy-only'] : [],
     { nodeFlags: ['-r', join(bench, 'lib/heap-sampler.cjs')], cpu: pin ? 0 : undefined });
   await runWrk(ctx, { url: gw.url, bodyFile, seconds: Number(env.WARMUP ?? 4), auth: gw.auth });
   process.kill(gw.pid, 'SIGUSR2');
@@ -48,7 +49,7 @@ async function main() {
   process.kill(gw.pid, 'SIGUSR2');
   await until(profileFile);
   const profile = JSON.parse(readFileSync(profileFile, 'utf8'));
-  console.log(`${proxy ? 'proxy:' : ''}${js} ${mode}: ${r.requests} requests, profile ${profileFile}\n`);
+  console.log(`${kind === 'full' ? '' : `${kind}:`}${js} ${mode}: ${r.requests} requests, profile ${profileFile}\n`);
   console.log(summarizeHeap(profile, { root, bundle: js, count: r.requests, unit: 'B/req', top }));
 }
 
