@@ -2,7 +2,8 @@
  * In-process A/B of small per-request pieces of the gateway's own structure (issue 23, session 11):
  * the request's description (describeBody + describeRequest + promptSource, as routing and policy
  * use them) on the bench's bodies, and a durable record's `audit.appended` event (appendedEvent +
- * EventBus.emit with the admin event log subscribed). A git ref (the base) and the working tree are
+ * EventBus.emit with the admin event log subscribed), and an OpenAI stream's request asked for its
+ * usage (withStreamUsage, session 13). A git ref (the base) and the working tree are
  * loaded in one process and measured in interleaved CPU-time slices, the order alternating by round;
  * the events run in batches of 50 with the microtasks they queue drained inside the slice.
  * Run: npx tsx bench/micro/structure-ab.ts [--base main] [--rounds 24] [--slice 150]
@@ -25,10 +26,10 @@ const cpu = () => {
 
 async function load(root: string) {
   const g = (p: string) => import(join(root, 'gateway', p));
-  const [ir, pt, events, eventLog, appended] = await Promise.all([g('core/inference-request.ts'), g('core/prompt-text.ts'), g('events.ts'), g('admin/event-log.ts'), g('audit/appended-event.ts')]);
+  const [ir, pt, events, eventLog, appended, streamUsage] = await Promise.all([g('core/inference-request.ts'), g('core/prompt-text.ts'), g('events.ts'), g('admin/event-log.ts'), g('audit/appended-event.ts'), g('core/usage/stream-usage-request.ts')]);
   const bus = new events.EventBus();
   new eventLog.EventLog(bus);
-  return { ...ir, ...pt, bus, appendedEvent: appended.appendedEvent };
+  return { ...ir, ...pt, bus, appendedEvent: appended.appendedEvent, withStreamUsage: streamUsage.withStreamUsage };
 }
 
 const target = { method: 'POST', path: '/v1/chat/completions', upstream: 'mock', bodyBytes: 160 };
@@ -48,6 +49,13 @@ const cases: Record<string, Case> = {
     };
     return [`describe the request (${file})`, describe];
   })),
+  'ask a stream for its usage (chat-160B-stream.json)': (s) => {
+    const bytes = readFileSync(join(repo, 'bench/bodies/chat-160B-stream.json'));
+    const json = JSON.parse(bytes.toString('utf8'));
+    return () => {
+      sink += s.withStreamUsage(json, bytes).length;
+    };
+  },
   'audit.appended, 50 records': (s) => async () => {
     for (let k = 0; k < 50; k++) s.bus.emit('audit.appended', s.appendedEvent(record));
     await null;

@@ -13,15 +13,31 @@ import type { ByteParts } from './byte-parts';
  * Buffer.concat(prependMember(Buffer.from('{}'), 'n', 1)!).toString()                   // => '{"n":1}'
  */
 export function prependMember(text: ByteParts, name: string, value: unknown): Buffer[] | undefined {
+  return prependMemberBytes(text, memberBytes(name, value));
+}
+
+/** A member's bytes as `prependMemberBytes` adds it: alone in an empty object, or before others. */
+export interface MemberBytes {
+  alone: Buffer;
+  beforeOthers: Buffer;
+}
+
+/** `"name":value` as bytes, once: for a member added to many texts (made at load, not per request). */
+export function memberBytes(name: string, value: unknown): MemberBytes {
+  const text = `${JSON.stringify(name)}:${JSON.stringify(value)}`;
+  return { alone: Buffer.from(text), beforeOthers: Buffer.from(`${text},`) };
+}
+
+/** `prependMember` with the member's bytes made beforehand (they are shared, never written to). */
+export function prependMemberBytes(text: ByteParts, member: MemberBytes): Buffer[] | undefined {
   const parts = Buffer.isBuffer(text) ? [text] : (text as readonly Buffer[]);
   const open = nonBlank(parts, 0, 0);
   if (!open || parts[open.part][open.at] !== 0x7b /* { */) return undefined;
   const next = nonBlank(parts, open.part, open.at + 1);
   const empty = next !== undefined && parts[next.part][next.at] === 0x7d; /* } */
-  const member = Buffer.from(`${JSON.stringify(name)}:${JSON.stringify(value)}${empty ? '' : ','}`);
   const cut = parts[open.part];
   const out = parts.slice(0, open.part);
-  out.push(cut.subarray(0, open.at + 1), member);
+  out.push(cut.subarray(0, open.at + 1), empty ? member.alone : member.beforeOthers);
   if (open.at + 1 < cut.length) out.push(cut.subarray(open.at + 1));
   for (let i = open.part + 1; i < parts.length; i++) out.push(parts[i]);
   return out;

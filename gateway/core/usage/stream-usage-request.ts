@@ -1,9 +1,17 @@
 import { joinParts, type ByteParts } from '../byte-parts';
 import { jsonBytes } from '../json-bytes';
-import { prependMember } from '../json-member';
+import { memberBytes, prependMemberBytes } from '../json-member';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** The member added to nearly every OpenAI stream request, as bytes made once (issue 23: ≈ 0.3 µs per request). */
+const includeUsage = memberBytes('stream_options', { include_usage: true });
+
+/** Whether an object has an own enumerable member (without listing them all). */
+function hasMembers(o: Json): boolean {
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true;
+  return false;
+}
 
 /**
  * The request body with `stream_options.include_usage: true`, for a stream that did not ask for
@@ -22,7 +30,7 @@ export function withStreamUsage(json: unknown, body: ByteParts | undefined): Byt
   const options = json.stream_options;
   if (options === undefined) {
     // `{}` is no stream request (a stream request always has `stream`).
-    return Object.keys(json).length > 0 ? prependMember(body, 'stream_options', { include_usage: true }) : undefined;
+    return hasMembers(json) ? prependMemberBytes(body, includeUsage) : undefined;
   }
   if (options !== null && !isObj(options)) return undefined;
   if (isObj(options) && options.include_usage === true) return undefined;
