@@ -178,10 +178,15 @@ function splice(region: string, escapes: readonly number[], s: SplicedString): s
   };
   let out = '';
   let from = 0; // in the region
+  let checked = '';
   for (let d = 0; d < s.spans.length; d++) {
     const replacement = s.pieces[2 * d + 1];
     // Replacements hold nothing JSON escapes (styles.ts); one that did is serialized the usual way.
-    if (needsEscape.test(replacement)) return undefined;
+    // Most are one placeholder, checked once.
+    if (replacement !== checked) {
+      if (needsEscape.test(replacement)) return undefined;
+      checked = replacement;
+    }
     const start = offset(s.spans[d].start);
     out += region.slice(from, start) + replacement;
     from = offset(s.spans[d].end);

@@ -112,7 +112,8 @@ export function detectEach(texts: readonly string[], compiled: CompiledMasking, 
 function attribute<D extends Detection>(found: D[], rules: readonly CompiledRule[]): (D & { rule: CompiledRule })[] {
   if (found.length === 0) return found as (D & { rule: CompiledRule })[];
   const out: (D & { rule: CompiledRule })[] = [];
-  for (const d of found) {
+  for (let i = 0; i < found.length; i++) {
+    const d = found[i];
     const rule = ruleFor(rules, d);
     if (rule) {
       // Detections are fresh objects from this scan: attach the rule in place (no copy per match).

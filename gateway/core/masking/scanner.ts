@@ -143,6 +143,8 @@ interface CompiledPass {
   alts: CombinedAlternative[];
   /** The length of every match of `spec.starts` (`fixed-length.ts`), or -1 when the pattern does not fix it. */
   startsLength: number;
+  /** One alternative, without capture groups. */
+  plain: boolean;
 }
 
 function compilePass(alts: Alternative[], spec: PassSpec): CompiledPass | null {
@@ -174,12 +176,14 @@ function compilePass(alts: Alternative[], spec: PassSpec): CompiledPass | null {
     runs: spec.runs,
   };
   const startsLength = uniform.starts ? (fixedMatchLength(uniform.starts) ?? -1) : -1;
-  return { regex: new RegExp(source, 'g'), sticky: new RegExp(source, 'y'), spec: uniform, alts: combined, startsLength };
+  return { regex: new RegExp(source, 'g'), sticky: new RegExp(source, 'y'), spec: uniform, alts: combined, startsLength, plain: combined.length === 1 && combined[0].inner === 0 };
 }
 
 /** Runs the pass at one position; the validated hit or null. */
 function tryAt(p: CompiledPass, text: string, at: number, context: ValueContext): Detection | null {
   p.sticky.lastIndex = at;
+  // One alternative without groups: where its match ends is all the check needs, and `test` makes no match array.
+  if (p.plain) return p.sticky.test(text) ? check(p.alts[0], text, at, p.sticky.lastIndex, null, context) : null;
   const m = p.sticky.exec(text);
   return m ? resolveAt(p.alts, text, at, m, context) : null;
 }
@@ -365,11 +369,17 @@ function scanRange(p: CompiledPass, text: string, from: number, to: number, cont
   return resume;
 }
 
-function check(c: CombinedAlternative, text: string, start: number, end: number, m: RegExpExecArray, context: ValueContext, base = c.group): Detection | null {
-  const groups = c.inner ? m.slice(base + 1, base + 1 + c.inner) : [];
-  const hit = c.alt.check(text, start, end, groups, context);
-  return hit && hit.end > hit.start ? { detector: c.alt.detector, start: hit.start, end: hit.end, confidence: hit.confidence } : null;
+/** `m`: the match, when the alternative has groups. */
+function check(c: CombinedAlternative, text: string, start: number, end: number, m: RegExpExecArray | null, context: ValueContext, base = c.group): Detection | null {
+  const groups = c.inner ? m!.slice(base + 1, base + 1 + c.inner) : noGroups;
+  // The built-in checks make their hits in a Detection's shape (detectors.ts `full`): one object per value.
+  const hit = c.alt.check(text, start, end, groups, context) as Detection | null;
+  if (hit === null || hit.end <= hit.start) return null;
+  hit.detector = c.alt.detector;
+  return hit;
 }
+
+const noGroups: readonly (string | undefined)[] = [];
 
 /**
  * Custom detectors run on the linear-time engine, which has no lookaround for `boundedRegex` to
